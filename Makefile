@@ -1,0 +1,56 @@
+# The two front doors: `make run` and `make test`. Everything the project needs is installed from here.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format messages makemessages browser bench check clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Compile the .po catalogues (Babel compiles them without GNU gettext, which a fresh machine lacks).
+messages: $(STAMP)
+	@if [ -d locale ]; then $(BIN)/pybabel compile --statistics -D django -d locale 2>&1 | grep -v '^$$' || true; fi
+
+makemessages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+
+run: $(STAMP) messages
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	PORT=$(PORT) $(BIN)/python -m config.devrun
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: $(STAMP)
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: $(STAMP) messages lint check
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the real-browser tests (Playwright's own browser download does not work here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+bench: $(STAMP) messages
+	$(BIN)/python bench/run.py $(if $(SMALL),--small,)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from clients.models import Client, LoginThrottle, Profile, Project
+
+
+class ProjectInline(admin.TabularInline):
+    model = Project
+    extra = 0
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "company", "owner", "status", "cadence_days", "last_status_update_at"]
+    list_filter = ["status", "language"]
+    search_fields = ["name", "company", "email"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner"]
+    inlines = [ProjectInline]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["title", "client", "status", "start_on", "due_on", "budget", "currency"]
+    list_filter = ["status"]
+    search_fields = ["title", "client__name"]
+    list_select_related = ["client"]
+    raw_id_fields = ["client"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "display_name", "language", "time_zone", "digest_weekday", "digest_hour"]
+    raw_id_fields = ["user"]
+    exclude = ["calendar_token"]
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    list_display = ["scope", "key", "failures", "window_started_at"]
+    list_filter = ["scope"]
+    search_fields = ["key"]

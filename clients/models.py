@@ -1,0 +1,247 @@
+"""The client book: the freelancer's profile, their clients and the clients' projects."""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    FRENCH = "fr", _("French")
+    ENGLISH = "en", _("English")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Profile(models.Model):
+    """One freelancer: how they want to be spoken to and reminded."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(_("display name"), max_length=120, blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.ENGLISH)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("digest weekday"), choices=Weekday, default=Weekday.MONDAY
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        _("digest hour"), default=8, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+    digest_enabled = models.BooleanField(_("send me the weekly digest"), default=True)
+    digest_when_empty = models.BooleanField(
+        _("send an “all clear” digest when there is nothing to report"), default=True
+    )
+    nudges_enabled = models.BooleanField(_("remind me when a status update is due"), default=True)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+
+    class Meta:
+        verbose_name = _("freelancer profile")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(digest_hour__gte=0, digest_hour__lte=23), name="profile_digest_hour_0_23"
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__gte=0, digest_weekday__lte=6), name="profile_digest_weekday_0_6"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.user.get_username()
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_today(self, now: datetime | None = None) -> date:
+        return timezone.localtime(now or timezone.now(), self.zone).date()
+
+    def revoke_calendar_token(self) -> None:
+        self.calendar_token = new_calendar_token()
+        self.save(update_fields=["calendar_token"])
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted in the database, so every web process sees the same counts (works on SQLite)."""
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", _("account")
+        IP = "ip", _("IP address")
+
+    scope = models.CharField(max_length=10, choices=Scope)
+    key = models.CharField(max_length=255)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("login throttle")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_scope_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key} ({self.failures})"
+
+
+class ClientQuerySet(models.QuerySet["Client"]):
+    def for_owner(self, user: object) -> ClientQuerySet:
+        return self.filter(owner=user)
+
+    def search(self, text: str) -> ClientQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(company__icontains=text))
+
+
+class Client(models.Model):
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("prospect")
+        ACTIVE = "active", _("active")
+        PAUSED = "paused", _("paused")
+        FORMER = "former", _("former")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients", verbose_name=_("owner")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.FRENCH)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
+    cadence_days = models.PositiveSmallIntegerField(
+        _("status-update cadence (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("How often you agreed to send this client a status update."),
+    )
+    # Kept up to date by the relationship journal (crm) when interactions are logged, so the
+    # dashboard and the reminders read them without scanning the timeline.
+    last_status_update_at = models.DateTimeField(
+        _("last status update"), null=True, blank=True, editable=False
+    )
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cadence_days__gte=1, cadence_days__lte=365), name="client_cadence_1_365_days"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["prospect", "active", "paused", "former"]), name="client_status_valid"
+            ),
+        ]
+        indexes = [
+            # The client list and search: WHERE owner_id = ? ORDER BY name.
+            models.Index(fields=["owner", "name"], name="client_owner_name_idx"),
+            # Dashboard filter by status.
+            models.Index(fields=["owner", "status"], name="client_owner_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company})" if self.company else self.name
+
+    def status_update_due_on(self, zone: zoneinfo.ZoneInfo | None = None) -> date:
+        """Return the day the next status update is due: the last one (or the start) plus the cadence."""
+        since = self.last_status_update_at or self.created_at
+        return timezone.localtime(since, zone).date() + timedelta(days=self.cadence_days)
+
+    def status_update_days_late(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> int:
+        """Return how many days the status update is overdue (negative: days left)."""
+        return (today - self.status_update_due_on(zone)).days
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        ACTIVE = "active", _("active")
+        DELIVERED = "delivered", _("delivered")
+        CANCELLED = "cancelled", _("cancelled")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="projects", verbose_name=_("client")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    goals = models.TextField(_("goals"), blank=True, help_text=_("Restated in every status update."))
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
+    start_on = models.DateField(_("start date"), null=True, blank=True)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    budget = models.DecimalField(
+        _("budget"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__isnull=True) | Q(start_on__isnull=True) | Q(due_on__gte=F("start_on")),
+                name="project_due_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gte=0), name="project_budget_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "active", "delivered", "cancelled"]),
+                name="project_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "status"], name="project_client_status_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.start_on and self.due_on and self.due_on < self.start_on:
+            raise ValidationError({"due_on": _("The due date cannot be before the start date.")})
+        if self.currency and not (len(self.currency) == 3 and self.currency.isalpha()):
+            raise ValidationError({"currency": _("Use a three-letter currency code, such as EUR.")})
+        self.currency = (self.currency or "").upper()

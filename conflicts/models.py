@@ -1,0 +1,103 @@
+"""Conflict signals: the four early signs of a bad relationship named by the webmaster's guide."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+
+class ConflictSignalQuerySet(models.QuerySet["ConflictSignal"]):
+    def for_owner(self, user: object) -> ConflictSignalQuerySet:
+        return self.filter(client__owner=user)
+
+    def open(self) -> ConflictSignalQuerySet:
+        return self.filter(state=ConflictSignal.State.OPEN)
+
+    def resolved(self) -> ConflictSignalQuerySet:
+        return self.filter(state=ConflictSignal.State.RESOLVED)
+
+
+class ConflictSignal(models.Model):
+    class Kind(models.TextChoices):
+        IDEAS = "ideas", _("ideas")
+        INTERESTS = "interests", _("interests")
+        PAYMENT = "payment", _("payment")
+        POSTURE = "posture", _("posture")
+
+    class Severity(models.IntegerChoices):
+        MINOR = 1, _("minor")
+        SERIOUS = 2, _("serious")
+        CRITICAL = 3, _("critical")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        RESOLVED = "resolved", _("resolved")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="conflict_signals", verbose_name=_("client")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    severity = models.PositiveSmallIntegerField(
+        _("severity"),
+        choices=Severity,
+        default=Severity.MINOR,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+    )
+    observed_on = models.DateField(_("observed on"))
+    description = models.TextField(_("description"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.OPEN)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    resolution = models.TextField(_("how it was resolved"), blank=True)
+
+    objects = ConflictSignalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("conflict signal")
+        verbose_name_plural = _("conflict signals")
+        ordering = ["-observed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=3), name="conflict_severity_1_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["ideas", "interests", "payment", "posture"]), name="conflict_kind_valid"
+            ),
+            # A resolved signal says when; an open one has no resolution date.
+            models.CheckConstraint(
+                condition=(Q(state="open") & Q(resolved_on__isnull=True))
+                | (Q(state="resolved") & Q(resolved_on__isnull=False)),
+                name="conflict_resolved_on_matches_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("observed_on")),
+                name="conflict_resolved_not_before_observed",
+            ),
+        ]
+        indexes = [
+            # The trust engine and the dashboard: open signals of a client.
+            models.Index(fields=["client", "state"], name="conflict_client_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_severity_display()})"
+
+    def clean(self) -> None:
+        if self.state == self.State.RESOLVED and not self.resolved_on:
+            raise ValidationError({"resolved_on": _("Say when the conflict was resolved.")})
+        if self.state == self.State.OPEN and self.resolved_on:
+            raise ValidationError({"resolved_on": _("An open conflict has no resolution date.")})
+        if self.resolved_on and self.observed_on and self.resolved_on < self.observed_on:
+            raise ValidationError({"resolved_on": _("A conflict cannot be resolved before it was observed.")})
+
+    def resolve(self, on: date, how: str) -> None:
+        """Mark the signal resolved on `on`, recording how."""
+        self.state, self.resolved_on, self.resolution = self.State.RESOLVED, on, how
+        self.full_clean()
+        self.save(update_fields=["state", "resolved_on", "resolution"])

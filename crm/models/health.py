@@ -1,0 +1,79 @@
+"""Stored trust health: the latest score of each client, and one snapshot per client per day for trends.
+
+The formula itself lives in `crm.trust` (pure functions); these rows only keep its results.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+
+class Band(models.TextChoices):
+    HEALTHY = "healthy", _("healthy")
+    WATCH = "watch", _("watch")
+    AT_RISK = "at_risk", _("at risk")
+    INSUFFICIENT = "insufficient", _("not enough history")
+
+
+class ClientHealth(models.Model):
+    """The client's current trust health, recomputed whenever its history changes."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, primary_key=True, related_name="health")
+    # Denormalised from the client so the dashboard can rank a book with one indexed query.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField(_("trust health"))
+    band = models.CharField(_("band"), max_length=12, choices=Band, default=Band.INSUFFICIENT)
+    # {component: {"score": 0-100 | None, "weight": float, "contribution": float}}
+    components = models.JSONField(default=dict, blank=True)
+    # [{"code": str, "component": str, "impact": float, "params": {...}, "events": [{"type": str, "id": int}]}]
+    reasons = models.JSONField(default=list, blank=True)
+    evidence_count = models.PositiveIntegerField(default=0)
+    score_week_ago = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Precomputed when written so list rows do no per-point template work: "x,y x,y ..." for an SVG polyline.
+    sparkline_points = models.CharField(max_length=1000, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("trust health")
+        verbose_name_plural = _("trust health")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="health_score_0_100"),
+        ]
+        indexes = [
+            # Dashboard: WHERE owner_id = ? ORDER BY score (worst first).
+            models.Index(fields=["owner", "score"], name="health_owner_score_idx"),
+            models.Index(fields=["owner", "band"], name="health_owner_band_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.score} ({self.band})"
+
+    @property
+    def trend(self) -> int | None:
+        """Points gained (positive) or lost since a week ago."""
+        return None if self.score_week_ago is None else self.score - self.score_week_ago
+
+
+class HealthSnapshot(models.Model):
+    """One client's trust health on one day (written by the nightly task; idempotent per day)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="health_snapshots")
+    day = models.DateField()
+    score = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=12, choices=Band)
+
+    class Meta:
+        verbose_name = _("trust health snapshot")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "day"], name="snapshot_one_per_client_per_day"),
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="snapshot_score_0_100"),
+        ]
+        # The unique constraint's index (client, day) serves the trend queries.
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.day}: {self.score}"

@@ -1,0 +1,368 @@
+"""The relationship journal: what happened with a client, what was promised, what was invoiced."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client, Project
+
+
+class InteractionQuerySet(models.QuerySet["Interaction"]):
+    def for_owner(self, user: object) -> InteractionQuerySet:
+        return self.filter(client__owner=user)
+
+    def status_updates(self) -> InteractionQuerySet:
+        return self.filter(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
+
+
+class Interaction(models.Model):
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("meeting")
+        CALL = "call", _("call")
+        EMAIL = "email", _("email")
+        MESSAGE = "message", _("message")
+        STATUS_UPDATE = "status_update", _("status update")
+        DELIVERY = "delivery", _("delivery")
+        OTHER = "other", _("other")
+
+    class Direction(models.TextChoices):
+        FROM_CLIENT = "from_client", _("from the client")
+        TO_CLIENT = "to_client", _("to the client")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("client")
+    )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("project"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.EMAIL)
+    direction = models.CharField(
+        _("direction"), max_length=12, choices=Direction, default=Direction.TO_CLIENT
+    )
+    happened_at = models.DateTimeField(_("when"), default=timezone.now)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-happened_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["meeting", "call", "email", "message", "status_update", "delivery", "other"]
+                ),
+                name="interaction_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["from_client", "to_client"]), name="interaction_direction_valid"
+            ),
+        ]
+        indexes = [
+            # The timeline and the trust engine read a client's interactions in time order.
+            models.Index(fields=["client", "happened_at"], name="interaction_client_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.summary[:40]}"
+
+    @property
+    def is_status_update(self) -> bool:
+        return self.kind == self.Kind.STATUS_UPDATE and self.direction == self.Direction.TO_CLIENT
+
+    def clean(self) -> None:
+        if self.project_id and self.client_id and self.project.client_id != self.client_id:
+            raise ValidationError({"project": _("This project belongs to another client.")})
+
+
+class PromiseQuerySet(models.QuerySet["Promise"]):
+    def for_owner(self, user: object) -> PromiseQuerySet:
+        return self.filter(client__owner=user)
+
+    def open(self) -> PromiseQuerySet:
+        return self.filter(state=Promise.State.OPEN)
+
+    def overdue(self, today: date) -> PromiseQuerySet:
+        return self.open().filter(due_on__lt=today)
+
+    def due_between(self, first: date, last: date) -> PromiseQuerySet:
+        return self.open().filter(due_on__gte=first, due_on__lte=last)
+
+    def by_freelancer(self) -> PromiseQuerySet:
+        return self.filter(promisor=Promise.Promisor.FREELANCER)
+
+
+class Promise(models.Model):
+    """A word given: by the freelancer to the client, or by the client to the freelancer (reciprocity)."""
+
+    class Promisor(models.TextChoices):
+        FREELANCER = "freelancer", _("I promised the client")
+        CLIENT = "client", _("the client promised me")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        KEPT = "kept", _("kept")
+        BROKEN = "broken", _("broken")
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("open")
+        OVERDUE = "overdue", _("overdue")
+        KEPT_ON_TIME = "kept_on_time", _("kept on time")
+        KEPT_LATE = "kept_late", _("kept late")
+        BROKEN_EXPLAINED = "broken_explained", _("broken but explained in time")
+        BROKEN_SILENTLY = "broken_silently", _("broken without a word")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="promises", verbose_name=_("client")
+    )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="promises",
+        verbose_name=_("project"),
+    )
+    promisor = models.CharField(
+        _("who promised"), max_length=10, choices=Promisor, default=Promisor.FREELANCER
+    )
+    description = models.CharField(_("what was promised"), max_length=300)
+    made_on = models.DateField(_("made on"), default=date.today)
+    due_on = models.DateField(_("due on"))
+    state = models.CharField(_("state"), max_length=8, choices=State, default=State.OPEN)
+    kept_on = models.DateField(_("kept on"), null=True, blank=True)
+    broken_on = models.DateField(_("broken on"), null=True, blank=True)
+    clarification = models.TextField(
+        _("explanation of the delay"),
+        blank=True,
+        help_text=_("What you told the client about the unforeseen."),
+    )
+    clarified_at = models.DateTimeField(_("explained at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = PromiseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("promise")
+        verbose_name_plural = _("promises")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(due_on__gte=F("made_on")), name="promise_due_not_before_made"),
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "kept", "broken"]), name="promise_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(promisor__in=["freelancer", "client"]), name="promise_promisor_valid"
+            ),
+            # kept_on is set exactly when the promise is kept, broken_on exactly when broken.
+            models.CheckConstraint(
+                condition=(Q(state="kept") & Q(kept_on__isnull=False) & Q(broken_on__isnull=True))
+                | (Q(state="broken") & Q(kept_on__isnull=True) & Q(broken_on__isnull=False))
+                | (Q(state="open") & Q(kept_on__isnull=True) & Q(broken_on__isnull=True)),
+                name="promise_dates_match_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(kept_on__isnull=True) | Q(kept_on__gte=F("made_on")),
+                name="promise_kept_not_before_made",
+            ),
+            # An explanation has its text and its time together.
+            models.CheckConstraint(
+                condition=(Q(clarified_at__isnull=True) & Q(clarification=""))
+                | (Q(clarified_at__isnull=False) & ~Q(clarification="")),
+                name="promise_clarification_has_time",
+            ),
+        ]
+        indexes = [
+            # Dashboard, digest and calendar: a client's open promises by due date.
+            models.Index(fields=["client", "state", "due_on"], name="promise_client_state_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def clean(self) -> None:
+        if self.made_on and self.due_on and self.due_on < self.made_on:
+            raise ValidationError(
+                {"due_on": _("The due date cannot be before the day the promise was made.")}
+            )
+        if self.kept_on and self.made_on and self.kept_on < self.made_on:
+            raise ValidationError({"kept_on": _("A promise cannot be kept before it was made.")})
+        if self.project_id and self.client_id and self.project.client_id != self.client_id:
+            raise ValidationError({"project": _("This project belongs to another client.")})
+
+    def explained_in_time(self, zone: object = None) -> bool:
+        """Return True when the delay was explained no later than the due date ("l'éclaircissement sur les imprévus")."""
+        if self.clarified_at is None:
+            return False
+        return timezone.localtime(self.clarified_at, zone).date() <= self.due_on
+
+    def is_overdue(self, today: date) -> bool:
+        return self.state == self.State.OPEN and self.due_on < today
+
+    def outcome(self, today: date, zone: object = None) -> str:
+        """Return one of `Promise.Outcome`, telling kept late, broken silently and broken-but-explained apart."""
+        if self.state == self.State.KEPT:
+            return self.Outcome.KEPT_ON_TIME if self.kept_on <= self.due_on else self.Outcome.KEPT_LATE
+        if self.state == self.State.BROKEN:
+            return (
+                self.Outcome.BROKEN_EXPLAINED
+                if self.explained_in_time(zone)
+                else self.Outcome.BROKEN_SILENTLY
+            )
+        return self.Outcome.OVERDUE if self.is_overdue(today) else self.Outcome.OPEN
+
+    def keep(self, on: date) -> None:
+        if on < self.made_on:
+            raise ValidationError({"kept_on": _("A promise cannot be kept before it was made.")})
+        self.state, self.kept_on, self.broken_on = self.State.KEPT, on, None
+        self.save(update_fields=["state", "kept_on", "broken_on"])
+
+    def break_(self, on: date) -> None:
+        self.state, self.kept_on, self.broken_on = self.State.BROKEN, None, on
+        self.save(update_fields=["state", "kept_on", "broken_on"])
+
+    def explain(self, text: str, at: datetime | None = None) -> None:
+        text = text.strip()
+        if not text:
+            raise ValidationError({"clarification": _("Say what you told the client.")})
+        self.clarification, self.clarified_at = text, at or timezone.now()
+        self.save(update_fields=["clarification", "clarified_at"])
+
+
+class InvoiceQuerySet(models.QuerySet["Invoice"]):
+    def for_owner(self, user: object) -> InvoiceQuerySet:
+        return self.filter(owner=user)
+
+    def unpaid(self) -> InvoiceQuerySet:
+        return self.filter(paid_on__isnull=True)
+
+    def paid(self) -> InvoiceQuerySet:
+        return self.filter(paid_on__isnull=False)
+
+    def overdue(self, today: date) -> InvoiceQuerySet:
+        """Unpaid invoices past their (renegotiated, if any) due date."""
+        return self.unpaid().filter(
+            Q(renegotiated_due_on__isnull=True, due_on__lt=today) | Q(renegotiated_due_on__lt=today)
+        )
+
+
+class Invoice(models.Model):
+    # The owner is stored (it is also the client's) so that numbers can be unique per freelancer.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoices")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="invoices", verbose_name=_("client")
+    )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("project"),
+    )
+    number = models.CharField(_("number"), max_length=40)
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    issued_on = models.DateField(_("issued on"), default=date.today)
+    due_on = models.DateField(_("due on"))
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    renegotiated_due_on = models.DateField(
+        _("renegotiated due date"),
+        null=True,
+        blank=True,
+        help_text=_("A new due date agreed with the client."),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "number"], name="invoice_number_unique_per_owner"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("issued_on")), name="invoice_due_not_before_issued"
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_on__isnull=True) | Q(paid_on__gte=F("issued_on")),
+                name="invoice_paid_not_before_issued",
+            ),
+            models.CheckConstraint(
+                condition=Q(renegotiated_due_on__isnull=True) | Q(renegotiated_due_on__gte=F("issued_on")),
+                name="invoice_renegotiated_not_before_issued",
+            ),
+        ]
+        indexes = [
+            # Trust engine and invoice list: a client's invoices; overdue list: unpaid by due date.
+            models.Index(fields=["client", "issued_on"], name="invoice_client_issued_idx"),
+            models.Index(fields=["owner", "paid_on", "due_on"], name="invoice_owner_paid_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def clean(self) -> None:
+        errors = {}
+        if self.issued_on and self.due_on and self.due_on < self.issued_on:
+            errors["due_on"] = _("The due date cannot be before the issue date.")
+        if self.issued_on and self.paid_on and self.paid_on < self.issued_on:
+            errors["paid_on"] = _("An invoice cannot be paid before it was issued.")
+        if self.issued_on and self.renegotiated_due_on and self.renegotiated_due_on < self.issued_on:
+            errors["renegotiated_due_on"] = _("The new due date cannot be before the issue date.")
+        if self.currency and not (len(self.currency) == 3 and self.currency.isalpha()):
+            errors["currency"] = _("Use a three-letter currency code, such as EUR.")
+        if self.project_id and self.client_id and self.project.client_id != self.client_id:
+            errors["project"] = _("This project belongs to another client.")
+        if errors:
+            raise ValidationError(errors)
+        self.currency = (self.currency or "").upper()
+
+    @property
+    def effective_due_on(self) -> date:
+        """The date the client is judged against: the renegotiated one when there is one."""
+        return self.renegotiated_due_on or self.due_on
+
+    def days_late(self, today: date) -> int:
+        """Return how many days late the payment is (or was, once paid); 0 when on time."""
+        paid_or_today = self.paid_on or today
+        return max(0, (paid_or_today - self.effective_due_on).days)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.paid_on is None and self.effective_due_on < today
+
+    def mark_paid(self, on: date) -> None:
+        if on < self.issued_on:
+            raise ValidationError({"paid_on": _("An invoice cannot be paid before it was issued.")})
+        self.paid_on = on
+        self.save(update_fields=["paid_on"])
+
+    def renegotiate(self, new_due_on: date) -> None:
+        if new_due_on < self.issued_on:
+            raise ValidationError(
+                {"renegotiated_due_on": _("The new due date cannot be before the issue date.")}
+            )
+        self.renegotiated_due_on = new_due_on
+        self.save(update_fields=["renegotiated_due_on"])
+
+
+__all__ = ["Interaction", "Invoice", "Promise"]

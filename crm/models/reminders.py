@@ -1,0 +1,53 @@
+"""What is due to be sent: the database, not the broker, holds it (see docs/reminders.md)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Dispatch(models.Model):
+    """One digest or nudge for one freelancer and one period, sent at most once."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", _("weekly digest")
+        NUDGE = "nudge", _("status-update nudge")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("skipped (nothing to report)")
+        FAILED = "failed", _("failed")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dispatches")
+    kind = models.CharField(max_length=8, choices=Kind)
+    # The ISO week ("2026-W47") of a digest, the local day ("2026-11-22") of a nudge.
+    period = models.CharField(max_length=16)
+    state = models.CharField(max_length=8, choices=State, default=State.PENDING)
+    due_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "kind", "period"], name="dispatch_once_per_owner_kind_period"
+            ),
+        ]
+        indexes = [
+            # The beat sweep: WHERE state IN (pending, queued) AND due_at <= now.
+            models.Index(fields=["state", "due_at"], name="dispatch_state_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} for {self.owner_id}: {self.state}"

@@ -1,0 +1,54 @@
+"""Shared personas: alice owns the data, bob is another freelancer who must never see it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import pytest
+
+from tests.factories import PASSWORD, make_user
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip a test whose service is missing on a developer's machine; fail it in CI, where it must run."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI (CI=true) but is not available.")
+    pytest.skip(f"{what} is not available here.")
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_email(settings: Any, tmp_path: Any) -> None:
+    # Tests read mail.outbox; never write into the developer's var/mail.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def alice(db: None) -> Any:
+    return make_user("alice", display_name="Alice Martin", language="en", time_zone="Europe/Paris")
+
+
+@pytest.fixture
+def bob(db: None) -> Any:
+    return make_user("bob", display_name="Bob Durand", language="fr", time_zone="Europe/Paris")
+
+
+@pytest.fixture
+def alice_client(client: Any, alice: Any) -> Any:
+    """Django's test client, logged in as alice."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD

@@ -1,0 +1,80 @@
+"""Small explicit factories: make_<thing>(owner_or_client, **overrides)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from clients.models import Client, Project
+from conflicts.models import ConflictSignal
+from crm.models import Interaction, Invoice, Promise
+
+_numbers = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username: str, **overrides: Any) -> Any:
+    user = get_user_model().objects.create_user(
+        username=username, email=overrides.pop("email", f"{username}@example.com"), password=PASSWORD
+    )
+    if overrides:
+        for field, value in overrides.items():
+            setattr(user.profile, field, value)
+        user.profile.save()
+    return user
+
+
+def make_client(owner: Any, **overrides: Any) -> Client:
+    fields: dict[str, Any] = {
+        "name": f"Client {next(_numbers)}",
+        "company": "ACME",
+        "status": Client.Status.ACTIVE,
+    }
+    fields.update(overrides)
+    return Client.objects.create(owner=owner, **fields)
+
+
+def make_project(client: Client, **overrides: Any) -> Project:
+    fields: dict[str, Any] = {"title": "Site vitrine", "status": Project.Status.ACTIVE}
+    fields.update(overrides)
+    return Project.objects.create(client=client, **fields)
+
+
+def make_interaction(client: Client, **overrides: Any) -> Interaction:
+    fields: dict[str, Any] = {"kind": Interaction.Kind.EMAIL, "summary": "Échange"}
+    fields.update(overrides)
+    return Interaction.objects.create(client=client, **fields)
+
+
+def make_promise(client: Client, **overrides: Any) -> Promise:
+    today = timezone.localdate()
+    fields: dict[str, Any] = {
+        "description": "Livrer la maquette",
+        "made_on": today,
+        "due_on": today + timedelta(days=7),
+    }
+    fields.update(overrides)
+    return Promise.objects.create(client=client, **fields)
+
+
+def make_invoice(client: Client, **overrides: Any) -> Invoice:
+    today = timezone.localdate()
+    fields: dict[str, Any] = {
+        "number": f"F-{next(_numbers):05d}",
+        "amount": Decimal("1200.00"),
+        "issued_on": today,
+        "due_on": today + timedelta(days=30),
+    }
+    fields.update(overrides)
+    return Invoice.objects.create(owner=client.owner, client=client, **fields)
+
+
+def make_conflict(client: Client, **overrides: Any) -> ConflictSignal:
+    fields: dict[str, Any] = {"kind": ConflictSignal.Kind.IDEAS, "severity": 1, "observed_on": date.today()}
+    fields.update(overrides)
+    return ConflictSignal.objects.create(client=client, **fields)
