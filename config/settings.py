@@ -172,7 +172,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "snapshot-trust-health-nightly": {
-        "task": "crm.tasks.snapshot_all_trust_health",
+        "task": "crm.snapshot_all_trust_health",
         "schedule": crontab(hour=2, minute=15),
     },
 }

@@ -1,0 +1,6 @@
+"""Celery tasks of the relationship journal; autodiscovery imports this package.
+
+Each concern keeps its tasks in its own module; importing them here registers them with the app.
+"""
+
+from __future__ import annotations
