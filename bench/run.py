@@ -1,0 +1,458 @@
+#!/usr/bin/env python
+"""`make bench`: build large books in a separate database, measure every page against the floor, print a table.
+
+The floor is an authenticated request to a view that renders a one-line template: what Django itself costs per
+request here. Every figure is also written to bench/results.json. `--small` is the CI mode (under a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def use_separate_database() -> None:
+    """Point DATABASE_URL at a bench database: var/bench.sqlite3, or `<name>_bench` on PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        base, _, name = url.rpartition("/")
+        bench_name = f"{name or 'postgres'}_bench"
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
+            conn.execute(f'CREATE DATABASE "{bench_name}"')
+        os.environ["DATABASE_URL"] = f"{base}/{bench_name}"
+    else:
+        path = ROOT / "var" / "bench.sqlite3"
+        path.parent.mkdir(exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def summarize(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_ms": statistics.median(ordered) * 1000, "p95_ms": p95 * 1000, "n": len(ordered)}
+
+
+class Bench:
+    def __init__(self, small: bool) -> None:
+        self.small = small
+        self.results: dict[str, Any] = {
+            "mode": "small" if small else "full",
+            "pages": {},
+            "dashboard_growth": {},
+        }
+
+    # -- building books -------------------------------------------------------------------------------------
+
+    def seed(self, username: str, clients: int, events: int) -> float:
+        from django.core.management import call_command
+
+        seconds = timed(
+            lambda: call_command(
+                "seed_demo", clients=clients, events_per_client=events, username=username, verbosity=0
+            )
+        )
+        print(f"  seeded {username}: {clients} clients x {events} events in {seconds:.1f} s", flush=True)
+        self.results.setdefault("seed_seconds", {})[username] = round(seconds, 2)
+        return seconds
+
+    def grow_timeline(self, client: Any, events: int) -> None:
+        """Give one client a long timeline (mostly interactions, some promises and invoices)."""
+        from datetime import timedelta
+        from decimal import Decimal
+
+        from django.utils import timezone
+
+        from crm.health import recompute_client
+        from crm.models import Interaction, Invoice, Promise
+
+        now = timezone.now()
+        interactions = [
+            Interaction(
+                client=client,
+                kind=Interaction.Kind.EMAIL if i % 7 else Interaction.Kind.STATUS_UPDATE,
+                direction=Interaction.Direction.TO_CLIENT if i % 2 else Interaction.Direction.FROM_CLIENT,
+                happened_at=now - timedelta(hours=6 * i),
+                summary=f"Échange {i}",
+            )
+            for i in range(int(events * 0.8))
+        ]
+        Interaction.objects.bulk_create(interactions, batch_size=1000)
+        today = now.date()
+        promises = [
+            Promise(
+                client=client,
+                description=f"Livraison {i}",
+                made_on=today - timedelta(days=i + 10),
+                due_on=today - timedelta(days=i),
+                state=Promise.State.KEPT,
+                kept_on=today - timedelta(days=i),
+            )
+            for i in range(int(events * 0.15))
+        ]
+        Promise.objects.bulk_create(promises, batch_size=1000)
+        invoices = [
+            Invoice(
+                owner=client.owner,
+                client=client,
+                number=f"BENCH-{client.pk}-{i}",
+                amount=Decimal("950.00"),
+                issued_on=today - timedelta(days=30 + i),
+                due_on=today - timedelta(days=i),
+                paid_on=today - timedelta(days=i),
+            )
+            for i in range(events - len(interactions) - len(promises))
+        ]
+        Invoice.objects.bulk_create(invoices, batch_size=1000)
+        recompute_client(client.pk)
+
+    # -- measuring requests ---------------------------------------------------------------------------------
+
+    def login(self, username: str) -> Any:
+        from django.contrib.auth import get_user_model
+        from django.test import Client as HttpClient
+
+        http = HttpClient()
+        http.force_login(get_user_model().objects.get(username=username))
+        return http
+
+    def measure(
+        self, name: str, request: Callable[[], Any], repeat: int, expect: tuple[int, ...] = (200,)
+    ) -> dict[str, Any]:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        response = request()  # warm caches and templates
+        if response.status_code not in expect:
+            raise SystemExit(f"{name}: HTTP {response.status_code}")
+        with CaptureQueriesContext(connection) as queries:
+            request()
+        samples = [timed(request) for _ in range(repeat)]
+        row = {**summarize(samples), "queries": len(queries)}
+        self.results["pages"][name] = row
+        return row
+
+    def pages(self, username: str, workspace_client_id: int) -> None:
+        from django.urls import NoReverseMatch, reverse
+
+        from clients.models import Client
+
+        http = self.login(username)
+        repeat = 15 if self.small else 60
+        get = lambda url: lambda: http.get(url)  # noqa: E731
+        self.measure("floor", get(reverse("bench_floor")), repeat)
+        self.measure("dashboard", get(reverse("crm:dashboard")), repeat)
+        self.measure("client workspace", get(reverse("crm:client", args=[workspace_client_id])), repeat)
+        for name, url_name in [
+            ("clients list", "crm:clients"),
+            ("promises list", "crm:promises"),
+            ("invoices list", "crm:invoices"),
+            ("conflicts list", "crm:conflicts"),
+        ]:
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                print(f"  (no {url_name} page to measure)")
+                continue
+            self.measure(name, get(url), repeat)
+
+        # One logging action: log an interaction (POST, then the client's score recompute), no-JS redirect.
+        client = Client.objects.get(pk=workspace_client_id)
+        url = reverse("crm:log_interaction", args=[client.pk])
+        counter = iter(range(10**9))
+
+        def log_interaction() -> Any:
+            return http.post(
+                url,
+                {
+                    "client": client.pk,
+                    "kind": "call",
+                    "direction": "from_client",
+                    "happened_at": "2026-01-05T10:00",
+                    "summary": f"Appel {next(counter)}",
+                },
+            )
+
+        self.measure("log interaction (POST + recompute)", log_interaction, repeat, expect=(200, 302))
+
+    def dashboard_growth(self, sizes: list[tuple[str, int]]) -> None:
+        from django.urls import reverse
+
+        repeat = 15 if self.small else 40
+        for username, clients in sizes:
+            http = self.login(username)
+            row = self.measure(
+                f"dashboard @ {clients} clients", lambda h=http: h.get(reverse("crm:dashboard")), repeat
+            )
+            self.results["dashboard_growth"][clients] = row
+
+    # -- bulk recompute ---------------------------------------------------------------------------------------
+
+    def recompute(self, username: str, clients: int) -> None:
+        """Run the bulk recompute and the read floor in a child process, so peak memory is its own."""
+        out = subprocess.run(
+            [sys.executable, __file__, "--recompute-child", username],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            check=True,
+        )
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        row["ratio_to_read_floor"] = round(row["recompute_s"] / row["read_floor_s"], 2)
+        self.results.setdefault("bulk_recompute", {})[clients] = row
+
+    # -- digests through a real worker ------------------------------------------------------------------------
+
+    def digests(self, freelancers: int) -> None:
+        from crm.bench_support import build_digest_population, measure_digests
+
+        build_digest_population(freelancers)
+        self.results["digests"] = measure_digests(freelancers, ROOT)
+
+    # -- HTTP throughput under gunicorn -----------------------------------------------------------------------
+
+    def http_throughput(self, username: str) -> None:
+        wrk = shutil.which("wrk")
+        if not wrk:
+            print("  (wrk is not installed: `apt-get install wrk`; skipping HTTP throughput)")
+            self.results["http"] = "wrk missing"
+            return
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.contrib.sessions.backends.db import SessionStore
+
+        user = get_user_model().objects.get(username=username)
+        session = SessionStore()
+        session["_auth_user_id"] = str(user.pk)
+        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session.create()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "bench.wsgi",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=os.environ.copy(),
+        )
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            script = Path(tempfile.mkdtemp()) / "p95.lua"
+            script.write_text(
+                "done = function(summary, latency, requests)\n"
+                '  io.write(string.format("P95_US %d\\nERRORS %d\\n", latency:percentile(95),\n'
+                "    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status +"
+                " summary.errors.timeout))\nend\n"
+            )
+            duration = "3s" if self.small else "15s"
+            for name, path in [("floor", "/bench/floor/"), ("dashboard", "/")]:
+                out = subprocess.run(
+                    [
+                        wrk,
+                        "-t2",
+                        "-c8",
+                        f"-d{duration}",
+                        "-s",
+                        str(script),
+                        "-H",
+                        f"Cookie: {settings.SESSION_COOKIE_NAME}={session.session_key}",
+                        f"http://127.0.0.1:{port}{path}",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                self.results.setdefault("http", {})[name] = {
+                    "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+                    "p95_ms": int(re.search(r"P95_US (\d+)", out).group(1)) / 1000,
+                    "errors": int(re.search(r"ERRORS (\d+)", out).group(1)),
+                    "non_2xx": int(m.group(1))
+                    if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out))
+                    else 0,
+                }
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=20)
+
+    # -- report -------------------------------------------------------------------------------------------------
+
+    def report(self) -> None:
+        pages = self.results["pages"]
+        floor = pages["floor"]["median_ms"]
+        print()
+        print(f"{'request':44} {'median ms':>10} {'p95 ms':>9} {'x floor':>8} {'queries':>8}")
+        for name, row in pages.items():
+            row["ratio_to_floor"] = round(row["median_ms"] / floor, 2)
+            print(
+                f"{name:44} {row['median_ms']:10.2f} {row['p95_ms']:9.2f} {row['ratio_to_floor']:8.2f} {row['queries']:8d}"
+            )
+        growth = self.results["dashboard_growth"]
+        if len(growth) >= 2:
+            sizes = sorted(growth)
+            print("\ndashboard growth: " + ", ".join(f"{s}: {growth[s]['median_ms']:.1f} ms" for s in sizes))
+            self.results["dashboard_growth_ratio"] = round(
+                growth[sizes[-1]]["median_ms"] / growth[sizes[-2]]["median_ms"], 2
+            )
+            print(f"  largest / previous = {self.results['dashboard_growth_ratio']}")
+        for clients, row in self.results.get("bulk_recompute", {}).items():
+            print(
+                f"\nbulk recompute {clients} clients: {row['recompute_s']:.2f} s, read floor {row['read_floor_s']:.2f} s,"
+                f" ratio {row['ratio_to_read_floor']}, peak memory {row['peak_mb']:.0f} MB, queries {row['queries']}"
+            )
+        if isinstance(self.results.get("digests"), dict):
+            d = self.results["digests"]
+            print(
+                f"\ndigests: {d['freelancers']} freelancers in {d['total_s']:.2f} s by one worker,"
+                f" {d['per_digest_ms']:.1f} ms each, {d['queries_per_digest']} queries per digest, emails {d['emails']}"
+            )
+        if isinstance(self.results.get("http"), dict):
+            for name, row in self.results["http"].items():
+                print(
+                    f"\nHTTP {name} (gunicorn -w 2, wrk -c8): {row['requests_per_s']:.0f} req/s, p95 {row['p95_ms']:.1f} ms,"
+                    f" errors {row['errors']}, non-2xx {row['non_2xx']}"
+                )
+        RESULTS.write_text(json.dumps(self.results, indent=2, default=str))
+        print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+def read_floor(owner: Any) -> None:
+    """The cheapest honest read of a book: one aggregate pass per table, grouped by client."""
+    from django.db.models import Count, Max
+
+    from conflicts.models import ConflictSignal
+    from crm.models import Interaction, Invoice, Promise
+
+    for model, latest in [
+        (Interaction, "happened_at"),
+        (Promise, "due_on"),
+        (Invoice, "due_on"),
+        (ConflictSignal, "observed_on"),
+    ]:
+        list(
+            model.objects.filter(client__owner=owner)
+            .values("client_id")
+            .annotate(n=Count("pk"), latest=Max(latest))
+            .order_by()
+        )
+
+
+def recompute_child(username: str) -> None:
+    """Measure the bulk recompute of one book and the aggregate read floor over the same tables."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.health import recompute_book
+
+    owner = get_user_model().objects.get(username=username)
+    read_floor_s = min(timed(lambda: read_floor(owner)) for _ in range(3))
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with CaptureQueriesContext(connection) as queries:
+        recompute_s = timed(lambda: recompute_book(owner=owner))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "recompute_s": recompute_s,
+                "read_floor_s": read_floor_s,
+                "peak_mb": peak / 1024,
+                "growth_mb": (peak - baseline) / 1024,
+                "queries": len(queries),
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", action="store_true", help="CI mode: small books, under a minute")
+    parser.add_argument("--recompute-child", metavar="USERNAME", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.recompute_child:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+        recompute_child(args.recompute_child)
+        return
+
+    use_separate_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    bench = Bench(small=args.small)
+    if args.small:
+        book, small_book, big_book, events, big_events, freelancers = 200, 50, 400, 20, 20, 50
+    else:
+        book, small_book, big_book, events, big_events, freelancers = 2000, 200, 20000, 100, 100, 1000
+    print(f"Building books in {os.environ['DATABASE_URL'].split('@')[-1]} ...", flush=True)
+    bench.seed("book", book, events)
+    from clients.models import Client
+
+    workspace = Client.objects.filter(owner__username="book").order_by("pk").first()
+    bench.grow_timeline(workspace, 500 if args.small else 5000)
+    bench.seed("small_book", small_book, 10)
+    bench.seed("big_book", big_book, big_events)
+    print("Measuring pages ...", flush=True)
+    bench.pages("book", workspace.pk)
+    bench.dashboard_growth([("small_book", small_book), ("book", book), ("big_book", big_book)])
+    print("Measuring bulk recompute ...", flush=True)
+    bench.recompute("book", book)
+    bench.recompute("big_book", big_book)
+    print("Measuring digests through a real worker ...", flush=True)
+    bench.digests(freelancers)
+    print("Measuring HTTP throughput under gunicorn ...", flush=True)
+    bench.http_throughput("book")
+    bench.report()
+
+
+if __name__ == "__main__":
+    main()
