@@ -1,0 +1,99 @@
+"""Template helpers of the web app: the band badge, reasons in words, links to events, money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.template.defaultfilters import floatformat
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from crm.models.health import Band
+
+register = template.Library()
+
+# The band is never told by colour alone: each has a word and its own shape.
+BAND_ICONS = {Band.HEALTHY: "●", Band.WATCH: "◐", Band.AT_RISK: "▲", Band.INSUFFICIENT: "○"}
+
+# Where a reason's evidence lives: the event type named by the trust engine -> the page showing it.
+EVENT_ROUTES = {
+    "interaction": ("crm:interaction", "interaction_id"),
+    "promise": ("crm:promise", "promise_id"),
+    "invoice": ("crm:invoice", "invoice_id"),
+    "conflict": ("crm:conflict", "signal_id"),
+    "conflict_signal": ("crm:conflict", "signal_id"),
+    "conflictsignal": ("crm:conflict", "signal_id"),
+    "signal": ("crm:conflict", "signal_id"),
+}
+
+COMPONENT_LABELS = {
+    "promises": _("Promises kept"),
+    "reliability": _("Promises kept"),
+    "payment": _("Payment"),
+    "payments": _("Payment"),
+    "cadence": _("Status updates on time"),
+    "communication": _("Communication"),
+    "responsiveness": _("Responsiveness"),
+    "conflicts": _("Conflict signals"),
+    "reciprocity": _("Client's own promises"),
+}
+
+
+@register.simple_tag
+def band_badge(band: str | None) -> SafeString:
+    """Render a band as an icon and a word (a client without a health row has not enough history)."""
+    band = band or Band.INSUFFICIENT
+    label = Band(band).label if band in Band.values else band
+    return format_html(
+        '<span class="band band-{}"><span class="band-icon" aria-hidden="true">{}</span> {}</span>',
+        band,
+        BAND_ICONS.get(band, "○"),
+        label,
+    )
+
+
+@register.filter
+def describe(reason: dict[str, Any]) -> Any:
+    """Return the reason in words (`.text`, `.next_step`), as the trust engine phrases it."""
+    try:
+        from crm.reasons import describe as describe_reason
+    except ImportError:  # TODO: the trust engine's phrasing lands separately
+        from types import SimpleNamespace
+
+        return SimpleNamespace(text=reason.get("code", ""), next_step="")
+    return describe_reason(reason)
+
+
+@register.filter
+def event_url(event: dict[str, Any] | None) -> str:
+    """Return the URL of the event a reason points to, or "" when it has none."""
+    if not event or event.get("type") not in EVENT_ROUTES:
+        return ""
+    name, kwarg = EVENT_ROUTES[event["type"]]
+    try:
+        return reverse(name, kwargs={kwarg: int(event["id"])})
+    except (KeyError, TypeError, ValueError, NoReverseMatch):
+        return ""
+
+
+@register.filter
+def first_event_url(reason: dict[str, Any] | None) -> str:
+    events = (reason or {}).get("events") or []
+    return event_url(events[0]) if events else ""
+
+
+@register.filter
+def component_label(name: str) -> str:
+    return str(COMPONENT_LABELS.get(name, name.replace("_", " ").capitalize()))
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "EUR") -> str:
+    """Format an amount for the active locale, with grouped thousands: 1,200.00 EUR / 1 200,00 EUR."""
+    if amount is None:
+        return ""
+    return f"{floatformat(amount, '2g')}\u00a0{currency}"

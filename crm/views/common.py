@@ -1,0 +1,110 @@
+"""What every page of the web app shares: ownership helpers, the htmx request type, answers to actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import trigger_client_event
+from django_htmx.middleware import HtmxDetails
+
+from clients.models import Client, Project
+from conflicts.models import ConflictSignal
+from crm.models import Interaction, Invoice, Promise
+
+# Every region of a page that shows the journal (timeline, score panel, board, lists) listens for this
+# event and reloads itself, so an action anywhere updates everything in place.
+JOURNAL_CHANGED = "journal-changed"
+PAGE_SIZE = 25
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+    user: AbstractBaseUser
+
+
+def _client_for(request: HttpRequest, pk: int) -> Client:
+    return get_object_or_404(Client.objects.select_related("health"), pk=pk, owner=request.user)
+
+
+def _project_for(request: HttpRequest, pk: int) -> Project:
+    return get_object_or_404(Project.objects.select_related("client"), pk=pk, client__owner=request.user)
+
+
+def _interaction_for(request: HttpRequest, pk: int) -> Interaction:
+    return get_object_or_404(Interaction.objects.select_related("client"), pk=pk, client__owner=request.user)
+
+
+def _promise_for(request: HttpRequest, pk: int) -> Promise:
+    return get_object_or_404(Promise.objects.select_related("client"), pk=pk, client__owner=request.user)
+
+
+def _invoice_for(request: HttpRequest, pk: int) -> Invoice:
+    return get_object_or_404(Invoice.objects.select_related("client"), pk=pk, client__owner=request.user)
+
+
+def _signal_for(request: HttpRequest, pk: int) -> ConflictSignal:
+    return get_object_or_404(
+        ConflictSignal.objects.select_related("client"), pk=pk, client__owner=request.user
+    )
+
+
+def next_url(request: HttpRequest, fallback: str) -> str:
+    """Return the page to go back to after a plain (no-JS) POST: a safe `next`, else `fallback`."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+def workspace_url(client_id: int) -> str:
+    return reverse("crm:client", kwargs={"client_id": client_id})
+
+
+def journal_changed(response: HttpResponse) -> HttpResponse:
+    """Tell every listening region of the page to refresh itself once the swap has settled."""
+    return trigger_client_event(response, JOURNAL_CHANGED, after="settle")
+
+
+def action_done(
+    request: HtmxHttpRequest, fallback: str, response: HttpResponse | None = None
+) -> HttpResponse:
+    """Answer a successful action: the fragment (or nothing) plus the refresh event for htmx, else redirect."""
+    if not request.htmx:
+        return HttpResponseRedirect(next_url(request, fallback))
+    return journal_changed(response if response is not None else HttpResponse(status=204))
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def partial_for(request: HtmxHttpRequest, template: str, partials: set[str]) -> str:
+    """Return `template`, or its partial named by the htmx request's target when it is one of `partials`."""
+    target = request.htmx.target if request.htmx else None
+    return f"{template}#{target}" if target in partials else template
+
+
+__all__ = [
+    "JOURNAL_CHANGED",
+    "HtmxHttpRequest",
+    "_client_for",
+    "_interaction_for",
+    "_invoice_for",
+    "_project_for",
+    "_promise_for",
+    "_signal_for",
+    "action_done",
+    "journal_changed",
+    "next_url",
+    "paginate",
+    "partial_for",
+    "workspace_url",
+]

@@ -1,0 +1,143 @@
+"""The pages a freelancer reads: the dashboard, a client's workspace, one event, the client and project forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.forms import ClientForm, ProjectForm
+from clients.models import Client
+from crm.models.health import Band
+from crm.views import board
+from crm.views.charts import trend_chart
+from crm.views.common import (
+    HtmxHttpRequest,
+    _client_for,
+    _interaction_for,
+    _invoice_for,
+    _project_for,
+    _promise_for,
+    _signal_for,
+    paginate,
+    partial_for,
+    workspace_url,
+)
+from crm.views.entries import entry_forms
+from crm.views.timeline import timeline_page
+
+
+def _board_filters(request: HtmxHttpRequest) -> dict[str, str]:
+    return {key: request.GET.get(key, "").strip()[:100] for key in ("band", "status", "q")}
+
+
+@login_required
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    today, now = timezone.localdate(), timezone.now()
+    filters = _board_filters(request)
+    context = {
+        "page": paginate(request, board.ranked_clients(request.user, **filters)),
+        "week": board.week(request.user, today, now),
+        "filters": filters,
+        "bands": Band.choices,
+        "statuses": Client.Status.choices,
+        "today": today,
+    }
+    return render(request, partial_for(request, "crm/dashboard.html", {"board"}), context)
+
+
+@login_required
+def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    client = _client_for(request, client_id)
+    today = timezone.localdate()
+    context = {
+        "client": client,
+        "projects": client.projects.all(),
+        "chart": trend_chart(client, today),
+        "timeline": timeline_page(client, request.GET.get("page")),
+        "forms": entry_forms(request, client),
+        "today": today,
+    }
+    return render(request, partial_for(request, "crm/client.html", {"score-panel", "timeline"}), context)
+
+
+def _event_page(request: HtmxHttpRequest, source: str, item: Any) -> HttpResponse:
+    context = {"source": source, "item": item, "client": item.client, "today": timezone.localdate()}
+    return render(request, "crm/event.html", context)
+
+
+@login_required
+def interaction_detail(request: HtmxHttpRequest, interaction_id: int) -> HttpResponse:
+    return _event_page(request, "interaction", _interaction_for(request, interaction_id))
+
+
+@login_required
+def promise_detail(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
+    return _event_page(request, "promise", _promise_for(request, promise_id))
+
+
+@login_required
+def invoice_detail(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
+    return _event_page(request, "invoice", _invoice_for(request, invoice_id))
+
+
+@login_required
+def conflict_detail(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
+    return _event_page(request, "conflict", _signal_for(request, signal_id))
+
+
+def _edit_page(request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str) -> HttpResponse:
+    """Save a valid posted form and go to what it saved; else show the form (with its errors)."""
+    if request.method == "POST" and form.is_valid():
+        saved_object = form.save()
+        messages.success(request, saved)
+        client_id = getattr(saved_object, "client_id", saved_object.pk)
+        return redirect(workspace_url(client_id))
+    return render(request, "crm/edit_form.html", {"form": form, "title": title, "back": back})
+
+
+@login_required
+def client_new(request: HtmxHttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None, instance=Client(owner=request.user))
+    return _edit_page(request, form, _("New client"), _("Client added."), reverse("crm:clients"))
+
+
+@login_required
+def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    client = _client_for(request, client_id)
+    form = ClientForm(request.POST or None, instance=client)
+    return _edit_page(
+        request, form, _("Edit %(client)s") % {"client": client}, _("Client saved."), workspace_url(client.pk)
+    )
+
+
+@login_required
+def project_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    client = _client_for(request, client_id)
+    form = ProjectForm(request.POST or None, owner=request.user, initial={"client": client})
+    return _edit_page(
+        request,
+        form,
+        _("New project for %(client)s") % {"client": client},
+        _("Project added."),
+        workspace_url(client.pk),
+    )
+
+
+@login_required
+def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
+    project = _project_for(request, project_id)
+    form = ProjectForm(request.POST or None, instance=project, owner=request.user)
+    return _edit_page(
+        request,
+        form,
+        _("Edit %(project)s") % {"project": project},
+        _("Project saved."),
+        workspace_url(project.client_id),
+    )
