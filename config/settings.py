@@ -175,7 +175,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "crm.snapshot_all_trust_health",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Reminders: the sweep finds due digests and nudges in the database, enqueues them, and re-enqueues
+    # rows whose message was lost. It is idempotent, so a missed or doubled beat is harmless; a sweep
+    # that waited more than 55 s in the queue is dropped (the next one does its work).
+    "sweep-reminders-every-minute": {
+        "task": "crm.sweep_dispatches",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+if CELERY_BROKER_URL.startswith("sqla+"):
+    # kombu's SQLAlchemy transport keeps every delivered message; delete them so the file stays small.
+    CELERY_BEAT_SCHEDULE["purge-embedded-broker-hourly"] = {
+        "task": "crm.purge_broker_messages",
+        "schedule": crontab(minute=41),
+    }
 
 LOGGING = {
     "version": 1,

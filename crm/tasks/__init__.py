@@ -4,3 +4,7 @@ Each concern keeps its tasks in its own module; importing them here registers th
 """
 
 from __future__ import annotations
+
+from crm.tasks.reminders import purge_broker_messages, send_dispatch, sweep_dispatches
+
+__all__ = ["purge_broker_messages", "send_dispatch", "sweep_dispatches"]
