@@ -1,0 +1,860 @@
+"""Demo data: a freelancer's realistic book across the whole trust spectrum, and large generated books.
+
+`seed_demo_book` writes a dozen clients whose stories come from the webmaster's guide (a model client, a late
+payer, an angry posture, lapsed status updates, ...), with months of history relative to today.
+`seed_large_book` generates N clients with K interactions each (plus promises, invoices and a few conflict
+signals) with bulk inserts, deterministically from a seed, for benchmarks.
+"""
+
+from __future__ import annotations
+
+import random
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from clients.models import Client, Project
+from conflicts.models import ConflictSignal
+from crm.models import HealthSnapshot, Interaction, Invoice, Promise
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "confiance-demo"
+DEMO_ZONE = "Europe/Paris"
+HISTORY_WEEKS = 12
+
+K = Interaction.Kind
+D = Interaction.Direction
+
+
+def get_or_create_freelancer(
+    username: str, password: str, *, display_name: str = "", language: str = "fr"
+) -> tuple[Any, bool]:
+    """Return the freelancer `username` (created with `password` and a French Paris profile when missing)."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user, False
+    user = User.objects.create_user(username=username, email=f"{username}@example.com", password=password)
+    profile = user.profile
+    profile.display_name = display_name
+    profile.language = language
+    profile.time_zone = DEMO_ZONE
+    profile.save()
+    return user, True
+
+
+def refresh_contact_times(owner: Any) -> None:
+    """Set each client's last status update and last contact from their interactions (two queries)."""
+    latest_update = dict(
+        Interaction.objects.for_owner(owner)
+        .status_updates()
+        .values("client")
+        .annotate(at=Max("happened_at"))
+        .values_list("client", "at")
+    )
+    latest_contact = dict(
+        Interaction.objects.for_owner(owner)
+        .values("client")
+        .annotate(at=Max("happened_at"))
+        .values_list("client", "at")
+    )
+    clients = list(Client.objects.for_owner(owner).only("pk"))
+    for client in clients:
+        client.last_status_update_at = latest_update.get(client.pk)
+        client.last_contact_at = latest_contact.get(client.pk)
+    Client.objects.bulk_update(clients, ["last_status_update_at", "last_contact_at"], batch_size=500)
+
+
+# -- the demo book -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Story:
+    """Writes one client's history with dates counted back from today, in the freelancer's time zone."""
+
+    owner: Any
+    now: datetime
+    zone: zoneinfo.ZoneInfo
+    invoice_numbers: Iterator[int]
+    client: Client | None = None
+    project: Project | None = None
+    interactions: list[Interaction] = field(default_factory=list)
+
+    @property
+    def today(self) -> date:
+        return timezone.localtime(self.now, self.zone).date()
+
+    def day(self, days_ago: int) -> date:
+        return self.today - timedelta(days=days_ago)
+
+    def at(self, days_ago: float, hour: int = 10, minute: int = 0) -> datetime:
+        """Return an aware moment `days_ago` days back at `hour`, never later than now."""
+        whole = int(days_ago)
+        moment = datetime.combine(self.day(whole), time(hour, minute), tzinfo=self.zone)
+        moment -= timedelta(days=days_ago - whole)
+        return min(moment, self.now - timedelta(minutes=5))
+
+    def start(self, name: str, company: str, since_days: int, **fields: Any) -> Story:
+        self.client = Client.objects.create(
+            owner=self.owner,
+            name=name,
+            company=company,
+            email=fields.pop("email", ""),
+            created_at=self.at(since_days, 9),
+            **fields,
+        )
+        self.project = None
+        return self
+
+    def with_project(self, title: str, goals: str, started: int, due_in: int | None, **fields: Any) -> Story:
+        fields.setdefault("budget", Decimal("4800.00"))
+        self.project = Project.objects.create(
+            client=self.client,
+            title=title,
+            goals=goals,
+            start_on=self.day(started),
+            due_on=None if due_in is None else self.today + timedelta(days=due_in),
+            created_at=self.at(started, 9),
+            **fields,
+        )
+        return self
+
+    def log(self, days_ago: float, kind: str, direction: str, summary: str, hour: int = 10) -> Story:
+        self.interactions.append(
+            Interaction(
+                client=self.client,
+                project=self.project,
+                kind=kind,
+                direction=direction,
+                happened_at=self.at(days_ago, hour),
+                summary=summary,
+            )
+        )
+        return self
+
+    def status_updates(self, first: int, last: int, every: int, summary: str) -> Story:
+        """Log a status update sent every `every` days from `first` days ago until `last` days ago."""
+        days_ago = first
+        number = 1
+        while days_ago >= last:
+            self.log(days_ago, K.STATUS_UPDATE, D.TO_CLIENT, summary.format(n=number), hour=17)
+            days_ago -= every
+            number += 1
+        return self
+
+    def exchange(self, days_ago: int, question: str, answer: str, reply_hours: int = 3) -> Story:
+        """The client writes in the morning; the freelancer answers `reply_hours` later."""
+        self.log(days_ago, K.EMAIL, D.FROM_CLIENT, question, hour=9)
+        reply_day = days_ago - (9 + reply_hours) // 24
+        reply_hour = (9 + reply_hours) % 24
+        return self.log(max(reply_day, 0), K.EMAIL, D.TO_CLIENT, answer, hour=reply_hour)
+
+    def promise(
+        self,
+        description: str,
+        made: int,
+        due: int,
+        *,
+        by_client: bool = False,
+        kept: int | None = None,
+        broken: int | None = None,
+        explained: tuple[int, str] | None = None,
+    ) -> Story:
+        """Record a promise made `made` days ago, due `due` days ago (negative: in the future)."""
+        Promise.objects.create(
+            client=self.client,
+            project=self.project,
+            promisor=Promise.Promisor.CLIENT if by_client else Promise.Promisor.FREELANCER,
+            description=description,
+            made_on=self.day(made),
+            due_on=self.day(due),
+            state=Promise.State.KEPT
+            if kept is not None
+            else Promise.State.BROKEN
+            if broken is not None
+            else Promise.State.OPEN,
+            kept_on=None if kept is None else self.day(kept),
+            broken_on=None if broken is None else self.day(broken),
+            clarification="" if explained is None else explained[1],
+            clarified_at=None if explained is None else self.at(explained[0], 11),
+            created_at=self.at(made, 10),
+        )
+        return self
+
+    def invoice(
+        self,
+        amount: str,
+        issued: int,
+        *,
+        terms: int = 30,
+        paid: int | None = None,
+        renegotiated: int | None = None,
+    ) -> Story:
+        issued_on = self.day(issued)
+        Invoice.objects.create(
+            owner=self.owner,
+            client=self.client,
+            project=self.project,
+            number=f"{issued_on.year}-{next(self.invoice_numbers):03d}",
+            amount=Decimal(amount),
+            issued_on=issued_on,
+            due_on=issued_on + timedelta(days=terms),
+            paid_on=None if paid is None else self.day(paid),
+            renegotiated_due_on=None if renegotiated is None else self.day(renegotiated),
+            created_at=self.at(issued, 9),
+        )
+        return self
+
+    def conflict(
+        self,
+        kind: str,
+        severity: int,
+        observed: int,
+        description: str,
+        *,
+        resolved: tuple[int, str] | None = None,
+    ) -> Story:
+        ConflictSignal.objects.create(
+            client=self.client,
+            kind=kind,
+            severity=severity,
+            observed_on=self.day(observed),
+            description=description,
+            state=ConflictSignal.State.OPEN if resolved is None else ConflictSignal.State.RESOLVED,
+            resolved_on=None if resolved is None else self.day(resolved[0]),
+            resolution="" if resolved is None else resolved[1],
+        )
+        return self
+
+
+def _regular_client(s: Story, since: int, fr: bool, updates_until: int = 1) -> Story:
+    """Add the ordinary life of a project: a kick-off, weekly status updates and quick answers."""
+    if fr:
+        s.log(since, K.MEETING, D.TO_CLIENT, "Réunion de lancement : objectifs, périmètre et planning")
+        s.status_updates(
+            since - 4, updates_until, 7, "Point hebdomadaire n°{n} : avancement, prochaines étapes"
+        )
+        for days_ago in range(since - 9, 3, -17):
+            s.exchange(days_ago, "Question sur la page d'accueil", "Réponse et maquette mise à jour")
+    else:
+        s.log(since, K.MEETING, D.TO_CLIENT, "Kick-off meeting: goals, scope and schedule")
+        s.status_updates(since - 4, updates_until, 7, "Weekly status update #{n}: progress and next steps")
+        for days_ago in range(since - 9, 3, -17):
+            s.exchange(days_ago, "Question about the home page", "Answered with an updated mock-up")
+    return s
+
+
+def _stories(s: Story) -> None:
+    """Write the twelve demo clients, from the model client to the former one."""
+    # 1. The model client: weekly status updates, every promise kept on time, invoices paid on time.
+    s.start(
+        "Camille Lefèvre",
+        "Boulangerie Lefèvre",
+        150,
+        email="camille@boulangerie-lefevre.fr",
+        phone="+33 4 78 12 34 56",
+        language="fr",
+        notes="Cliente modèle : répond vite, paie à réception.",
+    )
+    s.with_project(
+        "Site vitrine et commande en ligne",
+        "Présenter la boulangerie, prendre les commandes de gâteaux en ligne, 20 commandes par semaine.",
+        140,
+        20,
+        budget=Decimal("6500.00"),
+    )
+    _regular_client(s, 140, fr=True)
+    s.promise("Livrer les maquettes de la page d'accueil", 130, 120, kept=121)
+    s.promise("Mettre en ligne la page de commande", 90, 70, kept=72)
+    s.promise("Former l'équipe au back-office", 40, 30, kept=30)
+    s.promise("Envoyer les photos des gâteaux", 125, 115, by_client=True, kept=116)
+    s.promise("Livrer le module de paiement", 10, -7)
+    s.invoice("1950.00", 138, paid=130)
+    s.invoice("2600.00", 75, paid=50)
+    s.invoice("1950.00", 12)
+
+    # 2. The late payer: good project life, but invoices paid 45+ days late and one still unpaid.
+    s.start(
+        "Oliver Bennett",
+        "Harbour & Finch Ltd",
+        200,
+        email="oliver.bennett@harbourfinch.co.uk",
+        language="en",
+        notes="Pays late every time; accounts department unreachable.",
+    )
+    s.with_project(
+        "Online shop redesign",
+        "A faster checkout and a catalogue the team can update without help.",
+        190,
+        None,
+        budget=Decimal("12000.00"),
+    )
+    _regular_client(s, 190, fr=False)
+    s.invoice("3000.00", 185, paid=105)
+    s.invoice("4500.00", 140, paid=60)
+    s.invoice("4500.00", 95)
+    s.log(40, K.CALL, D.TO_CLIENT, "Called about invoice: 'accounts will look at it next week'")
+    s.log(15, K.EMAIL, D.TO_CLIENT, "Second reminder for the overdue invoice")
+    s.promise("Deliver the new product pages", 60, 40, kept=41)
+    s.promise("Pay the overdue invoice", 40, 25, by_client=True, broken=24)
+
+    # 3. The angry posture: a late delivery, then reproaches and a raised voice last week.
+    s.start(
+        "Julien Moreau",
+        "Agence Moreau Immobilier",
+        110,
+        email="j.moreau@moreau-immo.fr",
+        language="fr",
+        notes="S'emporte au téléphone ; préférer l'écrit.",
+    )
+    s.with_project(
+        "Portail d'annonces immobilières",
+        "Publier les biens en deux clics et recevoir les demandes de visite.",
+        100,
+        10,
+        budget=Decimal("9000.00"),
+    )
+    _regular_client(s, 100, fr=True)
+    s.promise("Livrer la recherche par carte", 45, 25, kept=18)
+    s.log(6, K.CALL, D.FROM_CLIENT, "Appel très tendu : reproches sur les délais, ton agressif")
+    s.conflict(
+        ConflictSignal.Kind.POSTURE,
+        3,
+        6,
+        "Colère et reproches au téléphone sur le retard de la recherche par carte.",
+    )
+    s.invoice("3000.00", 95, paid=70)
+
+    # 4. Status updates lapsed: a good client who has heard nothing from us for five weeks.
+    s.start(
+        "Sarah Mitchell",
+        "Brightwave Analytics",
+        130,
+        email="sarah@brightwave.io",
+        language="en",
+        notes="Expects a Friday update.",
+    )
+    s.with_project(
+        "Analytics dashboard",
+        "One page showing the week's sign-ups, churn and revenue, readable by the board.",
+        125,
+        30,
+        budget=Decimal("8000.00"),
+    )
+    s.log(125, K.MEETING, D.TO_CLIENT, "Kick-off meeting: goals, scope and schedule")
+    s.status_updates(120, 36, 7, "Weekly status update #{n}: progress and next steps")
+    s.exchange(100, "Can we add a churn chart?", "Yes, added to the plan")
+    s.exchange(60, "Board meeting moved forward", "Adjusted the schedule")
+    s.log(20, K.EMAIL, D.FROM_CLIENT, "Any news on the dashboard?", hour=9)
+    s.promise("Deliver the first dashboard prototype", 90, 70, kept=70)
+    s.invoice("2400.00", 120, paid=100)
+    s.invoice("2400.00", 60, paid=35)
+
+    # 5. A broken promise explained before its due date ("l'éclaircissement sur les imprévus").
+    s.start(
+        "Claire Dubois",
+        "Cabinet Dubois Avocats",
+        120,
+        email="c.dubois@dubois-avocats.fr",
+        language="fr",
+    )
+    s.with_project(
+        "Migration du blog juridique",
+        "Migrer 300 articles sans perdre le référencement.",
+        115,
+        15,
+        budget=Decimal("5200.00"),
+    )
+    _regular_client(s, 115, fr=True)
+    s.promise("Livrer l'audit SEO", 100, 85, kept=86)
+    s.promise(
+        "Migrer les articles",
+        50,
+        20,
+        broken=20,
+        explained=(24, "Hébergeur en panne deux jours ; je l'ai dit à Claire et proposé une nouvelle date."),
+    )
+    s.promise("Migrer les articles (nouvelle date)", 19, -3)
+    s.invoice("2600.00", 110, paid=88)
+
+    # 6. A promise broken without a word.
+    s.start(
+        "Hannah Clarke",
+        "Green Leaf Yoga",
+        100,
+        email="hannah@greenleafyoga.co.uk",
+        language="en",
+    )
+    s.with_project(
+        "Booking site",
+        "Let students book and pay for classes online.",
+        95,
+        25,
+        budget=Decimal("3900.00"),
+    )
+    _regular_client(s, 95, fr=False)
+    s.promise("Send the newsletter template", 35, 15, broken=12)
+    s.promise("Fix the booking calendar bug", 20, 10)  # still open, now overdue
+    s.invoice("1950.00", 90, paid=62)
+
+    # 7. Renegotiated a due date and met it (the guide: negotiate another delay before judging).
+    s.start(
+        "Lucie Garnier",
+        "Atelier Garnier Céramique",
+        160,
+        email="lucie@garnier-ceramique.fr",
+        language="fr",
+    )
+    s.with_project(
+        "Boutique en ligne de céramiques",
+        "Vendre les pièces uniques en ligne, avec photos et stock à jour.",
+        150,
+        None,
+        status=Project.Status.DELIVERED,
+        budget=Decimal("4200.00"),
+    )
+    _regular_client(s, 150, fr=True)
+    s.invoice("2100.00", 145, paid=120)
+    s.log(32, K.CALL, D.FROM_CLIENT, "Trésorerie tendue après le salon : demande un report de paiement")
+    s.invoice("2100.00", 62, renegotiated=10, paid=11)
+    s.promise("Régler la facture à la nouvelle date", 32, 10, by_client=True, kept=11)
+
+    # 8. Reciprocity: the client's own promises (content, feedback, deposit) are broken.
+    s.start(
+        "Thomas Wright",
+        "Pixel & Co Events",
+        120,
+        email="tom@pixelco.events",
+        language="en",
+        notes="Content always late; the project waits on them.",
+    )
+    s.with_project(
+        "Event microsite",
+        "A microsite for the spring festival with the programme and ticketing.",
+        115,
+        -5,
+        budget=Decimal("5600.00"),
+    )
+    _regular_client(s, 115, fr=False)
+    s.promise("Pay the 30% deposit", 115, 100, by_client=True, broken=95)
+    s.promise("Send the texts and photos", 90, 60, by_client=True, broken=55)
+    s.promise("Give feedback on the mock-ups", 40, 30, by_client=True, broken=25)
+    s.promise("Deliver the mock-ups", 60, 42, kept=42)
+    s.invoice("1680.00", 115, terms=15, paid=70)
+
+    # 9. A new prospect with no history yet.
+    s.start(
+        "Élodie Rousseau",
+        "Maison Rousseau",
+        3,
+        email="elodie@maison-rousseau.fr",
+        language="fr",
+        status=Client.Status.PROSPECT,
+        notes="Recommandée par Camille Lefèvre. Souhaite un devis pour une refonte.",
+    )
+    s.with_project(
+        "Refonte du site",
+        "Moderniser le site et le rendre lisible sur mobile.",
+        2,
+        None,
+        status=Project.Status.PROPOSED,
+        budget=None,
+    )
+
+    # 10. The price haggler: a conflict of interests, quotes argued line by line.
+    s.start(
+        "James Harris",
+        "Sterling Consulting",
+        90,
+        email="j.harris@sterling-consulting.com",
+        language="en",
+    )
+    s.with_project(
+        "Consultant directory",
+        "A searchable directory of the firm's consultants.",
+        85,
+        35,
+        budget=Decimal("7000.00"),
+    )
+    _regular_client(s, 85, fr=False)
+    s.exchange(30, "Asks for a 30% discount after accepting the quote", "Explained what the price covers", 30)
+    s.conflict(
+        ConflictSignal.Kind.INTERESTS,
+        2,
+        30,
+        "Negotiates every line of the quote and asks for a discount after accepting it.",
+    )
+    s.invoice("2100.00", 80, paid=48)
+    s.promise("Deliver the search filters", 25, 8, kept=9)
+
+    # 11. A divergence of ideas, resolved by mutual concessions.
+    s.start(
+        "Antoine Fontaine",
+        "Librairie Fontaine",
+        140,
+        email="antoine@librairie-fontaine.fr",
+        language="fr",
+    )
+    s.with_project(
+        "Site de la librairie",
+        "Annoncer les rencontres d'auteurs et réserver des livres.",
+        135,
+        None,
+        budget=Decimal("3600.00"),
+    )
+    _regular_client(s, 135, fr=True)
+    s.conflict(
+        ConflictSignal.Kind.IDEAS,
+        2,
+        70,
+        "Désaccord sur le design : il voulait un carrousel, je proposais une page sobre.",
+        resolved=(55, "Concessions mutuelles : sa palette de couleurs, pas de carrousel."),
+    )
+    s.promise("Proposer deux pistes graphiques", 75, 65, kept=66)
+    s.invoice("1800.00", 130, paid=110)
+    s.invoice("1800.00", 40, paid=20)
+
+    # 12. A former client: a finished project, months ago, everything settled.
+    s.start(
+        "Marie Petit",
+        "Café des Arts",
+        330,
+        email="marie@cafedesarts.fr",
+        language="fr",
+        status=Client.Status.FORMER,
+    )
+    s.with_project(
+        "Site du café-concert",
+        "Publier la programmation et réserver une table.",
+        320,
+        None,
+        status=Project.Status.DELIVERED,
+        budget=Decimal("2800.00"),
+    )
+    s.log(320, K.MEETING, D.TO_CLIENT, "Réunion de lancement")
+    s.status_updates(315, 220, 7, "Point hebdomadaire n°{n}")
+    s.log(215, K.DELIVERY, D.TO_CLIENT, "Livraison du site et formation")
+    s.promise("Livrer le site", 300, 215, kept=215)
+    s.invoice("1400.00", 318, paid=300)
+    s.invoice("1400.00", 214, paid=200)
+
+
+def seed_demo_book(owner: Any, now: datetime | None = None) -> list[Client]:
+    """Write the demo book for `owner` (replacing any existing clients) and return its clients."""
+    now = now or timezone.now()
+    zone = owner.profile.zone
+    with transaction.atomic():
+        Client.objects.for_owner(owner).delete()
+        Invoice.objects.for_owner(owner).delete()
+        story = Story(owner=owner, now=now, zone=zone, invoice_numbers=iter(range(1, 1000)))
+        _stories(story)
+        Interaction.objects.bulk_create(story.interactions, batch_size=500)
+        refresh_contact_times(owner)
+    return list(Client.objects.for_owner(owner))
+
+
+# -- large generated books ----------------------------------------------------------------------------------
+
+# Archetypes of a generated client and how often they occur: (name, weight).
+ARCHETYPES = [
+    ("model", 35),
+    ("late_payer", 10),
+    ("lapsed", 15),
+    ("broken", 10),
+    ("conflict", 10),
+    ("one_sided", 5),
+    ("new", 5),
+    ("mixed", 10),
+]
+FIRST_NAMES = [
+    "Camille", "Julien", "Léa", "Hugo", "Chloé", "Louis", "Manon", "Nathan", "Inès", "Théo",
+    "Oliver", "Emma", "James", "Sophie", "Harry", "Grace", "Jack", "Amelia", "Thomas", "Hannah",
+]  # fmt: skip
+LAST_NAMES = [
+    "Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Laurent", "Garnier", "Rousseau", "Fontaine",
+    "Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Clarke", "Hughes",
+]  # fmt: skip
+TRADES = [
+    "Boulangerie", "Atelier", "Cabinet", "Librairie", "Studio", "Agence", "Consulting", "Bakery",
+    "Yoga", "Analytics", "Design", "Events", "Immobilier", "Café",
+]  # fmt: skip
+KIND_WEIGHTS = [
+    (K.STATUS_UPDATE, 18),
+    (K.EMAIL, 38),
+    (K.MESSAGE, 14),
+    (K.CALL, 12),
+    (K.MEETING, 10),
+    (K.DELIVERY, 4),
+    (K.OTHER, 4),
+]
+
+
+@dataclass
+class LargeBookResult:
+    clients: int
+    interactions: int
+    promises: int
+    invoices: int
+    conflicts: int
+
+
+def seed_large_book(
+    owner: Any, clients: int, events_per_client: int, *, seed: int = 42, now: datetime | None = None
+) -> LargeBookResult:
+    """Add `clients` generated clients with `events_per_client` interactions each to `owner`'s book.
+
+    Each client also gets about one promise per ten interactions, one invoice per twenty-five, and some a
+    conflict signal, shaped by an archetype (model client, late payer, lapsed updates, ...). Deterministic for a
+    given seed, owner's book size and `now`. Signals are bypassed (bulk inserts): compute trust health after.
+    """
+    now = now or timezone.now()
+    rng = random.Random(seed)
+    today = timezone.localtime(now, owner.profile.zone).date()
+    kinds = [kind for kind, _w in KIND_WEIGHTS]
+    kind_weights = [weight for _k, weight in KIND_WEIGHTS]
+    archetypes = [name for name, _w in ARCHETYPES]
+    archetype_weights = [weight for _n, weight in ARCHETYPES]
+    offset = Client.objects.for_owner(owner).count()
+    totals = LargeBookResult(clients, 0, 0, 0, 0)
+    chunk = 250  # clients per round trip: bounded memory whatever the book size
+
+    with transaction.atomic():
+        for first in range(0, clients, chunk):
+            size = min(chunk, clients - first)
+            plans = [
+                _plan_client(
+                    rng,
+                    today,
+                    now,
+                    offset + first + i,
+                    events_per_client,
+                    rng.choices(archetypes, archetype_weights)[0],
+                    kinds,
+                    kind_weights,
+                )
+                for i in range(size)
+            ]
+            book = Client.objects.bulk_create([Client(owner=owner, **plan["client"]) for plan in plans])
+            projects = Project.objects.bulk_create(
+                [Project(client=c, **plan["project"]) for c, plan in zip(book, plans, strict=True)]
+            )
+            interactions: list[Interaction] = []
+            promises: list[Promise] = []
+            invoices: list[Invoice] = []
+            conflicts: list[ConflictSignal] = []
+            for client, project, plan in zip(book, projects, plans, strict=True):
+                interactions += [
+                    Interaction(client=client, kind=k, direction=d, happened_at=at, summary=text)
+                    for k, d, at, text in plan["interactions"]
+                ]
+                promises += [Promise(client=client, project=project, **p) for p in plan["promises"]]
+                invoices += [
+                    Invoice(owner=owner, client=client, project=project, **inv) for inv in plan["invoices"]
+                ]
+                conflicts += [ConflictSignal(client=client, **c) for c in plan["conflicts"]]
+            Interaction.objects.bulk_create(interactions, batch_size=2000)
+            Promise.objects.bulk_create(promises, batch_size=2000)
+            Invoice.objects.bulk_create(invoices, batch_size=2000)
+            ConflictSignal.objects.bulk_create(conflicts, batch_size=2000)
+            totals.interactions += len(interactions)
+            totals.promises += len(promises)
+            totals.invoices += len(invoices)
+            totals.conflicts += len(conflicts)
+    return totals
+
+
+def _plan_client(
+    rng: random.Random,
+    today: date,
+    now: datetime,
+    number: int,
+    events: int,
+    archetype: str,
+    kinds: list[str],
+    kind_weights: list[int],
+) -> dict[str, Any]:
+    """Return the plain values of one generated client and its history."""
+    french = rng.random() < 0.5
+    span = 21 if archetype == "new" else rng.randint(60, 365)
+    created = now - timedelta(days=span, hours=rng.randint(0, 23))
+    lapsed_since = now - timedelta(days=rng.randint(30, 60)) if archetype == "lapsed" else None
+
+    # 1. Interactions spread over the span, oldest first, with status updates stopping for lapsed clients.
+    interactions = []
+    last_update = last_contact = None
+    step = (now - created) / max(events, 1)
+    for i in range(events):
+        at = created + step * (i + rng.random() * 0.9)
+        kind = rng.choices(kinds, kind_weights)[0]
+        if kind == K.STATUS_UPDATE and lapsed_since is not None and at > lapsed_since:
+            kind = K.EMAIL
+        if kind in (K.STATUS_UPDATE, K.DELIVERY):
+            direction = D.TO_CLIENT
+        else:
+            direction = D.FROM_CLIENT if rng.random() < 0.5 else D.TO_CLIENT
+        summary = ("Point d'avancement" if french else "Status update") if kind == K.STATUS_UPDATE else ""
+        summary = summary or (f"Échange n°{i + 1}" if french else f"Exchange #{i + 1}")
+        interactions.append((kind, direction, at, summary))
+        last_contact = at
+        if kind == K.STATUS_UPDATE and direction == D.TO_CLIENT:
+            last_update = at
+
+    # 2. Promises, both ways, their fate shaped by the archetype.
+    promises = []
+    for j in range(max(1, events // 10)):
+        made = today - timedelta(days=rng.randint(0, span))
+        due = made + timedelta(days=rng.randint(3, 21))
+        by_client = rng.random() < (0.6 if archetype == "one_sided" else 0.25)
+        fields: dict[str, Any] = {
+            "promisor": Promise.Promisor.CLIENT if by_client else Promise.Promisor.FREELANCER,
+            "description": (f"Engagement n°{j + 1}" if french else f"Commitment #{j + 1}"),
+            "made_on": made,
+            "due_on": due,
+            "state": Promise.State.OPEN,
+        }
+        if due < today:
+            roll = rng.random()
+            bad = archetype in ("broken", "mixed") or (archetype == "one_sided" and by_client)
+            if bad and roll < 0.5:
+                fields.update(state=Promise.State.BROKEN, broken_on=min(due + timedelta(days=2), today))
+                if roll < 0.2:
+                    fields.update(
+                        clarification="Imprévu expliqué" if french else "Delay explained in advance",
+                        clarified_at=datetime.combine(due - timedelta(days=1), time(11), tzinfo=now.tzinfo),
+                    )
+            elif roll < 0.97:
+                late = rng.randint(1, 6) if bad or roll > 0.85 else 0
+                fields.update(state=Promise.State.KEPT, kept_on=min(due + timedelta(days=late), today))
+        promises.append(fields)
+
+    # 3. Invoices: late payers pay 45+ days late and leave some unpaid.
+    invoices = []
+    for j in range(max(1, events // 25)):
+        issued = today - timedelta(days=rng.randint(0, span))
+        due = issued + timedelta(days=30)
+        late = rng.randint(45, 90) if archetype == "late_payer" else rng.choice([0, 0, 0, 2, 5])
+        paid = due + timedelta(days=late) if due + timedelta(days=late) < today else None
+        if archetype == "late_payer" and rng.random() < 0.3:
+            paid = None
+        invoices.append(
+            {
+                "number": f"G{number:06d}-{j + 1:02d}",
+                "amount": Decimal(rng.randrange(300, 9000, 50)),
+                "issued_on": issued,
+                "due_on": due,
+                "paid_on": paid,
+            }
+        )
+
+    # 4. Conflict signals: open ones for troubled clients, an old resolved one now and then.
+    conflicts = []
+    if archetype in ("conflict", "mixed"):
+        observed = today - timedelta(days=rng.randint(1, 40))
+        conflicts.append(
+            {
+                "kind": rng.choice(["posture", "interests", "payment", "ideas"]),
+                "severity": rng.randint(1, 3),
+                "observed_on": observed,
+                "state": ConflictSignal.State.OPEN,
+            }
+        )
+    elif rng.random() < 0.05 and span > 60:
+        observed = today - timedelta(days=rng.randint(40, span))
+        conflicts.append(
+            {
+                "kind": ConflictSignal.Kind.IDEAS,
+                "severity": 1,
+                "observed_on": observed,
+                "state": ConflictSignal.State.RESOLVED,
+                "resolved_on": min(observed + timedelta(days=10), today),
+                "resolution": "Concessions mutuelles" if french else "Mutual concessions",
+            }
+        )
+
+    first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    return {
+        "client": {
+            "name": f"{first_name} {last_name} {number + 1}",
+            "company": f"{rng.choice(TRADES)} {last_name}",
+            "email": f"client{number + 1}@example.com",
+            "language": "fr" if french else "en",
+            "status": Client.Status.PROSPECT if archetype == "new" else Client.Status.ACTIVE,
+            "cadence_days": rng.choice([7, 7, 7, 14, 30]),
+            "created_at": created,
+            "last_status_update_at": last_update,
+            "last_contact_at": last_contact,
+        },
+        "project": {
+            "title": f"Projet {number + 1}" if french else f"Project {number + 1}",
+            "status": Project.Status.ACTIVE,
+            "start_on": timezone.localtime(created).date(),
+            "budget": Decimal(rng.randrange(1000, 20000, 100)),
+            "created_at": created,
+        },
+        "interactions": interactions,
+        "promises": promises,
+        "invoices": invoices,
+        "conflicts": conflicts,
+    }
+
+
+# -- trust health -------------------------------------------------------------------------------------------
+
+
+def compute_trust_health(owner: Any, now: datetime | None = None, history_weeks: int = HISTORY_WEEKS) -> bool:
+    """Compute the owner's trust health now and a weekly snapshot for the past `history_weeks` weeks.
+
+    Past weeks are scored as the engine saw the book then (`now` moved back a week at a time). Return False,
+    doing nothing, when the trust engine (`crm.health`) is not installed.
+    """
+    try:
+        from crm import health
+    except ImportError:
+        return False
+    from crm.models import ClientHealth
+
+    now = now or timezone.now()
+    zone = owner.profile.zone
+    with transaction.atomic():
+        HealthSnapshot.objects.filter(client__owner=owner).delete()
+        for weeks_ago in range(history_weeks, 0, -1):
+            then = now - timedelta(weeks=weeks_ago)
+            health.recompute_book(owner=owner, now=then)
+            day = timezone.localtime(then, zone).date()
+            rows = ClientHealth.objects.filter(owner=owner, client__created_at__lte=then)
+            HealthSnapshot.objects.bulk_create(
+                [HealthSnapshot(client_id=h.client_id, day=day, score=h.score, band=h.band) for h in rows],
+                batch_size=1000,
+            )
+        health.recompute_book(owner=owner, now=now)
+        today = timezone.localtime(now, zone).date()
+        HealthSnapshot.objects.bulk_create(
+            [
+                HealthSnapshot(client_id=h.client_id, day=today, score=h.score, band=h.band)
+                for h in ClientHealth.objects.filter(owner=owner)
+            ],
+            batch_size=1000,
+        )
+        # Recompute once more so "a week ago" and the sparkline read the snapshots just written.
+        health.recompute_book(owner=owner, now=now)
+    return True
+
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_USERNAME",
+    "LargeBookResult",
+    "compute_trust_health",
+    "get_or_create_freelancer",
+    "refresh_contact_times",
+    "seed_demo_book",
+    "seed_large_book",
+]

@@ -1,0 +1,87 @@
+"""Seed the demo freelancer's book, or a large generated book for benchmarks."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from crm import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo freelancer with a dozen clients across the trust spectrum (default), "
+        "or add a large generated book with --clients N."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when the freelancer already exists."
+        )
+        parser.add_argument(
+            "--clients", type=int, default=0, help="Generate N clients (bulk inserts) instead of the demo."
+        )
+        parser.add_argument(
+            "--events-per-client", type=int, default=100, help="Interactions per generated client."
+        )
+        parser.add_argument("--username", default=demo.DEMO_USERNAME)
+        parser.add_argument("--password", default=demo.DEMO_PASSWORD)
+        parser.add_argument("--seed", type=int, default=42, help="Random seed of the generated book.")
+        parser.add_argument(
+            "--no-health", action="store_true", help="Skip computing trust health after seeding."
+        )
+
+    def say(self, message: str) -> None:
+        if self.verbosity:
+            self.stdout.write(message)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = options["verbosity"]
+        username, password = options["username"], options["password"]
+        if options["clients"] < 0 or options["events_per_client"] < 0:
+            self.stderr.write("--clients and --events-per-client cannot be negative.")
+            return
+        from django.contrib.auth import get_user_model
+
+        if options["if_empty"] and get_user_model().objects.filter(username=username).exists():
+            self.say(f"The freelancer “{username}” already exists; nothing to seed.")
+            return
+        started = time.perf_counter()
+        with transaction.atomic():
+            if options["clients"]:
+                user, _created = demo.get_or_create_freelancer(username, password)
+                result = demo.seed_large_book(
+                    user, options["clients"], options["events_per_client"], seed=options["seed"]
+                )
+                summary = (
+                    f"Added {result.clients} clients with {result.interactions} interactions, "
+                    f"{result.promises} promises, {result.invoices} invoices and {result.conflicts} "
+                    f"conflict signals to “{username}”"
+                )
+            else:
+                user, created = demo.get_or_create_freelancer(username, password, display_name="Léa Fournier")
+                if not created:
+                    user.set_password(password)
+                    user.save(update_fields=["password"])
+                clients = demo.seed_demo_book(user)
+                summary = f"Seeded the demo book of “{username}”: {len(clients)} clients"
+        seeded = time.perf_counter() - started
+        self.say(f"{summary} in {seeded:.1f} s.")
+
+        if not options["no_health"]:
+            started = time.perf_counter()
+            weeks = 0 if options["clients"] else demo.HISTORY_WEEKS
+            if demo.compute_trust_health(user, history_weeks=weeks):
+                self.say(f"Computed trust health in {time.perf_counter() - started:.1f} s.")
+            else:
+                self.say("Trust health not computed: the trust engine (crm.health) is not installed.")
+
+        self.say(
+            self.style.SUCCESS(
+                f"Log in at {settings.SITE_URL}/accounts/login/ as “{username}” with the password “{password}”."
+            )
+        )
