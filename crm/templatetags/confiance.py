@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import Promise
 from crm.models.health import Band
 
 register = template.Library()
@@ -97,3 +98,37 @@ def money(amount: Decimal | None, currency: str = "EUR") -> str:
     if amount is None:
         return ""
     return f"{floatformat(amount, '2g')}\u00a0{currency}"
+
+
+@register.filter
+def promise_outcome(promise: Any, today: Any) -> Any:
+    """Return the promise's outcome today (`.value` for styling, `.label` in words)."""
+    return Promise.Outcome(promise.outcome(today))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: template.Context, number: int) -> str:
+    """Return the current URL's query string with `page` set to `number` (filters kept)."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: Any) -> str:
+    """Return the current query string with some parameters changed, starting again at page 1."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        query[key] = value
+    return f"?{query.urlencode()}"
+
+
+@register.filter
+def days_late(invoice: Any, today: Any) -> int:
+    return invoice.days_late(today)
+
+
+@register.filter
+def absolute(number: int) -> int:
+    return abs(number)
