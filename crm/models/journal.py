@@ -204,6 +204,24 @@ class Promise(models.Model):
             raise ValidationError({"kept_on": _("A promise cannot be kept before it was made.")})
         if self.project_id and self.client_id and self.project.client_id != self.client_id:
             raise ValidationError({"project": _("This project belongs to another client.")})
+        self._clean_state_dates()
+        if self.clarification.strip() and self.clarified_at is None:
+            raise ValidationError({"clarified_at": _("Say when you explained the delay.")})
+        if self.clarified_at is not None and not self.clarification.strip():
+            raise ValidationError({"clarification": _("Say what you told the client.")})
+
+    def _clean_state_dates(self) -> None:
+        """Refuse a kept or broken date that does not match the state (the database refuses it too)."""
+        if self.state == self.State.KEPT and (self.kept_on is None or self.broken_on is not None):
+            raise ValidationError(
+                {"kept_on": _("A kept promise needs the day it was kept, and no broken date.")}
+            )
+        if self.state == self.State.BROKEN and (self.broken_on is None or self.kept_on is not None):
+            raise ValidationError(
+                {"broken_on": _("A broken promise needs the day it was broken, and no kept date.")}
+            )
+        if self.state == self.State.OPEN and (self.kept_on is not None or self.broken_on is not None):
+            raise ValidationError({"state": _("An open promise has neither a kept nor a broken date.")})
 
     def explained_in_time(self, zone: object = None) -> bool:
         """Return True when the delay was explained no later than the due date ("l'éclaircissement sur les imprévus")."""
