@@ -18,4 +18,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("crm.urls")),
+    path("", include("crm.urls_reminders")),
 ]

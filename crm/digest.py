@@ -1,0 +1,149 @@
+"""The weekly digest: what one freelancer promised, kept and owes, built in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+
+from clients.models import Client, Profile
+from crm.models import ClientHealth, Invoice, Promise
+
+# The digest looks back over the 7 days before the day it is sent, and ahead over the next 7.
+WINDOW_DAYS = 7
+
+
+@dataclass
+class ClientDue:
+    """A client whose status update is due (days_late 0 or -1) or lapsed (days_late > 0)."""
+
+    client: Client
+    due_on: date
+    days_late: int
+
+
+@dataclass
+class HealthDrop:
+    client: Client
+    score: int
+    score_week_ago: int
+    reason: str
+    next_step: str
+
+
+@dataclass
+class Digest:
+    owner: Any
+    profile: Profile
+    today: date
+    since: date
+    kept: list[Promise] = field(default_factory=list)
+    due_last_week: int = 0
+    kept_on_time_last_week: int = 0
+    due_soon: list[Promise] = field(default_factory=list)
+    overdue: list[Promise] = field(default_factory=list)
+    status_updates: list[ClientDue] = field(default_factory=list)
+    health_drops: list[HealthDrop] = field(default_factory=list)
+    overdue_invoices: list[Invoice] = field(default_factory=list)
+
+    @property
+    def last_day(self) -> date:
+        return self.today - timedelta(days=1)
+
+    @property
+    def say_do_ratio(self) -> int | None:
+        """Return the percentage of the promises due last week that were kept on time (None: none due)."""
+        if not self.due_last_week:
+            return None
+        return round(100 * self.kept_on_time_last_week / self.due_last_week)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.kept
+            or self.due_last_week
+            or self.due_soon
+            or self.overdue
+            or self.status_updates
+            or self.health_drops
+            or self.overdue_invoices
+        )
+
+
+def describe_reason(reason: dict[str, Any]) -> tuple[str, str]:
+    """Return (text, next step) of a trust-health reason, in the active language."""
+    try:
+        from crm.reasons import describe
+    except ImportError:  # the explanation module is written alongside; show the raw code meanwhile
+        return str(reason.get("code", "")), ""
+    described = describe(reason)
+    return str(described.text), str(described.next_step)
+
+
+def clients_due_for_status_update(
+    clients: list[Client], today: date, zone: Any, *, within_days: int = 1
+) -> list[ClientDue]:
+    """Return the clients whose status update lapsed or falls due within `within_days`, most late first."""
+    due = []
+    for client in clients:
+        due_on = client.status_update_due_on(zone)
+        if due_on <= today + timedelta(days=within_days):
+            due.append(ClientDue(client, due_on, (today - due_on).days))
+    return sorted(due, key=lambda item: (-item.days_late, item.client.name))
+
+
+def build_digest(owner: Any, now: datetime) -> Digest:
+    """Return the digest of `owner` as of `now` (in their time zone); five queries whatever the book size."""
+    profile = Profile.objects.select_related("user").get(user=owner)
+    zone = profile.zone
+    today = profile.local_today(now)
+    since = today - timedelta(days=WINDOW_DAYS)
+    digest = Digest(owner=owner, profile=profile, today=today, since=since)
+
+    # 1. Every freelancer promise the digest can mention, split in Python.
+    promises = (
+        Promise.objects.for_owner(owner)
+        .by_freelancer()
+        .filter(
+            Q(state=Promise.State.OPEN, due_on__lt=today + timedelta(days=WINDOW_DAYS))
+            | Q(due_on__gte=since, due_on__lt=today)
+            | Q(kept_on__gte=since, kept_on__lt=today)
+        )
+        .select_related("client")
+        .order_by("due_on", "pk")
+    )
+    for promise in promises:
+        if promise.kept_on and since <= promise.kept_on < today:
+            digest.kept.append(promise)
+        if since <= promise.due_on < today:
+            digest.due_last_week += 1
+            if promise.state == Promise.State.KEPT and promise.kept_on <= promise.due_on:
+                digest.kept_on_time_last_week += 1
+        if promise.state == Promise.State.OPEN:
+            promise.days_late = (today - promise.due_on).days
+            (digest.overdue if promise.due_on < today else digest.due_soon).append(promise)
+
+    # 2. Active clients and their cadence.
+    clients = list(Client.objects.for_owner(owner).filter(status=Client.Status.ACTIVE))
+    digest.status_updates = clients_due_for_status_update(clients, today, zone)
+
+    # 3. Trust health that dropped since last week, worst drop first.
+    healths = ClientHealth.objects.filter(owner=owner, score_week_ago__isnull=False).select_related("client")
+    for health in healths:
+        if health.score >= health.score_week_ago:
+            continue
+        text, next_step = describe_reason(health.reasons[0]) if health.reasons else ("", "")
+        digest.health_drops.append(
+            HealthDrop(health.client, health.score, health.score_week_ago, text, next_step)
+        )
+    digest.health_drops.sort(key=lambda drop: drop.score - drop.score_week_ago)
+
+    # 4. Invoices past their (renegotiated) due date.
+    digest.overdue_invoices = list(
+        Invoice.objects.for_owner(owner).overdue(today).select_related("client").order_by("due_on", "pk")
+    )
+    for invoice in digest.overdue_invoices:
+        invoice.late = invoice.days_late(today)
+    return digest

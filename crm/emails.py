@@ -1,0 +1,68 @@
+"""Render and address the app's emails: templates come as triples in templates/emails/.
+
+`<name>-subject.txt`, `<name>-body.txt` and `<name>-body.html`; the caller activates the reader's
+language and time zone before rendering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+PREFERENCES_SALT = "crm.email-preferences"
+
+
+def render_text(name: str, context: dict[str, Any]) -> tuple[str, str]:
+    """Return the (subject, plain-text body) of the template pair `name`."""
+    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+    body = render_to_string(f"emails/{name}-body.txt", context).strip() + "\n"
+    return subject, body
+
+
+def render_email(
+    name: str, context: dict[str, Any], *, to: list[str], headers: dict[str, str] | None = None
+) -> EmailMultiAlternatives:
+    """Return the email `name` rendered from its triple, with a plain-text and an HTML part."""
+    subject, text = render_text(name, context)
+    html = render_to_string(f"emails/{name}-body.html", context)
+    message = EmailMultiAlternatives(subject, text, to=to, headers=headers or {})
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def client_url(client_id: int) -> str:
+    """Return the absolute link to the client's workspace (the dashboard while that page is missing)."""
+    try:
+        return absolute(reverse("crm:client", kwargs={"client_id": client_id}))
+    except NoReverseMatch:
+        return absolute(reverse("crm:dashboard"))
+
+
+def preferences_token(user_id: int, kind: str) -> str:
+    """Return the signed token naming a freelancer and the email kind a one-click unsubscribe turns off."""
+    return signing.dumps({"u": user_id, "k": kind}, salt=PREFERENCES_SALT, compress=True)
+
+
+def read_preferences_token(token: str) -> tuple[int, str]:
+    """Return (user id, kind) from a token; raise signing.BadSignature when it was not made here."""
+    data = signing.loads(token, salt=PREFERENCES_SALT)
+    return int(data["u"]), str(data["k"])
+
+
+def preferences_url(user_id: int, kind: str) -> str:
+    token = preferences_token(user_id, kind)
+    return absolute(reverse("reminders:email_preferences", kwargs={"token": token}))
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """Return the RFC 2369 / RFC 8058 headers that let mail clients offer a one-click unsubscribe."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
