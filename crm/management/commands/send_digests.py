@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from crm.models import Dispatch
+from crm.reminder_command import ReminderCommand
+
+
+class Command(ReminderCommand):
+    help = "Send (or preview with --dry-run) the weekly digests due now, or one freelancer's with --user."
+    kind = Dispatch.Kind.DIGEST
