@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("Relationship journal")
+
+    def ready(self) -> None:
+        from crm import signals
+
+        signals.connect()

@@ -1,0 +1,241 @@
+"""The ORM side of the trust health: load clients' histories as plain facts, run `crm.trust`, store the results.
+
+One client (`recompute_client`) or a whole book (`recompute_book`) goes through the same batch loader: each table
+is read once per batch with `client_id__in`, so a batch costs the same few queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client, Project
+from conflicts.models import ConflictSignal
+from crm import trust
+from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
+
+DEFAULT_BATCH_SIZE = 500
+SPARKLINE_WEEKS = 11  # weekly snapshots before today, plus today's score: 12 points
+SPARKLINE_WIDTH, SPARKLINE_HEIGHT, SPARKLINE_PAD = 100, 24, 2
+
+_HEALTH_FIELDS = [
+    "owner",
+    "score",
+    "band",
+    "components",
+    "reasons",
+    "evidence_count",
+    "score_week_ago",
+    "sparkline_points",
+    "computed_at",
+]
+
+
+def thresholds() -> trust.BandThresholds:
+    """Return the band thresholds from the settings."""
+    return trust.BandThresholds(healthy=settings.TRUST_BAND_HEALTHY, watch=settings.TRUST_BAND_WATCH)
+
+
+def sparkline_points(points: Iterable[tuple[int, int]]) -> str:
+    """Return "x,y x,y ..." for an SVG polyline in a 100x24 viewBox from (days ago, score) pairs, oldest first."""
+    span = SPARKLINE_WEEKS * 7
+    usable = SPARKLINE_HEIGHT - 2 * SPARKLINE_PAD
+    coords = []
+    for days_ago, score in sorted(points, key=lambda p: -p[0]):
+        x = SPARKLINE_WIDTH * (span - min(days_ago, span)) / span
+        y = SPARKLINE_PAD + usable * (100 - score) / 100
+        coords.append(f"{round(x, 1):g},{round(y, 1):g}")
+    return " ".join(coords) if len(coords) > 1 else ""
+
+
+class _Zones(dict[str, zoneinfo.ZoneInfo]):
+    def __missing__(self, name: str) -> zoneinfo.ZoneInfo:
+        zone = self[name] = zoneinfo.ZoneInfo(name)
+        return zone
+
+
+def _local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone)
+
+
+def _compute_batch(rows: list[tuple[Any, ...]], now: datetime) -> list[ClientHealth]:
+    """Return unsaved ClientHealth rows for the clients in `rows` (six reads, whatever the batch size)."""
+    zones = _Zones()
+    default_zone = settings.TIME_ZONE
+    ids = [row[0] for row in rows]
+    zone_of = {row[0]: zones[row[5] or default_zone] for row in rows}
+    today_of = {cid: timezone.localtime(now, zone).date() for cid, zone in zone_of.items()}
+
+    active_since: dict[int, datetime] = {}
+    for client_id, start_on, created_at in Project.objects.filter(
+        client_id__in=ids, status=Project.Status.ACTIVE
+    ).values_list("client_id", "start_on", "created_at"):
+        since = _local_midnight(start_on, zone_of[client_id]) if start_on else created_at
+        if client_id not in active_since or since < active_since[client_id]:
+            active_since[client_id] = since
+
+    promises: dict[int, list[trust.PromiseFact]] = defaultdict(list)
+    for (
+        pid,
+        cid,
+        promisor,
+        made_on,
+        due_on,
+        state,
+        kept_on,
+        broken_on,
+        clarified_at,
+    ) in Promise.objects.filter(client_id__in=ids).values_list(
+        "id", "client_id", "promisor", "made_on", "due_on", "state", "kept_on", "broken_on", "clarified_at"
+    ):
+        clarified_on = timezone.localtime(clarified_at, zone_of[cid]).date() if clarified_at else None
+        promises[cid].append(
+            trust.PromiseFact(pid, made_on, due_on, state, kept_on, broken_on, clarified_on, promisor)
+        )
+
+    invoices: dict[int, list[trust.InvoiceFact]] = defaultdict(list)
+    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated in Invoice.objects.filter(
+        client_id__in=ids
+    ).values_list("id", "client_id", "amount", "issued_on", "due_on", "paid_on", "renegotiated_due_on"):
+        invoices[cid].append(trust.InvoiceFact(iid, amount, issued_on, due_on, paid_on, renegotiated))
+
+    conflicts: dict[int, list[trust.ConflictFact]] = defaultdict(list)
+    for sid, cid, kind, severity, observed_on, resolved_on in ConflictSignal.objects.filter(
+        client_id__in=ids
+    ).values_list("id", "client_id", "kind", "severity", "observed_on", "resolved_on"):
+        conflicts[cid].append(trust.ConflictFact(sid, kind, severity, observed_on, resolved_on))
+
+    interactions: dict[int, list[trust.InteractionFact]] = defaultdict(list)
+    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight.
+    horizon = now - timedelta(days=trust.INTERACTION_HORIZON_DAYS)
+    for xid, cid, kind, direction, happened_at in Interaction.objects.filter(
+        client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now
+    ).values_list("id", "client_id", "kind", "direction", "happened_at"):
+        interactions[cid].append(trust.InteractionFact(xid, happened_at, kind, direction))
+
+    # The weekly snapshots of the sparkline; the one 7 days ago is also "a week ago".
+    days_ago_of: dict[date, int] = {}
+    for today in set(today_of.values()):
+        for weeks in range(1, SPARKLINE_WEEKS + 1):
+            days_ago_of[today - timedelta(weeks=weeks)] = weeks * 7
+    history: dict[int, dict[date, int]] = defaultdict(dict)
+    for cid, day, score in HealthSnapshot.objects.filter(
+        client_id__in=ids, day__in=list(days_ago_of)
+    ).values_list("client_id", "day", "score"):
+        history[cid][day] = score
+
+    bands = thresholds()
+    results = []
+    for cid, owner_id, cadence_days, created_at, last_status_update_at, _zone in rows:
+        facts = trust.ClientFacts(
+            id=cid,
+            created_at=created_at,
+            cadence_days=cadence_days,
+            active_since=active_since.get(cid),
+            last_status_update_at=last_status_update_at,
+            promises=tuple(promises.get(cid, ())),
+            invoices=tuple(invoices.get(cid, ())),
+            conflicts=tuple(conflicts.get(cid, ())),
+            interactions=tuple(interactions.get(cid, ())),
+        )
+        today = today_of[cid]
+        health = trust.compute(facts, now, today, bands)
+        past = history.get(cid, {})
+        points = [((today - day).days, score) for day, score in past.items() if day < today]
+        results.append(
+            ClientHealth(
+                client_id=cid,
+                owner_id=owner_id,
+                score=health.score,
+                band=health.band,
+                components=health.components,
+                reasons=health.reasons,
+                evidence_count=health.evidence_count,
+                score_week_ago=past.get(today - timedelta(days=7)),
+                sparkline_points=sparkline_points([*points, (0, health.score)]),
+                computed_at=now,
+            )
+        )
+    return results
+
+
+def _client_rows(queryset: Any) -> Any:
+    return queryset.values_list(
+        "id", "owner_id", "cadence_days", "created_at", "last_status_update_at", "owner__profile__time_zone"
+    )
+
+
+def _store(healths: list[ClientHealth]) -> None:
+    if healths:
+        ClientHealth.objects.bulk_create(
+            healths, update_conflicts=True, unique_fields=["client"], update_fields=_HEALTH_FIELDS
+        )
+
+
+def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealth | None:
+    """Recompute and store one client's trust health; return it, or None when the client no longer exists."""
+    now = now or timezone.now()
+    rows = list(_client_rows(Client.objects.filter(pk=client_id)))
+    if not rows:
+        return None
+    healths = _compute_batch(rows, now)
+    _store(healths)
+    return healths[0]
+
+
+def recompute_book(
+    owner: Any = None, now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> int:
+    """Recompute the trust health of every client (of `owner`, when given) in batches; return how many.
+
+    Each batch reads each table once and writes with one upsert, so the query count grows with the number of
+    batches, not of clients, and memory holds one batch at a time.
+    """
+    now = now or timezone.now()
+    clients = Client.objects.order_by("pk")
+    if owner is not None:
+        clients = clients.filter(owner=owner)
+    done, last_pk = 0, 0
+    while True:
+        rows = list(_client_rows(clients.filter(pk__gt=last_pk))[:batch_size])
+        if not rows:
+            break
+        with transaction.atomic():
+            _store(_compute_batch(rows, now))
+        done += len(rows)
+        last_pk = rows[-1][0]
+        if len(rows) < batch_size:
+            break
+    return done
+
+
+def write_snapshots(day: date, now: datetime | None = None, batch_size: int = 2000) -> int:
+    """Write one snapshot per client for `day` from the stored trust health; return how many clients were seen.
+
+    Idempotent: a snapshot already written for that day is kept as it is (the unique constraint decides).
+    """
+    now = now or timezone.now()
+    healths = ClientHealth.objects.filter(client__created_at__lte=now).order_by("client_id")
+    seen, last_pk = 0, 0
+    while True:
+        rows = list(
+            healths.filter(client_id__gt=last_pk).values_list("client_id", "score", "band")[:batch_size]
+        )
+        if not rows:
+            break
+        HealthSnapshot.objects.bulk_create(
+            [HealthSnapshot(client_id=cid, day=day, score=score, band=band) for cid, score, band in rows],
+            ignore_conflicts=True,
+        )
+        seen += len(rows)
+        last_pk = rows[-1][0]
+        if len(rows) < batch_size:
+            break
+    return seen

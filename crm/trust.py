@@ -1,0 +1,554 @@
+"""The trust health formula: plain functions over plain facts, no ORM, so it can be property-tested and explained.
+
+`docs/trust-model.md` is the reader's version of this module; change both together.
+
+The shape, in one paragraph: every event of a client's history becomes a *mass*, positive (trust earned) or
+negative (trust lost), multiplied by its component's weight and faded with age (bad events fade more slowly than
+good ones). Good masses add up to P, bad ones to N, and
+
+    score = 100 × G × B,   G = 1 − ½·exp(−P / GAIN_SCALE),   B = exp(−N / LOSS_SCALE)
+
+A client with no history has P = N = 0, hence the neutral 50. Good events close a fraction of the gap to 100
+("la confiance se gagne lentement"); each bad event takes away a fraction of what was earned ("elle se perd
+autant rapidement"). The form is chosen so the promises of the tests hold for every history: adding a bad event
+never raises the score, adding a good one never lowers it, and a bad event moves the score at least as far as the
+matching good one (because G ≥ ½ and every bad mass ÷ LOSS_SCALE ≥ its good counterpart ÷ GAIN_SCALE).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+# -- the components and their weights ------------------------------------------------------------------------
+
+PROMISES = "promises"
+CADENCE = "cadence"
+PAYMENTS = "payments"
+CONFLICTS = "conflicts"
+RECIPROCITY = "reciprocity"
+RESPONSIVENESS = "responsiveness"
+COMPONENTS = (PROMISES, CADENCE, PAYMENTS, CONFLICTS, RECIPROCITY, RESPONSIVENESS)
+
+# Every mass of a component is multiplied by its weight.
+WEIGHTS: dict[str, float] = {
+    PROMISES: 1.0,
+    CADENCE: 0.8,
+    PAYMENTS: 1.0,
+    CONFLICTS: 1.0,
+    RECIPROCITY: 0.6,
+    RESPONSIVENESS: 0.5,
+}
+
+NEUTRAL_SCORE = 50
+GAIN_SCALE = 6.0  # P at which G has closed 63% of the gap from 50 to 100
+LOSS_SCALE = 4.0  # N at which B has fallen to 37%
+
+# Recency: a mass halves every half-life. Bad events fade three times more slowly than good ones.
+HALF_LIFE_GOOD_DAYS = 60.0
+HALF_LIFE_BAD_DAYS = 180.0
+# A settled problem (a resolved conflict, a status-update gap that was closed) keeps half its mass, then fades.
+SETTLED_FACTOR = 0.5
+HALF_LIFE_SETTLED_DAYS = 60.0
+
+# Promises (the freelancer's, and the client's for reciprocity).
+PROMISE_GRACE_DAYS = 2  # kept within two days of the due date counts as on time; overdue counts after that
+PROMISE_KEPT_ON_TIME = 1.0
+PROMISE_KEPT_LATE = -0.4
+PROMISE_BROKEN_EXPLAINED = -0.8
+PROMISE_BROKEN_SILENTLY = -2.0
+
+# Payments.
+INVOICE_GRACE_DAYS = 3
+INVOICE_PAID_ON_TIME = 1.0
+INVOICE_LATE_PER_30_DAYS = 1.0  # a payment a month late weighs -1.0 ...
+INVOICE_LATE_MAX = 3.0  # ... up to -3.0 at three months
+AMOUNT_WEIGHT_MIN, AMOUNT_WEIGHT_MAX = 0.5, 2.0  # an invoice's amount relative to the client's mean invoice
+
+# Conflict signals: an open signal weighs kind x severity (1 minor, 2 serious, 3 critical), without fading.
+CONFLICT_KIND_WEIGHTS: dict[str, float] = {"posture": 1.5, "payment": 1.0, "interests": 1.0, "ideas": 0.7}
+
+# Status-update cadence.
+STATUS_UPDATE_SENT = 0.5  # at most one counted per half cadence, so a flood of updates earns no more
+CADENCE_GRACE_DAYS = 2
+LAPSE_PER_PERIOD = 0.45  # per cadence period overdue ...
+LAPSE_MAX_PERIODS = 8.0  # ... counted up to eight periods
+
+# Responsiveness: the freelancer's reply to a message from the client.
+REPLY_WITHIN_DAYS = 2.0
+REPLY_QUICK = 0.3
+REPLY_SLOW_PER_DAY = 0.15  # per day beyond REPLY_WITHIN_DAYS ...
+REPLY_SLOW_MAX = 1.5  # ... up to this
+# Interactions older than this are not loaded: by then their mass has faded below a quarter.
+INTERACTION_HORIZON_DAYS = 365
+
+MIN_EVIDENCE = 3  # fewer events than this: "not enough history" (unless the score is already at risk)
+MAX_EVENTS_PER_REASON = 20
+
+LN2 = math.log(2)
+SECONDS_PER_DAY = 86400.0
+
+
+# -- input facts ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseFact:
+    id: int
+    made_on: date
+    due_on: date
+    state: str = "open"  # open | kept | broken
+    kept_on: date | None = None
+    broken_on: date | None = None
+    clarified_on: date | None = None  # local day the unforeseen was explained to the other side
+    promisor: str = "freelancer"  # freelancer | client
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceFact:
+    id: int
+    amount: Decimal
+    issued_on: date
+    due_on: date
+    paid_on: date | None = None
+    renegotiated_due_on: date | None = None
+
+    @property
+    def effective_due_on(self) -> date:
+        return self.renegotiated_due_on or self.due_on
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictFact:
+    id: int
+    kind: str  # ideas | interests | payment | posture
+    severity: int  # 1..3
+    observed_on: date
+    resolved_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionFact:
+    id: int
+    happened_at: datetime
+    kind: str = "email"
+    direction: str = "to_client"  # to_client | from_client
+
+    @property
+    def is_status_update(self) -> bool:
+        return self.kind == "status_update" and self.direction == "to_client"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFacts:
+    """Everything the formula knows about one client."""
+
+    id: int
+    created_at: datetime
+    cadence_days: int = 7
+    # When the earliest active project started; None when the client has no active project (no cadence then).
+    active_since: datetime | None = None
+    last_status_update_at: datetime | None = None
+    promises: tuple[PromiseFact, ...] = ()
+    invoices: tuple[InvoiceFact, ...] = ()
+    conflicts: tuple[ConflictFact, ...] = ()
+    interactions: tuple[InteractionFact, ...] = ()
+
+    @property
+    def has_active_project(self) -> bool:
+        return self.active_since is not None
+
+
+@dataclass(frozen=True, slots=True)
+class BandThresholds:
+    healthy: int = 70
+    watch: int = 45
+    min_evidence: int = MIN_EVIDENCE
+
+
+# -- output --------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TrustHealth:
+    score: int  # 0..100
+    band: str  # healthy | watch | at_risk | insufficient
+    exact: float  # the unrounded score, for tests and for ranking ties
+    components: dict[str, dict[str, Any]]  # {name: {"score", "weight", "contribution", "evidence"}}
+    reasons: list[dict[str, Any]]  # most harmful first
+    evidence_count: int
+
+    @property
+    def top_reason(self) -> dict[str, Any] | None:
+        return self.reasons[0] if self.reasons else None
+
+
+# -- the ledger: masses grouped into reasons -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Entry:
+    component: str
+    code: str
+    good: float = 0.0  # weighted positive mass
+    bad: float = 0.0  # weighted negative mass (as a positive number)
+    count: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def keep_max(self, key: str, value: Any) -> None:
+        if key not in self.params or value > self.params[key]:
+            self.params[key] = value
+
+    def keep_min(self, key: str, value: Any) -> None:
+        if key not in self.params or value < self.params[key]:
+            self.params[key] = value
+
+
+class _Ledger:
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], _Entry] = {}
+        self.good: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
+        self.bad: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
+        self.raw_good: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
+        self.raw_bad: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
+        self.evidence: dict[str, int] = dict.fromkeys(COMPONENTS, 0)
+
+    def add(self, component: str, code: str, mass: float, event_type: str, event_id: int | None) -> _Entry:
+        """Record one event's (already faded) mass; positive earns trust, negative loses it."""
+        entry = self.entries.get((component, code))
+        if entry is None:
+            entry = self.entries[(component, code)] = _Entry(component, code)
+        weighted = mass * WEIGHTS[component]
+        if mass >= 0:
+            entry.good += weighted
+            self.good[component] += weighted
+            self.raw_good[component] += mass
+        else:
+            entry.bad -= weighted
+            self.bad[component] -= weighted
+            self.raw_bad[component] -= mass
+        entry.count += 1
+        self.evidence[component] += 1
+        if event_id is not None and len(entry.events) < MAX_EVENTS_PER_REASON:
+            entry.events.append({"type": event_type, "id": event_id})
+        return entry
+
+
+def _fade(mass: float, age_days: float, half_life: float) -> float:
+    """Return `mass` halved once per `half_life` days of age (events dated in the future do not grow)."""
+    if age_days <= 0:
+        return mass
+    return mass * math.exp(-LN2 * age_days / half_life)
+
+
+def _good(mass: float, age_days: float) -> float:
+    return _fade(mass, age_days, HALF_LIFE_GOOD_DAYS)
+
+
+def _bad(mass: float, age_days: float) -> float:
+    return _fade(mass, age_days, HALF_LIFE_BAD_DAYS)
+
+
+# -- components ----------------------------------------------------------------------------------------------
+
+
+def promise_outcome(promise: PromiseFact, today: date) -> tuple[str, date | None]:
+    """Return (outcome, day it happened) as of `today`; outcomes as in `Promise.Outcome`, with the grace period.
+
+    Events dated after `today` have not happened yet, so the history can be replayed as of any day.
+    """
+    explained = promise.clarified_on is not None and promise.clarified_on <= min(promise.due_on, today)
+    if promise.state == "kept" and promise.kept_on is not None and promise.kept_on <= today:
+        late = (promise.kept_on - promise.due_on).days > PROMISE_GRACE_DAYS
+        return ("kept_late" if late else "kept_on_time"), promise.kept_on
+    if promise.state == "broken" and promise.broken_on is not None and promise.broken_on <= today:
+        return ("broken_explained" if explained else "broken_silently"), promise.broken_on
+    overdue_days = (today - promise.due_on).days
+    if overdue_days > PROMISE_GRACE_DAYS:
+        return ("overdue_explained" if explained else "overdue"), None
+    return "open", None
+
+
+_PROMISE_MASSES = {
+    "kept_on_time": PROMISE_KEPT_ON_TIME,
+    "kept_late": PROMISE_KEPT_LATE,
+    "broken_explained": PROMISE_BROKEN_EXPLAINED,
+    "broken_silently": PROMISE_BROKEN_SILENTLY,
+    # Still open past the grace period: as bad as broken (explained or not), and it does not fade while open.
+    "overdue_explained": PROMISE_BROKEN_EXPLAINED,
+    "overdue": PROMISE_BROKEN_SILENTLY,
+}
+
+
+def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date) -> None:
+    for promise in promises:
+        if promise.made_on > today:
+            continue
+        outcome, on = promise_outcome(promise, today)
+        if outcome == "open":
+            continue
+        component, prefix = (
+            (RECIPROCITY, "client_promise_") if promise.promisor == "client" else (PROMISES, "promise_")
+        )
+        base = _PROMISE_MASSES[outcome]
+        age = (today - on).days if on is not None else 0
+        mass = _good(base, age) if base > 0 else _bad(base, age)
+        entry = ledger.add(component, prefix + outcome, mass, "promise", promise.id)
+        if on is None:
+            entry.keep_max("days_overdue", (today - promise.due_on).days)
+            entry.keep_min("due_on", promise.due_on.isoformat())
+        elif outcome == "kept_late":
+            entry.keep_max("days_late", (on - promise.due_on).days)
+        else:
+            entry.keep_max("last_on", on.isoformat())
+
+
+def invoice_late_mass(days_late: int) -> float:
+    """Return the (negative) mass of a payment `days_late` days after its due date."""
+    if days_late <= INVOICE_GRACE_DAYS:
+        return 0.0
+    return -min(INVOICE_LATE_PER_30_DAYS * days_late / 30.0, INVOICE_LATE_MAX)
+
+
+def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> None:
+    issued = [invoice for invoice in invoices if invoice.issued_on <= today]
+    if not issued:
+        return
+    mean = sum(float(invoice.amount) for invoice in issued) / len(issued)
+    for invoice in issued:
+        weight = (
+            min(max(float(invoice.amount) / mean, AMOUNT_WEIGHT_MIN), AMOUNT_WEIGHT_MAX) if mean > 0 else 1.0
+        )
+        due = invoice.effective_due_on
+        paid = invoice.paid_on if invoice.paid_on is not None and invoice.paid_on <= today else None
+        if paid is not None:
+            days_late = (paid - due).days
+            age = (today - paid).days
+            if days_late <= INVOICE_GRACE_DAYS:
+                code = (
+                    "invoice_paid_on_renegotiated_date"
+                    if invoice.renegotiated_due_on
+                    else "invoice_paid_on_time"
+                )
+                ledger.add(PAYMENTS, code, _good(INVOICE_PAID_ON_TIME * weight, age), "invoice", invoice.id)
+            else:
+                entry = ledger.add(
+                    PAYMENTS,
+                    "invoice_paid_late",
+                    _bad(invoice_late_mass(days_late) * weight, age),
+                    "invoice",
+                    invoice.id,
+                )
+                entry.keep_max("days_late", days_late)
+            continue
+        days_late = (today - due).days
+        if days_late <= INVOICE_GRACE_DAYS:
+            continue
+        entry = ledger.add(
+            PAYMENTS, "invoice_overdue", invoice_late_mass(days_late) * weight, "invoice", invoice.id
+        )
+        entry.keep_max("days_late", days_late)
+        entry.params["amount"] = str(Decimal(entry.params.get("amount", "0")) + invoice.amount)
+        entry.params["renegotiated"] = (
+            bool(entry.params.get("renegotiated")) or invoice.renegotiated_due_on is not None
+        )
+
+
+def conflict_mass(kind: str, severity: int) -> float:
+    """Return the (negative) mass of an open conflict signal."""
+    return -CONFLICT_KIND_WEIGHTS.get(kind, 1.0) * max(1, min(severity, 3))
+
+
+def _conflicts(ledger: _Ledger, conflicts: Iterable[ConflictFact], today: date) -> None:
+    for conflict in conflicts:
+        if conflict.observed_on > today:
+            continue
+        mass = conflict_mass(conflict.kind, conflict.severity)
+        if conflict.resolved_on is not None and conflict.resolved_on <= today:
+            faded = _fade(mass * SETTLED_FACTOR, (today - conflict.resolved_on).days, HALF_LIFE_SETTLED_DAYS)
+            entry = ledger.add(CONFLICTS, "conflict_resolved", faded, "conflict", conflict.id)
+            entry.keep_max("last_resolved_on", conflict.resolved_on.isoformat())
+            continue
+        entry = ledger.add(CONFLICTS, f"conflict_open_{conflict.kind}", mass, "conflict", conflict.id)
+        entry.keep_max("severity", conflict.severity)
+        entry.keep_min("observed_on", conflict.observed_on.isoformat())
+
+
+def _days(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / SECONDS_PER_DAY
+
+
+def lapse_mass(overdue_days: float, cadence_days: int) -> float:
+    """Return the (negative) mass of a status update `overdue_days` past the agreed cadence."""
+    if overdue_days <= CADENCE_GRACE_DAYS:
+        return 0.0
+    return -LAPSE_PER_PERIOD * min(overdue_days / max(cadence_days, 1), LAPSE_MAX_PERIODS)
+
+
+def _cadence(ledger: _Ledger, facts: ClientFacts, updates: list[InteractionFact], now: datetime) -> None:
+    if facts.active_since is None:
+        return
+    cadence = max(facts.cadence_days, 1)
+    start = facts.active_since
+    counted_at: datetime | None = None
+    previous = start
+    for update in updates:
+        if update.happened_at < start:
+            continue
+        if counted_at is None or _days(update.happened_at, counted_at) >= cadence / 2:
+            counted_at = update.happened_at
+            ledger.add(
+                CADENCE,
+                "status_updates_sent",
+                _good(STATUS_UPDATE_SENT, _days(now, update.happened_at)),
+                "interaction",
+                update.id,
+            )
+        gap = lapse_mass(_days(update.happened_at, previous) - cadence, cadence)
+        if gap < 0:
+            faded = _fade(gap * SETTLED_FACTOR, _days(now, update.happened_at), HALF_LIFE_SETTLED_DAYS)
+            entry = ledger.add(CADENCE, "status_update_gap", faded, "interaction", update.id)
+            entry.keep_max("longest_gap_days", int(_days(update.happened_at, previous)))
+        previous = update.happened_at
+    # The journal keeps the last status update on the client too (interactions older than the horizon aren't loaded).
+    last = previous
+    if facts.last_status_update_at is not None and last < facts.last_status_update_at <= now:
+        last = facts.last_status_update_at
+    since = _days(now, last)
+    lapse = lapse_mass(since - cadence, cadence)
+    if lapse < 0:
+        entry = ledger.add(CADENCE, "status_update_overdue", lapse, "client", facts.id)
+        entry.params["days_overdue"] = int(since - cadence)
+        entry.params["cadence_days"] = cadence
+        entry.params["days_since"] = int(since)
+
+
+def slow_reply_mass(days: float) -> float:
+    """Return the mass of a reply `days` after the client's message: positive when quick, negative when slow."""
+    if days <= REPLY_WITHIN_DAYS:
+        return REPLY_QUICK
+    return -min(REPLY_SLOW_PER_DAY * (days - REPLY_WITHIN_DAYS), REPLY_SLOW_MAX)
+
+
+def _responsiveness(ledger: _Ledger, interactions: list[InteractionFact], now: datetime) -> None:
+    waiting: InteractionFact | None = None
+    for interaction in interactions:
+        if interaction.direction == "from_client":
+            waiting = waiting or interaction
+            continue
+        if waiting is None:
+            continue
+        days = _days(interaction.happened_at, waiting.happened_at)
+        mass = slow_reply_mass(days)
+        age = _days(now, interaction.happened_at)
+        if mass > 0:
+            ledger.add(RESPONSIVENESS, "quick_replies", _good(mass, age), "interaction", waiting.id)
+        else:
+            entry = ledger.add(RESPONSIVENESS, "slow_replies", _bad(mass, age), "interaction", waiting.id)
+            entry.keep_max("max_days", int(days))
+        waiting = None
+    if waiting is not None:
+        days = _days(now, waiting.happened_at)
+        if days > REPLY_WITHIN_DAYS:
+            entry = ledger.add(
+                RESPONSIVENESS, "unanswered_message", slow_reply_mass(days), "interaction", waiting.id
+            )
+            entry.keep_max("days_waiting", int(days))
+
+
+# -- the score -----------------------------------------------------------------------------------------------
+
+
+def band_for(score: int, evidence_count: int, thresholds: BandThresholds) -> str:
+    """Return the band; too little evidence reads "not enough history", unless the score is already at risk."""
+    if score < thresholds.watch:
+        return "at_risk"
+    if evidence_count < thresholds.min_evidence:
+        return "insufficient"
+    return "healthy" if score >= thresholds.healthy else "watch"
+
+
+def _component_score(component: str, raw_good: float, raw_bad: float) -> int:
+    """Return one component on its own, 0-100, with the same shape as the overall score."""
+    earned = 1.0 if component == CONFLICTS else 1 - 0.5 * math.exp(-raw_good / 2.0)
+    return int(math.floor(100 * earned * math.exp(-raw_bad / LOSS_SCALE) + 0.5))
+
+
+def compute(
+    facts: ClientFacts, now: datetime, today: date | None = None, thresholds: BandThresholds | None = None
+) -> TrustHealth:
+    """Return the trust health of one client as of `now` (`today` is the local day; defaults to `now`'s date)."""
+    today = today or now.date()
+    thresholds = thresholds or BandThresholds()
+    ledger = _Ledger()
+    _promises(ledger, facts.promises, today)
+    _payments(ledger, facts.invoices, today)
+    _conflicts(ledger, facts.conflicts, today)
+    interactions = sorted(
+        (i for i in facts.interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id)
+    )
+    _cadence(ledger, facts, [i for i in interactions if i.is_status_update], now)
+    _responsiveness(ledger, interactions, now)
+
+    good = sum(ledger.good[c] for c in COMPONENTS)
+    bad = sum(ledger.bad[c] for c in COMPONENTS)
+    earned = 1 - 0.5 * math.exp(-good / GAIN_SCALE)
+    kept = math.exp(-bad / LOSS_SCALE)
+    exact = 100 * earned * kept
+    score = max(0, min(100, int(math.floor(exact + 0.5))))
+    # score = 50 + gains - losses: the gains are shared among good events, the losses among bad ones.
+    gains = 100 * (earned - 0.5)
+    losses = 100 * earned * (1 - kept)
+
+    reasons: list[dict[str, Any]] = []
+    contributions = dict.fromkeys(COMPONENTS, 0.0)
+    for entry in ledger.entries.values():
+        impact = (gains * entry.good / good if good else 0.0) - (losses * entry.bad / bad if bad else 0.0)
+        contributions[entry.component] += impact
+        params = {"count": entry.count, **entry.params}
+        reasons.append(
+            {
+                "code": entry.code,
+                "component": entry.component,
+                "impact": round(impact, 1),
+                "params": params,
+                "events": entry.events,
+                "_sort": impact,
+            }
+        )
+    reasons.sort(key=lambda r: (r["_sort"], r["code"]))
+    for reason in reasons:
+        del reason["_sort"]
+
+    evidence = sum(ledger.evidence.values())
+    band = band_for(score, evidence, thresholds)
+    if band == "insufficient":
+        reasons.insert(
+            0,
+            {
+                "code": "not_enough_history",
+                "component": "",
+                "impact": 0.0,
+                "params": {"count": evidence, "needed": thresholds.min_evidence},
+                "events": [{"type": "client", "id": facts.id}],
+            },
+        )
+    components = {
+        c: {
+            "score": _component_score(c, ledger.raw_good[c], ledger.raw_bad[c])
+            if ledger.evidence[c]
+            else None,
+            "weight": WEIGHTS[c],
+            "contribution": round(contributions[c], 1),
+            "evidence": ledger.evidence[c],
+        }
+        for c in COMPONENTS
+    }
+    return TrustHealth(
+        score=score, band=band, exact=exact, components=components, reasons=reasons, evidence_count=evidence
+    )
