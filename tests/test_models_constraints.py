@@ -1,0 +1,330 @@
+"""Every database constraint is enforced by the database itself, and full_clean() explains it in words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from clients.models import Client, LoginThrottle, Project
+from conflicts.models import ConflictSignal
+from crm.models import ClientHealth, Dispatch, HealthSnapshot, Promise
+from tests.factories import (
+    make_client,
+    make_conflict,
+    make_interaction,
+    make_invoice,
+    make_project,
+    make_promise,
+)
+
+DAY = date(2026, 3, 2)
+EARLIER = DAY - timedelta(days=5)
+
+# (name, build a valid row for alice, the fields that break one check constraint)
+Builder = Callable[[Any], models.Model]
+CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
+    ("profile_digest_hour_0_23", lambda u: u.profile, {"digest_hour": 24}),
+    ("profile_digest_weekday_0_6", lambda u: u.profile, {"digest_weekday": 7}),
+    ("client_cadence_1_365_days (0)", lambda u: make_client(u), {"cadence_days": 0}),
+    ("client_cadence_1_365_days (366)", lambda u: make_client(u), {"cadence_days": 366}),
+    ("client_status_valid", lambda u: make_client(u), {"status": "vip"}),
+    (
+        "project_due_not_before_start",
+        lambda u: make_project(make_client(u), start_on=DAY),
+        {"due_on": EARLIER},
+    ),
+    ("project_budget_not_negative", lambda u: make_project(make_client(u)), {"budget": Decimal("-1")}),
+    ("project_status_valid", lambda u: make_project(make_client(u)), {"status": "lost"}),
+    ("interaction_kind_valid", lambda u: make_interaction(make_client(u)), {"kind": "fax"}),
+    ("interaction_direction_valid", lambda u: make_interaction(make_client(u)), {"direction": "sideways"}),
+    (
+        "promise_due_not_before_made",
+        lambda u: make_promise(make_client(u), made_on=DAY, due_on=DAY),
+        {"due_on": EARLIER},
+    ),
+    ("promise_state_valid", lambda u: make_promise(make_client(u)), {"state": "lost"}),
+    ("promise_promisor_valid", lambda u: make_promise(make_client(u)), {"promisor": "nobody"}),
+    ("promise_dates_match_state (kept, no day)", lambda u: make_promise(make_client(u)), {"state": "kept"}),
+    (
+        "promise_dates_match_state (open with a kept day)",
+        lambda u: make_promise(make_client(u), made_on=EARLIER, due_on=DAY),
+        {"kept_on": DAY},
+    ),
+    (
+        "promise_dates_match_state (broken and kept)",
+        lambda u: make_promise(make_client(u), made_on=EARLIER, due_on=DAY),
+        {"state": "broken", "broken_on": DAY, "kept_on": DAY},
+    ),
+    (
+        "promise_kept_not_before_made",
+        lambda u: make_promise(make_client(u), made_on=DAY, due_on=DAY),
+        {"state": "kept", "kept_on": EARLIER},
+    ),
+    (
+        "promise_clarification_has_time (text only)",
+        lambda u: make_promise(make_client(u)),
+        {"clarification": "Hosting was down"},
+    ),
+    (
+        "promise_clarification_has_time (time only)",
+        lambda u: make_promise(make_client(u)),
+        {"clarified_at": timezone.now()},
+    ),
+    ("invoice_amount_positive (zero)", lambda u: make_invoice(make_client(u)), {"amount": Decimal("0")}),
+    ("invoice_amount_positive (negative)", lambda u: make_invoice(make_client(u)), {"amount": Decimal("-5")}),
+    (
+        "invoice_due_not_before_issued",
+        lambda u: make_invoice(make_client(u), issued_on=DAY, due_on=DAY),
+        {"due_on": EARLIER},
+    ),
+    (
+        "invoice_paid_not_before_issued",
+        lambda u: make_invoice(make_client(u), issued_on=DAY, due_on=DAY),
+        {"paid_on": EARLIER},
+    ),
+    (
+        "invoice_renegotiated_not_before_issued",
+        lambda u: make_invoice(make_client(u), issued_on=DAY, due_on=DAY),
+        {"renegotiated_due_on": EARLIER},
+    ),
+    ("conflict_severity_1_3 (0)", lambda u: make_conflict(make_client(u)), {"severity": 0}),
+    ("conflict_severity_1_3 (4)", lambda u: make_conflict(make_client(u)), {"severity": 4}),
+    ("conflict_kind_valid", lambda u: make_conflict(make_client(u)), {"kind": "weather"}),
+    (
+        "conflict_resolved_on_matches_state (resolved, no day)",
+        lambda u: make_conflict(make_client(u)),
+        {"state": "resolved"},
+    ),
+    (
+        "conflict_resolved_on_matches_state (open with a day)",
+        lambda u: make_conflict(make_client(u), observed_on=EARLIER),
+        {"resolved_on": DAY},
+    ),
+    (
+        "conflict_resolved_not_before_observed",
+        lambda u: make_conflict(make_client(u), observed_on=DAY),
+        {"state": "resolved", "resolved_on": EARLIER},
+    ),
+    (
+        "health_score_0_100",
+        lambda u: ClientHealth.objects.create(client=make_client(u), owner=u, score=50),
+        {"score": 101},
+    ),
+    (
+        "snapshot_score_0_100",
+        lambda u: HealthSnapshot.objects.create(client=make_client(u), day=DAY, score=50, band="watch"),
+        {"score": 101},
+    ),
+]
+
+
+def _assert_refused(write: Callable[[], Any]) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write()
+
+
+@pytest.mark.parametrize(("name", "build", "bad"), CHECKS, ids=[c[0] for c in CHECKS])
+def test_database_refuses_an_update_breaking_the_check(
+    alice: Any, name: str, build: Builder, bad: dict[str, Any]
+) -> None:
+    row = build(alice)
+    _assert_refused(lambda: type(row).objects.filter(pk=row.pk).update(**bad))
+
+
+@pytest.mark.parametrize(("name", "build", "bad"), CHECKS, ids=[c[0] for c in CHECKS])
+def test_database_refuses_a_save_breaking_the_check(
+    alice: Any, name: str, build: Builder, bad: dict[str, Any]
+) -> None:
+    row = build(alice)
+    for field, value in bad.items():
+        setattr(row, field, value)
+    _assert_refused(row.save)
+
+
+@pytest.mark.parametrize(("name", "build", "bad"), CHECKS, ids=[c[0] for c in CHECKS])
+def test_full_clean_refuses_what_the_database_refuses(
+    alice: Any, name: str, build: Builder, bad: dict[str, Any]
+) -> None:
+    row = build(alice)
+    for field, value in bad.items():
+        setattr(row, field, value)
+    with pytest.raises(ValidationError):
+        row.full_clean()
+
+
+def test_every_check_constraint_of_the_project_is_exercised() -> None:
+    """A new constraint must get a row in CHECKS (or in the unique tests below)."""
+    from django.apps import apps
+
+    declared = {
+        constraint.name
+        for model in apps.get_models()
+        if model._meta.app_label in {"clients", "conflicts", "crm"}
+        for constraint in model._meta.constraints
+        if isinstance(constraint, models.CheckConstraint)
+    }
+    tested = {name.split(" ")[0] for name, _build, _bad in CHECKS}
+    assert declared - tested == set()
+
+
+# -- unique constraints --------------------------------------------------------------------------------------
+
+
+def test_invoice_number_is_unique_per_owner(alice: Any) -> None:
+    client = make_client(alice)
+    make_invoice(client, number="2026-001")
+    _assert_refused(lambda: make_invoice(client, number="2026-001"))
+
+
+def test_two_freelancers_may_use_the_same_invoice_number(alice: Any, bob: Any) -> None:
+    make_invoice(make_client(alice), number="2026-001")
+    invoice = make_invoice(make_client(bob), number="2026-001")
+    invoice.full_clean()
+    assert invoice.pk
+
+
+def test_one_snapshot_per_client_per_day(alice: Any) -> None:
+    client = make_client(alice)
+    HealthSnapshot.objects.create(client=client, day=DAY, score=60, band="watch")
+    _assert_refused(lambda: HealthSnapshot.objects.create(client=client, day=DAY, score=61, band="watch"))
+
+
+def test_one_dispatch_per_owner_kind_and_period(alice: Any) -> None:
+    Dispatch.objects.create(owner=alice, kind="digest", period="2026-W10")
+    _assert_refused(lambda: Dispatch.objects.create(owner=alice, kind="digest", period="2026-W10"))
+    Dispatch.objects.create(owner=alice, kind="nudge", period="2026-W10")
+
+
+def test_one_login_throttle_row_per_scope_and_key(db: None) -> None:
+    LoginThrottle.objects.create(scope="ip", key="10.0.0.1", window_started_at=timezone.now())
+    _assert_refused(
+        lambda: LoginThrottle.objects.create(scope="ip", key="10.0.0.1", window_started_at=timezone.now())
+    )
+
+
+# -- the messages a freelancer reads -------------------------------------------------------------------------
+
+
+def _messages(row: models.Model) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as refused:
+        row.full_clean()
+    return refused.value.message_dict
+
+
+def test_invoice_due_before_issued_is_explained(alice: Any) -> None:
+    invoice = make_invoice(make_client(alice), issued_on=DAY, due_on=DAY)
+    invoice.due_on = EARLIER
+    assert _messages(invoice)["due_on"] == ["The due date cannot be before the issue date."]
+
+
+def test_invoice_amount_must_be_positive(alice: Any) -> None:
+    invoice = make_invoice(make_client(alice))
+    invoice.amount = Decimal("0")
+    assert _messages(invoice)["amount"] == ["Ensure this value is greater than or equal to 0.01."]
+
+
+def test_duplicate_invoice_number_is_explained(alice: Any) -> None:
+    client = make_client(alice)
+    make_invoice(client, number="2026-007")
+    duplicate = make_invoice(client, number="2026-008")
+    duplicate.number = "2026-007"
+    assert "already exists" in " ".join(_messages(duplicate)["__all__"])
+
+
+def test_severity_out_of_range_is_explained(alice: Any) -> None:
+    signal = make_conflict(make_client(alice))
+    signal.severity = 4
+    assert _messages(signal)["severity"] == ["Value 4 is not a valid choice."]
+
+
+def test_conflict_resolved_without_a_day_is_explained(alice: Any) -> None:
+    signal = make_conflict(make_client(alice))
+    signal.state = ConflictSignal.State.RESOLVED
+    assert _messages(signal)["resolved_on"] == ["Say when the conflict was resolved."]
+
+
+def test_open_conflict_with_a_resolution_day_is_explained(alice: Any) -> None:
+    signal = make_conflict(make_client(alice), observed_on=EARLIER)
+    signal.resolved_on = DAY
+    assert _messages(signal)["resolved_on"] == ["An open conflict has no resolution date."]
+
+
+def test_promise_kept_without_a_day_is_explained(alice: Any) -> None:
+    promise = make_promise(make_client(alice))
+    promise.state = Promise.State.KEPT
+    assert _messages(promise)["kept_on"] == ["A kept promise needs the day it was kept, and no broken date."]
+
+
+def test_promise_broken_without_a_day_is_explained(alice: Any) -> None:
+    promise = make_promise(make_client(alice))
+    promise.state = Promise.State.BROKEN
+    assert _messages(promise)["broken_on"] == [
+        "A broken promise needs the day it was broken, and no kept date."
+    ]
+
+
+def test_open_promise_with_a_kept_day_is_explained(alice: Any) -> None:
+    promise = make_promise(make_client(alice), made_on=EARLIER, due_on=DAY)
+    promise.kept_on = DAY
+    assert _messages(promise)["state"] == ["An open promise has neither a kept nor a broken date."]
+
+
+def test_explanation_needs_its_text_and_its_time(alice: Any) -> None:
+    promise = make_promise(make_client(alice))
+    promise.clarification = "Hosting was down two days"
+    assert _messages(promise)["clarified_at"] == ["Say when you explained the delay."]
+    promise.clarification, promise.clarified_at = "", timezone.now()
+    assert _messages(promise)["clarification"] == ["Say what you told the client."]
+
+
+def test_promise_due_before_made_is_explained(alice: Any) -> None:
+    promise = make_promise(make_client(alice), made_on=DAY, due_on=DAY)
+    promise.due_on = EARLIER
+    assert _messages(promise)["due_on"] == ["The due date cannot be before the day the promise was made."]
+
+
+@pytest.mark.parametrize("cadence", [0, 366])
+def test_cadence_outside_one_to_365_days_is_explained(alice: Any, cadence: int) -> None:
+    client = make_client(alice)
+    client.cadence_days = cadence
+    message = _messages(client)["cadence_days"][0]
+    assert message in {
+        "Ensure this value is greater than or equal to 1.",
+        "Ensure this value is less than or equal to 365.",
+    }
+
+
+def test_project_due_before_start_is_explained(alice: Any) -> None:
+    project = make_project(make_client(alice), start_on=DAY)
+    project.due_on = EARLIER
+    assert _messages(project)["due_on"] == ["The due date cannot be before the start date."]
+
+
+def test_negative_budget_is_explained(alice: Any) -> None:
+    project = make_project(make_client(alice))
+    project.budget = Decimal("-100")
+    assert _messages(project)["budget"] == ["Ensure this value is greater than or equal to 0."]
+
+
+def test_valid_rows_pass_full_clean(alice: Any) -> None:
+    client = make_client(alice)
+    project = make_project(client, start_on=EARLIER, due_on=DAY, budget=Decimal("0"))
+    promise = make_promise(client, project=project, made_on=EARLIER, due_on=DAY)
+    promise.keep(DAY)
+    for row in [
+        client,
+        project,
+        promise,
+        make_invoice(client, project=project, issued_on=EARLIER, due_on=DAY, paid_on=DAY),
+        make_conflict(client, observed_on=EARLIER),
+        Client.objects.get(pk=client.pk),
+        Project.objects.get(pk=project.pk),
+    ]:
+        row.full_clean()
