@@ -45,11 +45,11 @@ WEIGHTS: dict[str, float] = {
 }
 
 NEUTRAL_SCORE = 50
-GAIN_SCALE = 6.0  # P at which G has closed 63% of the gap from 50 to 100
-LOSS_SCALE = 4.0  # N at which B has fallen to 37%
+GAIN_SCALE = 5.0  # P at which G has closed 63% of the gap from 50 to 100
+LOSS_SCALE = 5.0  # N at which B has fallen to 37%
 
-# Recency: a mass halves every half-life. Bad events fade three times more slowly than good ones.
-HALF_LIFE_GOOD_DAYS = 60.0
+# Recency: a mass halves every half-life. Bad events fade twice as slowly as good ones.
+HALF_LIFE_GOOD_DAYS = 90.0
 HALF_LIFE_BAD_DAYS = 180.0
 # A settled problem (a resolved conflict, a status-update gap that was closed) keeps half its mass, then fades.
 SETTLED_FACTOR = 0.5
@@ -75,7 +75,7 @@ CONFLICT_KIND_WEIGHTS: dict[str, float] = {"posture": 1.5, "payment": 1.0, "inte
 # Status-update cadence.
 STATUS_UPDATE_SENT = 0.5  # at most one counted per half cadence, so a flood of updates earns no more
 CADENCE_GRACE_DAYS = 2
-LAPSE_PER_PERIOD = 0.45  # per cadence period overdue ...
+LAPSE_PER_PERIOD = 0.55  # per cadence period overdue ...
 LAPSE_MAX_PERIODS = 8.0  # ... counted up to eight periods
 
 # Responsiveness: the freelancer's reply to a message from the client.
@@ -86,7 +86,9 @@ REPLY_SLOW_MAX = 1.5  # ... up to this
 # Interactions older than this are not loaded: by then their mass has faded below a quarter.
 INTERACTION_HORIZON_DAYS = 365
 
-MIN_EVIDENCE = 3  # fewer events than this: "not enough history" (unless the score is already at risk)
+# Fewer recent events than this (each counted by how much of it has not faded yet): "not enough history",
+# unless the score is already at risk.
+MIN_EVIDENCE = 3
 MAX_EVENTS_PER_REASON = 20
 
 LN2 = math.log(2)
@@ -181,6 +183,7 @@ class TrustHealth:
     components: dict[str, dict[str, Any]]  # {name: {"score", "weight", "contribution", "evidence"}}
     reasons: list[dict[str, Any]]  # most harmful first
     evidence_count: int
+    recent_evidence: float = 0.0  # events counted by how much of them has not faded yet
 
     @property
     def top_reason(self) -> dict[str, Any] | None:
@@ -217,9 +220,22 @@ class _Ledger:
         self.raw_good: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
         self.raw_bad: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
         self.evidence: dict[str, int] = dict.fromkeys(COMPONENTS, 0)
+        self.recent = 0.0  # events counted by how much of them is left after fading
 
-    def add(self, component: str, code: str, mass: float, event_type: str, event_id: int | None) -> _Entry:
-        """Record one event's (already faded) mass; positive earns trust, negative loses it."""
+    def add(
+        self,
+        component: str,
+        code: str,
+        base: float,
+        age_days: float,
+        half_life: float,
+        event_type: str,
+        event_id: int | None,
+    ) -> _Entry:
+        """Record one event: its `base` mass faded by age; positive earns trust, negative loses it."""
+        left = _left(age_days, half_life)
+        mass = base * left
+        self.recent += left
         entry = self.entries.get((component, code))
         if entry is None:
             entry = self.entries[(component, code)] = _Entry(component, code)
@@ -239,19 +255,15 @@ class _Ledger:
         return entry
 
 
-def _fade(mass: float, age_days: float, half_life: float) -> float:
-    """Return `mass` halved once per `half_life` days of age (events dated in the future do not grow)."""
+def _left(age_days: float, half_life: float) -> float:
+    """Return the share of an event left after `age_days` (halved every `half_life`; ongoing or future: 1)."""
     if age_days <= 0:
-        return mass
-    return mass * math.exp(-LN2 * age_days / half_life)
+        return 1.0
+    return math.exp(-LN2 * age_days / half_life)
 
 
-def _good(mass: float, age_days: float) -> float:
-    return _fade(mass, age_days, HALF_LIFE_GOOD_DAYS)
-
-
-def _bad(mass: float, age_days: float) -> float:
-    return _fade(mass, age_days, HALF_LIFE_BAD_DAYS)
+def _half_life(base: float) -> float:
+    return HALF_LIFE_GOOD_DAYS if base > 0 else HALF_LIFE_BAD_DAYS
 
 
 # -- components ----------------------------------------------------------------------------------------------
@@ -297,8 +309,7 @@ def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date) -> 
         )
         base = _PROMISE_MASSES[outcome]
         age = (today - on).days if on is not None else 0
-        mass = _good(base, age) if base > 0 else _bad(base, age)
-        entry = ledger.add(component, prefix + outcome, mass, "promise", promise.id)
+        entry = ledger.add(component, prefix + outcome, base, age, _half_life(base), "promise", promise.id)
         if on is None:
             entry.keep_max("days_overdue", (today - promise.due_on).days)
             entry.keep_min("due_on", promise.due_on.isoformat())
@@ -335,12 +346,22 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
                     if invoice.renegotiated_due_on
                     else "invoice_paid_on_time"
                 )
-                ledger.add(PAYMENTS, code, _good(INVOICE_PAID_ON_TIME * weight, age), "invoice", invoice.id)
+                ledger.add(
+                    PAYMENTS,
+                    code,
+                    INVOICE_PAID_ON_TIME * weight,
+                    age,
+                    HALF_LIFE_GOOD_DAYS,
+                    "invoice",
+                    invoice.id,
+                )
             else:
                 entry = ledger.add(
                     PAYMENTS,
                     "invoice_paid_late",
-                    _bad(invoice_late_mass(days_late) * weight, age),
+                    invoice_late_mass(days_late) * weight,
+                    age,
+                    HALF_LIFE_BAD_DAYS,
                     "invoice",
                     invoice.id,
                 )
@@ -350,7 +371,7 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
         if days_late <= INVOICE_GRACE_DAYS:
             continue
         entry = ledger.add(
-            PAYMENTS, "invoice_overdue", invoice_late_mass(days_late) * weight, "invoice", invoice.id
+            PAYMENTS, "invoice_overdue", invoice_late_mass(days_late) * weight, 0, 1, "invoice", invoice.id
         )
         entry.keep_max("days_late", days_late)
         entry.params["amount"] = str(Decimal(entry.params.get("amount", "0")) + invoice.amount)
@@ -370,11 +391,19 @@ def _conflicts(ledger: _Ledger, conflicts: Iterable[ConflictFact], today: date) 
             continue
         mass = conflict_mass(conflict.kind, conflict.severity)
         if conflict.resolved_on is not None and conflict.resolved_on <= today:
-            faded = _fade(mass * SETTLED_FACTOR, (today - conflict.resolved_on).days, HALF_LIFE_SETTLED_DAYS)
-            entry = ledger.add(CONFLICTS, "conflict_resolved", faded, "conflict", conflict.id)
+            age = (today - conflict.resolved_on).days
+            entry = ledger.add(
+                CONFLICTS,
+                "conflict_resolved",
+                mass * SETTLED_FACTOR,
+                age,
+                HALF_LIFE_SETTLED_DAYS,
+                "conflict",
+                conflict.id,
+            )
             entry.keep_max("last_resolved_on", conflict.resolved_on.isoformat())
             continue
-        entry = ledger.add(CONFLICTS, f"conflict_open_{conflict.kind}", mass, "conflict", conflict.id)
+        entry = ledger.add(CONFLICTS, f"conflict_open_{conflict.kind}", mass, 0, 1, "conflict", conflict.id)
         entry.keep_max("severity", conflict.severity)
         entry.keep_min("observed_on", conflict.observed_on.isoformat())
 
@@ -405,14 +434,24 @@ def _cadence(ledger: _Ledger, facts: ClientFacts, updates: list[InteractionFact]
             ledger.add(
                 CADENCE,
                 "status_updates_sent",
-                _good(STATUS_UPDATE_SENT, _days(now, update.happened_at)),
+                STATUS_UPDATE_SENT,
+                _days(now, update.happened_at),
+                HALF_LIFE_GOOD_DAYS,
                 "interaction",
                 update.id,
             )
         gap = lapse_mass(_days(update.happened_at, previous) - cadence, cadence)
         if gap < 0:
-            faded = _fade(gap * SETTLED_FACTOR, _days(now, update.happened_at), HALF_LIFE_SETTLED_DAYS)
-            entry = ledger.add(CADENCE, "status_update_gap", faded, "interaction", update.id)
+            age = _days(now, update.happened_at)
+            entry = ledger.add(
+                CADENCE,
+                "status_update_gap",
+                gap * SETTLED_FACTOR,
+                age,
+                HALF_LIFE_SETTLED_DAYS,
+                "interaction",
+                update.id,
+            )
             entry.keep_max("longest_gap_days", int(_days(update.happened_at, previous)))
         previous = update.happened_at
     # The journal keeps the last status update on the client too (interactions older than the horizon aren't loaded).
@@ -422,7 +461,7 @@ def _cadence(ledger: _Ledger, facts: ClientFacts, updates: list[InteractionFact]
     since = _days(now, last)
     lapse = lapse_mass(since - cadence, cadence)
     if lapse < 0:
-        entry = ledger.add(CADENCE, "status_update_overdue", lapse, "client", facts.id)
+        entry = ledger.add(CADENCE, "status_update_overdue", lapse, 0, 1, "client", facts.id)
         entry.params["days_overdue"] = int(since - cadence)
         entry.params["cadence_days"] = cadence
         entry.params["days_since"] = int(since)
@@ -447,16 +486,20 @@ def _responsiveness(ledger: _Ledger, interactions: list[InteractionFact], now: d
         mass = slow_reply_mass(days)
         age = _days(now, interaction.happened_at)
         if mass > 0:
-            ledger.add(RESPONSIVENESS, "quick_replies", _good(mass, age), "interaction", waiting.id)
+            ledger.add(
+                RESPONSIVENESS, "quick_replies", mass, age, HALF_LIFE_GOOD_DAYS, "interaction", waiting.id
+            )
         else:
-            entry = ledger.add(RESPONSIVENESS, "slow_replies", _bad(mass, age), "interaction", waiting.id)
+            entry = ledger.add(
+                RESPONSIVENESS, "slow_replies", mass, age, HALF_LIFE_BAD_DAYS, "interaction", waiting.id
+            )
             entry.keep_max("max_days", int(days))
         waiting = None
     if waiting is not None:
         days = _days(now, waiting.happened_at)
         if days > REPLY_WITHIN_DAYS:
             entry = ledger.add(
-                RESPONSIVENESS, "unanswered_message", slow_reply_mass(days), "interaction", waiting.id
+                RESPONSIVENESS, "unanswered_message", slow_reply_mass(days), 0, 1, "interaction", waiting.id
             )
             entry.keep_max("days_waiting", int(days))
 
@@ -464,11 +507,11 @@ def _responsiveness(ledger: _Ledger, interactions: list[InteractionFact], now: d
 # -- the score -----------------------------------------------------------------------------------------------
 
 
-def band_for(score: int, evidence_count: int, thresholds: BandThresholds) -> str:
-    """Return the band; too little evidence reads "not enough history", unless the score is already at risk."""
+def band_for(score: int, recent_evidence: float, thresholds: BandThresholds) -> str:
+    """Return the band; too little recent evidence reads "not enough history", unless the score is at risk."""
     if score < thresholds.watch:
         return "at_risk"
-    if evidence_count < thresholds.min_evidence:
+    if recent_evidence < thresholds.min_evidence:
         return "insufficient"
     return "healthy" if score >= thresholds.healthy else "watch"
 
@@ -526,7 +569,7 @@ def compute(
         del reason["_sort"]
 
     evidence = sum(ledger.evidence.values())
-    band = band_for(score, evidence, thresholds)
+    band = band_for(score, ledger.recent, thresholds)
     if band == "insufficient":
         reasons.insert(
             0,
@@ -534,7 +577,11 @@ def compute(
                 "code": "not_enough_history",
                 "component": "",
                 "impact": 0.0,
-                "params": {"count": evidence, "needed": thresholds.min_evidence},
+                "params": {
+                    "count": evidence,
+                    "recent": round(ledger.recent, 1),
+                    "needed": thresholds.min_evidence,
+                },
                 "events": [{"type": "client", "id": facts.id}],
             },
         )
@@ -550,5 +597,11 @@ def compute(
         for c in COMPONENTS
     }
     return TrustHealth(
-        score=score, band=band, exact=exact, components=components, reasons=reasons, evidence_count=evidence
+        score=score,
+        band=band,
+        exact=exact,
+        components=components,
+        reasons=reasons,
+        evidence_count=evidence,
+        recent_evidence=ledger.recent,
     )
