@@ -1,0 +1,159 @@
+"""The weekly digest says the right promises, numbers and language, in both parts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+
+from crm.digest import build_digest
+from crm.models import ClientHealth, Interaction, Promise
+from crm.reminders import digest_message
+from tests.factories import make_client, make_interaction, make_invoice, make_promise, make_user
+
+# Monday 23 November 2026, 08:00 in Paris.
+NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 23)
+
+
+def days(n: int) -> date:
+    return TODAY + timedelta(days=n)
+
+
+@pytest.fixture
+def alices_week(alice: Any, bob: Any) -> dict[str, Any]:
+    """A prepared history: kept on time, kept late, overdue, due soon, due later; an overdue invoice."""
+    with time_machine.travel(NOW, tick=False):
+        dupont = make_client(alice, name="Atelier Dupont", created_at=NOW - timedelta(days=60))
+        make_interaction(
+            dupont,
+            kind=Interaction.Kind.STATUS_UPDATE,
+            direction=Interaction.Direction.TO_CLIENT,
+            happened_at=NOW - timedelta(days=10),
+        )
+        kept = make_promise(dupont, description="Send the quote", made_on=days(-20), due_on=days(-6))
+        kept.keep(days(-7))
+        late = make_promise(dupont, description="Deliver the mock-up", made_on=days(-20), due_on=days(-4))
+        late.keep(days(-3))
+        make_promise(dupont, description="Fix the contact form", made_on=days(-20), due_on=days(-3))
+        make_promise(dupont, description="Call about hosting", made_on=days(-1), due_on=days(2))
+        make_promise(dupont, description="Launch the site", made_on=days(-1), due_on=days(20))
+        make_promise(
+            dupont,
+            description="Send the texts",
+            promisor=Promise.Promisor.CLIENT,
+            made_on=days(-1),
+            due_on=days(1),
+        )
+        make_invoice(dupont, number="F-2026-031", issued_on=days(-40), due_on=days(-10))
+        make_invoice(
+            dupont, number="F-2026-032", issued_on=days(-40), due_on=days(-10), renegotiated_due_on=days(5)
+        )
+        make_invoice(dupont, number="F-2026-030", issued_on=days(-60), due_on=days(-30), paid_on=days(-29))
+        quiet = make_client(alice, name="Studio Calme", created_at=NOW - timedelta(days=2), cadence_days=14)
+        make_promise(make_client(bob, name="Bob's secret"), description="Bob's promise", due_on=days(1))
+    return {"dupont": dupont, "quiet": quiet}
+
+
+def test_digest_counts_the_week_gone_by(alice: Any, alices_week: dict[str, Any]) -> None:
+    digest = build_digest(alice, NOW)
+    assert [p.description for p in digest.kept] == ["Send the quote", "Deliver the mock-up"]
+    # Due Tue 17, Thu 19, Fri 20 November: only the first was kept by its due date.
+    assert (digest.kept_on_time_last_week, digest.due_last_week, digest.say_do_ratio) == (1, 3, 33)
+    assert [p.description for p in digest.overdue] == ["Fix the contact form"]
+    assert [p.description for p in digest.due_soon] == ["Call about hosting"]
+    assert [(item.client.name, item.days_late) for item in digest.status_updates] == [("Atelier Dupont", 3)]
+    assert [invoice.number for invoice in digest.overdue_invoices] == ["F-2026-031"]
+
+
+def test_digest_email_says_it_in_both_parts(alice: Any, alices_week: dict[str, Any]) -> None:
+    message = digest_message(alice, NOW)
+    html = message.alternatives[0][0]
+    assert message.to == ["alice@example.com"]
+    for part in (message.body, html):
+        assert "Say–do ratio: 1 of 3 promises due were kept on time (33%)." in part
+        assert "Fix the contact form" in part
+        assert "Friday 20 November, 3 days late" in part
+        assert "Call about hosting" in part
+        assert "Launch the site" not in part  # due in 20 days
+        assert "Send the texts" not in part  # the client's promise, not hers
+        assert "Bob" not in part
+        assert "lapsed 3 days ago" in part
+        assert "F-2026-031" in part and "10 days late" in part
+        assert "F-2026-032" not in part  # renegotiated, not late
+        assert f"http://127.0.0.1:8000/clients/{alices_week['dupont'].pk}/" in part
+    assert message.subject == "Your week in promises, 23 November — 1 overdue"
+    assert message.alternatives[0][1] == "text/html"
+
+
+def test_digest_names_the_client_whose_trust_dropped(alice: Any, alices_week: dict[str, Any]) -> None:
+    reason = {
+        "code": "promises_overdue",
+        "component": "promises",
+        "impact": -12.0,
+        "params": {},
+        "events": [],
+    }
+    ClientHealth.objects.filter(client=alices_week["dupont"]).update(
+        score=48, score_week_ago=71, reasons=[reason]
+    )
+    ClientHealth.objects.filter(client=alices_week["quiet"]).update(score=80, score_week_ago=75)
+    digest = build_digest(alice, NOW)
+    assert [(d.client.name, d.score_week_ago, d.score) for d in digest.health_drops] == [
+        ("Atelier Dupont", 71, 48)
+    ]
+    body = digest_message(alice, NOW).body
+    assert "Atelier Dupont: 71 → 48" in body
+    assert "Studio Calme: 75" not in body
+    assert digest.health_drops[0].reason  # the top reason, described for a human
+
+
+def test_digest_speaks_the_freelancers_language(alices_week: dict[str, Any]) -> None:
+    claire = make_user("claire", language="fr", time_zone="America/Montreal")
+    with time_machine.travel(NOW, tick=False):
+        client = make_client(claire, name="Boulangerie Martin", created_at=NOW - timedelta(days=30))
+        make_promise(client, description="Refaire le logo", made_on=days(-10), due_on=days(-2))
+    message = digest_message(claire, NOW)
+    # 02:00 in Montreal: still Monday; dates in French.
+    assert "samedi 21 novembre" in message.body
+    assert "samedi 21 novembre" in message.alternatives[0][0]
+    assert '<html lang="fr">' in message.alternatives[0][0]
+
+
+def test_digest_has_a_one_click_unsubscribe(alice: Any, alices_week: dict[str, Any]) -> None:
+    message = digest_message(alice, NOW)
+    header = message.extra_headers["List-Unsubscribe"]
+    assert header.startswith("<http://127.0.0.1:8000/email/preferences/") and header.endswith("/>")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert header[1:-1] in message.body
+
+
+def test_empty_digest_says_all_clear_or_nothing(alice: Any) -> None:
+    message = digest_message(alice, NOW)
+    assert message.subject == "Your week: all clear"
+    assert "All clear" in message.body
+    alice.profile.digest_when_empty = False
+    alice.profile.save()
+    assert digest_message(alice, NOW) is None
+
+
+def test_digest_query_count_does_not_grow_with_the_book(alice: Any, django_assert_num_queries: Any) -> None:
+    # Five queries whatever the number of clients and promises (no N+1 per client or per promise).
+    def seed(n: int) -> None:
+        with time_machine.travel(NOW, tick=False):
+            for i in range(n):
+                client = make_client(alice, created_at=NOW - timedelta(days=30))
+                make_promise(client, description=f"Promise {i}", made_on=days(-10), due_on=days(-1))
+                make_invoice(client, issued_on=days(-40), due_on=days(-5))
+
+    seed(2)
+    with django_assert_num_queries(5):
+        small = build_digest(alice, NOW)
+    seed(20)
+    with django_assert_num_queries(5):
+        large = build_digest(alice, NOW)
+    assert (len(small.overdue), len(large.overdue)) == (2, 22)
+    mail.outbox.clear()
