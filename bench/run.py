@@ -47,6 +47,7 @@ def use_separate_database() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    (ROOT / "var" / "bench-broker.sqlite3").unlink(missing_ok=True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 
@@ -156,8 +157,10 @@ class Bench:
             raise SystemExit(f"{name}: HTTP {response.status_code}")
         with CaptureQueriesContext(connection) as queries:
             request()
+        # Count now: the captured list is read from the connection's log, which the next request clears.
+        query_count = len(queries)
         samples = [timed(request) for _ in range(repeat)]
-        row = {**summarize(samples), "queries": len(queries)}
+        row = {**summarize(samples), "queries": query_count}
         self.results["pages"][name] = row
         return row
 
@@ -187,7 +190,7 @@ class Bench:
 
         # One logging action: log an interaction (POST, then the client's score recompute), no-JS redirect.
         client = Client.objects.get(pk=workspace_client_id)
-        url = reverse("crm:log_interaction", args=[client.pk])
+        url = reverse("crm:interaction_new")
         counter = iter(range(10**9))
 
         def log_interaction() -> Any:
@@ -233,10 +236,10 @@ class Bench:
     # -- digests through a real worker ------------------------------------------------------------------------
 
     def digests(self, freelancers: int) -> None:
-        from crm.bench_support import build_digest_population, measure_digests
+        from bench.digests import build_population, measure
 
-        build_digest_population(freelancers)
-        self.results["digests"] = measure_digests(freelancers, ROOT)
+        build_population(freelancers)
+        self.results["digests"] = measure(freelancers, ROOT)
 
     # -- HTTP throughput under gunicorn -----------------------------------------------------------------------
 
