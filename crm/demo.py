@@ -424,6 +424,7 @@ def _stories(s: Story) -> None:
     _regular_client(s, 150, fr=True)
     s.invoice("2100.00", 145, paid=120)
     s.log(32, K.CALL, D.FROM_CLIENT, "Trésorerie tendue après le salon : demande un report de paiement")
+    s.log(32, K.EMAIL, D.TO_CLIENT, "Accord écrit pour reporter l'échéance de la facture", hour=15)
     s.invoice("2100.00", 62, renegotiated=10, paid=11)
     s.promise("Régler la facture à la nouvelle date", 32, 10, by_client=True, kept=11)
 
