@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Promise
 from crm.models.health import Band
+from crm.reasons import describe as describe_reason
 
 register = template.Library()
 
@@ -29,15 +30,13 @@ EVENT_ROUTES = {
     "conflict_signal": ("crm:conflict", "signal_id"),
     "conflictsignal": ("crm:conflict", "signal_id"),
     "signal": ("crm:conflict", "signal_id"),
+    "client": ("crm:client", "client_id"),
 }
 
 COMPONENT_LABELS = {
     "promises": _("Promises kept"),
-    "reliability": _("Promises kept"),
-    "payment": _("Payment"),
-    "payments": _("Payment"),
+    "payments": _("Payments"),
     "cadence": _("Status updates on time"),
-    "communication": _("Communication"),
     "responsiveness": _("Responsiveness"),
     "conflicts": _("Conflict signals"),
     "reciprocity": _("Client's own promises"),
@@ -60,12 +59,6 @@ def band_badge(band: str | None) -> SafeString:
 @register.filter
 def describe(reason: dict[str, Any]) -> Any:
     """Return the reason in words (`.text`, `.next_step`), as the trust engine phrases it."""
-    try:
-        from crm.reasons import describe as describe_reason
-    except ImportError:  # TODO: the trust engine's phrasing lands separately
-        from types import SimpleNamespace
-
-        return SimpleNamespace(text=reason.get("code", ""), next_step="")
     return describe_reason(reason)
 
 
