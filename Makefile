@@ -49,7 +49,9 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
+# wrk (Debian) drives the HTTP throughput part; without it (no root) the bench says so and skips that part.
 bench: $(STAMP) messages
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || true
 	$(BIN)/python bench/run.py $(if $(SMALL),--small,)
 
 clean:
