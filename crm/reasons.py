@@ -347,9 +347,18 @@ def _unanswered(r: dict[str, Any]) -> Explanation:
 
 def _not_enough_history(r: dict[str, Any]) -> Explanation:
     n = _count(r)
-    text = ngettext(
-        "Not enough history yet: %(n)d event to go on.", "Not enough history yet: %(n)d events to go on.", n
-    )
+    if n >= int(_p(r, "needed", 3)):
+        text = ngettext(
+            "Not enough recent history: the %(n)d event on record is months old.",
+            "Not enough recent history: the %(n)d events on record are months old.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "Not enough history yet: %(n)d event to go on.",
+            "Not enough history yet: %(n)d events to go on.",
+            n,
+        )
     return Explanation(text % {"n": n}, _step_history())
 
 

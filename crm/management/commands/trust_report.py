@@ -1,0 +1,122 @@
+"""`trust_report`: every client of a freelancer, worst trust health first, with the reasons and next steps.
+
+The JSON form is documented in docs/trust-model.md ("The trust_report JSON") and versioned by its "version" key.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone, translation
+
+from crm.health import recompute_book
+from crm.models import ClientHealth
+from crm.reasons import describe
+
+REPORT_VERSION = 1
+
+
+def client_report(health: ClientHealth) -> dict[str, Any]:
+    """Return one client's entry of the report (the stable JSON shape)."""
+    reasons = []
+    for reason in health.reasons:
+        explained = describe(reason)
+        reasons.append({**reason, "text": str(explained.text), "next_step": str(explained.next_step)})
+    return {
+        "id": health.client_id,
+        "name": health.client.name,
+        "company": health.client.company,
+        "score": health.score,
+        "band": health.band,
+        "band_label": str(health.get_band_display()),
+        "score_week_ago": health.score_week_ago,
+        "trend": health.trend,
+        "evidence_count": health.evidence_count,
+        "computed_at": health.computed_at.isoformat(),
+        "components": health.components,
+        "reasons": reasons,
+    }
+
+
+def owner_report(owner: Any) -> list[dict[str, Any]]:
+    """Return the owner's clients, worst first (lowest score; ties by name)."""
+    healths = (
+        ClientHealth.objects.filter(owner=owner).select_related("client").order_by("score", "client__name")
+    )
+    return [client_report(health) for health in healths]
+
+
+class Command(BaseCommand):
+    help = "Print every client's trust health, worst first, with reasons and next steps."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--user", help="Only this freelancer's clients (username).")
+        parser.add_argument("--format", choices=["table", "json"], default="table")
+        parser.add_argument(
+            "--stored", action="store_true", help="Report the stored scores without recomputing them first."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = get_user_model().objects.select_related("profile").order_by("username")
+        if options["user"]:
+            users = users.filter(username=options["user"])
+            if not users.exists():
+                raise CommandError(f"No user named {options['user']!r}.")
+        else:
+            users = users.filter(clients__isnull=False).distinct()
+        now = timezone.now()
+        freelancers = []
+        for user in users:
+            if not options["stored"]:
+                recompute_book(owner=user, now=now)
+            profile = getattr(user, "profile", None)
+            with translation.override(profile.language if profile else settings.LANGUAGE_CODE):
+                freelancers.append(
+                    {
+                        "username": user.get_username(),
+                        "language": translation.get_language(),
+                        "clients": owner_report(user),
+                    }
+                )
+        report = {
+            "version": REPORT_VERSION,
+            "generated_at": now.isoformat(),
+            "bands": {"healthy": settings.TRUST_BAND_HEALTHY, "watch": settings.TRUST_BAND_WATCH},
+            "freelancers": freelancers,
+        }
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        self.stdout.write(render_table(report))
+
+
+def _trend(value: int | None) -> str:
+    if value is None:
+        return "   ·"
+    return f"{value:+4d}" if value else "   ="
+
+
+def render_table(report: dict[str, Any]) -> str:
+    """Return the report as plain text: one line per client, then its reasons and next steps."""
+    lines = []
+    for freelancer in report["freelancers"]:
+        lines.append(f"== {freelancer['username']} ({len(freelancer['clients'])} clients)")
+        lines.append(f"{'score':>5}  {'band':<20} {'trend':>5}  client")
+        for client in freelancer["clients"]:
+            name = client["name"] + (f" ({client['company']})" if client["company"] else "")
+            lines.append(
+                f"{client['score']:>5}  {client['band_label']:<20} {_trend(client['trend']):>5}  {name}"
+            )
+            # What hurts (and "not enough history"); a client with nothing against it shows its best reason.
+            shown = [r for r in client["reasons"] if r["impact"] <= 0] or client["reasons"][-1:]
+            for reason in shown:
+                impact = f"{reason['impact']:+.1f}" if reason["impact"] else "   "
+                lines.append(f"{'':>7}{impact:>6}  {reason['text']}")
+                if reason["next_step"]:
+                    lines.append(f"{'':>15}→ {reason['next_step']}")
+        lines.append("")
+    return "\n".join(lines)
