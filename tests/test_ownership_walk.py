@@ -1,0 +1,176 @@
+"""Walk every URL that takes an object id: bob's objects are a 404 for alice, whatever the method or header.
+
+The walk reads the project's resolver, so a view added later is covered without touching this file; a URL with
+an integer id this file does not know fails the test until it is mapped below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import IntConverter
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from tests.factories import (
+    make_client,
+    make_conflict,
+    make_interaction,
+    make_invoice,
+    make_project,
+    make_promise,
+)
+
+# The id kwargs a URL may take, and how to build the object each one names.
+ID_KWARGS = {
+    "client_id": lambda book: book["client"],
+    "project_id": lambda book: book["project"],
+    "interaction_id": lambda book: book["interaction"],
+    "promise_id": lambda book: book["promise"],
+    "invoice_id": lambda book: book["invoice"],
+    "signal_id": lambda book: book["signal"],
+}
+INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
+INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
+
+
+def _route(pattern: Any) -> str:
+    if isinstance(pattern, RoutePattern):
+        return str(pattern)
+    if isinstance(pattern, RegexPattern):
+        # Turn integer groups into route syntax; other regex syntax is kept (those URLs take no object id).
+        text = str(pattern).lstrip("^").rstrip("$")
+        return INT_IN_REGEX.sub(r"<int:\1>", text)
+    return str(pattern)
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
+    for entry in resolver.url_patterns:
+        route = prefix + _route(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield route
+
+
+def _int_kwargs(route: str) -> list[str]:
+    return INT_IN_ROUTE.findall(route)
+
+
+def id_routes() -> list[str]:
+    """Return every route of the project that captures an integer id."""
+    routes = [route for route in _walk(get_resolver()) if _int_kwargs(route)]
+    return sorted(set(routes))
+
+
+def _book(owner: Any) -> dict[str, Any]:
+    client = make_client(owner, name=f"Client de {owner.username}")
+    project = make_project(client)
+    return {
+        "client": client,
+        "project": project,
+        "interaction": make_interaction(client, project=project),
+        "promise": make_promise(client, project=project),
+        "invoice": make_invoice(client, project=project),
+        "signal": make_conflict(client),
+    }
+
+
+def _ids(book: dict[str, Any]) -> dict[str, int]:
+    return {kwarg: pick(book).pk for kwarg, pick in ID_KWARGS.items()}
+
+
+def _url(route: str, ids: dict[str, Any]) -> str:
+    """Return the URL of `route` with each id kwarg replaced from `ids` (a book, or kwarg -> id)."""
+    if "client" in ids:
+        ids = _ids(ids)
+    url = INT_IN_ROUTE.sub(lambda match: str(ids[match.group(1)]), route)
+    return "/" + re.sub(r"<\w+:(\w+)>|<(\w+)>", "x", url)
+
+
+def test_every_int_converter_is_an_object_id_we_know() -> None:
+    """A new URL with an integer id must name a known object kwarg, so it joins the walk below."""
+    unknown = {
+        (route, kwarg) for route in id_routes() for kwarg in _int_kwargs(route) if kwarg not in ID_KWARGS
+    }
+    assert unknown == set(), "map these kwargs in ID_KWARGS (and give them an ownership check)"
+
+
+def test_every_integer_converter_is_found_by_the_walk() -> None:
+    """Guard the walk itself: any int-converting RoutePattern shows up as <int:...> in its route."""
+
+    def converters(resolver: URLResolver) -> Iterator[tuple[str, Any]]:
+        for entry in resolver.url_patterns:
+            if isinstance(entry.pattern, RoutePattern):
+                yield from entry.pattern.converters.items()
+            if isinstance(entry, URLResolver):
+                yield from converters(entry)
+
+    int_names = {name for name, conv in converters(get_resolver()) if isinstance(conv, IntConverter)}
+    walked = {kwarg for route in id_routes() for kwarg in _int_kwargs(route)}
+    assert int_names == walked
+
+
+def test_the_walk_covers_the_journal() -> None:
+    routes = id_routes()
+    assert len(routes) >= 10
+    assert {kwarg for route in routes for kwarg in _int_kwargs(route)} == set(ID_KWARGS)
+
+
+@pytest.fixture
+def books(alice: Any, bob: Any) -> dict[str, dict[str, Any]]:
+    return {"alice": _book(alice), "bob": _book(bob)}
+
+
+def _attempts(http: Any, url: str, data: dict[str, Any]) -> dict[str, int]:
+    """Return the status of GET and POST, plain and from htmx, on `url`."""
+    htmx = {"HX-Request": "true"}
+    return {
+        "GET": http.get(url).status_code,
+        "POST": http.post(url, data).status_code,
+        "GET htmx": http.get(url, headers=htmx).status_code,
+        "POST htmx": http.post(url, data, headers=htmx).status_code,
+    }
+
+
+@pytest.mark.parametrize("route", id_routes())
+def test_alice_gets_404_for_bobs_objects(alice_client: Any, books: dict[str, Any], route: str) -> None:
+    bob = books["bob"]
+    statuses = _attempts(alice_client, _url(route, bob), {"client": bob["client"].pk})
+    # A method the view never accepts is a 405 for any id at all, so it tells nothing about bob's objects.
+    missing = _url(route, dict.fromkeys(ID_KWARGS, 10**9))
+    never_allowed = {name for name, status in _attempts(alice_client, missing, {}).items() if status == 405}
+    expected = {name: 405 if name in never_allowed else 404 for name in statuses}
+    assert statuses == expected, f"{route}: {statuses}"
+    assert 404 in statuses.values()
+
+
+@pytest.mark.parametrize("route", id_routes())
+def test_alice_reaches_her_own_objects(alice_client: Any, books: dict[str, Any], route: str) -> None:
+    """The same URLs with alice's own ids are found, so the 404s above prove ownership, not a broken URL."""
+    url = _url(route, books["alice"])
+    status = alice_client.get(url).status_code
+    if status == 405:  # a POST-only action: try it for real
+        status = alice_client.post(url, {}).status_code
+    assert status != 404, url
+    assert status < 500, url
+
+
+@pytest.mark.parametrize("route", id_routes())
+def test_bobs_objects_are_unchanged_after_alices_attempts(
+    alice_client: Any, books: dict[str, Any], route: str
+) -> None:
+    bob = books["bob"]
+    before = {name: _snapshot(type(obj).objects.get(pk=obj.pk)) for name, obj in bob.items()}
+    alice_client.post(_url(route, bob), {"client": bob["client"].pk, "resolved_on": "2026-01-01"})
+    after = {name: _snapshot(type(obj).objects.get(pk=obj.pk)) for name, obj in bob.items()}
+    assert after == before
+
+
+def _snapshot(obj: Any) -> dict[str, Any]:
+    return {
+        f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname != "updated_at"
+    }
