@@ -140,5 +140,5 @@ def status_update_sent(request: HtmxHttpRequest, client_id: int) -> HttpResponse
         )
         touch_client(update)
     if not request.htmx:
-        messages.success(request, _("Status update logged for %(client)s.") % {"client": client})
+        messages.success(request, _("Status update logged for %(client)s.") % {"client": client.name})
     return action_done(request, workspace_url(client.pk))
