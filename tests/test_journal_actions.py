@@ -28,7 +28,7 @@ def test_invoice_paid_with_htmx(alice_client: Any, alice: Any) -> None:
     )
     response = alice_client.post(reverse("crm:invoice_paid", kwargs={"invoice_id": invoice.pk}), headers=HTMX)
     assert "paid March 10, 2026" in response.content.decode()
-    assert "journal-changed" in response["HX-Trigger-After-Settle"]
+    assert "journal-changed" in response["HX-Trigger"]
     invoice.refresh_from_db()
     assert invoice.paid_on == today
 
@@ -74,7 +74,7 @@ def test_status_update_sent_logs_it_and_restarts_the_cadence(alice_client: Any, 
     Client.objects.filter(pk=rita.pk).update(created_at=timezone.now() - timedelta(days=30))
     url = reverse("crm:status_update_sent", kwargs={"client_id": rita.pk})
     response = alice_client.post(url, headers=HTMX)
-    assert response.status_code == 204 and "journal-changed" in response["HX-Trigger-After-Settle"]
+    assert response.status_code == 204 and "journal-changed" in response["HX-Trigger"]
     rita.refresh_from_db()
     assert rita.last_status_update_at == timezone.now()
     assert Interaction.objects.status_updates().filter(client=rita).count() == 1
@@ -105,7 +105,7 @@ def test_make_a_promise_from_the_workspace_with_htmx(alice_client: Any, alice: A
     response = alice_client.post(url, data, headers=HTMX)
     html = response.content.decode()
     assert html.lstrip().startswith('<form id="new-promise"') and "Promise saved." in html
-    assert "journal-changed" in response["HX-Trigger-After-Settle"]
+    assert "journal-changed" in response["HX-Trigger"]
     assert Promise.objects.get(client=rita).description == "Send the sitemap"
     timeline = alice_client.get(reverse("crm:client", kwargs={"client_id": rita.pk})).content.decode()
     assert "Send the sitemap" in timeline

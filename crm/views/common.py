@@ -69,8 +69,8 @@ def workspace_url(client_id: int) -> str:
 
 
 def journal_changed(response: HttpResponse) -> HttpResponse:
-    """Tell every listening region of the page to refresh itself once the swap has settled."""
-    return trigger_client_event(response, JOURNAL_CHANGED, after="settle")
+    """Tell every listening region of the page to refresh itself (HX-Trigger: also works on a 204)."""
+    return trigger_client_event(response, JOURNAL_CHANGED)
 
 
 def action_done(
