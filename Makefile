@@ -23,10 +23,11 @@ messages: $(STAMP)
 makemessages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=staticfiles
 
+# Links in emails (and the printed demo login) point at this server unless SITE_URL says otherwise.
 run: $(STAMP) messages
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo --if-empty
-	PORT=$(PORT) $(BIN)/python -m config.devrun
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py seed_demo --if-empty
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(BIN)/python -m config.devrun
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -49,6 +49,7 @@ class Command(BaseCommand):
 
         if options["if_empty"] and get_user_model().objects.filter(username=username).exists():
             self.say(f"The freelancer “{username}” already exists; nothing to seed.")
+            self.say_login(username, password)
             return
         started = time.perf_counter()
         with transaction.atomic():
@@ -80,6 +81,9 @@ class Command(BaseCommand):
             else:
                 self.say("Trust health not computed: the trust engine (crm.health) is not installed.")
 
+        self.say_login(username, password)
+
+    def say_login(self, username: str, password: str) -> None:
         self.say(
             self.style.SUCCESS(
                 f"Log in at {settings.SITE_URL}/accounts/login/ as “{username}” with the password “{password}”."
