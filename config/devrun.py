@@ -75,6 +75,8 @@ def main() -> int:
     port = os.environ.get("PORT", "8000")
     var_dir = Path(os.environ.get("VAR_DIR", "var"))
     var_dir.mkdir(parents=True, exist_ok=True)
+    # Ctrl-C and SIGTERM both stop everything (SIGINT too when a shell started us with it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     status = 0
