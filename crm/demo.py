@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -647,21 +647,18 @@ def seed_large_book(
             projects = Project.objects.bulk_create(
                 [Project(client=c, **plan["project"]) for c, plan in zip(book, plans, strict=True)]
             )
-            interactions: list[Interaction] = []
+            interactions: list[tuple[Any, ...]] = []
             promises: list[Promise] = []
             invoices: list[Invoice] = []
             conflicts: list[ConflictSignal] = []
             for client, project, plan in zip(book, projects, plans, strict=True):
-                interactions += [
-                    Interaction(client=client, kind=k, direction=d, happened_at=at, summary=text)
-                    for k, d, at, text in plan["interactions"]
-                ]
+                interactions += [(client.pk, *row) for row in plan["interactions"]]
                 promises += [Promise(client=client, project=project, **p) for p in plan["promises"]]
                 invoices += [
                     Invoice(owner=owner, client=client, project=project, **inv) for inv in plan["invoices"]
                 ]
                 conflicts += [ConflictSignal(client=client, **c) for c in plan["conflicts"]]
-            Interaction.objects.bulk_create(interactions, batch_size=2000)
+            insert_interactions(interactions)
             Promise.objects.bulk_create(promises, batch_size=2000)
             Invoice.objects.bulk_create(invoices, batch_size=2000)
             ConflictSignal.objects.bulk_create(conflicts, batch_size=2000)
@@ -670,6 +667,30 @@ def seed_large_book(
             totals.invoices += len(invoices)
             totals.conflicts += len(conflicts)
     return totals
+
+
+def insert_interactions(rows: list[tuple[Any, ...]]) -> None:
+    """Insert (client_id, kind, direction, happened_at, summary) rows with one executemany.
+
+    bulk_create spends most of its time preparing each value through the field API (about 70% of a large
+    seed); here only the datetimes need adapting, and every other column takes its default once.
+    """
+    given = ["client_id", "kind", "direction", "happened_at", "summary"]
+    others = [f for f in Interaction._meta.concrete_fields if not f.primary_key and f.attname not in given]
+    defaults = [f.get_db_prep_save(f.get_default(), connection) for f in others]
+    columns = ", ".join(connection.ops.quote_name(c) for c in [*given, *(f.column for f in others)])
+    placeholders = ", ".join(["%s"] * (len(given) + len(others)))
+    sql = f"INSERT INTO {connection.ops.quote_name(Interaction._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(
+                sql,
+                [
+                    (cid, kind, direction, adapt(at), summary, *defaults)
+                    for cid, kind, direction, at, summary in rows[start : start + 5000]
+                ],
+            )
 
 
 def _plan_client(
