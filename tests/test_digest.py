@@ -117,9 +117,11 @@ def test_digest_speaks_the_freelancers_language(alices_week: dict[str, Any]) -> 
         client = make_client(claire, name="Boulangerie Martin", created_at=NOW - timedelta(days=30))
         make_promise(client, description="Refaire le logo", made_on=days(-10), due_on=days(-2))
     message = digest_message(claire, NOW)
-    # 02:00 in Montreal: still Monday; dates in French.
-    assert "samedi 21 novembre" in message.body
-    assert "samedi 21 novembre" in message.alternatives[0][0]
+    # 02:00 in Montreal: still Monday the 23rd there; the overdue promise was due Saturday the 21st.
+    assert "23 novembre" in message.subject and not message.subject.startswith("Your week")
+    for part in (message.body, message.alternatives[0][0]):
+        assert "Refaire le logo" in part
+        assert "21 novembre" in part and "November" not in part
     assert '<html lang="fr">' in message.alternatives[0][0]
 
 
