@@ -173,7 +173,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers a message not acked within this time: longer than any task, so only dead workers' return.
 # (Only Redis takes it; kombu's SQLAlchemy transport would pass it to create_engine and fail.)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600} if CELERY_BROKER_URL.startswith("redis") else {}
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": 3600} if CELERY_BROKER_URL.startswith("redis") else {}
+)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "snapshot-trust-health-nightly": {
         "task": "crm.snapshot_all_trust_health",
