@@ -32,6 +32,15 @@ def _isolated_email(settings: Any, tmp_path: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _temporary_embedded_broker(tmp_path_factory: Any) -> None:
+    # A task queued by a test goes to a throwaway broker file, never var/celery-broker.sqlite3.
+    from config.celery import app
+
+    if app.conf.broker_url.startswith("sqla+"):
+        app.conf.broker_url = f"sqla+sqlite:///{tmp_path_factory.mktemp('broker') / 'celery-broker.sqlite3'}"
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 costs about a second per persona here; tests check logins, not the hash's strength.
