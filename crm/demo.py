@@ -865,8 +865,9 @@ def compute_trust_health(owner: Any, now: datetime | None = None, history_weeks:
             ],
             batch_size=1000,
         )
-        # Recompute once more so "a week ago" and the sparkline read the snapshots just written.
-        health.recompute_book(owner=owner, now=now)
+        if history_weeks:
+            # Recompute once more so "a week ago" and the sparkline read the snapshots just written.
+            health.recompute_book(owner=owner, now=now)
     return True
 
 

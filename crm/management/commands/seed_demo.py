@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
@@ -45,43 +46,43 @@ class Command(BaseCommand):
         if options["clients"] < 0 or options["events_per_client"] < 0:
             self.stderr.write("--clients and --events-per-client cannot be negative.")
             return
-        from django.contrib.auth import get_user_model
-
         if options["if_empty"] and get_user_model().objects.filter(username=username).exists():
             self.say(f"The freelancer “{username}” already exists; nothing to seed.")
             self.say_login(username, password)
             return
-        started = time.perf_counter()
+        # One transaction: a failure leaves no half-seeded freelancer that --if-empty would then skip.
         with transaction.atomic():
-            if options["clients"]:
-                user, _created = demo.get_or_create_freelancer(username, password)
-                result = demo.seed_large_book(
-                    user, options["clients"], options["events_per_client"], seed=options["seed"]
-                )
-                summary = (
-                    f"Added {result.clients} clients with {result.interactions} interactions, "
-                    f"{result.promises} promises, {result.invoices} invoices and {result.conflicts} "
-                    f"conflict signals to “{username}”"
-                )
-            else:
-                user, created = demo.get_or_create_freelancer(username, password, display_name="Léa Fournier")
-                if not created:
-                    user.set_password(password)
-                    user.save(update_fields=["password"])
-                clients = demo.seed_demo_book(user)
-                summary = f"Seeded the demo book of “{username}”: {len(clients)} clients"
-        seeded = time.perf_counter() - started
-        self.say(f"{summary} in {seeded:.1f} s.")
-
-        if not options["no_health"]:
             started = time.perf_counter()
-            weeks = 0 if options["clients"] else demo.HISTORY_WEEKS
-            if demo.compute_trust_health(user, history_weeks=weeks):
-                self.say(f"Computed trust health in {time.perf_counter() - started:.1f} s.")
-            else:
-                self.say("Trust health not computed: the trust engine (crm.health) is not installed.")
-
+            user, summary = self.seed(options)
+            self.say(f"{summary} in {time.perf_counter() - started:.1f} s.")
+            if not options["no_health"]:
+                started = time.perf_counter()
+                weeks = 0 if options["clients"] else demo.HISTORY_WEEKS
+                if demo.compute_trust_health(user, history_weeks=weeks):
+                    self.say(f"Computed trust health in {time.perf_counter() - started:.1f} s.")
+                else:
+                    self.say("Trust health not computed: the trust engine (crm.health) is not installed.")
         self.say_login(username, password)
+
+    def seed(self, options: dict[str, Any]) -> tuple[Any, str]:
+        """Write the demo book or the generated one; return the freelancer and what was done."""
+        username, password = options["username"], options["password"]
+        if options["clients"]:
+            user, _created = demo.get_or_create_freelancer(username, password)
+            result = demo.seed_large_book(
+                user, options["clients"], options["events_per_client"], seed=options["seed"]
+            )
+            return user, (
+                f"Added {result.clients} clients with {result.interactions} interactions, "
+                f"{result.promises} promises, {result.invoices} invoices and {result.conflicts} "
+                f"conflict signals to “{username}”"
+            )
+        user, created = demo.get_or_create_freelancer(username, password, display_name="Léa Fournier")
+        if not created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        clients = demo.seed_demo_book(user)
+        return user, f"Seeded the demo book of “{username}”: {len(clients)} clients"
 
     def say_login(self, username: str, password: str) -> None:
         self.say(
