@@ -34,11 +34,10 @@ class ReminderCommand(BaseCommand):
                 self._preview(owner, now)
                 continue
             dispatch = reminders.dispatch_for(owner, self.kind, now)
-            state = reminders.deliver(dispatch.pk, now=now) or "already handled"
+            state = reminders.deliver(dispatch.pk, now=now)
             dispatch.refresh_from_db()
-            self.stdout.write(
-                f"{owner.get_username()}: {self.kind} {dispatch.period} {state or dispatch.state}"
-            )
+            outcome = state or f"not sent again (already {dispatch.state})"
+            self.stdout.write(f"{owner.get_username()}: {self.kind} {dispatch.period}: {outcome}")
 
     def _now(self, raw: str | None) -> datetime:
         if not raw:
