@@ -67,7 +67,7 @@ def test_mark_as_sent_answers_htmx_with_the_partial(alice_client: Any, dupont: A
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Status update logged for Atelier Dupont" in page or "Atelier Dupont" in page
+    assert "Status update logged for Atelier Dupont. The cadence starts again today." in page
     assert "<html" not in page
 
 
