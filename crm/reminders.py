@@ -253,8 +253,11 @@ def _link_clients(digest: Any) -> None:
     clients = [p.client for p in [*digest.kept, *digest.due_soon, *digest.overdue]]
     clients += [item.client for item in [*digest.status_updates, *digest.health_drops]]
     clients += [invoice.client for invoice in digest.overdue_invoices]
+    links: dict[int, str] = {}
     for client in clients:
-        client.link = client_url(client.pk)
+        if client.pk not in links:
+            links[client.pk] = client_url(client.pk)
+        client.link = links[client.pk]
 
 
 def nudge_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
