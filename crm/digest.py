@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from clients.models import Client, Profile
 from crm.models import ClientHealth, Invoice, Promise
+from crm.reasons import describe
 
 # The digest looks back over the 7 days before the day it is sent, and ahead over the next 7.
 WINDOW_DAYS = 7
@@ -72,16 +73,6 @@ class Digest:
         )
 
 
-def describe_reason(reason: dict[str, Any]) -> tuple[str, str]:
-    """Return (text, next step) of a trust-health reason, in the active language."""
-    try:
-        from crm.reasons import describe
-    except ImportError:  # the explanation module is written alongside; show the raw code meanwhile
-        return str(reason.get("code", "")), ""
-    described = describe(reason)
-    return str(described.text), str(described.next_step)
-
-
 def clients_due_for_status_update(
     clients: list[Client], today: date, zone: Any, *, within_days: int = 1
 ) -> list[ClientDue]:
@@ -134,9 +125,15 @@ def build_digest(owner: Any, now: datetime) -> Digest:
     for health in healths:
         if health.score >= health.score_week_ago:
             continue
-        text, next_step = describe_reason(health.reasons[0]) if health.reasons else ("", "")
+        top = describe(health.reasons[0]) if health.reasons else None
         digest.health_drops.append(
-            HealthDrop(health.client, health.score, health.score_week_ago, text, next_step)
+            HealthDrop(
+                health.client,
+                health.score,
+                health.score_week_ago,
+                str(top.text) if top else "",
+                str(top.next_step) if top else "",
+            )
         )
     digest.health_drops.sort(key=lambda drop: drop.score - drop.score_week_ago)
 

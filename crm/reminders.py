@@ -238,13 +238,14 @@ def digest_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
     profile = owner.profile
     if not profile.digest_enabled:
         return None
-    digest = build_digest(owner, now)
-    if digest.is_empty and not profile.digest_when_empty:
-        return None
-    context, headers = _send_context(owner, Dispatch.Kind.DIGEST)
-    _link_clients(digest)
-    context.update(digest=digest)
+    # The reasons' texts are translated while the digest is built: build it in the freelancer's language.
     with translation.override(profile.language), timezone.override(profile.zone):
+        digest = build_digest(owner, now)
+        if digest.is_empty and not profile.digest_when_empty:
+            return None
+        context, headers = _send_context(owner, Dispatch.Kind.DIGEST)
+        _link_clients(digest)
+        context.update(digest=digest)
         return render_email("digest", context, to=[owner.email], headers=headers)
 
 

@@ -91,10 +91,10 @@ def test_digest_email_says_it_in_both_parts(alice: Any, alices_week: dict[str, A
 
 def test_digest_names_the_client_whose_trust_dropped(alice: Any, alices_week: dict[str, Any]) -> None:
     reason = {
-        "code": "promises_overdue",
-        "component": "promises",
+        "code": "status_update_overdue",
+        "component": "status_updates",
         "impact": -12.0,
-        "params": {},
+        "params": {"days_overdue": 3, "cadence_days": 7},
         "events": [],
     }
     ClientHealth.objects.filter(client=alices_week["dupont"]).update(
@@ -106,9 +106,9 @@ def test_digest_names_the_client_whose_trust_dropped(alice: Any, alices_week: di
         ("Atelier Dupont", 71, 48)
     ]
     body = digest_message(alice, NOW).body
-    assert "Atelier Dupont: 71 → 48" in body
+    assert "Atelier Dupont: 71 → 48. Status update overdue by 3 days (agreed every 7 days)." in body
+    assert "Next step: Send a status update" in body
     assert "Studio Calme: 75" not in body
-    assert digest.health_drops[0].reason  # the top reason, described for a human
 
 
 def test_digest_speaks_the_freelancers_language(alices_week: dict[str, Any]) -> None:
@@ -116,7 +116,14 @@ def test_digest_speaks_the_freelancers_language(alices_week: dict[str, Any]) -> 
     with time_machine.travel(NOW, tick=False):
         client = make_client(claire, name="Boulangerie Martin", created_at=NOW - timedelta(days=30))
         make_promise(client, description="Refaire le logo", made_on=days(-10), due_on=days(-2))
+    ClientHealth.objects.filter(client=client).update(
+        score=40,
+        score_week_ago=60,
+        reasons=[{"code": "status_update_overdue", "params": {"days_overdue": 3, "cadence_days": 7}}],
+    )
     message = digest_message(claire, NOW)
+    assert "Boulangerie Martin: 60 → 40." in message.body
+    assert "Status update overdue" not in message.body  # the reason too is in her language
     # 02:00 in Montreal: still Monday the 23rd there; the overdue promise was due Saturday the 21st.
     assert "23 novembre" in message.subject and not message.subject.startswith("Your week")
     for part in (message.body, message.alternatives[0][0]):
