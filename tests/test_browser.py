@@ -132,7 +132,7 @@ def test_explain_a_slipping_promise(page: Any, live_server: Any, book: dict) -> 
 def test_log_a_status_update_from_the_dashboard_in_one_click(page: Any, live_server: Any, book: dict) -> None:
     log_in(page, live_server)
     assert page.inner_text("[data-count=status_updates]") == "1"
-    row = page.locator(f"#client-{book['rita'].pk}")
+    row = page.locator(".week-group[data-group=status_updates] li", has_text="Rita Risque")
     row.locator("button", has_text="Status update sent").click()
     page.wait_for_function("document.querySelector('[data-count=status_updates]').innerText === '0'")
     page.wait_for_load_state("networkidle")
