@@ -564,7 +564,8 @@ def compute(
                 "_sort": impact,
             }
         )
-    reasons.sort(key=lambda r: (r["_sort"], r["code"]))
+    # What hurts first, most harmful first; then what helps, most helpful first.
+    reasons.sort(key=lambda r: (r["_sort"], r["code"]) if r["_sort"] < 0 else (1, -r["_sort"], r["code"]))
     for reason in reasons:
         del reason["_sort"]
 

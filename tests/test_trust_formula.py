@@ -52,7 +52,10 @@ def test_reasons_are_json_sorted_most_harmful_first_and_point_at_their_events() 
     broken = promise(30, 20, broken_on=18)
     health = score(model_client(promises=(*kept(4), broken), invoices=(*paid_on_time(2), late)))
     impacts = [r["impact"] for r in health.reasons]
-    assert impacts == sorted(impacts)
+    hurting, helping = [i for i in impacts if i < 0], [i for i in impacts if i >= 0]
+    assert impacts == hurting + helping
+    assert hurting == sorted(hurting)
+    assert helping == sorted(helping, reverse=True)
     top = health.top_reason
     assert top is not None
     assert top["code"] == "promise_broken_silently"
