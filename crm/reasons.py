@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+
+def _local_amount(value: str) -> str:
+    """Format a stored amount ("4500.00") for the active language ("4 500,00" in French)."""
+    try:
+        return number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
+    except (InvalidOperation, TypeError):
+        return str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +225,7 @@ def _paid_late(r: dict[str, Any]) -> Explanation:
 
 
 def _invoice_overdue(r: dict[str, Any]) -> Explanation:
-    n, days, amount = _count(r), _p(r, "days_late", 0), _p(r, "amount", "")
+    n, days, amount = _count(r), _p(r, "days_late", 0), _local_amount(_p(r, "amount", ""))
     text = ngettext(
         "%(n)d unpaid invoice overdue by %(days)d days (%(amount)s).",
         "%(n)d unpaid invoices overdue, by up to %(days)d days (%(amount)s in all).",
