@@ -6,7 +6,6 @@ from datetime import datetime
 from urllib.parse import quote
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import Truncator
 
@@ -56,6 +55,8 @@ def mailto_link(address: str, subject: str, body: str) -> str:
 def log_status_update(client: Client, subject: str, body: str, at: datetime) -> Interaction:
     """Record a status update sent to the client; it restarts the client's cadence clock."""
     summary = Truncator(f"{subject}\n\n{body}".strip()).chars(500)
+    # Saving it moves the client's cadence clock: crm.signals keeps the contact times and the score, in the
+    # same transaction.
     with transaction.atomic():
         update = Interaction.objects.create(
             client=client,
@@ -64,11 +65,5 @@ def log_status_update(client: Client, subject: str, body: str, at: datetime) -> 
             happened_at=at,
             summary=summary,
         )
-        # Move the clocks forward only, like every logged interaction.
-        clients = Client.objects.filter(pk=client.pk)
-        clients.filter(Q(last_status_update_at__isnull=True) | Q(last_status_update_at__lt=at)).update(
-            last_status_update_at=at
-        )
-        clients.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)).update(last_contact_at=at)
     client.refresh_from_db(fields=["last_status_update_at", "last_contact_at"])
     return update

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from conflicts.forms import ResolveConflictForm
 from crm.forms import ExplainDelayForm, RenegotiateForm
-from crm.models import Interaction
+from crm.status_updates import log_status_update
 from crm.views.common import (
     HtmxHttpRequest,
     _client_for,
@@ -28,7 +28,6 @@ from crm.views.common import (
     next_url,
     workspace_url,
 )
-from crm.views.entries import touch_client
 
 
 def _answer(
@@ -132,13 +131,7 @@ def conflict_resolve(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
 def status_update_sent(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """Log the status update as an interaction, which restarts the client's cadence."""
     client = _client_for(request, client_id)
-    with transaction.atomic():
-        update = Interaction.objects.create(
-            client=client,
-            kind=Interaction.Kind.STATUS_UPDATE,
-            direction=Interaction.Direction.TO_CLIENT,
-        )
-        touch_client(update)
+    log_status_update(client, subject="", body="", at=timezone.now())
     if not request.htmx:
         messages.success(request, _("Status update logged for %(client)s.") % {"client": client.name})
     return action_done(request, workspace_url(client.pk))

@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client
 from conflicts.forms import ConflictSignalForm
 from crm.forms import InteractionForm, InvoiceForm, PromiseForm
-from crm.models import Interaction
 from crm.views.common import HtmxHttpRequest, _client_for, journal_changed, next_url, workspace_url
 
 
@@ -105,25 +103,14 @@ def entry_forms(request: HtmxHttpRequest, client: Client | None) -> list[Entry]:
     return [_entry(request, kind, client) for kind in KINDS.values()]
 
 
-def touch_client(interaction: Interaction) -> None:
-    """Move the client's last contact (and last status update) forward to this interaction, never back."""
-    at, clients = interaction.happened_at, Client.objects.filter(pk=interaction.client_id)
-    clients.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)).update(last_contact_at=at)
-    if interaction.is_status_update:
-        clients.filter(Q(last_status_update_at__isnull=True) | Q(last_status_update_at__lt=at)).update(
-            last_status_update_at=at
-        )
-
-
 @login_required
 def new_entry(request: HtmxHttpRequest, kind: str, client_id: int | None = None) -> HttpResponse:
     client = _client_for(request, client_id) if client_id is not None else None
     entry = _entry(request, KINDS[kind], client, request.POST if request.method == "POST" else None)
     if request.method == "POST" and entry.form.is_valid():
+        # crm.signals moves the client's contact clocks and recomputes its score in the same transaction.
         with transaction.atomic():
             saved = entry.form.save()
-            if isinstance(saved, Interaction):
-                touch_client(saved)
         if request.htmx:
             fresh = _entry(request, KINDS[kind], client)
             fresh.saved = KINDS[kind].saved
