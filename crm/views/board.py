@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
-from crm.models import Invoice, Promise
+from crm.models import ClientHealth, Invoice, Promise
 from crm.models.health import Band
 
 # Worst first: at risk, then watch, then healthy; clients without enough history last.
@@ -112,16 +112,17 @@ class Week:
 def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
     """Return the clients per band and the size of each list of the week's work, in one query."""
     promises = Promise.objects.open()
-    return (
+    # Band counts read ClientHealth alone through its (owner, band) index; "not enough history" is the rest
+    # of the book (clients without a score yet included), so the client table is counted once, not joined.
+    health = ClientHealth.objects.all()
+    row = (
         get_user_model()
         .objects.filter(pk=owner.pk)
         .values(
-            at_risk=_count(Client.objects.filter(health__band=Band.AT_RISK), "owner"),
-            watch=_count(Client.objects.filter(health__band=Band.WATCH), "owner"),
-            healthy=_count(Client.objects.filter(health__band=Band.HEALTHY), "owner"),
-            insufficient=_count(
-                Client.objects.filter(Q(health__isnull=True) | Q(health__band=Band.INSUFFICIENT)), "owner"
-            ),
+            book_size=_count(Client.objects.all(), "owner"),
+            at_risk=_count(health.filter(band=Band.AT_RISK), "owner"),
+            watch=_count(health.filter(band=Band.WATCH), "owner"),
+            healthy=_count(health.filter(band=Band.HEALTHY), "owner"),
             promises_overdue=_count(promises.filter(due_on__lt=today), "client__owner"),
             promises_due=_count(
                 promises.filter(due_on__gte=today, due_on__lte=today + timedelta(days=7)), "client__owner"
@@ -132,6 +133,8 @@ def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
         )
         .get()
     )
+    row["insufficient"] = row.pop("book_size") - row["at_risk"] - row["watch"] - row["healthy"]
+    return row
 
 
 def week(owner: Any, today: date, now: datetime) -> Week:
