@@ -69,3 +69,18 @@ def email_settings(url: str, base_dir: Path) -> dict[str, object]:
             "EMAIL_TIMEOUT": 20,
         }
     raise ImproperlyConfigured(f"EMAIL_URL has an unsupported scheme: {scheme!r}")
+
+
+def cache_settings(url: str) -> dict[str, object]:
+    """Turn CACHE_URL into the default cache: redis://host:port/db (shared by every process), or
+    locmem:// (each process its own; the default)."""
+    scheme = urlsplit(url).scheme
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        # Enough for a few books' rendered rows and items (about 1 kB each) per process.
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    raise ImproperlyConfigured(f"CACHE_URL has an unsupported scheme: {scheme!r}")

@@ -11,7 +11,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import development_secret_key, email_settings, env_bool, env_list
+from config.env import cache_settings, development_secret_key, email_settings, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -137,6 +137,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# Rendered journal items and client rows (crm/fragments.py); use Redis when several processes serve the app.
+CACHES = {"default": cache_settings(os.environ.get("CACHE_URL") or "locmem://")}
 
 globals().update(email_settings(os.environ.get("EMAIL_URL", "file://var/mail"), BASE_DIR))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Confiance <confiance@localhost>")

@@ -42,6 +42,14 @@ def _temporary_embedded_broker(tmp_path_factory: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Rendered items are cached by content (crm/fragments.py); each test starts with none, whatever the backend.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 costs about a second per persona here; tests check logins, not the hash's strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

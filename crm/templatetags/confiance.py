@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from crm import fragments
 from crm.models import Promise
 from crm.models.health import Band
 from crm.reasons import describe as describe_reason
@@ -125,3 +126,15 @@ def days_late(invoice: Any, today: Any) -> int:
 @register.filter
 def absolute(number: int) -> int:
     return abs(number)
+
+
+@register.simple_tag(takes_context=True)
+def render_items(context: template.Context, items: Any, partial: str, **extra: Any) -> SafeString:
+    """Render each item with the crm/items.html partial `partial`, from the fragment cache where unchanged."""
+    return fragments.render_each(context, list(items), partial, **extra)
+
+
+@register.simple_tag(takes_context=True)
+def render_entries(context: template.Context, entries: Any, **extra: Any) -> SafeString:
+    """Render timeline entries (each with `.source` and `.item`) like `render_items`."""
+    return fragments.render(context, ((entry.source, entry.item) for entry in entries), extra)

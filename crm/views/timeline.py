@@ -34,10 +34,6 @@ class Entry:
     day: date
     item: Any
 
-    @property
-    def template(self) -> str:
-        return f"crm/items.html#{self.source}"
-
 
 def _rows(client: Client) -> QuerySet[Any]:
     """Return the client's events as (source, pk, day) rows: the day an event last moved."""

@@ -1,0 +1,123 @@
+"""Rendered journal items and client rows, cached by what they show.
+
+A page lists up to ~60 items (dashboard rows and the week's work, a timeline page, a list page), and each item's
+partial costs about a millisecond of template work. An item's HTML only changes when the item does, so it is
+cached under a key made of everything it displays: its own fields, its client's (and health's) fields, the day,
+the language, the time zone and the templates' own fingerprint. No invalidation is needed: a changed item gets
+a new key, and stale keys expire.
+
+The two per-request values inside an item, the CSRF token and the `next` address of its no-JS forms, are left as
+holes in the cached HTML and filled in on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import cache as once
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Model
+from django.middleware.csrf import get_token
+from django.template import Context
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+ITEMS_TEMPLATE = "crm/items.html"
+CACHE_SECONDS = 7 * 24 * 3600
+# Relations whose fields an item also displays (when they were loaded with it).
+SHOWN_RELATIONS = ("client", "health")
+
+
+@once
+def _holes() -> tuple[str, str]:
+    """Return the CSRF and `next` placeholders: unguessable, so no user text can contain them."""
+    secret = salted_hmac("crm.fragments.holes", "v1").hexdigest()[:20]
+    return f"csrf-{secret}", f"next-{secret}"
+
+
+@once
+def templates_fingerprint() -> str:
+    """Return a digest of the item templates and the compiled catalogues: a deploy that changes either
+    renders every item afresh instead of serving HTML cached by the previous release."""
+    digest = hashlib.blake2b(digest_size=8)
+    for origin in [settings.BASE_DIR / "templates" / ITEMS_TEMPLATE]:
+        digest.update(origin.read_bytes())
+    for path in sorted((settings.BASE_DIR / "locale").glob("*/LC_MESSAGES/django.mo")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _shown_values(obj: Model, depth: int = 1) -> list[Any]:
+    """Return the values of `obj`'s fields and, one level down, of the relations loaded with it."""
+    values = [getattr(obj, field.attname) for field in obj._meta.concrete_fields]
+    if depth:
+        loaded = obj._state.fields_cache  # relations fetched with the object (select_related or set by hand)
+        for name in SHOWN_RELATIONS:
+            if name in loaded:
+                related = loaded[name]
+                values.append(None if related is None else _shown_values(related, depth - 1))
+    return values
+
+
+def fragment_key(partial: str, item: Model, extra: dict[str, Any], today: date | None) -> str:
+    """Return the cache key of `item` rendered with `partial`: it changes whenever anything shown does."""
+    shown = repr(
+        (
+            partial,
+            _shown_values(item),
+            sorted(extra.items()),
+            today,
+            get_language(),
+            timezone.get_current_timezone_name(),
+        )
+    )
+    digest = hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
+    return f"item:{templates_fingerprint()}:{digest}"
+
+
+def render(
+    context: Context, entries: Iterable[tuple[str, Model]], extra: dict[str, Any] | None = None
+) -> SafeString:
+    """Render each (partial name, item) of `entries` from crm/items.html, reusing cached HTML where nothing changed."""
+    extra = extra or {}
+    today = context.get("today")
+    entries = list(entries)
+    keys = [fragment_key(partial, item, extra, today) for partial, item in entries]
+    cached: dict[str, str] = cache.get_many(keys) if keys else {}
+    fresh: dict[str, str] = {}
+    csrf_hole, next_hole = _holes()
+    for key, (partial, item) in zip(keys, entries, strict=True):
+        if key not in cached:
+            fresh[key] = cached[key] = _render(partial, item, extra, today, csrf_hole, next_hole)
+    if fresh:
+        cache.set_many(fresh, CACHE_SECONDS)
+    html = "".join(cached[key] for key in keys)
+    request = context.get("request")
+    if request is not None:
+        html = html.replace(csrf_hole, escape(get_token(request))).replace(
+            next_hole, escape(request.get_full_path())
+        )
+    return mark_safe(html)  # noqa: S308 - rendered by the autoescaping template engine; holes are escaped
+
+
+def _render(
+    partial: str, item: Model, extra: dict[str, Any], today: date | None, csrf_hole: str, next_hole: str
+) -> str:
+    template = get_template(f"{ITEMS_TEMPLATE}#{partial}")
+    # No request here: what an item shows must not depend on one, except the two holes.
+    return template.render(
+        {"item": item, "today": today, "csrf_token": csrf_hole, "next_url": next_hole, **extra}
+    )
+
+
+def render_each(context: Context, items: Sequence[Model], partial: str, **extra: Any) -> SafeString:
+    """Render every item of `items` with the same partial (see `render`)."""
+    return render(context, ((partial, item) for item in items), extra)
