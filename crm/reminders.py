@@ -17,7 +17,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
@@ -166,7 +165,13 @@ def sweep(now: datetime | None = None) -> list[int]:
 def claim(dispatch_id: int, now: datetime) -> Dispatch | None:
     """Take the row for sending (→ sending) and return it; None if it is done, in flight, or gone."""
     with transaction.atomic():
-        dispatch = Dispatch.objects.select_for_update().filter(pk=dispatch_id).first()
+        # The owner and profile come along for the message; only the dispatch row is locked (`of`).
+        dispatch = (
+            Dispatch.objects.select_for_update(of=("self",))
+            .select_related("owner__profile")
+            .filter(pk=dispatch_id)
+            .first()
+        )
         if dispatch is None or dispatch.state not in (Dispatch.State.PENDING, Dispatch.State.QUEUED):
             return None
         if dispatch.attempts >= MAX_ATTEMPTS:
@@ -220,7 +225,7 @@ def deliver(dispatch_id: int, *, now: datetime | None = None, final_attempt: boo
 
 def build_message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
     """Return the email of a dispatch, or None when there is nothing to send (turned off, nothing to say)."""
-    owner = get_user_model().objects.select_related("profile").get(pk=dispatch.owner_id)
+    owner = dispatch.owner  # loaded with its profile by `claim`
     if not owner.email:
         return None
     if dispatch.kind == Dispatch.Kind.DIGEST:

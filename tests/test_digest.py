@@ -10,8 +10,8 @@ import time_machine
 from django.core import mail
 
 from crm.digest import build_digest
-from crm.models import ClientHealth, Interaction, Promise
-from crm.reminders import digest_message
+from crm.models import ClientHealth, Dispatch, Interaction, Promise
+from crm.reminders import deliver, digest_message
 from tests.factories import make_client, make_interaction, make_invoice, make_promise, make_user
 
 # Monday 23 November 2026, 08:00 in Paris.
@@ -149,20 +149,49 @@ def test_empty_digest_says_all_clear_or_nothing(alice: Any) -> None:
     assert digest_message(alice, NOW) is None
 
 
-def test_digest_query_count_does_not_grow_with_the_book(alice: Any, django_assert_num_queries: Any) -> None:
-    # Five queries whatever the number of clients and promises (no N+1 per client or per promise).
-    def seed(n: int) -> None:
-        with time_machine.travel(NOW, tick=False):
-            for i in range(n):
-                client = make_client(alice, created_at=NOW - timedelta(days=30))
-                make_promise(client, description=f"Promise {i}", made_on=days(-10), due_on=days(-1))
-                make_invoice(client, issued_on=days(-40), due_on=days(-5))
+def seed_book(owner: Any, clients: int) -> None:
+    """Give `owner` `clients` more clients, each with an overdue promise, a kept one, an overdue invoice,
+    a lapsed status update and a trust health that dropped: every section of the digest has a row per client."""
+    with time_machine.travel(NOW, tick=False):
+        for i in range(clients):
+            client = make_client(owner, created_at=NOW - timedelta(days=30))
+            make_promise(client, description=f"Promise {i}", made_on=days(-10), due_on=days(-1))
+            make_promise(client, description=f"Kept {i}", made_on=days(-10), due_on=days(-2)).keep(days(-3))
+            make_invoice(client, issued_on=days(-40), due_on=days(-5))
+            ClientHealth.objects.filter(client=client).update(
+                score=40,
+                score_week_ago=60,
+                reasons=[{"code": "status_update_overdue", "params": {"days_overdue": 3, "cadence_days": 7}}],
+            )
 
-    seed(2)
-    with django_assert_num_queries(5):
+
+def test_digest_query_count_does_not_grow_with_the_book(alice: Any, django_assert_num_queries: Any) -> None:
+    # Three queries whatever the number of clients and promises (no N+1 per client or per promise); the profile
+    # comes with the owner.
+    seed_book(alice, 2)
+    with django_assert_num_queries(3):
         small = build_digest(alice, NOW)
-    seed(20)
-    with django_assert_num_queries(5):
+    seed_book(alice, 20)
+    with django_assert_num_queries(3):
         large = build_digest(alice, NOW)
     assert (len(small.overdue), len(large.overdue)) == (2, 22)
+    assert (len(small.health_drops), len(large.health_drops)) == (2, 22)
     mail.outbox.clear()
+
+
+def test_sending_a_digest_takes_as_many_queries_for_3_clients_as_for_40(
+    alice: Any, django_assert_max_num_queries: Any
+) -> None:
+    # The whole of `deliver`: claim, owner and profile, the digest's three queries, the outcome. Guards against
+    # an N+1 per client, promise, invoice or trust health while building, linking or rendering the email.
+    counts = []
+    for size, more in ((3, 3), (40, 37)):
+        seed_book(alice, more)
+        row = Dispatch.objects.create(
+            owner=alice, kind=Dispatch.Kind.DIGEST, period=f"size-{size}", due_at=NOW
+        )
+        with django_assert_max_num_queries(8) as captured:
+            assert deliver(row.pk, now=NOW) == Dispatch.State.SENT
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+    assert len(mail.outbox) == 2 and mail.outbox[1].body.count("Promise ") == 40
