@@ -18,7 +18,7 @@ matching good one (because G ≥ ½ and every bad mass ÷ LOSS_SCALE ≥ its goo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -146,6 +146,19 @@ class InteractionFact:
 
 
 @dataclass(frozen=True, slots=True)
+class Journal:
+    """A client's interactions up to now, reduced to what the formula reads from them (see `journals`).
+
+    Two things count: each status update sent, and each *exchange*, a message from the client with the
+    freelancer's next interaction after it (the reply) or None while unanswered. More messages from the client
+    before that reply, and more interactions of the freelancer after it, change nothing.
+    """
+
+    status_updates: tuple[tuple[int, datetime], ...] = ()  # (interaction id, sent at), oldest first
+    exchanges: tuple[tuple[int, datetime, datetime | None], ...] = ()  # (message id, message at, reply at)
+
+
+@dataclass(frozen=True, slots=True)
 class ClientFacts:
     """Everything the formula knows about one client."""
 
@@ -159,6 +172,9 @@ class ClientFacts:
     invoices: tuple[InvoiceFact, ...] = ()
     conflicts: tuple[ConflictFact, ...] = ()
     interactions: tuple[InteractionFact, ...] = ()
+    # The interactions up to now already reduced, used instead of `interactions` when given: a bulk loader builds
+    # it straight from sorted rows (`journals`) without one object per interaction.
+    journal: Journal | None = None
 
     @property
     def has_active_project(self) -> bool:
@@ -214,7 +230,7 @@ class _Entry:
 
 class _Ledger:
     def __init__(self) -> None:
-        self.entries: dict[tuple[str, str], _Entry] = {}
+        self.entries: dict[str, _Entry] = {}  # by code (codes are unique across components), in order of use
         self.good: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
         self.bad: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
         self.raw_good: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
@@ -233,12 +249,13 @@ class _Ledger:
         event_id: int | None,
     ) -> _Entry:
         """Record one event: its `base` mass faded by age; positive earns trust, negative loses it."""
-        left = _left(age_days, half_life)
+        # A book's recompute calls this about fifty times per client: `_left` is inlined.
+        left = math.exp(-LN2 * age_days / half_life) if age_days > 0 else 1.0
         mass = base * left
         self.recent += left
-        entry = self.entries.get((component, code))
+        entry = self.entries.get(code)
         if entry is None:
-            entry = self.entries[(component, code)] = _Entry(component, code)
+            entry = self.entries[code] = _Entry(component, code)
         weighted = mass * WEIGHTS[component]
         if mass >= 0:
             entry.good += weighted
@@ -419,41 +436,45 @@ def lapse_mass(overdue_days: float, cadence_days: int) -> float:
     return -LAPSE_PER_PERIOD * min(overdue_days / max(cadence_days, 1), LAPSE_MAX_PERIODS)
 
 
-def _cadence(ledger: _Ledger, facts: ClientFacts, updates: list[InteractionFact], now: datetime) -> None:
+def _cadence(
+    ledger: _Ledger, facts: ClientFacts, updates: Iterable[tuple[int, datetime]], now: datetime
+) -> None:
     if facts.active_since is None:
         return
     cadence = max(facts.cadence_days, 1)
+    half_cadence = cadence / 2
     start = facts.active_since
     counted_at: datetime | None = None
     previous = start
-    for update in updates:
-        if update.happened_at < start:
+    # One turn per status update of the year: `_days` is inlined (same arithmetic).
+    for update_id, sent_at in updates:
+        if sent_at < start:
             continue
-        if counted_at is None or _days(update.happened_at, counted_at) >= cadence / 2:
-            counted_at = update.happened_at
+        age = (now - sent_at).total_seconds() / SECONDS_PER_DAY
+        if counted_at is None or (sent_at - counted_at).total_seconds() / SECONDS_PER_DAY >= half_cadence:
+            counted_at = sent_at
             ledger.add(
                 CADENCE,
                 "status_updates_sent",
                 STATUS_UPDATE_SENT,
-                _days(now, update.happened_at),
+                age,
                 HALF_LIFE_GOOD_DAYS,
                 "interaction",
-                update.id,
+                update_id,
             )
-        gap = lapse_mass(_days(update.happened_at, previous) - cadence, cadence)
-        if gap < 0:
-            age = _days(now, update.happened_at)
+        waited = (sent_at - previous).total_seconds() / SECONDS_PER_DAY
+        if waited - cadence > CADENCE_GRACE_DAYS:
             entry = ledger.add(
                 CADENCE,
                 "status_update_gap",
-                gap * SETTLED_FACTOR,
+                lapse_mass(waited - cadence, cadence) * SETTLED_FACTOR,
                 age,
                 HALF_LIFE_SETTLED_DAYS,
                 "interaction",
-                update.id,
+                update_id,
             )
-            entry.keep_max("longest_gap_days", int(_days(update.happened_at, previous)))
-        previous = update.happened_at
+            entry.keep_max("longest_gap_days", int(waited))
+        previous = sent_at
     # The journal keeps the last status update on the client too (interactions older than the horizon aren't loaded).
     last = previous
     if facts.last_status_update_at is not None and last < facts.last_status_update_at <= now:
@@ -474,34 +495,106 @@ def slow_reply_mass(days: float) -> float:
     return -min(REPLY_SLOW_PER_DAY * (days - REPLY_WITHIN_DAYS), REPLY_SLOW_MAX)
 
 
-def _responsiveness(ledger: _Ledger, interactions: list[InteractionFact], now: datetime) -> None:
-    waiting: InteractionFact | None = None
-    for interaction in interactions:
-        if interaction.direction == "from_client":
-            waiting = waiting or interaction
+def _responsiveness(
+    ledger: _Ledger, exchanges: Iterable[tuple[int, datetime, datetime | None]], now: datetime
+) -> None:
+    # One turn per exchange of the year: `_days` and `slow_reply_mass` are inlined (same arithmetic).
+    for message_id, message_at, reply_at in exchanges:
+        if reply_at is None:
+            days = _days(now, message_at)
+            if days > REPLY_WITHIN_DAYS:
+                entry = ledger.add(
+                    RESPONSIVENESS,
+                    "unanswered_message",
+                    slow_reply_mass(days),
+                    0,
+                    1,
+                    "interaction",
+                    message_id,
+                )
+                entry.keep_max("days_waiting", int(days))
             continue
-        if waiting is None:
-            continue
-        days = _days(interaction.happened_at, waiting.happened_at)
-        mass = slow_reply_mass(days)
-        age = _days(now, interaction.happened_at)
-        if mass > 0:
+        days = (reply_at - message_at).total_seconds() / SECONDS_PER_DAY
+        age = (now - reply_at).total_seconds() / SECONDS_PER_DAY
+        if days <= REPLY_WITHIN_DAYS:
             ledger.add(
-                RESPONSIVENESS, "quick_replies", mass, age, HALF_LIFE_GOOD_DAYS, "interaction", waiting.id
+                RESPONSIVENESS,
+                "quick_replies",
+                REPLY_QUICK,
+                age,
+                HALF_LIFE_GOOD_DAYS,
+                "interaction",
+                message_id,
             )
         else:
             entry = ledger.add(
-                RESPONSIVENESS, "slow_replies", mass, age, HALF_LIFE_BAD_DAYS, "interaction", waiting.id
+                RESPONSIVENESS,
+                "slow_replies",
+                -min(REPLY_SLOW_PER_DAY * (days - REPLY_WITHIN_DAYS), REPLY_SLOW_MAX),
+                age,
+                HALF_LIFE_BAD_DAYS,
+                "interaction",
+                message_id,
             )
             entry.keep_max("max_days", int(days))
-        waiting = None
+
+
+def journals(
+    rows: Iterable[tuple[int, int, Any, bool, bool]], parse: Callable[[Any], datetime] | None = None
+) -> dict[int, Journal]:
+    """Return each client's journal from (client id, interaction id, happened at, is a status update, is from the
+    client) rows, grouped by client and, within a client, in time order (happened at, then id), up to now.
+
+    One pass, one tuple per row read: this is the loop a whole book goes through. Only the times kept go through
+    `parse` (a database's text timestamps, say), so a loader can hand over its cursor as it is.
+    """
+    result: dict[int, Journal] = {}
+    current: int | None = None
+    updates: list[tuple[int, datetime]] = []
+    exchanges: list[tuple[int, datetime, datetime | None]] = []
+    waiting: tuple[int, Any] | None = (
+        None  # the client's first message since the freelancer's last interaction
+    )
+    for client_id, interaction_id, at, status_update, from_client in rows:
+        if client_id != current:
+            if current is not None:
+                result[current] = _journal(updates, exchanges, waiting, parse)
+            current, updates, exchanges, waiting = client_id, [], [], None
+        if from_client:
+            if waiting is None:
+                waiting = (interaction_id, at)
+            continue
+        if not status_update and waiting is None:
+            continue
+        when = parse(at) if parse is not None else at
+        if status_update:
+            updates.append((interaction_id, when))
+        if waiting is not None:
+            message_id, message_at = waiting
+            exchanges.append((message_id, parse(message_at) if parse is not None else message_at, when))
+            waiting = None
+    if current is not None:
+        result[current] = _journal(updates, exchanges, waiting, parse)
+    return result
+
+
+def _journal(
+    updates: list[tuple[int, datetime]],
+    exchanges: list[tuple[int, datetime, datetime | None]],
+    waiting: tuple[int, Any] | None,
+    parse: Callable[[Any], datetime] | None,
+) -> Journal:
     if waiting is not None:
-        days = _days(now, waiting.happened_at)
-        if days > REPLY_WITHIN_DAYS:
-            entry = ledger.add(
-                RESPONSIVENESS, "unanswered_message", slow_reply_mass(days), 0, 1, "interaction", waiting.id
-            )
-            entry.keep_max("days_waiting", int(days))
+        message_id, message_at = waiting
+        exchanges.append((message_id, parse(message_at) if parse is not None else message_at, None))
+    return Journal(tuple(updates), tuple(exchanges))
+
+
+def journal_of(interactions: Iterable[InteractionFact], now: datetime) -> Journal:
+    """Return the journal of one client's interactions up to `now`, in any order."""
+    ordered = sorted((i for i in interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id))
+    rows = ((0, i.id, i.happened_at, i.is_status_update, i.direction == "from_client") for i in ordered)
+    return journals(rows).get(0, Journal())
 
 
 # -- the score -----------------------------------------------------------------------------------------------
@@ -532,11 +625,9 @@ def compute(
     _promises(ledger, facts.promises, today)
     _payments(ledger, facts.invoices, today)
     _conflicts(ledger, facts.conflicts, today)
-    interactions = sorted(
-        (i for i in facts.interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id)
-    )
-    _cadence(ledger, facts, [i for i in interactions if i.is_status_update], now)
-    _responsiveness(ledger, interactions, now)
+    journal = facts.journal if facts.journal is not None else journal_of(facts.interactions, now)
+    _cadence(ledger, facts, journal.status_updates, now)
+    _responsiveness(ledger, journal.exchanges, now)
 
     good = sum(ledger.good[c] for c in COMPONENTS)
     bad = sum(ledger.bad[c] for c in COMPONENTS)
