@@ -6,12 +6,14 @@ import secrets
 import zoneinfo
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +116,29 @@ class LoginThrottle(models.Model):
         return f"{self.scope}:{self.key} ({self.failures})"
 
 
+class AddDaysUTC(Func):
+    """`moment + days` (an integer column), computed in UTC so a generated column may store it.
+
+    PostgreSQL only stores immutable expressions, and `timestamptz + interval` depends on the session's time zone;
+    in UTC a day is always 24 hours, so shifting through `AT TIME ZONE 'UTC'` gives the same instant.
+    """
+
+    output_field = models.DateTimeField()
+
+    def _parts(self, compiler: Any) -> tuple[str, str, list[Any]]:
+        moment_sql, moment_params = compiler.compile(self.source_expressions[0])
+        days_sql, days_params = compiler.compile(self.source_expressions[1])
+        return moment_sql, days_sql, [*moment_params, *days_params]
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        moment, days, params = self._parts(compiler)
+        return f"((({moment}) AT TIME ZONE 'UTC' + make_interval(days => {days})) AT TIME ZONE 'UTC')", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        moment, days, params = self._parts(compiler)
+        return f"datetime({moment}, '+' || {days} || ' days')", params
+
+
 class ClientQuerySet(models.QuerySet["Client"]):
     def for_owner(self, user: object) -> ClientQuerySet:
         return self.filter(owner=user)
@@ -156,6 +181,14 @@ class Client(models.Model):
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # When the next status update is due, kept by the database itself so the dashboard can find the due ones
+    # through an index instead of computing it for every client of the book.
+    status_update_due_at = models.GeneratedField(
+        expression=AddDaysUTC(Coalesce("last_status_update_at", "created_at"), "cadence_days"),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        verbose_name=_("next status update due"),
+    )
 
     objects = ClientQuerySet.as_manager()
 
@@ -176,6 +209,8 @@ class Client(models.Model):
             models.Index(fields=["owner", "name"], name="client_owner_name_idx"),
             # Dashboard filter by status.
             models.Index(fields=["owner", "status"], name="client_owner_status_idx"),
+            # Dashboard and digest: the active clients whose status update is due, soonest first.
+            models.Index(fields=["owner", "status", "status_update_due_at"], name="client_update_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -245,3 +280,36 @@ class Project(models.Model):
         if self.currency and not (len(self.currency) == 3 and self.currency.isalpha()):
             raise ValidationError({"currency": _("Use a three-letter currency code, such as EUR.")})
         self.currency = (self.currency or "").upper()
+
+
+class OwnedThroughClientQuerySet(models.QuerySet):
+    """For rows that store their client's owner: bulk inserts copy it from the client too."""
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        for obj in objs:
+            obj.owner_id = obj.client.owner_id
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class OwnedThroughClient(models.Model):
+    """A journal row that stores its client's owner, so a freelancer's open items are found through an index
+    on (owner, ...) instead of through every client of the book."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.owner_id = self.client.owner_id
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "client" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "owner"}
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # The owner is the client's, copied when saved: nothing to validate (and no query to spend) on its own.
+        super().clean_fields(exclude={*(exclude or ()), "owner"})

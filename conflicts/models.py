@@ -10,12 +10,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client
+from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet
 
 
-class ConflictSignalQuerySet(models.QuerySet["ConflictSignal"]):
+class ConflictSignalQuerySet(OwnedThroughClientQuerySet):
     def for_owner(self, user: object) -> ConflictSignalQuerySet:
-        return self.filter(client__owner=user)
+        return self.filter(owner=user)
 
     def open(self) -> ConflictSignalQuerySet:
         return self.filter(state=ConflictSignal.State.OPEN)
@@ -24,7 +24,7 @@ class ConflictSignalQuerySet(models.QuerySet["ConflictSignal"]):
         return self.filter(state=ConflictSignal.State.RESOLVED)
 
 
-class ConflictSignal(models.Model):
+class ConflictSignal(OwnedThroughClient):
     class Kind(models.TextChoices):
         IDEAS = "ideas", _("ideas")
         INTERESTS = "interests", _("interests")
@@ -83,6 +83,10 @@ class ConflictSignal(models.Model):
         indexes = [
             # The trust engine and the dashboard: open signals of a client.
             models.Index(fields=["client", "state"], name="conflict_client_state_idx"),
+            # Dashboard and list: the freelancer's open signals, most severe and oldest first.
+            models.Index(
+                fields=["owner", "state", "-severity", "observed_on"], name="conflict_owner_state_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -54,9 +54,9 @@ def history_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 def client_saved(
     sender: Any, instance: Client, created: bool = False, raw: bool = False, **kwargs: Any
 ) -> None:
-    # The cadence may have changed. A new client has no history yet: the dashboard reads a missing row as
-    # "not enough history", so there is nothing to store until its first event.
-    if not created and not raw:
+    # The cadence may have changed. A new client gets its "not enough history" row at once: the dashboard
+    # ranks the book through the trust health rows, so every client needs one.
+    if not raw:
         recompute_client(instance.pk)
 
 

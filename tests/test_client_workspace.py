@@ -39,7 +39,7 @@ def test_workspace_shows_the_card_projects_and_cadence(alice_client: Any, alice:
 
 
 @time_machine.travel(NOW, tick=False)
-def test_client_without_health_row_reads_not_enough_history(alice_client: Any, alice: Any) -> None:
+def test_new_client_reads_not_enough_history(alice_client: Any, alice: Any) -> None:
     html = workspace(alice_client, make_client(alice)).content.decode()
     assert "not enough history" in html
     assert "Not enough history yet to judge this relationship" in html

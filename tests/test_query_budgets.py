@@ -63,7 +63,7 @@ BUDGETS: dict[str, int] = {
     "invoice_detail": 4,  # the same
     "conflict_detail": 4,  # the same
     "client_new_form": 3,  # anything read from the book to show an empty form
-    "client_new_post": 10,  # a new client (no history yet) scored, or the book rescored, on creation
+    "client_new_post": 18,  # the new client's "not enough history" trust health written at once, not the book
     "client_edit_post": 19,  # the client rescored event by event after its cadence may have changed
     "client_edit_form": 4,  # anything read per client of the book
     "project_new_form": 5,  # a query per client choice of the select

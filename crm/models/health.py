@@ -37,6 +37,18 @@ class ClientHealth(models.Model):
     # Precomputed when written so list rows do no per-point template work: "x,y x,y ..." for an SVG polyline.
     sparkline_points = models.CharField(max_length=1000, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
+    # Worst first: at risk, watch, healthy, then not enough history. Kept by the database so that the dashboard
+    # pages through the book along the (owner, rank, score) index instead of sorting every client.
+    rank = models.GeneratedField(
+        expression=models.Case(
+            models.When(band=Band.AT_RISK, then=0),
+            models.When(band=Band.WATCH, then=1),
+            models.When(band=Band.HEALTHY, then=2),
+            default=3,
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("trust health")
@@ -45,8 +57,8 @@ class ClientHealth(models.Model):
             models.CheckConstraint(condition=models.Q(score__lte=100), name="health_score_0_100"),
         ]
         indexes = [
-            # Dashboard: WHERE owner_id = ? ORDER BY score (worst first).
-            models.Index(fields=["owner", "score"], name="health_owner_score_idx"),
+            # Dashboard: WHERE owner_id = ? ORDER BY rank, score (worst first).
+            models.Index(fields=["owner", "rank", "score"], name="health_owner_rank_score_idx"),
             models.Index(fields=["owner", "band"], name="health_owner_band_idx"),
         ]
 

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Project
+from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet, Project
 
 
 class InteractionQuerySet(models.QuerySet["Interaction"]):
@@ -90,9 +91,9 @@ class Interaction(models.Model):
             raise ValidationError({"project": _("This project belongs to another client.")})
 
 
-class PromiseQuerySet(models.QuerySet["Promise"]):
+class PromiseQuerySet(OwnedThroughClientQuerySet):
     def for_owner(self, user: object) -> PromiseQuerySet:
-        return self.filter(client__owner=user)
+        return self.filter(owner=user)
 
     def open(self) -> PromiseQuerySet:
         return self.filter(state=Promise.State.OPEN)
@@ -107,7 +108,7 @@ class PromiseQuerySet(models.QuerySet["Promise"]):
         return self.filter(promisor=Promise.Promisor.FREELANCER)
 
 
-class Promise(models.Model):
+class Promise(OwnedThroughClient):
     """A word given: by the freelancer to the client, or by the client to the freelancer (reciprocity)."""
 
     class Promisor(models.TextChoices):
@@ -190,6 +191,8 @@ class Promise(models.Model):
         indexes = [
             # Dashboard, digest and calendar: a client's open promises by due date.
             models.Index(fields=["client", "state", "due_on"], name="promise_client_state_due_idx"),
+            # Dashboard and lists: the freelancer's open (overdue, coming) promises by due date.
+            models.Index(fields=["owner", "state", "due_on"], name="promise_owner_state_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -274,9 +277,7 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
 
     def overdue(self, today: date) -> InvoiceQuerySet:
         """Unpaid invoices past their (renegotiated, if any) due date."""
-        return self.unpaid().filter(
-            Q(renegotiated_due_on__isnull=True, due_on__lt=today) | Q(renegotiated_due_on__lt=today)
-        )
+        return self.unpaid().filter(current_due_on__lt=today)
 
 
 class Invoice(models.Model):
@@ -308,6 +309,11 @@ class Invoice(models.Model):
         help_text=_("A new due date agreed with the client."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # `effective_due_on` kept by the database, so that overdue invoices are found, counted and sorted through
+    # an index. For queries only: Django does not refresh it on an instance after a save; read the property.
+    current_due_on = models.GeneratedField(
+        expression=Coalesce("renegotiated_due_on", "due_on"), output_field=models.DateField(), db_persist=True
+    )
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -333,11 +339,16 @@ class Invoice(models.Model):
         indexes = [
             # Trust engine and invoice list: a client's invoices; overdue list: unpaid by due date.
             models.Index(fields=["client", "issued_on"], name="invoice_client_issued_idx"),
-            models.Index(fields=["owner", "paid_on", "due_on"], name="invoice_owner_paid_due_idx"),
+            models.Index(fields=["owner", "paid_on", "current_due_on"], name="invoice_owner_paid_due_idx"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def effective_due_on(self) -> date:
+        """The date the client is judged against: the renegotiated one when there is one."""
+        return self.renegotiated_due_on or self.due_on
 
     def clean(self) -> None:
         errors = {}
@@ -354,11 +365,6 @@ class Invoice(models.Model):
         if errors:
             raise ValidationError(errors)
         self.currency = (self.currency or "").upper()
-
-    @property
-    def effective_due_on(self) -> date:
-        """The date the client is judged against: the renegotiated one when there is one."""
-        return self.renegotiated_due_on or self.due_on
 
     def days_late(self, today: date) -> int:
         """Return how many days late the payment is (or was, once paid); 0 when on time."""

@@ -82,8 +82,12 @@ def action_done(
     return journal_changed(response if response is not None else HttpResponse(status=204))
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE, count: int | None = None) -> Page:
+    """Return the requested page of `items`; a `count` known already spares the paginator's COUNT query."""
+    paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(request.GET.get("page"))
 
 
 def partial_for(request: HtmxHttpRequest, template: str, partials: set[str]) -> str:

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,7 +19,7 @@ from crm.views import board
 from crm.views.common import HtmxHttpRequest, paginate, partial_for
 
 CLIENT_SORTS = {
-    "score": (_("Trust health"), ["band_rank", "health__score", "name"]),
+    "score": (_("Trust health"), board.WORST_FIRST),
     "name": (_("Name"), ["name", "pk"]),
     "last_contact": (_("Last contact"), [F("last_contact_at").desc(nulls_last=True), "name"]),
 }
@@ -79,7 +78,7 @@ def promise_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def invoice_list(request: HtmxHttpRequest) -> HttpResponse:
     today, invoices = timezone.localdate(), Invoice.objects.for_owner(request.user)
-    due = Coalesce("renegotiated_due_on", "due_on")
+    due = "current_due_on"
     shows = {
         "unpaid": (_("Unpaid"), invoices.unpaid().order_by(due, "pk")),
         "overdue": (_("Overdue"), invoices.overdue(today).order_by(due, "pk")),

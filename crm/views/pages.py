@@ -41,9 +41,11 @@ def _board_filters(request: HtmxHttpRequest) -> dict[str, str]:
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     today, now = timezone.localdate(), timezone.now()
     filters = _board_filters(request)
+    week = board.week(request.user, today, now)
+    clients = board.ranked_clients(request.user, **filters)
     context = {
-        "page": paginate(request, board.ranked_clients(request.user, **filters)),
-        "week": board.week(request.user, today, now),
+        "page": paginate(request, clients, count=board.known_count(week.counts, **filters)),
+        "week": week,
         "filters": filters,
         "bands": Band.choices,
         "statuses": Client.Status.choices,
