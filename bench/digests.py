@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "digest"
+# The worker writes its per-task times to the file this variable names (see `run_worker`).
+TASK_TIMES = "BENCH_DIGEST_TASK_TIMES"
 
 
 def build_population(freelancers: int, clients_each: int = 3) -> None:
@@ -134,26 +137,45 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _in_task_ms(ids: list[int]) -> list[float]:
-    """Return how long each dispatch spent inside `deliver`, from its claim (queued_at) to sent_at.
+def run_worker() -> None:
+    """Run one solo worker, as `celery worker` does, and record each task's CPU and wall time for `measure`.
 
-    `deliver` stamps queued_at when it claims the row and sent_at when it records the send, so the gap holds
-    the claim, building, rendering and sending; only the final UPDATE recording the outcome is left out.
+    task_prerun and task_postrun bracket the task as Celery runs it (`deliver` and the task's wrapper: claim,
+    build, render, send, record). Fetching the message from the broker and acknowledging it happen outside
+    them, so they only show in the process's CPU time. The times are written when the worker shuts down.
     """
-    from crm.models import Dispatch
+    from celery.signals import task_postrun, task_prerun, worker_shutdown
 
-    rows = Dispatch.objects.filter(pk__in=ids, state=Dispatch.State.SENT).values_list("queued_at", "sent_at")
-    return [(sent - claimed).total_seconds() * 1000 for claimed, sent in rows]
+    from config.celery import app
+
+    started: dict[str, tuple[float, float]] = {}
+    times: dict[int, tuple[float, float]] = {}
+
+    @task_prerun.connect(weak=False)
+    def start(task_id: str, **kwargs: Any) -> None:
+        started[task_id] = (time.process_time(), time.perf_counter())
+
+    @task_postrun.connect(weak=False)
+    def stop(task_id: str, args: tuple[Any, ...], **kwargs: Any) -> None:
+        cpu, wall = started.pop(task_id)
+        times[args[0]] = (time.process_time() - cpu, time.perf_counter() - wall)
+
+    @worker_shutdown.connect(weak=False)
+    def dump(**kwargs: Any) -> None:
+        Path(os.environ[TASK_TIMES]).write_text(json.dumps(times))
+
+    app.worker_main(["worker", "--pool=solo", "--loglevel=WARNING"])
 
 
 def measure(freelancers: int, root: Path) -> dict[str, Any]:
     """Enqueue one digest per freelancer, let one worker process send them all; return the timings.
 
-    Three clocks, because the wall clock also counts the broker's polling and the queue's latency:
-    wall time over the run, the worker process's CPU time (/proc, Celery's own overhead included), and the
-    time each task spent inside `deliver` (median and mean).
+    Three clocks, because the wall clock also counts the broker's polling, the queue's latency and the other
+    processes on the machine: wall time over the run; the worker process's CPU time (/proc: the broker and
+    Celery's own overhead included); and each task's CPU and wall time, recorded inside the worker.
     """
     import statistics
+    import tempfile
 
     from django.conf import settings
 
@@ -167,10 +189,10 @@ def measure(freelancers: int, root: Path) -> dict[str, Any]:
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "bench.settings"),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     }
+    times_file = Path(tempfile.mkstemp(prefix="digest-task-times-", suffix=".json")[1])
+    env[TASK_TIMES] = str(times_file)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING"],
-        cwd=root,
-        env=env,
+        [sys.executable, "-c", "from bench.digests import run_worker; run_worker()"], cwd=root, env=env
     )
     try:
         Dispatch.objects.filter(pk__in=ids).update(state=Dispatch.State.QUEUED)
@@ -189,14 +211,20 @@ def measure(freelancers: int, root: Path) -> dict[str, Any]:
         worker.terminate()
         worker.wait(timeout=30)
     sent = Dispatch.objects.filter(pk__in=ids, state=Dispatch.State.SENT).count()
-    in_task = _in_task_ms(ids) or [0.0]
+    recorded = json.loads(times_file.read_text() or "{}")
+    times_file.unlink()
+    measured = [recorded[str(pk)] for pk in ids if str(pk) in recorded] or [(0.0, 0.0)]
+    task_cpu = [cpu * 1000 for cpu, _ in measured]
+    task_wall = [wall * 1000 for _, wall in measured]
     return {
         "freelancers": len(ids),
         "total_s": round(total, 2),
         "per_digest_ms": round(total / len(ids) * 1000, 2),
         "worker_cpu_ms": round(cpu / len(ids) * 1000, 2),
-        "in_task_median_ms": round(statistics.median(in_task), 2),
-        "in_task_mean_ms": round(statistics.fmean(in_task), 2),
+        "task_cpu_median_ms": round(statistics.median(task_cpu), 2),
+        "task_cpu_mean_ms": round(statistics.fmean(task_cpu), 2),
+        "task_wall_median_ms": round(statistics.median(task_wall), 2),
+        "tasks_timed": len(measured),
         "queries_per_digest": queries,
         "emails": sent,
         "failed": Dispatch.objects.filter(pk__in=ids, state=Dispatch.State.FAILED).count(),

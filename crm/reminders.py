@@ -166,13 +166,12 @@ def claim(dispatch_id: int, now: datetime) -> Dispatch | None:
     """Take the row for sending (→ sending) and return it; None if it is done, in flight, or gone."""
     with transaction.atomic():
         # The owner and profile come along for the message; only the dispatch row is locked (`of`).
-        dispatch = (
-            Dispatch.objects.select_for_update(of=("self",))
-            .select_related("owner__profile")
-            .filter(pk=dispatch_id)
-            .first()
-        )
-        if dispatch is None or dispatch.state not in (Dispatch.State.PENDING, Dispatch.State.QUEUED):
+        rows = Dispatch.objects.select_for_update(of=("self",)).select_related("owner__profile")
+        try:
+            dispatch = rows.get(pk=dispatch_id)
+        except Dispatch.DoesNotExist:
+            return None
+        if dispatch.state not in (Dispatch.State.PENDING, Dispatch.State.QUEUED):
             return None
         if dispatch.attempts >= MAX_ATTEMPTS:
             dispatch.state = Dispatch.State.FAILED
