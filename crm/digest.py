@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from clients.models import Client, Profile
 from crm.models import Invoice, Promise
@@ -14,6 +17,23 @@ from crm.reasons import describe
 
 # The digest looks back over the 7 days before the day it is sent, and ahead over the next 7.
 WINDOW_DAYS = 7
+# How days are written in the digest: "Friday 20 November" in a list, "20 November" for a due date.
+DAY = "l j F"
+SHORT_DAY = "j F"
+
+
+def written_day(day: date, pattern: str = DAY) -> str:
+    """Return `day` written out in the active language ("Friday 20 November", "vendredi 20 novembre").
+
+    The subject, the text and the HTML part say the same days, and most freelancers' digests say the same
+    week: each day is written once per worker and language (the date filter costs more than the rest of a line).
+    """
+    return _written_day(day, pattern, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _written_day(day: date, pattern: str, language: str | None) -> str:
+    return date_format(day, pattern)
 
 
 @dataclass
@@ -52,6 +72,15 @@ class Digest:
     @property
     def last_day(self) -> date:
         return self.today - timedelta(days=1)
+
+    @property
+    def week_written(self) -> tuple[str, str]:
+        """Return the first and last day of the week gone by, written out."""
+        return written_day(self.since), written_day(self.last_day)
+
+    @property
+    def today_written(self) -> str:
+        return written_day(self.today, SHORT_DAY)
 
     @property
     def say_do_ratio(self) -> int | None:
@@ -121,6 +150,7 @@ def build_digest(owner: Any, now: datetime) -> Digest:
     for promise in sorted(promises, key=_due_order):
         promise.client = clients[promise.client_id]
         if promise.kept_on and since <= promise.kept_on < today:
+            promise.kept_day = written_day(promise.kept_on)
             digest.kept.append(promise)
         if since <= promise.due_on < today:
             digest.due_last_week += 1
@@ -128,6 +158,7 @@ def build_digest(owner: Any, now: datetime) -> Digest:
                 digest.kept_on_time_last_week += 1
         if promise.state == Promise.State.OPEN:
             promise.days_late = (today - promise.due_on).days
+            promise.due_day = written_day(promise.due_on)
             (digest.overdue if promise.due_on < today else digest.due_soon).append(promise)
 
     # The active clients' cadence, and the trust health that dropped since last week, worst drop first.
@@ -156,4 +187,5 @@ def build_digest(owner: Any, now: datetime) -> Digest:
     for invoice in digest.overdue_invoices:
         invoice.client = clients[invoice.client_id]
         invoice.late = invoice.days_late(today)
+        invoice.due_day = written_day(invoice.effective_due_on, SHORT_DAY)
     return digest
