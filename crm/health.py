@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
 from typing import Any
@@ -70,26 +70,30 @@ def _local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone)
 
 
-def _compute_batch(batch: Any, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Any, ...]]:
+def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Any, ...]]:
     """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (six reads, whatever the
     batch size).
 
-    `batch` selects the same clients (by owner and primary-key range): the reads filter on it as a subquery,
-    which costs the same to build whatever the batch size, where a list of 500 ids costs milliseconds per query.
+    `ids` selects the same clients for the reads' `client_id__in`: a list for one client; for a batch, a
+    subquery (by owner and primary-key range), which costs the same to build whatever the batch size, where a
+    list of 500 ids costs milliseconds per query.
     """
     zones = _Zones()
     default_zone = settings.TIME_ZONE
-    ids = batch.order_by().values("pk")
     zone_of = {row[0]: zones[row[5] or default_zone] for row in rows}
     today_in = {zone: timezone.localtime(now, zone).date() for zone in set(zone_of.values())}
     today_of = {cid: today_in[zone] for cid, zone in zone_of.items()}
 
     active_since: dict[int, datetime] = {}
-    for client_id, start_on, created_at in Project.objects.filter(
-        client_id__in=ids, status=Project.Status.ACTIVE
-    ).values_list("client_id", "start_on", "created_at"):
+    for client_id, start_on, created_at in _raw_rows(
+        Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE).values_list(
+            "client_id", "start_on", "created_at"
+        )
+    ):
         # In UTC: the formula compares it with every status update, and mixed zones make each comparison slow.
-        since = _local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else created_at
+        since = (
+            _local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
+        )
         if client_id not in active_since or since < active_since[client_id]:
             active_since[client_id] = since
 
@@ -124,15 +128,22 @@ def _compute_batch(batch: Any, rows: list[tuple[Any, ...]], now: datetime) -> li
         )
 
     invoices: dict[int, list[trust.InvoiceFact]] = defaultdict(list)
-    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated in Invoice.objects.filter(
-        client_id__in=ids
-    ).values_list("id", "client_id", "amount", "issued_on", "due_on", "paid_on", "renegotiated_due_on"):
-        invoices[cid].append(trust.InvoiceFact(iid, amount, issued_on, due_on, paid_on, renegotiated))
+    invoice_rows = Invoice.objects.filter(client_id__in=ids).values_list(
+        "id", "client_id", "amount", "issued_on", "due_on", "paid_on", "renegotiated_due_on"
+    )
+    # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
+    decimal = _converter(Invoice, "amount", connections[invoice_rows.db])
+    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated in _raw_rows(invoice_rows):
+        invoices[cid].append(
+            trust.InvoiceFact(iid, decimal(amount), issued_on, due_on, paid_on, renegotiated)
+        )
 
     conflicts: dict[int, list[trust.ConflictFact]] = defaultdict(list)
-    for sid, cid, kind, severity, observed_on, resolved_on in ConflictSignal.objects.filter(
-        client_id__in=ids
-    ).values_list("id", "client_id", "kind", "severity", "observed_on", "resolved_on"):
+    for sid, cid, kind, severity, observed_on, resolved_on in _raw_rows(
+        ConflictSignal.objects.filter(client_id__in=ids).values_list(
+            "id", "client_id", "kind", "severity", "observed_on", "resolved_on"
+        )
+    ):
         conflicts[cid].append(trust.ConflictFact(sid, kind, severity, observed_on, resolved_on))
 
     # The biggest table: one pass over the cursor into each client's journal, without an object per row.
@@ -161,9 +172,11 @@ def _compute_batch(batch: Any, rows: list[tuple[Any, ...]], now: datetime) -> li
         for weeks in range(1, SPARKLINE_WEEKS + 1):
             days_ago_of[today - timedelta(weeks=weeks)] = weeks * 7
     history: dict[int, dict[date, int]] = defaultdict(dict)
-    for cid, day, score in HealthSnapshot.objects.filter(
-        client_id__in=ids, day__in=list(days_ago_of)
-    ).values_list("client_id", "day", "score"):
+    for cid, day, score in _raw_rows(
+        HealthSnapshot.objects.filter(client_id__in=ids, day__in=list(days_ago_of)).values_list(
+            "client_id", "day", "score"
+        )
+    ):
         history[cid][day] = score
 
     bands = thresholds()
@@ -239,6 +252,19 @@ def _raw_rows(queryset: Any) -> Iterator[tuple[Any, ...]]:
         yield from chain.from_iterable(iter(lambda: cursor.fetchmany(5000), []))
 
 
+def _converter(model: Any, name: str, connection: Any) -> Callable[[Any], Any]:
+    """Return what the ORM applies to a column's database value (the backend's converters, then the field's)."""
+    column = model._meta.get_field(name).get_col(model._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+    def convert(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return convert
+
+
 def _client_rows(queryset: Any) -> Any:
     return queryset.values_list(
         "id", "owner_id", "cadence_days", "created_at", "last_status_update_at", "owner__profile__time_zone"
@@ -248,9 +274,9 @@ def _client_rows(queryset: Any) -> Any:
 def _store(healths: list[tuple[Any, ...]]) -> None:
     """Upsert ClientHealth rows (values in `_COLUMNS` order) with one statement run for every row.
 
-    Each value is prepared by its model field, as `bulk_create` would, but without a model instance per row and
-    in one round trip: building instances and splitting into SQLite's 999-parameter statements cost more than
-    the formula itself.
+    No model instance per row and one round trip: building instances and splitting into SQLite's 999-parameter
+    statements cost more than the formula itself. The JSON columns and the time are prepared by their model
+    fields, as `bulk_create` would; the other values (ints, strings, None) go to the driver as they are.
     """
     if not healths:
         return
@@ -264,10 +290,24 @@ def _store(healths: list[tuple[Any, ...]]) -> None:
         f" ON CONFLICT ({columns[0]}) DO UPDATE SET "
         + ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
     )
-    params = [
-        [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)]
-        for row in healths
-    ]
+    components, reasons, computed_at = (
+        _COLUMNS.index(name) for name in ("components", "reasons", "computed_at")
+    )
+    prepare_components, prepare_reasons = (
+        fields[components].get_db_prep_save,
+        fields[reasons].get_db_prep_save,
+    )
+    times: dict[datetime, Any] = {}  # every row of a batch has the same time: prepare it once
+    params = []
+    for row in healths:
+        values = list(row)
+        values[components] = prepare_components(row[components], connection)
+        values[reasons] = prepare_reasons(row[reasons], connection)
+        when = row[computed_at]
+        if when not in times:
+            times[when] = fields[computed_at].get_db_prep_save(when, connection)
+        values[computed_at] = times[when]
+        params.append(values)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -275,11 +315,10 @@ def _store(healths: list[tuple[Any, ...]]) -> None:
 def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealth | None:
     """Recompute and store one client's trust health; return it, or None when the client no longer exists."""
     now = now or timezone.now()
-    batch = Client.objects.filter(pk=client_id)
-    rows = list(_client_rows(batch))
+    rows = list(_client_rows(Client.objects.filter(pk=client_id)))
     if not rows:
         return None
-    healths = _compute_batch(batch, rows, now)
+    healths = _compute_batch([client_id], rows, now)
     _store(healths)
     return ClientHealth(**dict(zip(_ATTNAMES, healths[0], strict=True)))
 
@@ -301,7 +340,7 @@ def recompute_book(
         rows = list(_client_rows(clients.filter(pk__gt=last_pk))[:batch_size])
         if not rows:
             break
-        batch = clients.filter(pk__gt=last_pk, pk__lte=rows[-1][0])
+        batch = clients.filter(pk__gt=last_pk, pk__lte=rows[-1][0]).order_by().values("pk")
         with transaction.atomic():
             _store(_compute_batch(batch, rows, now))
         done += len(rows)
