@@ -40,11 +40,11 @@ BUDGETS: dict[str, int] = {
     "clients_by_last_contact": 5,  # the same, sorted by last contact
     "clients_filtered": 5,  # the same, filtered by band, status and a search
     "clients_results_htmx": 5,  # the same, for the results region refreshed by htmx
-    "workspace": 15,  # a query per timeline row for its event or client, or per project (read 4 times today)
+    "workspace": 16,  # a query per timeline row for its event or client, or per project; forms load when opened
     "workspace_score_panel_htmx": 11,  # a query per reason for the event it links to
-    "workspace_timeline_htmx": 11,  # a query per timeline row for its event or its client
+    "workspace_timeline_htmx": 14,  # a query per timeline row (the count, each journal's newest rows, the page)
     "workspace_timeline_page_2": 14,  # the same on a later page: the four journals are merged and paged in SQL
-    "workspace_timeline_page_2_htmx": 10,  # the same, for the timeline region refreshed by htmx
+    "workspace_timeline_page_2_htmx": 12,  # the same, for the timeline region refreshed by htmx
     "promises_due": 5,  # a query per promise row for its client
     "promises_overdue": 5,  # the same
     "promises_kept": 5,  # the same

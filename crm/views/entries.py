@@ -69,7 +69,7 @@ class Entry:
     """A create form with what its template needs: where it posts, its id, its words."""
 
     kind: Kind
-    form: forms.ModelForm
+    form: forms.ModelForm | None
     client: Client | None
     saved: LazyText | None = None
 
@@ -99,8 +99,9 @@ def _entry(request: HtmxHttpRequest, kind: Kind, client: Client | None, data: An
     return Entry(kind, form, client)
 
 
-def entry_forms(request: HtmxHttpRequest, client: Client | None) -> list[Entry]:
-    return [_entry(request, kind, client) for kind in KINDS.values()]
+def entry_menu(client: Client) -> list[Entry]:
+    """Return one entry per kind of event, without its form: a workspace fetches a form when it is opened."""
+    return [Entry(kind, None, client) for kind in KINDS.values()]
 
 
 @login_required

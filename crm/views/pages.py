@@ -29,7 +29,7 @@ from crm.views.common import (
     partial_for,
     workspace_url,
 )
-from crm.views.entries import entry_forms
+from crm.views.entries import entry_menu
 from crm.views.timeline import timeline_page
 
 
@@ -58,15 +58,16 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = _client_for(request, client_id)
     today = timezone.localdate()
-    context = {
-        "client": client,
-        "projects": client.projects.all(),
-        "chart": trend_chart(client, today),
-        "timeline": timeline_page(client, request.GET.get("page")),
-        "forms": entry_forms(request, client),
-        "today": today,
-    }
-    return render(request, partial_for(request, "crm/client.html", {"score-panel", "timeline"}), context)
+    template = partial_for(request, "crm/client.html", {"score-panel", "timeline"})
+    context: dict[str, Any] = {"client": client, "today": today}
+    # An htmx refresh of one region computes that region only.
+    if not template.endswith("#timeline"):
+        context["chart"] = trend_chart(client, today)
+    if not template.endswith("#score-panel"):
+        context["timeline"] = timeline_page(client, request.GET.get("page"))
+    if "#" not in template:
+        context.update(projects=client.projects.all(), forms=entry_menu(client))
+    return render(request, template, context)
 
 
 def _event_page(request: HtmxHttpRequest, source: str, item: Any) -> HttpResponse:

@@ -1,18 +1,21 @@
 """One client's timeline: interactions, promises, invoices and conflict signals merged in time order.
 
-The database merges and pages the four journals (one UNION of (source, pk, day) rows, cut with LIMIT/OFFSET),
-then only the rows of the page are loaded: a client with 5,000 events costs the same as one with 30.
+Newest first: by the day an event last moved, then by id. A page never reads the whole history: each journal gives
+only its newest `offset + page size` (source, pk, day) rows through its client index, the four short lists are
+merged here, and only the events of the page are loaded. A client with 5,000 events costs about what one with 30
+does, in a constant number of queries.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, DateField, QuerySet, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, DateField, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.models import Client
@@ -26,6 +29,15 @@ SOURCES: dict[str, Any] = {
     "invoice": Invoice,
     "conflict": ConflictSignal,
 }
+# The day a dated event last moved.
+AS_DAY = DateField()
+EVENT_DAYS = {
+    "promise": Coalesce("kept_on", "broken_on", "made_on", output_field=AS_DAY),
+    "invoice": Coalesce("paid_on", "issued_on", output_field=AS_DAY),
+    "conflict": Coalesce("resolved_on", "observed_on", output_field=AS_DAY),
+}
+
+Row = tuple[date, int, str]  # (day, pk, source): sorted descending, newest first
 
 
 @dataclass
@@ -35,40 +47,69 @@ class Entry:
     item: Any
 
 
-def _rows(client: Client) -> QuerySet[Any]:
-    """Return the client's events as (source, pk, day) rows: the day an event last moved."""
+def _count(client: Client) -> int:
+    """Return how many events the client has, in one query over the four client indexes."""
 
-    def tagged(queryset: QuerySet[Any], source: str, day: Any) -> QuerySet[Any]:
-        return (
-            queryset.filter(client=client)
-            .order_by()
-            .annotate(source=Value(source, output_field=CharField()), day=day)
-            .values_list("source", "pk", "day")
-        )
+    def counted(model: Any) -> Coalesce:
+        rows = model.objects.filter(client=OuterRef("pk")).order_by().values("client").annotate(n=Count("*"))
+        return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), Value(0))
 
-    as_day = DateField()
-    return tagged(
-        Interaction.objects, "interaction", TruncDate("happened_at", tzinfo=timezone.get_current_timezone())
-    ).union(
-        tagged(Promise.objects, "promise", Coalesce("kept_on", "broken_on", "made_on", output_field=as_day)),
-        tagged(Invoice.objects, "invoice", Coalesce("paid_on", "issued_on", output_field=as_day)),
-        tagged(
-            ConflictSignal.objects, "conflict", Coalesce("resolved_on", "observed_on", output_field=as_day)
-        ),
-        all=True,
+    totals = Client.objects.filter(pk=client.pk).values(
+        **{source: counted(model) for source, model in SOURCES.items()}
     )
+    return sum(totals.get().values())
+
+
+def _dated_rows(client: Client, source: str, limit: int) -> list[Row]:
+    model = SOURCES[source]
+    newest = (
+        model.objects.filter(client=client)
+        .annotate(day=EVENT_DAYS[source])
+        .order_by("-day", "-pk")
+        .values_list("day", "pk")[:limit]
+    )
+    return [(day, pk, source) for day, pk in newest]
+
+
+def _interaction_rows(client: Client, limit: int) -> list[Row]:
+    """Return a superset of the client's newest `limit` interactions by (local day, pk).
+
+    The index gives interactions by time, not by (day, pk): take the newest `limit` by time, then every one of the
+    last day they reach, so that none of that day's is missed whatever its id.
+    """
+    zone = timezone.get_current_timezone()
+    recent = Interaction.objects.filter(client=client).order_by("-happened_at", "-pk")
+    rows = {
+        pk: timezone.localtime(at, zone).date() for pk, at in recent.values_list("pk", "happened_at")[:limit]
+    }
+    if len(rows) == limit:
+        last_day = min(rows.values())
+        start = datetime.combine(last_day, time(), tzinfo=zone)
+        same_day = recent.filter(happened_at__gte=start, happened_at__lt=start + timedelta(days=1))
+        rows.update(dict.fromkeys(same_day.values_list("pk", flat=True), last_day))
+    return [(day, pk, "interaction") for pk, day in rows.items()]
+
+
+def _newest_rows(client: Client, limit: int) -> list[Row]:
+    """Return the client's newest `limit` events of all four journals, newest first."""
+    rows = _interaction_rows(client, limit)
+    for source in EVENT_DAYS:
+        rows.extend(_dated_rows(client, source, limit))
+    return heapq.nlargest(limit, rows)
 
 
 def timeline_page(client: Client, number: str | int | None) -> Page:
-    """Return one page of the client's timeline, newest first, with its events loaded (at most 6 queries)."""
-    page = Paginator(_rows(client).order_by("-day", "-pk"), TIMELINE_PAGE_SIZE).get_page(number)
-    rows = list(page.object_list)
+    """Return one page of the client's timeline, newest first, with its events loaded (at most 11 queries)."""
+    paginator = Paginator(range(_count(client)), TIMELINE_PAGE_SIZE)
+    page = paginator.get_page(number)
+    offset = (page.number - 1) * TIMELINE_PAGE_SIZE
+    rows = _newest_rows(client, offset + TIMELINE_PAGE_SIZE)[offset:] if paginator.count else []
     wanted: dict[str, list[int]] = {}
-    for source, pk, _day in rows:
+    for _day, pk, source in rows:
         wanted.setdefault(source, []).append(pk)
     loaded = {source: SOURCES[source].objects.in_bulk(pks) for source, pks in wanted.items()}
     page.object_list = []
-    for source, pk, day in rows:
+    for day, pk, source in rows:
         if item := loaded[source].get(pk):
             item.client = client  # known already: no join, no query per row
             page.object_list.append(Entry(source, day, item))
