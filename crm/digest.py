@@ -17,6 +17,9 @@ from crm.reasons import describe
 
 # The digest looks back over the 7 days before the day it is sent, and ahead over the next 7.
 WINDOW_DAYS = 7
+# A trust health that lost fewer points than this since last week is noise (a point or two comes and goes as
+# evidence ages), not news worth a line in the digest.
+MIN_HEALTH_DROP = 3
 # How days are written in the digest: "Friday 20 November" in a list, "20 November" for a due date.
 DAY = "l j F"
 SHORT_DAY = "j F"
@@ -166,7 +169,9 @@ def build_digest(owner: Any, now: datetime) -> Digest:
     digest.status_updates = clients_due_for_status_update(active, today, zone)
     for client in clients.values():
         health = getattr(client, "health", None)
-        if health is None or health.score_week_ago is None or health.score >= health.score_week_ago:
+        if health is None or health.score_week_ago is None:
+            continue
+        if health.score_week_ago - health.score < MIN_HEALTH_DROP:
             continue
         top = describe(health.reasons[0]) if health.reasons else None
         digest.health_drops.append(

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from crm.digest import build_digest
+from crm.digest import MIN_HEALTH_DROP, build_digest
 from crm.models import ClientHealth, Dispatch, Interaction, Promise
 from crm.reminders import deliver, digest_message
 from tests.factories import make_client, make_interaction, make_invoice, make_promise, make_user
@@ -130,6 +130,31 @@ def test_digest_speaks_the_freelancers_language(alices_week: dict[str, Any]) -> 
         assert "Refaire le logo" in part
         assert "21 novembre" in part and "November" not in part
     assert '<html lang="fr">' in message.alternatives[0][0]
+
+
+def test_next_step_in_french_keeps_a_no_break_space_before_its_colon(alices_week: dict[str, Any]) -> None:
+    claire = make_user("claire", language="fr")
+    with time_machine.travel(NOW, tick=False):
+        client = make_client(claire, name="Boulangerie Martin", created_at=NOW - timedelta(days=30))
+    ClientHealth.objects.filter(client=client).update(
+        score=40,
+        score_week_ago=60,
+        reasons=[{"code": "status_update_overdue", "params": {"days_overdue": 3, "cadence_days": 7}}],
+    )
+    message = digest_message(claire, NOW)
+    for part in (message.body, message.alternatives[0][0]):
+        assert "Prochaine étape\u00a0: " in part  # never a colon alone at the start of a line
+        assert "Prochaine étape:" not in part
+
+
+def test_a_drop_of_a_point_or_two_is_not_news(alice: Any, alices_week: dict[str, Any]) -> None:
+    ClientHealth.objects.filter(client=alices_week["dupont"]).update(score=91, score_week_ago=92)
+    ClientHealth.objects.filter(client=alices_week["quiet"]).update(score=89, score_week_ago=92)
+    digest = build_digest(alice, NOW)
+    assert [(d.client.name, d.score_week_ago, d.score) for d in digest.health_drops] == [
+        ("Studio Calme", 92, 89)
+    ]
+    assert MIN_HEALTH_DROP == 3  # the drop listed is the smallest that counts
 
 
 def test_digest_has_a_one_click_unsubscribe(alice: Any, alices_week: dict[str, Any]) -> None:
