@@ -130,9 +130,12 @@ def _wait_until_done(ids: list[int], timeout: float = 600) -> None:
         time.sleep(0.1)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """Return the user + system CPU time the process `pid` has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+def _cpu_seconds(pid: int) -> float | None:
+    """Return the user + system CPU time the process `pid` has used so far; None without Linux's /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:
+        return None
     # After the command name: utime and stime are the 12th and 13th fields, in clock ticks.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -206,7 +209,7 @@ def measure(freelancers: int, root: Path) -> dict[str, Any]:
             send_dispatch.delay(pk)
         _wait_until_done(ids)
         total = time.perf_counter() - start
-        cpu = _cpu_seconds(worker.pid) - cpu_before
+        cpu_after = _cpu_seconds(worker.pid)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -220,7 +223,11 @@ def measure(freelancers: int, root: Path) -> dict[str, Any]:
         "freelancers": len(ids),
         "total_s": round(total, 2),
         "per_digest_ms": round(total / len(ids) * 1000, 2),
-        "worker_cpu_ms": round(cpu / len(ids) * 1000, 2),
+        "worker_cpu_ms": (
+            round((cpu_after - cpu_before) / len(ids) * 1000, 2)
+            if cpu_before is not None and cpu_after is not None
+            else None
+        ),
         "task_cpu_median_ms": round(statistics.median(task_cpu), 2),
         "task_cpu_mean_ms": round(statistics.fmean(task_cpu), 2),
         "task_wall_median_ms": round(statistics.median(task_wall), 2),
