@@ -15,7 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Func, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from clients.models import Client, Project
@@ -155,7 +156,8 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         .values_list(
             "client_id",
             "id",
-            _AsStored("happened_at"),
+            # As text: the drivers' datetime converters (Python code per value) cost more than the fetch.
+            Cast("happened_at", output_field=TextField()),
             ExpressionWrapper(
                 Q(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT),
                 output_field=BooleanField(),
@@ -163,8 +165,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
         )
     )
-    parse = _parse_sqlite_datetime if connections[recent.db].vendor == "sqlite" else None
-    journals = trust.journals(_raw_rows(recent), parse)
+    journals = trust.journals(_raw_rows(recent), _datetime_from_text(connections[recent.db]))
 
     # The weekly snapshots of the sparkline; the one 7 days ago is also "a week ago".
     days_ago_of: dict[date, int] = {}
@@ -217,22 +218,18 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 _NO_INTERACTIONS = trust.Journal()
 
 
-class _AsStored(Func):
-    """A column as the database driver hands it over, without the backend's per-value converters.
+def _datetime_from_text(connection: Any) -> Callable[[str], datetime]:
+    """Return how to read an aware datetime back from a datetime column selected as text."""
+    if connection.vendor == "sqlite" and connection.timezone == UTC:
+        # Django stores aware datetimes in SQLite as naive UTC text: naming the zone in the text is the fast way.
+        return lambda text: datetime.fromisoformat(text + "+00:00")
+    zone = connection.timezone
 
-    On SQLite a datetime column comes back as its stored text (naive UTC) when selected through an expression
-    (`+column`), which skips the driver's datetime converter; the kept few are parsed by `_parse_sqlite_datetime`.
-    """
+    def parse(text: str) -> datetime:
+        value = datetime.fromisoformat(text)  # PostgreSQL's text carries its offset ("+00")
+        return value if value.tzinfo is not None else timezone.make_aware(value, zone)
 
-    template = "%(expressions)s"
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
-
-
-def _parse_sqlite_datetime(text: str) -> datetime:
-    # Django stores aware datetimes in SQLite as naive UTC text.
-    return datetime.fromisoformat(text + "+00:00")
+    return parse
 
 
 def _utc(value: datetime) -> datetime:
