@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import zoneinfo
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -63,6 +64,9 @@ class Profile(models.Model):
     )
     nudges_enabled = models.BooleanField(_("remind me when a status update is due"), default=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # Moves whenever anything in the freelancer's book changes (see `book_changed`): what the dashboard caches
+    # about the book is keyed on it. The middleware loads the profile anyway, so reading it costs nothing.
+    book_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("freelancer profile")
@@ -77,6 +81,21 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A profile loaded before a change of the book must not write its older book_version back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "book_version"
+            ]
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def book_changed(cls, owner_ids: Iterable[int]) -> None:
+        """Move the book version of these freelancers (one UPDATE, atomic in the database)."""
+        cls.objects.filter(user_id__in=set(owner_ids)).update(book_version=F("book_version") + 1)
 
     @property
     def name(self) -> str:

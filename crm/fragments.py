@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.middleware.csrf import get_token
 from django.template import Context
 from django.template.loader import get_template
@@ -55,9 +55,16 @@ def templates_fingerprint() -> str:
     return digest.hexdigest()
 
 
+@once
+def _key_fields(model: type[Model]) -> list[str]:
+    # A JSON field (a trust health's reasons and components) is only ever rewritten together with a time
+    # (`computed_at`), which is in the key: leaving it out spares turning it into text for every item.
+    return [field.attname for field in model._meta.concrete_fields if not isinstance(field, JSONField)]
+
+
 def _shown_values(obj: Model, depth: int = 1) -> list[Any]:
     """Return the values of `obj`'s fields and, one level down, of the relations loaded with it."""
-    values = [getattr(obj, field.attname) for field in obj._meta.concrete_fields]
+    values = [getattr(obj, name) for name in _key_fields(type(obj))]
     if depth:
         loaded = obj._state.fields_cache  # relations fetched with the object (select_related or set by hand)
         for name in SHOWN_RELATIONS:
@@ -67,20 +74,17 @@ def _shown_values(obj: Model, depth: int = 1) -> list[Any]:
     return values
 
 
-def fragment_key(partial: str, item: Model, extra: dict[str, Any], today: date | None) -> str:
-    """Return the cache key of `item` rendered with `partial`: it changes whenever anything shown does."""
-    shown = repr(
-        (
-            partial,
-            _shown_values(item),
-            sorted(extra.items()),
-            today,
-            get_language(),
-            timezone.get_current_timezone_name(),
-        )
-    )
-    digest = hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
-    return f"item:{templates_fingerprint()}:{digest}"
+def fragment_key(partial: str, item: Model, setting: str) -> str:
+    """Return the cache key of `item` rendered with `partial` in `setting` (see `_setting`): it changes
+    whenever anything shown does."""
+    shown = repr((partial, _shown_values(item), setting))
+    return f"item:{hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()}"
+
+
+def _setting(extra: dict[str, Any], today: date | None) -> str:
+    """Return what every item of one rendering shares and shows: options, day, language, time zone, templates."""
+    parts = (sorted(extra.items()), today, get_language(), timezone.get_current_timezone_name())
+    return f"{templates_fingerprint()}{parts!r}"
 
 
 def render(
@@ -90,7 +94,8 @@ def render(
     extra = extra or {}
     today = context.get("today")
     entries = list(entries)
-    keys = [fragment_key(partial, item, extra, today) for partial, item in entries]
+    setting = _setting(extra, today)
+    keys = [fragment_key(partial, item, setting) for partial, item in entries]
     cached: dict[str, str] = cache.get_many(keys) if keys else {}
     fresh: dict[str, str] = {}
     csrf_hole, next_hole = _holes()

@@ -19,7 +19,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from clients.models import Client, Project
+from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm import trust
 from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
@@ -307,6 +307,8 @@ def _store(healths: list[tuple[Any, ...]]) -> None:
         params.append(values)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+    # What the dashboard cached about these books is now out of date.
+    Profile.book_changed(row[_COLUMNS.index("owner")] for row in healths)
 
 
 def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealth | None:

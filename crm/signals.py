@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Max, Q
 from django.db.models.signals import post_delete, post_save
 
-from clients.models import Client, Project
+from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.health import recompute_client
 from crm.models import Interaction, Invoice, Promise
@@ -60,6 +60,11 @@ def client_saved(
         recompute_client(instance.pk)
 
 
+def client_deleted(sender: Any, instance: Client, **kwargs: Any) -> None:
+    # Its trust health row goes with it, unseen by crm.health: move the book version here.
+    Profile.book_changed([instance.owner_id])
+
+
 def connect() -> None:
     """Connect the receivers (called from `CrmConfig.ready`)."""
     post_save.connect(interaction_changed, sender=Interaction, dispatch_uid="trust_interaction_saved")
@@ -69,3 +74,4 @@ def connect() -> None:
         post_save.connect(history_changed, sender=model, dispatch_uid=f"trust_{name}_saved")
         post_delete.connect(history_changed, sender=model, dispatch_uid=f"trust_{name}_deleted")
     post_save.connect(client_saved, sender=Client, dispatch_uid="trust_client_saved")
+    post_delete.connect(client_deleted, sender=Client, dispatch_uid="book_client_deleted")

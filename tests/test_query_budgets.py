@@ -28,8 +28,9 @@ SIZES = {"small": 3, "large": 40}
 
 # The most queries each visit may run, whatever the size of the book: the counts measured at commit 92f6fbb
 # with 3 and with 40 clients, the same on SQLite and PostgreSQL. Every logged-in request starts with 3 (session,
-# user, profile for ProfileLocaleMiddleware). Saving a journal entry adds ~9 through crm.signals (contact clocks,
-# one batched rescore of its client: a query per journal, whatever the history), and model validation adds 3
+# user, profile for ProfileLocaleMiddleware). Saving a journal entry adds ~10 through crm.signals (contact clocks,
+# one batched rescore of its client: a query per journal, whatever the history; the owner's book version), and
+# model validation adds 3
 # per CheckConstraint (savepoint, check, release). Each comment names the query per row the budget keeps out.
 BUDGETS: dict[str, int] = {
     "dashboard": 11,  # a query per board row for its trust health, or per item of the week's work for its client
@@ -63,55 +64,55 @@ BUDGETS: dict[str, int] = {
     "invoice_detail": 4,  # the same
     "conflict_detail": 4,  # the same
     "client_new_form": 3,  # anything read from the book to show an empty form
-    "client_new_post": 18,  # the new client's "not enough history" trust health written at once, not the book
-    "client_edit_post": 19,  # the client rescored event by event after its cadence may have changed
+    "client_new_post": 19,  # the new client's "not enough history" trust health written at once, not the book
+    "client_edit_post": 20,  # the client rescored event by event after its cadence may have changed
     "client_edit_form": 4,  # anything read per client of the book
     "project_new_form": 5,  # a query per client choice of the select
-    "project_new_post": 24,  # the same, and the client rescored event by event after the save
+    "project_new_post": 25,  # the same, and the client rescored event by event after the save
     "project_edit_form": 5,  # a query per client choice of the select
-    "project_edit_post": 24,  # the same, and the client rescored event by event after the save
+    "project_edit_post": 25,  # the same, and the client rescored event by event after the save
     "interaction_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "interaction_new_anywhere_post": 26,  # the client rescored, or its contact clocks moved, event by event
-    "interaction_new_anywhere_post_htmx": 28,  # the same, and a query per choice of the fresh form
+    "interaction_new_anywhere_post": 27,  # the client rescored, or its contact clocks moved, event by event
+    "interaction_new_anywhere_post_htmx": 29,  # the same, and a query per choice of the fresh form
     "interaction_new_workspace_form": 5,  # a query per project choice of the client's select
-    "interaction_new_workspace_post": 27,  # the client rescored, or its contact clocks moved, event by event
-    "interaction_new_workspace_post_htmx": 28,  # the same, and a query per choice of the fresh form
+    "interaction_new_workspace_post": 28,  # the client rescored, or its contact clocks moved, event by event
+    "interaction_new_workspace_post_htmx": 29,  # the same, and a query per choice of the fresh form
     "promise_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "promise_new_anywhere_post": 24,  # the client rescored event by event after the save
-    "promise_new_anywhere_post_htmx": 26,  # the same, and a query per choice of the fresh form
+    "promise_new_anywhere_post": 25,  # the client rescored event by event after the save
+    "promise_new_anywhere_post_htmx": 27,  # the same, and a query per choice of the fresh form
     "promise_new_workspace_form": 5,  # a query per project choice of the client's select
-    "promise_new_workspace_post": 25,  # the client rescored event by event after the save
-    "promise_new_workspace_post_htmx": 26,  # the same, and a query per choice of the fresh form
+    "promise_new_workspace_post": 26,  # the client rescored event by event after the save
+    "promise_new_workspace_post_htmx": 27,  # the same, and a query per choice of the fresh form
     "invoice_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "invoice_new_anywhere_post": 25,  # the same rescoring, and the number checked against each invoice
-    "invoice_new_anywhere_post_htmx": 27,  # the same, and a query per choice of the fresh form
+    "invoice_new_anywhere_post": 26,  # the same rescoring, and the number checked against each invoice
+    "invoice_new_anywhere_post_htmx": 28,  # the same, and a query per choice of the fresh form
     "invoice_new_workspace_form": 5,  # a query per project choice of the client's select
-    "invoice_new_workspace_post": 26,  # the same rescoring, and the number checked against each invoice
-    "invoice_new_workspace_post_htmx": 27,  # the same, and a query per choice of the fresh form
+    "invoice_new_workspace_post": 27,  # the same rescoring, and the number checked against each invoice
+    "invoice_new_workspace_post_htmx": 28,  # the same, and a query per choice of the fresh form
     "conflict_new_anywhere_form": 4,  # a query per client choice of the select
-    "conflict_new_anywhere_post": 22,  # the client rescored event by event after the save
-    "conflict_new_anywhere_post_htmx": 23,  # the same, and a query per choice of the fresh form
+    "conflict_new_anywhere_post": 23,  # the client rescored event by event after the save
+    "conflict_new_anywhere_post_htmx": 24,  # the same, and a query per choice of the fresh form
     "conflict_new_workspace_form": 4,  # anything read per client of the book
-    "conflict_new_workspace_post": 23,  # the client rescored event by event after the save
-    "conflict_new_workspace_post_htmx": 23,  # the same
-    "promise_keep": 15,  # the client rescored event by event after the change
-    "promise_keep_htmx": 15,  # the same, and the re-rendered item reading its client again
-    "promise_break": 15,  # the client rescored event by event after the change
-    "promise_break_htmx": 15,  # the same, and the re-rendered item reading its client again
-    "promise_explain": 15,  # the client rescored event by event after the change
-    "promise_explain_htmx": 15,  # the same, and the re-rendered item reading its client again
-    "invoice_paid": 15,  # the client rescored event by event after the change
-    "invoice_paid_htmx": 15,  # the same, and the re-rendered item reading its client again
-    "invoice_renegotiate": 15,  # the client rescored event by event after the change
-    "invoice_renegotiate_htmx": 15,  # the same, and the re-rendered item reading its client again
-    "conflict_resolve": 28,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries)
-    "conflict_resolve_htmx": 28,  # the same, and the re-rendered item reading its client again
-    "status_update_sent": 18,  # the contact clocks moved, or the client rescored, event by event
-    "status_update_sent_htmx": 18,  # the same
+    "conflict_new_workspace_post": 24,  # the client rescored event by event after the save
+    "conflict_new_workspace_post_htmx": 24,  # the same
+    "promise_keep": 16,  # the client rescored event by event after the change
+    "promise_keep_htmx": 16,  # the same, and the re-rendered item reading its client again
+    "promise_break": 16,  # the client rescored event by event after the change
+    "promise_break_htmx": 16,  # the same, and the re-rendered item reading its client again
+    "promise_explain": 16,  # the client rescored event by event after the change
+    "promise_explain_htmx": 16,  # the same, and the re-rendered item reading its client again
+    "invoice_paid": 16,  # the client rescored event by event after the change
+    "invoice_paid_htmx": 16,  # the same, and the re-rendered item reading its client again
+    "invoice_renegotiate": 16,  # the client rescored event by event after the change
+    "invoice_renegotiate_htmx": 16,  # the same, and the re-rendered item reading its client again
+    "conflict_resolve": 29,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries)
+    "conflict_resolve_htmx": 29,  # the same, and the re-rendered item reading its client again
+    "status_update_sent": 19,  # the contact clocks moved, or the client rescored, event by event
+    "status_update_sent_htmx": 19,  # the same
     "status_update_draft": 9,  # a query per delivery for its project, or per open promise or project
     "status_update_draft_htmx": 9,  # the same, for the draft region
-    "status_update_mark_sent": 18,  # the contact clocks moved, or the client rescored, event by event
-    "status_update_mark_sent_htmx": 18,  # the same
+    "status_update_mark_sent": 19,  # the contact clocks moved, or the client rescored, event by event
+    "status_update_mark_sent_htmx": 19,  # the same
     "calendar_settings": 3,  # anything read from the book to show the feed's address
     "calendar_rotate": 4,  # the same, when the address is replaced
     "calendar_feed": 3,  # a query per open promise for its client, or per client for its cadence

@@ -10,8 +10,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
@@ -27,7 +29,13 @@ def ranked_clients(owner: Any, *, band: str = "", status: str = "", q: str = "")
     """Return the owner's clients, worst trust health first, filtered by band, status and a search."""
     # Every client has a trust health row (written when the client is created): the inner join on it lets the
     # database walk the book in rank order from the index and stop after one page, instead of sorting it all.
-    clients = Client.objects.for_owner(owner).filter(health__owner=owner).search(q).select_related("health")
+    clients = (
+        Client.objects.for_owner(owner)
+        .filter(health__owner=owner)
+        .search(q)
+        .select_related("health")
+        .defer("health__components")  # a row shows the score, the trend and the top reason only
+    )
     if status in Client.Status.values:
         clients = clients.filter(status=status)
     if band in Band.values:
@@ -126,3 +134,23 @@ def week(owner: Any, today: date, now: datetime) -> Week:
             .order_by("-severity", "observed_on", "pk")[:cut]
         ),
     )
+
+
+def cached_week(owner: Any, today: date, now: datetime) -> Week:
+    """Return `week`, computed again once the book changes (its profile's book_version), the day turns or
+    the hour passes (status updates coming due within two days move with the clock)."""
+    key = ":".join(
+        [
+            "week",
+            str(owner.pk),
+            str(owner.profile.book_version),
+            today.isoformat(),
+            now.strftime("%Y-%m-%dT%H"),
+            timezone.get_current_timezone_name(),
+        ]
+    )
+    found = cache.get(key)
+    if found is None:
+        found = week(owner, today, now)
+        cache.set(key, found, 3600)
+    return found

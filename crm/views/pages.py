@@ -41,7 +41,7 @@ def _board_filters(request: HtmxHttpRequest) -> dict[str, str]:
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     today, now = timezone.localdate(), timezone.now()
     filters = _board_filters(request)
-    week = board.week(request.user, today, now)
+    week = board.cached_week(request.user, today, now)
     clients = board.ranked_clients(request.user, **filters)
     context = {
         "page": paginate(request, clients, count=board.known_count(week.counts, **filters)),
