@@ -102,11 +102,19 @@ def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
     return row
 
 
-def known_count(counts: dict[str, int], *, band: str = "", status: str = "", q: str = "") -> int | None:
-    """Return how many clients `ranked_clients` gives for these filters when `counts` tells it, else None."""
-    if status or q:
-        return None
-    return counts.get(band or "book_size") if band in {"", *Band.values} else None
+def count_clients(
+    owner: Any, *, band: str = "", status: str = "", q: str = "", counts: dict[str, int] | None = None
+) -> int:
+    """Return how many clients `ranked_clients` gives for these filters: from the band `counts` when they tell
+    it, else counted on the client table (joining trust health only to filter by band)."""
+    if counts is not None and not (status or q) and band in {"", *Band.values}:
+        return counts[band or "book_size"]
+    clients = Client.objects.for_owner(owner).search(q)
+    if status in Client.Status.values:
+        clients = clients.filter(status=status)
+    if band in Band.values:
+        clients = clients.filter(health__band=band)
+    return clients.count()
 
 
 def week(owner: Any, today: date, now: datetime) -> Week:

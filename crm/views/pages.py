@@ -44,7 +44,9 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     week = board.cached_week(request.user, today, now)
     clients = board.ranked_clients(request.user, **filters)
     context = {
-        "page": paginate(request, clients, count=board.known_count(week.counts, **filters)),
+        "page": paginate(
+            request, clients, count=board.count_clients(request.user, counts=week.counts, **filters)
+        ),
         "week": week,
         "filters": filters,
         "bands": Band.choices,
