@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import email_settings, env_bool, env_list
+from config.env import cache_settings, email_settings, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 GOOD_KEY = "k" * 20 + "-random-enough-for-tests-0123456789"
@@ -201,3 +201,25 @@ def test_env_list_splits_on_commas_and_trims(monkeypatch: Any) -> None:
     assert env_list("SOME_LIST", []) == ["a.example.com", "b.example.com"]
     monkeypatch.delenv("SOME_LIST")
     assert env_list("SOME_LIST", ["default"]) == ["default"]
+
+
+def test_cache_url_picks_redis_or_per_process_memory() -> None:
+    redis = cache_settings("redis://127.0.0.1:6379/1")
+    assert redis == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/1",
+    }
+    assert cache_settings("locmem://")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
+        cache_settings("memcached://127.0.0.1")
+
+
+def test_the_configured_cache_keeps_what_it_is_given() -> None:
+    # With CACHE_URL=redis://... (as in CI) this talks to the real Redis: a missing server fails the test.
+    from django.core.cache import cache
+
+    cache.set_many({"test:a": "<li>un</li>", "test:b": "<li>deux</li>"}, 60)
+    assert cache.get_many(["test:a", "test:b", "test:c"]) == {
+        "test:a": "<li>un</li>",
+        "test:b": "<li>deux</li>",
+    }
