@@ -139,12 +139,16 @@ class Bench:
 
     # -- measuring requests ---------------------------------------------------------------------------------
 
-    def login(self, username: str) -> Any:
+    def user(self, username: str) -> Any:
         from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.get(username=username)
+
+    def login(self, username: str) -> Any:
         from django.test import Client as HttpClient
 
         http = HttpClient()
-        http.force_login(get_user_model().objects.get(username=username))
+        http.force_login(self.user(username))
         return http
 
     def measure(
@@ -154,13 +158,14 @@ class Bench:
         repeat: int,
         expect: tuple[int, ...] = (200,),
         cold: bool = False,
+        before: Callable[[], Any] | None = None,
     ) -> dict[str, Any]:
-        """Time `request`; `cold` empties the cache before each one (untimed), as after a change of everything."""
+        """Time `request`; `cold` empties the cache before each one, `before` runs first (both untimed)."""
         from django.core.cache import cache
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        prepare = cache.clear if cold else lambda: None
+        prepare = cache.clear if cold else before or (lambda: None)
         response = request()  # warm templates (and, unless cold, the caches)
         if response.status_code not in expect:
             raise SystemExit(f"{name}: HTTP {response.status_code}")
@@ -194,6 +199,20 @@ class Bench:
         self.measure("floor", get(reverse("bench_floor")), repeat)
         self.measure("dashboard", get(reverse("crm:dashboard")), repeat)
         self.measure("dashboard, cold caches", get(reverse("crm:dashboard")), repeat, cold=True)
+        # What a freelancer meets after an action: one promise of the week changed (saved, so its client is
+        # rescored and the book version moves), everything else as cached.
+        from crm.models import Promise
+
+        promise = Promise.objects.for_owner(self.user(username)).open().order_by("due_on").first()
+        edits = iter(range(10**9))
+
+        def change_one_promise() -> None:
+            promise.description = f"Livraison {next(edits)}"
+            promise.save()
+
+        self.measure(
+            "dashboard after one change", get(reverse("crm:dashboard")), repeat, before=change_one_promise
+        )
         self.measure("client workspace (5,000-event timeline)", get(workspace), repeat)
         self.measure("client workspace (5,000 events), cold caches", get(workspace), repeat, cold=True)
         self.measure(
