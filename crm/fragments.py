@@ -45,12 +45,17 @@ def _holes() -> tuple[str, str]:
 
 @once
 def templates_fingerprint() -> str:
-    """Return a digest of the item templates and the compiled catalogues: a deploy that changes either
-    renders every item afresh instead of serving HTML cached by the previous release."""
+    """Return a digest of what draws an item (its templates, their tags, the reasons' wording, the compiled
+    catalogues): a deploy that changes any of them draws every item afresh instead of serving cached HTML."""
+    base = settings.BASE_DIR
+    sources = [
+        base / "templates" / ITEMS_TEMPLATE,
+        base / "crm" / "templatetags" / "confiance.py",
+        base / "crm" / "reasons.py",
+        *sorted((base / "locale").glob("*/LC_MESSAGES/django.mo")),
+    ]
     digest = hashlib.blake2b(digest_size=8)
-    for origin in [settings.BASE_DIR / "templates" / ITEMS_TEMPLATE]:
-        digest.update(origin.read_bytes())
-    for path in sorted((settings.BASE_DIR / "locale").glob("*/LC_MESSAGES/django.mo")):
+    for path in sources:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -106,11 +111,9 @@ def render(
         cache.set_many(fresh, CACHE_SECONDS)
     html = "".join(cached[key] for key in keys)
     request = context.get("request")
-    if request is not None:
-        html = html.replace(csrf_hole, escape(get_token(request))).replace(
-            next_hole, escape(request.get_full_path())
-        )
-    return mark_safe(html)  # noqa: S308 - rendered by the autoescaping template engine; holes are escaped
+    token, here = (get_token(request), request.get_full_path()) if request is not None else ("", "")
+    # Safe: drawn by the autoescaping template engine; what fills the holes is escaped here.
+    return mark_safe(html.replace(csrf_hole, escape(token)).replace(next_hole, escape(here)))
 
 
 def _render(
