@@ -43,12 +43,12 @@ def ranked_clients(owner: Any, *, band: str = "", status: str = "", q: str = "")
     return clients.order_by(*WORST_FIRST)
 
 
-def _count(rows: QuerySet[Any], owner_path: str = "owner") -> Coalesce:
-    """A scalar subquery counting `rows` that belong to the outer user."""
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    """A scalar subquery counting `rows` that belong to the outer user (through their `owner` index)."""
     counted = (
-        rows.filter(**{owner_path: OuterRef("pk")})
+        rows.filter(owner=OuterRef("pk"))
         .order_by()
-        .values(owner_path)
+        .values("owner")
         .annotate(n=Count("*"))  # COUNT(*): answered from the index alone
         .values("n")
     )
@@ -79,8 +79,8 @@ class Week:
 def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
     """Return the clients per band and the size of each list of the week's work, in one query."""
     promises = Promise.objects.open()
-    # Band counts read ClientHealth alone through its (owner, band) index; "not enough history" is the rest
-    # of the book (clients without a score yet included), so the client table is counted once, not joined.
+    # Every count walks one (owner, ...) index; "not enough history" is the rest of the book, so the client
+    # table is counted once, not joined.
     health = ClientHealth.objects.all()
     row = (
         get_user_model()
