@@ -249,8 +249,7 @@ class _Ledger:
         event_id: int | None,
     ) -> _Entry:
         """Record one event: its `base` mass faded by age; positive earns trust, negative loses it."""
-        # A book's recompute calls this about fifty times per client: `_left` is inlined.
-        left = math.exp(-LN2 * age_days / half_life) if age_days > 0 else 1.0
+        left = _left(age_days, half_life)
         mass = base * left
         self.recent += left
         entry = self.entries.get(code)
@@ -442,38 +441,36 @@ def _cadence(
     if facts.active_since is None:
         return
     cadence = max(facts.cadence_days, 1)
-    half_cadence = cadence / 2
     start = facts.active_since
     counted_at: datetime | None = None
     previous = start
-    # One turn per status update of the year: `_days` is inlined (same arithmetic).
     for update_id, sent_at in updates:
         if sent_at < start:
             continue
-        age = (now - sent_at).total_seconds() / SECONDS_PER_DAY
-        if counted_at is None or (sent_at - counted_at).total_seconds() / SECONDS_PER_DAY >= half_cadence:
+        if counted_at is None or _days(sent_at, counted_at) >= cadence / 2:
             counted_at = sent_at
             ledger.add(
                 CADENCE,
                 "status_updates_sent",
                 STATUS_UPDATE_SENT,
-                age,
+                _days(now, sent_at),
                 HALF_LIFE_GOOD_DAYS,
                 "interaction",
                 update_id,
             )
-        waited = (sent_at - previous).total_seconds() / SECONDS_PER_DAY
-        if waited - cadence > CADENCE_GRACE_DAYS:
+        gap = lapse_mass(_days(sent_at, previous) - cadence, cadence)
+        if gap < 0:
+            age = _days(now, sent_at)
             entry = ledger.add(
                 CADENCE,
                 "status_update_gap",
-                lapse_mass(waited - cadence, cadence) * SETTLED_FACTOR,
+                gap * SETTLED_FACTOR,
                 age,
                 HALF_LIFE_SETTLED_DAYS,
                 "interaction",
                 update_id,
             )
-            entry.keep_max("longest_gap_days", int(waited))
+            entry.keep_max("longest_gap_days", int(_days(sent_at, previous)))
         previous = sent_at
     # The journal keeps the last status update on the client too (interactions older than the horizon aren't loaded).
     last = previous
@@ -498,9 +495,8 @@ def slow_reply_mass(days: float) -> float:
 def _responsiveness(
     ledger: _Ledger, exchanges: Iterable[tuple[int, datetime, datetime | None]], now: datetime
 ) -> None:
-    # One turn per exchange of the year: `_days` and `slow_reply_mass` are inlined (same arithmetic).
     for message_id, message_at, reply_at in exchanges:
-        if reply_at is None:
+        if reply_at is None:  # the last exchange, while the client is still waiting
             days = _days(now, message_at)
             if days > REPLY_WITHIN_DAYS:
                 entry = ledger.add(
@@ -514,27 +510,16 @@ def _responsiveness(
                 )
                 entry.keep_max("days_waiting", int(days))
             continue
-        days = (reply_at - message_at).total_seconds() / SECONDS_PER_DAY
-        age = (now - reply_at).total_seconds() / SECONDS_PER_DAY
-        if days <= REPLY_WITHIN_DAYS:
+        days = _days(reply_at, message_at)
+        mass = slow_reply_mass(days)
+        age = _days(now, reply_at)
+        if mass > 0:
             ledger.add(
-                RESPONSIVENESS,
-                "quick_replies",
-                REPLY_QUICK,
-                age,
-                HALF_LIFE_GOOD_DAYS,
-                "interaction",
-                message_id,
+                RESPONSIVENESS, "quick_replies", mass, age, HALF_LIFE_GOOD_DAYS, "interaction", message_id
             )
         else:
             entry = ledger.add(
-                RESPONSIVENESS,
-                "slow_replies",
-                -min(REPLY_SLOW_PER_DAY * (days - REPLY_WITHIN_DAYS), REPLY_SLOW_MAX),
-                age,
-                HALF_LIFE_BAD_DAYS,
-                "interaction",
-                message_id,
+                RESPONSIVENESS, "slow_replies", mass, age, HALF_LIFE_BAD_DAYS, "interaction", message_id
             )
             entry.keep_max("max_days", int(days))
 
@@ -552,9 +537,8 @@ def journals(
     current: int | None = None
     updates: list[tuple[int, datetime]] = []
     exchanges: list[tuple[int, datetime, datetime | None]] = []
-    waiting: tuple[int, Any] | None = (
-        None  # the client's first message since the freelancer's last interaction
-    )
+    # The client's first message since the freelancer's last interaction.
+    waiting: tuple[int, Any] | None = None
     for client_id, interaction_id, at, status_update, from_client in rows:
         if client_id != current:
             if current is not None:
