@@ -155,7 +155,8 @@ class AddDaysUTC(Func):
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         moment, days, params = self._parts(compiler)
-        return f"datetime({moment}, '+' || {days} || ' days')", params
+        # strftime's %f keeps the milliseconds (datetime() would drop them); '%%' survives Django's formatting.
+        return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {moment}, '+' || {days} || ' days')", params
 
 
 class ClientQuerySet(models.QuerySet["Client"]):
@@ -325,7 +326,7 @@ class OwnedThroughClient(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.owner_id = self.client.owner_id
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "client" in update_fields:
+        if update_fields is not None and {"client", "client_id"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "owner"}
         super().save(*args, **kwargs)
 

@@ -91,10 +91,6 @@ def test_moving_only_the_client_field_moves_the_owner_too(alice: Any, bob: Any, 
     assert _stored_owner(row) == bob.pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OwnedThroughClient.save adds 'owner' to update_fields only when they name 'client', not 'client_id'",
-)
 def test_moving_the_client_id_alone_moves_the_owner_too(alice: Any, bob: Any) -> None:
     promise = make_promise(make_client(alice))
 
