@@ -14,7 +14,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DateField, IntegerField, OuterRef, Subquery, Value
+from django.db import connection
+from django.db.models import DateField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -48,16 +49,18 @@ class Entry:
 
 
 def _count(client: Client) -> int:
-    """Return how many events the client has, in one query over the four client indexes."""
+    """Return how many events the client has: one statement adding four counts, each from a client index.
 
-    def counted(model: Any) -> Coalesce:
-        rows = model.objects.filter(client=OuterRef("pk")).order_by().values("client").annotate(n=Count("*"))
-        return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), Value(0))
-
-    totals = Client.objects.filter(pk=client.pk).values(
-        **{source: counted(model) for source, model in SOURCES.items()}
-    )
-    return sum(totals.get().values())
+    Written as SQL: building the same query through the ORM cost more than running it.
+    """
+    quote = connection.ops.quote_name
+    counts = [
+        f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.get_field('client').column)} = %s)"
+        for model in SOURCES.values()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {' + '.join(counts)}", [client.pk] * len(counts))
+        return cursor.fetchone()[0]
 
 
 def _dated_rows(client: Client, source: str, limit: int) -> list[Row]:
