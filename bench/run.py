@@ -413,9 +413,12 @@ class Bench:
             )
         if isinstance(self.results.get("digests"), dict):
             d = self.results["digests"]
+            worker_cpu = f"{d['worker_cpu_ms']:.1f} ms" if d.get("worker_cpu_ms") is not None else "n/a"
             print(
-                f"\ndigests: {d['freelancers']} freelancers in {d['total_s']:.2f} s by one worker,"
-                f" {d['per_digest_ms']:.1f} ms each, {d['queries_per_digest']} queries per digest, emails {d['emails']}"
+                f"\ndigests: {d['freelancers']} freelancers in {d['total_s']:.2f} s by one worker"
+                f" ({d['per_digest_ms']:.1f} ms each, wall); inside the task {d['task_cpu_median_ms']:.1f} ms CPU"
+                f" (median), {d['task_wall_median_ms']:.1f} ms wall; worker process CPU {worker_cpu} per digest"
+                f" incl. broker; {d['queries_per_digest']} queries per digest, emails {d['emails']}"
             )
         if isinstance(self.results.get("http"), dict):
             for name, row in self.results["http"].items():
