@@ -140,3 +140,17 @@ def test_workspace_entry_forms_load_when_opened_and_work_without_javascript(
     assert 'id="promise-description"' not in workspace
     form = alice_client.get(new_promise, HTTP_HX_REQUEST="true").content.decode()
     assert form.lstrip().startswith('<form id="new-promise"') and 'id="promise-description"' in form
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_cached_board_follows_a_renamed_client_and_stays_its_owners(
+    alice_client: Any, bob: Any, overdue: Promise
+) -> None:
+    assert "Rita Risque" in dashboard(alice_client)
+    rita = overdue.client
+    rita.name = "Rita Renommée"
+    rita.save()
+    assert "Rita Renommée" in dashboard(alice_client)
+    bobs = HttpClient()
+    bobs.force_login(bob)
+    assert "Rita" not in dashboard(bobs)  # same page number and filters, another book

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.paginator import Page
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -144,19 +146,26 @@ def week(owner: Any, today: date, now: datetime) -> Week:
     )
 
 
+def _book_key(kind: str, owner: Any, *parts: object) -> str:
+    """Return a cache key for something computed from the owner's book: it changes with the book version."""
+    return ":".join([kind, str(owner.pk), str(owner.profile.book_version), *map(str, parts)])
+
+
+def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
+    """Give `page` its clients from the cache, read from the database once per version of the book."""
+    key = _book_key("board-rows", owner, page.number, urlencode(sorted(filters.items())))
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(page.object_list)
+        cache.set(key, rows, 3600)
+    page.object_list = rows
+    return page
+
+
 def cached_week(owner: Any, today: date, now: datetime) -> Week:
     """Return `week`, computed again once the book changes (its profile's book_version), the day turns or
     the hour passes (status updates coming due within two days move with the clock)."""
-    key = ":".join(
-        [
-            "week",
-            str(owner.pk),
-            str(owner.profile.book_version),
-            today.isoformat(),
-            now.strftime("%Y-%m-%dT%H"),
-            timezone.get_current_timezone_name(),
-        ]
-    )
+    key = _book_key("week", owner, today, now.strftime("%Y-%m-%dT%H"), timezone.get_current_timezone_name())
     found = cache.get(key)
     if found is None:
         found = week(owner, today, now)

@@ -43,10 +43,9 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     filters = _board_filters(request)
     week = board.cached_week(request.user, today, now)
     clients = board.ranked_clients(request.user, **filters)
+    page = paginate(request, clients, count=board.count_clients(request.user, counts=week.counts, **filters))
     context = {
-        "page": paginate(
-            request, clients, count=board.count_clients(request.user, counts=week.counts, **filters)
-        ),
+        "page": board.cached_rows(request.user, page, filters),
         "week": week,
         "filters": filters,
         "bands": Band.choices,
