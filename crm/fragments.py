@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import JSONField, Model
+from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import Context
 from django.template.loader import get_template
@@ -50,6 +51,7 @@ def templates_fingerprint() -> str:
     base = settings.BASE_DIR
     sources = [
         base / "templates" / ITEMS_TEMPLATE,
+        base / "templates" / "crm" / "dashboard.html",
         base / "crm" / "templatetags" / "confiance.py",
         base / "crm" / "reasons.py",
         *sorted((base / "locale").glob("*/LC_MESSAGES/django.mo")),
@@ -109,10 +111,16 @@ def render(
             fresh[key] = cached[key] = _render(partial, item, extra, today, csrf_hole, next_hole)
     if fresh:
         cache.set_many(fresh, CACHE_SECONDS)
-    html = "".join(cached[key] for key in keys)
-    request = context.get("request")
+    html = mark_safe("".join(cached[key] for key in keys))  # drawn by the autoescaping template engine
+    if context.get("keep_holes"):  # a larger fragment is being drawn to be cached: its holes stay open too
+        return html
+    return fill_holes(html, context.get("request"))
+
+
+def fill_holes(html: str, request: HttpRequest | None) -> SafeString:
+    """Return cached HTML with this request's CSRF token and address in its holes (escaped)."""
     token, here = (get_token(request), request.get_full_path()) if request is not None else ("", "")
-    # Safe: drawn by the autoescaping template engine; what fills the holes is escaped here.
+    csrf_hole, next_hole = _holes()
     return mark_safe(html.replace(csrf_hole, escape(token)).replace(next_hole, escape(here)))
 
 

@@ -16,9 +16,11 @@ from django.core.paginator import Page
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
+from crm import fragments
 from crm.models import ClientHealth, Invoice, Promise
 from crm.models.health import Band
 
@@ -149,6 +151,20 @@ def week(owner: Any, today: date, now: datetime) -> Week:
 def _book_key(kind: str, owner: Any, *parts: object) -> str:
     """Return a cache key for something computed from the owner's book: it changes with the book version."""
     return ":".join([kind, str(owner.pk), str(owner.profile.book_version), *map(str, parts)])
+
+
+def board_key(owner: Any, full_path: str, today: date, now: datetime) -> str:
+    """Return the cache key of the drawn board (counts, rows, week of work) at this address, day and hour."""
+    return _book_key(
+        "board",
+        owner,
+        fragments.templates_fingerprint(),
+        today,
+        now.strftime("%Y-%m-%dT%H"),
+        get_language(),
+        timezone.get_current_timezone_name(),
+        urlencode({"path": full_path}),
+    )
 
 
 def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
