@@ -66,6 +66,11 @@ class ClientHealth(models.Model):
         return f"{self.client_id}: {self.score} ({self.band})"
 
     @property
+    def has_score(self) -> bool:
+        """False for a client with nothing logged yet: its 50 is a placeholder, shown as "–"."""
+        return self.band != Band.INSUFFICIENT or self.evidence_count > 0
+
+    @property
     def trend(self) -> int | None:
         """Points gained (positive) or lost since a week ago."""
         return None if self.score_week_ago is None else self.score - self.score_week_ago
