@@ -13,10 +13,11 @@ holes in the cached HTML and filled in on every request.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import cache as once
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -52,6 +53,7 @@ def templates_fingerprint() -> str:
     sources = [
         base / "templates" / ITEMS_TEMPLATE,
         base / "templates" / "crm" / "dashboard.html",
+        base / "templates" / "crm" / "client.html",
         base / "crm" / "templatetags" / "confiance.py",
         base / "crm" / "reasons.py",
         *sorted((base / "locale").glob("*/LC_MESSAGES/django.mo")),
@@ -137,3 +139,33 @@ def _render(
 def render_each(context: Context, items: Sequence[Model], partial: str, **extra: Any) -> SafeString:
     """Render every item of `items` with the same partial (see `render`)."""
     return render(context, ((partial, item) for item in items), extra)
+
+
+def book_key(kind: str, owner: Any, *parts: object) -> str:
+    """Return a cache key for something drawn or computed from the owner's book, in the active language and time
+    zone: it changes with the book version (`Profile.book_version`) and with any of `parts`."""
+    setting = (get_language(), timezone.get_current_timezone_name(), templates_fingerprint(), *parts)
+    return ":".join([kind, str(owner.pk), str(owner.profile.book_version), urlencode({"at": repr(setting)})])
+
+
+def cached_region(
+    request: HttpRequest, key: str, template_name: str, build: Callable[[], dict]
+) -> SafeString:
+    """Return a region of a page drawn from the context `build()` returns, cached under `key`.
+
+    Drawn without context processors, so nothing of this request is stored: its CSRF token and address are
+    holes, filled in on every request like an item's.
+    """
+    drawn = cache.get(key)
+    if drawn is None:
+        csrf_hole, next_hole = _holes()
+        context = {
+            **build(),
+            "request": request,
+            "keep_holes": True,
+            "csrf_token": csrf_hole,
+            "next_url": next_hole,
+        }
+        drawn = get_template(template_name).render(context)
+        cache.set(key, drawn, CACHE_SECONDS)
+    return fill_holes(drawn, request)

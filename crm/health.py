@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -371,4 +371,7 @@ def write_snapshots(day: date, now: datetime | None = None, batch_size: int = 20
         last_pk = rows[-1][0]
         if len(rows) < batch_size:
             break
+    if seen:
+        # The workspaces' trend charts drawn from the snapshots are out of date for every book.
+        Profile.objects.update(book_version=F("book_version") + 1)
     return seen

@@ -154,3 +154,22 @@ def test_the_cached_board_follows_a_renamed_client_and_stays_its_owners(
     bobs = HttpClient()
     bobs.force_login(bob)
     assert "Rita" not in dashboard(bobs)  # same page number and filters, another book
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_cached_workspace_regions_follow_the_journal_and_the_nightly_snapshots(
+    alice_client: Any, overdue: Promise
+) -> None:
+    from crm.health import write_snapshots
+    from tests.factories import make_interaction
+
+    url = reverse("crm:client", args=[overdue.client_id])
+    before = alice_client.get(url).content.decode()
+    assert "No history yet: the trend appears after the first nightly snapshot." in before
+    make_interaction(overdue.client, summary="Appel du lundi")
+    assert "Appel du lundi" in alice_client.get(url).content.decode()
+    write_snapshots(timezone.localdate())
+    after = alice_client.get(url).content.decode()
+    assert "No history yet" not in after and 'class="trend-chart"' in after
+    timeline = alice_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="timeline").content.decode()
+    assert timeline.lstrip().startswith('<section id="timeline"') and "Appel du lundi" in timeline

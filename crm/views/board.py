@@ -8,15 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
-from django.utils.translation import get_language
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
@@ -148,28 +145,14 @@ def week(owner: Any, today: date, now: datetime) -> Week:
     )
 
 
-def _book_key(kind: str, owner: Any, *parts: object) -> str:
-    """Return a cache key for something computed from the owner's book: it changes with the book version."""
-    return ":".join([kind, str(owner.pk), str(owner.profile.book_version), *map(str, parts)])
-
-
 def board_key(owner: Any, full_path: str, today: date, now: datetime) -> str:
     """Return the cache key of the drawn board (counts, rows, week of work) at this address, day and hour."""
-    return _book_key(
-        "board",
-        owner,
-        fragments.templates_fingerprint(),
-        today,
-        now.strftime("%Y-%m-%dT%H"),
-        get_language(),
-        timezone.get_current_timezone_name(),
-        urlencode({"path": full_path}),
-    )
+    return fragments.book_key("board", owner, today, now.strftime("%Y-%m-%dT%H"), full_path)
 
 
 def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
     """Give `page` its clients from the cache, read from the database once per version of the book."""
-    key = _book_key("board-rows", owner, page.number, urlencode(sorted(filters.items())))
+    key = fragments.book_key("board-rows", owner, page.number, sorted(filters.items()))
     rows = cache.get(key)
     if rows is None:
         rows = list(page.object_list)
@@ -181,7 +164,7 @@ def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
 def cached_week(owner: Any, today: date, now: datetime) -> Week:
     """Return `week`, computed again once the book changes (its profile's book_version), the day turns or
     the hour passes (status updates coming due within two days move with the clock)."""
-    key = _book_key("week", owner, today, now.strftime("%Y-%m-%dT%H"), timezone.get_current_timezone_name())
+    key = fragments.book_key("week", owner, today, now.strftime("%Y-%m-%dT%H"))
     found = cache.get(key)
     if found is None:
         found = week(owner, today, now)

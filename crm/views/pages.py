@@ -79,15 +79,34 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = _client_for(request, client_id)
     today = timezone.localdate()
+    page = request.GET.get("page") or "1"
     template = partial_for(request, "crm/client.html", {"score-panel", "timeline"})
-    context: dict[str, Any] = {"client": client, "today": today}
-    # An htmx refresh of one region computes that region only.
-    if not template.endswith("#timeline"):
-        context["chart"] = trend_chart(client, today)
-    if not template.endswith("#score-panel"):
-        context["timeline"] = timeline_page(client, request.GET.get("page"))
-    if "#" not in template:
-        context.update(projects=client.projects.all(), forms=entry_menu(client))
+    # The score panel and the timeline are drawn once per version of the book (and day): an htmx refresh of
+    # one region draws that region only.
+    regions = {
+        "score-panel": lambda: {"client": client, "today": today, "chart": trend_chart(client, today)},
+        "timeline": lambda: {"client": client, "today": today, "timeline": timeline_page(client, page)},
+    }
+    drawn = {
+        name: fragments.cached_region(
+            request,
+            fragments.book_key("workspace", request.user, client.pk, name, page, today),
+            f"crm/client.html#{name}",
+            build,
+        )
+        for name, build in regions.items()
+        if template in {"crm/client.html", f"crm/client.html#{name}"}
+    }
+    if "#" in template:
+        return HttpResponse(drawn[template.partition("#")[2]])
+    context = {
+        "client": client,
+        "today": today,
+        "score_panel": drawn["score-panel"],
+        "timeline_region": drawn["timeline"],
+        "projects": client.projects.all(),
+        "forms": entry_menu(client),
+    }
     return render(request, template, context)
 
 
