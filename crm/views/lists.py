@@ -31,7 +31,11 @@ def client_list(request: HtmxHttpRequest) -> HttpResponse:
     sort = request.GET.get("sort") if request.GET.get("sort") in CLIENT_SORTS else "score"
     clients = board.ranked_clients(request.user, **filters).order_by(*CLIENT_SORTS[sort][1])
     context = {
-        "page": paginate(request, clients, count=board.count_clients(request.user, **filters)),
+        "page": board.cached_rows(
+            request.user,
+            paginate(request, clients, count=board.count_clients(request.user, **filters)),
+            {**filters, "sort": sort},
+        ),
         "filters": filters,
         "sort": sort,
         "sorts": [(key, label) for key, (label, _order) in CLIENT_SORTS.items()],
