@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,29 +39,30 @@ def _board_filters(request: HtmxHttpRequest) -> dict[str, str]:
     return {key: request.GET.get(key, "").strip()[:100] for key in ("band", "status", "q")}
 
 
+def _board_context(request: HtmxHttpRequest, filters: dict[str, str], today: date, now: datetime) -> dict:
+    week = board.cached_week(request.user, today, now)
+    clients = board.ranked_clients(request.user, **filters)
+    page = paginate(request, clients, count=board.count_clients(request.user, counts=week.counts, **filters))
+    return {
+        "page": board.cached_rows(request.user, page, filters),
+        "week": week,
+        "filters": filters,
+        "today": today,
+    }
+
+
 @login_required
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     today, now = timezone.localdate(), timezone.now()
     filters = _board_filters(request)
     # The board is drawn once per version of the book (and address, day, hour): a freelancer coming back to
-    # it pays for the page around it only. Its CSRF token and addresses are filled in for this request.
-    key = board.board_key(request.user, request.get_full_path(), today, now)
-    drawn = cache.get(key)
-    if drawn is None:
-        week = board.cached_week(request.user, today, now)
-        clients = board.ranked_clients(request.user, **filters)
-        page = paginate(
-            request, clients, count=board.count_clients(request.user, counts=week.counts, **filters)
-        )
-        context = {
-            "page": board.cached_rows(request.user, page, filters),
-            "week": week,
-            "filters": filters,
-            "today": today,
-        }
-        drawn = render_to_string("crm/dashboard.html#board", {**context, "keep_holes": True}, request)
-        cache.set(key, drawn, 3600)
-    board_html = fragments.fill_holes(drawn, request)
+    # it pays for the page around it only.
+    board_html = fragments.cached_region(
+        request,
+        board.board_key(request.user, request.get_full_path(), today, now),
+        "crm/dashboard.html#board",
+        lambda: _board_context(request, filters, today, now),
+    )
     if partial_for(request, "crm/dashboard.html", {"board"}).endswith("#board"):
         return HttpResponse(board_html)
     context = {
