@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import cache as once
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -144,8 +143,9 @@ def render_each(context: Context, items: Sequence[Model], partial: str, **extra:
 def book_key(kind: str, owner: Any, *parts: object) -> str:
     """Return a cache key for something drawn or computed from the owner's book, in the active language and time
     zone: it changes with the book version (`Profile.book_version`) and with any of `parts`."""
-    setting = (get_language(), timezone.get_current_timezone_name(), templates_fingerprint(), *parts)
-    return ":".join([kind, str(owner.pk), str(owner.profile.book_version), urlencode({"at": repr(setting)})])
+    setting = repr((get_language(), timezone.get_current_timezone_name(), templates_fingerprint(), *parts))
+    digest = hashlib.blake2b(setting.encode(), digest_size=16).hexdigest()
+    return ":".join([kind, str(owner.pk), str(owner.profile.book_version), digest])
 
 
 def cached_region(
