@@ -8,6 +8,9 @@ a new key, and stale keys expire.
 
 The two per-request values inside an item, the CSRF token and the `next` address of its no-JS forms, are left as
 holes in the cached HTML and filled in on every request.
+
+Larger regions (the dashboard's board, a workspace's score panel and timeline) are cached the same way under a
+`book_key`, which changes with the freelancer's `Profile.book_version`: any change of the book draws them again.
 """
 
 from __future__ import annotations
