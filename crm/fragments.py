@@ -152,7 +152,11 @@ def book_key(kind: str, owner: Any, *parts: object) -> str:
 
 
 def cached_region(
-    request: HttpRequest, key: str, template_name: str, build: Callable[[], dict]
+    request: HttpRequest,
+    key: str,
+    template_name: str,
+    build: Callable[[], dict],
+    timeout: int = CACHE_SECONDS,
 ) -> SafeString:
     """Return a region of a page drawn from the context `build()` returns, cached under `key`.
 
@@ -170,5 +174,5 @@ def cached_region(
             "next_url": next_hole,
         }
         drawn = get_template(template_name).render(context)
-        cache.set(key, drawn, CACHE_SECONDS)
+        cache.set(key, drawn, timeout)
     return fill_holes(drawn, request)

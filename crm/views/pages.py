@@ -62,6 +62,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         board.board_key(request.user, request.get_full_path(), today, now),
         "crm/dashboard.html#board",
         lambda: _board_context(request, filters, today, now),
+        timeout=3600,  # its key changes every hour anyway
     )
     if partial_for(request, "crm/dashboard.html", {"board"}).endswith("#board"):
         return HttpResponse(board_html)
