@@ -25,8 +25,8 @@ def build_population(freelancers: int, clients_each: int = 3) -> None:
     from django.utils import timezone
 
     from clients.models import Client, Profile
-    from crm.health import recompute_book
     from crm.models import Invoice, Promise
+    from crm.trust.health import recompute_book
 
     User = get_user_model()
     password = make_password("bench")
@@ -102,7 +102,7 @@ def queries_per_digest() -> dict[str, int]:
 
     from clients.models import Client
     from crm.models import Dispatch
-    from crm.reminders import deliver
+    from crm.reminders.outbox import deliver
 
     small, large = (
         get_user_model().objects.filter(username__in=[f"{PREFIX}0", f"{PREFIX}1"]).order_by("username")
@@ -183,7 +183,7 @@ def measure(freelancers: int, root: Path) -> dict[str, Any]:
     from django.conf import settings
 
     from crm.models import Dispatch
-    from crm.tasks.reminders import send_dispatch
+    from crm.reminders.tasks import send_dispatch
 
     queries = queries_per_digest()
     ids = _due_rows("bench-week")

@@ -94,8 +94,8 @@ class Bench:
 
         from django.utils import timezone
 
-        from crm.health import recompute_client
         from crm.models import Interaction, Invoice, Promise
+        from crm.trust.health import recompute_client
 
         now = timezone.now()
         interactions = [
@@ -475,7 +475,7 @@ def recompute_child(username: str) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from crm.health import recompute_book
+    from crm.trust.health import recompute_book
 
     owner = get_user_model().objects.get(username=username)
     read_floor_s = min(timed(lambda: read_floor(owner)) for _ in range(3))

@@ -17,6 +17,6 @@ urlpatterns = [
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("", include("crm.urls")),
-    path("", include("crm.urls_reminders")),
+    path("", include("crm.web.urls")),
+    path("", include("crm.reminders.urls")),
 ]

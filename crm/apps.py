@@ -9,6 +9,6 @@ class CrmConfig(AppConfig):
     verbose_name = _("Relationship journal")
 
     def ready(self) -> None:
-        from crm import signals
+        from crm.trust import signals
 
         signals.connect()

@@ -835,10 +835,10 @@ def compute_trust_health(owner: Any, now: datetime | None = None, history_weeks:
     """Compute the owner's trust health now and a weekly snapshot for the past `history_weeks` weeks.
 
     Past weeks are scored as the engine saw the book then (`now` moved back a week at a time). Return False,
-    doing nothing, when the trust engine (`crm.health`) is not installed.
+    doing nothing, when the trust engine (`crm.trust.health`) is not installed.
     """
     try:
-        from crm import health
+        from crm.trust import health
     except ImportError:
         return False
     from crm.models import ClientHealth

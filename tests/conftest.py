@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings as project_settings
+from django.utils import translation
 
 from tests.factories import PASSWORD, make_user
 
@@ -30,6 +33,14 @@ def chromium_path() -> str | None:
 def _isolated_email(settings: Any, tmp_path: Any) -> None:
     # Tests read mail.outbox; never write into the developer's var/mail.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A request through LocaleMiddleware leaves its language active in the thread: each test starts in the
+    # default language, whatever the test before it requested.
+    with translation.override(project_settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

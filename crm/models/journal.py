@@ -8,10 +8,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet, Project
@@ -23,6 +24,22 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
 
     def status_updates(self) -> InteractionQuerySet:
         return self.filter(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
+
+    def log_status_update(self, client: Client, subject: str, body: str, at: datetime) -> Interaction:
+        """Record a status update sent to the client; it restarts the client's cadence clock."""
+        summary = Truncator(f"{subject}\n\n{body}".strip()).chars(500)
+        # Saving it moves the client's cadence clock: crm.trust.signals keeps the contact times and the score,
+        # in the same transaction.
+        with transaction.atomic():
+            update = self.create(
+                client=client,
+                kind=Interaction.Kind.STATUS_UPDATE,
+                direction=Interaction.Direction.TO_CLIENT,
+                happened_at=at,
+                summary=summary,
+            )
+        client.refresh_from_db(fields=["last_status_update_at", "last_contact_at"])
+        return update
 
 
 class Interaction(models.Model):

@@ -12,10 +12,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from crm import fragments
 from crm.models import Promise
 from crm.models.health import Band
-from crm.reasons import describe as describe_reason
+from crm.trust.reasons import describe as describe_reason
+from crm.web import fragments
 
 register = template.Library()
 

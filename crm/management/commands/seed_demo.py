@@ -61,7 +61,9 @@ class Command(BaseCommand):
                 if demo.compute_trust_health(user, history_weeks=weeks):
                     self.say(f"Computed trust health in {time.perf_counter() - started:.1f} s.")
                 else:
-                    self.say("Trust health not computed: the trust engine (crm.health) is not installed.")
+                    self.say(
+                        "Trust health not computed: the trust engine (crm.trust.health) is not installed."
+                    )
         self.say_login(username, password)
 
     def seed(self, options: dict[str, Any]) -> tuple[Any, str]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from crm.models import Dispatch
-from crm.reminder_command import ReminderCommand
+from crm.reminders.command import ReminderCommand
 
 
 class Command(ReminderCommand):

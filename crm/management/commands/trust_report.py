@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone, translation
 
-from crm.health import recompute_book
 from crm.models import ClientHealth
-from crm.reasons import describe
+from crm.trust.health import recompute_book
+from crm.trust.reasons import describe
 
 REPORT_VERSION = 1
 

@@ -1,0 +1,77 @@
+"""The private calendar feed: open promises and status updates as all-day events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import icalendar
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+from crm.models import Promise
+from crm.reminders.emails import client_url
+
+
+def _event(
+    uid: str, day: Any, summary: str, url: str, now: datetime, description: str = ""
+) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    event.add("url", url)
+    if description:
+        event.add("description", description)
+    event.add("transp", "TRANSPARENT")  # a reminder, not a busy slot
+    return event
+
+
+def calendar_for(owner: Any, now: datetime) -> bytes:
+    """Return the iCalendar feed of `owner`: open promise due dates and status-update due dates.
+
+    UIDs are stable (one per promise, one per client's status update), so calendar apps move an event
+    when its date changes instead of adding a second one. Two queries.
+    """
+    profile = owner.profile
+    host = urlsplit(settings.SITE_URL).hostname or "confiance"
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Confiance//Reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Confiance")
+    calendar.add("x-wr-timezone", profile.time_zone)
+    with translation.override(profile.language):
+        promises = Promise.objects.for_owner(owner).open().select_related("client").order_by("due_on", "pk")
+        for promise in promises:
+            if promise.promisor == Promise.Promisor.FREELANCER:
+                summary = _("Promise due: %(what)s (%(client)s)")
+            else:
+                summary = _("%(client)s promised: %(what)s")
+            summary %= {"what": promise.description, "client": promise.client.name}
+            calendar.add_component(
+                _event(
+                    f"promise-{promise.pk}@{host}",
+                    promise.due_on,
+                    summary,
+                    client_url(promise.client_id),
+                    now,
+                )
+            )
+        for client in Client.objects.for_owner(owner).filter(status=Client.Status.ACTIVE):
+            summary = _("Status update due: %(client)s") % {"client": client.name}
+            calendar.add_component(
+                _event(
+                    f"status-update-{client.pk}@{host}",
+                    client.status_update_due_on(profile.zone),
+                    summary,
+                    client_url(client.pk),
+                    now,
+                    _("Every %(days)s days, as agreed.") % {"days": client.cadence_days},
+                )
+            )
+    return calendar.to_ical()

@@ -1,0 +1,196 @@
+"""The weekly digest: what one freelancer promised, kept and owes, built in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+
+from clients.models import Client, Profile
+from crm.models import Invoice, Promise
+from crm.trust.reasons import describe
+
+# The digest looks back over the 7 days before the day it is sent, and ahead over the next 7.
+WINDOW_DAYS = 7
+# A trust health that lost fewer points than this since last week is noise (a point or two comes and goes as
+# evidence ages), not news worth a line in the digest.
+MIN_HEALTH_DROP = 3
+# How days are written in the digest: "Friday 20 November" in a list, "20 November" for a due date.
+DAY = "l j F"
+SHORT_DAY = "j F"
+
+
+def written_day(day: date, pattern: str = DAY) -> str:
+    """Return `day` written out in the active language ("Friday 20 November", "vendredi 20 novembre").
+
+    The subject, the text and the HTML part say the same days, and most freelancers' digests say the same
+    week: each day is written once per worker and language (the date filter costs more than the rest of a line).
+    """
+    return _written_day(day, pattern, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _written_day(day: date, pattern: str, language: str | None) -> str:
+    return date_format(day, pattern)
+
+
+@dataclass
+class ClientDue:
+    """A client whose status update is due (days_late 0 or -1) or lapsed (days_late > 0)."""
+
+    client: Client
+    due_on: date
+    days_late: int
+
+
+@dataclass
+class HealthDrop:
+    client: Client
+    score: int
+    score_week_ago: int
+    reason: str
+    next_step: str
+
+
+@dataclass
+class Digest:
+    owner: Any
+    profile: Profile
+    today: date
+    since: date
+    kept: list[Promise] = field(default_factory=list)
+    due_last_week: int = 0
+    kept_on_time_last_week: int = 0
+    due_soon: list[Promise] = field(default_factory=list)
+    overdue: list[Promise] = field(default_factory=list)
+    status_updates: list[ClientDue] = field(default_factory=list)
+    health_drops: list[HealthDrop] = field(default_factory=list)
+    overdue_invoices: list[Invoice] = field(default_factory=list)
+
+    @property
+    def last_day(self) -> date:
+        return self.today - timedelta(days=1)
+
+    @property
+    def week_written(self) -> tuple[str, str]:
+        """Return the first and last day of the week gone by, written out."""
+        return written_day(self.since), written_day(self.last_day)
+
+    @property
+    def today_written(self) -> str:
+        return written_day(self.today, SHORT_DAY)
+
+    @property
+    def say_do_ratio(self) -> int | None:
+        """Return the percentage of the promises due last week that were kept on time (None: none due)."""
+        if not self.due_last_week:
+            return None
+        return round(100 * self.kept_on_time_last_week / self.due_last_week)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.kept
+            or self.due_last_week
+            or self.due_soon
+            or self.overdue
+            or self.status_updates
+            or self.health_drops
+            or self.overdue_invoices
+        )
+
+
+def clients_due_for_status_update(
+    clients: list[Client], today: date, zone: Any, *, within_days: int = 1
+) -> list[ClientDue]:
+    """Return the clients whose status update lapsed or falls due within `within_days`, most late first."""
+    due = []
+    for client in clients:
+        due_on = client.status_update_due_on(zone)
+        if due_on <= today + timedelta(days=within_days):
+            due.append(ClientDue(client, due_on, (today - due_on).days))
+    return sorted(due, key=lambda item: (-item.days_late, item.client.name))
+
+
+def _due_order(row: Promise | Invoice) -> tuple[date, int]:
+    return row.due_on, row.pk
+
+
+def build_digest(owner: Any, now: datetime) -> Digest:
+    """Return the digest of `owner` as of `now` (in their time zone); three queries whatever the book size.
+
+    Four when `owner.profile` is not loaded yet (the sender loads it with the owner).
+    """
+    profile = owner.profile
+    zone = profile.zone
+    today = profile.local_today(now)
+    since = today - timedelta(days=WINDOW_DAYS)
+    digest = Digest(owner=owner, profile=profile, today=today, since=since)
+
+    # The three queries take no join and no ORDER BY that they can do without: for a book's few rows, compiling
+    # them costs Django more than running them costs the database, and Python sorts the lists for less.
+    # 1. Every client of the book with its trust health: the promises and invoices take their client from here.
+    clients = {
+        client.pk: client for client in Client.objects.for_owner(owner).select_related("health").order_by()
+    }
+
+    # 2. Every freelancer promise the digest can mention, split in Python.
+    promises = (
+        Promise.objects.for_owner(owner)
+        .filter(
+            Q(state=Promise.State.OPEN, due_on__lt=today + timedelta(days=WINDOW_DAYS))
+            | Q(due_on__gte=since, due_on__lt=today)
+            | Q(kept_on__gte=since, kept_on__lt=today),
+            promisor=Promise.Promisor.FREELANCER,
+        )
+        .order_by()
+    )
+    for promise in sorted(promises, key=_due_order):
+        promise.client = clients[promise.client_id]
+        if promise.kept_on and since <= promise.kept_on < today:
+            promise.kept_day = written_day(promise.kept_on)
+            digest.kept.append(promise)
+        if since <= promise.due_on < today:
+            digest.due_last_week += 1
+            if promise.state == Promise.State.KEPT and promise.kept_on <= promise.due_on:
+                digest.kept_on_time_last_week += 1
+        if promise.state == Promise.State.OPEN:
+            promise.days_late = (today - promise.due_on).days
+            promise.due_day = written_day(promise.due_on)
+            (digest.overdue if promise.due_on < today else digest.due_soon).append(promise)
+
+    # The active clients' cadence, and the trust health that dropped since last week, worst drop first.
+    active = [client for client in clients.values() if client.status == Client.Status.ACTIVE]
+    digest.status_updates = clients_due_for_status_update(active, today, zone)
+    for client in clients.values():
+        health = getattr(client, "health", None)
+        if health is None or health.score_week_ago is None:
+            continue
+        if health.score_week_ago - health.score < MIN_HEALTH_DROP:
+            continue
+        top = describe(health.reasons[0]) if health.reasons else None
+        digest.health_drops.append(
+            HealthDrop(
+                client,
+                health.score,
+                health.score_week_ago,
+                str(top.text) if top else "",
+                str(top.next_step) if top else "",
+            )
+        )
+    digest.health_drops.sort(key=lambda drop: (drop.score - drop.score_week_ago, drop.client.name))
+
+    # 3. Invoices past their (renegotiated) due date.
+    digest.overdue_invoices = sorted(
+        Invoice.objects.for_owner(owner).overdue(today).order_by(), key=_due_order
+    )
+    for invoice in digest.overdue_invoices:
+        invoice.client = clients[invoice.client_id]
+        invoice.late = invoice.days_late(today)
+        invoice.due_day = written_day(invoice.effective_due_on, SHORT_DAY)
+    return digest

@@ -1,0 +1,128 @@
+"""Reminder pages: the prepared status update, the private calendar feed and its revocation, and the email
+preferences reached from a signed link."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clients.models import Client, Profile
+from crm.models import Dispatch, Interaction
+from crm.reminders.calendar import calendar_for
+from crm.reminders.emails import absolute, read_preferences_token
+from crm.reminders.forms import EmailPreferencesForm, StatusUpdateForm
+from crm.reminders.status_updates import mailto_link, status_update_draft
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """Return the freelancer's iCalendar feed; the secret token is the only credential."""
+    profile = get_object_or_404(Profile.objects.select_related("user"), calendar_token=token)
+    response = HttpResponse(
+        calendar_for(profile.user, timezone.now()), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="confiance.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+@login_required
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    """Show the private feed address, with the button that replaces it."""
+    profile = request.user.profile
+    feed_url = absolute(reverse("reminders:calendar_feed", kwargs={"token": profile.calendar_token}))
+    return render(request, "crm/calendar_settings.html", {"feed_url": feed_url})
+
+
+@login_required
+@require_POST
+def rotate_calendar_token(request: HttpRequest) -> HttpResponse:
+    """Revoke the feed address (anyone holding it gets a 404) and issue a new one."""
+    request.user.profile.revoke_calendar_token()
+    messages.success(request, _("Your calendar address was replaced. Subscribe again with the new one."))
+    return redirect("reminders:calendar_settings")
+
+
+# No CSRF token: the signed link is the credential, and mail clients' one-click unsubscribe (RFC 8058)
+# POSTs to it from outside the site.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def email_preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """Let the freelancer turn digests and nudges on or off, without logging in, from an emailed link."""
+    try:
+        user_id, kind = read_preferences_token(token)
+    except signing.BadSignature as exc:
+        raise Http404("Unknown link.") from exc
+    profile = get_object_or_404(Profile, user_id=user_id)
+    with translation.override(profile.language):
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            field = "nudges_enabled" if kind == Dispatch.Kind.NUDGE else "digest_enabled"
+            setattr(profile, field, False)
+            profile.save(update_fields=[field])
+            return HttpResponse(_("You are unsubscribed."), content_type="text/plain; charset=utf-8")
+        form = EmailPreferencesForm(request.POST or None, instance=profile)
+        saved = request.method == "POST" and form.is_valid()
+        if saved:
+            form.save()
+        return render(
+            request, "crm/email_preferences.html", {"form": form, "saved": saved, "profile": profile}
+        )
+
+
+TEMPLATE = "crm/status_update.html"
+
+
+def _client_for(request: HttpRequest, client_id: int) -> Client:
+    return get_object_or_404(Client, pk=client_id, owner=request.user)
+
+
+def _workspace_url(client: Client) -> str:
+    try:
+        return reverse("crm:client", kwargs={"client_id": client.pk})
+    except NoReverseMatch:  # the workspace page is another module's; fall back to the dashboard
+        return reverse("crm:dashboard")
+
+
+@login_required
+@require_GET
+def prepare_status_update(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Show the prepared draft, editable, with a mailto: link and a "mark as sent" button."""
+    client = _client_for(request, client_id)
+    subject, body = status_update_draft(client, timezone.now())
+    form = StatusUpdateForm(initial={"subject": subject, "body": body})
+    context = {
+        "client": client,
+        "form": form,
+        "mailto": mailto_link(client.email, subject, body),
+        "workspace_url": _workspace_url(client),
+    }
+    template = TEMPLATE + "#draft" if getattr(request, "htmx", False) else TEMPLATE
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Log the (edited) status update as sent to the client, then go back to the client's workspace."""
+    client = _client_for(request, client_id)
+    form = StatusUpdateForm(request.POST)
+    if not form.is_valid():
+        context = {"client": client, "form": form, "workspace_url": _workspace_url(client)}
+        template = TEMPLATE + "#draft" if getattr(request, "htmx", False) else TEMPLATE
+        return render(request, template, context, status=400)
+    Interaction.objects.log_status_update(
+        client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
+    )
+    if getattr(request, "htmx", False):
+        return render(
+            request, TEMPLATE + "#sent", {"client": client, "workspace_url": _workspace_url(client)}
+        )
+    messages.success(request, _("Status update logged for %(client)s.") % {"client": client.name})
+    return redirect(_workspace_url(client))

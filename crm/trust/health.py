@@ -1,0 +1,377 @@
+"""The ORM side of the trust health: load clients' histories as plain facts, run `crm.trust`, store the results.
+
+One client (`recompute_client`) or a whole book (`recompute_book`) goes through the same batch loader: each table
+is read once per batch with `client_id__in`, so a batch costs the same few queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from clients.models import Client, Profile, Project
+from conflicts.models import ConflictSignal
+from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
+from crm.trust import formula
+
+DEFAULT_BATCH_SIZE = 500
+SPARKLINE_WEEKS = 11  # weekly snapshots before today, plus today's score: 12 points
+SPARKLINE_WIDTH, SPARKLINE_HEIGHT, SPARKLINE_PAD = 100, 24, 2
+
+# The stored columns, in the order `_compute_batch` returns them.
+_COLUMNS = [
+    "client",
+    "owner",
+    "score",
+    "band",
+    "components",
+    "reasons",
+    "evidence_count",
+    "score_week_ago",
+    "sparkline_points",
+    "computed_at",
+]
+_ATTNAMES = [ClientHealth._meta.get_field(name).attname for name in _COLUMNS]
+
+
+def thresholds() -> formula.BandThresholds:
+    """Return the band thresholds from the settings."""
+    return formula.BandThresholds(healthy=settings.TRUST_BAND_HEALTHY, watch=settings.TRUST_BAND_WATCH)
+
+
+def sparkline_points(points: Iterable[tuple[int, int]]) -> str:
+    """Return "x,y x,y ..." for an SVG polyline in a 100x24 viewBox from (days ago, score) pairs, oldest first."""
+    span = SPARKLINE_WEEKS * 7
+    usable = SPARKLINE_HEIGHT - 2 * SPARKLINE_PAD
+    coords = []
+    for days_ago, score in sorted(points, key=lambda p: -p[0]):
+        x = SPARKLINE_WIDTH * (span - min(days_ago, span)) / span
+        y = SPARKLINE_PAD + usable * (100 - score) / 100
+        coords.append(f"{round(x, 1):g},{round(y, 1):g}")
+    return " ".join(coords) if len(coords) > 1 else ""
+
+
+class _Zones(dict[str, zoneinfo.ZoneInfo]):
+    def __missing__(self, name: str) -> zoneinfo.ZoneInfo:
+        zone = self[name] = zoneinfo.ZoneInfo(name)
+        return zone
+
+
+def _local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone)
+
+
+def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Any, ...]]:
+    """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (six reads, whatever the
+    batch size).
+
+    `ids` selects the same clients for the reads' `client_id__in`: a list for one client; for a batch, a
+    subquery (by owner and primary-key range), which costs the same to build whatever the batch size, where a
+    list of 500 ids costs milliseconds per query.
+    """
+    zones = _Zones()
+    default_zone = settings.TIME_ZONE
+    zone_of = {row[0]: zones[row[5] or default_zone] for row in rows}
+    today_in = {zone: timezone.localtime(now, zone).date() for zone in set(zone_of.values())}
+    today_of = {cid: today_in[zone] for cid, zone in zone_of.items()}
+
+    active_since: dict[int, datetime] = {}
+    for client_id, start_on, created_at in _raw_rows(
+        Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE).values_list(
+            "client_id", "start_on", "created_at"
+        )
+    ):
+        # In UTC: the formula compares it with every status update, and mixed zones make each comparison slow.
+        since = (
+            _local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
+        )
+        if client_id not in active_since or since < active_since[client_id]:
+            active_since[client_id] = since
+
+    promises: dict[int, list[formula.PromiseFact]] = defaultdict(list)
+    for (
+        pid,
+        cid,
+        promisor,
+        made_on,
+        due_on,
+        state,
+        kept_on,
+        broken_on,
+        clarified_at,
+    ) in _raw_rows(
+        # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
+        Promise.objects.filter(client_id__in=ids).values_list(
+            "id",
+            "client_id",
+            "promisor",
+            "made_on",
+            "due_on",
+            "state",
+            "kept_on",
+            "broken_on",
+            "clarified_at",
+        )
+    ):
+        clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
+        promises[cid].append(
+            formula.PromiseFact(pid, made_on, due_on, state, kept_on, broken_on, clarified_on, promisor)
+        )
+
+    invoices: dict[int, list[formula.InvoiceFact]] = defaultdict(list)
+    invoice_rows = Invoice.objects.filter(client_id__in=ids).values_list(
+        "id", "client_id", "amount", "issued_on", "due_on", "paid_on", "renegotiated_due_on"
+    )
+    # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
+    decimal = _converter(Invoice, "amount", connections[invoice_rows.db])
+    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated in _raw_rows(invoice_rows):
+        invoices[cid].append(
+            formula.InvoiceFact(iid, decimal(amount), issued_on, due_on, paid_on, renegotiated)
+        )
+
+    conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)
+    for sid, cid, kind, severity, observed_on, resolved_on in _raw_rows(
+        ConflictSignal.objects.filter(client_id__in=ids).values_list(
+            "id", "client_id", "kind", "severity", "observed_on", "resolved_on"
+        )
+    ):
+        conflicts[cid].append(formula.ConflictFact(sid, kind, severity, observed_on, resolved_on))
+
+    # The biggest table: one pass over the cursor into each client's journal, without an object per row.
+    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight.
+    horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
+    recent = (
+        Interaction.objects.filter(client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now)
+        .order_by("client_id", "happened_at", "id")
+        .values_list(
+            "client_id",
+            "id",
+            # As text: the drivers' datetime converters (Python code per value) cost more than the fetch.
+            Cast("happened_at", output_field=TextField()),
+            ExpressionWrapper(
+                Q(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT),
+                output_field=BooleanField(),
+            ),
+            ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
+        )
+    )
+    journals = formula.journals(_raw_rows(recent), _datetime_from_text(connections[recent.db]))
+
+    # The weekly snapshots of the sparkline; the one 7 days ago is also "a week ago".
+    days_ago_of: dict[date, int] = {}
+    for today in set(today_of.values()):
+        for weeks in range(1, SPARKLINE_WEEKS + 1):
+            days_ago_of[today - timedelta(weeks=weeks)] = weeks * 7
+    history: dict[int, dict[date, int]] = defaultdict(dict)
+    for cid, day, score in _raw_rows(
+        HealthSnapshot.objects.filter(client_id__in=ids, day__in=list(days_ago_of)).values_list(
+            "client_id", "day", "score"
+        )
+    ):
+        history[cid][day] = score
+
+    bands = thresholds()
+    results = []
+    for cid, owner_id, cadence_days, created_at, last_status_update_at, _zone in rows:
+        facts = formula.ClientFacts(
+            id=cid,
+            created_at=created_at,
+            cadence_days=cadence_days,
+            active_since=active_since.get(cid),
+            last_status_update_at=last_status_update_at,
+            promises=tuple(promises.get(cid, ())),
+            invoices=tuple(invoices.get(cid, ())),
+            conflicts=tuple(conflicts.get(cid, ())),
+            journal=journals.get(cid, _NO_INTERACTIONS),
+        )
+        today = today_of[cid]
+        health = formula.compute(facts, now, today, bands)
+        past = history.get(cid, {})
+        points = [((today - day).days, score) for day, score in past.items() if day < today]
+        results.append(
+            (
+                cid,
+                owner_id,
+                health.score,
+                health.band,
+                health.components,
+                health.reasons,
+                health.evidence_count,
+                past.get(today - timedelta(days=7)),
+                sparkline_points([*points, (0, health.score)]),
+                now,
+            )
+        )
+    return results
+
+
+_NO_INTERACTIONS = formula.Journal()
+
+
+def _datetime_from_text(connection: Any) -> Callable[[str], datetime]:
+    """Return how to read an aware datetime back from a datetime column selected as text."""
+    if connection.vendor == "sqlite" and connection.timezone == UTC:
+        # Django stores aware datetimes in SQLite as naive UTC text: naming the zone in the text is the fast way.
+        return lambda text: datetime.fromisoformat(text + "+00:00")
+    zone = connection.timezone
+
+    def parse(text: str) -> datetime:
+        value = datetime.fromisoformat(text)  # PostgreSQL's text carries its offset ("+00")
+        return value if value.tzinfo is not None else timezone.make_aware(value, zone)
+
+    return parse
+
+
+def _utc(value: datetime) -> datetime:
+    """Return `value` aware: the SQLite driver hands back naive UTC, psycopg aware datetimes."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _raw_rows(queryset: Any) -> Iterator[tuple[Any, ...]]:
+    """Yield a values_list queryset's rows straight from the cursor.
+
+    The big tables are read this way: Django's per-value converters cost about twice the fetch itself. The
+    drivers already return dates and datetimes (SQLite's naive in UTC, psycopg's aware).
+    """
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        yield from chain.from_iterable(iter(lambda: cursor.fetchmany(5000), []))
+
+
+def _converter(model: Any, name: str, connection: Any) -> Callable[[Any], Any]:
+    """Return what the ORM applies to a column's database value (the backend's converters, then the field's)."""
+    column = model._meta.get_field(name).get_col(model._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+    def convert(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return convert
+
+
+def _client_rows(queryset: Any) -> Any:
+    return queryset.values_list(
+        "id", "owner_id", "cadence_days", "created_at", "last_status_update_at", "owner__profile__time_zone"
+    )
+
+
+def _store(healths: list[tuple[Any, ...]]) -> None:
+    """Upsert ClientHealth rows (values in `_COLUMNS` order) with one statement run for every row.
+
+    No model instance per row and one round trip: building instances and splitting into SQLite's 999-parameter
+    statements cost more than the formula itself. The JSON columns and the time are prepared by their model
+    fields, as `bulk_create` would; the other values (ints, strings, None) go to the driver as they are.
+    """
+    if not healths:
+        return
+    connection = connections[router.db_for_write(ClientHealth)]
+    fields = [ClientHealth._meta.get_field(name) for name in _COLUMNS]
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in fields]
+    sql = (
+        f"INSERT INTO {quote(ClientHealth._meta.db_table)} ({', '.join(columns)})"
+        f" VALUES ({', '.join(['%s'] * len(columns))})"
+        f" ON CONFLICT ({columns[0]}) DO UPDATE SET "
+        + ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
+    )
+    components, reasons, computed_at = (
+        _COLUMNS.index(name) for name in ("components", "reasons", "computed_at")
+    )
+    prepare_components, prepare_reasons = (
+        fields[components].get_db_prep_save,
+        fields[reasons].get_db_prep_save,
+    )
+    times: dict[datetime, Any] = {}  # every row of a batch has the same time: prepare it once
+    params = []
+    for row in healths:
+        values = list(row)
+        values[components] = prepare_components(row[components], connection)
+        values[reasons] = prepare_reasons(row[reasons], connection)
+        when = row[computed_at]
+        if when not in times:
+            times[when] = fields[computed_at].get_db_prep_save(when, connection)
+        values[computed_at] = times[when]
+        params.append(values)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    # What the dashboard cached about these books is now out of date.
+    Profile.book_changed(row[_COLUMNS.index("owner")] for row in healths)
+
+
+def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealth | None:
+    """Recompute and store one client's trust health; return it, or None when the client no longer exists."""
+    now = now or timezone.now()
+    rows = list(_client_rows(Client.objects.filter(pk=client_id)))
+    if not rows:
+        return None
+    healths = _compute_batch([client_id], rows, now)
+    _store(healths)
+    return ClientHealth(**dict(zip(_ATTNAMES, healths[0], strict=True)))
+
+
+def recompute_book(
+    owner: Any = None, now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> int:
+    """Recompute the trust health of every client (of `owner`, when given) in batches; return how many.
+
+    Each batch reads each table once and writes with one upsert, so the query count grows with the number of
+    batches, not of clients, and memory holds one batch at a time.
+    """
+    now = now or timezone.now()
+    clients = Client.objects.order_by("pk")
+    if owner is not None:
+        clients = clients.filter(owner=owner)
+    done, last_pk = 0, 0
+    while True:
+        rows = list(_client_rows(clients.filter(pk__gt=last_pk))[:batch_size])
+        if not rows:
+            break
+        batch = clients.filter(pk__gt=last_pk, pk__lte=rows[-1][0]).order_by().values("pk")
+        with transaction.atomic():
+            _store(_compute_batch(batch, rows, now))
+        done += len(rows)
+        last_pk = rows[-1][0]
+        if len(rows) < batch_size:
+            break
+    return done
+
+
+def write_snapshots(day: date, now: datetime | None = None, batch_size: int = 2000) -> int:
+    """Write one snapshot per client for `day` from the stored trust health; return how many clients were seen.
+
+    Idempotent: a snapshot already written for that day is kept as it is (the unique constraint decides).
+    """
+    now = now or timezone.now()
+    healths = ClientHealth.objects.filter(client__created_at__lte=now).order_by("client_id")
+    seen, last_pk = 0, 0
+    while True:
+        rows = list(
+            healths.filter(client_id__gt=last_pk).values_list("client_id", "score", "band")[:batch_size]
+        )
+        if not rows:
+            break
+        HealthSnapshot.objects.bulk_create(
+            [HealthSnapshot(client_id=cid, day=day, score=score, band=band) for cid, score, band in rows],
+            ignore_conflicts=True,
+        )
+        seen += len(rows)
+        last_pk = rows[-1][0]
+        if len(rows) < batch_size:
+            break
+    if seen:
+        # The workspaces' trend charts drawn from the snapshots are out of date for every book.
+        Profile.objects.update(book_version=F("book_version") + 1)
+    return seen

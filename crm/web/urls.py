@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from crm.web import views
+
+app_name = "crm"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    # Clients and projects
+    path("clients/", views.client_list, name="clients"),
+    path("clients/new/", views.client_new, name="client_new"),
+    path("clients/<int:client_id>/", views.client_workspace, name="client"),
+    path("clients/<int:client_id>/edit/", views.client_edit, name="client_edit"),
+    path("clients/<int:client_id>/projects/new/", views.project_new, name="project_new"),
+    path("projects/<int:project_id>/edit/", views.project_edit, name="project_edit"),
+    path("clients/<int:client_id>/status-update-sent/", views.status_update_sent, name="status_update_sent"),
+    # Logging: from a workspace (the client is given) or from anywhere (the client is chosen)
+    path("interactions/new/", views.new_entry, {"kind": "interaction"}, name="interaction_new"),
+    path("promises/new/", views.new_entry, {"kind": "promise"}, name="promise_new"),
+    path("invoices/new/", views.new_entry, {"kind": "invoice"}, name="invoice_new"),
+    path("conflicts/new/", views.new_entry, {"kind": "conflict"}, name="conflict_new"),
+    path(
+        "clients/<int:client_id>/interactions/new/",
+        views.new_entry,
+        {"kind": "interaction"},
+        name="client_interaction_new",
+    ),
+    path(
+        "clients/<int:client_id>/promises/new/",
+        views.new_entry,
+        {"kind": "promise"},
+        name="client_promise_new",
+    ),
+    path(
+        "clients/<int:client_id>/invoices/new/",
+        views.new_entry,
+        {"kind": "invoice"},
+        name="client_invoice_new",
+    ),
+    path(
+        "clients/<int:client_id>/conflicts/new/",
+        views.new_entry,
+        {"kind": "conflict"},
+        name="client_conflict_new",
+    ),
+    # The events behind every row, and the one-click actions on them
+    path("interactions/<int:interaction_id>/", views.interaction_detail, name="interaction"),
+    path("promises/", views.promise_list, name="promises"),
+    path("promises/<int:promise_id>/", views.promise_detail, name="promise"),
+    path("promises/<int:promise_id>/kept/", views.promise_keep, name="promise_keep"),
+    path("promises/<int:promise_id>/broken/", views.promise_break, name="promise_break"),
+    path("promises/<int:promise_id>/explain/", views.promise_explain, name="promise_explain"),
+    path("invoices/", views.invoice_list, name="invoices"),
+    path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice"),
+    path("invoices/<int:invoice_id>/paid/", views.invoice_paid, name="invoice_paid"),
+    path("invoices/<int:invoice_id>/renegotiate/", views.invoice_renegotiate, name="invoice_renegotiate"),
+    path("conflicts/", views.conflict_list, name="conflicts"),
+    path("conflicts/<int:signal_id>/", views.conflict_detail, name="conflict"),
+    path("conflicts/<int:signal_id>/resolve/", views.conflict_resolve, name="conflict_resolve"),
+]

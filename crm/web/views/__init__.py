@@ -1,0 +1,52 @@
+"""The freelancer's web app: pages, lists, logging forms and one-click actions (see crm/urls.py)."""
+
+from __future__ import annotations
+
+from crm.web.views.actions import (
+    conflict_resolve,
+    invoice_paid,
+    invoice_renegotiate,
+    promise_break,
+    promise_explain,
+    promise_keep,
+    status_update_sent,
+)
+from crm.web.views.entries import new_entry
+from crm.web.views.lists import client_list, conflict_list, invoice_list, promise_list
+from crm.web.views.pages import (
+    client_edit,
+    client_new,
+    client_workspace,
+    conflict_detail,
+    dashboard,
+    interaction_detail,
+    invoice_detail,
+    project_edit,
+    project_new,
+    promise_detail,
+)
+
+__all__ = [
+    "client_edit",
+    "client_list",
+    "client_new",
+    "client_workspace",
+    "conflict_detail",
+    "conflict_list",
+    "conflict_resolve",
+    "dashboard",
+    "interaction_detail",
+    "invoice_detail",
+    "invoice_list",
+    "invoice_paid",
+    "invoice_renegotiate",
+    "new_entry",
+    "project_edit",
+    "project_new",
+    "promise_break",
+    "promise_detail",
+    "promise_explain",
+    "promise_keep",
+    "promise_list",
+    "status_update_sent",
+]

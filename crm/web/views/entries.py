@@ -1,0 +1,122 @@
+"""Logging in seconds: one view creates an interaction, a promise, an invoice or a conflict signal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise as LazyText
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from conflicts.forms import ConflictSignalForm
+from crm.web.forms import InteractionForm, InvoiceForm, PromiseForm
+from crm.web.views.common import HtmxHttpRequest, _client_for, journal_changed, next_url, workspace_url
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    form_class: type[forms.ModelForm]
+    title: LazyText
+    submit: LazyText
+    saved: LazyText
+    day_field: str
+
+
+KINDS = {
+    "interaction": Kind(
+        "interaction",
+        InteractionForm,
+        _("Log an interaction"),
+        _("Log it"),
+        _("Interaction logged."),
+        "happened_at",
+    ),
+    "promise": Kind(
+        "promise", PromiseForm, _("Make a promise"), _("Save the promise"), _("Promise saved."), "made_on"
+    ),
+    "invoice": Kind(
+        "invoice",
+        InvoiceForm,
+        _("Record an invoice"),
+        _("Save the invoice"),
+        _("Invoice recorded."),
+        "issued_on",
+    ),
+    "conflict": Kind(
+        "conflict",
+        ConflictSignalForm,
+        _("Flag a conflict signal"),
+        _("Flag it"),
+        _("Conflict signal flagged."),
+        "observed_on",
+    ),
+}
+
+
+@dataclass
+class Entry:
+    """A create form with what its template needs: where it posts, its id, its words."""
+
+    kind: Kind
+    form: forms.ModelForm | None
+    client: Client | None
+    saved: LazyText | None = None
+
+    @property
+    def action(self) -> str:
+        if self.client is None:
+            return reverse(f"crm:{self.kind.name}_new")
+        return reverse(f"crm:client_{self.kind.name}_new", kwargs={"client_id": self.client.pk})
+
+    @property
+    def form_id(self) -> str:
+        return f"new-{self.kind.name}"
+
+
+def _entry(request: HtmxHttpRequest, kind: Kind, client: Client | None, data: Any = None) -> Entry:
+    now = timezone.localtime()
+    day: datetime | Any = (
+        now.replace(second=0, microsecond=0) if kind.day_field == "happened_at" else now.date()
+    )
+    form = kind.form_class(data, owner=request.user, initial={"client": client, kind.day_field: day})
+    form.auto_id = f"{kind.name}-%s"
+    if client is not None:
+        # In a workspace the client is given: hide it, and offer only its projects.
+        form.fields["client"].widget = forms.HiddenInput()
+        if "project" in form.fields:
+            form.fields["project"].queryset = client.projects.all()
+    return Entry(kind, form, client)
+
+
+def entry_menu(client: Client) -> list[Entry]:
+    """Return one entry per kind of event, without its form: a workspace fetches a form when it is opened."""
+    return [Entry(kind, None, client) for kind in KINDS.values()]
+
+
+@login_required
+def new_entry(request: HtmxHttpRequest, kind: str, client_id: int | None = None) -> HttpResponse:
+    client = _client_for(request, client_id) if client_id is not None else None
+    entry = _entry(request, KINDS[kind], client, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and entry.form.is_valid():
+        # crm.trust.signals moves the client's contact clocks and recomputes its score in the same transaction.
+        with transaction.atomic():
+            saved = entry.form.save()
+        if request.htmx:
+            fresh = _entry(request, KINDS[kind], client)
+            fresh.saved = KINDS[kind].saved
+            return journal_changed(render(request, "crm/entry_form.html#form", {"entry": fresh}))
+        messages.success(request, KINDS[kind].saved)
+        return redirect(next_url(request, workspace_url(saved.client_id)))
+    template = "crm/entry_form.html#form" if request.htmx else "crm/entry_form.html"
+    return render(request, template, {"entry": entry, "client": client})

@@ -1,0 +1,187 @@
+"""The pages a freelancer reads: the dashboard, a client's workspace, one event, the client and project forms."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.forms import ClientForm, ProjectForm
+from clients.models import Client
+from crm.models.health import Band
+from crm.web import fragments
+from crm.web.views import board
+from crm.web.views.charts import trend_chart
+from crm.web.views.common import (
+    HtmxHttpRequest,
+    _client_for,
+    _interaction_for,
+    _invoice_for,
+    _project_for,
+    _promise_for,
+    _signal_for,
+    paginate,
+    partial_for,
+    workspace_url,
+)
+from crm.web.views.entries import entry_menu
+from crm.web.views.timeline import timeline_page
+
+
+def _board_filters(request: HtmxHttpRequest) -> dict[str, str]:
+    return {key: request.GET.get(key, "").strip()[:100] for key in ("band", "status", "q")}
+
+
+def _board_context(request: HtmxHttpRequest, filters: dict[str, str], today: date, now: datetime) -> dict:
+    week = board.cached_week(request.user, today, now)
+    clients = board.ranked_clients(request.user, **filters)
+    page = paginate(request, clients, count=board.count_clients(request.user, counts=week.counts, **filters))
+    return {
+        "page": board.cached_rows(request.user, page, filters),
+        "week": week,
+        "filters": filters,
+        "today": today,
+    }
+
+
+@login_required
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    today, now = timezone.localdate(), timezone.now()
+    filters = _board_filters(request)
+    # The board is drawn once per version of the book (and address, day, hour): a freelancer coming back to
+    # it pays for the page around it only.
+    board_html = fragments.cached_region(
+        request,
+        board.board_key(request.user, request.get_full_path(), today, now),
+        "crm/dashboard.html#board",
+        lambda: _board_context(request, filters, today, now),
+        timeout=3600,  # its key changes every hour anyway
+    )
+    if partial_for(request, "crm/dashboard.html", {"board"}).endswith("#board"):
+        return HttpResponse(board_html)
+    context = {
+        "board_html": board_html,
+        "filters": filters,
+        "bands": Band.choices,
+        "statuses": Client.Status.choices,
+        "today": today,
+    }
+    return render(request, "crm/dashboard.html", context)
+
+
+@login_required
+def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    client = _client_for(request, client_id)
+    today = timezone.localdate()
+    page = request.GET.get("page") or "1"
+    template = partial_for(request, "crm/client.html", {"score-panel", "timeline"})
+    # The score panel and the timeline are drawn once per version of the book (and day): an htmx refresh of
+    # one region draws that region only.
+    regions = {
+        "score-panel": lambda: {"client": client, "today": today, "chart": trend_chart(client, today)},
+        "timeline": lambda: {"client": client, "today": today, "timeline": timeline_page(client, page)},
+    }
+    drawn = {
+        name: fragments.cached_region(
+            request,
+            fragments.book_key("workspace", request.user, client.pk, name, page, today),
+            f"crm/client.html#{name}",
+            build,
+        )
+        for name, build in regions.items()
+        if template in {"crm/client.html", f"crm/client.html#{name}"}
+    }
+    if "#" in template:
+        return HttpResponse(drawn[template.partition("#")[2]])
+    context = {
+        "client": client,
+        "today": today,
+        "score_panel": drawn["score-panel"],
+        "timeline_region": drawn["timeline"],
+        "projects": client.projects.all(),
+        "forms": entry_menu(client),
+    }
+    return render(request, template, context)
+
+
+def _event_page(request: HtmxHttpRequest, source: str, item: Any) -> HttpResponse:
+    context = {"source": source, "item": item, "client": item.client, "today": timezone.localdate()}
+    return render(request, "crm/event.html", context)
+
+
+@login_required
+def interaction_detail(request: HtmxHttpRequest, interaction_id: int) -> HttpResponse:
+    return _event_page(request, "interaction", _interaction_for(request, interaction_id))
+
+
+@login_required
+def promise_detail(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
+    return _event_page(request, "promise", _promise_for(request, promise_id))
+
+
+@login_required
+def invoice_detail(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
+    return _event_page(request, "invoice", _invoice_for(request, invoice_id))
+
+
+@login_required
+def conflict_detail(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
+    return _event_page(request, "conflict", _signal_for(request, signal_id))
+
+
+def _edit_page(request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str) -> HttpResponse:
+    """Save a valid posted form and go to what it saved; else show the form (with its errors)."""
+    if request.method == "POST" and form.is_valid():
+        saved_object = form.save()
+        messages.success(request, saved)
+        client_id = getattr(saved_object, "client_id", saved_object.pk)
+        return redirect(workspace_url(client_id))
+    return render(request, "crm/edit_form.html", {"form": form, "title": title, "back": back})
+
+
+@login_required
+def client_new(request: HtmxHttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None, instance=Client(owner=request.user))
+    return _edit_page(request, form, _("New client"), _("Client added."), reverse("crm:clients"))
+
+
+@login_required
+def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    client = _client_for(request, client_id)
+    form = ClientForm(request.POST or None, instance=client)
+    return _edit_page(
+        request, form, _("Edit %(client)s") % {"client": client}, _("Client saved."), workspace_url(client.pk)
+    )
+
+
+@login_required
+def project_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    client = _client_for(request, client_id)
+    form = ProjectForm(request.POST or None, owner=request.user, initial={"client": client})
+    return _edit_page(
+        request,
+        form,
+        _("New project for %(client)s") % {"client": client},
+        _("Project added."),
+        workspace_url(client.pk),
+    )
+
+
+@login_required
+def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
+    project = _project_for(request, project_id)
+    form = ProjectForm(request.POST or None, instance=project, owner=request.user)
+    return _edit_page(
+        request,
+        form,
+        _("Edit %(project)s") % {"project": project},
+        _("Project saved."),
+        workspace_url(project.client_id),
+    )

@@ -1,0 +1,202 @@
+"""The project's shape: rooms by concern, imports in one direction, no circles, and a map that stays true.
+
+The import graph is read from the source with `ast` (every `import`, including those inside functions, since a
+lazy import still ties two modules together), so the check needs no running code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("config", "clients", "conflicts", "crm")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _project_files() -> Iterator[Path]:
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
+
+
+MODULES = {_module_name(path): path for path in _project_files()}
+
+
+def _imported_modules(module: str, path: Path) -> set[str]:
+    """Return the project modules that `module` imports (a `from x import y` counts x.y when y is a module)."""
+    found: set[str] = set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            # `import crm.trust.formula` also imports its parents; the deepest project module is the edge.
+            while name and name not in MODULES:
+                name = name.rpartition(".")[0]
+            if name and name != module:
+                found.add(name)
+    return found
+
+
+GRAPH = {module: _imported_modules(module, path) for module, path in MODULES.items()}
+
+
+def _imports_of(prefix: str) -> Iterator[tuple[str, str]]:
+    for module, targets in GRAPH.items():
+        if module == prefix or module.startswith(prefix + "."):
+            for target in targets:
+                yield module, target
+
+
+def _within(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def _cycles() -> list[list[str]]:
+    """Return the strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in GRAPH[node]:
+            # A package's __init__ importing its own submodules is how Python packages work, not a circle.
+            if _within(target, node):
+                continue
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                components.append(sorted(component))
+
+    for module in sorted(GRAPH):
+        if module not in index:
+            visit(module)
+    return components
+
+
+def test_the_import_graph_was_read() -> None:
+    # Guards the checks below against passing on an empty graph.
+    assert "crm.trust.formula" in MODULES
+    assert "crm.trust.formula" in GRAPH["crm.trust.health"]
+    assert "crm.reminders.outbox" in GRAPH["crm.reminders.tasks"]
+
+
+def test_no_import_circles() -> None:
+    assert _cycles() == []
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper"),
+    [("clients", "conflicts"), ("clients", "crm"), ("conflicts", "crm")],
+)
+def test_apps_import_in_one_direction(lower: str, upper: str) -> None:
+    assert [edge for edge in _imports_of(lower) if _within(edge[1], upper)] == []
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        # Reminders and the web app use trust health, never the reverse.
+        ("crm.trust", "crm.web"),
+        ("crm.trust", "crm.reminders"),
+        # The two rooms that use trust are siblings: neither reaches into the other.
+        ("crm.web", "crm.reminders"),
+        ("crm.reminders", "crm.web"),
+        # The models are the bottom of crm: they import no behaviour.
+        ("crm.models", "crm.trust"),
+        ("crm.models", "crm.web"),
+        ("crm.models", "crm.reminders"),
+    ],
+)
+def test_packages_import_in_one_direction(package: str, forbidden: str) -> None:
+    assert [edge for edge in _imports_of(package) if _within(edge[1], forbidden)] == []
+
+
+def test_the_trust_formula_is_plain_python() -> None:
+    tree = ast.parse(MODULES["crm.trust.formula"].read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert {name for name in imported if name.split(".")[0] in {"django", *PACKAGES}} == set()
+
+
+def test_crm_root_holds_few_modules() -> None:
+    modules = sorted(path.name for path in (ROOT / "crm").glob("*.py"))
+    assert len(modules) <= 8, modules
+
+
+def test_no_prefixed_sibling_of_a_package() -> None:
+    """`views/` beside `views_reminders.py` says a room is missing: a module belongs inside its package."""
+    offenders = []
+    for package in PACKAGES:
+        for folder in [ROOT / package, *(p for p in (ROOT / package).rglob("*") if p.is_dir())]:
+            subpackages = {p.name for p in folder.iterdir() if (p / "__init__.py").exists()}
+            for module in folder.glob("*.py"):
+                stem = module.stem
+                if any(stem.startswith(f"{name}_") for name in subpackages):
+                    offenders.append(str(module.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_the_architecture_map_names_only_what_exists() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    named = set(
+        re.findall(r"`((?:config|clients|conflicts|crm|templates|tests|docs|bench)/[\w/.\-]*)`", text)
+    )
+    assert len(named) > 20, "the map should name the files"
+    missing = sorted(path for path in named if not (ROOT / path.rstrip("/")).exists())
+    assert missing == []
+
+
+def test_the_architecture_map_names_every_crm_package() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    packages = sorted(
+        p.relative_to(ROOT).as_posix() + "/" for p in (ROOT / "crm").iterdir() if (p / "__init__.py").exists()
+    )
+    assert [package for package in packages if f"`{package}`" not in text] == []
+
+
+def test_readme_links_the_architecture_map() -> None:
+    assert "docs/architecture.md" in (ROOT / "README.md").read_text()
+
+
+def test_tests_follow_the_code_map() -> None:
+    """A test of `crm/<room>/…` lives in `tests/<room>/`; only cross-cutting tests stay at the top."""
+    for room in ("trust", "reminders", "web"):
+        assert (ROOT / "tests" / room / "__init__.py").exists()
+        assert list((ROOT / "tests" / room).glob("test_*.py"))

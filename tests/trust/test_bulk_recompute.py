@@ -1,0 +1,363 @@
+"""The fast loaders of the trust health: journals from raw rows, the bulk and the one-client paths, query budget.
+
+The bulk recompute reads the database straight from the cursor and hands the formula each client's interactions
+already reduced to a journal; these tests hold it to the plain path (ORM objects, one InteractionFact per row).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clients.models import Client, Project
+from conflicts.models import ConflictSignal
+from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
+from crm.trust import formula
+from crm.trust.health import recompute_book, recompute_client, thresholds
+from tests.factories import (
+    make_client,
+    make_conflict,
+    make_interaction,
+    make_invoice,
+    make_project,
+    make_promise,
+)
+
+NOW = datetime(2026, 3, 2, 23, 30, 15, 250000, tzinfo=UTC)  # already the 3rd in Paris
+TODAY = timezone.localtime(NOW, timezone.get_fixed_timezone(60)).date()
+
+
+# -- the journal: a client's interactions reduced to what the formula reads ---------------------------------
+
+
+def _reference_journal(interactions: list[formula.InteractionFact], now: datetime) -> formula.Journal:
+    """The reduction spelled out the long way: every status update, and each first message of a run from the
+    client with the next interaction of the freelancer."""
+    ordered = sorted((i for i in interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id))
+    updates = tuple((i.id, i.happened_at) for i in ordered if i.is_status_update)
+    exchanges = []
+    waiting: formula.InteractionFact | None = None
+    for interaction in ordered:
+        if interaction.direction == "from_client":
+            waiting = waiting or interaction
+        elif waiting is not None:
+            exchanges.append((waiting.id, waiting.happened_at, interaction.happened_at))
+            waiting = None
+    if waiting is not None:
+        exchanges.append((waiting.id, waiting.happened_at, None))
+    return formula.Journal(updates, tuple(exchanges))
+
+
+_interactions = st.lists(
+    st.builds(
+        lambda minutes, kind, direction: formula.InteractionFact(
+            0, NOW - timedelta(minutes=minutes), kind, direction
+        ),
+        st.integers(-3 * 24 * 60, 30 * 24 * 60),  # some in the future, some at the same minute
+        st.sampled_from(["email", "call", "status_update", "delivery"]),
+        st.sampled_from(["to_client", "from_client"]),
+    ),
+    max_size=40,
+)
+
+
+def _numbered(items: list[formula.InteractionFact], start: int) -> list[formula.InteractionFact]:
+    return [replace(item, id=start + i) for i, item in enumerate(items)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_interactions)
+def test_journal_keeps_every_status_update_and_each_first_message_with_its_reply(
+    interactions: list[formula.InteractionFact],
+) -> None:
+    interactions = _numbered(interactions, 1)
+    assert formula.journal_of(interactions, NOW) == _reference_journal(interactions, NOW)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_interactions, _interactions)
+def test_journals_from_raw_rows_of_a_batch_match_each_clients_own_journal(
+    first: list[formula.InteractionFact], second: list[formula.InteractionFact]
+) -> None:
+    # The bulk loader hands over SQLite's text timestamps; only the kept ones are parsed.
+    books = {7: _numbered(first, 1), 9: _numbered(second, 1000)}
+    rows = [
+        (
+            client_id,
+            i.id,
+            i.happened_at.astimezone(UTC).replace(tzinfo=None).isoformat(" "),
+            i.is_status_update,
+            i.direction == "from_client",
+        )
+        for client_id, interactions in books.items()
+        for i in sorted(
+            (i for i in interactions if i.happened_at <= NOW), key=lambda i: (i.happened_at, i.id)
+        )
+    ]
+    journals = formula.journals(rows, lambda text: datetime.fromisoformat(text + "+00:00"))
+    for client_id, interactions in books.items():
+        expected = _reference_journal(interactions, NOW)
+        assert journals.get(client_id, formula.Journal()) == expected
+
+
+def test_a_journal_given_in_the_facts_scores_like_the_interactions_it_comes_from() -> None:
+    interactions = _numbered(
+        [
+            formula.InteractionFact(0, NOW - timedelta(days=d, hours=h), kind, direction)
+            for d, h, kind, direction in [
+                (40, 0, "status_update", "to_client"),
+                (30, 5, "email", "from_client"),
+                (30, 2, "email", "from_client"),
+                (26, 0, "call", "to_client"),
+                (20, 0, "status_update", "to_client"),
+                (9, 0, "email", "from_client"),
+                (1, 0, "email", "from_client"),
+            ]
+        ],
+        1,
+    )
+    facts = formula.ClientFacts(
+        id=1, created_at=NOW - timedelta(days=90), active_since=NOW - timedelta(days=60)
+    )
+    plain = formula.compute(replace(facts, interactions=tuple(interactions)), NOW)
+    reduced = formula.compute(replace(facts, journal=formula.journal_of(interactions, NOW)), NOW)
+    assert (reduced.exact, reduced.reasons, reduced.components) == (
+        plain.exact,
+        plain.reasons,
+        plain.components,
+    )
+    assert "slow_replies" in [r["code"] for r in plain.reasons]
+    assert "unanswered_message" in [r["code"] for r in plain.reasons]
+
+
+# -- the bulk and the one-client paths against the plain ORM path -------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Any:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _varied_history(client: Client) -> None:
+    """A bit of everything the loaders convert: local days, text timestamps, cents, ties, snapshots."""
+    today = timezone.localtime(NOW, client.owner.profile.zone).date()
+
+    def days(n: int) -> Any:
+        return today - timedelta(days=n)
+
+    make_project(client, start_on=days(80))
+    make_project(client, status=Project.Status.ACTIVE, start_on=None)
+    make_promise(client, made_on=days(30), due_on=days(20), state="kept", kept_on=days(19))
+    make_promise(
+        client,
+        made_on=days(25),
+        due_on=days(12),
+        state="broken",
+        broken_on=days(12),
+        clarification="…",
+        clarified_at=datetime.combine(days(12), time(22, 45), tzinfo=UTC),  # the next day in Paris
+    )
+    make_promise(client, made_on=days(15), due_on=days(8), promisor=Promise.Promisor.CLIENT)
+    make_invoice(client, amount=Decimal("1234.56"), issued_on=days(70), due_on=days(40))  # overdue
+    make_invoice(client, amount=Decimal("99.99"), issued_on=days(60), due_on=days(30), paid_on=days(10))
+    make_invoice(
+        client,
+        amount=Decimal("4500.10"),
+        issued_on=days(50),
+        due_on=days(20),
+        renegotiated_due_on=days(5),
+        paid_on=days(4),
+    )
+    make_conflict(client, kind=ConflictSignal.Kind.POSTURE, severity=2, observed_on=days(9))
+    make_conflict(client, observed_on=days(40), state="resolved", resolved_on=days(30))
+    tie = NOW - timedelta(days=3, microseconds=1)
+    for when, kind, direction in [
+        (NOW - timedelta(days=400), Interaction.Kind.STATUS_UPDATE, "to_client"),  # beyond the horizon
+        (NOW - timedelta(days=70, hours=3), Interaction.Kind.STATUS_UPDATE, "to_client"),
+        (NOW - timedelta(days=50), Interaction.Kind.EMAIL, "from_client"),
+        (NOW - timedelta(days=49, seconds=30), Interaction.Kind.MESSAGE, "from_client"),
+        (NOW - timedelta(days=44), Interaction.Kind.CALL, "to_client"),
+        (NOW - timedelta(days=21), Interaction.Kind.STATUS_UPDATE, "to_client"),
+        (NOW - timedelta(days=20), Interaction.Kind.STATUS_UPDATE, "from_client"),
+        (NOW - timedelta(days=19, hours=20), Interaction.Kind.DELIVERY, "to_client"),
+        (tie, Interaction.Kind.EMAIL, "from_client"),
+        (tie, Interaction.Kind.EMAIL, "to_client"),
+        (NOW - timedelta(hours=60), Interaction.Kind.EMAIL, "from_client"),
+        (NOW + timedelta(hours=1), Interaction.Kind.EMAIL, "to_client"),  # not yet
+    ]:
+        make_interaction(client, kind=kind, direction=direction, happened_at=when)
+    for weeks in (1, 2, 5):
+        HealthSnapshot.objects.create(
+            client=client, day=today - timedelta(weeks=weeks), score=60 + weeks, band="watch"
+        )
+
+
+def _plain_health(client: Client) -> dict[str, Any]:
+    """The trust health through the ORM and one InteractionFact per row, as before the fast loaders."""
+    zone = client.owner.profile.zone
+    today = timezone.localtime(NOW, zone).date()
+    starts = [
+        datetime.combine(p.start_on, time(), tzinfo=zone) if p.start_on else p.created_at
+        for p in Project.objects.filter(client=client, status=Project.Status.ACTIVE)
+    ]
+    horizon = NOW - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
+    facts = formula.ClientFacts(
+        id=client.pk,
+        created_at=client.created_at,
+        cadence_days=client.cadence_days,
+        active_since=min(starts) if starts else None,
+        last_status_update_at=client.last_status_update_at,
+        promises=tuple(
+            formula.PromiseFact(
+                p.pk,
+                p.made_on,
+                p.due_on,
+                p.state,
+                p.kept_on,
+                p.broken_on,
+                timezone.localtime(p.clarified_at, zone).date() if p.clarified_at else None,
+                p.promisor,
+            )
+            for p in Promise.objects.filter(client=client)
+        ),
+        invoices=tuple(
+            formula.InvoiceFact(i.pk, i.amount, i.issued_on, i.due_on, i.paid_on, i.renegotiated_due_on)
+            for i in Invoice.objects.filter(client=client)
+        ),
+        conflicts=tuple(
+            formula.ConflictFact(c.pk, c.kind, c.severity, c.observed_on, c.resolved_on)
+            for c in ConflictSignal.objects.filter(client=client)
+        ),
+        interactions=tuple(
+            formula.InteractionFact(i.pk, i.happened_at, i.kind, i.direction)
+            for i in Interaction.objects.filter(client=client, happened_at__gte=horizon, happened_at__lte=NOW)
+        ),
+    )
+    health = formula.compute(facts, NOW, today, thresholds())
+    # Stored as JSON: compare what comes back from the database; the unrounded figures are compared as well.
+    return json.loads(
+        json.dumps(
+            {
+                "exact": [health.exact, health.recent_evidence],
+                "score": health.score,
+                "band": health.band,
+                "components": health.components,
+                "reasons": health.reasons,
+                "evidence_count": health.evidence_count,
+            }
+        )
+    )
+
+
+def _stored(client: Client) -> dict[str, Any]:
+    return (
+        ClientHealth.objects.filter(client=client)
+        .values(
+            "owner_id",
+            "score",
+            "band",
+            "components",
+            "reasons",
+            "evidence_count",
+            "score_week_ago",
+            "sparkline_points",
+            "computed_at",
+        )
+        .get()
+    )
+
+
+def test_bulk_and_one_client_recomputes_store_the_same_health_as_the_plain_orm_path(
+    alice: Any, bob: Any, monkeypatch: Any
+) -> None:
+    exact: dict[int, list[float]] = {}
+    compute = formula.compute
+
+    def recording(facts: formula.ClientFacts, *args: Any) -> formula.TrustHealth:
+        health = compute(facts, *args)
+        exact[facts.id] = [health.exact, health.recent_evidence]
+        return health
+
+    monkeypatch.setattr(formula, "compute", recording)
+    bob.profile.time_zone = "America/Montreal"
+    bob.profile.save()
+    clients = [make_client(alice, cadence_days=5), make_client(bob, cadence_days=14), make_client(alice)]
+    for client in clients[:2]:
+        _varied_history(client)
+    # The history above went through the signals: start again from the bulk path alone.
+    ClientHealth.objects.all().delete()
+
+    assert recompute_book(now=NOW, batch_size=2) == 3
+    bulk = {c.pk: {**_stored(c), "exact": exact[c.pk]} for c in clients}
+    monkeypatch.setattr(formula, "compute", compute)
+    for client in clients:
+        client.refresh_from_db()
+        stored = bulk[client.pk]
+        plain = _plain_health(client)
+        assert {key: stored[key] for key in plain} == plain
+        assert stored["owner_id"] == client.owner_id
+        assert stored["computed_at"] == NOW
+
+    for client in clients:
+        returned = recompute_client(client.pk, NOW)
+        assert {**_stored(client), "exact": bulk[client.pk]["exact"]} == bulk[client.pk]
+        assert (returned.score, returned.band, returned.reasons) == (
+            bulk[client.pk]["score"],
+            bulk[client.pk]["band"],
+            json.loads(json.dumps(bulk[client.pk]["reasons"])),
+        )
+
+    overdue = next(r for r in bulk[clients[0].pk]["reasons"] if r["code"] == "invoice_overdue")
+    assert overdue["params"]["amount"] == "1234.56"
+    assert bulk[clients[0].pk]["score_week_ago"] == 61
+    assert bulk[clients[2].pk]["band"] == "insufficient"
+
+
+def _bare_book(owner: Any, size: int) -> None:
+    clients = Client.objects.bulk_create([Client(owner=owner, name=f"Client {i}") for i in range(size)])
+    Interaction.objects.bulk_create(
+        [Interaction(client=c, kind="status_update", happened_at=NOW - timedelta(days=3)) for c in clients]
+    )
+
+
+def _queries_to_recompute(owner: Any, size: int) -> int:
+    _bare_book(owner, size - Client.objects.filter(owner=owner).count())
+    with CaptureQueriesContext(connection) as queries:
+        assert recompute_book(owner=owner, now=NOW, batch_size=2) == size
+    return len(queries)
+
+
+def test_bulk_recompute_costs_the_same_queries_per_batch(alice: Any) -> None:
+    # Per batch of two clients: the clients, then projects, promises, invoices, conflicts, interactions,
+    # snapshots and one upsert inside a savepoint (two), and the book's dashboard version: eleven, whatever the
+    # batch holds. After the last full batch, one read finds no more clients.
+    two_batches = _queries_to_recompute(alice, 4)
+    six_batches = _queries_to_recompute(alice, 12)
+    per_batch = (two_batches - 1) / 2
+    assert six_batches == 6 * per_batch + 1
+    assert per_batch <= 11
+
+
+def test_logging_an_interaction_recomputes_only_that_clients_health(
+    alice: Any, django_assert_max_num_queries: Any
+) -> None:
+    busy, quiet = make_client(alice), make_client(alice)
+    make_promise(quiet, made_on=TODAY - timedelta(days=20), due_on=TODAY - timedelta(days=10))
+    before = ClientHealth.objects.get(client=quiet).computed_at
+    # save, refresh the contact times (2), then recompute: client, 6 reads, upsert, book version
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False), django_assert_max_num_queries(13):
+        make_interaction(busy, direction=Interaction.Direction.FROM_CLIENT)
+    assert ClientHealth.objects.get(client=busy).computed_at == NOW + timedelta(minutes=5)
+    assert ClientHealth.objects.get(client=quiet).computed_at == before
