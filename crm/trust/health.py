@@ -342,17 +342,21 @@ def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealt
     _store(healths)
     health = ClientHealth(**dict(zip(_ATTNAMES, healths[0], strict=True)))
     old_score, old_band, old_reasons, old_evidence = rows[0][6:]
-    if old_score is not None and (old_band != Band.INSUFFICIENT or old_evidence):  # it had a score to move
-        if abs(health.score - old_score) >= HEALTH_CHANGE_MIN_POINTS or health.band != old_band:
-            HealthChange.objects.create(
-                client_id=client_id,
-                at=now,
-                old_score=old_score,
-                new_score=health.score,
-                old_band=old_band,
-                new_band=health.band,
-                reason=reason_that_moved(old_reasons or [], health.reasons, health.score - old_score),
-            )
+    # A client with nothing logged had a placeholder, not a score that moved: its first event writes nothing.
+    had_score = old_score is not None and (old_band != Band.INSUFFICIENT or old_evidence)
+    moved = had_score and (
+        abs(health.score - old_score) >= HEALTH_CHANGE_MIN_POINTS or health.band != old_band
+    )
+    if moved:
+        HealthChange.objects.create(
+            client_id=client_id,
+            at=now,
+            old_score=old_score,
+            new_score=health.score,
+            old_band=old_band,
+            new_band=health.band,
+            reason=reason_that_moved(old_reasons or [], health.reasons, health.score - old_score),
+        )
     return health
 
 
