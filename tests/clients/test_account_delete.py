@@ -222,5 +222,5 @@ def test_delete_account_costs_the_same_few_queries_whatever_the_size(
     with time_machine.travel(NOW, tick=False):
         for _ in range(5):
             _full_book(alice)
-    with translation.override("en"), django_assert_max_num_queries(60):
+    with translation.override("en"), django_assert_max_num_queries(45):
         delete_account(alice)

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -211,7 +213,7 @@ def test_a_change_made_outside_a_request_is_the_apps(alice_client: Any, alice: A
 
 
 def test_history_on_a_page_is_one_query_whatever_its_length(
-    alice_client: Any, alice: Any, frozen: Any, django_assert_num_queries: Any
+    alice_client: Any, alice: Any, frozen: Any
 ) -> None:
     rita = make_client(alice, name="Rita")
     short = Interaction.objects.create(client=rita, summary="v0")
@@ -222,9 +224,6 @@ def test_history_on_a_page_is_one_query_whatever_its_length(
     counts = []
     for record in (short, long):
         url = reverse("crm:interaction", kwargs={"interaction_id": record.pk})
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as queries:
             response = alice_client.get(url)
         assert response.status_code == 200
