@@ -18,6 +18,12 @@ from crm.models import Interaction, Invoice, Promise
 from crm.trust.health import recompute_client
 
 
+def _started_from(origin: Any, *models: type) -> bool:
+    """Return True when a deletion started from an instance or a queryset of one of `models`."""
+    model = getattr(origin, "model", None) or type(origin)
+    return isinstance(model, type) and issubclass(model, models)
+
+
 def _deleting_book(origin: Any) -> bool:
     """Return True when the deletion started from a client (or clients) or from an account: the rows of that
     client, or of that whole book, are going too, so there is nothing left to score.
@@ -25,13 +31,7 @@ def _deleting_book(origin: Any) -> bool:
     Rescoring there would write trust health rows (and contact clocks) for clients deleted in the same
     transaction: an IntegrityError when it commits, and a recompute per deleted row before that.
     """
-    model = getattr(origin, "model", None) or type(origin)
-    return isinstance(model, type) and issubclass(model, (Client, get_user_model()))
-
-
-def _deleting_account(origin: Any) -> bool:
-    model = getattr(origin, "model", None) or type(origin)
-    return isinstance(model, type) and issubclass(model, get_user_model())
+    return _started_from(origin, Client, get_user_model())
 
 
 def refresh_contact_times(client_id: int) -> None:
@@ -74,7 +74,7 @@ def client_saved(
 def client_deleted(sender: Any, instance: Client, **kwargs: Any) -> None:
     # Its trust health row goes with it, unseen by crm.trust.health: move the book version here (unless the
     # whole account is going, profile and all).
-    if not _deleting_account(kwargs.get("origin")):
+    if not _started_from(kwargs.get("origin"), get_user_model()):
         Profile.book_changed([instance.owner_id])
 
 
