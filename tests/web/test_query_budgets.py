@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from crm.reminders.emails import preferences_token
 from crm.trust.health import recompute_book
 from tests.factories import PASSWORD
@@ -45,11 +45,11 @@ BUDGETS: dict[str, int] = {
     "clients_by_last_contact": 5,  # the same, sorted by last contact
     "clients_filtered": 5,  # the same, filtered by band, status and a search
     "clients_results_htmx": 5,  # the same, for the results region refreshed by htmx
-    "workspace": 17,  # a query per timeline row for its event or client, or per project; forms load when opened; +1 trust-health moves
+    "workspace": 18,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's)
     "workspace_score_panel_htmx": 11,  # a query per reason for the event it links to
-    "workspace_timeline_htmx": 15,  # a query per timeline row (the count, each journal's newest rows, the page); +1 trust-health moves
-    "workspace_timeline_page_2": 15,  # the same on a later page: the five journals are merged and paged in SQL; +1 trust-health moves
-    "workspace_timeline_page_2_htmx": 13,  # the same, for the timeline region refreshed by htmx; +1 trust-health moves
+    "workspace_timeline_htmx": 16,  # a query per timeline row (the count, each journal's newest rows, the page); +2 trust-health moves (newest rows, the page's)
+    "workspace_timeline_page_2": 16,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's)
+    "workspace_timeline_page_2_htmx": 14,  # the same, for the timeline region refreshed by htmx; +2 trust-health moves (newest rows, the page's)
     "promises_due": 5,  # a query per promise row for its client
     "promises_overdue": 5,  # the same
     "promises_kept": 5,  # the same
@@ -297,6 +297,18 @@ def build_book(owner: Any, size: int) -> Book:
                 ),
             )
         ]
+    )
+    # Trust-health moves are a journal of the timeline too: rita's page 1 shows recent ones, page 2 older ones.
+    HealthChange.objects.bulk_create(
+        HealthChange(
+            client=rita,
+            at=now - timedelta(days=d, hours=1),
+            old_score=40,
+            new_score=30,
+            old_band="watch",
+            new_band="at_risk",
+        )
+        for d in (0, 40)
     )
     recompute_book(owner)
     # Rita ranks first, worst trust health, and has a 90-day trend to draw.
