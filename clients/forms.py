@@ -4,8 +4,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
-from django.core.exceptions import ValidationError
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from clients import throttle
@@ -32,6 +33,46 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         throttle.clear_account(username)
         return data
+
+
+class AccountDeleteForm(forms.Form):
+    """Ask for the password before deleting the account and its whole book."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("To confirm that it is you."),
+    )
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("This is not your password. Nothing was deleted."), code="wrong_password")
+        return password
+
+
+class LocalizedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, writing the email in the language of the account it goes to."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        try:
+            language = context["user"].profile.language
+        except ObjectDoesNotExist:
+            language = translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class SignupForm(UserCreationForm):

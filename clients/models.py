@@ -17,6 +17,7 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Language(models.TextChoices):
@@ -210,6 +211,12 @@ class Client(models.Model):
         verbose_name=_("next status update due"),
     )
 
+    # Who changed what and when (shown on the client's edit page). The clocks kept by the journal and the
+    # generated due date are derived, not changed by anyone: they stay out of it.
+    history = HistoricalRecords(
+        excluded_fields=["last_status_update_at", "last_contact_at", "status_update_due_at", "updated_at"]
+    )
+
     objects = ClientQuerySet.as_manager()
 
     class Meta:
@@ -271,6 +278,8 @@ class Project(models.Model):
     )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("project")

@@ -1,16 +1,18 @@
-"""Account pages: sign-up and the freelancer's profile (login, logout and passwords are Django's own)."""
+"""Account pages: sign-up, the freelancer's settings and account deletion (login, logout and passwords are
+Django's own views, drawn with our templates: templates/registration/)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from clients.forms import ProfileForm, SignupForm
+from clients.account import delete_account
+from clients.forms import AccountDeleteForm, ProfileForm, SignupForm
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -35,3 +37,15 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your settings are saved."))
         return redirect("profile")
     return render(request, "registration/profile.html", {"form": form})
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        delete_account(user)
+        logout(request)
+        messages.success(request, _("Your account and everything in it are deleted."))
+        return redirect("login")
+    return render(request, "registration/account_delete.html", {"form": form})

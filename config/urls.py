@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clients import views as account_views
-from clients.forms import ThrottledAuthenticationForm
+from clients.forms import LocalizedPasswordResetForm, ThrottledAuthenticationForm
 
 urlpatterns = [
     path(
@@ -15,6 +15,17 @@ urlpatterns = [
     ),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/delete/", account_views.account_delete, name="account_delete"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=LocalizedPasswordResetForm,
+            subject_template_name="emails/password-reset-subject.txt",
+            email_template_name="emails/password-reset-body.txt",
+            html_email_template_name="emails/password-reset-body.html",
+        ),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("crm.web.urls")),

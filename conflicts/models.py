@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet
 
@@ -55,6 +56,8 @@ class ConflictSignal(OwnedThroughClient):
     state = models.CharField(_("state"), max_length=10, choices=State, default=State.OPEN)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     resolution = models.TextField(_("how it was resolved"), blank=True)
+
+    history = HistoricalRecords()
 
     objects = ConflictSignalQuerySet.as_manager()
 

@@ -4,6 +4,10 @@
 payer, an angry posture, lapsed status updates, ...), with months of history relative to today.
 `seed_large_book` generates N clients with K interactions each (plus promises, invoices and a few conflict
 signals) with bulk inserts, deterministically from a seed, for benchmarks.
+
+Bulk inserts (`bulk_create` and the raw `insert_interactions`) write no history rows: django-simple-history
+records a change from each model's `post_save`, which they skip. That is fine: a seeded book was changed by no
+one yet, and its history starts with the first change made in the app.
 """
 
 from __future__ import annotations

@@ -94,3 +94,43 @@ class HealthSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.day}: {self.score}"
+
+
+class HealthChange(models.Model):
+    """A move of one client's trust health caused by a change to its history, shown in its timeline.
+
+    Written by `crm.trust.health.recompute_client` when the score moves by at least
+    `HEALTH_CHANGE_MIN_POINTS` or the band changes; never by the nightly recompute of the whole book, where the
+    fading of old events alone would fill every timeline every day. Never updated once written.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="health_changes")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    old_score = models.PositiveSmallIntegerField()
+    new_score = models.PositiveSmallIntegerField()
+    old_band = models.CharField(max_length=12, choices=Band)
+    new_band = models.CharField(max_length=12, choices=Band)
+    # The reason that moved most, as `crm.trust` gives it ({"code", "params", ...}), plus "gone": True when it
+    # moved the score by leaving the reasons. Put in words when drawn, so it follows the reader's language.
+    reason = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("trust health change")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(old_score__lte=100, new_score__lte=100),
+                name="health_change_scores_0_100",
+            ),
+        ]
+        indexes = [
+            # The workspace timeline: a client's newest changes by time (crm/web/views/timeline.py).
+            models.Index(fields=["client", "at"], name="health_change_client_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.old_score} -> {self.new_score}"
+
+    @property
+    def points(self) -> int:
+        """Return the points gained (positive) or lost."""
+        return self.new_score - self.old_score

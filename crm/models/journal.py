@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet, Project
 
@@ -73,6 +74,8 @@ class Interaction(models.Model):
     )
     happened_at = models.DateTimeField(_("when"), default=timezone.now)
     summary = models.CharField(_("summary"), max_length=500, blank=True)
+
+    history = HistoricalRecords()
 
     objects = InteractionQuerySet.as_manager()
 
@@ -172,6 +175,8 @@ class Promise(OwnedThroughClient):
     )
     clarified_at = models.DateTimeField(_("explained at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
 
     objects = PromiseQuerySet.as_manager()
 
@@ -331,6 +336,9 @@ class Invoice(models.Model):
     current_due_on = models.GeneratedField(
         expression=Coalesce("renegotiated_due_on", "due_on"), output_field=models.DateField(), db_persist=True
     )
+
+    # The generated due date follows the two it is made of, which the history keeps.
+    history = HistoricalRecords(excluded_fields=["current_due_on"])
 
     objects = InvoiceQuerySet.as_manager()
 

@@ -21,10 +21,15 @@ from django.utils import timezone
 
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models.health import Band
 from crm.trust import formula
 
 DEFAULT_BATCH_SIZE = 500
+# A change to a client's history that moves its stored score by at least this many points, or changes its band,
+# is written to its timeline as a `HealthChange` (by `recompute_client` only: the nightly `recompute_book`,
+# where old events merely fade, writes none, or every timeline would fill up day after day).
+HEALTH_CHANGE_MIN_POINTS = 1
 SPARKLINE_WEEKS = 11  # weekly snapshots before today, plus today's score: 12 points
 SPARKLINE_WIDTH, SPARKLINE_HEIGHT, SPARKLINE_PAD = 100, 24, 2
 
@@ -262,10 +267,18 @@ def _converter(model: Any, name: str, connection: Any) -> Callable[[Any], Any]:
     return convert
 
 
+_CLIENT_COLUMNS = (
+    "id",
+    "owner_id",
+    "cadence_days",
+    "created_at",
+    "last_status_update_at",
+    "owner__profile__time_zone",
+)
+
+
 def _client_rows(queryset: Any) -> Any:
-    return queryset.values_list(
-        "id", "owner_id", "cadence_days", "created_at", "last_status_update_at", "owner__profile__time_zone"
-    )
+    return queryset.values_list(*_CLIENT_COLUMNS)
 
 
 def _store(healths: list[tuple[Any, ...]]) -> None:
@@ -312,14 +325,63 @@ def _store(healths: list[tuple[Any, ...]]) -> None:
 
 
 def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealth | None:
-    """Recompute and store one client's trust health; return it, or None when the client no longer exists."""
+    """Recompute and store one client's trust health; return it, or None when the client no longer exists.
+
+    A move of at least `HEALTH_CHANGE_MIN_POINTS` (or of band) from the stored score is written as a
+    `HealthChange`; the stored score is read with the client's row, in the same query.
+    """
     now = now or timezone.now()
-    rows = list(_client_rows(Client.objects.filter(pk=client_id)))
+    rows = list(
+        Client.objects.filter(pk=client_id).values_list(
+            *_CLIENT_COLUMNS, "health__score", "health__band", "health__reasons", "health__evidence_count"
+        )
+    )
     if not rows:
         return None
-    healths = _compute_batch([client_id], rows, now)
+    healths = _compute_batch([client_id], [row[:6] for row in rows], now)
     _store(healths)
-    return ClientHealth(**dict(zip(_ATTNAMES, healths[0], strict=True)))
+    health = ClientHealth(**dict(zip(_ATTNAMES, healths[0], strict=True)))
+    old_score, old_band, old_reasons, old_evidence = rows[0][6:]
+    # A client with nothing logged had a placeholder, not a score that moved: its first event writes nothing.
+    had_score = old_score is not None and (old_band != Band.INSUFFICIENT or old_evidence)
+    moved = had_score and (
+        abs(health.score - old_score) >= HEALTH_CHANGE_MIN_POINTS or health.band != old_band
+    )
+    if moved:
+        HealthChange.objects.create(
+            client_id=client_id,
+            at=now,
+            old_score=old_score,
+            new_score=health.score,
+            old_band=old_band,
+            new_band=health.band,
+            reason=reason_that_moved(old_reasons or [], health.reasons, health.score - old_score),
+        )
+    return health
+
+
+def reason_that_moved(
+    old_reasons: list[dict[str, Any]], new_reasons: list[dict[str, Any]], points: int
+) -> dict[str, Any]:
+    """Return the reason whose impact moved most in the direction of the score's move (`points`).
+
+    Its code and parameters, as `crm.trust` gave them; with "gone": True when it moved the score by leaving
+    the reasons (an overdue promise kept). {} when no reason moved.
+    """
+    old = {r["code"]: r for r in old_reasons if r.get("code") != "not_enough_history"}
+    new = {r["code"]: r for r in new_reasons if r.get("code") != "not_enough_history"}
+
+    def delta(code: str) -> float:
+        return new.get(code, {}).get("impact", 0.0) - old.get(code, {}).get("impact", 0.0)
+
+    direction = (points > 0) - (points < 0)
+    moved = [code for code in {*old, *new} if delta(code) * direction > 0 or (not direction and delta(code))]
+    if not moved:
+        return {}
+    code = max(moved, key=lambda c: (abs(delta(c)), c))
+    if code in new:
+        return {"code": code, "params": new[code].get("params", {})}
+    return {"code": code, "params": old[code].get("params", {}), "gone": True}
 
 
 def recompute_book(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Max, Q
 from django.db.models.signals import post_delete, post_save
 
@@ -17,10 +18,20 @@ from crm.models import Interaction, Invoice, Promise
 from crm.trust.health import recompute_client
 
 
-def _cascading_from_client(origin: Any) -> bool:
-    """Return True when the deletion started from a client (or clients): there is nothing left to score."""
+def _started_from(origin: Any, *models: type) -> bool:
+    """Return True when a deletion started from an instance or a queryset of one of `models`."""
     model = getattr(origin, "model", None) or type(origin)
-    return isinstance(model, type) and issubclass(model, Client)
+    return isinstance(model, type) and issubclass(model, models)
+
+
+def _deleting_book(origin: Any) -> bool:
+    """Return True when the deletion started from a client (or clients) or from an account: the rows of that
+    client, or of that whole book, are going too, so there is nothing left to score.
+
+    Rescoring there would write trust health rows (and contact clocks) for clients deleted in the same
+    transaction: an IntegrityError when it commits, and a recompute per deleted row before that.
+    """
+    return _started_from(origin, Client, get_user_model())
 
 
 def refresh_contact_times(client_id: int) -> None:
@@ -38,7 +49,7 @@ def refresh_contact_times(client_id: int) -> None:
 
 
 def interaction_changed(sender: Any, instance: Interaction, **kwargs: Any) -> None:
-    if _cascading_from_client(kwargs.get("origin")):
+    if _deleting_book(kwargs.get("origin")):
         return
     refresh_contact_times(instance.client_id)
     recompute_client(instance.client_id)
@@ -46,7 +57,7 @@ def interaction_changed(sender: Any, instance: Interaction, **kwargs: Any) -> No
 
 def history_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A promise, invoice, conflict signal or project changed: recompute its client's score."""
-    if _cascading_from_client(kwargs.get("origin")):
+    if _deleting_book(kwargs.get("origin")):
         return
     recompute_client(instance.client_id)
 
@@ -61,8 +72,10 @@ def client_saved(
 
 
 def client_deleted(sender: Any, instance: Client, **kwargs: Any) -> None:
-    # Its trust health row goes with it, unseen by crm.trust.health: move the book version here.
-    Profile.book_changed([instance.owner_id])
+    # Its trust health row goes with it, unseen by crm.trust.health: move the book version here (unless the
+    # whole account is going, profile and all).
+    if not _started_from(kwargs.get("origin"), get_user_model()):
+        Profile.book_changed([instance.owner_id])
 
 
 def connect() -> None:

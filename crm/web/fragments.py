@@ -72,7 +72,8 @@ def templates_fingerprint() -> str:
 @once
 def _key_fields(model: type[Model]) -> list[str]:
     # A JSON field (a trust health's reasons and components) is only ever rewritten together with a time
-    # (`computed_at`), which is in the key: leaving it out spares turning it into text for every item.
+    # (`computed_at`), which is in the key, or never rewritten (a `HealthChange`'s reason): leaving it out
+    # spares turning it into text for every item.
     return [field.attname for field in model._meta.concrete_fields if not isinstance(field, JSONField)]
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clients.models import Client, LoginThrottle, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, Dispatch, HealthSnapshot, Promise
+from crm.models import ClientHealth, Dispatch, HealthChange, HealthSnapshot, Promise
 from tests.factories import (
     make_client,
     make_conflict,
@@ -121,6 +121,20 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
         "snapshot_score_0_100",
         lambda u: HealthSnapshot.objects.create(client=make_client(u), day=DAY, score=50, band="watch"),
         {"score": 101},
+    ),
+    (
+        "health_change_scores_0_100 (old)",
+        lambda u: HealthChange.objects.create(
+            client=make_client(u), old_score=60, new_score=50, old_band="watch", new_band="watch"
+        ),
+        {"old_score": 101},
+    ),
+    (
+        "health_change_scores_0_100 (new)",
+        lambda u: HealthChange.objects.create(
+            client=make_client(u), old_score=60, new_score=50, old_band="watch", new_band="watch"
+        ),
+        {"new_score": 101},
     ),
 ]
 

@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from crm.reminders.emails import preferences_token
 from crm.trust.health import recompute_book
+from tests.factories import PASSWORD
 
 NOW = "2026-03-10 09:00 +01:00"
 SIZES = {"small": 3, "large": 40}
@@ -32,6 +33,9 @@ SIZES = {"small": 3, "large": 40}
 # one batched rescore of its client: a query per journal, whatever the history; the owner's book version), and
 # model validation adds 3
 # per CheckConstraint (savepoint, check, release). Each comment names the query per row the budget keeps out.
+# Since the history of records (django-simple-history): each saved record adds exactly one INSERT (its history row),
+# and a save that moves its client's trust health one more (the HealthChange row of the timeline): here every
+# rescore moves it, rita's score being set to 1 by `build_book`. The budgets below say "+1"/"+2" where they rose.
 BUDGETS: dict[str, int] = {
     "dashboard": 11,  # a query per board row for its trust health, or per item of the week's work for its client
     "dashboard_board_htmx": 11,  # the same, for the board region refreshed by htmx
@@ -41,11 +45,11 @@ BUDGETS: dict[str, int] = {
     "clients_by_last_contact": 5,  # the same, sorted by last contact
     "clients_filtered": 5,  # the same, filtered by band, status and a search
     "clients_results_htmx": 5,  # the same, for the results region refreshed by htmx
-    "workspace": 16,  # a query per timeline row for its event or client, or per project; forms load when opened
+    "workspace": 18,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's)
     "workspace_score_panel_htmx": 11,  # a query per reason for the event it links to
-    "workspace_timeline_htmx": 14,  # a query per timeline row (the count, each journal's newest rows, the page)
-    "workspace_timeline_page_2": 14,  # the same on a later page: the four journals are merged and paged in SQL
-    "workspace_timeline_page_2_htmx": 12,  # the same, for the timeline region refreshed by htmx
+    "workspace_timeline_htmx": 16,  # a query per timeline row (the count, each journal's newest rows, the page); +2 trust-health moves (newest rows, the page's)
+    "workspace_timeline_page_2": 16,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's)
+    "workspace_timeline_page_2_htmx": 14,  # the same, for the timeline region refreshed by htmx; +2 trust-health moves (newest rows, the page's)
     "promises_due": 5,  # a query per promise row for its client
     "promises_overdue": 5,  # the same
     "promises_kept": 5,  # the same
@@ -59,60 +63,60 @@ BUDGETS: dict[str, int] = {
     "conflicts_open": 5,  # a query per conflict-signal row for its client
     "conflicts_resolved": 5,  # the same
     "conflicts_results_htmx": 5,  # the same, for the results region refreshed by htmx
-    "interaction_detail": 4,  # a second query for the event's client
-    "promise_detail": 4,  # the same
-    "invoice_detail": 4,  # the same
-    "conflict_detail": 4,  # the same
+    "interaction_detail": 5,  # a second query for the event's client; +1 its history (one query)
+    "promise_detail": 5,  # the same; +1 its history (one query)
+    "invoice_detail": 5,  # the same; +1 its history (one query)
+    "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
-    "client_new_post": 19,  # the new client's "not enough history" trust health written at once, not the book
-    "client_edit_post": 20,  # the client rescored event by event after its cadence may have changed
-    "client_edit_form": 4,  # anything read per client of the book
+    "client_new_post": 20,  # the new client's "not enough history" trust health written at once, not the book; +1 history row
+    "client_edit_post": 22,  # the client rescored event by event after its cadence may have changed; +2 history row, health move
+    "client_edit_form": 5,  # anything read per client of the book; +1 its history (one query)
     "project_new_form": 5,  # a query per client choice of the select
-    "project_new_post": 25,  # the same, and the client rescored event by event after the save
-    "project_edit_form": 5,  # a query per client choice of the select
-    "project_edit_post": 25,  # the same, and the client rescored event by event after the save
+    "project_new_post": 27,  # the same, and the client rescored event by event after the save; +2 history row, health move
+    "project_edit_form": 6,  # a query per client choice of the select; +1 its history (one query)
+    "project_edit_post": 27,  # the same, and the client rescored event by event after the save; +2 history row, health move
     "interaction_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "interaction_new_anywhere_post": 27,  # the client rescored, or its contact clocks moved, event by event
-    "interaction_new_anywhere_post_htmx": 29,  # the same, and a query per choice of the fresh form
+    "interaction_new_anywhere_post": 29,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move
+    "interaction_new_anywhere_post_htmx": 31,  # the same, and a query per choice of the fresh form; +2 history row, health move
     "interaction_new_workspace_form": 5,  # a query per project choice of the client's select
-    "interaction_new_workspace_post": 28,  # the client rescored, or its contact clocks moved, event by event
-    "interaction_new_workspace_post_htmx": 29,  # the same, and a query per choice of the fresh form
+    "interaction_new_workspace_post": 30,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move
+    "interaction_new_workspace_post_htmx": 31,  # the same, and a query per choice of the fresh form; +2 history row, health move
     "promise_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "promise_new_anywhere_post": 25,  # the client rescored event by event after the save
-    "promise_new_anywhere_post_htmx": 27,  # the same, and a query per choice of the fresh form
+    "promise_new_anywhere_post": 27,  # the client rescored event by event after the save; +2 history row, health move
+    "promise_new_anywhere_post_htmx": 29,  # the same, and a query per choice of the fresh form; +2 history row, health move
     "promise_new_workspace_form": 5,  # a query per project choice of the client's select
-    "promise_new_workspace_post": 26,  # the client rescored event by event after the save
-    "promise_new_workspace_post_htmx": 27,  # the same, and a query per choice of the fresh form
+    "promise_new_workspace_post": 28,  # the client rescored event by event after the save; +2 history row, health move
+    "promise_new_workspace_post_htmx": 29,  # the same, and a query per choice of the fresh form; +2 history row, health move
     "invoice_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "invoice_new_anywhere_post": 26,  # the same rescoring, and the number checked against each invoice
-    "invoice_new_anywhere_post_htmx": 28,  # the same, and a query per choice of the fresh form
+    "invoice_new_anywhere_post": 28,  # the same rescoring, and the number checked against each invoice; +2 history row, health move
+    "invoice_new_anywhere_post_htmx": 30,  # the same, and a query per choice of the fresh form; +2 history row, health move
     "invoice_new_workspace_form": 5,  # a query per project choice of the client's select
-    "invoice_new_workspace_post": 27,  # the same rescoring, and the number checked against each invoice
-    "invoice_new_workspace_post_htmx": 28,  # the same, and a query per choice of the fresh form
+    "invoice_new_workspace_post": 29,  # the same rescoring, and the number checked against each invoice; +2 history row, health move
+    "invoice_new_workspace_post_htmx": 30,  # the same, and a query per choice of the fresh form; +2 history row, health move
     "conflict_new_anywhere_form": 4,  # a query per client choice of the select
-    "conflict_new_anywhere_post": 23,  # the client rescored event by event after the save
-    "conflict_new_anywhere_post_htmx": 24,  # the same, and a query per choice of the fresh form
+    "conflict_new_anywhere_post": 25,  # the client rescored event by event after the save; +2 history row, health move
+    "conflict_new_anywhere_post_htmx": 26,  # the same, and a query per choice of the fresh form; +2 history row, health move
     "conflict_new_workspace_form": 4,  # anything read per client of the book
-    "conflict_new_workspace_post": 24,  # the client rescored event by event after the save
-    "conflict_new_workspace_post_htmx": 24,  # the same
-    "promise_keep": 16,  # the client rescored event by event after the change
-    "promise_keep_htmx": 16,  # the same, and the re-rendered item reading its client again
-    "promise_break": 16,  # the client rescored event by event after the change
-    "promise_break_htmx": 16,  # the same, and the re-rendered item reading its client again
-    "promise_explain": 16,  # the client rescored event by event after the change
-    "promise_explain_htmx": 16,  # the same, and the re-rendered item reading its client again
-    "invoice_paid": 16,  # the client rescored event by event after the change
-    "invoice_paid_htmx": 16,  # the same, and the re-rendered item reading its client again
-    "invoice_renegotiate": 16,  # the client rescored event by event after the change
-    "invoice_renegotiate_htmx": 16,  # the same, and the re-rendered item reading its client again
-    "conflict_resolve": 29,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries)
-    "conflict_resolve_htmx": 29,  # the same, and the re-rendered item reading its client again
-    "status_update_sent": 19,  # the contact clocks moved, or the client rescored, event by event
-    "status_update_sent_htmx": 19,  # the same
+    "conflict_new_workspace_post": 26,  # the client rescored event by event after the save; +2 history row, health move
+    "conflict_new_workspace_post_htmx": 26,  # the same; +2 history row, health move
+    "promise_keep": 18,  # the client rescored event by event after the change; +2 history row, health move
+    "promise_keep_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
+    "promise_break": 18,  # the client rescored event by event after the change; +2 history row, health move
+    "promise_break_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
+    "promise_explain": 18,  # the client rescored event by event after the change; +2 history row, health move
+    "promise_explain_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
+    "invoice_paid": 18,  # the client rescored event by event after the change; +2 history row, health move
+    "invoice_paid_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
+    "invoice_renegotiate": 18,  # the client rescored event by event after the change; +2 history row, health move
+    "invoice_renegotiate_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
+    "conflict_resolve": 31,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries); +2 history row, health move
+    "conflict_resolve_htmx": 31,  # the same, and the re-rendered item reading its client again; +2 history row, health move
+    "status_update_sent": 21,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move
+    "status_update_sent_htmx": 21,  # the same; +2 history row, health move
     "status_update_draft": 9,  # a query per delivery for its project, or per open promise or project
     "status_update_draft_htmx": 9,  # the same, for the draft region
-    "status_update_mark_sent": 19,  # the contact clocks moved, or the client rescored, event by event
-    "status_update_mark_sent_htmx": 19,  # the same
+    "status_update_mark_sent": 21,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move
+    "status_update_mark_sent_htmx": 21,  # the same; +2 history row, health move
     "calendar_settings": 3,  # anything read from the book to show the feed's address
     "calendar_rotate": 4,  # the same, when the address is replaced
     "calendar_feed": 3,  # a query per open promise for its client, or per client for its cadence
@@ -121,6 +125,10 @@ BUDGETS: dict[str, int] = {
     "email_unsubscribe_one_click": 2,  # the same, for a mail client's one-click unsubscribe
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 10,  # a query per client of the book when the language or the time zone changes
+    "account_delete": 3,  # anything read from the book to ask for the password
+    "account_delete_post": 49,  # a query per row of the book: one DELETE per table instead (clients/account.py)
+    "password_change": 3,  # anything read from the book
+    "password_reset": 0,  # anything at all: an anonymous page
 }
 
 
@@ -289,6 +297,18 @@ def build_book(owner: Any, size: int) -> Book:
                 ),
             )
         ]
+    )
+    # Trust-health moves are a journal of the timeline too: rita's page 1 shows recent ones, page 2 older ones.
+    HealthChange.objects.bulk_create(
+        HealthChange(
+            client=rita,
+            at=now - timedelta(days=d, hours=1),
+            old_score=40,
+            new_score=30,
+            old_band="watch",
+            new_band="at_risk",
+        )
+        for d in (0, 40)
     )
     recompute_book(owner)
     # Rita ranks first, worst trust health, and has a 90-day trend to draw.
@@ -703,6 +723,17 @@ VISITS: list[Visit] = [
         status=302,
         to=lambda b: reverse("profile"),
     ),
+    Visit("account_delete", url("account_delete"), shows=text("Delete my account")),
+    Visit(
+        "account_delete_post",
+        url("account_delete"),
+        "post",
+        lambda b: {"password": PASSWORD},
+        status=302,
+        to=lambda b: reverse("login"),
+    ),
+    Visit("password_change", url("password_change"), shows=text("Change your password")),
+    Visit("password_reset", url("password_reset"), shows=text("Reset your password"), anonymous=True),
 ]
 
 

@@ -1,7 +1,8 @@
 """The client's timeline, page after page: every event once, newest first by (local day, id), whatever the page.
 
 Each journal only gives its newest rows for a page (crm/views/timeline.py), so these tests walk whole timelines and
-compare them with the naive answer: every event of the four journals, sorted in Python.
+compare them with the naive answer: every event of the five journals (trust-health moves included), sorted in
+Python.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
-from crm.models import Interaction, Invoice, Promise
+from crm.models import HealthChange, Interaction, Invoice, Promise
 from crm.web.views.timeline import TIMELINE_PAGE_SIZE, timeline_page
 from tests.factories import make_client, make_interaction
 
@@ -40,10 +41,17 @@ def _utc(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def _mixed_history(client: Client) -> None:
-    """Insert ~320 events of the four journals, several a day (45 interactions on a busy one), in a shuffled order so ids do not follow time."""
+    """Insert ~360 events of the five journals, several a day (45 interactions on a busy one), in a shuffled order so ids do not follow time."""
     rng = random.Random(20260329)
-    interactions, promises, invoices, signals = [], [], [], []
+    interactions, promises, invoices, signals, changes = [], [], [], [], []
     for n, day in enumerate(DAYS):
+        # Trust-health moves are timed too: around midnight, they take the reader's local day.
+        for at in [_paris(day, 0, 20), _utc(day, 23, 40)]:
+            changes.append(
+                HealthChange(
+                    client=client, at=at, old_score=60, new_score=50 + n, old_band="watch", new_band="watch"
+                )
+            )
         # Around midnight in Paris and in UTC: 00:10 and 00:40 in Paris are still the day before in UTC;
         # 23:50 UTC is already the next day in Paris.
         for at in [
@@ -90,7 +98,7 @@ def _mixed_history(client: Client) -> None:
         for _ in range(45):
             at = _paris(day, 0) + timedelta(minutes=rng.choice([1, 5, 30, 65, 90, 600, 1300, 1420, 1439]))
             interactions.append(Interaction(client=client, happened_at=at))
-    for rows in [interactions, promises, invoices, signals]:
+    for rows in [interactions, promises, invoices, signals, changes]:
         rng.shuffle(rows)
         type(rows[0]).objects.bulk_create(rows)
     # Logged last, so with the highest ids, but earlier in the day than the others of their day.
@@ -110,6 +118,8 @@ def _naive_timeline(client: Client, zone: ZoneInfo) -> list[Event]:
         events.append((invoice.paid_on or invoice.issued_on, invoice.pk, "invoice"))
     for signal in ConflictSignal.objects.filter(client=client):
         events.append((signal.resolved_on or signal.observed_on, signal.pk, "conflict"))
+    for pk, at in HealthChange.objects.filter(client=client).values_list("pk", "at"):
+        events.append((at.astimezone(zone).date(), pk, "health"))
     return sorted(events, key=lambda event: (event[0], event[1]), reverse=True)
 
 
@@ -148,7 +158,7 @@ def test_walking_every_page_shows_each_event_once_newest_first(alice: Any, zone_
     _assert_same_timeline(shown, expected)
 
 
-def test_paginator_counts_every_event_of_the_four_journals(alice: Any) -> None:
+def test_paginator_counts_every_event_of_the_five_journals(alice: Any) -> None:
     client = make_client(alice)
     _mixed_history(client)
     make_interaction(make_client(alice))  # another client's: not counted
@@ -158,7 +168,7 @@ def test_paginator_counts_every_event_of_the_four_journals(alice: Any) -> None:
 
     total = sum(
         model.objects.filter(client=client).count()
-        for model in [Interaction, Promise, Invoice, ConflictSignal]
+        for model in [Interaction, Promise, Invoice, ConflictSignal, HealthChange]
     )
     assert page.paginator.count == total
     assert page.paginator.num_pages == -(-total // TIMELINE_PAGE_SIZE)
@@ -254,12 +264,24 @@ def test_page_number_out_of_range_shows_the_last_page(alice: Any) -> None:
 
 
 def _bulk_history(client: Client, size: int) -> None:
-    """Insert `size` events, eight a day: three interactions in four, then a promise, an invoice or a signal."""
+    """Insert `size` events, eight a day: three interactions in four (or a trust-health move, one in eight of
+    those), then a promise, an invoice or a signal."""
     start = date(2026, 6, 30)
-    interactions, promises, invoices, signals = [], [], [], []
+    interactions, promises, invoices, signals, changes = [], [], [], [], []
     for i in range(size):
         day = start - timedelta(days=i // 8)
-        if i % 4 != 3:
+        if i % 8 == 1:
+            changes.append(
+                HealthChange(
+                    client=client,
+                    at=_paris(day, 9),
+                    old_score=70,
+                    new_score=62,
+                    old_band="watch",
+                    new_band="watch",
+                )
+            )
+        elif i % 4 != 3:
             interactions.append(Interaction(client=client, happened_at=_paris(day, 8 + i % 8)))
         elif i % 3 == 0:
             promises.append(Promise(client=client, description="Maquette", made_on=day, due_on=day))
@@ -280,30 +302,39 @@ def _bulk_history(client: Client, size: int) -> None:
     Promise.objects.bulk_create(promises)
     Invoice.objects.bulk_create(invoices)
     ConflictSignal.objects.bulk_create(signals)
+    HealthChange.objects.bulk_create(changes)
 
 
 def _queries_for_page(client: Client, number: int) -> int:
     with CaptureQueriesContext(connection) as queries:
         page = timeline_page(client, number)
-    assert {entry.source for entry in page.object_list} == {"interaction", "promise", "invoice", "conflict"}
+    assert {entry.source for entry in page.object_list} == {
+        "interaction",
+        "promise",
+        "invoice",
+        "conflict",
+        "health",
+    }
     return len(queries)
 
 
-def test_a_page_costs_the_same_queries_for_40_or_400_events(
+def test_a_page_costs_the_same_queries_for_300_or_3000_events(
     alice: Any, django_assert_max_num_queries: Any
 ) -> None:
     # A query per event for its row, or a read of the whole history to sort it, would grow with the history.
     short, long = make_client(alice), make_client(alice)
-    _bulk_history(short, 40)
-    _bulk_history(long, 400)
+    # Enough of both timed journals (interactions, trust-health moves) that each fills a page on its own.
+    _bulk_history(short, 300)
+    _bulk_history(long, 3000)
 
     with timezone.override(PARIS):
         short_cost = _queries_for_page(short, 1)
-        assert short_cost <= 11  # the count, each journal's newest rows, the boundary day, the page's events
+        # The count, each journal's newest rows, the boundary day of the two timed ones, the page's events.
+        assert short_cost <= 14
         with django_assert_max_num_queries(short_cost):
             long_cost = _queries_for_page(long, 1)
         # Deep in the history, still the same handful of queries.
-        with django_assert_max_num_queries(11):
-            _queries_for_page(long, 10)
+        with django_assert_max_num_queries(14):
+            _queries_for_page(long, 60)
 
     assert long_cost == short_cost

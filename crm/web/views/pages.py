@@ -17,6 +17,7 @@ from clients.forms import ClientForm, ProjectForm
 from clients.models import Client
 from crm.models.health import Band
 from crm.web import fragments
+from crm.web.history import history_of
 from crm.web.views import board
 from crm.web.views.charts import trend_chart
 from crm.web.views.common import (
@@ -112,7 +113,13 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 
 
 def _event_page(request: HtmxHttpRequest, source: str, item: Any) -> HttpResponse:
-    context = {"source": source, "item": item, "client": item.client, "today": timezone.localdate()}
+    context = {
+        "source": source,
+        "item": item,
+        "client": item.client,
+        "today": timezone.localdate(),
+        "history": history_of(item, request.user),
+    }
     return render(request, "crm/event.html", context)
 
 
@@ -137,13 +144,17 @@ def conflict_detail(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
 
 
 def _edit_page(request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str) -> HttpResponse:
-    """Save a valid posted form and go to what it saved; else show the form (with its errors)."""
+    """Save a valid posted form and go to what it saved; else show the form (with its errors) and, for a record
+    that exists, its history."""
     if request.method == "POST" and form.is_valid():
         saved_object = form.save()
         messages.success(request, saved)
         client_id = getattr(saved_object, "client_id", saved_object.pk)
         return redirect(workspace_url(client_id))
-    return render(request, "crm/edit_form.html", {"form": form, "title": title, "back": back})
+    record = form.instance
+    history = history_of(record, request.user) if record.pk else None
+    context = {"form": form, "title": title, "back": back, "history": history}
+    return render(request, "crm/edit_form.html", context)
 
 
 @login_required

@@ -1,7 +1,8 @@
-"""One client's timeline: interactions, promises, invoices and conflict signals merged in time order.
+"""One client's timeline: interactions, promises, invoices, conflict signals and the moves of its trust health
+merged in time order.
 
 Newest first: by the day an event last moved, then by id. A page never reads the whole history: each journal gives
-only its newest `offset + page size` (source, pk, day) rows through its client index, the four short lists are
+only its newest `offset + page size` (source, pk, day) rows through its client index, the five short lists are
 merged here, and only the events of the page are loaded. A client with 5,000 events costs about what one with 30
 does, in a constant number of queries.
 """
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
-from crm.models import Interaction, Invoice, Promise
+from crm.models import HealthChange, Interaction, Invoice, Promise
 
 TIMELINE_PAGE_SIZE = 30
 SOURCES: dict[str, Any] = {
@@ -29,7 +30,10 @@ SOURCES: dict[str, Any] = {
     "promise": Promise,
     "invoice": Invoice,
     "conflict": ConflictSignal,
+    "health": HealthChange,
 }
+# The journals whose events happen at a time rather than on a day: placed on their local day.
+TIMED = {"interaction": "happened_at", "health": "at"}
 # The day a dated event last moved.
 AS_DAY = DateField()
 EVENT_DAYS = {
@@ -49,7 +53,7 @@ class Entry:
 
 
 def _count(client: Client) -> int:
-    """Return how many events the client has: one statement adding four counts, each from a client index.
+    """Return how many events the client has: one statement adding five counts, each from a client index.
 
     Written as SQL: building the same query through the ORM cost more than running it.
     """
@@ -74,35 +78,34 @@ def _dated_rows(client: Client, source: str, limit: int) -> list[Row]:
     return [(day, pk, source) for day, pk in newest]
 
 
-def _interaction_rows(client: Client, limit: int) -> list[Row]:
-    """Return a superset of the client's newest `limit` interactions by (local day, pk).
+def _timed_rows(client: Client, source: str, limit: int) -> list[Row]:
+    """Return a superset of the client's newest `limit` events of a timed journal by (local day, pk).
 
-    The index gives interactions by time, not by (day, pk): take the newest `limit` by time, then every one of the
+    The index gives them by time, not by (day, pk): take the newest `limit` by time, then every one of the
     last day they reach, so that none of that day's is missed whatever its id.
     """
     zone = timezone.get_current_timezone()
-    recent = Interaction.objects.filter(client=client).order_by("-happened_at", "-pk")
-    rows = {
-        pk: timezone.localtime(at, zone).date() for pk, at in recent.values_list("pk", "happened_at")[:limit]
-    }
+    field = TIMED[source]
+    recent = SOURCES[source].objects.filter(client=client).order_by(f"-{field}", "-pk")
+    rows = {pk: timezone.localtime(at, zone).date() for pk, at in recent.values_list("pk", field)[:limit]}
     if len(rows) == limit:
         last_day = min(rows.values())
         start = datetime.combine(last_day, time(), tzinfo=zone)
-        same_day = recent.filter(happened_at__gte=start, happened_at__lt=start + timedelta(days=1))
+        same_day = recent.filter(**{f"{field}__gte": start, f"{field}__lt": start + timedelta(days=1)})
         rows.update(dict.fromkeys(same_day.values_list("pk", flat=True), last_day))
-    return [(day, pk, "interaction") for pk, day in rows.items()]
+    return [(day, pk, source) for pk, day in rows.items()]
 
 
 def _newest_rows(client: Client, limit: int) -> list[Row]:
-    """Return the client's newest `limit` events of all four journals, newest first."""
-    rows = _interaction_rows(client, limit)
+    """Return the client's newest `limit` events of all five journals, newest first."""
+    rows = [row for source in TIMED for row in _timed_rows(client, source, limit)]
     for source in EVENT_DAYS:
         rows.extend(_dated_rows(client, source, limit))
     return heapq.nlargest(limit, rows)
 
 
 def timeline_page(client: Client, number: str | int | None) -> Page:
-    """Return one page of the client's timeline, newest first, with its events loaded (at most 11 queries)."""
+    """Return one page of the client's timeline, newest first, with its events loaded (at most 14 queries)."""
     paginator = Paginator(range(_count(client)), TIMELINE_PAGE_SIZE)
     page = paginator.get_page(number)
     offset = (page.number - 1) * TIMELINE_PAGE_SIZE
