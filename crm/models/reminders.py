@@ -19,6 +19,8 @@ class Dispatch(models.Model):
         PENDING = "pending", _("pending")
         QUEUED = "queued", _("queued")
         SENDING = "sending", _("sending")
+        # The mail server was unreachable or answered "try later" (4xx): the sweep tries again at next_attempt_at.
+        RETRYING = "retrying", _("waiting to retry")
         SENT = "sent", _("sent")
         SKIPPED = "skipped", _("skipped (nothing to report)")
         FAILED = "failed", _("failed")
@@ -33,6 +35,10 @@ class Dispatch(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # A transient failure's schedule lives here, not in a Celery countdown: the sweep hands the row over again
+    # once this moment has passed, until RETRY_FOR after `failing_since` (crm/reminders/outbox.py).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -47,6 +53,8 @@ class Dispatch(models.Model):
         indexes = [
             # The beat sweep: WHERE state IN (pending, queued) AND due_at <= now.
             models.Index(fields=["state", "due_at"], name="dispatch_state_due_idx"),
+            # The sweep's retries: WHERE state = retrying AND next_attempt_at <= now.
+            models.Index(fields=["state", "next_attempt_at"], name="dispatch_state_retry_idx"),
         ]
 
     def __str__(self) -> str:
