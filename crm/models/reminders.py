@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# A reminder that could not be delivered is shown to its freelancer for this long (the dashboard's notice).
+SHOW_UNDELIVERED_FOR = timedelta(days=14)
 
 
 class Dispatch(models.Model):
@@ -59,3 +65,13 @@ class Dispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period} for {self.owner_id}: {self.state}"
+
+    @classmethod
+    def undelivered(cls, owner: Any, now: datetime) -> models.QuerySet[Dispatch]:
+        """Return `owner`'s reminders of the last two weeks that failed for good, latest first (three at most).
+
+        Served by the (owner, kind, period) unique constraint's index: a freelancer has a few rows a week.
+        """
+        return cls.objects.filter(
+            owner=owner, state=cls.State.FAILED, due_at__gte=now - SHOW_UNDELIVERED_FOR
+        ).order_by("-due_at")[:3]
