@@ -75,5 +75,12 @@ def test_an_unreachable_broker_and_cache_fail_without_telling_where(
     assert "s3cret" not in body and "127.0.0.1" not in body
 
 
+def test_the_proxy_routes_on_what_a_web_process_needs(client: Any, db: None, settings: Any) -> None:
+    cache.set(tasks.SWEEP_HEARTBEAT_KEY, time.time() - settings.HEALTH_BEAT_MAX_AGE - 60, timeout=None)
+    response = client.get(reverse("health"), {"only": "database,cache,nonsense"})
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"database", "cache"}
+
+
 def test_only_reads_are_allowed(client: Any, db: None) -> None:
     assert client.post(reverse("health")).status_code == 405
