@@ -195,6 +195,32 @@ def test_one_freelancers_broken_settings_do_not_stop_the_sweep(alice: Any) -> No
     assert (run.failed, run.failed_ids) == (2, [broken.pk])
 
 
+def test_a_year_one_status_update_stops_only_its_own_freelancers_reminders(db: None) -> None:
+    """Issue 12, finding 2, for the sweep and the digests: before, the sweep raised OverflowError and nobody's
+    reminders were even created that minute."""
+    from clients.models import Client
+    from crm.models import JobRun
+
+    broken = make_user("broken", time_zone="America/New_York")
+    fine = make_user("fine", time_zone="America/New_York")
+    bad = make_client(broken)
+    make_client(fine, cadence_days=7)
+    # Stored before dates were bounded, without validation: in New York's time it is before year 1.
+    Client.objects.filter(pk=bad.pk).update(last_status_update_at=datetime(1, 1, 1, 1, tzinfo=UTC))
+    monday_eight_new_york = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
+    with time_machine.travel(monday_eight_new_york, tick=False):
+        handed = tasks.sweep()
+        states = {outbox.deliver(pk): pk for pk in handed}
+    rows = {(d.owner.username, d.kind): (d.state, d.last_error) for d in Dispatch.objects.all()}
+    assert rows[("fine", "digest")] == ("sent", "")
+    assert rows[("broken", "digest")] == ("failed", "OverflowError: date value out of range")
+    assert ("broken", "nudge") not in rows  # not written: the next sweep looks at it again
+    assert set(states) == {"sent", "failed"}
+    assert [m.to for m in mail.outbox] == [["fine@example.com"]]
+    [run] = JobRun.objects.filter(job=JobRun.Job.SWEEP)
+    assert run.failures == [{"id": broken.pk, "error": "OverflowError: date value out of range"}]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_have_one_winner() -> None:
     owner = make_user("racer")
