@@ -62,6 +62,7 @@ def test_an_unreachable_broker_and_cache_fail_without_telling_where(
     client: Any, db: None, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     secret = "redis://:s3cret-password@127.0.0.1:1/0"  # nothing listens on port 1
+    monkeypatch.setenv("CELERY_BROKER_URL", secret)  # Celery reads this variable before its settings
     monkeypatch.setattr(celery_app.conf, "broker_url", secret)
     monkeypatch.setattr(celery_app, "_pool", None)
     settings.CACHES = {
