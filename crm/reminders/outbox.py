@@ -2,9 +2,10 @@
 
 1. `create_due_dispatches(now)` writes one row per (freelancer, kind, period) whose moment has come:
    the weekly digest at the profile's local weekday and hour, the daily nudge at the profile's local hour.
-2. `queue_due_dispatches(now)` marks pending rows (and rows stuck too long) queued; the sweep task
-   (`crm/reminders/tasks.py`) hands them to the broker.
-3. `deliver(dispatch_id)` claims a row in a transaction, sends it, and records the outcome.
+2. `queue_due_dispatches(now)` marks pending rows, retries whose time has come (and rows stuck too long)
+   queued; the sweep task (`crm/reminders/tasks.py`) hands them to the broker.
+3. `deliver(dispatch_id)` claims a row in a transaction, sends it, and records the outcome: sent, skipped,
+   retrying at a time the row holds (network failures, 4xx replies, for 48 hours), or failed (5xx, a bug).
 See docs/reminders.md for why, and for the one duplicate this allows.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -233,8 +234,9 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, smtplib.SMTPResponseException):
         return not 500 <= exc.smtp_code < 600
-    # smtplib.SMTPException is an OSError, as are refused connections, timeouts and DNS failures.
-    return isinstance(exc, OSError)
+    # smtplib.SMTPException is an OSError, as are refused connections, timeouts and DNS failures; a database
+    # that went away while the message was built comes back too.
+    return isinstance(exc, OSError | OperationalError | InterfaceError)
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -7,6 +7,7 @@ is shown to the freelancer and in the admin, which can retry it.
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -173,3 +174,23 @@ def test_retry_waits_double_up_to_half_an_hour_with_jitter() -> None:
     bounds = [min(2 ** (attempt - 1), 30) for attempt in range(1, 12)]
     for wait, bound in zip(waits, bounds, strict=True):
         assert timedelta(minutes=bound) / 2 <= wait <= timedelta(minutes=bound)
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (TimeoutError("timed out"), True),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True),
+        (smtplib.SMTPDataError(451, b"Try again later"), True),
+        (smtplib.SMTPAuthenticationError(535, b"Bad credentials"), True),  # our settings, not the message
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (450, b"Mailbox busy")}), True),
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"No such user")}), False),
+        (smtplib.SMTPDataError(552, b"Message too big"), False),
+        (smtplib.SMTPSenderRefused(553, b"Sender refused", "confiance@localhost"), False),
+        (ValueError("Invalid address"), False),
+        (KeyError("digest"), False),
+    ],
+)
+def test_which_failures_are_worth_waiting_for(error: Exception, transient: bool) -> None:
+    assert outbox.is_transient(error) is transient
