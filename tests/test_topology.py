@@ -191,7 +191,6 @@ def test_two_web_processes_two_workers_and_beat_lose_nothing_and_double_nothing(
         people.append((user, client))
 
     smtp = MailServer()
-    smtp.start()
     logs = tmp_path / "logs"
     logs.mkdir()
     ports = [free_port(), free_port()]
@@ -211,6 +210,7 @@ def test_two_web_processes_two_workers_and_beat_lose_nothing_and_double_nothing(
     }
     celery = [str(BIN / "celery"), "-A", "config"]
     with ExitStack() as stack:
+        smtp.start()
         stack.callback(smtp.stop)
         # Beat first: its first sweep comes a minute after it starts.
         _start(

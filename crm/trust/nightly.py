@@ -7,7 +7,8 @@
    memory at a time), keeps the ones that failed, and marks the chunk done with a conditional update: a chunk
    done twice (a redelivered message) counts once.
 3. The chunk whose update finds every chunk done closes the run (`finish`): it writes today's snapshots for every
-   client but the failed ones, and records the counts and failures on the `JobRun`, shown in the admin.
+   client but the failed ones, records the counts and failures on the `JobRun` (shown in the admin), and
+   deletes the chunk rows.
 
 The database, not a Celery result backend, knows which chunks are done: a chord would need one, and a lost
 chord counter cannot be seen or repaired. Idempotent: the recompute is a pure function of the stored history
@@ -36,8 +37,10 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 1000
 
 
-def plan(now: datetime, chunk_size: int = CHUNK_SIZE) -> tuple[JobRun, list[int]]:
-    """Open the night's run and cut the book into chunks; return the run and the chunks' ids."""
+def plan(now: datetime, chunk_size: int | None = None) -> tuple[JobRun, list[int]]:
+    """Open the night's run and cut the book into chunks (of CHUNK_SIZE clients unless told); return the run
+    and the chunks' ids."""
+    chunk_size = chunk_size or CHUNK_SIZE
     run = JobRun.objects.create(job=JobRun.Job.TRUST_NIGHTLY, started_at=now, day=timezone.localdate(now))
     bounds: list[tuple[int, int]] = []
     first = last = None
@@ -109,11 +112,14 @@ def finish(run: JobRun) -> None:
         snapshots=snapshots,
         finished_at=timezone.now(),
     )
+    # The chunks were only the run's countdown: its counts and failures now live on the run. A late
+    # redelivered chunk message finds no row and does nothing.
+    run.chunk_rows.all().delete()
     if failures:
         logger.error("Nightly trust health: %s client(s) failed: %s", len(failures), sorted(failures)[:20])
 
 
-def run_inline(now: datetime | None = None, chunk_size: int = CHUNK_SIZE) -> JobRun:
+def run_inline(now: datetime | None = None, chunk_size: int | None = None) -> JobRun:
     """Do the whole night in this process, chunk after chunk (tests, and a book too small for workers)."""
     run, chunk_ids = plan(now or timezone.now(), chunk_size)
     for chunk_id in chunk_ids:

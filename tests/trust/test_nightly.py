@@ -20,6 +20,7 @@ from crm.trust import nightly
 from crm.trust.health import recompute_book
 from crm.trust.tasks import snapshot_all_trust_health
 from tests.factories import make_client, make_project, make_promise
+from tests.reminders.test_reminders_worker import broker_url  # noqa: F401 (the fixture: embedded and Redis)
 
 NOW = datetime(2026, 11, 30, 1, 15, tzinfo=UTC)
 
@@ -94,6 +95,7 @@ def test_chunks_cover_the_book_and_each_is_counted_once(alice: Any, bob: Any) ->
     assert nightly.recompute_chunk(chunk_ids[0]) is False
     run.refresh_from_db()
     assert (run.chunks, run.chunks_done, run.processed, run.snapshots) == (3, 3, 7, 7)
+    assert not JobChunk.objects.exists()  # the countdown is over: the run keeps the counts
 
 
 def test_an_empty_book_closes_its_run(db: None, eager_celery: None) -> None:
@@ -117,3 +119,25 @@ def test_the_admin_lists_runs_with_their_failing_ids(
     assert str(clients[1].pk) in page.content.decode()
     detail = admin_client.get(f"/admin/crm/jobrun/{run.pk}/change/").content.decode()
     assert "OverflowError" in detail
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_chunks_go_through_a_real_worker_and_the_last_one_writes_the_snapshots(
+    broker_url: str,  # noqa: F811 (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.factories import make_user
+    from tests.reminders.test_reminders_worker import wait_for, worker_on
+
+    owner = make_user("nightly")
+    clients = _book(owner, 5)
+    _start_in_year_one(clients[3])
+    monkeypatch.setattr(nightly, "CHUNK_SIZE", 2)
+    with worker_on(broker_url, monkeypatch):
+        snapshot_all_trust_health.delay()
+        wait_for(lambda: JobRun.objects.filter(processed__gt=0).exists(), "the run to close")
+    run = JobRun.objects.get()
+    assert (run.chunks, run.chunks_done, run.processed, run.failed, run.snapshots) == (3, 3, 4, 1, 4)
+    assert run.failed_ids == [clients[3].pk]
+    assert HealthSnapshot.objects.filter(day=run.day).count() == 4
