@@ -47,7 +47,7 @@ RETRY_FOR = timedelta(hours=48)
 RETRY_FIRST = timedelta(minutes=1)
 RETRY_LONGEST = timedelta(minutes=30)
 # Hand-offs of one row to a worker (attempts, re-enqueues of lost messages) before it is failed whatever the
-# time: a safety net for a message that kills its worker every time. 48 h of retries take about 110.
+# time: a safety net for a message that kills its worker every time. 48 h of retries take about 130.
 MAX_ATTEMPTS = 400
 ENQUEUE_BATCH = 500
 
