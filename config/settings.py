@@ -182,6 +182,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"visibility_timeout": 3600} if CELERY_BROKER_URL.startswith("redis") else {}
 )
+# /health/ fails when the beat sweep (every minute) last ran longer ago than this many seconds.
+HEALTH_BEAT_MAX_AGE = int(os.environ.get("HEALTH_BEAT_MAX_AGE", "180"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "snapshot-trust-health-nightly": {
         "task": "crm.snapshot_all_trust_health",

@@ -6,8 +6,11 @@ from django.urls import include, path
 
 from clients import views as account_views
 from clients.forms import LocalizedPasswordResetForm, ThrottledAuthenticationForm
+from config.health import health
 
 urlpatterns = [
+    # For the load balancer: no login, no secrets (config/health.py).
+    path("health/", health, name="health"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),

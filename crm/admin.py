@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from crm.models import ClientHealth, Dispatch, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, Dispatch, HealthSnapshot, Interaction, Invoice, JobRun, Promise
+from crm.reminders import tasks
 
 
 @admin.register(Interaction)
@@ -96,7 +102,82 @@ class HealthSnapshotAdmin(admin.ModelAdmin):
 
 @admin.register(Dispatch)
 class DispatchAdmin(admin.ModelAdmin):
-    list_display = ["owner", "kind", "period", "state", "attempts", "due_at", "sent_at", "last_error"]
-    list_filter = ["kind", "state"]
+    list_display = [
+        "owner",
+        "kind",
+        "period",
+        "state",
+        "attempts",
+        "due_at",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["state", "kind"]
+    list_select_related = ["owner"]
     search_fields = ["owner__username", "period"]
     raw_id_fields = ["owner"]
+    actions = ["retry_now"]
+
+    @admin.action(description=_("Retry now (failed or waiting to retry)"))
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Dispatch]) -> None:
+        """Hand the chosen failed or waiting dispatches to the workers now, for a fresh 48 hours of retries."""
+        chosen = list(queryset.values_list("pk", flat=True))
+        moved = tasks.retry_now(chosen)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d dispatch handed to the workers again.",
+                "%(count)d dispatches handed to the workers again.",
+                len(moved),
+            )
+            % {"count": len(moved)},
+            messages.SUCCESS if moved else messages.WARNING,
+        )
+        if len(moved) < len(chosen):
+            self.message_user(
+                request,
+                _(
+                    "Only failed dispatches and those waiting to retry can be retried; the others were left as they are."
+                ),
+                messages.WARNING,
+            )
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """What each batch job did, and which rows failed with what error: read-only, written by the jobs."""
+
+    list_display = [
+        "job",
+        "started_at",
+        "finished_at",
+        "processed",
+        "failed",
+        "snapshots",
+        "chunks_done",
+        "chunks",
+        "failing_ids",
+    ]
+    list_filter = ["job", ("finished_at", admin.EmptyFieldListFilter)]
+    date_hierarchy = "started_at"
+    readonly_fields = [field.name for field in JobRun._meta.fields] + ["failures_listed"]
+    exclude = ["failures"]
+
+    @admin.display(description=_("failing ids"))
+    def failing_ids(self, run: JobRun) -> str:
+        ids = run.failed_ids
+        shown = ", ".join(str(pk) for pk in ids[:10])
+        return f"{shown}, …" if len(ids) > 10 else shown
+
+    @admin.display(description=_("failures"))
+    def failures_listed(self, run: JobRun) -> str:
+        return format_html_join(
+            mark_safe("<br>"), "{}: {}", ((failure["id"], failure["error"]) for failure in run.failures)
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -86,3 +86,12 @@ def alice_client(client: Any, alice: Any) -> Any:
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture
+def eager_celery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run tasks (and the groups they send) inline in the test's thread and transaction, errors raised."""
+    from config.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    monkeypatch.setattr(app.conf, "task_eager_propagates", True)

@@ -1,7 +1,18 @@
 from __future__ import annotations
 
 from crm.models.health import ClientHealth, HealthChange, HealthSnapshot
+from crm.models.jobs import JobChunk, JobRun
 from crm.models.journal import Interaction, Invoice, Promise
 from crm.models.reminders import Dispatch
 
-__all__ = ["ClientHealth", "Dispatch", "HealthChange", "HealthSnapshot", "Interaction", "Invoice", "Promise"]
+__all__ = [
+    "ClientHealth",
+    "Dispatch",
+    "HealthChange",
+    "HealthSnapshot",
+    "Interaction",
+    "Invoice",
+    "JobChunk",
+    "JobRun",
+    "Promise",
+]

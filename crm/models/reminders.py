@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# A reminder that could not be delivered is shown to its freelancer for this long (the dashboard's notice).
+SHOW_UNDELIVERED_FOR = timedelta(days=14)
 
 
 class Dispatch(models.Model):
@@ -19,6 +25,8 @@ class Dispatch(models.Model):
         PENDING = "pending", _("pending")
         QUEUED = "queued", _("queued")
         SENDING = "sending", _("sending")
+        # The mail server was unreachable or answered "try later" (4xx): the sweep tries again at next_attempt_at.
+        RETRYING = "retrying", _("waiting to retry")
         SENT = "sent", _("sent")
         SKIPPED = "skipped", _("skipped (nothing to report)")
         FAILED = "failed", _("failed")
@@ -33,6 +41,10 @@ class Dispatch(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # A transient failure's schedule lives here, not in a Celery countdown: the sweep hands the row over again
+    # once this moment has passed, until RETRY_FOR after `failing_since` (crm/reminders/outbox.py).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -47,7 +59,19 @@ class Dispatch(models.Model):
         indexes = [
             # The beat sweep: WHERE state IN (pending, queued) AND due_at <= now.
             models.Index(fields=["state", "due_at"], name="dispatch_state_due_idx"),
+            # The sweep's retries: WHERE state = retrying AND next_attempt_at <= now.
+            models.Index(fields=["state", "next_attempt_at"], name="dispatch_state_retry_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period} for {self.owner_id}: {self.state}"
+
+    @classmethod
+    def undelivered(cls, owner: Any, now: datetime) -> models.QuerySet[Dispatch]:
+        """Return `owner`'s reminders of the last two weeks that failed for good, latest first (three at most).
+
+        Served by the (owner, kind, period) unique constraint's index: a freelancer has a few rows a week.
+        """
+        return cls.objects.filter(
+            owner=owner, state=cls.State.FAILED, due_at__gte=now - SHOW_UNDELIVERED_FOR
+        ).order_by("-due_at")[:3]

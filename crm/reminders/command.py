@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from crm.models import Dispatch
+from crm.models import Dispatch, JobRun
+from crm.models.jobs import note_failures
 from crm.reminders import outbox
 
 
@@ -29,15 +30,37 @@ class ReminderCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = self._now(options["now"])
-        for owner in self._owners(options["user"], now):
-            if options["dry_run"]:
-                self._preview(owner, now)
-                continue
-            dispatch = outbox.dispatch_for(owner, self.kind, now)
-            state = outbox.deliver(dispatch.pk, now=now)
-            dispatch.refresh_from_db()
-            outcome = state or f"not sent again (already {dispatch.state})"
-            self.stdout.write(f"{owner.get_username()}: {self.kind} {dispatch.period}: {outcome}")
+        failures: dict[int, str] = {}
+        owners = self._owners(options["user"], now)
+        for owner in owners:
+            # Each freelancer on their own: one that fails is reported and the others still get theirs.
+            try:
+                if options["dry_run"]:
+                    self._preview(owner, now)
+                else:
+                    self._send(owner, now)
+            except Exception as exc:
+                failures[owner.pk] = f"{type(exc).__name__}: {exc}"[:500]
+                self.stderr.write(f"{owner.get_username()}: {self.kind}: error: {failures[owner.pk]}")
+        if failures:
+            note_failures(
+                JobRun.Job.SEND_DIGESTS, timezone.localdate(now), failures, now, len(owners) - len(failures)
+            )
+
+    def _send(self, owner: Any, now: datetime) -> None:
+        dispatch = outbox.dispatch_for(owner, self.kind, now)
+        state = outbox.deliver(dispatch.pk, now=now)
+        dispatch.refresh_from_db()
+        if not state:
+            outcome = f"not sent again (already {dispatch.state})"
+        elif state == Dispatch.State.RETRYING:
+            # Not failed after one attempt: the sweep tries again, for 48 hours.
+            outcome = f"not sent yet, will retry at {dispatch.next_attempt_at:%Y-%m-%d %H:%M} UTC ({dispatch.last_error})"
+        elif state == Dispatch.State.FAILED:
+            outcome = f"failed ({dispatch.last_error})"
+        else:
+            outcome = state
+        self.stdout.write(f"{owner.get_username()}: {self.kind} {dispatch.period}: {outcome}")
 
     def _now(self, raw: str | None) -> datetime:
         if not raw:

@@ -2,24 +2,25 @@
 
 1. `create_due_dispatches(now)` writes one row per (freelancer, kind, period) whose moment has come:
    the weekly digest at the profile's local weekday and hour, the daily nudge at the profile's local hour.
-2. `queue_due_dispatches(now)` marks pending rows (and rows stuck too long) queued; the sweep task
-   (`crm/reminders/tasks.py`) hands them to the broker.
-3. `deliver(dispatch_id)` claims a row in a transaction, sends it, and records the outcome.
+2. `queue_due_dispatches(now)` marks pending rows, retries whose time has come (and rows stuck too long)
+   queued; the sweep task (`crm/reminders/tasks.py`) hands them to the broker.
+3. `deliver(dispatch_id)` claims a row in a transaction, sends it, and records the outcome: sent, skipped,
+   retrying at a time the row holds (network failures, 4xx replies, for 48 hours), or failed (5xx, a bug).
 See docs/reminders.md for why, and for the one duplicate this allows.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import smtplib
-import socket
 import zoneinfo
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,20 +33,22 @@ from crm.reminders.status_updates import status_update_draft
 
 logger = logging.getLogger(__name__)
 
-# SMTP refusals and network failures are worth retrying; anything else is a bug and fails at once.
-RETRYABLE_ERRORS: tuple[type[BaseException], ...] = (
-    smtplib.SMTPException,
-    ConnectionError,
-    TimeoutError,
-    socket.gaierror,
-)
 # A reminder whose moment passed longer ago than this (an outage) is not sent late; the next one will be.
 CATCH_UP = timedelta(hours=24)
 # A row queued or sending for longer than this lost its message (broker restart, killed worker): re-enqueue.
-# Longer than the task's hard time limit plus its longest retry backoff, so a live task is never doubled.
+# Longer than the task's hard time limit (90 s), so a live task is never doubled.
 REQUEUE_AFTER = timedelta(minutes=10)
-# Hand-offs of one row to a worker, across retries and re-enqueues, before it is recorded as failed.
-MAX_ATTEMPTS = 8
+# Mail servers are down for hours, not minutes: a transient failure is tried again for this long (as long as
+# mail servers themselves keep a message in their queue, RFC 5321 4.5.4.1 suggests 4-5 days; two is plenty
+# for a weekly digest), then the dispatch is failed and shown to the freelancer and in the admin.
+RETRY_FOR = timedelta(hours=48)
+# The wait before the next attempt doubles from RETRY_FIRST up to RETRY_LONGEST; each wait is drawn at random
+# between half of it and all of it (jitter), so a recovering mail server is not hit by every row at once.
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_LONGEST = timedelta(minutes=30)
+# Hand-offs of one row to a worker (attempts, re-enqueues of lost messages) before it is failed whatever the
+# time: a safety net for a message that kills its worker every time. 48 h of retries take about 130.
+MAX_ATTEMPTS = 400
 ENQUEUE_BATCH = 500
 
 
@@ -71,29 +74,24 @@ def _is_due(moment: datetime, now: datetime) -> bool:
     return moment <= now < moment + CATCH_UP
 
 
-def create_due_dispatches(now: datetime) -> int:
+def create_due_dispatches(now: datetime, failures: dict[int, str] | None = None) -> int:
     """Write the digest and nudge rows whose moment has come; return how many were new.
 
-    Three queries whatever the number of freelancers; safe to run any number of times (unique rows).
+    Three queries whatever the number of freelancers; safe to run any number of times (unique rows). Each
+    freelancer is looked at on their own: one whose settings cannot be read (a time zone that no longer
+    exists, an hour out of range) goes into `failures` with the error, and the next sweep tries again.
     """
+    failures = {} if failures is None else failures
     profiles = Profile.objects.filter(Q(digest_enabled=True) | Q(nudges_enabled=True)).values_list(
         "user_id", "time_zone", "digest_weekday", "digest_hour", "digest_enabled", "nudges_enabled"
     )
     candidates: list[Dispatch] = []
     for user_id, time_zone, weekday, hour, digest_enabled, nudges_enabled in profiles:
-        zone = zoneinfo.ZoneInfo(time_zone)
-        if digest_enabled:
-            period, moment = digest_period_and_moment(zone, weekday, hour, now)
-            if _is_due(moment, now):
-                candidates.append(
-                    Dispatch(owner_id=user_id, kind=Dispatch.Kind.DIGEST, period=period, due_at=moment)
-                )
-        if nudges_enabled:
-            period, moment = nudge_period_and_moment(zone, hour, now)
-            if _is_due(moment, now):
-                candidates.append(
-                    Dispatch(owner_id=user_id, kind=Dispatch.Kind.NUDGE, period=period, due_at=moment)
-                )
+        try:
+            candidates += _due_rows(user_id, time_zone, weekday, hour, digest_enabled, nudges_enabled, now)
+        except Exception as exc:
+            logger.exception("Reminders of freelancer %s not looked at", user_id)
+            failures[user_id] = f"{type(exc).__name__}: {exc}"[:500]
     if not candidates:
         return 0
     existing = set(
@@ -102,45 +100,78 @@ def create_due_dispatches(now: datetime) -> int:
         )
     )
     new = [c for c in candidates if (c.owner_id, c.kind, c.period) not in existing]
-    _skip_nudges_with_nothing_due(new, now)
+    new = _skip_nudges_with_nothing_due(new, now, failures)
     # ignore_conflicts: another beat (or sweep) may have written the same row meanwhile; the constraint wins.
     Dispatch.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 
-def _skip_nudges_with_nothing_due(rows: list[Dispatch], now: datetime) -> None:
-    """Mark as skipped the nudges of freelancers with no status update due, so the day is settled once."""
+def _due_rows(
+    user_id: int, time_zone: str, weekday: int, hour: int, digest: bool, nudges: bool, now: datetime
+) -> list[Dispatch]:
+    """Return the unsaved rows of one freelancer whose moment has come at `now`."""
+    zone = zoneinfo.ZoneInfo(time_zone)
+    rows = []
+    if digest:
+        period, moment = digest_period_and_moment(zone, weekday, hour, now)
+        if _is_due(moment, now):
+            rows.append(Dispatch(owner_id=user_id, kind=Dispatch.Kind.DIGEST, period=period, due_at=moment))
+    if nudges:
+        period, moment = nudge_period_and_moment(zone, hour, now)
+        if _is_due(moment, now):
+            rows.append(Dispatch(owner_id=user_id, kind=Dispatch.Kind.NUDGE, period=period, due_at=moment))
+    return rows
+
+
+def _skip_nudges_with_nothing_due(
+    rows: list[Dispatch], now: datetime, failures: dict[int, str]
+) -> list[Dispatch]:
+    """Mark as skipped the nudges of freelancers with no status update due, so the day is settled once;
+    return the rows to write (without the nudges of freelancers whose clients could not be read)."""
     nudges = {row.owner_id: row for row in rows if row.kind == Dispatch.Kind.NUDGE}
     if not nudges:
-        return
+        return rows
     zones = dict(Profile.objects.filter(user_id__in=nudges).values_list("user_id", "time_zone"))
     clients: dict[int, list[Client]] = {}
     for client in Client.objects.filter(owner_id__in=nudges, status=Client.Status.ACTIVE).only(
         "owner_id", "cadence_days", "last_status_update_at", "created_at", "name"
     ):
         clients.setdefault(client.owner_id, []).append(client)
+    broken = set()
     for owner_id, row in nudges.items():
-        zone = zoneinfo.ZoneInfo(zones[owner_id])
-        if not clients_due_for_status_update(clients.get(owner_id, []), now.astimezone(zone).date(), zone):
-            row.state = Dispatch.State.SKIPPED
+        try:
+            zone = zoneinfo.ZoneInfo(zones[owner_id])
+            today = now.astimezone(zone).date()
+            if not clients_due_for_status_update(clients.get(owner_id, []), today, zone):
+                row.state = Dispatch.State.SKIPPED
+        except Exception as exc:
+            # Not written: the next sweep looks at this freelancer's nudge again.
+            logger.exception("Nudge of freelancer %s not looked at", owner_id)
+            failures[owner_id] = f"{type(exc).__name__}: {exc}"[:500]
+            broken.add(id(row))
+    return [row for row in rows if id(row) not in broken]
 
 
 def queue_due_dispatches(now: datetime) -> list[int]:
-    """Move the due pending rows, and the rows stuck too long, to queued; return their ids.
+    """Move to queued the due pending rows, the retries whose time has come and the rows stuck too long;
+    return their ids.
 
     The caller hands these ids to the broker (`crm.reminders.tasks.enqueue_due_dispatches`): this module
     holds the rules and knows nothing of Celery.
     """
     handed: list[int] = []
-    pending = Dispatch.objects.filter(state=Dispatch.State.PENDING, due_at__lte=now).values_list(
-        "pk", flat=True
-    )
-    for pk in pending[:ENQUEUE_BATCH]:
-        # The row count says which sweep won the row; only the winner enqueues it.
-        if Dispatch.objects.filter(pk=pk, state=Dispatch.State.PENDING).update(
-            state=Dispatch.State.QUEUED, queued_at=now
-        ):
-            handed.append(pk)
+    due = [
+        (Dispatch.State.PENDING, Dispatch.objects.filter(state=Dispatch.State.PENDING, due_at__lte=now)),
+        (
+            Dispatch.State.RETRYING,
+            Dispatch.objects.filter(state=Dispatch.State.RETRYING, next_attempt_at__lte=now),
+        ),
+    ]
+    for state, rows in due:
+        for pk in rows.values_list("pk", flat=True)[:ENQUEUE_BATCH]:
+            # The row count says which sweep won the row; only the winner enqueues it.
+            if Dispatch.objects.filter(pk=pk, state=state).update(state=Dispatch.State.QUEUED, queued_at=now):
+                handed.append(pk)
     stuck = Dispatch.objects.filter(
         state__in=[Dispatch.State.QUEUED, Dispatch.State.SENDING], queued_at__lt=now - REQUEUE_AFTER
     ).values_list("pk", "state", "queued_at")
@@ -151,6 +182,20 @@ def queue_due_dispatches(now: datetime) -> list[int]:
             logger.warning("Re-enqueuing dispatch %s, %s since %s", pk, state, queued_at)
             handed.append(pk)
     return handed
+
+
+def retry_now(dispatch_ids: Any, now: datetime) -> list[int]:
+    """Move failed or waiting rows back to queued for a fresh 48 hours of retries; return the ids moved.
+
+    The admin's "retry now": the caller hands the ids to the broker, as the sweep does.
+    """
+    moved = []
+    for pk in dispatch_ids:
+        if Dispatch.objects.filter(pk=pk, state__in=[Dispatch.State.FAILED, Dispatch.State.RETRYING]).update(
+            state=Dispatch.State.QUEUED, queued_at=now, attempts=0, failing_since=None, next_attempt_at=None
+        ):
+            moved.append(pk)
+    return moved
 
 
 def claim(dispatch_id: int, now: datetime) -> Dispatch | None:
@@ -176,20 +221,59 @@ def claim(dispatch_id: int, now: datetime) -> Dispatch | None:
         return dispatch
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Return True if the mail server may well take the message later: network failures and 4xx replies.
+
+    5xx replies (a refused recipient, a rejected message) are permanent, as is anything that is not a mail
+    or network error (a bad address, a template bug). A refused login is retried: it is our configuration,
+    not the message, and once the admin fixes it every waiting message goes out.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _reply in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return not 500 <= exc.smtp_code < 600
+    # smtplib.SMTPException is an OSError, as are refused connections, timeouts and DNS failures; a database
+    # that went away while the message was built comes back too.
+    return isinstance(exc, OSError | OperationalError | InterfaceError)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Return the wait after the `attempts`-th failed attempt: doubling from RETRY_FIRST, capped, jittered."""
+    bound = min(RETRY_LONGEST, RETRY_FIRST * 2 ** min(max(attempts - 1, 0), 20))
+    return bound * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not a secret)
+
+
 def _finish(dispatch: Dispatch, state: str, *, error: str = "", now: datetime | None = None) -> None:
     fields: dict[str, Any] = {"state": state, "last_error": error[:2000]}
     if state == Dispatch.State.SENT:
-        fields["sent_at"] = now or timezone.now()
-    if state == Dispatch.State.QUEUED:
-        fields["queued_at"] = now or timezone.now()
+        fields.update(sent_at=now or timezone.now(), next_attempt_at=None, failing_since=None)
     Dispatch.objects.filter(pk=dispatch.pk, state=Dispatch.State.SENDING).update(**fields)
 
 
-def deliver(dispatch_id: int, *, now: datetime | None = None, final_attempt: bool = True) -> str:
+def _retry_later(dispatch: Dispatch, error: str, now: datetime) -> str:
+    """Schedule the next attempt in the row (the sweep honours it), or fail the row once RETRY_FOR has passed."""
+    since = dispatch.failing_since or now
+    if now - since >= RETRY_FOR:
+        error = f"Gave up after {dispatch.attempts} attempts over {now - since}. {error}"
+        _finish(dispatch, Dispatch.State.FAILED, error=error)
+        return Dispatch.State.FAILED
+    Dispatch.objects.filter(pk=dispatch.pk, state=Dispatch.State.SENDING).update(
+        state=Dispatch.State.RETRYING,
+        last_error=error[:2000],
+        failing_since=since,
+        next_attempt_at=now + retry_delay(dispatch.attempts),
+    )
+    return Dispatch.State.RETRYING
+
+
+def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
     """Claim, build and send one dispatch; return the state it ended in ("" if another worker has it).
 
-    A retryable error puts the row back in "queued" (or "failed" on the final attempt) and is re-raised
-    so the Celery task retries it with backoff.
+    A transient failure (network, 4xx) leaves the row "retrying" with its next attempt's time, which the
+    every-minute sweep honours (no Celery countdown: see docs/reminders.md); a permanent one (5xx, a bad
+    address, a bug) fails it at once. Nothing is raised: the row records the outcome.
     """
     now = now or timezone.now()
     dispatch = claim(dispatch_id, now)
@@ -201,13 +285,16 @@ def deliver(dispatch_id: int, *, now: datetime | None = None, final_attempt: boo
             _finish(dispatch, Dispatch.State.SKIPPED)
             return Dispatch.State.SKIPPED
         message.send()
-    except RETRYABLE_ERRORS as exc:
-        state = Dispatch.State.FAILED if final_attempt else Dispatch.State.QUEUED
-        _finish(dispatch, state, error=f"{type(exc).__name__}: {exc}")
-        raise
     except Exception as exc:
-        _finish(dispatch, Dispatch.State.FAILED, error=f"{type(exc).__name__}: {exc}")
-        raise
+        error = f"{type(exc).__name__}: {exc}"
+        if is_transient(exc):
+            logger.warning(
+                "Dispatch %s not sent (attempt %s), will retry: %s", dispatch.pk, dispatch.attempts, error
+            )
+            return _retry_later(dispatch, error, now)
+        logger.exception("Dispatch %s failed for good", dispatch.pk)
+        _finish(dispatch, Dispatch.State.FAILED, error=error)
+        return Dispatch.State.FAILED
     # A crash right here, after the mail server accepted the message, is the one duplicate allowed.
     _finish(dispatch, Dispatch.State.SENT, now=timezone.now())
     return Dispatch.State.SENT

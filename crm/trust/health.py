@@ -6,6 +6,7 @@ is read once per batch with `client_id__in`, so a batch costs the same few queri
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -14,7 +15,7 @@ from itertools import chain
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -24,6 +25,8 @@ from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from crm.models.health import Band
 from crm.trust import formula
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
 # A change to a client's history that moves its stored score by at least this many points, or changes its band,
@@ -385,52 +388,119 @@ def reason_that_moved(
 
 
 def recompute_book(
-    owner: Any = None, now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+    owner: Any = None,
+    now: datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    *,
+    first_pk: int | None = None,
+    last_pk: int | None = None,
+    failures: dict[int, str] | None = None,
 ) -> int:
-    """Recompute the trust health of every client (of `owner`, when given) in batches; return how many.
+    """Recompute the trust health of every client (of `owner`, of ids `first_pk`..`last_pk`, when given) in
+    batches; return how many were stored.
 
     Each batch reads each table once and writes with one upsert, so the query count grows with the number of
-    batches, not of clients, and memory holds one batch at a time.
+    batches, not of clients, and memory holds one batch at a time. A batch that fails is done again client by
+    client, so one bad row costs only itself: its id and error go into `failures` (and the log), and the next
+    run tries it again. The happy path pays nothing for this.
     """
     now = now or timezone.now()
+    failures = {} if failures is None else failures
     clients = Client.objects.order_by("pk")
     if owner is not None:
         clients = clients.filter(owner=owner)
-    done, last_pk = 0, 0
+    if first_pk is not None:
+        clients = clients.filter(pk__gte=first_pk)
+    if last_pk is not None:
+        clients = clients.filter(pk__lte=last_pk)
+    done, after = 0, 0
     while True:
-        rows = list(_client_rows(clients.filter(pk__gt=last_pk))[:batch_size])
+        rows = list(_client_rows(clients.filter(pk__gt=after))[:batch_size])
         if not rows:
             break
-        batch = clients.filter(pk__gt=last_pk, pk__lte=rows[-1][0]).order_by().values("pk")
-        with transaction.atomic():
-            _store(_compute_batch(batch, rows, now))
-        done += len(rows)
-        last_pk = rows[-1][0]
+        batch = clients.filter(pk__gt=after, pk__lte=rows[-1][0]).order_by().values("pk")
+        try:
+            with transaction.atomic():
+                _store(_compute_batch(batch, rows, now))
+            done += len(rows)
+        except _UNREACHABLE:
+            raise  # the database is gone: nothing to isolate, the whole run fails and is run again
+        except Exception:
+            done += _recompute_one_by_one(rows, now, failures)
+        after = rows[-1][0]
         if len(rows) < batch_size:
             break
     return done
 
 
-def write_snapshots(day: date, now: datetime | None = None, batch_size: int = 2000) -> int:
+# The database itself is unreachable: isolating rows would only log the same error once per client.
+_UNREACHABLE = (InterfaceError, OperationalError)
+
+
+def _recompute_one_by_one(rows: list[tuple[Any, ...]], now: datetime, failures: dict[int, str]) -> int:
+    """Recompute each client of a failed batch on its own; record the ones that fail; return how many stored."""
+    done = 0
+    for row in rows:
+        client_id = row[0]
+        try:
+            with transaction.atomic():
+                _store(_compute_batch([client_id], [row], now))
+            done += 1
+        except _UNREACHABLE:
+            raise
+        except Exception as exc:
+            logger.exception("Trust health of client %s not recomputed", client_id)
+            failures[client_id] = f"{type(exc).__name__}: {exc}"[:500]
+    return done
+
+
+def write_snapshots(
+    day: date,
+    now: datetime | None = None,
+    batch_size: int = 2000,
+    *,
+    exclude: Iterable[int] = (),
+    failures: dict[int, str] | None = None,
+) -> int:
     """Write one snapshot per client for `day` from the stored trust health; return how many clients were seen.
 
     Idempotent: a snapshot already written for that day is kept as it is (the unique constraint decides).
+    The clients in `exclude` (whose recompute failed: their stored health is stale) get none. A batch that
+    fails is written row by row; the rows that still fail go into `failures`.
     """
     now = now or timezone.now()
+    failures = {} if failures is None else failures
     healths = ClientHealth.objects.filter(client__created_at__lte=now).order_by("client_id")
-    seen, last_pk = 0, 0
+    skipped = set(exclude)
+    seen, after = 0, 0
     while True:
         rows = list(
-            healths.filter(client_id__gt=last_pk).values_list("client_id", "score", "band")[:batch_size]
+            healths.filter(client_id__gt=after).values_list("client_id", "score", "band")[:batch_size]
         )
         if not rows:
             break
-        HealthSnapshot.objects.bulk_create(
-            [HealthSnapshot(client_id=cid, day=day, score=score, band=band) for cid, score, band in rows],
-            ignore_conflicts=True,
-        )
-        seen += len(rows)
-        last_pk = rows[-1][0]
+        snapshots = [
+            HealthSnapshot(client_id=cid, day=day, score=score, band=band)
+            for cid, score, band in rows
+            if cid not in skipped
+        ]
+        try:
+            with transaction.atomic():
+                HealthSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
+        except _UNREACHABLE:
+            raise
+        except Exception:
+            for snapshot in snapshots:
+                try:
+                    with transaction.atomic():
+                        HealthSnapshot.objects.bulk_create([snapshot], ignore_conflicts=True)
+                except _UNREACHABLE:
+                    raise
+                except Exception as exc:
+                    logger.exception("Snapshot of client %s not written", snapshot.client_id)
+                    failures[snapshot.client_id] = f"{type(exc).__name__}: {exc}"[:500]
+        seen += len(snapshots)
+        after = rows[-1][0]
         if len(rows) < batch_size:
             break
     if seen:

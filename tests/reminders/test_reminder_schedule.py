@@ -137,23 +137,88 @@ def test_nudge_is_daily_and_only_when_a_cadence_lapses(alice: Any) -> None:
     assert [m.subject for m in mail.outbox] == ["1 client is waiting for a status update"] * 2
 
 
-def test_smtp_errors_requeue_then_fail_with_the_error_recorded(alice: Any, settings: Any) -> None:
+def test_smtp_errors_wait_in_the_row_for_the_sweep_then_send(alice: Any, settings: Any) -> None:
     settings.EMAIL_BACKEND = "tests.reminders.email_backends.FlakySMTPBackend"
     FlakySMTPBackend.fail_next(2)
     now = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
     outbox.create_due_dispatches(now)
     [pk] = tasks.enqueue_due_dispatches(now)
-    with pytest.raises(Exception, match="Connection unexpectedly closed"):
-        outbox.deliver(pk, final_attempt=False)
+    assert outbox.deliver(pk, now=now) == "retrying"
     row = Dispatch.objects.get(pk=pk)
-    assert (row.state, row.attempts) == ("queued", 1)
+    assert (row.state, row.attempts, row.failing_since) == ("retrying", 1, now)
     assert "SMTPServerDisconnected" in row.last_error
-    with pytest.raises(Exception, match="Connection unexpectedly closed"):
-        outbox.deliver(pk, final_attempt=True)
+    # The next attempt's time lives in the row: the sweep leaves the row alone until then.
+    assert now + timedelta(seconds=30) <= row.next_attempt_at <= now + timedelta(minutes=1)
+    assert tasks.enqueue_due_dispatches(row.next_attempt_at - timedelta(seconds=1)) == []
+    assert tasks.enqueue_due_dispatches(row.next_attempt_at) == [pk]
+    assert outbox.deliver(pk, now=row.next_attempt_at) == "retrying"
     row.refresh_from_db()
-    assert (row.state, row.attempts) == ("failed", 2)
-    assert outbox.deliver(pk) == ""  # failed stays failed
-    assert mail.outbox == []
+    assert (row.attempts, row.failing_since) == (2, now)  # the 48 hours count from the first failure
+    [again] = tasks.enqueue_due_dispatches(row.next_attempt_at)
+    assert outbox.deliver(again) == "sent"
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.last_error, row.next_attempt_at) == ("sent", 3, "", None)
+    assert outbox.deliver(pk) == ""  # sent stays sent
+    assert len(mail.outbox) == 1
+
+
+def test_a_template_bug_fails_the_row_at_once(alice: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any) -> None:
+        raise KeyError("digest")
+
+    monkeypatch.setattr(outbox, "build_message", broken)
+    now = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    assert run_sweep(now) == ["failed"]
+    assert Dispatch.objects.get(kind=Dispatch.Kind.DIGEST).last_error == "KeyError: 'digest'"
+    assert run_sweep(now + timedelta(hours=1)) == []
+
+
+def test_one_freelancers_broken_settings_do_not_stop_the_sweep(alice: Any) -> None:
+    """Issue 12, finding 2, for the sweep: each freelancer is looked at on their own."""
+    from clients.models import Profile
+    from crm.models import JobRun
+
+    broken = make_user("broken")
+    Profile.objects.filter(user=broken).update(time_zone="Mars/Olympus_Mons")
+    now = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        handed = tasks.sweep()
+    assert [outbox.deliver(pk, now=now) for pk in handed] == ["sent"]
+    assert mail.outbox[0].to == ["alice@example.com"]
+    [run] = JobRun.objects.filter(job=JobRun.Job.SWEEP)
+    assert (run.failed, run.failed_ids) == (1, [broken.pk])
+    assert "ZoneInfoNotFoundError" in run.failures[0]["error"]
+    # Tried again by the next sweep (still broken: counted on the same row of the day).
+    with time_machine.travel(now + timedelta(minutes=1), tick=False):
+        tasks.sweep()
+    run.refresh_from_db()
+    assert (run.failed, run.failed_ids) == (2, [broken.pk])
+
+
+def test_a_year_one_status_update_stops_only_its_own_freelancers_reminders(db: None) -> None:
+    """Issue 12, finding 2, for the sweep and the digests: before, the sweep raised OverflowError and nobody's
+    reminders were even created that minute."""
+    from clients.models import Client
+    from crm.models import JobRun
+
+    broken = make_user("broken", time_zone="America/New_York")
+    fine = make_user("fine", time_zone="America/New_York")
+    bad = make_client(broken)
+    make_client(fine, cadence_days=7)
+    # Stored before dates were bounded, without validation: in New York's time it is before year 1.
+    Client.objects.filter(pk=bad.pk).update(last_status_update_at=datetime(1, 1, 1, 1, tzinfo=UTC))
+    monday_eight_new_york = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
+    with time_machine.travel(monday_eight_new_york, tick=False):
+        handed = tasks.sweep()
+        states = {outbox.deliver(pk): pk for pk in handed}
+    rows = {(d.owner.username, d.kind): (d.state, d.last_error) for d in Dispatch.objects.all()}
+    assert rows[("fine", "digest")] == ("sent", "")
+    assert rows[("broken", "digest")] == ("failed", "OverflowError: date value out of range")
+    assert ("broken", "nudge") not in rows  # not written: the next sweep looks at it again
+    assert set(states) == {"sent", "failed"}
+    assert [m.to for m in mail.outbox] == [["fine@example.com"]]
+    [run] = JobRun.objects.filter(job=JobRun.Job.SWEEP)
+    assert run.failures == [{"id": broken.pk, "error": "OverflowError: date value out of range"}]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, JobRun, Promise
 from crm.trust.health import recompute_book, recompute_client, sparkline_points, write_snapshots
 from crm.trust.tasks import snapshot_all_trust_health
 from tests.factories import (
@@ -239,9 +239,12 @@ def test_sparkline_is_empty_without_history() -> None:
     assert sparkline_points([(77, 100), (0, 0)]) == "0,2 100,22"
 
 
-def test_nightly_task_recomputes_the_book_and_writes_todays_snapshots(alice: Any, bob: Any) -> None:
+def test_nightly_task_recomputes_the_book_and_writes_todays_snapshots(
+    alice: Any, bob: Any, eager_celery: None
+) -> None:
     _book(alice, 2)
     _book(bob, 1)
-    assert snapshot_all_trust_health() == {"recomputed": 3, "snapshots": 3}
-    assert snapshot_all_trust_health.apply().get() == {"recomputed": 3, "snapshots": 3}
+    for _ in range(2):  # a re-run the same day changes nothing
+        run = JobRun.objects.get(pk=snapshot_all_trust_health.delay().get())
+        assert (run.processed, run.snapshots, run.failed, run.chunks_done) == (3, 3, 0, 1)
     assert HealthSnapshot.objects.filter(day=timezone.localdate()).count() == 3

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from clients.forms import ClientForm, ProjectForm
 from clients.models import Client
+from crm.models import Dispatch
 from crm.models.health import Band
 from crm.web import fragments
 from crm.web.history import history_of
@@ -73,6 +74,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "bands": Band.choices,
         "statuses": Client.Status.choices,
         "today": today,
+        # Reminders that could not be delivered: the freelancer must know a digest went missing.
+        "undelivered": list(Dispatch.undelivered(request.user, now)),
     }
     return render(request, "crm/dashboard.html", context)
 
