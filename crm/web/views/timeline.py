@@ -19,6 +19,7 @@ from django.db.models import DateField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clients.bounds import add_to_moment
 from clients.models import Client
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
@@ -88,7 +89,8 @@ def _interaction_rows(client: Client, limit: int) -> list[Row]:
     if len(rows) == limit:
         last_day = min(rows.values())
         start = datetime.combine(last_day, time(), tzinfo=zone)
-        same_day = recent.filter(happened_at__gte=start, happened_at__lt=start + timedelta(days=1))
+        end = add_to_moment(start, timedelta(days=1))  # never overflows, even at the last representable day
+        same_day = recent.filter(happened_at__gte=start, happened_at__lt=end)
         rows.update(dict.fromkeys(same_day.values_list("pk", flat=True), last_day))
     return [(day, pk, "interaction") for pk, day in rows.items()]
 
