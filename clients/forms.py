@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import throttle
 from clients.models import Client, Profile, Project
-from clients.widgets import KeepUnchangedMomentsMixin, book_formfield
+from clients.widgets import RoundTripMixin, book_formfield
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -65,7 +65,7 @@ class ProfileForm(forms.ModelForm):
         ]
 
 
-class ClientForm(KeepUnchangedMomentsMixin, forms.ModelForm):
+class ClientForm(RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Client
         formfield_callback = book_formfield
@@ -87,7 +87,7 @@ class OwnedClientFormMixin:
             )
 
 
-class ProjectForm(OwnedClientFormMixin, KeepUnchangedMomentsMixin, forms.ModelForm):
+class ProjectForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Project
         formfield_callback = book_formfield

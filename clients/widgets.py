@@ -121,11 +121,12 @@ def book_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
     return db_field.formfield(**kwargs)
 
 
-class KeepUnchangedMomentsMixin:
-    """Keep a stored date-time when its input comes back as drawn.
+class RoundTripMixin:
+    """Store what an unchanged form submits exactly as it was.
 
-    `datetime-local` shows minutes (and seconds when set), never microseconds: an unchanged edit must not trim
-    the stored value, so a submitted value equal to what was drawn keeps the initial value exactly.
+    `datetime-local` shows minutes (and seconds when set), never microseconds: a submitted value equal to what
+    was drawn keeps the initial value exactly, so an unchanged edit does not trim it. Browsers submit a
+    textarea's lines with CRLF: they are stored with LF, as every other path writes them.
     """
 
     fields: dict[str, forms.Field]
@@ -134,11 +135,14 @@ class KeepUnchangedMomentsMixin:
     def clean(self) -> dict[str, Any]:
         data = super().clean()  # type: ignore[misc]
         for name, field in self.fields.items():
-            if not isinstance(field, forms.DateTimeField) or name not in data:
+            if name not in data:
+                continue
+            if isinstance(field, forms.CharField) and isinstance(data[name], str):
+                data[name] = data[name].replace("\r\n", "\n")
+            if not isinstance(field, forms.DateTimeField):
                 continue
             initial = self.get_initial_for_field(field, name)  # type: ignore[attr-defined]
-            if isinstance(initial, datetime) and self[name].data == field.widget.format_value(  # type: ignore[index]
-                field.prepare_value(initial)
-            ):
+            drawn = field.widget.format_value(field.prepare_value(initial))
+            if isinstance(initial, datetime) and self[name].data == drawn:  # type: ignore[index]
                 data[name] = initial
         return data

@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import validate_day_in_window
 from clients.forms import OwnedClientFormMixin
-from clients.widgets import IsoDateInput, KeepUnchangedMomentsMixin, book_formfield
+from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from conflicts.models import ConflictSignal
 
 
-class ConflictSignalForm(OwnedClientFormMixin, KeepUnchangedMomentsMixin, forms.ModelForm):
+class ConflictSignalForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = ConflictSignal
         formfield_callback = book_formfield

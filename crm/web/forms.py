@@ -8,11 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import FUTURE_TOLERANCE, validate_day_in_window
 from clients.forms import OwnedClientFormMixin
-from clients.widgets import IsoDateInput, KeepUnchangedMomentsMixin, book_formfield
+from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from crm.models import Interaction, Invoice, Promise
 
 
-class InteractionForm(OwnedClientFormMixin, KeepUnchangedMomentsMixin, forms.ModelForm):
+class InteractionForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Interaction
         formfield_callback = book_formfield
@@ -33,7 +33,7 @@ class InteractionForm(OwnedClientFormMixin, KeepUnchangedMomentsMixin, forms.Mod
         return moment
 
 
-class PromiseForm(OwnedClientFormMixin, KeepUnchangedMomentsMixin, forms.ModelForm):
+class PromiseForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Promise
         formfield_callback = book_formfield
@@ -44,7 +44,7 @@ class PromiseForm(OwnedClientFormMixin, KeepUnchangedMomentsMixin, forms.ModelFo
         self.limit_to_owner(owner)
 
 
-class InvoiceForm(OwnedClientFormMixin, KeepUnchangedMomentsMixin, forms.ModelForm):
+class InvoiceForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Invoice
         formfield_callback = book_formfield
