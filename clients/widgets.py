@@ -20,7 +20,7 @@ from django import forms
 from django.db import models
 from django.utils import formats
 
-from clients.bounds import FIRST_DAY, LAST_DAY
+from clients.bounds import FIRST_DAY, LAST_DAY, validate_day_in_window
 
 
 def iso_day(value: date) -> str:
@@ -118,7 +118,11 @@ def book_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
         kwargs.setdefault("widget", IsoDateInput)
     elif isinstance(db_field, models.DecimalField):
         kwargs["form_class"] = LocalizedDecimalField
-    return db_field.formfield(**kwargs)
+    formfield = db_field.formfield(**kwargs)
+    if isinstance(db_field, models.DateField) and formfield is not None:
+        # The window first, so that a form's own rules (a date in the future...) see only dates within it.
+        formfield.validators.append(validate_day_in_window)
+    return formfield
 
 
 class RoundTripMixin:
