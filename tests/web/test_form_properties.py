@@ -8,7 +8,7 @@ and unicode text with combining marks and emoji), submits it as alice, then:
 - after a stored change, the dashboard, the workspace, the four lists, the calendar feed and the weekly digest
   (text and HTML, from crm/reminders/) all render.
 
-Size: the settings profile named by `FORMS_FUZZ_PROFILE` (`small`, the default: 60 examples, about 15 s here;
+Size: the settings profile named by `FORMS_FUZZ_PROFILE` (`small`, the default: 100 examples, about 15 s here;
 `medium`: 300; `large`: 2,000). NUL bytes are left to the input-normalisation tests of issue 12.
 """
 
@@ -38,7 +38,7 @@ from crm.reminders.emails import preferences_token
 from crm.reminders.outbox import digest_message
 from tests.factories import make_client, make_conflict, make_invoice, make_project, make_promise
 
-for _name, _examples in [("small", 60), ("medium", 300), ("large", 2000)]:
+for _name, _examples in [("small", 100), ("medium", 300), ("large", 2000)]:
     settings.register_profile(
         f"forms-{_name}",
         max_examples=_examples,
@@ -73,12 +73,19 @@ def _day_text(day: date) -> st.SearchStrategy[str]:
     )
 
 
+# Ordinary values too, weighted in, so that many examples are stored and the pages draw them.
+recent_days = st.integers(-60, 60).map(lambda offset: (date.today() + timedelta(days=offset)).isoformat())
 days = st.one_of(
+    recent_days,
+    recent_days,
     st.sampled_from(BOUNDARY_DAYS).flatmap(_day_text),
     st.dates().map(date.isoformat),
     st.sampled_from(["", "2026-02-30", "0000-01-01", "10000-01-01", "demain", "-1"]),
 )
 moments = st.one_of(
+    st.integers(0, 60 * 24 * 30).map(
+        lambda minutes: (timezone.localtime() - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+    ),
     st.sampled_from(BOUNDARY_DAYS).map(lambda day: f"{day.isoformat()}T00:00"),
     st.sampled_from(BOUNDARY_DAYS).map(lambda day: f"{day.isoformat()}T23:59"),
     st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)).map(
@@ -98,6 +105,7 @@ amounts = st.one_of(
     ),
 )
 texts = st.one_of(
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=40),
     st.text(TEXT, max_size=80),
     st.text(TEXT, min_size=190, max_size=700),
     st.lists(COMBINING, min_size=1, max_size=600).map("".join),
