@@ -18,7 +18,11 @@ from clients.models import Project
 from conflicts.models import ConflictSignal
 from crm.models import Invoice, Promise
 from tests.factories import make_client, make_project
-from tests.web.test_browser import log_in, page  # noqa: F401 (page: the fixture)
+from tests.web import test_browser
+from tests.web.test_browser import log_in
+
+# The Chromium page fixture of tests/web/test_browser.py (its launch pattern), shared.
+page = test_browser.page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +45,7 @@ def french_book(alice: Any) -> dict[str, Any]:
 def test_saving_a_project_unchanged_in_french_keeps_its_dates_and_budget(
     page: Any,
     live_server: Any,
-    french_book: dict,  # noqa: F811
+    french_book: dict,
 ) -> None:
     project = french_book["project"]
     log_in(page, live_server)
@@ -61,7 +65,7 @@ def test_saving_a_project_unchanged_in_french_keeps_its_dates_and_budget(
 def test_a_promise_an_invoice_and_a_conflict_signal_with_their_drawn_day_are_stored_in_french(
     page: Any,
     live_server: Any,
-    french_book: dict,  # noqa: F811
+    french_book: dict,
 ) -> None:
     client = french_book["client"]
     today = timezone.localdate()
