@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import throttle
 from clients.models import Client, Profile, Project
+from clients.widgets import RoundTripMixin, book_formfield
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -92,6 +93,7 @@ class SignupForm(UserCreationForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
+        formfield_callback = book_formfield
         fields = [
             "display_name",
             "language",
@@ -104,9 +106,10 @@ class ProfileForm(forms.ModelForm):
         ]
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Client
+        formfield_callback = book_formfield
         fields = ["name", "company", "email", "phone", "language", "status", "cadence_days", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
@@ -125,15 +128,12 @@ class OwnedClientFormMixin:
             )
 
 
-class ProjectForm(OwnedClientFormMixin, forms.ModelForm):
+class ProjectForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Project
+        formfield_callback = book_formfield
         fields = ["client", "title", "goals", "status", "start_on", "due_on", "budget", "currency"]
-        widgets = {
-            "start_on": forms.DateInput(attrs={"type": "date"}),
-            "due_on": forms.DateInput(attrs={"type": "date"}),
-            "goals": forms.Textarea(attrs={"rows": 3}),
-        }
+        widgets = {"goals": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import zoneinfo
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from clients.bounds import add_days, validate_day_in_window, validate_moment_in_window, window_constraint
 
 
 class Language(models.TextChoices):
@@ -200,7 +202,9 @@ class Client(models.Model):
         _("last status update"), null=True, blank=True, editable=False
     )
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False, validators=[validate_moment_in_window]
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # When the next status update is due, kept by the database itself so the dashboard can find the due ones
     # through an index instead of computing it for every client of the book.
@@ -230,6 +234,11 @@ class Client(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["prospect", "active", "paused", "former"]), name="client_status_valid"
             ),
+            # Every date within the book's window (clients/bounds.py): no "date plus cadence" can overflow.
+            window_constraint("client", "created_at", moment=True),
+            window_constraint("client", "updated_at", moment=True),
+            window_constraint("client", "last_status_update_at", moment=True, nullable=True),
+            window_constraint("client", "last_contact_at", moment=True, nullable=True),
         ]
         indexes = [
             # The client list and search: WHERE owner_id = ? ORDER BY name.
@@ -246,7 +255,8 @@ class Client(models.Model):
     def status_update_due_on(self, zone: zoneinfo.ZoneInfo | None = None) -> date:
         """Return the day the next status update is due: the last one (or the start) plus the cadence."""
         since = self.last_status_update_at or self.created_at
-        return timezone.localtime(since, zone).date() + timedelta(days=self.cadence_days)
+        # Held at date.max rather than overflowing, should a row predate the window (clients/bounds.py).
+        return add_days(timezone.localtime(since, zone).date(), self.cadence_days)
 
     def status_update_days_late(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> int:
         """Return how many days the status update is overdue (negative: days left)."""
@@ -266,8 +276,8 @@ class Project(models.Model):
     title = models.CharField(_("title"), max_length=200)
     goals = models.TextField(_("goals"), blank=True, help_text=_("Restated in every status update."))
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
-    start_on = models.DateField(_("start date"), null=True, blank=True)
-    due_on = models.DateField(_("due date"), null=True, blank=True)
+    start_on = models.DateField(_("start date"), null=True, blank=True, validators=[validate_day_in_window])
+    due_on = models.DateField(_("due date"), null=True, blank=True, validators=[validate_day_in_window])
     budget = models.DecimalField(
         _("budget"),
         max_digits=12,
@@ -297,6 +307,9 @@ class Project(models.Model):
                 condition=Q(status__in=["proposed", "active", "delivered", "cancelled"]),
                 name="project_status_valid",
             ),
+            window_constraint("project", "start_on", nullable=True),
+            window_constraint("project", "due_on", nullable=True),
+            window_constraint("project", "created_at", moment=True),
         ]
         indexes = [models.Index(fields=["client", "status"], name="project_client_status_idx")]
 

@@ -5,18 +5,18 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clients.bounds import validate_day_in_window
 from clients.forms import OwnedClientFormMixin
+from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from conflicts.models import ConflictSignal
 
 
-class ConflictSignalForm(OwnedClientFormMixin, forms.ModelForm):
+class ConflictSignalForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = ConflictSignal
+        formfield_callback = book_formfield
         fields = ["client", "kind", "severity", "observed_on", "description"]
-        widgets = {
-            "observed_on": forms.DateInput(attrs={"type": "date"}),
-            "description": forms.Textarea(attrs={"rows": 2}),
-        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -24,7 +24,9 @@ class ConflictSignalForm(OwnedClientFormMixin, forms.ModelForm):
 
 
 class ResolveConflictForm(forms.Form):
-    resolved_on = forms.DateField(label=_("Resolved on"), widget=forms.DateInput(attrs={"type": "date"}))
+    resolved_on = forms.DateField(
+        label=_("Resolved on"), widget=IsoDateInput, validators=[validate_day_in_window]
+    )
     resolution = forms.CharField(label=_("How it was resolved"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, signal: ConflictSignal, **kwargs: Any) -> None:

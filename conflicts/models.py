@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clients.bounds import validate_day_in_window, window_constraint
 from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet
 
 
@@ -51,10 +52,12 @@ class ConflictSignal(OwnedThroughClient):
         default=Severity.MINOR,
         validators=[MinValueValidator(1), MaxValueValidator(3)],
     )
-    observed_on = models.DateField(_("observed on"))
+    observed_on = models.DateField(_("observed on"), validators=[validate_day_in_window])
     description = models.TextField(_("description"), blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State, default=State.OPEN)
-    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    resolved_on = models.DateField(
+        _("resolved on"), null=True, blank=True, validators=[validate_day_in_window]
+    )
     resolution = models.TextField(_("how it was resolved"), blank=True)
 
     history = HistoricalRecords()
@@ -82,6 +85,8 @@ class ConflictSignal(OwnedThroughClient):
                 condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("observed_on")),
                 name="conflict_resolved_not_before_observed",
             ),
+            window_constraint("conflict", "observed_on"),
+            window_constraint("conflict", "resolved_on", nullable=True),
         ]
         indexes = [
             # The trust engine and the dashboard: open signals of a client.

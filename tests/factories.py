@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import CheckConstraint
 from django.utils import timezone
 
 from clients.models import Client, Project
@@ -78,3 +80,26 @@ def make_conflict(client: Client, **overrides: Any) -> ConflictSignal:
     fields: dict[str, Any] = {"kind": ConflictSignal.Kind.IDEAS, "severity": 1, "observed_on": date.today()}
     fields.update(overrides)
     return ConflictSignal.objects.create(client=client, **fields)
+
+
+def store_unchecked(queryset: Any, **values: Any) -> None:
+    """Write `values` onto the rows of `queryset` past the database's CHECK constraints, as rows stored before
+    those constraints existed: what a batch job must survive (one bad row never stops the others)."""
+    model = queryset.model
+    checks = [c for c in model._meta.constraints if isinstance(c, CheckConstraint)]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA ignore_check_constraints = 1")
+            try:
+                queryset.update(**values)
+            finally:
+                cursor.execute("PRAGMA ignore_check_constraints = 0")
+        return
+    # PostgreSQL: drop the checks, write, then put them back NOT VALID (they hold for every later write; the
+    # old row stays, as it would have after the migration that added them).
+    with transaction.atomic(), connection.schema_editor(atomic=False) as editor:
+        for check in checks:
+            editor.remove_constraint(model, check)
+        queryset.update(**values)
+        for check in checks:
+            editor.execute(str(check.create_sql(model, editor)) + " NOT VALID")

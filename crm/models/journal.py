@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clients.bounds import validate_day_in_window, validate_moment_in_window, window_constraint
 from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet, Project
 
 
@@ -72,7 +73,9 @@ class Interaction(models.Model):
     direction = models.CharField(
         _("direction"), max_length=12, choices=Direction, default=Direction.TO_CLIENT
     )
-    happened_at = models.DateTimeField(_("when"), default=timezone.now)
+    happened_at = models.DateTimeField(
+        _("when"), default=timezone.now, validators=[validate_moment_in_window]
+    )
     summary = models.CharField(_("summary"), max_length=500, blank=True)
 
     history = HistoricalRecords()
@@ -93,6 +96,8 @@ class Interaction(models.Model):
             models.CheckConstraint(
                 condition=Q(direction__in=["from_client", "to_client"]), name="interaction_direction_valid"
             ),
+            # Every date within the book's window (clients/bounds.py); "not in the future" is the form's rule.
+            window_constraint("interaction", "happened_at", moment=True),
         ]
         indexes = [
             # The timeline and the trust engine read a client's interactions in time order.
@@ -163,17 +168,19 @@ class Promise(OwnedThroughClient):
         _("who promised"), max_length=10, choices=Promisor, default=Promisor.FREELANCER
     )
     description = models.CharField(_("what was promised"), max_length=300)
-    made_on = models.DateField(_("made on"), default=date.today)
-    due_on = models.DateField(_("due on"))
+    made_on = models.DateField(_("made on"), default=timezone.localdate, validators=[validate_day_in_window])
+    due_on = models.DateField(_("due on"), validators=[validate_day_in_window])
     state = models.CharField(_("state"), max_length=8, choices=State, default=State.OPEN)
-    kept_on = models.DateField(_("kept on"), null=True, blank=True)
-    broken_on = models.DateField(_("broken on"), null=True, blank=True)
+    kept_on = models.DateField(_("kept on"), null=True, blank=True, validators=[validate_day_in_window])
+    broken_on = models.DateField(_("broken on"), null=True, blank=True, validators=[validate_day_in_window])
     clarification = models.TextField(
         _("explanation of the delay"),
         blank=True,
         help_text=_("What you told the client about the unforeseen."),
     )
-    clarified_at = models.DateTimeField(_("explained at"), null=True, blank=True)
+    clarified_at = models.DateTimeField(
+        _("explained at"), null=True, blank=True, validators=[validate_moment_in_window]
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()
@@ -209,6 +216,12 @@ class Promise(OwnedThroughClient):
                 | (Q(clarified_at__isnull=False) & ~Q(clarification="")),
                 name="promise_clarification_has_time",
             ),
+            window_constraint("promise", "made_on"),
+            window_constraint("promise", "due_on"),
+            window_constraint("promise", "kept_on", nullable=True),
+            window_constraint("promise", "broken_on", nullable=True),
+            window_constraint("promise", "clarified_at", moment=True, nullable=True),
+            window_constraint("promise", "created_at", moment=True),
         ]
         indexes = [
             # Dashboard, digest and calendar: a client's open promises by due date.
@@ -321,13 +334,16 @@ class Invoice(models.Model):
         _("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
-    issued_on = models.DateField(_("issued on"), default=date.today)
-    due_on = models.DateField(_("due on"))
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    issued_on = models.DateField(
+        _("issued on"), default=timezone.localdate, validators=[validate_day_in_window]
+    )
+    due_on = models.DateField(_("due on"), validators=[validate_day_in_window])
+    paid_on = models.DateField(_("paid on"), null=True, blank=True, validators=[validate_day_in_window])
     renegotiated_due_on = models.DateField(
         _("renegotiated due date"),
         null=True,
         blank=True,
+        validators=[validate_day_in_window],
         help_text=_("A new due date agreed with the client."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -360,6 +376,11 @@ class Invoice(models.Model):
                 condition=Q(renegotiated_due_on__isnull=True) | Q(renegotiated_due_on__gte=F("issued_on")),
                 name="invoice_renegotiated_not_before_issued",
             ),
+            window_constraint("invoice", "issued_on"),
+            window_constraint("invoice", "due_on"),
+            window_constraint("invoice", "paid_on", nullable=True),
+            window_constraint("invoice", "renegotiated_due_on", nullable=True),
+            window_constraint("invoice", "created_at", moment=True),
         ]
         indexes = [
             # Trust engine and invoice list: a client's invoices; overdue list: unpaid by due date.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from clients.bounds import add_days
 from clients.models import Client
 from crm.models import Promise
 from crm.reminders.emails import client_url
@@ -23,7 +24,8 @@ def _event(
     event.add("uid", uid)
     event.add("dtstamp", now)
     event.add("dtstart", day)
-    event.add("dtend", day + timedelta(days=1))
+    # An all-day event ends the next day; held at the last representable day rather than overflowing.
+    event.add("dtend", add_days(day, 1))
     event.add("summary", summary)
     event.add("url", url)
     if description:

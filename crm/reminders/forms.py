@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Profile
+from clients.widgets import book_formfield
 
 
 class StatusUpdateForm(forms.Form):
@@ -16,4 +17,5 @@ class StatusUpdateForm(forms.Form):
 class EmailPreferencesForm(forms.ModelForm):
     class Meta:
         model = Profile
+        formfield_callback = book_formfield
         fields = ["digest_enabled", "digest_when_empty", "nudges_enabled"]

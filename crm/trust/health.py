@@ -20,6 +20,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from clients.bounds import clamp_day
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
@@ -76,7 +77,9 @@ class _Zones(dict[str, zoneinfo.ZoneInfo]):
 
 
 def _local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone)
+    # Held in the book's window (clients/bounds.py): midnight of year 1 east of UTC has no UTC instant, and one
+    # such row must not stop the nightly job of every freelancer.
+    return datetime.combine(clamp_day(day), time(), tzinfo=zone)
 
 
 def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Any, ...]]:

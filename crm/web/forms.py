@@ -3,47 +3,52 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.bounds import FUTURE_TOLERANCE, validate_day_in_window
 from clients.forms import OwnedClientFormMixin
+from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from crm.models import Interaction, Invoice, Promise
 
 
-class InteractionForm(OwnedClientFormMixin, forms.ModelForm):
+class InteractionForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Interaction
+        formfield_callback = book_formfield
         fields = ["client", "project", "kind", "direction", "happened_at", "summary"]
-        widgets = {
-            "happened_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-        }
 
     def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_to_owner(owner)
 
+    def clean_happened_at(self) -> Any:
+        moment = self.cleaned_data["happened_at"]
+        unchanged = self.instance.pk is not None and moment == self.instance.happened_at
+        # An interaction is something that happened; the tolerance absorbs a call logged as it ends.
+        if not unchanged and moment > timezone.now() + FUTURE_TOLERANCE:
+            raise forms.ValidationError(
+                _("An interaction cannot be in the future: log it once it has happened."), code="future"
+            )
+        return moment
 
-class PromiseForm(OwnedClientFormMixin, forms.ModelForm):
+
+class PromiseForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Promise
+        formfield_callback = book_formfield
         fields = ["client", "project", "promisor", "description", "made_on", "due_on"]
-        widgets = {
-            "made_on": forms.DateInput(attrs={"type": "date"}),
-            "due_on": forms.DateInput(attrs={"type": "date"}),
-        }
 
     def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_to_owner(owner)
 
 
-class InvoiceForm(OwnedClientFormMixin, forms.ModelForm):
+class InvoiceForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Invoice
+        formfield_callback = book_formfield
         fields = ["client", "project", "number", "amount", "currency", "issued_on", "due_on"]
-        widgets = {
-            "issued_on": forms.DateInput(attrs={"type": "date"}),
-            "due_on": forms.DateInput(attrs={"type": "date"}),
-        }
 
     def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,7 +74,7 @@ class ExplainDelayForm(forms.Form):
 
 class RenegotiateForm(forms.Form):
     renegotiated_due_on = forms.DateField(
-        label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("New due date"), widget=IsoDateInput, validators=[validate_day_in_window]
     )
 
     def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:

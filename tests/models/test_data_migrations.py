@@ -129,3 +129,152 @@ def test_migrations_fill_in_owners_trust_health_and_generated_columns(before_the
     # 4. So the board ranks the whole of alice's book, the new row last.
     assert [client.name for client in board.ranked_clients(book["alice"])] == ["Ranked", "Unranked"]
     assert Promise.objects.for_owner(book["bob"]).get().pk == book["promises"]["Bob's"]
+
+
+# -- the window (clients/bounds.py): rows stored before it are brought into it, then the constraints added ------
+
+BEFORE_THE_WINDOW = [
+    ("clients", "0004_history"),
+    ("conflicts", "0003_history"),
+    ("crm", "0004_batch_job_runs_and_mail_retries"),
+]
+YEAR_1, YEAR_9999 = date(1, 1, 1), date(9999, 12, 31)
+FIRST, LAST = date(1970, 1, 1), date(2100, 12, 31)
+
+
+@pytest.fixture
+def before_the_window(transactional_db: None) -> Iterator[Any]:
+    try:
+        yield _migrate(BEFORE_THE_WINDOW)
+    finally:
+        _migrate()
+
+
+def _book_outside_the_window(apps: Any) -> dict[str, Any]:
+    """Insert, with the models as they were, rows whose dates lie before 1970 and after 2100."""
+    user = apps.get_model("auth", "User").objects.create(username="old-timer")
+    models = {name: apps.get_model(app, name) for app, name in [
+        ("clients", "Client"), ("clients", "Project"), ("crm", "Interaction"), ("crm", "Promise"),
+        ("crm", "Invoice"), ("conflicts", "ConflictSignal"),
+    ]}  # fmt: skip
+    early = models["Client"].objects.create(
+        owner=user, name="Early", created_at=datetime(1, 1, 1, tzinfo=UTC)
+    )
+    late = models["Client"].objects.create(
+        owner=user,
+        name="Late",
+        created_at=CREATED,
+        last_status_update_at=datetime(9999, 6, 1, tzinfo=UTC),
+        last_contact_at=datetime(9999, 6, 1, tzinfo=UTC),
+    )
+    within = models["Promise"].objects.create(
+        owner=user, client=late, description="Within", made_on=DAY, due_on=DAY, created_at=CREATED
+    )
+    return {
+        "early": early.pk,
+        "late": late.pk,
+        "within": within.pk,
+        "project": models["Project"]
+        .objects.create(client=early, title="P", start_on=YEAR_1, due_on=YEAR_9999, created_at=CREATED)
+        .pk,
+        "interaction": models["Interaction"]
+        .objects.create(
+            client=early,
+            kind="email",
+            direction="to_client",
+            happened_at=datetime(9999, 12, 31, 23, tzinfo=UTC),
+        )
+        .pk,
+        "kept": models["Promise"]
+        .objects.create(
+            owner=user,
+            client=early,
+            description="Kept",
+            made_on=YEAR_1,
+            due_on=YEAR_9999,
+            state="kept",
+            kept_on=date(9999, 12, 30),
+            created_at=CREATED,
+        )
+        .pk,
+        "far": models["Promise"]
+        .objects.create(
+            owner=user,
+            client=early,
+            description="Far",
+            made_on=date(9999, 12, 1),
+            due_on=YEAR_9999,
+            created_at=CREATED,
+        )
+        .pk,
+        "invoice": models["Invoice"]
+        .objects.create(
+            owner=user,
+            client=early,
+            number="F-1",
+            amount=Decimal("10.00"),
+            issued_on=YEAR_1,
+            due_on=YEAR_9999,
+            paid_on=YEAR_9999,
+            renegotiated_due_on=YEAR_9999,
+            created_at=CREATED,
+        )
+        .pk,
+        "signal": models["ConflictSignal"]
+        .objects.create(
+            owner=user,
+            client=early,
+            kind="ideas",
+            severity=1,
+            observed_on=YEAR_1,
+            state="resolved",
+            resolved_on=YEAR_9999,
+        )
+        .pk,
+    }
+
+
+def test_the_window_migrations_bring_old_rows_into_it_before_the_constraints(before_the_window: Any) -> None:
+    from clients.models import Project
+    from crm.models import Interaction
+
+    book = _book_outside_the_window(before_the_window)
+
+    _migrate()
+
+    first_moment = datetime(1970, 1, 1, tzinfo=UTC)
+    last_moment = datetime(2100, 12, 31, 23, 59, tzinfo=UTC)
+    assert Client.objects.get(pk=book["early"]).created_at == first_moment
+    late = Client.objects.get(pk=book["late"])
+    assert (late.last_status_update_at, late.last_contact_at, late.created_at) == (
+        last_moment,
+        last_moment,
+        CREATED,
+    )
+    assert late.status_update_due_at == last_moment + timedelta(days=7)  # the generated column follows
+    project = Project.objects.get(pk=book["project"])
+    assert (project.start_on, project.due_on) == (FIRST, LAST)
+    assert Interaction.objects.get(pk=book["interaction"]).happened_at == last_moment
+    kept = Promise.objects.get(pk=book["kept"])
+    assert (kept.made_on, kept.due_on, kept.kept_on, kept.state) == (FIRST, LAST, LAST, "kept")
+    far = Promise.objects.get(pk=book["far"])
+    assert (far.made_on, far.due_on) == (LAST, LAST)  # still "due not before made"
+    within = Promise.objects.get(pk=book["within"])
+    assert (within.made_on, within.due_on, within.created_at) == (DAY, DAY, CREATED)  # untouched
+    invoice = Invoice.objects.get(pk=book["invoice"])
+    assert (invoice.issued_on, invoice.due_on, invoice.paid_on, invoice.renegotiated_due_on) == (
+        FIRST,
+        LAST,
+        LAST,
+        LAST,
+    )
+    assert invoice.current_due_on == LAST
+    signal = ConflictSignal.objects.get(pk=book["signal"])
+    assert (signal.observed_on, signal.resolved_on) == (FIRST, LAST)
+    # Every row now passes its model's validation, constraints included.
+    for row in [late, project, kept, far, invoice, signal]:
+        row.full_clean()
+
+    # Going back removes the constraints and leaves the rows as they are (the data step is a no-op backwards).
+    _migrate(BEFORE_THE_WINDOW)
+    assert Project.objects.get(pk=book["project"]).start_on == FIRST

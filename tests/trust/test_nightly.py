@@ -7,6 +7,7 @@ run the tasks eagerly (inline); `tests/test_topology.py` runs them through real 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,10 +17,10 @@ from django.utils import timezone
 
 from clients.models import Project
 from crm.models import ClientHealth, HealthSnapshot, JobChunk, JobRun
-from crm.trust import nightly
+from crm.trust import formula, nightly
 from crm.trust.health import recompute_book
 from crm.trust.tasks import snapshot_all_trust_health
-from tests.factories import make_client, make_project, make_promise
+from tests.factories import make_client, make_project, make_promise, store_unchecked
 from tests.reminders.test_reminders_worker import broker_url  # noqa: F401 (the fixture: embedded and Redis)
 
 NOW = datetime(2026, 11, 30, 1, 15, tzinfo=UTC)
@@ -35,19 +36,43 @@ def _book(owner: Any, size: int) -> list[Any]:
 def _start_in_year_one(client: Any) -> None:
     """What any signed-up user could store before dates were bounded: a project starting 0001-01-01.
 
-    A queryset update, as such a row reached the database (no validation, no signal)."""
+    Written past the checks the database has had since (no validation, no signal), as such a row was."""
     project = make_project(client, start_on=dt.date(2026, 1, 5))
-    Project.objects.filter(pk=project.pk).update(start_on=dt.date(1, 1, 1))
+    store_unchecked(Project.objects.filter(pk=project.pk), start_on=dt.date(1, 1, 1))
+
+
+@pytest.fixture
+def poison(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], None]:
+    """Make the formula fail for the clients given, as a row the code cannot handle would.
+
+    Since dates are bounded and their arithmetic clamped, no stored row is known to break the formula; the
+    failure is injected where a future one would surface, to show that it stays that client's."""
+    poisoned: set[int] = set()
+    compute = formula.compute
+
+    def failing_compute(facts: Any, *args: Any, **kwargs: Any) -> Any:
+        if facts.id in poisoned:
+            raise OverflowError("date value out of range")
+        return compute(facts, *args, **kwargs)
+
+    monkeypatch.setattr(formula, "compute", failing_compute)
+    return lambda client: poisoned.add(client.pk)
 
 
 def test_a_project_starting_in_year_one_no_longer_stops_the_nightly_run(
-    alice: Any, bob: Any, eager_celery: None, django_capture_on_commit_callbacks: Any
+    alice: Any,
+    bob: Any,
+    eager_celery: None,
+    django_capture_on_commit_callbacks: Any,
+    poison: Callable[[Any], None],
 ) -> None:
     clients = _book(alice, 3) + _book(bob, 2)
+    # Before: a year-one project raised OverflowError in crm/trust/health.py `_local_midnight`, and nobody got
+    # a snapshot that night. Now its dates are clamped to the window, and any client that still fails fails alone.
+    _start_in_year_one(clients[0])
     bad = clients[1]
-    _start_in_year_one(bad)
+    poison(bad)
     ClientHealth.objects.filter(pk__in=[c.pk for c in clients]).update(computed_at=NOW - timedelta(days=1))
-    # Before: OverflowError in crm/trust/health.py `_local_midnight`, and nobody got a snapshot that night.
     with django_capture_on_commit_callbacks(execute=True):
         run_id = snapshot_all_trust_health.delay().get()
     run = JobRun.objects.get(pk=run_id)
@@ -64,19 +89,21 @@ def test_a_project_starting_in_year_one_no_longer_stops_the_nightly_run(
     assert run.finished_at is not None
 
 
-def test_the_bad_client_is_tried_again_on_the_next_run(alice: Any) -> None:
+def test_the_bad_client_is_tried_again_on_the_next_run(
+    alice: Any, poison: Callable[[Any], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
     clients = _book(alice, 2)
-    _start_in_year_one(clients[0])
+    poison(clients[0])
     assert nightly.run_inline(NOW).failed_ids == [clients[0].pk]
-    Project.objects.filter(client=clients[0]).update(start_on=dt.date(2026, 1, 5))  # repaired by hand
+    monkeypatch.undo()  # repaired
     rerun = nightly.run_inline(NOW + timedelta(days=1))
     assert (rerun.processed, rerun.failed, rerun.snapshots) == (2, 0, 2)
     assert HealthSnapshot.objects.filter(client=clients[0]).count() == 1
 
 
-def test_a_failed_batch_is_done_again_client_by_client(alice: Any) -> None:
+def test_a_failed_batch_is_done_again_client_by_client(alice: Any, poison: Callable[[Any], None]) -> None:
     clients = _book(alice, 5)
-    _start_in_year_one(clients[2])
+    poison(clients[2])
     failures: dict[int, str] = {}
     # Batches of two: the bad client's batch is retried one by one, its neighbour still recomputed.
     assert recompute_book(now=NOW, batch_size=2, failures=failures) == 4
@@ -106,10 +133,14 @@ def test_an_empty_book_closes_its_run(db: None, eager_celery: None) -> None:
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_admin_lists_runs_with_their_failing_ids(
-    admin_client: Any, alice: Any, language: str, django_assert_max_num_queries: Any
+    admin_client: Any,
+    alice: Any,
+    language: str,
+    django_assert_max_num_queries: Any,
+    poison: Callable[[Any], None],
 ) -> None:
     clients = _book(alice, 2)
-    _start_in_year_one(clients[1])
+    poison(clients[1])
     run = nightly.run_inline(NOW)
     assert admin.site.is_registered(JobRun)
     admin_client.cookies["django_language"] = language
@@ -126,13 +157,14 @@ def test_the_admin_lists_runs_with_their_failing_ids(
 def test_the_chunks_go_through_a_real_worker_and_the_last_one_writes_the_snapshots(
     broker_url: str,  # noqa: F811 (the fixture imported above)
     monkeypatch: pytest.MonkeyPatch,
+    poison: Callable[[Any], None],
 ) -> None:
     from tests.factories import make_user
     from tests.reminders.test_reminders_worker import wait_for, worker_on
 
     owner = make_user("nightly")
     clients = _book(owner, 5)
-    _start_in_year_one(clients[3])
+    poison(clients[3])
     monkeypatch.setattr(nightly, "CHUNK_SIZE", 2)
     with worker_on(broker_url, monkeypatch):
         snapshot_all_trust_health.delay()

@@ -20,6 +20,7 @@ from django.db.models import DateField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clients.bounds import add_to_moment
 from clients.models import Client
 from conflicts.models import ConflictSignal
 from crm.models import HealthChange, Interaction, Invoice, Promise
@@ -91,7 +92,8 @@ def _timed_rows(client: Client, source: str, limit: int) -> list[Row]:
     if len(rows) == limit:
         last_day = min(rows.values())
         start = datetime.combine(last_day, time(), tzinfo=zone)
-        same_day = recent.filter(**{f"{field}__gte": start, f"{field}__lt": start + timedelta(days=1)})
+        end = add_to_moment(start, timedelta(days=1))  # never overflows, even at the last representable day
+        same_day = recent.filter(**{f"{field}__gte": start, f"{field}__lt": end})
         rows.update(dict.fromkeys(same_day.values_list("pk", flat=True), last_day))
     return [(day, pk, source) for pk, day in rows.items()]
 

@@ -1,0 +1,152 @@
+"""Inputs that round-trip in every language: what a form draws is what its widget accepts back.
+
+`<input type="date">` and `type="datetime-local"` only accept ISO values (`2026-09-05`, `2026-09-05T14:30`):
+a value drawn in the active language's format (`05/09/2026` in French) is shown empty by the browser and
+submitted empty. These widgets always draw ISO, whatever the language. Amounts are typed as people write them
+in their language (`1 234,56` in French, `1,234.56` in English): a text input with a decimal keyboard and a
+field that reads both, where `type="number"` would refuse a comma or a space.
+
+Every model form of the book uses them through `book_formfield` (`Meta.formfield_callback`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.utils import formats
+
+from clients.bounds import FIRST_DAY, LAST_DAY, validate_day_in_window
+
+
+def iso_day(value: date) -> str:
+    """Return `value` as `yyyy-mm-dd` (strftime drops the zero padding of years before 1000 on some systems)."""
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def iso_minute(value: datetime) -> str:
+    """Return `value` as `yyyy-mm-ddThh:mm` (`datetime-local`'s own format), seconds added only when set."""
+    text = f"{iso_day(value)}T{value.hour:02d}:{value.minute:02d}"
+    return f"{text}:{value.second:02d}" if value.second or value.microsecond else text
+
+
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">` drawn in ISO in every language, offering only the book's window."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"min": iso_day(FIRST_DAY), "max": iso_day(LAST_DAY), **(attrs or {})}, "%Y-%m-%d")
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return iso_day(value)
+        return super().format_value(value)
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """`<input type="datetime-local">` drawn in ISO (local time of the active zone) in every language."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        window = {"min": f"{iso_day(FIRST_DAY)}T00:00", "max": f"{iso_day(LAST_DAY)}T23:59"}
+        super().__init__({**window, **(attrs or {})}, "%Y-%m-%dT%H:%M")
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, datetime):
+            return iso_minute(value)
+        return super().format_value(value)
+
+
+class DecimalInput(forms.TextInput):
+    """A text input with the decimal keyboard: the value is drawn in the active language's format."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+        self.is_localized = True
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']")
+
+
+def parse_localized_number(text: str) -> str:
+    """Return `text` as a plain decimal string (`1234.56`), read the way the active language writes numbers.
+
+    Spaces of any width (and the Swiss apostrophe) group digits in every language. The language's decimal mark
+    is the decimal mark; the other mark is taken as grouping only where it groups by three (`1.234,56`,
+    `1,234.56`), and a lone dot in French is read as a decimal mark (`12.5`), as people type it. Anything else
+    is returned unchanged, for the field to refuse.
+    """
+    value = _SPACES.sub("", text.strip()).replace("\u2212", "-")
+    decimal_mark = formats.get_format("DECIMAL_SEPARATOR")
+    other = "." if decimal_mark == "," else ","
+    grouped = rf"[+-]?\d{{1,3}}(?:{re.escape(other)}\d{{3}})+(?:{re.escape(decimal_mark)}\d*)?"
+    if re.fullmatch(grouped, value):
+        value = value.replace(other, "")
+    if decimal_mark == "," and "," in value:
+        return value.replace(",", ".", 1) if "." not in value else text
+    if other in value and decimal_mark == ".":
+        return text
+    return value
+
+
+class LocalizedDecimalField(forms.DecimalField):
+    """A decimal field drawn in the active language and read as the user types it there."""
+
+    widget = DecimalInput
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = parse_localized_number(value)
+        return super().to_python(value)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # No `step`, `min` or `max`: they belong to `type="number"`, which this field does not use.
+        return forms.Field.widget_attrs(self, widget)
+
+
+def book_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """Return the form field of `db_field` with the book's inputs: ISO dates, localized amounts."""
+    if isinstance(db_field, models.DateTimeField):
+        kwargs.setdefault("widget", IsoDateTimeInput)
+    elif isinstance(db_field, models.DateField):
+        kwargs.setdefault("widget", IsoDateInput)
+    elif isinstance(db_field, models.DecimalField):
+        kwargs["form_class"] = LocalizedDecimalField
+    formfield = db_field.formfield(**kwargs)
+    if isinstance(db_field, models.DateField) and formfield is not None:
+        # The window first, so that a form's own rules (a date in the future...) see only dates within it.
+        formfield.validators.append(validate_day_in_window)
+    return formfield
+
+
+class RoundTripMixin:
+    """Store what an unchanged form submits exactly as it was.
+
+    `datetime-local` shows minutes (and seconds when set), never microseconds: a submitted value equal to what
+    was drawn keeps the initial value exactly, so an unchanged edit does not trim it. Browsers submit a
+    textarea's lines with CRLF: they are stored with LF, as every other path writes them.
+    """
+
+    fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        for name, field in self.fields.items():
+            if name not in data:
+                continue
+            if isinstance(field, forms.CharField) and isinstance(data[name], str):
+                data[name] = data[name].replace("\r\n", "\n")
+            if not isinstance(field, forms.DateTimeField):
+                continue
+            initial = self.get_initial_for_field(field, name)  # type: ignore[attr-defined]
+            drawn = field.widget.format_value(field.prepare_value(initial))
+            if isinstance(initial, datetime) and self[name].data == drawn:  # type: ignore[index]
+                data[name] = initial
+        return data

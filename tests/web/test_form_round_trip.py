@@ -1,0 +1,500 @@
+"""Every form round-trips in every language: what a page draws, submitted back untouched, is what gets stored.
+
+For each form of the table below, in French and in English: GET the page that shows it, read every control as a
+browser would (tests/web/formpage.py: a `type="date"` input drawn `05/09/2026` is submitted empty, as Chromium
+does), POST exactly that back with the page's CSRF token, and compare the stored row field by field:
+- **edit**: the row is identical to what it was;
+- **create**: the row holds the defaults drawn ("today" and "now" in the freelancer's time zone, not the
+  server's) and the few values typed, amounts typed the way the language writes them.
+
+The clock is frozen where the freelancer's day differs from the server's (Paris): 00:30 on 6 September in
+Kiritimati (fr), 23:30 on 4 September in Pago Pago (en), 12:30 on 5 September in Paris.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import models
+from django.test import Client as Browser
+from django.urls import reverse
+from django.utils.text import Truncator
+
+from clients.models import Client, Profile, Project
+from conflicts.models import ConflictSignal
+from crm.models import Interaction, Invoice, Promise
+from crm.reminders.emails import preferences_token
+from tests.factories import make_client, make_conflict, make_invoice, make_project, make_promise, make_user
+from tests.web.formpage import DrawnForm, drawn_forms
+
+NOW = datetime(2026, 9, 5, 10, 30, 0, tzinfo=UTC)
+ZONES = {"fr": "Pacific/Kiritimati", "en": "Pacific/Pago_Pago"}
+LOCAL_TODAY = {"fr": date(2026, 9, 6), "en": date(2026, 9, 4)}
+LOCAL_NOW = {"fr": "2026-09-06T00:30", "en": "2026-09-04T23:30"}
+# An amount as each language writes it, with its thousands separator.
+AMOUNT_TYPED = {"fr": "1 234,56", "en": "1,234.56"}
+# Columns the database or `auto_now` writes: not the form's to keep.
+NOT_FROM_FORMS = {"updated_at", "status_update_due_at", "current_due_on", "book_version"}
+
+
+@dataclass
+class Book:
+    language: str
+    user: Any
+    client: Client
+    project: Project
+    promise: Promise
+    invoice: Invoice
+    signal: ConflictSignal
+
+    @property
+    def today(self) -> date:
+        return LOCAL_TODAY[self.language]
+
+
+@pytest.fixture(params=["fr", "en"])
+def book(request: Any, db: None) -> Iterator[Book]:
+    language = request.param
+    with time_machine.travel(NOW, tick=False):
+        user = make_user(
+            f"ana-{language}", language=language, time_zone=ZONES[language], display_name="Ana Ødegård"
+        )
+        client = make_client(
+            user,
+            name="Zoé Ünïcode 🎉",
+            company="Café & Co <b>",
+            email="zoe@example.com",
+            phone="+33 6 12 34 56 78",
+            notes="Ligne 1\nLigne 2 « guillemets » & <tags>",
+            cadence_days=14,
+        )
+        project = make_project(
+            client,
+            title="Refonte — e\u0301tape 1",
+            goals="Plus de ventes\nMoins d’appels",
+            start_on=date(2026, 9, 5),
+            due_on=date(2026, 12, 24),
+            budget=Decimal("12345.67"),
+        )
+        yield Book(
+            language,
+            user,
+            client,
+            project,
+            make_promise(client, made_on=date(2026, 9, 1), due_on=date(2026, 9, 20)),
+            make_invoice(
+                client, amount=Decimal("1234.56"), issued_on=date(2026, 9, 1), due_on=date(2026, 10, 1)
+            ),
+            make_conflict(
+                client, observed_on=date(2026, 9, 2), severity=2, description="Désaccord\nsur le périmètre"
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Case:
+    """One form: the page that draws it, the form on that page, what it writes and what must be stored."""
+
+    name: str
+    mode: str  # "create" or "edit"
+    page: Callable[[Book], str]
+    action: Callable[[Book], str] | None  # the form's action; None: the form posting to the page itself
+    rows: Callable[[Book], models.QuerySet]  # create: the table that gains one row; edit: the edited row
+    typed: Callable[[Book], dict[str, str]] = lambda book: {}
+    expected: Callable[[Book, DrawnForm], dict[str, Any]] = lambda book, form: {}
+    logged_in: bool = True
+
+
+def _ws(book: Book) -> str:
+    return reverse("crm:client", kwargs={"client_id": book.client.pk})
+
+
+def _entry_cases(kind: str, model: type[models.Model], typed: Callable, expected: Callable) -> list[Case]:
+    """The same logging form, opened from a workspace (client given) and from the global "new" page."""
+
+    def with_client(book: Book) -> dict[str, str]:
+        return {**typed(book), "client": str(book.client.pk)}
+
+    return [
+        Case(
+            f"{kind}_new_in_workspace",
+            "create",
+            lambda book: reverse(f"crm:client_{kind}_new", kwargs={"client_id": book.client.pk}),
+            lambda book: reverse(f"crm:client_{kind}_new", kwargs={"client_id": book.client.pk}),
+            lambda book: model.objects.all(),
+            typed,
+            expected,
+        ),
+        Case(
+            f"{kind}_new",
+            "create",
+            lambda book: reverse(f"crm:{kind}_new"),
+            lambda book: reverse(f"crm:{kind}_new"),
+            lambda book: model.objects.all(),
+            with_client,
+            expected,
+        ),
+    ]
+
+
+def _status_update_expected(book: Book, form: DrawnForm) -> dict[str, Any]:
+    subject, body = form.value("subject").strip(), form.value("body").strip()
+    return {
+        "client_id": book.client.pk,
+        "kind": "status_update",
+        "direction": "to_client",
+        "happened_at": NOW,
+        "summary": Truncator(f"{subject}\n\n{body}".strip()).chars(500),
+    }
+
+
+# The matrix: one entry per form and page. The edit pages being built on other branches (`crm:interaction_edit`,
+# `crm:promise_edit`, `crm:invoice_edit`, `crm:conflict_edit`) join it with one line each, like `project_edit`:
+#   Case("promise_edit", "edit", lambda b: reverse("crm:promise_edit", kwargs={"promise_id": b.promise.pk}),
+#        None, lambda b: Promise.objects.filter(pk=b.promise.pk)),
+CASES: list[Case] = [
+    Case(
+        "client_new",
+        "create",
+        lambda book: reverse("crm:client_new"),
+        None,
+        lambda book: Client.objects.all(),
+        lambda book: {"name": "Nouveau · client ✓"},
+        lambda book, form: {
+            "owner_id": book.user.pk,
+            "name": "Nouveau · client ✓",
+            "company": "",
+            "email": "",
+            "phone": "",
+            "notes": "",
+            "language": "fr",
+            "status": "active",
+            "cadence_days": 7,
+        },
+    ),
+    Case(
+        "client_edit",
+        "edit",
+        lambda book: reverse("crm:client_edit", kwargs={"client_id": book.client.pk}),
+        None,
+        lambda book: Client.objects.filter(pk=book.client.pk),
+    ),
+    Case(
+        "project_new",
+        "create",
+        lambda book: reverse("crm:project_new", kwargs={"client_id": book.client.pk}),
+        None,
+        lambda book: Project.objects.all(),
+        lambda book: {
+            "title": "Maintenance",
+            "budget": AMOUNT_TYPED[book.language],
+            "start_on": "2026-10-01",
+        },
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "title": "Maintenance",
+            "goals": "",
+            "status": "active",
+            "start_on": date(2026, 10, 1),
+            "due_on": None,
+            "budget": Decimal("1234.56"),
+            "currency": "EUR",
+        },
+    ),
+    Case(
+        "project_edit",
+        "edit",
+        lambda book: reverse("crm:project_edit", kwargs={"project_id": book.project.pk}),
+        None,
+        lambda book: Project.objects.filter(pk=book.project.pk),
+    ),
+    *_entry_cases(
+        "interaction",
+        Interaction,
+        lambda book: {"summary": "Appel de cadrage"},
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "project_id": None,
+            "kind": "email",
+            "direction": "to_client",
+            "happened_at": NOW,  # "now" drawn in the freelancer's zone, to the minute
+            "summary": "Appel de cadrage",
+        },
+    ),
+    *_entry_cases(
+        "promise",
+        Promise,
+        lambda book: {"description": "Livrer la maquette", "due_on": "2026-09-30"},
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "project_id": None,
+            "promisor": "freelancer",
+            "description": "Livrer la maquette",
+            "made_on": book.today,
+            "due_on": date(2026, 9, 30),
+            "state": "open",
+        },
+    ),
+    *_entry_cases(
+        "invoice",
+        Invoice,
+        lambda book: {"number": "F-2026-042", "amount": AMOUNT_TYPED[book.language], "due_on": "2026-10-05"},
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "owner_id": book.user.pk,
+            "number": "F-2026-042",
+            "amount": Decimal("1234.56"),
+            "currency": "EUR",
+            "issued_on": book.today,
+            "due_on": date(2026, 10, 5),
+            "paid_on": None,
+        },
+    ),
+    *_entry_cases(
+        "conflict",
+        ConflictSignal,
+        lambda book: {"kind": "payment"},
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "kind": "payment",
+            "severity": 1,
+            "observed_on": book.today,
+            "description": "",
+            "state": "open",
+        },
+    ),
+    Case(
+        "promise_explain",
+        "edit",
+        _ws,
+        lambda book: reverse("crm:promise_explain", kwargs={"promise_id": book.promise.pk}),
+        lambda book: Promise.objects.filter(pk=book.promise.pk),
+        lambda book: {"clarification": "L’hébergeur était en panne 🙁"},
+        lambda book, form: {"clarification": "L’hébergeur était en panne 🙁", "clarified_at": NOW},
+    ),
+    Case(
+        "invoice_renegotiate",
+        "edit",
+        _ws,
+        lambda book: reverse("crm:invoice_renegotiate", kwargs={"invoice_id": book.invoice.pk}),
+        lambda book: Invoice.objects.filter(pk=book.invoice.pk),
+        lambda book: {"renegotiated_due_on": "2026-10-15"},  # what a date picker submits, in any language
+        lambda book, form: {"renegotiated_due_on": date(2026, 10, 15)},
+    ),
+    Case(
+        "conflict_resolve",
+        "edit",
+        _ws,
+        lambda book: reverse("crm:conflict_resolve", kwargs={"signal_id": book.signal.pk}),
+        lambda book: ConflictSignal.objects.filter(pk=book.signal.pk),
+        lambda book: {"resolution": "Appel et avenant signé"},
+        lambda book, form: {
+            "state": "resolved",
+            "resolved_on": book.today,
+            "resolution": "Appel et avenant signé",
+        },
+    ),
+    Case(
+        "status_update_sent",
+        "create",
+        lambda book: reverse("reminders:prepare_status_update", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("reminders:mark_status_update_sent", kwargs={"client_id": book.client.pk}),
+        lambda book: Interaction.objects.all(),
+        expected=_status_update_expected,
+    ),
+    Case(
+        "profile",
+        "edit",
+        lambda book: reverse("profile"),
+        None,
+        lambda book: Profile.objects.filter(user=book.user),
+    ),
+    Case(
+        "email_preferences",
+        "edit",
+        lambda book: reverse(
+            "reminders:email_preferences", kwargs={"token": preferences_token(book.user.pk, "digest")}
+        ),
+        None,
+        lambda book: Profile.objects.filter(user=book.user),
+        logged_in=False,
+    ),
+]
+
+
+def snapshot(row: models.Model) -> dict[str, Any]:
+    """Return every stored column of `row` a form may write."""
+    return {
+        column.attname: getattr(row, column.attname)
+        for column in row._meta.concrete_fields
+        if column.name not in NOT_FROM_FORMS
+    }
+
+
+def _form_on(html: str, action: str | None, page: str) -> DrawnForm:
+    forms = [
+        form
+        for form in drawn_forms(html)
+        if form.attrs.get("method", "get").lower() == "post"
+        and (form.action == action if action is not None else form.action in ("", page))
+    ]
+    assert len(forms) == 1, f"expected one form posting to {action or page}, found {len(forms)}"
+    return forms[0]
+
+
+def round_trip(book: Book, case: Case) -> tuple[DrawnForm, Any]:
+    """Open the page, fill in only what a person types, submit; return the drawn form and the response."""
+    browser = Browser(enforce_csrf_checks=True)
+    if case.logged_in:
+        browser.force_login(book.user)
+    page = case.page(book)
+    shown = browser.get(page)
+    assert shown.status_code == 200
+    form = _form_on(shown.content.decode(), case.action(book) if case.action else None, page)
+    data = {**form.data(), **case.typed(book)}
+    answer = browser.post(case.action(book) if case.action else page, data)
+    return form, answer
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_the_form_round_trips(book: Book, case: Case) -> None:
+    rows = case.rows(book)
+    with time_machine.travel(NOW, tick=False):
+        before = list(rows) if case.mode == "edit" else rows.count()
+        form, answer = round_trip(book, case)
+    problems = answer.content.decode() if answer.status_code not in (200, 302) else ""
+    assert answer.status_code in (200, 302), problems
+    if case.mode == "edit":
+        assert answer.status_code == 302 or case.name == "email_preferences", answer.content.decode()[:3000]
+        (row,) = list(case.rows(book))
+        expected = {**snapshot(before[0]), **case.expected(book, form)}
+        assert snapshot(row) == expected
+        return
+    assert answer.status_code == 302, _errors(answer)
+    assert rows.count() == before + 1
+    row = rows.order_by("-pk").first()
+    stored = snapshot(row)
+    assert {name: stored[name] for name in case.expected(book, form)} == case.expected(book, form)
+
+
+def _errors(answer: Any) -> str:
+    html = answer.content.decode()
+    start = html.find('class="errorlist')
+    return html[start : start + 500] if start >= 0 else html[:500]
+
+
+def test_dates_are_drawn_in_iso_and_amounts_in_the_language(book: Book) -> None:
+    """What the matrix relies on, said plainly: ISO in date inputs, the language's decimal mark in amounts."""
+    language = book.language
+    browser = Browser()
+    browser.force_login(book.user)
+    html = browser.get(reverse("crm:project_edit", kwargs={"project_id": book.project.pk})).content.decode()
+    assert 'type="date" name="start_on" value="2026-09-05"' in html or 'value="2026-09-05"' in html
+    (form,) = [f for f in drawn_forms(html) if f.attrs.get("method") == "post" and f.action in ("",)]
+    assert form.value("start_on") == "2026-09-05"
+    assert form.value("due_on") == "2026-12-24"
+    assert form.types["budget"] == "text"
+    assert form.value("budget") == {"fr": "12345,67", "en": "12345.67"}[language]
+    assert 'inputmode="decimal"' in html
+    with time_machine.travel(NOW, tick=False):
+        html = browser.get(reverse("crm:interaction_new")).content.decode()
+    (entry,) = [f for f in drawn_forms(html) if f.attrs.get("id") == "new-interaction"]
+    assert entry.value("happened_at") == LOCAL_NOW[language]
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "stored"),
+    [
+        ("fr", "1 234,56", Decimal("1234.56")),
+        ("fr", "1\u202f234,56", Decimal("1234.56")),
+        ("fr", "1234,56", Decimal("1234.56")),
+        ("fr", "1.234,56", Decimal("1234.56")),
+        ("fr", "12.5", Decimal("12.5")),
+        ("en", "1,234.56", Decimal("1234.56")),
+        ("en", "1234.56", Decimal("1234.56")),
+        ("en", "1 234.56", Decimal("1234.56")),
+    ],
+)
+def test_amounts_are_read_as_typed_in_the_language(
+    alice: Any, language: str, typed: str, stored: Decimal
+) -> None:
+    from django.utils import translation
+
+    from crm.web.forms import InvoiceForm
+
+    client = make_client(alice)
+    with translation.override(language):
+        form = InvoiceForm(
+            {
+                "client": client.pk,
+                "number": "A-1",
+                "amount": typed,
+                "currency": "EUR",
+                "issued_on": "2026-09-01",
+                "due_on": "2026-09-30",
+            },
+            owner=alice,
+        )
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data["amount"] == stored
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"), [("en", "1,5"), ("en", "12,34,5"), ("fr", "1,2,3"), ("fr", "abc")]
+)
+def test_ambiguous_amounts_are_refused_not_guessed(alice: Any, language: str, typed: str) -> None:
+    from django.utils import translation
+
+    from crm.web.forms import InvoiceForm
+
+    with translation.override(language):
+        form = InvoiceForm({"amount": typed}, owner=alice)
+        form.is_valid()
+        assert "amount" in form.errors
+
+
+def test_the_matrix_covers_every_form_class_of_the_app() -> None:
+    """A new form class must get a line in CASES: the forms drawn by the pages of the matrix, by class."""
+    import clients.forms
+    import conflicts.forms
+    import crm.reminders.forms
+    import crm.web.forms
+
+    covered = {
+        "ProfileForm": "profile",
+        "ClientForm": "client_edit",
+        "ProjectForm": "project_edit",
+        "InteractionForm": "interaction_new",
+        "PromiseForm": "promise_new",
+        "InvoiceForm": "invoice_new",
+        "ConflictSignalForm": "conflict_new",
+        "ResolveConflictForm": "conflict_resolve",
+        "ExplainDelayForm": "promise_explain",
+        "RenegotiateForm": "invoice_renegotiate",
+        "StatusUpdateForm": "status_update_sent",
+        "EmailPreferencesForm": "email_preferences",
+        # Account forms round-trip nothing stored from a drawn value (a password is never drawn).
+        "SignupForm": None,
+        "ThrottledAuthenticationForm": None,
+        "LocalizedPasswordResetForm": None,
+        "AccountDeleteForm": None,
+    }
+    from django import forms as django_forms
+
+    declared = {
+        name
+        for module in (clients.forms, conflicts.forms, crm.web.forms, crm.reminders.forms)
+        for name, value in vars(module).items()
+        if isinstance(value, type)
+        and issubclass(value, django_forms.BaseForm)
+        and value.__module__ == module.__name__
+    }
+    assert declared - covered.keys() == set()
+    names = {case.name for case in CASES}
+    assert {name for name in covered.values() if name} <= names
