@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients import throttle
@@ -66,8 +67,28 @@ class ProfileForm(forms.ModelForm):
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
-        fields = ["name", "company", "email", "phone", "language", "status", "cadence_days", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "name",
+            "company",
+            "email",
+            "phone",
+            "language",
+            "status",
+            "cadence_days",
+            "away_until",
+            "notes",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "away_until": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean_away_until(self) -> Any:
+        day = self.cleaned_data.get("away_until")
+        # A past day is refused when it is being set, not when an old one is kept on another edit.
+        if day is not None and "away_until" in self.changed_data and day < timezone.localdate():
+            raise ValidationError(_("The client cannot be away until a day that has already passed."))
+        return day
 
 
 class OwnedClientFormMixin:

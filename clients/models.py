@@ -199,6 +199,14 @@ class Client(models.Model):
         _("last status update"), null=True, blank=True, editable=False
     )
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    # Holidays, illness ("vacances, maladie"): while the client is away, up to this day included, no status update
+    # is due and none is counted late (crm.trust); the paused status does the same without an end date.
+    away_until = models.DateField(
+        _("away until"),
+        null=True,
+        blank=True,
+        help_text=_("Holidays or illness: no status update is due up to this day included."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # When the next status update is due, kept by the database itself so the dashboard can find the due ones
@@ -237,9 +245,17 @@ class Client(models.Model):
         return f"{self.name} ({self.company})" if self.company else self.name
 
     def status_update_due_on(self, zone: zoneinfo.ZoneInfo | None = None) -> date:
-        """Return the day the next status update is due: the last one (or the start) plus the cadence."""
+        """Return the day the next status update is due: the last one (or the start) plus the cadence, or the day
+        after an absence ends when that is later (the same rule as crm.trust.formula.status_update_due_on)."""
         since = self.last_status_update_at or self.created_at
-        return timezone.localtime(since, zone).date() + timedelta(days=self.cadence_days)
+        due = timezone.localtime(since, zone).date() + timedelta(days=self.cadence_days)
+        if self.away_until is not None and self.away_until >= due:
+            return self.away_until + timedelta(days=1)
+        return due
+
+    def is_away(self, today: date) -> bool:
+        """Return True while the client is paused or away (no status update is due then)."""
+        return self.status == self.Status.PAUSED or (self.away_until is not None and self.away_until >= today)
 
     def status_update_days_late(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> int:
         """Return how many days the status update is overdue (negative: days left)."""

@@ -15,13 +15,22 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, TextField
+from django.db.models import (
+    BooleanField,
+    DateField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, Feeling, HealthSnapshot, Interaction, Invoice, Promise
 from crm.trust import formula
 
 DEFAULT_BATCH_SIZE = 500
@@ -37,6 +46,8 @@ _COLUMNS = [
     "components",
     "reasons",
     "evidence_count",
+    "my_score",
+    "client_score",
     "score_week_ago",
     "sparkline_points",
     "computed_at",
@@ -109,6 +120,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         kept_on,
         broken_on,
         clarified_at,
+        dropped_on,
     ) in _raw_rows(
         # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
         Promise.objects.filter(client_id__in=ids).values_list(
@@ -121,22 +133,25 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             "kept_on",
             "broken_on",
             "clarified_at",
+            "dropped_on",
         )
     ):
         clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
         promises[cid].append(
-            formula.PromiseFact(pid, made_on, due_on, state, kept_on, broken_on, clarified_on, promisor)
+            formula.PromiseFact(
+                pid, made_on, due_on, state, kept_on, broken_on, clarified_on, promisor, dropped_on
+            )
         )
 
     invoices: dict[int, list[formula.InvoiceFact]] = defaultdict(list)
     invoice_rows = Invoice.objects.filter(client_id__in=ids).values_list(
-        "id", "client_id", "amount", "issued_on", "due_on", "paid_on", "renegotiated_due_on"
+        "id", "client_id", "amount", "issued_on", "due_on", "paid_on", "renegotiated_due_on", "currency"
     )
     # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
     decimal = _converter(Invoice, "amount", connections[invoice_rows.db])
-    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated in _raw_rows(invoice_rows):
+    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency in _raw_rows(invoice_rows):
         invoices[cid].append(
-            formula.InvoiceFact(iid, decimal(amount), issued_on, due_on, paid_on, renegotiated)
+            formula.InvoiceFact(iid, decimal(amount), issued_on, due_on, paid_on, renegotiated, currency)
         )
 
     conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)
@@ -163,6 +178,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
                 output_field=BooleanField(),
             ),
             ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
+            "answers_id",
         )
     )
     journals = formula.journals(_raw_rows(recent), _datetime_from_text(connections[recent.db]))
@@ -182,7 +198,18 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 
     bands = thresholds()
     results = []
-    for cid, owner_id, cadence_days, created_at, last_status_update_at, _zone in rows:
+    for (
+        cid,
+        owner_id,
+        cadence_days,
+        created_at,
+        last_status_update_at,
+        _zone,
+        status,
+        away_until,
+        feeling_rating,
+        felt_on,
+    ) in rows:
         facts = formula.ClientFacts(
             id=cid,
             created_at=created_at,
@@ -193,6 +220,10 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             invoices=tuple(invoices.get(cid, ())),
             conflicts=tuple(conflicts.get(cid, ())),
             journal=journals.get(cid, _NO_INTERACTIONS),
+            zone=zone_of[cid],
+            paused=status == Client.Status.PAUSED,
+            away_until=away_until,
+            feeling=(feeling_rating, felt_on) if feeling_rating else None,
         )
         today = today_of[cid]
         health = formula.compute(facts, now, today, bands)
@@ -207,6 +238,8 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
                 health.components,
                 health.reasons,
                 health.evidence_count,
+                health.sides[formula.MINE]["score"],
+                health.sides[formula.THEIRS]["score"],
                 past.get(today - timedelta(days=7)),
                 sparkline_points([*points, (0, health.score)]),
                 now,
@@ -262,9 +295,23 @@ def _converter(model: Any, name: str, connection: Any) -> Callable[[Any], Any]:
     return convert
 
 
-def _client_rows(queryset: Any) -> Any:
+def _client_rows(queryset: Any, now: datetime) -> Any:
+    """Return the clients' own columns the formula reads, with their latest feeling (in the same query)."""
+    # A feeling given on a later day than any time zone's today is not counted yet (replays of the past).
+    latest = Feeling.objects.filter(
+        client_id=OuterRef("pk"), felt_on__lte=(now + timedelta(days=1)).date()
+    ).order_by("-felt_on", "-pk")
     return queryset.values_list(
-        "id", "owner_id", "cadence_days", "created_at", "last_status_update_at", "owner__profile__time_zone"
+        "id",
+        "owner_id",
+        "cadence_days",
+        "created_at",
+        "last_status_update_at",
+        "owner__profile__time_zone",
+        "status",
+        "away_until",
+        Subquery(latest.values("rating")[:1]),
+        Subquery(latest.values("felt_on")[:1], output_field=DateField()),
     )
 
 
@@ -314,7 +361,7 @@ def _store(healths: list[tuple[Any, ...]]) -> None:
 def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealth | None:
     """Recompute and store one client's trust health; return it, or None when the client no longer exists."""
     now = now or timezone.now()
-    rows = list(_client_rows(Client.objects.filter(pk=client_id)))
+    rows = list(_client_rows(Client.objects.filter(pk=client_id), now))
     if not rows:
         return None
     healths = _compute_batch([client_id], rows, now)
@@ -336,7 +383,7 @@ def recompute_book(
         clients = clients.filter(owner=owner)
     done, last_pk = 0, 0
     while True:
-        rows = list(_client_rows(clients.filter(pk__gt=last_pk))[:batch_size])
+        rows = list(_client_rows(clients.filter(pk__gt=last_pk), now)[:batch_size])
         if not rows:
             break
         batch = clients.filter(pk__gt=last_pk, pk__lte=rows[-1][0]).order_by().values("pk")

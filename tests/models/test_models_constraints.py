@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clients.models import Client, LoginThrottle, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, Dispatch, HealthSnapshot, Promise
+from crm.models import ClientHealth, Dispatch, Feeling, HealthSnapshot, Promise
 from tests.factories import (
     make_client,
     make_conflict,
@@ -49,16 +49,30 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
         lambda u: make_promise(make_client(u), made_on=DAY, due_on=DAY),
         {"due_on": EARLIER},
     ),
-    ("promise_state_valid", lambda u: make_promise(make_client(u)), {"state": "lost"}),
-    ("promise_promisor_valid", lambda u: make_promise(make_client(u)), {"promisor": "nobody"}),
-    ("promise_dates_match_state (kept, no day)", lambda u: make_promise(make_client(u)), {"state": "kept"}),
+    ("promise_state_with_dropped_valid", lambda u: make_promise(make_client(u)), {"state": "lost"}),
     (
-        "promise_dates_match_state (open with a kept day)",
+        "promise_dates_match_state_with_dropped (dropped, no day)",
+        lambda u: make_promise(make_client(u)),
+        {"state": "dropped"},
+    ),
+    (
+        "feeling_rating_valid",
+        lambda u: Feeling.objects.create(client=make_client(u), rating="trust"),
+        {"rating": "meh"},
+    ),
+    ("promise_promisor_valid", lambda u: make_promise(make_client(u)), {"promisor": "nobody"}),
+    (
+        "promise_dates_match_state_with_dropped (kept, no day)",
+        lambda u: make_promise(make_client(u)),
+        {"state": "kept"},
+    ),
+    (
+        "promise_dates_match_state_with_dropped (open with a kept day)",
         lambda u: make_promise(make_client(u), made_on=EARLIER, due_on=DAY),
         {"kept_on": DAY},
     ),
     (
-        "promise_dates_match_state (broken and kept)",
+        "promise_dates_match_state_with_dropped (broken and kept)",
         lambda u: make_promise(make_client(u), made_on=EARLIER, due_on=DAY),
         {"state": "broken", "broken_on": DAY, "kept_on": DAY},
     ),
