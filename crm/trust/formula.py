@@ -230,8 +230,8 @@ class ClientFacts:
     # Paused (the client's status), or away until a local day included: no status-update lapse accrues meanwhile.
     paused: bool = False
     away_until: date | None = None
-    # The freelancer's latest feeling about the client: (rating, local day given); see FEELING_MASSES.
-    feeling: tuple[str, date] | None = None
+    # The freelancer's latest feeling about the client: (rating, local day given, their note); see FEELING_MASSES.
+    feeling: tuple[str, date, str] | None = None
 
     @property
     def has_active_project(self) -> bool:
@@ -740,13 +740,14 @@ def journal_of(interactions: Iterable[InteractionFact], now: datetime) -> Journa
 def _feeling(ledger: _Ledger, facts: ClientFacts, today: date) -> None:
     if facts.feeling is None:
         return
-    rating, felt_on = facts.feeling
+    rating, felt_on, note = facts.feeling
     expires_on = felt_on + timedelta(days=FEELING_DAYS)
     if rating not in FEELING_MASSES or not felt_on <= today < expires_on:
         return
     entry = ledger.add(FEELING, f"feeling_{rating}", FEELING_MASSES[rating], 0, 1, "client", facts.id)
     entry.params["felt_on"] = felt_on.isoformat()
     entry.params["expires_on"] = expires_on.isoformat()
+    entry.params["note"] = note
 
 
 # -- the score -----------------------------------------------------------------------------------------------

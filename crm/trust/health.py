@@ -209,6 +209,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         away_until,
         feeling_rating,
         felt_on,
+        feeling_note,
     ) in rows:
         facts = formula.ClientFacts(
             id=cid,
@@ -223,7 +224,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             zone=zone_of[cid],
             paused=status == Client.Status.PAUSED,
             away_until=away_until,
-            feeling=(feeling_rating, felt_on) if feeling_rating else None,
+            feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
         )
         today = today_of[cid]
         health = formula.compute(facts, now, today, bands)
@@ -312,6 +313,7 @@ def _client_rows(queryset: Any, now: datetime) -> Any:
         "away_until",
         Subquery(latest.values("rating")[:1]),
         Subquery(latest.values("felt_on")[:1], output_field=DateField()),
+        Subquery(latest.values("note")[:1]),
     )
 
 

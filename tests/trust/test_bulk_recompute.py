@@ -280,7 +280,7 @@ def _plain_health(client: Client) -> dict[str, Any]:
         zone=zone,
         paused=client.status == Client.Status.PAUSED,
         away_until=client.away_until,
-        feeling=(feeling.rating, feeling.felt_on) if feeling else None,
+        feeling=(feeling.rating, feeling.felt_on, feeling.note) if feeling else None,
     )
     health = formula.compute(facts, NOW, today, thresholds())
     # Stored as JSON: compare what comes back from the database; the unrounded figures are compared as well.
