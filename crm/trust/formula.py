@@ -56,6 +56,9 @@ SIDE_OF: dict[str, str] = {
 }
 
 # Every mass of a component is multiplied by its weight.
+# Each side's three components, in a fixed order (the bulk and the one-client paths add them up the same way).
+_SIDE_MEMBERS = tuple((side, tuple(c for c in COMPONENTS if SIDE_OF[c] == side)) for side in SIDES)
+
 WEIGHTS: dict[str, float] = {
     PROMISES: 1.0,
     CADENCE: 0.8,
@@ -812,10 +815,12 @@ def compute(
 
     # Each side on its own masses; a side without events stays at the neutral 50.
     sides: dict[str, dict[str, Any]] = {}
-    for side in SIDES:
-        members = [c for c in COMPONENTS if SIDE_OF[c] == side]
-        side_exact = _side_score(sum(ledger.good[c] for c in members), sum(ledger.bad[c] for c in members))
-        evidence = sum(ledger.evidence[c] for c in members)
+    goods, bads, counts = ledger.good, ledger.bad, ledger.evidence
+    for side, (first, second, third) in _SIDE_MEMBERS:
+        side_exact = _side_score(
+            goods[first] + goods[second] + goods[third], bads[first] + bads[second] + bads[third]
+        )
+        evidence = counts[first] + counts[second] + counts[third]
         side_score = _rounded(side_exact) if evidence else None
         sides[side] = {
             "score": side_score,
@@ -823,9 +828,9 @@ def compute(
             "band": side_band(side_score, thresholds),
             "evidence": evidence,
         }
-    # The overall cannot be more than the watch band's width above the weaker side: a side at risk keeps it
-    # below healthy, and raising either side never lowers it (a minimum of two non-decreasing terms).
-    weaker = min(SIDES, key=lambda side: (sides[side]["exact"], side))
+    # The overall cannot be more than SIDE_MARGIN above the weaker side: a side at risk keeps it below healthy,
+    # and raising either side never lowers it (a minimum of two non-decreasing terms).
+    weaker = MINE if sides[MINE]["exact"] <= sides[THEIRS]["exact"] else THEIRS
     cap = sides[weaker]["exact"] + SIDE_MARGIN
     exact = min(mass_exact, cap)
     score = _rounded(exact)

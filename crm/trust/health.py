@@ -222,7 +222,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             conflicts=tuple(conflicts.get(cid, ())),
             journal=journals.get(cid, _NO_INTERACTIONS),
             zone=zone_of[cid],
-            paused=status == Client.Status.PAUSED,
+            paused=status == _PAUSED,
             away_until=away_until,
             feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
         )
@@ -250,6 +250,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 
 
 _NO_INTERACTIONS = formula.Journal()
+_PAUSED = str(Client.Status.PAUSED)  # a plain string: compared once per client of the book
 
 
 def _datetime_from_text(connection: Any) -> Callable[[str], datetime]:
