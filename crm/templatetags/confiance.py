@@ -95,7 +95,7 @@ def side_name(side: str) -> str:
 
 
 @register.filter
-def weight_in_words(weight: float) -> str:
+def weight_in_words(weight: float) -> SafeString:
     """Return a component's weight as a factor and in words ("×0.8, a little less than a promise")."""
     weight = float(weight)
     if weight >= 1:
@@ -106,7 +106,7 @@ def weight_in_words(weight: float) -> str:
         words = gettext("about two thirds of a promise")
     else:
         words = gettext("about half a promise")
-    return f"×{weight:g} ({words})"
+    return format_html('×{}<br><span class="muted weight-words">{}</span>', f"{weight:g}", words)
 
 
 @register.filter

@@ -257,3 +257,22 @@ def test_a_client_away_owes_no_status_update_on_the_dashboard(alice_client: Any,
     # A day already gone is refused when it is being set.
     response = alice_client.post(edit, {**form, "away_until": (today - timedelta(days=1)).isoformat()})
     assert "already passed" in response.content.decode()
+
+
+def test_the_feeling_form_in_the_cached_score_panel_carries_a_working_csrf_token(alice: Any) -> None:
+    from django.test import Client as Browser
+
+    browser = Browser(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    rita = make_client(alice, name="Rita")
+    workspace = reverse("crm:client", kwargs={"client_id": rita.pk})
+    browser.get(workspace)  # fills the cache
+    html = browser.get(workspace).content.decode()  # drawn from the cache
+    form = html.split('class="feeling-form"')[1].split("</form>")[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    response = browser.post(
+        reverse("crm:client_feeling", kwargs={"client_id": rita.pk}),
+        {"rating": "trust", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert Feeling.objects.filter(client=rita, rating="trust").exists()
