@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from clients import throttle
@@ -110,8 +110,27 @@ class ClientForm(RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Client
         formfield_callback = book_formfield
-        fields = ["name", "company", "email", "phone", "language", "status", "cadence_days", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "name",
+            "company",
+            "email",
+            "phone",
+            "language",
+            "status",
+            "cadence_days",
+            "away_until",
+            "notes",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_away_until(self) -> Any:
+        day = self.cleaned_data.get("away_until")
+        # A past day is refused when it is being set, not when an old one is kept on another edit.
+        if day is not None and "away_until" in self.changed_data and day < timezone.localdate():
+            raise ValidationError(_("The client cannot be away until a day that has already passed."))
+        return day
 
 
 class OwnedClientFormMixin:

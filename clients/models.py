@@ -202,6 +202,15 @@ class Client(models.Model):
         _("last status update"), null=True, blank=True, editable=False
     )
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    # Holidays, illness ("vacances, maladie"): while the client is away, up to this day included, no status update
+    # is due and none is counted late (crm.trust); the paused status does the same without an end date.
+    away_until = models.DateField(
+        _("away until"),
+        null=True,
+        blank=True,
+        help_text=_("Holidays or illness: no status update is due up to this day included."),
+        validators=[validate_day_in_window],
+    )
     created_at = models.DateTimeField(
         _("created"), default=timezone.now, editable=False, validators=[validate_moment_in_window]
     )
@@ -239,6 +248,7 @@ class Client(models.Model):
             window_constraint("client", "updated_at", moment=True),
             window_constraint("client", "last_status_update_at", moment=True, nullable=True),
             window_constraint("client", "last_contact_at", moment=True, nullable=True),
+            window_constraint("client", "away_until", nullable=True),
         ]
         indexes = [
             # The client list and search: WHERE owner_id = ? ORDER BY name.
@@ -253,10 +263,18 @@ class Client(models.Model):
         return f"{self.name} ({self.company})" if self.company else self.name
 
     def status_update_due_on(self, zone: zoneinfo.ZoneInfo | None = None) -> date:
-        """Return the day the next status update is due: the last one (or the start) plus the cadence."""
+        """Return the day the next status update is due: the last one (or the start) plus the cadence, or the day
+        after an absence ends when that is later (the same rule as crm.trust.formula.status_update_due_on)."""
         since = self.last_status_update_at or self.created_at
         # Held at date.max rather than overflowing, should a row predate the window (clients/bounds.py).
-        return add_days(timezone.localtime(since, zone).date(), self.cadence_days)
+        due = add_days(timezone.localtime(since, zone).date(), self.cadence_days)
+        if self.away_until is not None and self.away_until >= due:
+            return add_days(self.away_until, 1)
+        return due
+
+    def is_away(self, today: date) -> bool:
+        """Return True while the client is paused or away (no status update is due then)."""
+        return self.status == self.Status.PAUSED or (self.away_until is not None and self.away_until >= today)
 
     def status_update_days_late(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> int:
         """Return how many days the status update is overdue (negative: days left)."""

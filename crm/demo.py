@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.models import HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import Feeling, HealthSnapshot, Interaction, Invoice, Promise
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "confiance-demo"
@@ -201,6 +201,7 @@ class Story:
         terms: int = 30,
         paid: int | None = None,
         renegotiated: int | None = None,
+        currency: str = "EUR",
     ) -> Story:
         issued_on = self.day(issued)
         Invoice.objects.create(
@@ -213,8 +214,14 @@ class Story:
             due_on=issued_on + timedelta(days=terms),
             paid_on=None if paid is None else self.day(paid),
             renegotiated_due_on=None if renegotiated is None else self.day(renegotiated),
+            currency=currency,
             created_at=self.at(issued, 9),
         )
+        return self
+
+    def feel(self, rating: str, note: str, days_ago: int) -> Story:
+        """Record the freelancer's own feeling about the client, given `days_ago` days ago."""
+        Feeling.objects.create(client=self.client, rating=rating, note=note, felt_on=self.day(days_ago))
         return self
 
     def conflict(
@@ -279,6 +286,7 @@ def _stories(s: Story) -> None:
     s.promise("Livrer les maquettes de la page d'accueil", 130, 120, kept=121)
     s.promise("Mettre en ligne la page de commande", 90, 70, kept=72)
     s.promise("Former l'équipe au back-office", 40, 30, kept=30)
+    s.feel("trust", "Fiable : dit ce qu'elle fait et fait ce qu'elle dit.", 10)
     s.promise("Envoyer les photos des gâteaux", 125, 115, by_client=True, kept=116)
     s.promise("Livrer le module de paiement", 10, -7)
     s.invoice("1950.00", 138, paid=130)
@@ -305,6 +313,7 @@ def _stories(s: Story) -> None:
     s.invoice("3000.00", 185, paid=105)
     s.invoice("4500.00", 140, paid=60)
     s.invoice("4500.00", 95)
+    s.invoice("1800.00", 70, currency="GBP")  # the UK office's share, billed in pounds: never added to euros
     s.log(40, K.CALL, D.TO_CLIENT, "Called about invoice: 'accounts will look at it next week'")
     s.log(15, K.EMAIL, D.TO_CLIENT, "Second reminder for the overdue invoice")
     s.promise("Deliver the new product pages", 60, 40, kept=41)
@@ -452,6 +461,7 @@ def _stories(s: Story) -> None:
     s.promise("Pay the 30% deposit", 115, 100, by_client=True, broken=95)
     s.promise("Send the texts and photos", 90, 60, by_client=True, broken=55)
     s.promise("Give feedback on the mock-ups", 40, 30, by_client=True, broken=25)
+    s.promise("Send the signed photo releases", 70, 50, by_client=True)  # still open: to settle
     s.promise("Deliver the mock-ups", 60, 42, kept=42)
     s.invoice("1680.00", 115, terms=15, paid=70)
 
@@ -499,6 +509,7 @@ def _stories(s: Story) -> None:
     )
     s.invoice("2100.00", 80, paid=48)
     s.promise("Deliver the search filters", 25, 8, kept=9)
+    s.feel("doubt", "Something is off: a discount asked for after signing.", 6)
 
     # 11. A divergence of ideas, resolved by mutual concessions.
     s.start(
@@ -507,6 +518,9 @@ def _stories(s: Story) -> None:
         140,
         email="antoine@librairie-fontaine.fr",
         language="fr",
+        # On holiday for three weeks: the weekly status updates stopped when he left, and nothing is due meanwhile.
+        away_until=s.today + timedelta(days=6),
+        notes="En congés jusqu'à la fin du mois ; reprise du chantier à son retour.",
     )
     s.with_project(
         "Site de la librairie",
@@ -515,7 +529,7 @@ def _stories(s: Story) -> None:
         None,
         budget=Decimal("3600.00"),
     )
-    _regular_client(s, 135, fr=True)
+    _regular_client(s, 135, fr=True, updates_until=15)
     s.conflict(
         ConflictSignal.Kind.IDEAS,
         2,

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from crm.models.health import ClientHealth, HealthChange, HealthSnapshot
 from crm.models.jobs import JobChunk, JobRun
-from crm.models.journal import Interaction, Invoice, Promise
+from crm.models.journal import Feeling, Interaction, Invoice, Promise
 from crm.models.reminders import Dispatch
 
 __all__ = [
     "ClientHealth",
     "Dispatch",
+    "Feeling",
     "HealthChange",
     "HealthSnapshot",
     "Interaction",

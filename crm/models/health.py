@@ -33,6 +33,9 @@ class ClientHealth(models.Model):
     # [{"code": str, "component": str, "impact": float, "params": {...}, "events": [{"type": str, "id": int}]}]
     reasons = models.JSONField(default=list, blank=True)
     evidence_count = models.PositiveIntegerField(default=0)
+    # The two sides of the word (crm.trust.formula.SIDES), each on its own; None while a side has no event.
+    my_score = models.PositiveSmallIntegerField(_("my word"), null=True, blank=True)
+    client_score = models.PositiveSmallIntegerField(_("the client's word"), null=True, blank=True)
     score_week_ago = models.PositiveSmallIntegerField(null=True, blank=True)
     # Precomputed when written so list rows do no per-point template work: "x,y x,y ..." for an SVG polyline.
     sparkline_points = models.CharField(max_length=1000, blank=True)
@@ -69,6 +72,23 @@ class ClientHealth(models.Model):
     def has_score(self) -> bool:
         """False for a client with nothing logged yet: its 50 is a placeholder, shown as "–"."""
         return self.band != Band.INSUFFICIENT or self.evidence_count > 0
+
+    def side_band(self, side: str) -> str:
+        """Return the band of one side ("mine" or "client") from its score and the settings' thresholds."""
+        score = self.my_score if side == "mine" else self.client_score
+        if score is None:
+            return Band.INSUFFICIENT
+        if score < settings.TRUST_BAND_WATCH:
+            return Band.AT_RISK
+        return Band.HEALTHY if score >= settings.TRUST_BAND_HEALTHY else Band.WATCH
+
+    @property
+    def my_band(self) -> str:
+        return self.side_band("mine")
+
+    @property
+    def client_band(self) -> str:
+        return self.side_band("client")
 
     @property
     def trend(self) -> int | None:

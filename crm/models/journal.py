@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +18,11 @@ from simple_history.models import HistoricalRecords
 
 from clients.bounds import validate_day_in_window, validate_moment_in_window, window_constraint
 from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet, Project
+
+# The trust formula's own constants (crm.trust.formula; models never import it): how long an open promise may stay
+# past due before the app asks to settle it, and how long a feeling weighs in. tests/trust checks they agree.
+SETTLE_AFTER_DAYS = 30
+FEELING_DAYS = 30
 
 
 class InteractionQuerySet(models.QuerySet["Interaction"]):
@@ -77,6 +82,16 @@ class Interaction(models.Model):
         _("when"), default=timezone.now, validators=[validate_moment_in_window]
     )
     summary = models.CharField(_("summary"), max_length=500, blank=True)
+    # The message this one answers: only an answer closes the other side's wait (crm.trust.formula.journals).
+    answers = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answered_by",
+        verbose_name=_("answers"),
+        help_text=_("The message this one answers, if it answers one."),
+    )
 
     history = HistoricalRecords()
 
@@ -114,6 +129,20 @@ class Interaction(models.Model):
     def clean(self) -> None:
         if self.project_id and self.client_id and self.project.client_id != self.client_id:
             raise ValidationError({"project": _("This project belongs to another client.")})
+        if self.answers_id is not None:
+            self._clean_answer()
+
+    def _clean_answer(self) -> None:
+        """Refuse an answer to another client's message, to a message of the same side, or to a later one."""
+        answered = self.answers
+        if answered.pk == self.pk or answered.client_id != self.client_id:
+            raise ValidationError({"answers": _("Choose a message of this client.")})
+        if answered.direction == self.direction:
+            raise ValidationError(
+                {"answers": _("An answer goes the other way: choose a message from the other side.")}
+            )
+        if self.happened_at and answered.happened_at > self.happened_at:
+            raise ValidationError({"answers": _("An answer cannot come before the message it answers.")})
 
 
 class PromiseQuerySet(OwnedThroughClientQuerySet):
@@ -144,10 +173,13 @@ class Promise(OwnedThroughClient):
         OPEN = "open", _("open")
         KEPT = "kept", _("kept")
         BROKEN = "broken", _("broken")
+        DROPPED = "dropped", _("dropped by agreement")
 
     class Outcome(models.TextChoices):
         OPEN = "open", _("open")
         OVERDUE = "overdue", _("overdue")
+        TO_SETTLE = "to_settle", _("long overdue: to settle")
+        DROPPED = "dropped", _("dropped by agreement")
         KEPT_ON_TIME = "kept_on_time", _("kept on time")
         KEPT_LATE = "kept_late", _("kept late")
         BROKEN_EXPLAINED = "broken_explained", _("broken but explained in time")
@@ -173,6 +205,7 @@ class Promise(OwnedThroughClient):
     state = models.CharField(_("state"), max_length=8, choices=State, default=State.OPEN)
     kept_on = models.DateField(_("kept on"), null=True, blank=True, validators=[validate_day_in_window])
     broken_on = models.DateField(_("broken on"), null=True, blank=True, validators=[validate_day_in_window])
+    dropped_on = models.DateField(_("dropped on"), null=True, blank=True, validators=[validate_day_in_window])
     clarification = models.TextField(
         _("explanation of the delay"),
         blank=True,
@@ -194,17 +227,39 @@ class Promise(OwnedThroughClient):
         constraints = [
             models.CheckConstraint(condition=Q(due_on__gte=F("made_on")), name="promise_due_not_before_made"),
             models.CheckConstraint(
-                condition=Q(state__in=["open", "kept", "broken"]), name="promise_state_valid"
+                condition=Q(state__in=["open", "kept", "broken", "dropped"]),
+                name="promise_state_with_dropped_valid",
             ),
             models.CheckConstraint(
                 condition=Q(promisor__in=["freelancer", "client"]), name="promise_promisor_valid"
             ),
-            # kept_on is set exactly when the promise is kept, broken_on exactly when broken.
+            # kept_on is set exactly when the promise is kept, broken_on exactly when broken, dropped_on when dropped.
             models.CheckConstraint(
-                condition=(Q(state="kept") & Q(kept_on__isnull=False) & Q(broken_on__isnull=True))
-                | (Q(state="broken") & Q(kept_on__isnull=True) & Q(broken_on__isnull=False))
-                | (Q(state="open") & Q(kept_on__isnull=True) & Q(broken_on__isnull=True)),
-                name="promise_dates_match_state",
+                condition=(
+                    Q(state="kept")
+                    & Q(kept_on__isnull=False)
+                    & Q(broken_on__isnull=True)
+                    & Q(dropped_on__isnull=True)
+                )
+                | (
+                    Q(state="broken")
+                    & Q(kept_on__isnull=True)
+                    & Q(broken_on__isnull=False)
+                    & Q(dropped_on__isnull=True)
+                )
+                | (
+                    Q(state="dropped")
+                    & Q(kept_on__isnull=True)
+                    & Q(broken_on__isnull=True)
+                    & Q(dropped_on__isnull=False)
+                )
+                | (
+                    Q(state="open")
+                    & Q(kept_on__isnull=True)
+                    & Q(broken_on__isnull=True)
+                    & Q(dropped_on__isnull=True)
+                ),
+                name="promise_dates_match_state_with_dropped",
             ),
             models.CheckConstraint(
                 condition=Q(kept_on__isnull=True) | Q(kept_on__gte=F("made_on")),
@@ -220,6 +275,7 @@ class Promise(OwnedThroughClient):
             window_constraint("promise", "due_on"),
             window_constraint("promise", "kept_on", nullable=True),
             window_constraint("promise", "broken_on", nullable=True),
+            window_constraint("promise", "dropped_on", nullable=True),
             window_constraint("promise", "clarified_at", moment=True, nullable=True),
             window_constraint("promise", "created_at", moment=True),
         ]
@@ -260,6 +316,14 @@ class Promise(OwnedThroughClient):
             )
         if self.state == self.State.OPEN and (self.kept_on is not None or self.broken_on is not None):
             raise ValidationError({"state": _("An open promise has neither a kept nor a broken date.")})
+        if (self.state == self.State.DROPPED) != (self.dropped_on is not None):
+            raise ValidationError(
+                {
+                    "dropped_on": _(
+                        "A promise dropped by agreement needs the day, and only such a promise has one."
+                    )
+                }
+            )
 
     def explained_in_time(self, zone: object = None) -> bool:
         """Return True when the delay was explained no later than the due date ("l'éclaircissement sur les imprévus")."""
@@ -269,6 +333,11 @@ class Promise(OwnedThroughClient):
 
     def is_overdue(self, today: date) -> bool:
         return self.state == self.State.OPEN and self.due_on < today
+
+    def is_to_settle(self, today: date) -> bool:
+        """Return True when the promise has stayed open so long past due that it should be settled (kept late,
+        broken, or dropped by agreement): crm.trust.formula.SETTLE_AFTER_DAYS."""
+        return self.state == self.State.OPEN and (today - self.due_on).days > SETTLE_AFTER_DAYS
 
     def outcome(self, today: date, zone: object = None) -> str:
         """Return one of `Promise.Outcome`, telling kept late, broken silently and broken-but-explained apart."""
@@ -280,17 +349,28 @@ class Promise(OwnedThroughClient):
                 if self.explained_in_time(zone)
                 else self.Outcome.BROKEN_SILENTLY
             )
+        if self.state == self.State.DROPPED:
+            return self.Outcome.DROPPED
+        if self.is_to_settle(today):
+            return self.Outcome.TO_SETTLE
         return self.Outcome.OVERDUE if self.is_overdue(today) else self.Outcome.OPEN
 
     def keep(self, on: date) -> None:
         if on < self.made_on:
             raise ValidationError({"kept_on": _("A promise cannot be kept before it was made.")})
-        self.state, self.kept_on, self.broken_on = self.State.KEPT, on, None
-        self.save(update_fields=["state", "kept_on", "broken_on"])
+        self.state, self.kept_on, self.broken_on, self.dropped_on = self.State.KEPT, on, None, None
+        self.save(update_fields=["state", "kept_on", "broken_on", "dropped_on"])
 
     def break_(self, on: date) -> None:
-        self.state, self.kept_on, self.broken_on = self.State.BROKEN, None, on
-        self.save(update_fields=["state", "kept_on", "broken_on"])
+        self.state, self.kept_on, self.broken_on, self.dropped_on = self.State.BROKEN, None, on, None
+        self.save(update_fields=["state", "kept_on", "broken_on", "dropped_on"])
+
+    def drop(self, on: date) -> None:
+        """Record that both sides agreed to drop the promise: it weighs neither for nor against anyone."""
+        if on < self.made_on:
+            raise ValidationError({"dropped_on": _("A promise cannot be dropped before it was made.")})
+        self.state, self.kept_on, self.broken_on, self.dropped_on = self.State.DROPPED, None, None, on
+        self.save(update_fields=["state", "kept_on", "broken_on", "dropped_on"])
 
     def explain(self, text: str, at: datetime | None = None) -> None:
         text = text.strip()
@@ -435,4 +515,48 @@ class Invoice(models.Model):
         self.save(update_fields=["renegotiated_due_on"])
 
 
-__all__ = ["Interaction", "Invoice", "Promise"]
+class Feeling(OwnedThroughClient):
+    """The freelancer's own feeling about a client ("la confiance est une prise de risque volontaire", 002).
+
+    It weighs in the trust health for 30 days from the day it was given (crm.trust.formula.FEELING_DAYS), shown as
+    the freelancer's, then expires; only the latest one counts.
+    """
+
+    class Rating(models.TextChoices):
+        TRUST = "trust", _("I trust them")
+        DOUBT = "doubt", _("Something is off")
+        DISTRUST = "distrust", _("I no longer trust them")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="feelings", verbose_name=_("client")
+    )
+    rating = models.CharField(_("your feeling"), max_length=10, choices=Rating)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    felt_on = models.DateField(_("day"), default=date.today)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("feeling")
+        verbose_name_plural = _("feelings")
+        ordering = ["-felt_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__in=["trust", "doubt", "distrust"]), name="feeling_rating_valid"
+            ),
+        ]
+        indexes = [
+            # The trust loader reads each client's latest feeling: WHERE client_id = ? ORDER BY felt_on DESC.
+            models.Index(fields=["client", "felt_on"], name="feeling_client_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_rating_display()
+
+    def expires_on(self) -> date:
+        return self.felt_on + timedelta(days=FEELING_DAYS)
+
+    def is_current(self, today: date) -> bool:
+        return self.felt_on <= today < self.expires_on()
+
+
+__all__ = ["Feeling", "Interaction", "Invoice", "Promise"]

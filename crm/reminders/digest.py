@@ -13,7 +13,9 @@ from django.utils.translation import get_language
 
 from clients.models import Client, Profile
 from crm.models import Invoice, Promise
-from crm.trust.reasons import describe
+from crm.models.health import Band
+from crm.models.journal import SETTLE_AFTER_DAYS
+from crm.trust.reasons import describe, side_label
 
 # The digest looks back over the 7 days before the day it is sent, and ahead over the next 7.
 WINDOW_DAYS = 7
@@ -55,6 +57,19 @@ class HealthDrop:
     score_week_ago: int
     reason: str
     next_step: str
+    my_score: int | None = None
+    client_score: int | None = None
+
+
+@dataclass
+class SideAtRisk:
+    """A client whose word, or whose client's word, is at risk: which side needs the work."""
+
+    client: Client
+    my_score: int | None
+    client_score: int | None
+    side: str  # "mine" | "client"
+    side_label: str
 
 
 @dataclass
@@ -71,6 +86,9 @@ class Digest:
     status_updates: list[ClientDue] = field(default_factory=list)
     health_drops: list[HealthDrop] = field(default_factory=list)
     overdue_invoices: list[Invoice] = field(default_factory=list)
+    # Promises (the freelancer's and the client's) open so long past due that they should be settled.
+    to_settle: list[Promise] = field(default_factory=list)
+    sides_at_risk: list[SideAtRisk] = field(default_factory=list)
 
     @property
     def last_day(self) -> date:
@@ -102,6 +120,8 @@ class Digest:
             or self.status_updates
             or self.health_drops
             or self.overdue_invoices
+            or self.to_settle
+            or self.sides_at_risk
         )
 
 
@@ -111,6 +131,8 @@ def clients_due_for_status_update(
     """Return the clients whose status update lapsed or falls due within `within_days`, most late first."""
     due = []
     for client in clients:
+        if client.is_away(today):
+            continue  # a pause is not silence: nothing is due while the client is away
         due_on = client.status_update_due_on(zone)
         if due_on <= today + timedelta(days=within_days):
             due.append(ClientDue(client, due_on, (today - due_on).days))
@@ -139,19 +161,29 @@ def build_digest(owner: Any, now: datetime) -> Digest:
         client.pk: client for client in Client.objects.for_owner(owner).select_related("health").order_by()
     }
 
-    # 2. Every freelancer promise the digest can mention, split in Python.
+    # 2. Every freelancer promise the digest can mention, and the client's promises to settle, split in Python.
+    settle_before = today - timedelta(days=SETTLE_AFTER_DAYS)
     promises = (
         Promise.objects.for_owner(owner)
         .filter(
-            Q(state=Promise.State.OPEN, due_on__lt=today + timedelta(days=WINDOW_DAYS))
-            | Q(due_on__gte=since, due_on__lt=today)
-            | Q(kept_on__gte=since, kept_on__lt=today),
-            promisor=Promise.Promisor.FREELANCER,
+            (
+                Q(state=Promise.State.OPEN, due_on__lt=today + timedelta(days=WINDOW_DAYS))
+                | Q(due_on__gte=since, due_on__lt=today)
+                | Q(kept_on__gte=since, kept_on__lt=today)
+            )
+            & Q(promisor=Promise.Promisor.FREELANCER)
+            | Q(state=Promise.State.OPEN, promisor=Promise.Promisor.CLIENT, due_on__lt=settle_before)
         )
         .order_by()
     )
     for promise in sorted(promises, key=_due_order):
         promise.client = clients[promise.client_id]
+        if promise.is_to_settle(today):
+            promise.days_late = (today - promise.due_on).days
+            promise.due_day = written_day(promise.due_on)
+            digest.to_settle.append(promise)
+            if promise.promisor == Promise.Promisor.CLIENT:
+                continue
         if promise.kept_on and since <= promise.kept_on < today:
             promise.kept_day = written_day(promise.kept_on)
             digest.kept.append(promise)
@@ -159,7 +191,7 @@ def build_digest(owner: Any, now: datetime) -> Digest:
             digest.due_last_week += 1
             if promise.state == Promise.State.KEPT and promise.kept_on <= promise.due_on:
                 digest.kept_on_time_last_week += 1
-        if promise.state == Promise.State.OPEN:
+        if promise.state == Promise.State.OPEN and not promise.is_to_settle(today):
             promise.days_late = (today - promise.due_on).days
             promise.due_day = written_day(promise.due_on)
             (digest.overdue if promise.due_on < today else digest.due_soon).append(promise)
@@ -169,11 +201,19 @@ def build_digest(owner: Any, now: datetime) -> Digest:
     digest.status_updates = clients_due_for_status_update(active, today, zone)
     for client in clients.values():
         health = getattr(client, "health", None)
-        if health is None or health.score_week_ago is None:
+        if health is None:
+            continue
+        for side in ("client", "mine"):
+            if health.side_band(side) == Band.AT_RISK:
+                digest.sides_at_risk.append(
+                    SideAtRisk(client, health.my_score, health.client_score, side, side_label(side))
+                )
+                break
+        if health.score_week_ago is None:
             continue
         if health.score_week_ago - health.score < MIN_HEALTH_DROP:
             continue
-        top = describe(health.reasons[0]) if health.reasons else None
+        top = describe(health.reasons[0], today) if health.reasons else None
         digest.health_drops.append(
             HealthDrop(
                 client,
@@ -181,8 +221,11 @@ def build_digest(owner: Any, now: datetime) -> Digest:
                 health.score_week_ago,
                 str(top.text) if top else "",
                 str(top.next_step) if top else "",
+                health.my_score,
+                health.client_score,
             )
         )
+    digest.sides_at_risk.sort(key=lambda item: (item.side != "client", item.client.name))
     digest.health_drops.sort(key=lambda drop: (drop.score - drop.score_week_ago, drop.client.name))
 
     # 3. Invoices past their (renegotiated) due date.

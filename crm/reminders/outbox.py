@@ -26,7 +26,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from clients.models import Client, Profile
-from crm.models import Dispatch
+from crm.models import Dispatch, Promise
+from crm.models.journal import SETTLE_AFTER_DAYS
 from crm.reminders.digest import build_digest, clients_due_for_status_update
 from crm.reminders.emails import absolute, client_url, preferences_url, render_email, unsubscribe_headers
 from crm.reminders.status_updates import status_update_draft
@@ -134,7 +135,7 @@ def _skip_nudges_with_nothing_due(
     zones = dict(Profile.objects.filter(user_id__in=nudges).values_list("user_id", "time_zone"))
     clients: dict[int, list[Client]] = {}
     for client in Client.objects.filter(owner_id__in=nudges, status=Client.Status.ACTIVE).only(
-        "owner_id", "cadence_days", "last_status_update_at", "created_at", "name"
+        "owner_id", "cadence_days", "last_status_update_at", "created_at", "name", "status", "away_until"
     ):
         clients.setdefault(client.owner_id, []).append(client)
     broken = set()
@@ -336,6 +337,8 @@ def _link_clients(digest: Any) -> None:
     clients = [p.client for p in [*digest.kept, *digest.due_soon, *digest.overdue]]
     clients += [item.client for item in [*digest.status_updates, *digest.health_drops]]
     clients += [invoice.client for invoice in digest.overdue_invoices]
+    clients += [item.client for item in digest.sides_at_risk]
+    clients += [promise.client for promise in digest.to_settle]
     links: dict[int, str] = {}
     for client in clients:
         if client.pk not in links:
@@ -358,8 +361,19 @@ def nudge_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
         subject, body = status_update_draft(item.client, now)
         prepare = absolute(reverse("reminders:prepare_status_update", kwargs={"client_id": item.client.pk}))
         items.append({"due": item, "subject": subject, "body": body, "prepare_url": prepare})
+    today = profile.local_today(now)
+    # The promises left open long past due (the freelancer's and the client's): the nudge asks to settle them.
+    to_settle = list(
+        Promise.objects.for_owner(owner)
+        .open()
+        .filter(due_on__lt=today - timedelta(days=SETTLE_AFTER_DAYS))
+        .select_related("client")
+        .order_by("due_on", "pk")
+    )
+    for promise in to_settle:
+        promise.days_late = (today - promise.due_on).days
     context, headers = _send_context(owner, Dispatch.Kind.NUDGE)
-    context.update(profile=profile, items=items, today=profile.local_today(now))
+    context.update(profile=profile, items=items, today=today, to_settle=to_settle)
     with translation.override(profile.language), timezone.override(zone):
         return render_email("nudge", context, to=[owner.email], headers=headers)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +11,13 @@ from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Promise
+from crm.models import Feeling, Promise
 from crm.models.health import Band
 from crm.trust.reasons import describe as describe_reason
+from crm.trust.reasons import side_label
 from crm.web import fragments
 
 register = template.Library()
@@ -41,7 +44,11 @@ COMPONENT_LABELS = {
     "responsiveness": _("Responsiveness"),
     "conflicts": _("Conflict signals"),
     "reciprocity": _("Client's own promises"),
+    "feeling": _("Your own feeling"),
 }
+
+# What helps and what hurts is told by a shape and a word, never by colour alone.
+EFFECT_ICONS = {"helps": "▲", "hurts": "▼"}
 
 
 @register.simple_tag
@@ -58,9 +65,65 @@ def band_badge(band: str | None) -> SafeString:
 
 
 @register.filter
-def describe(reason: dict[str, Any]) -> Any:
-    """Return the reason in words (`.text`, `.next_step`), as the trust engine phrases it."""
-    return describe_reason(reason)
+def describe(reason: dict[str, Any], today: date | None = None) -> Any:
+    """Return the reason in words (`.text`, `.next_step`, `.side`, `.effect`), day counts drawn against `today`."""
+    return describe_reason(reason, today or None)
+
+
+@register.simple_tag
+def effect_badge(effect: str, impact: float | None = None) -> SafeString:
+    """Render whether a reason helps or hurts the score, by an icon and words, with its points."""
+    points = abs(round(float(impact or 0)))
+    if effect == "helps":
+        words = ngettext("Helps: +%(n)d point", "Helps: +%(n)d points", points) % {"n": points}
+    elif effect == "hurts":
+        words = ngettext("Hurts: −%(n)d point", "Hurts: −%(n)d points", points) % {"n": points}
+    else:
+        words = gettext("No effect on the score")
+    return format_html(
+        '<span class="effect effect-{}"><span class="effect-icon" aria-hidden="true">{}</span> {}</span>',
+        effect or "none",
+        EFFECT_ICONS.get(effect, "○"),
+        words,
+    )
+
+
+@register.filter
+def side_name(side: str) -> str:
+    """Return the side of the word a component belongs to, or "overall" for the freelancer's feeling."""
+    return side_label(side) or str(_("Overall only"))
+
+
+@register.filter
+def weight_in_words(weight: float) -> SafeString:
+    """Return a component's weight as a factor and in words ("×0.8, a little less than a promise")."""
+    weight = float(weight)
+    if weight >= 1:
+        words = gettext("as much as a promise")
+    elif weight >= 0.75:
+        words = gettext("a little less than a promise")
+    elif weight >= 0.55:
+        words = gettext("about two thirds of a promise")
+    else:
+        words = gettext("about half a promise")
+    return format_html('×{}<br><span class="muted weight-words">{}</span>', f"{weight:g}", words)
+
+
+@register.filter
+def feeling_of(health: Any) -> dict[str, Any] | None:
+    """Return the freelancer's current feeling as stored in the trust health (label, note, days), or None."""
+    for reason in getattr(health, "reasons", None) or ():
+        code = str(reason.get("code", ""))
+        if code.startswith("feeling_"):
+            params = reason.get("params", {})
+            rating = code.removeprefix("feeling_")
+            return {
+                "label": Feeling.Rating(rating).label if rating in Feeling.Rating.values else rating,
+                "note": params.get("note", ""),
+                "felt_on": date.fromisoformat(params["felt_on"]) if params.get("felt_on") else None,
+                "expires_on": date.fromisoformat(params["expires_on"]) if params.get("expires_on") else None,
+            }
+    return None
 
 
 @register.filter
@@ -121,6 +184,12 @@ def query_with(context: template.Context, **changes: Any) -> str:
 @register.filter
 def days_late(invoice: Any, today: Any) -> int:
     return invoice.days_late(today)
+
+
+@register.filter
+def days_open(promise: Any, today: Any) -> int:
+    """Return how many days an open promise is past its due date (0 when not yet due)."""
+    return max(0, (today - promise.due_on).days)
 
 
 @register.filter

@@ -13,6 +13,12 @@ A client with no history has P = N = 0, hence the neutral 50. Good events close 
 autant rapidement"). The form is chosen so the promises of the tests hold for every history: adding a bad event
 never raises the score, adding a good one never lowers it, and a bad event moves the score at least as far as the
 matching good one (because G ≥ ½ and every bad mass ÷ LOSS_SCALE ≥ its good counterpart ÷ GAIN_SCALE).
+
+Two sides, scored the same way from their own masses: "my word" (the freelancer's promises, status updates and
+replies) and "the client's word" (their promises, payments and conflict signals). The overall score is the score
+above, capped at the weaker side plus 25 points (and never "healthy" while either side is at risk), so improving
+one side never lowers it. The freelancer's own
+feeling (a rating that weighs in for 30 days) counts in the overall score only.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -32,9 +38,27 @@ PAYMENTS = "payments"
 CONFLICTS = "conflicts"
 RECIPROCITY = "reciprocity"
 RESPONSIVENESS = "responsiveness"
-COMPONENTS = (PROMISES, CADENCE, PAYMENTS, CONFLICTS, RECIPROCITY, RESPONSIVENESS)
+FEELING = "feeling"
+COMPONENTS = (PROMISES, CADENCE, PAYMENTS, CONFLICTS, RECIPROCITY, RESPONSIVENESS, FEELING)
+
+# The two sides of the word given ("réciprocité"): what the freelancer owes, and what the client owes.
+MINE = "mine"
+THEIRS = "client"
+SIDES = (MINE, THEIRS)
+SIDE_OF: dict[str, str] = {
+    PROMISES: MINE,
+    CADENCE: MINE,
+    RESPONSIVENESS: MINE,
+    PAYMENTS: THEIRS,
+    RECIPROCITY: THEIRS,
+    CONFLICTS: THEIRS,
+    FEELING: "",  # the freelancer's own feeling belongs to neither side: it weighs in the overall score only
+}
 
 # Every mass of a component is multiplied by its weight.
+# Each side's three components, in a fixed order (the bulk and the one-client paths add them up the same way).
+_SIDE_MEMBERS = tuple((side, tuple(c for c in COMPONENTS if SIDE_OF[c] == side)) for side in SIDES)
+
 WEIGHTS: dict[str, float] = {
     PROMISES: 1.0,
     CADENCE: 0.8,
@@ -42,6 +66,7 @@ WEIGHTS: dict[str, float] = {
     CONFLICTS: 1.0,
     RECIPROCITY: 0.6,
     RESPONSIVENESS: 0.5,
+    FEELING: 1.0,
 }
 
 NEUTRAL_SCORE = 50
@@ -61,6 +86,11 @@ PROMISE_KEPT_ON_TIME = 1.0
 PROMISE_KEPT_LATE = -0.4
 PROMISE_BROKEN_EXPLAINED = -0.8
 PROMISE_BROKEN_SILENTLY = -2.0
+# An open promise this long past its due date is "to settle": the app asks whether it was kept late, broken or
+# dropped by agreement. From then on its weight halves every SETTLE_HALF_LIFE_DAYS, down to SETTLE_FLOOR of it.
+SETTLE_AFTER_DAYS = 30
+SETTLE_HALF_LIFE_DAYS = 60.0
+SETTLE_FLOOR = 0.25
 
 # Payments.
 INVOICE_GRACE_DAYS = 3
@@ -68,6 +98,9 @@ INVOICE_PAID_ON_TIME = 1.0
 INVOICE_LATE_PER_30_DAYS = 1.0  # a payment a month late weighs -1.0 ...
 INVOICE_LATE_MAX = 3.0  # ... up to -3.0 at three months
 AMOUNT_WEIGHT_MIN, AMOUNT_WEIGHT_MAX = 0.5, 2.0  # an invoice's amount relative to the client's mean invoice
+# What is still owed weighs more than what was paid late: an unpaid invoice past due weighs UNPAID_FACTOR times the
+# same delay paid, times (1 + its share of everything billed to the client in its currency).
+UNPAID_FACTOR = 1.5
 
 # Conflict signals: an open signal weighs kind x severity (1 minor, 2 serious, 3 critical), without fading.
 CONFLICT_KIND_WEIGHTS: dict[str, float] = {"posture": 1.5, "payment": 1.0, "interests": 1.0, "ideas": 0.7}
@@ -77,6 +110,10 @@ STATUS_UPDATE_SENT = 0.5  # at most one counted per half cadence, so a flood of 
 CADENCE_GRACE_DAYS = 2
 LAPSE_PER_PERIOD = 0.55  # per cadence period overdue ...
 LAPSE_MAX_PERIODS = 8.0  # ... counted up to eight periods
+# ... plus the silence itself, whatever the cadence: 1.5 per 30 days overdue, up to three months. A month without
+# news on a weekly cadence removes about half of a good score.
+SILENCE_PER_30_DAYS = 1.5
+SILENCE_MAX_MONTHS = 3.0
 
 # Responsiveness: the freelancer's reply to a message from the client.
 REPLY_WITHIN_DAYS = 2.0
@@ -86,9 +123,21 @@ REPLY_SLOW_MAX = 1.5  # ... up to this
 # Interactions older than this are not loaded: by then their mass has faded below a quarter.
 INTERACTION_HORIZON_DAYS = 365
 
+# The freelancer's own feeling about the client ("la confiance est une prise de risque volontaire"): it weighs
+# this much, without fading, for FEELING_DAYS from the day it was given, then expires.
+FEELING_MASSES: dict[str, float] = {"trust": 1.0, "doubt": -1.0, "distrust": -2.0}
+FEELING_DAYS = 30
+
 # Fewer recent events than this (each counted by how much of it has not faded yet): "not enough history",
-# unless the score is already at risk.
+# unless the score is already at risk, or something has gone wrong already: a bad mass of at least BAD_EVIDENCE
+# (then the score is judged as it is, so adding good evidence never turns "at risk" into "not enough history").
 MIN_EVIDENCE = 3
+BAD_EVIDENCE = 0.5
+# The overall score is at most the weaker side's plus this: with the default bands (healthy 70, watch 45), a side
+# at risk keeps the overall below healthy.
+SIDE_MARGIN = 25.0
+# A side rests on about half the events of the whole, so it earns at twice the pace (its G uses half GAIN_SCALE).
+SIDE_GAIN_SCALE = GAIN_SCALE / 2
 MAX_EVENTS_PER_REASON = 20
 
 LN2 = math.log(2)
@@ -103,11 +152,12 @@ class PromiseFact:
     id: int
     made_on: date
     due_on: date
-    state: str = "open"  # open | kept | broken
+    state: str = "open"  # open | kept | broken | dropped (by agreement)
     kept_on: date | None = None
     broken_on: date | None = None
     clarified_on: date | None = None  # local day the unforeseen was explained to the other side
     promisor: str = "freelancer"  # freelancer | client
+    dropped_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +168,7 @@ class InvoiceFact:
     due_on: date
     paid_on: date | None = None
     renegotiated_due_on: date | None = None
+    currency: str = "EUR"
 
     @property
     def effective_due_on(self) -> date:
@@ -139,6 +190,7 @@ class InteractionFact:
     happened_at: datetime
     kind: str = "email"
     direction: str = "to_client"  # to_client | from_client
+    answers: int | None = None  # the id of the interaction this one answers, when it was linked
 
     @property
     def is_status_update(self) -> bool:
@@ -150,8 +202,9 @@ class Journal:
     """A client's interactions up to now, reduced to what the formula reads from them (see `journals`).
 
     Two things count: each status update sent, and each *exchange*, a message from the client with the
-    freelancer's next interaction after it (the reply) or None while unanswered. More messages from the client
-    before that reply, and more interactions of the freelancer after it, change nothing.
+    freelancer's answer to it (the reply) or None while unanswered. An answer is the freelancer's first interaction
+    linked to one of the waiting messages, or, when it is linked to nothing, the first one that is not a status
+    update (older entries have no link). More messages from the client before that reply change nothing.
     """
 
     status_updates: tuple[tuple[int, datetime], ...] = ()  # (interaction id, sent at), oldest first
@@ -175,6 +228,13 @@ class ClientFacts:
     # The interactions up to now already reduced, used instead of `interactions` when given: a bulk loader builds
     # it straight from sorted rows (`journals`) without one object per interaction.
     journal: Journal | None = None
+    # The freelancer's time zone: day counts shown to them (a status update "overdue by N days") are local days.
+    zone: tzinfo | None = None
+    # Paused (the client's status), or away until a local day included: no status-update lapse accrues meanwhile.
+    paused: bool = False
+    away_until: date | None = None
+    # The freelancer's latest feeling about the client: (rating, local day given, their note); see FEELING_MASSES.
+    feeling: tuple[str, date, str] | None = None
 
     @property
     def has_active_project(self) -> bool:
@@ -196,10 +256,13 @@ class TrustHealth:
     score: int  # 0..100
     band: str  # healthy | watch | at_risk | insufficient
     exact: float  # the unrounded score, for tests and for ranking ties
-    components: dict[str, dict[str, Any]]  # {name: {"score", "weight", "contribution", "evidence"}}
+    components: dict[str, dict[str, Any]]  # {name: {"score", "weight", "contribution", "evidence", "side"}}
     reasons: list[dict[str, Any]]  # most harmful first
     evidence_count: int
     recent_evidence: float = 0.0  # events counted by how much of them has not faded yet
+    # {"mine": {...}, "client": {...}}, each {"score": 0-100 | None, "exact", "band", "evidence"}
+    sides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bad_mass: float = 0.0  # N, for the evidence rule
 
     @property
     def top_reason(self) -> dict[str, Any] | None:
@@ -288,7 +351,8 @@ def _half_life(base: float) -> float:
 def promise_outcome(promise: PromiseFact, today: date) -> tuple[str, date | None]:
     """Return (outcome, day it happened) as of `today`; outcomes as in `Promise.Outcome`, with the grace period.
 
-    Events dated after `today` have not happened yet, so the history can be replayed as of any day.
+    Events dated after `today` have not happened yet, so the history can be replayed as of any day. A promise open
+    more than SETTLE_AFTER_DAYS past due is "to settle" (or "to_settle_explained").
     """
     explained = promise.clarified_on is not None and promise.clarified_on <= min(promise.due_on, today)
     if promise.state == "kept" and promise.kept_on is not None and promise.kept_on <= today:
@@ -296,7 +360,11 @@ def promise_outcome(promise: PromiseFact, today: date) -> tuple[str, date | None
         return ("kept_late" if late else "kept_on_time"), promise.kept_on
     if promise.state == "broken" and promise.broken_on is not None and promise.broken_on <= today:
         return ("broken_explained" if explained else "broken_silently"), promise.broken_on
+    if promise.state == "dropped" and promise.dropped_on is not None and promise.dropped_on <= today:
+        return "dropped", promise.dropped_on
     overdue_days = (today - promise.due_on).days
+    if overdue_days > SETTLE_AFTER_DAYS:
+        return ("to_settle_explained" if explained else "to_settle"), None
     if overdue_days > PROMISE_GRACE_DAYS:
         return ("overdue_explained" if explained else "overdue"), None
     return "open", None
@@ -307,10 +375,24 @@ _PROMISE_MASSES = {
     "kept_late": PROMISE_KEPT_LATE,
     "broken_explained": PROMISE_BROKEN_EXPLAINED,
     "broken_silently": PROMISE_BROKEN_SILENTLY,
-    # Still open past the grace period: as bad as broken (explained or not), and it does not fade while open.
+    # Still open past the grace period: as bad as broken (explained or not), and it does not fade while open ...
     "overdue_explained": PROMISE_BROKEN_EXPLAINED,
     "overdue": PROMISE_BROKEN_SILENTLY,
+    # ... until it is to settle: then it follows `settle_factor`.
+    "to_settle_explained": PROMISE_BROKEN_EXPLAINED,
+    "to_settle": PROMISE_BROKEN_SILENTLY,
 }
+
+
+def settle_factor(days_overdue: int) -> float:
+    """Return the share of an open promise's weight left `days_overdue` days past its due date.
+
+    Full weight up to SETTLE_AFTER_DAYS; then it halves every SETTLE_HALF_LIFE_DAYS, never below SETTLE_FLOOR (and
+    the mass never below that of a promise kept late).
+    """
+    if days_overdue <= SETTLE_AFTER_DAYS:
+        return 1.0
+    return max(SETTLE_FLOOR, _left(days_overdue - SETTLE_AFTER_DAYS, SETTLE_HALF_LIFE_DAYS))
 
 
 def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date) -> None:
@@ -318,18 +400,24 @@ def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date) -> 
         if promise.made_on > today:
             continue
         outcome, on = promise_outcome(promise, today)
-        if outcome == "open":
+        if outcome in ("open", "dropped"):
             continue
         component, prefix = (
             (RECIPROCITY, "client_promise_") if promise.promisor == "client" else (PROMISES, "promise_")
         )
         base = _PROMISE_MASSES[outcome]
-        age = (today - on).days if on is not None else 0
-        entry = ledger.add(component, prefix + outcome, base, age, _half_life(base), "promise", promise.id)
         if on is None:
-            entry.keep_max("days_overdue", (today - promise.due_on).days)
+            days_overdue = (today - promise.due_on).days
+            code = prefix + ("to_settle" if outcome.startswith("to_settle") else outcome)
+            # Never lighter than keeping it late: settling it as kept late never lowers the score.
+            mass = min(base * settle_factor(days_overdue), PROMISE_KEPT_LATE)
+            entry = ledger.add(component, code, mass, 0, 1, "promise", promise.id)
+            entry.keep_max("days_overdue", days_overdue)
             entry.keep_min("due_on", promise.due_on.isoformat())
-        elif outcome == "kept_late":
+            continue
+        age = (today - on).days
+        entry = ledger.add(component, prefix + outcome, base, age, _half_life(base), "promise", promise.id)
+        if outcome == "kept_late":
             entry.keep_max("days_late", (on - promise.due_on).days)
         else:
             entry.keep_max("last_on", on.isoformat())
@@ -342,12 +430,25 @@ def invoice_late_mass(days_late: int) -> float:
     return -min(INVOICE_LATE_PER_30_DAYS * days_late / 30.0, INVOICE_LATE_MAX)
 
 
+def unpaid_mass(days_late: int, share: float) -> float:
+    """Return the (negative) mass of an invoice still unpaid `days_late` days past due, `share` (0-1) being its
+    part of everything billed to the client in its currency: always at least the same delay paid."""
+    return invoice_late_mass(days_late) * UNPAID_FACTOR * (1.0 + max(0.0, min(share, 1.0)))
+
+
 def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> None:
     issued = [invoice for invoice in invoices if invoice.issued_on <= today]
     if not issued:
         return
-    mean = sum(float(invoice.amount) for invoice in issued) / len(issued)
+    # Amounts in different currencies are never added together: means and shares are taken per currency.
+    billed: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
     for invoice in issued:
+        billed[invoice.currency] = billed.get(invoice.currency, Decimal(0)) + invoice.amount
+        counts[invoice.currency] = counts.get(invoice.currency, 0) + 1
+    for invoice in issued:
+        total = float(billed[invoice.currency])
+        mean = total / counts[invoice.currency]
         weight = (
             min(max(float(invoice.amount) / mean, AMOUNT_WEIGHT_MIN), AMOUNT_WEIGHT_MAX) if mean > 0 else 1.0
         )
@@ -386,11 +487,15 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
         days_late = (today - due).days
         if days_late <= INVOICE_GRACE_DAYS:
             continue
+        share = float(invoice.amount) / total if total > 0 else 1.0
         entry = ledger.add(
-            PAYMENTS, "invoice_overdue", invoice_late_mass(days_late) * weight, 0, 1, "invoice", invoice.id
+            PAYMENTS, "invoice_overdue", unpaid_mass(days_late, share) * weight, 0, 1, "invoice", invoice.id
         )
         entry.keep_max("days_late", days_late)
-        entry.params["amount"] = str(Decimal(entry.params.get("amount", "0")) + invoice.amount)
+        entry.keep_min("due_on", due.isoformat())
+        amounts = entry.params.setdefault("amounts", {})
+        amounts[invoice.currency] = str(Decimal(amounts.get(invoice.currency, "0")) + invoice.amount)
+        entry.keep_max("share", round(share, 2))
         entry.params["renegotiated"] = (
             bool(entry.params.get("renegotiated")) or invoice.renegotiated_due_on is not None
         )
@@ -429,20 +534,50 @@ def _days(later: datetime, earlier: datetime) -> float:
 
 
 def lapse_mass(overdue_days: float, cadence_days: int) -> float:
-    """Return the (negative) mass of a status update `overdue_days` past the agreed cadence."""
+    """Return the (negative) mass of a status update `overdue_days` past the agreed cadence: so much per cadence
+    period, plus the silence itself (per 30 days, whatever the cadence)."""
     if overdue_days <= CADENCE_GRACE_DAYS:
         return 0.0
-    return -LAPSE_PER_PERIOD * min(overdue_days / max(cadence_days, 1), LAPSE_MAX_PERIODS)
+    periods = min(overdue_days / max(cadence_days, 1), LAPSE_MAX_PERIODS)
+    months = min(overdue_days / 30.0, SILENCE_MAX_MONTHS)
+    return -(LAPSE_PER_PERIOD * periods + SILENCE_PER_30_DAYS * months)
+
+
+def _local_day(moment: datetime, zone: tzinfo | None) -> date:
+    return moment.astimezone(zone).date() if zone is not None else moment.date()
+
+
+def status_update_due_on(last_day: date, cadence_days: int, away_until: date | None = None) -> date:
+    """Return the local day the next status update is due: the last one's day plus the cadence, or the day after
+    an absence ends when that is later (nothing was due while the client was away)."""
+    due = last_day + timedelta(days=cadence_days)
+    if away_until is not None and away_until >= due:
+        return away_until + timedelta(days=1)
+    return due
 
 
 def _cadence(
-    ledger: _Ledger, facts: ClientFacts, updates: Iterable[tuple[int, datetime]], now: datetime
+    ledger: _Ledger, facts: ClientFacts, updates: Iterable[tuple[int, datetime]], now: datetime, today: date
 ) -> None:
-    if facts.active_since is None:
-        return
     cadence = max(facts.cadence_days, 1)
+    if facts.active_since is None:
+        # Between projects: no lapse, no gap, but the status updates sent still count (credit is kept).
+        counted_at: datetime | None = None
+        for update_id, sent_at in updates:
+            if counted_at is None or _days(sent_at, counted_at) >= cadence / 2:
+                counted_at = sent_at
+                ledger.add(
+                    CADENCE,
+                    "status_updates_sent",
+                    STATUS_UPDATE_SENT,
+                    _days(now, sent_at),
+                    HALF_LIFE_GOOD_DAYS,
+                    "interaction",
+                    update_id,
+                )
+        return
     start = facts.active_since
-    counted_at: datetime | None = None
+    counted_at = None
     previous = start
     for update_id, sent_at in updates:
         if sent_at < start:
@@ -472,17 +607,26 @@ def _cadence(
             )
             entry.keep_max("longest_gap_days", int(_days(sent_at, previous)))
         previous = sent_at
+    if facts.paused or (facts.away_until is not None and facts.away_until >= today):
+        return  # a pause is not silence: no lapse accrues while it lasts
     # The journal keeps the last status update on the client too (interactions older than the horizon aren't loaded).
     last = previous
     if facts.last_status_update_at is not None and last < facts.last_status_update_at <= now:
         last = facts.last_status_update_at
-    since = _days(now, last)
-    lapse = lapse_mass(since - cadence, cadence)
+    due_at = last + timedelta(days=cadence)
+    if facts.away_until is not None:
+        # Back from an absence: the lapse runs from the day after it, not from before it.
+        back = datetime.combine(
+            facts.away_until + timedelta(days=1), datetime.min.time(), facts.zone or now.tzinfo
+        )
+        due_at = max(due_at, back)
+    lapse = lapse_mass(_days(now, due_at), cadence)
     if lapse < 0:
         entry = ledger.add(CADENCE, "status_update_overdue", lapse, 0, 1, "client", facts.id)
-        entry.params["days_overdue"] = int(since - cadence)
+        due_on = status_update_due_on(_local_day(last, facts.zone), cadence, facts.away_until)
+        entry.params["due_on"] = due_on.isoformat()
+        entry.params["days_overdue"] = (today - due_on).days
         entry.params["cadence_days"] = cadence
-        entry.params["days_since"] = int(since)
 
 
 def slow_reply_mass(days: float) -> float:
@@ -493,7 +637,11 @@ def slow_reply_mass(days: float) -> float:
 
 
 def _responsiveness(
-    ledger: _Ledger, exchanges: Iterable[tuple[int, datetime, datetime | None]], now: datetime
+    ledger: _Ledger,
+    exchanges: Iterable[tuple[int, datetime, datetime | None]],
+    now: datetime,
+    today: date,
+    zone: tzinfo | None,
 ) -> None:
     for message_id, message_at, reply_at in exchanges:
         if reply_at is None:  # the last exchange, while the client is still waiting
@@ -508,7 +656,9 @@ def _responsiveness(
                     "interaction",
                     message_id,
                 )
-                entry.keep_max("days_waiting", int(days))
+                since = _local_day(message_at, zone)
+                entry.params["since_on"] = since.isoformat()
+                entry.params["days_waiting"] = (today - since).days
             continue
         days = _days(reply_at, message_at)
         mass = slow_reply_mass(days)
@@ -525,10 +675,12 @@ def _responsiveness(
 
 
 def journals(
-    rows: Iterable[tuple[int, int, Any, bool, bool]], parse: Callable[[Any], datetime] | None = None
+    rows: Iterable[tuple[int, int, Any, bool, bool, int | None]],
+    parse: Callable[[Any], datetime] | None = None,
 ) -> dict[int, Journal]:
     """Return each client's journal from (client id, interaction id, happened at, is a status update, is from the
-    client) rows, grouped by client and, within a client, in time order (happened at, then id), up to now.
+    client, id of the interaction it answers) rows, grouped by client and, within a client, in time order
+    (happened at, then id), up to now.
 
     One pass, one tuple per row read: this is the loop a whole book goes through. Only the times kept go through
     `parse` (a database's text timestamps, say), so a loader can hand over its cursor as it is.
@@ -537,26 +689,31 @@ def journals(
     current: int | None = None
     updates: list[tuple[int, datetime]] = []
     exchanges: list[tuple[int, datetime, datetime | None]] = []
-    # The client's first message since the freelancer's last interaction.
+    # The client's first message since the freelancer's last answer, and every message waiting with it.
     waiting: tuple[int, Any] | None = None
-    for client_id, interaction_id, at, status_update, from_client in rows:
+    waiting_ids: set[int] = set()
+    for client_id, interaction_id, at, status_update, from_client, answers in rows:
         if client_id != current:
             if current is not None:
                 result[current] = _journal(updates, exchanges, waiting, parse)
             current, updates, exchanges, waiting = client_id, [], [], None
+            waiting_ids = set()
         if from_client:
             if waiting is None:
                 waiting = (interaction_id, at)
+            waiting_ids.add(interaction_id)
             continue
         if not status_update and waiting is None:
             continue
         when = parse(at) if parse is not None else at
         if status_update:
             updates.append((interaction_id, when))
-        if waiting is not None:
+        # Only an answer closes the wait: linked to a waiting message, or linked to nothing and not a status update.
+        if waiting is not None and (answers in waiting_ids if answers is not None else not status_update):
             message_id, message_at = waiting
             exchanges.append((message_id, parse(message_at) if parse is not None else message_at, when))
             waiting = None
+            waiting_ids = set()
     if current is not None:
         result[current] = _journal(updates, exchanges, waiting, parse)
     return result
@@ -577,19 +734,44 @@ def _journal(
 def journal_of(interactions: Iterable[InteractionFact], now: datetime) -> Journal:
     """Return the journal of one client's interactions up to `now`, in any order."""
     ordered = sorted((i for i in interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id))
-    rows = ((0, i.id, i.happened_at, i.is_status_update, i.direction == "from_client") for i in ordered)
+    rows = (
+        (0, i.id, i.happened_at, i.is_status_update, i.direction == "from_client", i.answers) for i in ordered
+    )
     return journals(rows).get(0, Journal())
+
+
+def _feeling(ledger: _Ledger, facts: ClientFacts, today: date) -> None:
+    if facts.feeling is None:
+        return
+    rating, felt_on, note = facts.feeling
+    expires_on = felt_on + timedelta(days=FEELING_DAYS)
+    if rating not in FEELING_MASSES or not felt_on <= today < expires_on:
+        return
+    entry = ledger.add(FEELING, f"feeling_{rating}", FEELING_MASSES[rating], 0, 1, "client", facts.id)
+    entry.params["felt_on"] = felt_on.isoformat()
+    entry.params["expires_on"] = expires_on.isoformat()
+    entry.params["note"] = note
 
 
 # -- the score -----------------------------------------------------------------------------------------------
 
 
-def band_for(score: int, recent_evidence: float, thresholds: BandThresholds) -> str:
-    """Return the band; too little recent evidence reads "not enough history", unless the score is at risk."""
+def band_for(score: int, recent_evidence: float, thresholds: BandThresholds, bad_mass: float = 0.0) -> str:
+    """Return the band; too little recent evidence reads "not enough history", unless the score is at risk or
+    something has gone wrong already (a bad mass of BAD_EVIDENCE or more): the evidence rule is monotone."""
     if score < thresholds.watch:
         return "at_risk"
-    if recent_evidence < thresholds.min_evidence:
+    if recent_evidence < thresholds.min_evidence and bad_mass < BAD_EVIDENCE:
         return "insufficient"
+    return "healthy" if score >= thresholds.healthy else "watch"
+
+
+def side_band(score: int | None, thresholds: BandThresholds) -> str:
+    """Return a side's band from its score alone ("insufficient" when the side has no event)."""
+    if score is None:
+        return "insufficient"
+    if score < thresholds.watch:
+        return "at_risk"
     return "healthy" if score >= thresholds.healthy else "watch"
 
 
@@ -597,6 +779,14 @@ def _component_score(component: str, raw_good: float, raw_bad: float) -> int:
     """Return one component on its own, 0-100, with the same shape as the overall score."""
     earned = 1.0 if component == CONFLICTS else 1 - 0.5 * math.exp(-raw_good / 2.0)
     return int(math.floor(100 * earned * math.exp(-raw_bad / LOSS_SCALE) + 0.5))
+
+
+def _side_score(good: float, bad: float) -> float:
+    return 100 * (1 - 0.5 * math.exp(-good / SIDE_GAIN_SCALE)) * math.exp(-bad / LOSS_SCALE)
+
+
+def _rounded(exact: float) -> int:
+    return max(0, min(100, int(math.floor(exact + 0.5))))
 
 
 def compute(
@@ -610,18 +800,40 @@ def compute(
     _payments(ledger, facts.invoices, today)
     _conflicts(ledger, facts.conflicts, today)
     journal = facts.journal if facts.journal is not None else journal_of(facts.interactions, now)
-    _cadence(ledger, facts, journal.status_updates, now)
-    _responsiveness(ledger, journal.exchanges, now)
+    _cadence(ledger, facts, journal.status_updates, now, today)
+    _responsiveness(ledger, journal.exchanges, now, today, facts.zone)
+    _feeling(ledger, facts, today)
 
     good = sum(ledger.good[c] for c in COMPONENTS)
     bad = sum(ledger.bad[c] for c in COMPONENTS)
     earned = 1 - 0.5 * math.exp(-good / GAIN_SCALE)
     kept = math.exp(-bad / LOSS_SCALE)
-    exact = 100 * earned * kept
-    score = max(0, min(100, int(math.floor(exact + 0.5))))
+    mass_exact = 100 * earned * kept
     # score = 50 + gains - losses: the gains are shared among good events, the losses among bad ones.
     gains = 100 * (earned - 0.5)
     losses = 100 * earned * (1 - kept)
+
+    # Each side on its own masses; a side without events stays at the neutral 50.
+    sides: dict[str, dict[str, Any]] = {}
+    goods, bads, counts = ledger.good, ledger.bad, ledger.evidence
+    for side, (first, second, third) in _SIDE_MEMBERS:
+        side_exact = _side_score(
+            goods[first] + goods[second] + goods[third], bads[first] + bads[second] + bads[third]
+        )
+        evidence = counts[first] + counts[second] + counts[third]
+        side_score = _rounded(side_exact) if evidence else None
+        sides[side] = {
+            "score": side_score,
+            "exact": side_exact,
+            "band": side_band(side_score, thresholds),
+            "evidence": evidence,
+        }
+    # The overall cannot be more than SIDE_MARGIN above the weaker side: a side at risk keeps it below healthy,
+    # and raising either side never lowers it (a minimum of two non-decreasing terms).
+    weaker = MINE if sides[MINE]["exact"] <= sides[THEIRS]["exact"] else THEIRS
+    cap = sides[weaker]["exact"] + SIDE_MARGIN
+    exact = min(mass_exact, cap)
+    score = _rounded(exact)
 
     reasons: list[dict[str, Any]] = []
     contributions = dict.fromkeys(COMPONENTS, 0.0)
@@ -633,10 +845,27 @@ def compute(
             {
                 "code": entry.code,
                 "component": entry.component,
+                "side": SIDE_OF[entry.component],
                 "impact": round(impact, 1),
                 "params": params,
                 "events": entry.events,
                 "_sort": impact,
+            }
+        )
+    if exact < mass_exact:
+        reasons.append(
+            {
+                "code": f"held_by_{weaker}_side",
+                "component": "",
+                "side": weaker,
+                "impact": round(exact - mass_exact, 1),
+                "params": {
+                    "count": 1,
+                    "side_score": sides[weaker]["score"] if sides[weaker]["score"] is not None else 50,
+                    "margin": SIDE_MARGIN,
+                },
+                "events": [{"type": "client", "id": facts.id}],
+                "_sort": exact - mass_exact,
             }
         )
     # What hurts first, most harmful first; then what helps, most helpful first.
@@ -645,13 +874,16 @@ def compute(
         del reason["_sort"]
 
     evidence = sum(ledger.evidence.values())
-    band = band_for(score, ledger.recent, thresholds)
+    band = band_for(score, ledger.recent, thresholds, bad)
+    if band == "healthy" and any(sides[side]["band"] == "at_risk" for side in SIDES):
+        band = "watch"  # whatever the thresholds: never healthy while one side is at risk
     if band == "insufficient":
         reasons.insert(
             0,
             {
                 "code": "not_enough_history",
                 "component": "",
+                "side": "",
                 "impact": 0.0,
                 "params": {
                     "count": evidence,
@@ -669,6 +901,7 @@ def compute(
             "weight": WEIGHTS[c],
             "contribution": round(contributions[c], 1),
             "evidence": ledger.evidence[c],
+            "side": SIDE_OF[c],
         }
         for c in COMPONENTS
     }
@@ -680,4 +913,6 @@ def compute(
         reasons=reasons,
         evidence_count=evidence,
         recent_evidence=ledger.recent,
+        sides=sides,
+        bad_mass=bad,
     )

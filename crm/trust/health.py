@@ -16,14 +16,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, router, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, TextField
+from django.db.models import (
+    BooleanField,
+    DateField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from clients.bounds import clamp_day
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from crm.models.health import Band
 from crm.trust import formula
 
@@ -46,6 +55,8 @@ _COLUMNS = [
     "components",
     "reasons",
     "evidence_count",
+    "my_score",
+    "client_score",
     "score_week_ago",
     "sparkline_points",
     "computed_at",
@@ -120,6 +131,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         kept_on,
         broken_on,
         clarified_at,
+        dropped_on,
     ) in _raw_rows(
         # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
         Promise.objects.filter(client_id__in=ids).values_list(
@@ -132,22 +144,25 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             "kept_on",
             "broken_on",
             "clarified_at",
+            "dropped_on",
         )
     ):
         clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
         promises[cid].append(
-            formula.PromiseFact(pid, made_on, due_on, state, kept_on, broken_on, clarified_on, promisor)
+            formula.PromiseFact(
+                pid, made_on, due_on, state, kept_on, broken_on, clarified_on, promisor, dropped_on
+            )
         )
 
     invoices: dict[int, list[formula.InvoiceFact]] = defaultdict(list)
     invoice_rows = Invoice.objects.filter(client_id__in=ids).values_list(
-        "id", "client_id", "amount", "issued_on", "due_on", "paid_on", "renegotiated_due_on"
+        "id", "client_id", "amount", "issued_on", "due_on", "paid_on", "renegotiated_due_on", "currency"
     )
     # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
     decimal = _converter(Invoice, "amount", connections[invoice_rows.db])
-    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated in _raw_rows(invoice_rows):
+    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency in _raw_rows(invoice_rows):
         invoices[cid].append(
-            formula.InvoiceFact(iid, decimal(amount), issued_on, due_on, paid_on, renegotiated)
+            formula.InvoiceFact(iid, decimal(amount), issued_on, due_on, paid_on, renegotiated, currency)
         )
 
     conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)
@@ -174,6 +189,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
                 output_field=BooleanField(),
             ),
             ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
+            "answers_id",
         )
     )
     journals = formula.journals(_raw_rows(recent), _datetime_from_text(connections[recent.db]))
@@ -193,7 +209,19 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 
     bands = thresholds()
     results = []
-    for cid, owner_id, cadence_days, created_at, last_status_update_at, _zone in rows:
+    for (
+        cid,
+        owner_id,
+        cadence_days,
+        created_at,
+        last_status_update_at,
+        _zone,
+        status,
+        away_until,
+        feeling_rating,
+        felt_on,
+        feeling_note,
+    ) in rows:
         facts = formula.ClientFacts(
             id=cid,
             created_at=created_at,
@@ -204,6 +232,10 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             invoices=tuple(invoices.get(cid, ())),
             conflicts=tuple(conflicts.get(cid, ())),
             journal=journals.get(cid, _NO_INTERACTIONS),
+            zone=zone_of[cid],
+            paused=status == _PAUSED,
+            away_until=away_until,
+            feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
         )
         today = today_of[cid]
         health = formula.compute(facts, now, today, bands)
@@ -218,6 +250,8 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
                 health.components,
                 health.reasons,
                 health.evidence_count,
+                health.sides[formula.MINE]["score"],
+                health.sides[formula.THEIRS]["score"],
                 past.get(today - timedelta(days=7)),
                 sparkline_points([*points, (0, health.score)]),
                 now,
@@ -227,6 +261,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 
 
 _NO_INTERACTIONS = formula.Journal()
+_PAUSED = str(Client.Status.PAUSED)  # a plain string: compared once per client of the book
 
 
 def _datetime_from_text(connection: Any) -> Callable[[str], datetime]:
@@ -273,18 +308,31 @@ def _converter(model: Any, name: str, connection: Any) -> Callable[[Any], Any]:
     return convert
 
 
-_CLIENT_COLUMNS = (
-    "id",
-    "owner_id",
-    "cadence_days",
-    "created_at",
-    "last_status_update_at",
-    "owner__profile__time_zone",
-)
+# The clients' own columns the formula reads (`_client_rows`); a caller may ask for more after them.
+CLIENT_COLUMN_COUNT = 11
 
 
-def _client_rows(queryset: Any) -> Any:
-    return queryset.values_list(*_CLIENT_COLUMNS)
+def _client_rows(queryset: Any, now: datetime, *extra: str) -> Any:
+    """Return the clients' own columns the formula reads, with their latest feeling (in the same query), then
+    the `extra` columns asked for."""
+    # A feeling given on a later day than any time zone's today is not counted yet (replays of the past).
+    latest = Feeling.objects.filter(
+        client_id=OuterRef("pk"), felt_on__lte=(now + timedelta(days=1)).date()
+    ).order_by("-felt_on", "-pk")
+    return queryset.values_list(
+        "id",
+        "owner_id",
+        "cadence_days",
+        "created_at",
+        "last_status_update_at",
+        "owner__profile__time_zone",
+        "status",
+        "away_until",
+        Subquery(latest.values("rating")[:1]),
+        Subquery(latest.values("felt_on")[:1], output_field=DateField()),
+        Subquery(latest.values("note")[:1]),
+        *extra,
+    )
 
 
 def _store(healths: list[tuple[Any, ...]]) -> None:
@@ -338,16 +386,21 @@ def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealt
     """
     now = now or timezone.now()
     rows = list(
-        Client.objects.filter(pk=client_id).values_list(
-            *_CLIENT_COLUMNS, "health__score", "health__band", "health__reasons", "health__evidence_count"
+        _client_rows(
+            Client.objects.filter(pk=client_id),
+            now,
+            "health__score",
+            "health__band",
+            "health__reasons",
+            "health__evidence_count",
         )
     )
     if not rows:
         return None
-    healths = _compute_batch([client_id], [row[:6] for row in rows], now)
+    healths = _compute_batch([client_id], [row[:CLIENT_COLUMN_COUNT] for row in rows], now)
     _store(healths)
     health = ClientHealth(**dict(zip(_ATTNAMES, healths[0], strict=True)))
-    old_score, old_band, old_reasons, old_evidence = rows[0][6:]
+    old_score, old_band, old_reasons, old_evidence = rows[0][CLIENT_COLUMN_COUNT:]
     # A client with nothing logged had a placeholder, not a score that moved: its first event writes nothing.
     had_score = old_score is not None and (old_band != Band.INSUFFICIENT or old_evidence)
     moved = had_score and (
@@ -418,7 +471,7 @@ def recompute_book(
         clients = clients.filter(pk__lte=last_pk)
     done, after = 0, 0
     while True:
-        rows = list(_client_rows(clients.filter(pk__gt=after))[:batch_size])
+        rows = list(_client_rows(clients.filter(pk__gt=after), now)[:batch_size])
         if not rows:
             break
         batch = clients.filter(pk__gt=after, pk__lte=rows[-1][0]).order_by().values("pk")

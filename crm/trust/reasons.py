@@ -7,11 +7,13 @@ digest and `trust_report` all call it, so a reason reads the same everywhere.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,14 +30,51 @@ def _local_amount(value: str) -> str:
 class Explanation:
     text: str
     next_step: str  # "" when there is nothing to do (a reason that helps the score)
+    side: str = ""  # "mine" | "client" | "" (the freelancer's feeling, or the whole relationship)
+    effect: str = ""  # "helps" | "hurts" | "" (no effect on the score)
 
     def __str__(self) -> str:
         return self.text
 
+    @property
+    def side_label(self) -> str:
+        return side_label(self.side)
 
-# The guide's remedies ("La gestion d'une mauvaise relation", "Les promesses", "La communication").
+
+# The local day `describe` draws day counts against (set for the length of one call).
+_TODAY: ContextVar[date | None] = ContextVar("reasons_today", default=None)
+
+
+def _days_since(reason: dict[str, Any], date_key: str, count_key: str) -> int:
+    """Return the days from the stored date `date_key` to the drawing day, else the stored count."""
+    today, stored = _TODAY.get(), _p(reason, date_key, "")
+    if today is not None and stored:
+        try:
+            return (today - date.fromisoformat(stored)).days
+        except ValueError:
+            pass
+    return int(_p(reason, count_key, 0))
+
+
+def _written(iso_day: str) -> str:
+    try:
+        return date_format(date.fromisoformat(iso_day), "DATE_FORMAT")
+    except ValueError:
+        return iso_day
+
+
+# The guide's remedies ("La gestion d'une mauvaise relation", "Les promesses", "La communication"). Every reason
+# has its own next step: two different reasons never tell the freelancer the same thing word for word.
 def _step_explain_unforeseen() -> str:
     return _("Next time, explain the unforeseen to the client before the due date.")
+
+
+def _step_warn_early() -> str:
+    return _("Next time, warn the client as soon as you see a delay coming, before the due date.")
+
+
+def _step_replace_broken() -> str:
+    return _("You warned the client in time: now agree with them on what replaces the broken promise.")
 
 
 def _step_overdue() -> str:
@@ -44,14 +83,34 @@ def _step_overdue() -> str:
     )
 
 
+def _step_overdue_explained() -> str:
+    return _("Your explanation was given: deliver now, or agree on a new date with the client.")
+
+
+def _step_settle() -> str:
+    return _("Settle it: mark it kept late, broken, or dropped by agreement with the client.")
+
+
 def _step_status_update() -> str:
     return _("Send a status update that restates the project's goals.")
+
+
+def _step_status_gap() -> str:
+    return _("Plan your next status updates ahead in your calendar so the gaps do not come back.")
 
 
 def _step_payment() -> str:
     return _(
         "Find out whether it is a bad payer or a problem that can be solved, and propose a new due date."
     )
+
+
+def _step_paid_late() -> str:
+    return _("Before the next invoice, agree with the client on payment terms and a deposit.")
+
+
+def _step_payment_conflict() -> str:
+    return _("Talk the payment disagreement through with the client before you invoice them again.")
 
 
 def _step_posture() -> str:
@@ -66,21 +125,63 @@ def _step_ideas() -> str:
 
 
 def _step_interests() -> str:
-    return _("Show the client consideration and answer faster.")
+    return _("Show the client consideration: restate what the project brings them and how you support them.")
 
 
 def _step_reciprocity() -> str:
     return _("Remind the client of what they committed to, and agree together on a new date.")
 
 
+def _step_client_late() -> str:
+    return _("Thank the client for delivering, and agree on realistic dates for what they still owe you.")
+
+
+def _step_client_warned() -> str:
+    return _("The client warned you: ask what they can commit to now, and plan your work around it.")
+
+
+def _step_client_overdue() -> str:
+    return _("Ask the client for what they promised, and tell them what it holds up on your side.")
+
+
+def _step_client_overdue_explained() -> str:
+    return _("The client told you about the delay: agree with them on a new date and plan around it.")
+
+
+def _step_client_settle() -> str:
+    return _(
+        "Settle what the client promised long ago with them: did it come late, not at all, or did you both drop it?"
+    )
+
+
 def _step_answer() -> str:
     return _("Answer faster: a slow reply feels like neglect to the client.")
+
+
+def _step_unanswered() -> str:
+    return _("Answer the client's message today, even briefly, and link your answer to it.")
 
 
 def _step_history() -> str:
     return _(
         "Log your exchanges, promises and invoices with this client so the score has something to rest on."
     )
+
+
+def _step_doubt() -> str:
+    return _("Put a name on what feels off and check it against the journal: a promise, a payment, a tone?")
+
+
+def _step_distrust() -> str:
+    return _("Before taking on more work, talk it over with the client or recap the contract's limits.")
+
+
+def _step_my_side() -> str:
+    return _("Work on your own side first: the reasons marked “my word” lift the whole score.")
+
+
+def _step_client_side() -> str:
+    return _("Work on the client's side first: raise what they owe you (payments, promises, tone) with them.")
 
 
 def _count(reason: dict[str, Any]) -> int:
@@ -116,13 +217,13 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
                 "%(n)d promises kept late (up to %(days)d days).",
                 n,
             )
-            return Explanation(text % {"n": n, "days": days}, _step_explain_unforeseen())
+            return Explanation(text % {"n": n, "days": days}, _step_warn_early())
         text = ngettext(
             "The client kept %(n)d promise late (up to %(days)d days).",
             "The client kept %(n)d promises late (up to %(days)d days).",
             n,
         )
-        return Explanation(text % {"n": n, "days": days}, _step_reciprocity())
+        return Explanation(text % {"n": n, "days": days}, _step_client_late())
 
     def broken_explained(r: dict[str, Any]) -> Explanation:
         n = _count(r)
@@ -132,13 +233,13 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
                 "%(n)d promises broken, explained before the due date.",
                 n,
             )
-            return Explanation(text % {"n": n}, _step_explain_unforeseen())
+            return Explanation(text % {"n": n}, _step_replace_broken())
         text = ngettext(
             "The client broke %(n)d promise to you, with notice.",
             "The client broke %(n)d promises to you, with notice.",
             n,
         )
-        return Explanation(text % {"n": n}, _step_reciprocity())
+        return Explanation(text % {"n": n}, _step_client_warned())
 
     def broken_silently(r: dict[str, Any]) -> Explanation:
         n = _count(r)
@@ -157,7 +258,7 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
         return Explanation(text % {"n": n}, _step_reciprocity())
 
     def overdue(r: dict[str, Any]) -> Explanation:
-        n, days = _count(r), _p(r, "days_overdue", 0)
+        n, days = _count(r), _days_since(r, "due_on", "days_overdue")
         if mine:
             text = ngettext(
                 "%(n)d promise overdue (by up to %(days)d days), not explained to the client.",
@@ -170,23 +271,39 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
             "The client is up to %(days)d days late on %(n)d promises to you.",
             n,
         )
-        return Explanation(text % {"n": n, "days": days}, _step_reciprocity())
+        return Explanation(text % {"n": n, "days": days}, _step_client_overdue())
 
     def overdue_explained(r: dict[str, Any]) -> Explanation:
-        n, days = _count(r), _p(r, "days_overdue", 0)
+        n, days = _count(r), _days_since(r, "due_on", "days_overdue")
         if mine:
             text = ngettext(
                 "%(n)d promise overdue (by up to %(days)d days); the delay was explained in time.",
                 "%(n)d promises overdue (by up to %(days)d days); the delay was explained in time.",
                 n,
             )
-            return Explanation(text % {"n": n, "days": days}, _step_overdue())
+            return Explanation(text % {"n": n, "days": days}, _step_overdue_explained())
         text = ngettext(
             "The client is %(days)d days late on %(n)d promise to you, with notice.",
             "The client is up to %(days)d days late on %(n)d promises to you, with notice.",
             n,
         )
-        return Explanation(text % {"n": n, "days": days}, _step_reciprocity())
+        return Explanation(text % {"n": n, "days": days}, _step_client_overdue_explained())
+
+    def to_settle(r: dict[str, Any]) -> Explanation:
+        n, days = _count(r), _days_since(r, "due_on", "days_overdue")
+        if mine:
+            text = ngettext(
+                "%(n)d promise still open %(days)d days after its due date: is it kept, broken or dropped?",
+                "%(n)d promises still open, up to %(days)d days after their due date: are they kept, broken or dropped?",
+                n,
+            )
+            return Explanation(text % {"n": n, "days": days}, _step_settle())
+        text = ngettext(
+            "The client's promise is still open %(days)d days after its due date: is it kept, broken or dropped?",
+            "%(n)d promises of the client are still open, up to %(days)d days after their due date: are they kept, broken or dropped?",
+            n,
+        )
+        return Explanation(text % {"n": n, "days": days}, _step_client_settle())
 
     prefix = "promise_" if mine else "client_promise_"
     return {
@@ -196,6 +313,7 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
         prefix + "broken_silently": broken_silently,
         prefix + "overdue": overdue,
         prefix + "overdue_explained": overdue_explained,
+        prefix + "to_settle": to_settle,
     }
 
 
@@ -221,11 +339,28 @@ def _paid_late(r: dict[str, Any]) -> Explanation:
     text = ngettext(
         "%(n)d invoice paid late (up to %(days)d days).", "%(n)d invoices paid late (up to %(days)d days).", n
     )
-    return Explanation(text % {"n": n, "days": days}, _step_payment())
+    return Explanation(text % {"n": n, "days": days}, _step_paid_late())
+
+
+def _amounts(r: dict[str, Any]) -> str:
+    """Return the amounts owed, one per currency, never added together ("1 200,00 EUR and 800,00 USD")."""
+    amounts = _p(r, "amounts", None)
+    if not amounts:  # a reason stored before amounts were kept per currency
+        return _local_amount(_p(r, "amount", ""))
+    parts = [f"{_local_amount(value)}\u00a0{currency}" for currency, value in sorted(amounts.items())]
+    return (
+        parts[0]
+        if len(parts) == 1
+        else _("%(first)s and %(last)s")
+        % {
+            "first": ", ".join(parts[:-1]),
+            "last": parts[-1],
+        }
+    )
 
 
 def _invoice_overdue(r: dict[str, Any]) -> Explanation:
-    n, days, amount = _count(r), _p(r, "days_late", 0), _local_amount(_p(r, "amount", ""))
+    n, days, amount = _count(r), _days_since(r, "due_on", "days_late"), _amounts(r)
     text = ngettext(
         "%(n)d unpaid invoice overdue by %(days)d days (%(amount)s).",
         "%(n)d unpaid invoices overdue, by up to %(days)d days (%(amount)s in all).",
@@ -280,7 +415,7 @@ def _conflict(kind: str) -> Callable[[dict[str, Any]], Explanation]:
                     "%(n)d open payment conflicts (up to %(severity)s).",
                     n,
                 ),
-                _step_payment(),
+                _step_payment_conflict(),
             ),
         }
         text, step = texts[kind]
@@ -312,11 +447,11 @@ def _update_gap(r: dict[str, Any]) -> Explanation:
         "%(n)d past gaps between status updates (the longest %(days)d days).",
         n,
     )
-    return Explanation(text % {"n": n, "days": days}, _step_status_update())
+    return Explanation(text % {"n": n, "days": days}, _step_status_gap())
 
 
 def _update_overdue(r: dict[str, Any]) -> Explanation:
-    days, cadence = _p(r, "days_overdue", 0), _p(r, "cadence_days", 7)
+    days, cadence = _days_since(r, "due_on", "days_overdue"), _p(r, "cadence_days", 7)
     text = ngettext(
         "Status update overdue by %(days)d day (agreed every %(cadence)d days).",
         "Status update overdue by %(days)d days (agreed every %(cadence)d days).",
@@ -346,13 +481,45 @@ def _slow_replies(r: dict[str, Any]) -> Explanation:
 
 
 def _unanswered(r: dict[str, Any]) -> Explanation:
-    days = _p(r, "days_waiting", 0)
+    days = _days_since(r, "since_on", "days_waiting")
     text = ngettext(
         "The client has been waiting %(days)d day for an answer.",
         "The client has been waiting %(days)d days for an answer.",
         days,
     )
-    return Explanation(text % {"days": days}, _step_interests())
+    return Explanation(text % {"days": days}, _step_unanswered())
+
+
+def _feeling(rating: str) -> Callable[[dict[str, Any]], Explanation]:
+    def render(r: dict[str, Any]) -> Explanation:
+        day = _written(_p(r, "expires_on", ""))
+        texts = {
+            "trust": (_("Your own feeling, until %(day)s: you trust them."), ""),
+            "doubt": (_("Your own feeling, until %(day)s: something is off."), _step_doubt()),
+            "distrust": (_("Your own feeling, until %(day)s: you no longer trust them."), _step_distrust()),
+        }
+        text, step = texts[rating]
+        return Explanation(text % {"day": day}, step)
+
+    return render
+
+
+def _held_by(side: str) -> Callable[[dict[str, Any]], Explanation]:
+    def render(r: dict[str, Any]) -> Explanation:
+        values = {"score": int(_p(r, "side_score", 50)), "margin": int(_p(r, "margin", 25))}
+        if side == "mine":
+            text = _(
+                "Held back by your own word (%(score)d): the overall stays within %(margin)d points of the "
+                "weaker side."
+            )
+            return Explanation(text % values, _step_my_side())
+        text = _(
+            "Held back by the client's word (%(score)d): the overall stays within %(margin)d points of the "
+            "weaker side."
+        )
+        return Explanation(text % values, _step_client_side())
+
+    return render
 
 
 def _not_enough_history(r: dict[str, Any]) -> Explanation:
@@ -391,14 +558,37 @@ _RENDERERS: dict[str, Callable[[dict[str, Any]], Explanation]] = {
     "slow_replies": _slow_replies,
     "unanswered_message": _unanswered,
     "not_enough_history": _not_enough_history,
+    "feeling_trust": _feeling("trust"),
+    "feeling_doubt": _feeling("doubt"),
+    "feeling_distrust": _feeling("distrust"),
+    "held_by_mine_side": _held_by("mine"),
+    "held_by_client_side": _held_by("client"),
 }
 
 CODES = frozenset(_RENDERERS)
 
 
-def describe(reason: dict[str, Any]) -> Explanation:
-    """Return the reason and its next step in the active language (an unknown code reads as itself)."""
-    render = _RENDERERS.get(str(reason.get("code", "")))
+def side_label(side: str) -> str:
+    """Return the name of a side of the word, as every page, the digest and the report say it."""
+    return {"mine": _("My word"), "client": _("The client's word")}.get(side, "")
+
+
+def describe(reason: dict[str, Any], today: date | None = None) -> Explanation:
+    """Return the reason and its next step in the active language (an unknown code reads as itself).
+
+    With `today` (the freelancer's local day), day counts are drawn from the dates the reason stores, so they
+    agree with every other count drawn on the same page, whenever the score was computed.
+    """
+    code = str(reason.get("code", ""))
+    render = _RENDERERS.get(code)
+    side = str(reason.get("side", ""))
+    impact = float(reason.get("impact") or 0)
+    effect = "hurts" if impact < 0 else "helps" if impact > 0 else ""
     if render is None:
-        return Explanation(str(reason.get("code", "")), "")
-    return render(reason)
+        return Explanation(code, "", side, effect)
+    token = _TODAY.set(today)
+    try:
+        explained = render(reason)
+    finally:
+        _TODAY.reset(token)
+    return Explanation(explained.text, explained.next_step, side, effect)

@@ -14,7 +14,7 @@ from django.db.models.signals import post_delete, post_save
 
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import Interaction, Invoice, Promise
+from crm.models import Feeling, Interaction, Invoice, Promise
 from crm.trust.health import recompute_client
 
 
@@ -56,7 +56,7 @@ def interaction_changed(sender: Any, instance: Interaction, **kwargs: Any) -> No
 
 
 def history_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """A promise, invoice, conflict signal or project changed: recompute its client's score."""
+    """A promise, invoice, conflict signal, project or feeling changed: recompute its client's score."""
     if _deleting_book(kwargs.get("origin")):
         return
     recompute_client(instance.client_id)
@@ -82,7 +82,7 @@ def connect() -> None:
     """Connect the receivers (called from `CrmConfig.ready`)."""
     post_save.connect(interaction_changed, sender=Interaction, dispatch_uid="trust_interaction_saved")
     post_delete.connect(interaction_changed, sender=Interaction, dispatch_uid="trust_interaction_deleted")
-    for model in (Promise, Invoice, ConflictSignal, Project):
+    for model in (Promise, Invoice, ConflictSignal, Project, Feeling):
         name = model._meta.model_name
         post_save.connect(history_changed, sender=model, dispatch_uid=f"trust_{name}_saved")
         post_delete.connect(history_changed, sender=model, dispatch_uid=f"trust_{name}_deleted")

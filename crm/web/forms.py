@@ -4,23 +4,39 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import FUTURE_TOLERANCE, validate_day_in_window
 from clients.forms import OwnedClientFormMixin
 from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
-from crm.models import Interaction, Invoice, Promise
+from crm.models import Feeling, Interaction, Invoice, Promise
+
+# How many recent messages the "answers" select offers (the newest first).
+ANSWER_CHOICES = 30
 
 
 class InteractionForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Interaction
         formfield_callback = book_formfield
-        fields = ["client", "project", "kind", "direction", "happened_at", "summary"]
+        fields = ["client", "project", "kind", "direction", "happened_at", "summary", "answers"]
 
     def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_to_owner(owner)
+        # Only the owner's messages can be answered (a tampered id is an invalid choice). The field is a hidden
+        # input until a message's "Answer" link opens the form (`offer_answers_of`): drawing a select of messages
+        # on every form would cost a query that most entries do not need.
+        self.fields["answers"].queryset = Interaction.objects.for_owner(owner)
+        self.fields["answers"].widget = forms.HiddenInput()
+
+    def offer_answers_of(self, client: Any) -> None:
+        """Offer the client's own recent messages in a select (the form opened from a message's "Answer" link)."""
+        field = self.fields["answers"]
+        field.queryset = _recent(client.interactions.all())
+        field.label_from_instance = _answer_label
+        field.widget = forms.Select(choices=field.choices)
 
     def clean_happened_at(self) -> Any:
         moment = self.cleaned_data["happened_at"]
@@ -31,6 +47,31 @@ class InteractionForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
                 _("An interaction cannot be in the future: log it once it has happened."), code="future"
             )
         return moment
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        answered, client = data.get("answers"), data.get("client")
+        if answered is not None and client is not None and answered.client_id != client.pk:
+            self.add_error("answers", _("Choose a message of this client."))
+        return data
+
+
+def _recent(interactions: Any) -> Any:
+    """Return the newest ANSWER_CHOICES of `interactions` as a queryset that can still be filtered."""
+    newest = interactions.order_by("-happened_at", "-pk").values("pk")[:ANSWER_CHOICES]
+    return Interaction.objects.filter(pk__in=newest).order_by("-happened_at", "-pk")
+
+
+def _answer_label(interaction: Interaction) -> str:
+    when = date_format(timezone.localtime(interaction.happened_at), "SHORT_DATE_FORMAT")
+    return f"{when} · {interaction.get_direction_display()} · {interaction.summary[:60]}"
+
+
+class FeelingForm(forms.ModelForm):
+    class Meta:
+        model = Feeling
+        fields = ["rating", "note"]
+        widgets = {"rating": forms.RadioSelect, "note": forms.TextInput(attrs={"maxlength": 500})}
 
 
 class PromiseForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("clients/<int:client_id>/projects/new/", views.project_new, name="project_new"),
     path("projects/<int:project_id>/edit/", views.project_edit, name="project_edit"),
     path("clients/<int:client_id>/status-update-sent/", views.status_update_sent, name="status_update_sent"),
+    path("clients/<int:client_id>/feeling/", views.client_feeling, name="client_feeling"),
     # Logging: from a workspace (the client is given) or from anywhere (the client is chosen)
     path("interactions/new/", views.new_entry, {"kind": "interaction"}, name="interaction_new"),
     path("promises/new/", views.new_entry, {"kind": "promise"}, name="promise_new"),
@@ -52,6 +53,7 @@ urlpatterns = [
     path("promises/<int:promise_id>/kept/", views.promise_keep, name="promise_keep"),
     path("promises/<int:promise_id>/broken/", views.promise_break, name="promise_break"),
     path("promises/<int:promise_id>/explain/", views.promise_explain, name="promise_explain"),
+    path("promises/<int:promise_id>/dropped/", views.promise_drop, name="promise_drop"),
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:invoice_id>/paid/", views.invoice_paid, name="invoice_paid"),

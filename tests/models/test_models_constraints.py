@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clients.models import Client, LoginThrottle, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, Dispatch, HealthChange, HealthSnapshot, Promise
+from crm.models import ClientHealth, Dispatch, Feeling, HealthChange, HealthSnapshot, Promise
 from tests.factories import (
     make_client,
     make_conflict,
@@ -49,16 +49,30 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
         lambda u: make_promise(make_client(u), made_on=DAY, due_on=DAY),
         {"due_on": EARLIER},
     ),
-    ("promise_state_valid", lambda u: make_promise(make_client(u)), {"state": "lost"}),
-    ("promise_promisor_valid", lambda u: make_promise(make_client(u)), {"promisor": "nobody"}),
-    ("promise_dates_match_state (kept, no day)", lambda u: make_promise(make_client(u)), {"state": "kept"}),
+    ("promise_state_with_dropped_valid", lambda u: make_promise(make_client(u)), {"state": "lost"}),
     (
-        "promise_dates_match_state (open with a kept day)",
+        "promise_dates_match_state_with_dropped (dropped, no day)",
+        lambda u: make_promise(make_client(u)),
+        {"state": "dropped"},
+    ),
+    (
+        "feeling_rating_valid",
+        lambda u: Feeling.objects.create(client=make_client(u), rating="trust"),
+        {"rating": "meh"},
+    ),
+    ("promise_promisor_valid", lambda u: make_promise(make_client(u)), {"promisor": "nobody"}),
+    (
+        "promise_dates_match_state_with_dropped (kept, no day)",
+        lambda u: make_promise(make_client(u)),
+        {"state": "kept"},
+    ),
+    (
+        "promise_dates_match_state_with_dropped (open with a kept day)",
         lambda u: make_promise(make_client(u), made_on=EARLIER, due_on=DAY),
         {"kept_on": DAY},
     ),
     (
-        "promise_dates_match_state (broken and kept)",
+        "promise_dates_match_state_with_dropped (broken and kept)",
         lambda u: make_promise(make_client(u), made_on=EARLIER, due_on=DAY),
         {"state": "broken", "broken_on": DAY, "kept_on": DAY},
     ),
@@ -156,6 +170,7 @@ WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
         {},
     ),
     ("client_last_contact_at_in_window", lambda u: make_client(u), "last_contact_at", BOTH_MOMENTS, {}),
+    ("client_away_until_in_window", lambda u: make_client(u), "away_until", BOTH_DAYS, {}),
     ("project_start_on_in_window", lambda u: make_project(make_client(u)), "start_on", BOTH_DAYS, {}),
     ("project_due_on_in_window", lambda u: make_project(make_client(u)), "due_on", BOTH_DAYS, {}),
     ("project_created_at_in_window", lambda u: make_project(make_client(u)), "created_at", BOTH_MOMENTS, {}),
@@ -188,6 +203,13 @@ WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
         "clarified_at",
         BOTH_MOMENTS,
         {"clarification": "Hosting was down"},
+    ),
+    (
+        "promise_dropped_on_in_window",
+        lambda u: make_promise(make_client(u)),
+        "dropped_on",
+        [AFTER_DAY],
+        {"state": "dropped"},
     ),
     ("promise_created_at_in_window", lambda u: make_promise(make_client(u)), "created_at", BOTH_MOMENTS, {}),
     ("invoice_issued_on_in_window", lambda u: make_invoice(make_client(u)), "issued_on", [BEFORE_DAY], {}),

@@ -106,7 +106,10 @@ def test_digest_names_the_client_whose_trust_dropped(alice: Any, alices_week: di
         ("Atelier Dupont", 71, 48)
     ]
     body = digest_message(alice, NOW).body
-    assert "Atelier Dupont: 71 → 48. Status update overdue by 3 days (agreed every 7 days)." in body
+    line = next(line for line in body.splitlines() if line.startswith("* Atelier Dupont: 71 → 48"))
+    # Both sides of the word beside the drop (issue 13), then the reason.
+    assert "(my word " in line and " · the client's word " in line
+    assert line.endswith("). Status update overdue by 3 days (agreed every 7 days).")
     assert "Next step: Send a status update" in body
     assert "Studio Calme: 75" not in body
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, Feeling, HealthSnapshot, Interaction, Invoice, Promise
 from crm.trust import formula
 from crm.trust.health import recompute_book, recompute_client, thresholds
 from tests.factories import (
@@ -43,17 +43,25 @@ TODAY = timezone.localtime(NOW, timezone.get_fixed_timezone(60)).date()
 
 def _reference_journal(interactions: list[formula.InteractionFact], now: datetime) -> formula.Journal:
     """The reduction spelled out the long way: every status update, and each first message of a run from the
-    client with the next interaction of the freelancer."""
+    client with the freelancer's answer (linked to a message of the run, or unlinked and not a status update)."""
     ordered = sorted((i for i in interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id))
     updates = tuple((i.id, i.happened_at) for i in ordered if i.is_status_update)
     exchanges = []
     waiting: formula.InteractionFact | None = None
+    run: set[int] = set()
     for interaction in ordered:
         if interaction.direction == "from_client":
             waiting = waiting or interaction
+            run.add(interaction.id)
         elif waiting is not None:
-            exchanges.append((waiting.id, waiting.happened_at, interaction.happened_at))
-            waiting = None
+            answer = (
+                interaction.answers in run
+                if interaction.answers is not None
+                else not interaction.is_status_update
+            )
+            if answer:
+                exchanges.append((waiting.id, waiting.happened_at, interaction.happened_at))
+                waiting, run = None, set()
     if waiting is not None:
         exchanges.append((waiting.id, waiting.happened_at, None))
     return formula.Journal(updates, tuple(exchanges))
@@ -61,19 +69,23 @@ def _reference_journal(interactions: list[formula.InteractionFact], now: datetim
 
 _interactions = st.lists(
     st.builds(
-        lambda minutes, kind, direction: formula.InteractionFact(
-            0, NOW - timedelta(minutes=minutes), kind, direction
+        lambda minutes, kind, direction, answers: formula.InteractionFact(
+            0, NOW - timedelta(minutes=minutes), kind, direction, answers
         ),
         st.integers(-3 * 24 * 60, 30 * 24 * 60),  # some in the future, some at the same minute
         st.sampled_from(["email", "call", "status_update", "delivery"]),
         st.sampled_from(["to_client", "from_client"]),
+        st.one_of(st.none(), st.integers(0, 39)),  # a link to another interaction, by its place in the list
     ),
     max_size=40,
 )
 
 
 def _numbered(items: list[formula.InteractionFact], start: int) -> list[formula.InteractionFact]:
-    return [replace(item, id=start + i) for i, item in enumerate(items)]
+    return [
+        replace(item, id=start + i, answers=None if item.answers is None else start + item.answers)
+        for i, item in enumerate(items)
+    ]
 
 
 @settings(max_examples=300, deadline=None)
@@ -99,6 +111,7 @@ def test_journals_from_raw_rows_of_a_batch_match_each_clients_own_journal(
             i.happened_at.astimezone(UTC).replace(tzinfo=None).isoformat(" "),
             i.is_status_update,
             i.direction == "from_client",
+            i.answers,
         )
         for client_id, interactions in books.items()
         for i in sorted(
@@ -180,9 +193,25 @@ def _varied_history(client: Client) -> None:
         renegotiated_due_on=days(5),
         paid_on=days(4),
     )
+    # Issue 13's inputs: a promise to settle, one dropped by agreement, an invoice in another currency, a feeling.
+    make_promise(client, made_on=days(90), due_on=days(75))
+    make_promise(client, made_on=days(40), due_on=days(35), state="dropped", dropped_on=days(2))
+    make_invoice(client, amount=Decimal("800.00"), currency="USD", issued_on=days(65), due_on=days(35))
+    Feeling.objects.create(client=client, rating=Feeling.Rating.DOUBT, note="…", felt_on=days(3))
     make_conflict(client, kind=ConflictSignal.Kind.POSTURE, severity=2, observed_on=days(9))
     make_conflict(client, observed_on=days(40), state="resolved", resolved_on=days(30))
     tie = NOW - timedelta(days=3, microseconds=1)
+    question = make_interaction(
+        client, kind=Interaction.Kind.EMAIL, direction="from_client", happened_at=NOW - timedelta(days=12)
+    )
+    # A status update two days after a question is no answer; the email linked to it is.
+    make_interaction(
+        client,
+        kind=Interaction.Kind.STATUS_UPDATE,
+        direction="to_client",
+        happened_at=NOW - timedelta(days=10),
+    )
+    make_interaction(client, direction="to_client", happened_at=NOW - timedelta(days=8), answers=question)
     for when, kind, direction in [
         (NOW - timedelta(days=400), Interaction.Kind.STATUS_UPDATE, "to_client"),  # beyond the horizon
         (NOW - timedelta(days=70, hours=3), Interaction.Kind.STATUS_UPDATE, "to_client"),
@@ -213,6 +242,7 @@ def _plain_health(client: Client) -> dict[str, Any]:
         for p in Project.objects.filter(client=client, status=Project.Status.ACTIVE)
     ]
     horizon = NOW - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
+    feeling = Feeling.objects.filter(client=client).order_by("-felt_on", "-pk").first()
     facts = formula.ClientFacts(
         id=client.pk,
         created_at=client.created_at,
@@ -229,11 +259,14 @@ def _plain_health(client: Client) -> dict[str, Any]:
                 p.broken_on,
                 timezone.localtime(p.clarified_at, zone).date() if p.clarified_at else None,
                 p.promisor,
+                p.dropped_on,
             )
             for p in Promise.objects.filter(client=client)
         ),
         invoices=tuple(
-            formula.InvoiceFact(i.pk, i.amount, i.issued_on, i.due_on, i.paid_on, i.renegotiated_due_on)
+            formula.InvoiceFact(
+                i.pk, i.amount, i.issued_on, i.due_on, i.paid_on, i.renegotiated_due_on, i.currency
+            )
             for i in Invoice.objects.filter(client=client)
         ),
         conflicts=tuple(
@@ -241,9 +274,13 @@ def _plain_health(client: Client) -> dict[str, Any]:
             for c in ConflictSignal.objects.filter(client=client)
         ),
         interactions=tuple(
-            formula.InteractionFact(i.pk, i.happened_at, i.kind, i.direction)
+            formula.InteractionFact(i.pk, i.happened_at, i.kind, i.direction, i.answers_id)
             for i in Interaction.objects.filter(client=client, happened_at__gte=horizon, happened_at__lte=NOW)
         ),
+        zone=zone,
+        paused=client.status == Client.Status.PAUSED,
+        away_until=client.away_until,
+        feeling=(feeling.rating, feeling.felt_on, feeling.note) if feeling else None,
     )
     health = formula.compute(facts, NOW, today, thresholds())
     # Stored as JSON: compare what comes back from the database; the unrounded figures are compared as well.
@@ -256,6 +293,8 @@ def _plain_health(client: Client) -> dict[str, Any]:
                 "components": health.components,
                 "reasons": health.reasons,
                 "evidence_count": health.evidence_count,
+                "my_score": health.sides["mine"]["score"],
+                "client_score": health.sides["client"]["score"],
             }
         )
     )
@@ -271,6 +310,8 @@ def _stored(client: Client) -> dict[str, Any]:
             "components",
             "reasons",
             "evidence_count",
+            "my_score",
+            "client_score",
             "score_week_ago",
             "sparkline_points",
             "computed_at",
@@ -293,13 +334,18 @@ def test_bulk_and_one_client_recomputes_store_the_same_health_as_the_plain_orm_p
     monkeypatch.setattr(formula, "compute", recording)
     bob.profile.time_zone = "America/Montreal"
     bob.profile.save()
-    clients = [make_client(alice, cadence_days=5), make_client(bob, cadence_days=14), make_client(alice)]
-    for client in clients[:2]:
+    clients = [
+        make_client(alice, cadence_days=5),
+        make_client(bob, cadence_days=14, away_until=TODAY - timedelta(days=4)),
+        make_client(alice),
+        make_client(alice, status=Client.Status.PAUSED),
+    ]
+    for client in (*clients[:2], clients[3]):
         _varied_history(client)
     # The history above went through the signals: start again from the bulk path alone.
     ClientHealth.objects.all().delete()
 
-    assert recompute_book(now=NOW, batch_size=2) == 3
+    assert recompute_book(now=NOW, batch_size=2) == 4
     bulk = {c.pk: {**_stored(c), "exact": exact[c.pk]} for c in clients}
     monkeypatch.setattr(formula, "compute", compute)
     for client in clients:
@@ -320,7 +366,11 @@ def test_bulk_and_one_client_recomputes_store_the_same_health_as_the_plain_orm_p
         )
 
     overdue = next(r for r in bulk[clients[0].pk]["reasons"] if r["code"] == "invoice_overdue")
-    assert overdue["params"]["amount"] == "1234.56"
+    assert overdue["params"]["amounts"] == {"EUR": "1234.56", "USD": "800.00"}
+    codes = [r["code"] for r in bulk[clients[0].pk]["reasons"]]
+    assert {"promise_to_settle", "feeling_doubt", "quick_replies"} <= set(codes)
+    assert "status_update_overdue" not in [r["code"] for r in bulk[clients[3].pk]["reasons"]]
+    assert bulk[clients[0].pk]["my_score"] is not None and bulk[clients[0].pk]["client_score"] is not None
     assert bulk[clients[0].pk]["score_week_ago"] == 61
     assert bulk[clients[2].pk]["band"] == "insufficient"
 

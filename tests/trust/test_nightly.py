@@ -27,7 +27,8 @@ NOW = datetime(2026, 11, 30, 1, 15, tzinfo=UTC)
 
 
 def _book(owner: Any, size: int) -> list[Any]:
-    clients = [make_client(owner) for _ in range(size)]
+    # Created before NOW whatever the wall clock says: a night's snapshots only cover clients that existed.
+    clients = [make_client(owner, created_at=NOW - timedelta(days=30)) for _ in range(size)]
     for client in clients:
         make_promise(client, made_on=dt.date(2026, 11, 1), due_on=dt.date(2026, 11, 10))
     return clients

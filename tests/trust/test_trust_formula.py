@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -10,6 +11,7 @@ from crm.trust import formula
 from crm.trust.formula import BandThresholds, compute
 from tests.trust.facts import (
     NOW,
+    TODAY,
     active_client,
     at,
     client,
@@ -120,9 +122,13 @@ def test_events_after_now_have_not_happened_yet() -> None:
 # -- cadence -------------------------------------------------------------------------------------------------
 
 
-def test_cadence_counts_only_for_clients_with_an_active_project() -> None:
+def test_between_projects_no_lapse_accrues_but_the_status_updates_sent_still_count() -> None:
+    # 004 "La communication": the updates sent are earned credit; a relationship between two projects is not a
+    # stranger, and it owes no news while nothing is going on.
     idle = score(client(cadence_days=7, interactions=weekly_updates(4, last=40)))
-    assert idle.components["cadence"]["score"] is None
+    assert "status_update_overdue" not in codes(idle)
+    assert "status_updates_sent" in codes(idle)
+    assert idle.components["cadence"]["score"] > 50
 
 
 def test_status_update_overdue_grows_with_the_lapse() -> None:
@@ -139,7 +145,7 @@ def test_status_update_overdue_grows_with_the_lapse() -> None:
         "count": 1,
         "days_overdue": 28,
         "cadence_days": 7,
-        "days_since": 35,
+        "due_on": (TODAY - timedelta(days=28)).isoformat(),
     }
     assert on_time.exact > two_weeks.exact > five_weeks.exact
 
@@ -178,7 +184,8 @@ def test_unpaid_overdue_invoice_hurts_and_says_how_much() -> None:
     top = health.top_reason
     assert top["code"] == "invoice_overdue"
     assert top["params"]["days_late"] == 45
-    assert top["params"]["amount"] == "900.50"
+    assert top["params"]["amounts"] == {"EUR": "900.50"}
+    assert top["params"]["due_on"] == (TODAY - timedelta(days=45)).isoformat()
 
 
 def test_renegotiated_due_date_is_judged_against_the_new_date() -> None:
@@ -296,3 +303,13 @@ def test_the_last_status_update_on_the_client_counts_when_older_interactions_are
     facts = active_client(active_since=at(600), last_status_update_at=at(3), interactions=())
     assert "status_update_overdue" not in codes(score(facts))
     assert day(0) == NOW.date()
+
+
+def test_the_models_copies_of_the_formulas_delays_agree_with_it() -> None:
+    # crm.models never imports the trust package; it keeps its own copy of the two delays it shows.
+    from crm.models import journal
+
+    assert (journal.SETTLE_AFTER_DAYS, journal.FEELING_DAYS) == (
+        formula.SETTLE_AFTER_DAYS,
+        formula.FEELING_DAYS,
+    )

@@ -51,7 +51,8 @@ def invoices(draw: st.DrawFn, paid: bool | None = None) -> InvoiceFact:
     paid_on = min(issued + timedelta(days=draw(st.integers(0, 200))), TODAY) if paid else None
     renegotiated = draw(st.one_of(st.none(), st.integers(0, 120).map(lambda n: issued + timedelta(days=n))))
     amount = Decimal(draw(st.integers(1, 2_000_000))) / 100
-    return InvoiceFact(0, amount, issued, due, paid_on, renegotiated)
+    currency = draw(st.sampled_from(["EUR", "EUR", "USD", "GBP"]))
+    return InvoiceFact(0, amount, issued, due, paid_on, renegotiated, currency)
 
 
 @st.composite
@@ -89,6 +90,14 @@ def histories(draw: st.DrawFn) -> ClientFacts:
         invoices=_numbered(draw(st.lists(invoices(), max_size=6)), 2000),
         conflicts=_numbered(draw(st.lists(conflicts(), max_size=4)), 3000),
         interactions=_numbered(draw(st.lists(interactions, max_size=25)), 4000),
+        paused=draw(st.booleans()),
+        away_until=draw(st.one_of(st.none(), st.integers(-30, 60).map(lambda n: TODAY - timedelta(days=n)))),
+        feeling=draw(
+            st.one_of(
+                st.none(),
+                st.tuples(st.sampled_from(["trust", "doubt", "distrust"]), days_back(60), st.just("")),
+            )
+        ),
     )
 
 
@@ -205,3 +214,70 @@ def test_a_month_late_payment_moves_the_score_at_least_as_much_as_one_on_time(
     gain = exact(_with(facts, invoices=on_time)) - start
     loss = start - exact(_with(facts, invoices=late))
     assert loss >= gain - EPSILON
+
+
+# -- issue 13: the new rules --------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(histories(), invoices(paid=False), st.integers(1, 200))
+def test_an_unpaid_invoice_never_weighs_less_than_the_same_delay_paid(
+    facts: ClientFacts, invoice: InvoiceFact, days_late: int
+) -> None:
+    due = TODAY - timedelta(days=days_late)
+    owed = replace(invoice, issued_on=min(invoice.issued_on, due), due_on=due, renegotiated_due_on=None)
+    paid = replace(owed, paid_on=TODAY)  # the same delay, settled today
+    assert exact(_with(facts, invoices=owed)) <= exact(_with(facts, invoices=paid)) + EPSILON
+
+
+@PROPERTY
+@given(histories(), st.sampled_from(["freelancer", "client"]), days_back(200))
+def test_improving_one_side_never_lowers_the_overall_nor_the_other_side(
+    facts: ClientFacts, promisor: str, due: date
+) -> None:
+    kept = PromiseFact(0, due - timedelta(days=7), due, "kept", due, None, None, promisor)
+    before, after = compute(facts, NOW), compute(_with(facts, promises=kept), NOW)
+    assert after.exact >= before.exact - EPSILON
+    improved, other = ("mine", "client") if promisor == "freelancer" else ("client", "mine")
+    assert after.sides[improved]["exact"] >= before.sides[improved]["exact"] - EPSILON
+    assert after.sides[other]["exact"] == before.sides[other]["exact"]
+
+
+@PROPERTY
+@given(histories(), st.integers(-30, 60))
+def test_pausing_a_client_never_lowers_the_score(facts: ClientFacts, away: int) -> None:
+    running = replace(facts, paused=False, away_until=None)
+    assert exact(replace(running, paused=True)) >= exact(running) - EPSILON
+    assert exact(replace(running, away_until=TODAY - timedelta(days=away))) >= exact(running) - EPSILON
+
+
+@PROPERTY
+@given(histories(), promises(state="kept"))
+def test_adding_good_evidence_never_turns_at_risk_into_not_enough_history(
+    facts: ClientFacts, kept: PromiseFact
+) -> None:
+    on_time = replace(kept, kept_on=min(kept.due_on, TODAY))
+    if compute(facts, NOW).band == "at_risk":
+        assert compute(_with(facts, promises=on_time), NOW).band != "insufficient"
+
+
+@PROPERTY
+@given(histories())
+def test_the_overall_is_never_healthy_while_one_side_is_at_risk(facts: ClientFacts) -> None:
+    health = compute(facts, NOW)
+    if any(side["band"] == "at_risk" for side in health.sides.values()):
+        assert health.band != "healthy"
+    weaker = min(side["exact"] for side in health.sides.values())
+    assert health.exact <= weaker + 25 + EPSILON
+
+
+@PROPERTY
+@given(st.integers(0, 400), st.integers(0, 400))
+def test_a_promise_to_settle_weighs_less_with_time_but_never_less_than_kept_late(
+    first: int, later: int
+) -> None:
+    from crm.trust.formula import SETTLE_AFTER_DAYS, SETTLE_FLOOR, settle_factor
+
+    low, high = sorted((first, later))
+    assert SETTLE_FLOOR <= settle_factor(high) <= settle_factor(low) <= 1.0
+    assert settle_factor(min(low, SETTLE_AFTER_DAYS)) == 1.0

@@ -48,7 +48,7 @@ def book(alice: Any, bob: Any) -> dict[str, Any]:
 
 def test_json_report_lists_the_users_clients_worst_first(book: dict[str, Any]) -> None:
     report = json.loads(_report("--user", "alice", "--format", "json"))
-    assert report["version"] == 1
+    assert report["version"] == 2
     assert report["bands"] == {"healthy": 70, "watch": 45}
     [alice] = report["freelancers"]
     assert alice["username"] == "alice"
@@ -72,10 +72,14 @@ def test_json_report_entries_carry_trend_reasons_and_next_steps(book: dict[str, 
         "score_week_ago",
         "trend",
         "evidence_count",
+        "sides",
         "computed_at",
         "components",
         "reasons",
     }
+    # Issue 13: the posture conflict puts the client's word at risk, and the report names the side.
+    assert angry["sides"]["client"]["band"] == "at_risk"
+    assert set(angry["sides"]["mine"]) == {"score", "band", "band_label", "label"}
     assert angry["band"] == "at_risk"
     assert angry["score_week_ago"] == 70
     assert angry["trend"] == angry["score"] - 70
@@ -84,7 +88,8 @@ def test_json_report_entries_carry_trend_reasons_and_next_steps(book: dict[str, 
     assert top["events"] == [{"type": "conflict", "id": book["angry"].conflict_signals.get().pk}]
     assert top["text"].startswith("1 open posture conflict")
     assert top["next_step"].startswith("Let the client speak")
-    assert set(angry["components"]["conflicts"]) == {"score", "weight", "contribution", "evidence"}
+    assert set(angry["components"]["conflicts"]) == {"score", "weight", "contribution", "evidence", "side"}
+    assert top["side"] == "client"
 
 
 def test_every_client_below_healthy_has_a_reason_and_a_next_step(book: dict[str, Any]) -> None:
@@ -110,6 +115,8 @@ def test_table_report_shows_score_band_trend_and_next_step(book: dict[str, Any])
     assert "at risk" in angry
     assert "-" in angry.split("Agence")[0]  # the trend since last week
     assert "→ Let the client speak" in table
+    assert "mine  client" in lines[1]
+    assert "[The client's word] 1 open posture conflict" in table
     assert "Not enough history yet" in table
     assert "Secret de Bob" not in table
 

@@ -5,6 +5,8 @@ Sources: `000_*` (the nine practices), `001_*` and `003_*` (reciprocity), `004_*
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from crm.trust.reasons import describe
 from tests.trust.facts import (
     active_client,
@@ -12,6 +14,7 @@ from tests.trust.facts import (
     client,
     codes,
     conflict,
+    day,
     exchanges,
     interaction,
     invoice,
@@ -184,3 +187,144 @@ def test_a_former_client_settled_long_ago_is_not_called_at_risk() -> None:
     health = score(former)
     assert health.band == "insufficient"
     assert health.score >= 50
+
+
+# -- issue 13: both sides of the word, pauses, answers, promises to settle ----------------------------------
+
+
+def test_a_diligent_freelancer_cannot_hide_an_unpaid_invoice_behind_their_own_good_record() -> None:
+    # "My client is lovely to work with and I keep every promise, but the big invoice is a month overdue."
+    # 004 "Le paiement": "Les règlements des prestations peuvent être effectué avec du retard et mettre le
+    # webmaster en difficulté dans sa trésorerie".
+    owed = score(model_client(invoices=(*paid_on_time(2), invoice("6000", 60, terms=30))))
+    assert owed.band != "healthy"
+    assert owed.sides["mine"]["band"] == "healthy"
+    assert owed.sides["client"]["band"] == "at_risk"
+    top = describe(owed.top_reason)
+    assert owed.top_reason["code"] == "invoice_overdue" and top.side == "client"
+
+
+def test_an_invoice_still_owed_hurts_more_than_the_same_delay_once_paid() -> None:
+    # "A month late and paid is annoying; a month late and still unpaid is my rent."
+    # 004 "Le paiement": "... mettre le webmaster en difficulté dans sa trésorerie".
+    still_owed = score(model_client(invoices=(*paid_on_time(3), invoice("1200", 70, terms=30))))
+    paid_late = score(model_client(invoices=(*paid_on_time(3), invoice("1200", 70, terms=30, paid_on=0))))
+    assert still_owed.score < paid_late.score
+
+
+def test_a_large_share_of_the_billing_unpaid_weighs_more_than_a_small_one() -> None:
+    # "The one invoice for the whole project is unpaid" is worse than "a small extra is unpaid".
+    # 004 "Le paiement": "mettre le webmaster en difficulté dans sa trésorerie".
+    whole = score(model_client(invoices=(invoice("1200", 60, terms=20),)))
+    small = score(model_client(invoices=(*paid_on_time(3), invoice("1200", 60, terms=20))))
+    assert whole.score < small.score
+
+
+def test_a_posture_conflict_puts_the_clients_side_at_risk_and_the_next_step_says_so() -> None:
+    # "The client shouted at me in the meeting; my side of the work is fine."
+    # 004 "La posture": "Le client peut s'emporter et faire des reproches regrettables".
+    health = score(model_client(conflicts=(conflict("posture", 3, 2),)))
+    assert health.sides["client"]["band"] == "at_risk"
+    assert health.sides["mine"]["band"] == "healthy"
+    assert health.band != "healthy"
+    sides_of_steps = {describe(r).side for r in health.reasons if describe(r).next_step}
+    assert sides_of_steps == {"client"}
+
+
+def test_my_own_broken_word_puts_my_side_at_risk_while_the_client_pays_on_time() -> None:
+    # "I missed two deliveries without warning; the client always pays on time."
+    # 004 "Les promesses": "Les paroles en l'air sont vraiment source de mépris et de conflits."
+    mine_broken = (promise(30, 20, broken_on=19), promise(25, 12, broken_on=11), promise(15, 10))
+    health = score(active_client(promises=mine_broken, invoices=paid_on_time(4)))
+    assert health.sides["mine"]["band"] == "at_risk"
+    assert health.sides["client"]["band"] == "healthy"
+    assert health.band == "at_risk"
+
+
+def test_a_client_on_holiday_owes_no_status_update_and_keeps_their_credit() -> None:
+    # "My client is away for three weeks; I am not neglecting them by staying quiet."
+    # 004 "Le questionnement": "situations personnelles précises rencontrées par le client (vacances, maladie,
+    # …)".
+    quiet = {"promises": kept(4), "interactions": weekly_updates(10, last=20)}
+    running = score(active_client(**quiet))
+    away = score(active_client(away_until=day(-5), **quiet))
+    paused = score(active_client(paused=True, **quiet))
+    assert "status_update_overdue" in codes(running)
+    assert "status_update_overdue" not in codes(away) + codes(paused)
+    assert away.score > running.score and paused.score == away.score
+    assert away.components["cadence"]["score"] > 50  # the updates sent before the holiday still count
+
+
+def test_a_month_without_news_on_an_active_project_costs_clearly_more_than_a_third() -> None:
+    # "Four weeks without a word while the project is running: the client wonders whether I vanished."
+    # 004 "La communication": "Réaffirmer les objectifs fixés, en faisant le point régulièrement sur le
+    # déroulement du projet."
+    on_cadence = score(model_client())
+    silent = score(model_client(interactions=weekly_updates(12, last=30) + exchanges(6)))
+    assert silent.score <= on_cadence.score * 0.6
+    assert silent.band != "healthy"
+
+
+def test_a_routine_status_update_is_not_an_answer_to_the_clients_question() -> None:
+    # "The client asked a question on Monday; my weekly update on Wednesday did not answer it."
+    # 004 "Les intérêts": "Le client peut aussi ressentir un manque de soutien, de négligence si une réponse est
+    # lente ou incorrecte".
+    question = interaction(4, direction="from_client")
+    routine = interaction(2, "status_update")
+    unanswered = score(model_client(interactions=(*weekly_updates(17, last=9), question, routine)))
+    assert "unanswered_message" in codes(unanswered)
+    answer = replace(interaction(3.5), answers=question.id)
+    answered = score(model_client(interactions=(*weekly_updates(17, last=9), question, routine, answer)))
+    assert "unanswered_message" not in codes(answered)
+    assert "quick_replies" in codes(answered)
+
+
+def test_a_promise_forgotten_for_months_asks_to_be_settled_and_weighs_less_with_time() -> None:
+    # "I promised a newsletter template in the spring and neither of us mentioned it again."
+    # 000: "Encourager une attitude de « je dis – je fais »"; 004 "Les promesses": "l'éclaircissement sur les
+    # imprévus rencontrés, permettent de rester crédible".
+    recent = score(model_client(promises=(*kept(5), promise(30, 20))))
+    forgotten = score(model_client(promises=(*kept(5), promise(130, 120))))
+    assert "promise_overdue" in codes(recent)
+    assert "promise_to_settle" in codes(forgotten)
+    assert describe(
+        next(r for r in forgotten.reasons if r["code"] == "promise_to_settle")
+    ).next_step.startswith("Settle it")
+    assert forgotten.score > recent.score
+    dropped = score(model_client(promises=(*kept(5), promise(130, 120, state="dropped", dropped_on=day(1)))))
+    assert "promise_to_settle" not in codes(dropped)
+    assert dropped.score >= forgotten.score
+
+
+def test_my_gut_feeling_weighs_in_for_a_month_then_expires() -> None:
+    # "Something is off with this client, even if the journal looks clean."
+    # 002: "la confiance est une prise de risque volontaire. C'est un choix"; "La confiance que l'on appelle
+    # subjective est accordée de manière naturelle, instinctive".
+    plain = score(model_client())
+    doubt = score(model_client(feeling=("doubt", day(10), "a discount asked after signing")))
+    expired = score(model_client(feeling=("doubt", day(31), "")))
+    assert doubt.score < plain.score
+    assert "feeling_doubt" in codes(doubt)
+    reason = next(r for r in doubt.reasons if r["code"] == "feeling_doubt")
+    assert reason["params"]["note"] == "a discount asked after signing" and reason["side"] == ""
+    assert expired.score == plain.score
+
+
+def test_invoices_in_two_currencies_are_named_each_never_summed() -> None:
+    # "The UK office pays in pounds, the Paris office in euros: both are late."
+    # 004 "Le paiement": "négocier un autre délai de paiement" — which means knowing what is owed, in what.
+    owed = (invoice("4500", 95, terms=30), replace(invoice("1800", 70, terms=30), currency="GBP"))
+    health = score(model_client(invoices=(*paid_on_time(2), *owed)))
+    reason = next(r for r in health.reasons if r["code"] == "invoice_overdue")
+    assert reason["params"]["amounts"] == {"EUR": "4500", "GBP": "1800"}
+    assert "EUR and" in describe(reason).text and "6300" not in describe(reason).text
+
+
+def test_a_reliable_client_between_two_projects_is_not_a_stranger() -> None:
+    # "Project one is delivered, project two starts next month: we know each other well."
+    # 001: "La réciprocité"; 004 conclusion: "la confiance se gagne lentement".
+    between = score(
+        client(promises=kept(5), invoices=paid_on_time(3), interactions=weekly_updates(12, last=20))
+    )
+    assert between.band == "healthy"
+    assert "status_update_overdue" not in codes(between)

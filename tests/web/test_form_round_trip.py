@@ -484,6 +484,8 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "ThrottledAuthenticationForm": None,
         "LocalizedPasswordResetForm": None,
         "AccountDeleteForm": None,
+        # A feeling is given, never edited: nothing drawn from a stored row to send back.
+        "FeelingForm": None,
     }
     from django import forms as django_forms
 

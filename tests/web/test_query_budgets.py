@@ -127,7 +127,7 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 10,  # a query per client of the book when the language or the time zone changes
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 49,  # a query per row of the book: one DELETE per table instead (clients/account.py)
+    "account_delete_post": 52,  # a query per row of the book: one DELETE per table instead (clients/account.py)
     "password_change": 3,  # anything read from the book
     "password_reset": 0,  # anything at all: an anonymous page
 }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from crm.web.views.actions import (
+    client_feeling,
     conflict_resolve,
     invoice_paid,
     invoice_renegotiate,
     promise_break,
+    promise_drop,
     promise_explain,
     promise_keep,
     status_update_sent,
@@ -28,6 +30,7 @@ from crm.web.views.pages import (
 
 __all__ = [
     "client_edit",
+    "client_feeling",
     "client_list",
     "client_new",
     "client_workspace",
@@ -45,6 +48,7 @@ __all__ = [
     "project_new",
     "promise_break",
     "promise_detail",
+    "promise_drop",
     "promise_explain",
     "promise_keep",
     "promise_list",

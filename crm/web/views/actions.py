@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from conflicts.forms import ResolveConflictForm
-from crm.models import Interaction
-from crm.web.forms import ExplainDelayForm, RenegotiateForm
+from crm.models import Feeling, Interaction
+from crm.web.forms import ExplainDelayForm, FeelingForm, RenegotiateForm
 from crm.web.views.common import (
     HtmxHttpRequest,
     _client_for,
@@ -80,6 +80,37 @@ def promise_break(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     promise = _promise_for(request, promise_id)
     errors = _run(lambda: promise.break_(max(timezone.localdate(), promise.made_on)))
     return _answer(request, "promise", promise, _("Promise marked as broken."), errors)
+
+
+@login_required
+@require_POST
+def promise_drop(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
+    """Settle a promise as dropped by agreement with the other side: it weighs for and against no one."""
+    promise = _promise_for(request, promise_id)
+    errors = _run(lambda: promise.drop(max(timezone.localdate(), promise.made_on)))
+    return _answer(request, "promise", promise, _("Promise dropped by agreement."), errors)
+
+
+@login_required
+@require_POST
+def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    """Record the freelancer's own feeling about the client; it weighs in for 30 days."""
+    client = _client_for(request, client_id)
+    form = FeelingForm(request.POST)
+    if form.is_valid():
+        with transaction.atomic():
+            Feeling.objects.create(
+                client=client,
+                rating=form.cleaned_data["rating"],
+                note=form.cleaned_data["note"],
+                felt_on=timezone.localdate(),
+            )
+        if not request.htmx:
+            messages.success(request, _("Your feeling is noted for 30 days."))
+        return action_done(request, workspace_url(client.pk))
+    for error in _form_errors(form):
+        messages.error(request, error)
+    return redirect(next_url(request, workspace_url(client.pk)))
 
 
 @login_required

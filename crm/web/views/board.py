@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from clients.models import Client
@@ -56,11 +56,14 @@ def _count(rows: QuerySet[Any]) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def status_updates_due(owner: Any, now: datetime) -> QuerySet[Client]:
-    """Return active clients whose status update is overdue or due within two days, most overdue first."""
+def status_updates_due(owner: Any, now: datetime, today: date | None = None) -> QuerySet[Client]:
+    """Return active clients whose status update is overdue or due within two days, most overdue first; a client
+    away (holidays, illness) up to `today` or later owes none meanwhile."""
+    today = today or now.date()
     return (
         Client.objects.for_owner(owner)
         .filter(status=Client.Status.ACTIVE, status_update_due_at__lte=now + timedelta(days=2))
+        .filter(Q(away_until__isnull=True) | Q(away_until__lt=today))
         .order_by("status_update_due_at", "pk")
     )
 
@@ -93,7 +96,7 @@ def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
             healthy=_count(health.filter(band=Band.HEALTHY)),
             promises_overdue=_count(promises.filter(due_on__lt=today)),
             promises_due=_count(promises.filter(due_on__gte=today, due_on__lte=today + timedelta(days=7))),
-            status_updates=_count(status_updates_due(owner, now).order_by()),
+            status_updates=_count(status_updates_due(owner, now, today).order_by()),
             invoices_overdue=_count(Invoice.objects.overdue(today)),
             conflicts_open=_count(ConflictSignal.objects.open()),
         )
@@ -122,7 +125,7 @@ def week(owner: Any, today: date, now: datetime) -> Week:
     """Return the week's work: overdue and coming promises, status updates, overdue invoices, open conflicts."""
     cut = WEEK_LIST_LIMIT
     promises = Promise.objects.for_owner(owner).open().select_related("client").order_by("due_on", "pk")
-    updates = list(status_updates_due(owner, now)[:cut])
+    updates = list(status_updates_due(owner, now, today)[:cut])
     for client in updates:
         client.days_late = client.status_update_days_late(today)
     return Week(

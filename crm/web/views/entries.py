@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from conflicts.forms import ConflictSignalForm
+from crm.models import Interaction
 from crm.web.forms import InteractionForm, InvoiceForm, PromiseForm
 from crm.web.views.common import HtmxHttpRequest, _client_for, journal_changed, next_url, workspace_url
 
@@ -96,7 +97,26 @@ def _entry(request: HtmxHttpRequest, kind: Kind, client: Client | None, data: An
         form.fields["client"].widget = forms.HiddenInput()
         if "project" in form.fields:
             form.fields["project"].queryset = client.projects.all()
+        answering = request.GET.get("answers") or (data or {}).get("answers")
+        if "answers" in form.fields and answering:
+            form.offer_answers_of(client)
+            answered = client.interactions.filter(pk=_int(answering)).first()
+            if answered is not None and data is None:
+                # An answer goes the other way from the message it answers.
+                form.initial.update(
+                    answers=answered.pk,
+                    direction=Interaction.Direction.FROM_CLIENT
+                    if answered.direction == Interaction.Direction.TO_CLIENT
+                    else Interaction.Direction.TO_CLIENT,
+                )
     return Entry(kind, form, client)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def entry_menu(client: Client) -> list[Entry]:
