@@ -105,3 +105,10 @@ class ConflictSignal(OwnedThroughClient):
         self.state, self.resolved_on, self.resolution = self.State.RESOLVED, on, how
         self.full_clean()
         self.save(update_fields=["state", "resolved_on", "resolution"])
+
+    def reopen(self) -> None:
+        """Open a resolved signal again (the conflict came back); its resolution date and text are cleared."""
+        if self.state == self.State.OPEN:
+            raise ValidationError({"state": _("This conflict signal is already open.")})
+        self.state, self.resolved_on, self.resolution = self.State.OPEN, None, ""
+        self.save(update_fields=["state", "resolved_on", "resolution"])

@@ -15,6 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from crm.trash.snapshot import to_trash
+from crm.trash.undo import remember
 from tests.factories import (
     make_client,
     make_conflict,
@@ -32,6 +34,8 @@ ID_KWARGS = {
     "promise_id": lambda book: book["promise"],
     "invoice_id": lambda book: book["invoice"],
     "signal_id": lambda book: book["signal"],
+    "trash_id": lambda book: book["trash_item"],
+    "undo_id": lambda book: book["undo"],
 }
 INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
 INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
@@ -69,6 +73,7 @@ def id_routes() -> list[str]:
 def _book(owner: Any) -> dict[str, Any]:
     client = make_client(owner, name=f"Client de {owner.username}")
     project = make_project(client)
+    undoable = make_promise(client, description="Tenue, puis annulée")
     return {
         "client": client,
         "project": project,
@@ -76,6 +81,11 @@ def _book(owner: Any) -> dict[str, Any]:
         "promise": make_promise(client, project=project),
         "invoice": make_invoice(client, project=project),
         "signal": make_conflict(client),
+        # A promise in the trash, and the undo of a promise kept: the way back is the owner's only.
+        "trash_item": to_trash(make_promise(client, description="Supprimée"), owner),
+        "undo": remember(
+            owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)
+        ),
     }
 
 

@@ -281,6 +281,13 @@ class Promise(OwnedThroughClient):
         self.clarification, self.clarified_at = text, at or timezone.now()
         self.save(update_fields=["clarification", "clarified_at"])
 
+    def reopen(self) -> None:
+        """Open a kept or broken promise again (its explanation, if any, stays: it was said)."""
+        if self.state == self.State.OPEN:
+            raise ValidationError({"state": _("This promise is already open.")})
+        self.state, self.kept_on, self.broken_on = self.State.OPEN, None, None
+        self.save(update_fields=["state", "kept_on", "broken_on"])
+
 
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def for_owner(self, user: object) -> InvoiceQuerySet:
@@ -395,6 +402,13 @@ class Invoice(models.Model):
         if on < self.issued_on:
             raise ValidationError({"paid_on": _("An invoice cannot be paid before it was issued.")})
         self.paid_on = on
+        self.save(update_fields=["paid_on"])
+
+    def reopen(self) -> None:
+        """Mark a paid invoice unpaid again (a payment recorded by mistake, or returned)."""
+        if self.paid_on is None:
+            raise ValidationError({"paid_on": _("This invoice is not paid.")})
+        self.paid_on = None
         self.save(update_fields=["paid_on"])
 
     def renegotiate(self, new_due_on: date) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import OwnedClientFormMixin
@@ -59,6 +60,45 @@ class InvoiceForm(OwnedClientFormMixin, forms.ModelForm):
                 _("You already have an invoice numbered %(number)s."), params={"number": number}
             )
         return number
+
+
+class PromiseEditForm(PromiseForm):
+    """The promise form plus its state: kept or broken on a day, or open again."""
+
+    class Meta(PromiseForm.Meta):
+        fields = [*PromiseForm.Meta.fields, "state", "kept_on", "broken_on"]
+        widgets = {
+            **PromiseForm.Meta.widgets,
+            "kept_on": forms.DateInput(attrs={"type": "date"}),
+            "broken_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        # Keep only the date that goes with the chosen state, and default it to today: choosing "kept" is
+        # enough to say it was kept today, choosing "open" clears both.
+        data = super().clean()
+        state, today = data.get("state"), timezone.localdate()
+        if state == Promise.State.OPEN:
+            data["kept_on"] = data["broken_on"] = None
+        elif state == Promise.State.KEPT:
+            data["broken_on"] = None
+            data["kept_on"] = data.get("kept_on") or today
+        elif state == Promise.State.BROKEN:
+            data["kept_on"] = None
+            data["broken_on"] = data.get("broken_on") or max(today, data.get("made_on") or today)
+        return data
+
+
+class InvoiceEditForm(InvoiceForm):
+    """The invoice form with every field: paid on a day (or not), and a renegotiated due date."""
+
+    class Meta(InvoiceForm.Meta):
+        fields = [*InvoiceForm.Meta.fields, "renegotiated_due_on", "paid_on"]
+        widgets = {
+            **InvoiceForm.Meta.widgets,
+            "renegotiated_due_on": forms.DateInput(attrs={"type": "date"}),
+            "paid_on": forms.DateInput(attrs={"type": "date"}),
+        }
 
 
 class ExplainDelayForm(forms.Form):

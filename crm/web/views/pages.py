@@ -112,7 +112,11 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 
 
 def _event_page(request: HtmxHttpRequest, source: str, item: Any) -> HttpResponse:
+    """Render the event's page, or for htmx the item alone (an inline edit cancelled swaps it back)."""
     context = {"source": source, "item": item, "client": item.client, "today": timezone.localdate()}
+    if request.htmx:
+        context["show_client"] = request.GET.get("show_client") == "1"
+        return render(request, f"crm/items.html#{source}", context)
     return render(request, "crm/event.html", context)
 
 
