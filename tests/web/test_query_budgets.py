@@ -114,6 +114,50 @@ BUDGETS: dict[str, int] = {
     "status_update_draft_htmx": 9,  # the same, for the draft region
     "status_update_mark_sent": 19,  # the contact clocks moved, or the client rescored, event by event
     "status_update_mark_sent_htmx": 19,  # the same
+    "interaction_edit": 6,  # a query per project or client offered by the form's selects
+    "interaction_edit_htmx": 6,  # a query per project or client offered by the form's selects
+    "interaction_edit_post": 26,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each)
+    "interaction_edit_post_htmx": 26,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each)
+    "interaction_delete": 4,  # anything read from the book to ask before deleting
+    "interaction_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "interaction_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "promise_edit": 6,  # a query per project or client offered by the form's selects
+    "promise_edit_htmx": 6,  # a query per project or client offered by the form's selects
+    "promise_edit_post": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each)
+    "promise_edit_post_htmx": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each)
+    "promise_delete": 4,  # anything read from the book to ask before deleting
+    "promise_delete_post": 20,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "promise_delete_post_htmx": 20,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "invoice_edit": 6,  # a query per project or client offered by the form's selects
+    "invoice_edit_htmx": 6,  # a query per project or client offered by the form's selects
+    "invoice_edit_post": 31,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each)
+    "invoice_edit_post_htmx": 31,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each)
+    "invoice_delete": 4,  # anything read from the book to ask before deleting
+    "invoice_delete_post": 20,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "invoice_delete_post_htmx": 20,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "conflict_edit": 5,  # a query per project or client offered by the form's selects
+    "conflict_edit_htmx": 5,  # a query per project or client offered by the form's selects
+    "conflict_edit_post": 30,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each)
+    "conflict_edit_post_htmx": 30,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each)
+    "conflict_delete": 4,  # anything read from the book to ask before deleting
+    "conflict_delete_post": 20,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "conflict_delete_post_htmx": 20,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
+    "client_delete_post": 33,  # a query per child row when keeping it in the trash (one SELECT per kind)
+    "project_delete": 4,  # anything read from the book to ask before deleting
+    "project_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "promise_reopen": 17,  # a query per event when the client is rescored; the undo row: 1 INSERT
+    "promise_reopen_htmx": 17,  # a query per event when the client is rescored; the undo row: 1 INSERT
+    "invoice_reopen": 17,  # a query per event when the client is rescored; the undo row: 1 INSERT
+    "invoice_reopen_htmx": 17,  # a query per event when the client is rescored; the undo row: 1 INSERT
+    "conflict_reopen": 17,  # a query per event when the client is rescored; the undo row: 1 INSERT
+    "conflict_reopen_htmx": 17,  # a query per event when the client is rescored; the undo row: 1 INSERT
+    "undo": 19,  # a query per event when the client is rescored after the previous values are back
+    "undo_htmx": 19,  # a query per event when the client is rescored after the previous values are back
+    "trash": 5,  # a query per trash item (its rows are deferred: never read to list them)
+    "trash_restore": 22,  # a query per restored row (one bulk INSERT per kind) or per event when rescoring
+    "trash_delete": 4,  # anything read from the book to delete one trash item
+    "trash_delete_post": 6,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
     "calendar_settings": 3,  # anything read from the book to show the feed's address
     "calendar_rotate": 4,  # the same, when the address is replaced
     "calendar_feed": 3,  # a query per open promise for its client, or per client for its cadence
@@ -506,6 +550,144 @@ def action_visits() -> Iterator[Visit]:
     )
 
 
+EDITED = {
+    "interaction": lambda b: {
+        "client": b.rita.pk,
+        "kind": "call",
+        "direction": "from_client",
+        "happened_at": f"{TODAY}T08:30",
+        "summary": "Edited call",
+    },
+    "promise": lambda b: {
+        "client": b.rita.pk,
+        "promisor": "freelancer",
+        "description": "Edited promise",
+        "made_on": "2026-01-09",
+        "due_on": "2026-03-13",
+        "state": "kept",
+    },
+    "invoice": lambda b: {
+        "client": b.rita.pk,
+        "number": "U-000",
+        "amount": "950.00",
+        "currency": "EUR",
+        "issued_on": TODAY,
+        "due_on": "2026-04-09",
+        "paid_on": TODAY,
+    },
+    "conflict": lambda b: {
+        "client": b.rita.pk,
+        "kind": "payment",
+        "severity": 3,
+        "observed_on": "2026-03-05",
+        "description": "Edited signal",
+        "state": "open",
+    },
+}
+EDITED_SHOWS = {
+    "interaction": "Edited call",
+    "promise": "Edited promise",
+    "invoice": "950",
+    "conflict": "Edited signal",
+}
+ITEMS: dict[str, tuple[str, Callable[[Book], Any]]] = {
+    "interaction": ("interaction_id", lambda b: b.interaction.pk),
+    "promise": ("promise_id", lambda b: b.promise_due.pk),
+    "invoice": ("invoice_id", lambda b: b.invoice_unpaid.pk),
+    "conflict": ("signal_id", lambda b: b.conflict_open.pk),
+}
+
+
+def _trashed(book: Book) -> int:
+    """Put rita's due promise in the trash (before the request is counted); return the trash item's id."""
+    from crm.trash.snapshot import to_trash
+
+    return to_trash(book.promise_due, book.owner).pk
+
+
+def _undo_of_kept(book: Book) -> int:
+    """Mark rita's due promise kept with its undo (before the request is counted); return the undo's id."""
+    from crm.trash.undo import remember
+
+    promise = book.promise_due
+    return remember(
+        book.owner, promise, ["state", "kept_on", "broken_on"], lambda: promise.keep(promise.made_on)
+    ).pk
+
+
+def edit_and_trash_visits() -> Iterator[Visit]:
+    """Edit, delete and reopen each kind of record; the client's delete with its summary; undo; the trash."""
+    for kind, (kwarg, pick) in ITEMS.items():
+        edit = url(f"crm:{kind}_edit", **{kwarg: pick})
+        delete = url(f"crm:{kind}_delete", **{kwarg: pick})
+        yield Visit(f"{kind}_edit", edit, shows=text('name="client"'))
+        yield Visit(f"{kind}_edit_htmx", edit, headers=HTMX, shows=text("event-editing"))
+        yield Visit(f"{kind}_edit_post", edit, "post", EDITED[kind], status=302, to=to_workspace)
+        yield Visit(
+            f"{kind}_edit_post_htmx", edit, "post", EDITED[kind], HTMX, shows=text(EDITED_SHOWS[kind])
+        )
+        yield Visit(f"{kind}_delete", delete, shows=text("It goes to the trash"))
+        yield Visit(f"{kind}_delete_post", delete, "post", status=302, to=to_workspace)
+        yield Visit(f"{kind}_delete_post_htmx", delete, "post", headers=HTMX, shows=text("Undo"))
+    yield Visit("client_delete", url("crm:client_delete", **RITA), shows=text("conflict signals"))
+    yield Visit(
+        "client_delete_post",
+        url("crm:client_delete", **RITA),
+        "post",
+        status=302,
+        to=lambda b: reverse("crm:dashboard"),
+    )
+    yield Visit(
+        "project_delete", url("crm:project_delete", project_id=lambda b: b.project.pk), shows=text("trash")
+    )
+    yield Visit(
+        "project_delete_post",
+        url("crm:project_delete", project_id=lambda b: b.project.pk),
+        "post",
+        status=302,
+        to=to_workspace,
+    )
+    reopen = {
+        "promise_reopen": url(
+            "crm:promise_reopen", promise_id=lambda b: b.promise_overdue.pk + 1
+        ),  # the kept one
+        "invoice_reopen": url(
+            "crm:invoice_reopen", invoice_id=lambda b: b.invoice_unpaid.pk + 2
+        ),  # the paid one
+        "conflict_reopen": url(
+            "crm:conflict_reopen", signal_id=lambda b: b.conflict_open.pk + 1
+        ),  # the resolved
+    }
+    for name, path in reopen.items():
+        yield Visit(name, path, "post", status=302, to=to_workspace)
+        yield Visit(f"{name}_htmx", path, "post", headers=HTMX, shows=text("Undo"))
+    yield Visit(
+        "undo",
+        url("crm:undo", undo_id=_undo_of_kept),
+        "post",
+        status=302,
+        to=lambda b: reverse("crm:dashboard"),
+    )
+    yield Visit(
+        "undo_htmx", url("crm:undo", undo_id=_undo_of_kept), "post", headers=HTMX, shows=text("Undone.")
+    )
+    yield Visit("trash", lambda b: (_trashed(b), reverse("crm:trash"))[1], shows=text("Due promise 000"))
+    yield Visit(
+        "trash_restore", url("crm:trash_restore", trash_id=_trashed), "post", status=302, to=to_workspace
+    )
+    yield Visit(
+        "trash_delete", url("crm:trash_delete", trash_id=_trashed), shows=text("This cannot be undone.")
+    )
+    yield Visit(
+        "trash_delete_post",
+        url("crm:trash_delete", trash_id=_trashed),
+        "post",
+        lambda b: {"confirm": "yes"},
+        status=302,
+        to=lambda b: reverse("crm:trash"),
+    )
+
+
 STATUS_UPDATE = {"subject": "Where we are", "body": "The shop is nearly ready."}
 WORKSPACE = url("crm:client", **RITA)
 
@@ -631,6 +813,7 @@ VISITS: list[Visit] = [
     # Logging from anywhere and from the workspace, and the one-click actions.
     *logging_visits(),
     *action_visits(),
+    *edit_and_trash_visits(),
     # Status updates: the prepared draft, and logging it as sent.
     Visit(
         "status_update_draft",
