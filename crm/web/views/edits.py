@@ -104,6 +104,18 @@ def _urls(kind: Editable, item: Any, show_client: bool) -> dict[str, str]:
     }
 
 
+ISO_FORMATS = {"date": "%Y-%m-%d", "datetime-local": "%Y-%m-%dT%H:%M"}
+
+
+def _iso_dates(form: forms.Form) -> None:
+    """Draw date inputs in the only format `type=date` accepts, whatever the language (a French "10/03/2026"
+    would be shown empty and saved blank)."""
+    for field in form.fields.values():
+        iso = ISO_FORMATS.get(getattr(field.widget, "input_type", ""))
+        if iso:
+            field.widget.format = iso
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
@@ -113,6 +125,7 @@ def edit_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
     show_client = request.GET.get("show_client") == "1" or request.POST.get("show_client") == "1"
     form = editable.form_class(request.POST or None, instance=item, owner=request.user)
     form.auto_id = f"edit-{kind}-{item.pk}-%s"  # several items may be edited on one page
+    _iso_dates(form)
     if request.method == "POST" and form.is_valid():
         # crm.trust.signals recompute the client's trust health in the same transaction.
         with transaction.atomic():
