@@ -69,6 +69,8 @@ def test_kept_then_undone_from_the_toast_by_keyboard(page: Any, live_server: Any
     page.locator(f"#timeline #promise-{promise.pk}").get_by_role("button", name="Tenue", exact=True).click()
     toast = page.locator("main #toasts[role=status][aria-live=polite] [data-toast]")
     toast.wait_for()
+    page.locator(f"#timeline #promise-{promise.pk}").get_by_role("button", name="Rouvrir").wait_for()
+    page.wait_for_load_state("networkidle")  # the timeline and score panel have refreshed themselves
     assert "Promesse marquée comme tenue." in toast.inner_text()
     promise.refresh_from_db()
     assert promise.state == Promise.State.KEPT
