@@ -1,3 +1,4 @@
+# ruff: noqa: F811
 """Real-browser tests, in French: edit a promise in place in the timeline, undo "kept" from the toast with the
 keyboard, delete a client and restore it from the trash (Playwright on Debian's Chromium, as test_browser.py)."""
 
@@ -12,7 +13,10 @@ from django.utils import timezone
 from clients.models import Client
 from crm.models import Promise, TrashItem
 from tests.factories import make_client, make_interaction, make_project, make_promise
-from tests.web.test_browser import log_in, page, serious_violations  # noqa: F401 (the page fixture)
+
+# The `page` fixture (Chromium through Playwright) is shared with test_browser.py: its name as a test argument
+# "redefines" the import for ruff.
+from tests.web.test_browser import log_in, page, serious_violations  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +38,7 @@ def book(alice: Any) -> dict[str, Any]:
     return {"rita": rita, "promise": promise}
 
 
-def test_inline_edit_a_promise_in_the_timeline(page: Any, live_server: Any, book: dict) -> None:  # noqa: F811
+def test_inline_edit_a_promise_in_the_timeline(page: Any, live_server: Any, book: dict) -> None:
     promise = book["promise"]
     log_in(page, live_server)
     page.goto(f"{live_server.url}/clients/{book['rita'].pk}/")
@@ -61,7 +65,7 @@ def test_inline_edit_a_promise_in_the_timeline(page: Any, live_server: Any, book
     assert promise.description == "Livrer la maquette validée"
 
 
-def test_kept_then_undone_from_the_toast_by_keyboard(page: Any, live_server: Any, book: dict) -> None:  # noqa: F811
+def test_kept_then_undone_from_the_toast_by_keyboard(page: Any, live_server: Any, book: dict) -> None:
     promise = book["promise"]
     log_in(page, live_server)
     page.goto(f"{live_server.url}/clients/{book['rita'].pk}/")
@@ -89,7 +93,7 @@ def test_kept_then_undone_from_the_toast_by_keyboard(page: Any, live_server: Any
     assert serious_violations(page) == []
 
 
-def test_delete_a_client_and_restore_it_from_the_trash(page: Any, live_server: Any, book: dict) -> None:  # noqa: F811
+def test_delete_a_client_and_restore_it_from_the_trash(page: Any, live_server: Any, book: dict) -> None:
     rita = book["rita"]
     log_in(page, live_server)
     page.goto(f"{live_server.url}/clients/{rita.pk}/")
@@ -106,3 +110,24 @@ def test_delete_a_client_and_restore_it_from_the_trash(page: Any, live_server: A
     page.locator("#timeline", has_text="Livrer la maquette").wait_for()
     assert Client.objects.filter(pk=rita.pk).exists() and not TrashItem.objects.exists()
     assert Promise.objects.filter(pk=book["promise"].pk, description="Livrer la maquette").exists()
+
+
+def test_the_toast_stays_at_least_ten_seconds_and_while_focused(
+    page: Any, live_server: Any, book: dict
+) -> None:
+    promise = book["promise"]
+    page.clock.install()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/clients/{book['rita'].pk}/")
+    page.locator(f"#timeline #promise-{promise.pk}").get_by_role("button", name="Tenue", exact=True).click()
+    toast = page.locator("#toasts [data-toast]")
+    toast.wait_for()
+    page.locator("#client-title").click()  # focus and pointer away from the toast
+    page.clock.run_for(10_500)
+    assert toast.is_visible()  # more than 10 s later, still there
+    toast.locator("button.undo").focus()
+    page.clock.run_for(30_000)
+    assert toast.is_visible()  # never dismissed under the keyboard
+    page.locator("#client-title").click()
+    page.clock.run_for(5_000)
+    assert toast.count() == 0  # gone once left alone

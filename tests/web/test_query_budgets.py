@@ -159,6 +159,7 @@ BUDGETS: dict[str, int] = {
     "trash_delete": 4,  # anything read from the book to delete one trash item
     "trash_delete_post": 6,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
     "calendar_settings": 3,  # anything read from the book to show the feed's address
+    "calendar_rotate_confirm": 3,  # the same, when asked to confirm replacing the address
     "calendar_rotate": 4,  # the same, when the address is replaced
     "calendar_feed": 3,  # a query per open promise for its client, or per client for its cadence
     "email_preferences": 1,  # anything but the profile read, from an emailed link
@@ -847,6 +848,11 @@ VISITS: list[Visit] = [
         "calendar_settings",
         url("reminders:calendar_settings"),
         shows=lambda b: b.owner.profile.calendar_token,
+    ),
+    Visit(
+        "calendar_rotate_confirm",
+        url("reminders:rotate_calendar_token"),
+        shows=text("This cannot be undone."),
     ),
     Visit(
         "calendar_rotate",
