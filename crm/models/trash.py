@@ -111,8 +111,9 @@ class Undo(models.Model):
     # The record acted on: "promise", "invoice", "conflict", "interaction" (see crm.trash.KINDS).
     kind = models.CharField(max_length=12, blank=True)
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
-    # Field values (JSON-encoded by DjangoJSONEncoder) before and after the action: an undo refuses to run
-    # when the record no longer holds the "after" values, so it never overwrites a later change.
+    # Field values (JSON, times to the microsecond: crm.trash.kinds.as_json) before and after the action: an
+    # undo refuses to run when the record no longer holds the "after" values, so it never overwrites a later
+    # change.
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     trash = models.ForeignKey(TrashItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+")

@@ -1,9 +1,13 @@
-"""The record kinds that can be undone or trashed, by the names the URLs and the trash use."""
+"""The record kinds that can be undone or trashed, by the names the URLs and the trash use, and how their values
+are kept as JSON."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, time
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, QuerySet
 
 from clients.models import Client, Project
@@ -31,3 +35,18 @@ def owned(kind: str, owner: Any) -> QuerySet[Any]:
     if model is Client:
         return Client.objects.filter(owner=owner)
     return model.objects.filter(client__owner=owner)
+
+
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """Django's JSON encoder, keeping times to the microsecond (Django's own cuts them to milliseconds, and a
+    restored row must hold exactly the values it had)."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def as_json(value: Any) -> Any:
+    """Return `value` (dicts and lists of field values) as plain JSON values: ISO text, amounts as text."""
+    return json.loads(json.dumps(value, cls=ExactJSONEncoder))

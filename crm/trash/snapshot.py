@@ -9,7 +9,6 @@ the client's contact clocks and recomputes its trust health once, all in one tra
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
 from crm.models import HealthSnapshot, Interaction, Invoice, Promise, TrashItem, Undo
-from crm.trash.kinds import kind_of
+from crm.trash.kinds import as_json, kind_of
 from crm.trust.health import recompute_client
 from crm.trust.signals import refresh_contact_times
 
@@ -53,8 +52,9 @@ def client_summary(client: Client) -> dict[str, int]:
 
 
 def _serialize(objects: list[Model]) -> list[dict[str, Any]]:
-    # Through JSON so dates, times and amounts are stored as text the deserializer reads back exactly.
-    return json.loads(serializers.serialize("json", objects)) if objects else []
+    # Python values turned into JSON to the microsecond, read back exactly by the deserializer (Django's "json"
+    # format would cut times to the millisecond).
+    return as_json(serializers.serialize("python", objects)) if objects else []
 
 
 def _collect(obj: Model) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, list[int]]]:

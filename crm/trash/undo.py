@@ -8,19 +8,17 @@ puts the previous values back through `save`, so the journal's signals recompute
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import TrashItem, Undo
-from crm.trash.kinds import KINDS, kind_of, owned
+from crm.trash.kinds import KINDS, as_json, kind_of, owned
 from crm.trash.snapshot import RestoreError, restore
 
 
@@ -30,7 +28,7 @@ class UndoError(Exception):
 
 def _values(obj: Model, names: Iterable[str]) -> dict[str, Any]:
     """Return the fields `names` of `obj` as JSON values (dates and times as ISO text, amounts as text)."""
-    return json.loads(json.dumps({name: getattr(obj, name) for name in names}, cls=DjangoJSONEncoder))
+    return as_json({name: getattr(obj, name) for name in names})
 
 
 def _python(model: type[Model], values: dict[str, Any]) -> dict[str, Any]:

@@ -343,3 +343,23 @@ def test_purge_runs_nightly_from_the_beat_schedule(settings: Any) -> None:
     assert len(entries) == 1
     app.loader.import_default_modules()
     assert "crm.purge_trash" in app.tasks
+
+
+def test_times_come_back_to_the_microsecond(alice: Any, book: dict[str, Any]) -> None:
+    """Django's JSON encoder cuts times to the millisecond: neither an undo nor a restore may."""
+    client, promise = book["client"], book["open"]
+    at = timezone.now() - timedelta(days=1, microseconds=123457)
+    interaction = make_interaction(client, happened_at=at, summary="Au millionième")
+    promise.explain("Premier mot", at=at)
+    before_promise = rows(Promise, pk=promise.pk)
+    with time_machine.travel(timezone.now() + timedelta(microseconds=654321), tick=False):
+        undo = remember(
+            alice, promise, ["clarification", "clarified_at"], lambda: promise.explain("Second mot")
+        )
+        take_back(undo)  # the "after" time matches to the microsecond, so the undo runs
+    assert rows(Promise, pk=promise.pk) == before_promise
+    client_id = client.pk
+    before = _whole_book(client_id)
+    restore(to_trash(client, alice))
+    assert _whole_book(client_id) == before
+    assert rows(Interaction, pk=interaction.pk)[0]["happened_at"] == at
