@@ -507,3 +507,13 @@ def test_restore_that_would_collide_says_why(alice_client: Any, book: dict[str, 
     response = alice_client.post(reverse("crm:trash_restore", kwargs={"trash_id": item.pk}), follow=True)
     assert "This cannot be restored as it was" in response.content.decode()
     assert TrashItem.objects.filter(pk=item.pk).exists()
+
+
+def test_client_and_project_edit_pages_link_to_their_delete(alice_client: Any, book: dict[str, Any]) -> None:
+    client, project = book["client"], book["project"]
+    page = alice_client.get(reverse("crm:client_edit", kwargs={"client_id": client.pk})).content.decode()
+    assert f'href="{reverse("crm:client_delete", kwargs={"client_id": client.pk})}"' in page
+    page = alice_client.get(reverse("crm:project_edit", kwargs={"project_id": project.pk})).content.decode()
+    assert f'href="{reverse("crm:project_delete", kwargs={"project_id": project.pk})}"' in page
+    ask = alice_client.get(reverse("crm:project_delete", kwargs={"project_id": project.pk})).content.decode()
+    assert "no longer linked to the project" in ask

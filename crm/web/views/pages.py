@@ -140,14 +140,18 @@ def conflict_detail(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
     return _event_page(request, "conflict", _signal_for(request, signal_id))
 
 
-def _edit_page(request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str) -> HttpResponse:
-    """Save a valid posted form and go to what it saved; else show the form (with its errors)."""
+def _edit_page(
+    request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str, delete_url: str = ""
+) -> HttpResponse:
+    """Save a valid posted form and go to what it saved; else show the form (with its errors, and a link to
+    delete what it edits)."""
     if request.method == "POST" and form.is_valid():
         saved_object = form.save()
         messages.success(request, saved)
         client_id = getattr(saved_object, "client_id", saved_object.pk)
         return redirect(workspace_url(client_id))
-    return render(request, "crm/edit_form.html", {"form": form, "title": title, "back": back})
+    context = {"form": form, "title": title, "back": back, "delete_url": delete_url}
+    return render(request, "crm/edit_form.html", context)
 
 
 @login_required
@@ -161,7 +165,12 @@ def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = _client_for(request, client_id)
     form = ClientForm(request.POST or None, instance=client)
     return _edit_page(
-        request, form, _("Edit %(client)s") % {"client": client}, _("Client saved."), workspace_url(client.pk)
+        request,
+        form,
+        _("Edit %(client)s") % {"client": client},
+        _("Client saved."),
+        workspace_url(client.pk),
+        reverse("crm:client_delete", kwargs={"client_id": client.pk}),
     )
 
 
@@ -188,4 +197,5 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         _("Edit %(project)s") % {"project": project},
         _("Project saved."),
         workspace_url(project.client_id),
+        reverse("crm:project_delete", kwargs={"project_id": project.pk}),
     )
