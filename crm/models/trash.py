@@ -51,11 +51,11 @@ class TrashItem(models.Model):
     label = models.CharField(_("what"), max_length=300)
     client_name = models.CharField(_("client"), max_length=200)
     # {"projects": 2, "interactions": 14, ...}: what went with it, shown before restoring.
-    counts = models.JSONField(default=dict)
+    counts = models.JSONField(default=dict, blank=True)
     # Django's serializer output (a list of {"model", "pk", "fields"}), parents first, plus the rows that
     # pointed at the record through a nullable key and were set to null ("relinks").
-    rows = models.JSONField(default=list)
-    relinks = models.JSONField(default=dict)
+    rows = models.JSONField(default=list, blank=True)
+    relinks = models.JSONField(default=dict, blank=True)
     deleted_at = models.DateTimeField(_("deleted"), default=timezone.now)
 
     objects = TrashItemQuerySet.as_manager()
