@@ -130,6 +130,32 @@ def test_the_walk_covers_the_journal() -> None:
     assert {kwarg for route in routes for kwarg in _int_kwargs(route)} == set(ID_KWARGS)
 
 
+def test_the_walk_covers_edit_delete_reopen_undo_and_trash() -> None:
+    """Every URL of the way back takes an owned id, so each is walked below (bob's ids are a 404)."""
+    from django.urls import reverse
+
+    routes = {"/" + route for route in id_routes()}
+    names = [
+        *(
+            f"{kind}_{verb}"
+            for kind in ("interaction", "promise", "invoice", "conflict")
+            for verb in ("edit", "delete")
+        ),
+        "client_delete",
+        "project_delete",
+        "promise_reopen",
+        "invoice_reopen",
+        "conflict_reopen",
+    ]
+    kwargs = {"client": "client_id", "project": "project_id", "interaction": "interaction_id"}
+    kwargs |= {"promise": "promise_id", "invoice": "invoice_id", "conflict": "signal_id"}
+    for name in names:
+        kwarg = kwargs[name.split("_")[0]]
+        assert reverse(f"crm:{name}", kwargs={kwarg: 7}).replace("7", f"<int:{kwarg}>") in routes, name
+    for name, kwarg in (("undo", "undo_id"), ("trash_restore", "trash_id"), ("trash_delete", "trash_id")):
+        assert reverse(f"crm:{name}", kwargs={kwarg: 7}).replace("7", f"<int:{kwarg}>") in routes, name
+
+
 @pytest.fixture
 def books(alice: Any, bob: Any) -> dict[str, dict[str, Any]]:
     return {"alice": _book(alice), "bob": _book(bob)}
