@@ -36,10 +36,11 @@ class ConflictSignalEditForm(ConflictSignalForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        # An open signal has no resolution date; a resolved one without a date was resolved today.
+        # An open signal has no resolution (as `reopen` leaves it); a resolved one without a date was resolved
+        # today.
         data = super().clean()
         if data.get("state") == ConflictSignal.State.OPEN:
-            data["resolved_on"] = None
+            data["resolved_on"], data["resolution"] = None, ""
         elif data.get("state") == ConflictSignal.State.RESOLVED and not data.get("resolved_on"):
             data["resolved_on"] = timezone.localdate()
         return data

@@ -517,3 +517,19 @@ def test_client_and_project_edit_pages_link_to_their_delete(alice_client: Any, b
     assert f'href="{reverse("crm:project_delete", kwargs={"project_id": project.pk})}"' in page
     ask = alice_client.get(reverse("crm:project_delete", kwargs={"project_id": project.pk})).content.decode()
     assert "no longer linked to the project" in ask
+
+
+def test_conflict_state_in_the_edit_form(alice_client: Any, book: dict[str, Any]) -> None:
+    signal, url = book["signal"], edit_url("conflict", book)
+    data = {"client": book["client"].pk, "kind": "ideas", "severity": 2, "observed_on": "2026-03-08"}
+    alice_client.post(url, {**data, "state": "resolved", "resolution": "Appel de mise au point"})
+    signal.refresh_from_db()
+    assert (signal.state, signal.resolved_on, signal.resolution) == (
+        "resolved",
+        timezone.localdate(),
+        "Appel de mise au point",
+    )
+    alice_client.post(url, {**data, "state": "open", "resolved_on": TODAY, "resolution": "Appel"})
+    signal.refresh_from_db()
+    assert (signal.state, signal.resolved_on, signal.resolution) == ("open", None, "")
+    assert health_is_current(book["client"].pk)
