@@ -143,7 +143,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 20,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
     "conflict_delete_post_htmx": 20,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
     "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
-    "client_delete_post": 33,  # a query per child row when keeping it in the trash (one SELECT per kind)
+    "client_delete_post": 32,  # a query per child row when keeping it in the trash (one SELECT per kind)
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
     "promise_reopen": 17,  # a query per event when the client is rescored; the undo row: 1 INSERT
