@@ -22,6 +22,21 @@ from simple_history.models import HistoricalRecords
 from clients.bounds import add_days, validate_day_in_window, validate_moment_in_window, window_constraint
 
 
+class BookHistory(HistoricalRecords):
+    """History of a record of the book (django-simple-history): who changed what and when.
+
+    A delete records the deleted record itself, not every row its cascade takes along: a client sent to the
+    trash with thousands of events would otherwise write a history row per event, one INSERT each (the trash
+    keeps those rows; the client's own history says it was deleted).
+    """
+
+    def post_delete(self, instance: Any, using: str | None = None, **kwargs: Any) -> None:
+        origin = kwargs.get("origin")
+        if isinstance(origin, models.Model) and origin is not instance:
+            return
+        super().post_delete(instance, using=using, **kwargs)
+
+
 class Language(models.TextChoices):
     FRENCH = "fr", _("French")
     ENGLISH = "en", _("English")
@@ -226,7 +241,7 @@ class Client(models.Model):
 
     # Who changed what and when (shown on the client's edit page). The clocks kept by the journal and the
     # generated due date are derived, not changed by anyone: they stay out of it.
-    history = HistoricalRecords(
+    history = BookHistory(
         excluded_fields=["last_status_update_at", "last_contact_at", "status_update_due_at", "updated_at"]
     )
 
@@ -307,7 +322,7 @@ class Project(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
-    history = HistoricalRecords()
+    history = BookHistory()
 
     class Meta:
         verbose_name = _("project")

@@ -148,5 +148,7 @@ class RoundTripMixin:
             initial = self.get_initial_for_field(field, name)  # type: ignore[attr-defined]
             drawn = field.widget.format_value(field.prepare_value(initial))
             if isinstance(initial, datetime) and self[name].data == drawn:  # type: ignore[index]
-                data[name] = initial
+                # get_initial_for_field drops the microseconds (Django #22502): keep the stored value itself.
+                stored = self.initial.get(name)  # type: ignore[attr-defined]
+                data[name] = stored if isinstance(stored, datetime) else initial
         return data

@@ -197,6 +197,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The trash keeps deleted records 30 days; the purge removes older ones (and undos past their time).
+    "purge-trash-nightly": {
+        "task": "crm.purge_trash",
+        "schedule": crontab(hour=3, minute=5),
+    },
 }
 if CELERY_BROKER_URL.startswith("sqla+"):
     # kombu's SQLAlchemy transport keeps every delivered message; delete them so the file stays small.

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import validate_day_in_window
@@ -21,6 +22,28 @@ class ConflictSignalForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_to_owner(owner)
+
+
+class ConflictSignalEditForm(ConflictSignalForm):
+    """The conflict signal form plus its state: resolved on a day and how, or open again."""
+
+    class Meta(ConflictSignalForm.Meta):
+        fields = [*ConflictSignalForm.Meta.fields, "state", "resolved_on", "resolution"]
+        widgets = {
+            **ConflictSignalForm.Meta.widgets,
+            "resolved_on": forms.DateInput(attrs={"type": "date"}),
+            "resolution": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        # An open signal has no resolution (as `reopen` leaves it); a resolved one without a date was resolved
+        # today.
+        data = super().clean()
+        if data.get("state") == ConflictSignal.State.OPEN:
+            data["resolved_on"], data["resolution"] = None, ""
+        elif data.get("state") == ConflictSignal.State.RESOLVED and not data.get("resolved_on"):
+            data["resolved_on"] = timezone.localdate()
+        return data
 
 
 class ResolveConflictForm(forms.Form):

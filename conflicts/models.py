@@ -9,10 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from clients.bounds import validate_day_in_window, window_constraint
-from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet
+from clients.models import BookHistory, Client, OwnedThroughClient, OwnedThroughClientQuerySet
 
 
 class ConflictSignalQuerySet(OwnedThroughClientQuerySet):
@@ -60,7 +59,7 @@ class ConflictSignal(OwnedThroughClient):
     )
     resolution = models.TextField(_("how it was resolved"), blank=True)
 
-    history = HistoricalRecords()
+    history = BookHistory()
 
     objects = ConflictSignalQuerySet.as_manager()
 
@@ -112,4 +111,11 @@ class ConflictSignal(OwnedThroughClient):
         """Mark the signal resolved on `on`, recording how."""
         self.state, self.resolved_on, self.resolution = self.State.RESOLVED, on, how
         self.full_clean()
+        self.save(update_fields=["state", "resolved_on", "resolution"])
+
+    def reopen(self) -> None:
+        """Open a resolved signal again (the conflict came back); its resolution date and text are cleared."""
+        if self.state == self.State.OPEN:
+            raise ValidationError({"state": _("This conflict signal is already open.")})
+        self.state, self.resolved_on, self.resolution = self.State.OPEN, None, ""
         self.save(update_fields=["state", "resolved_on", "resolution"])

@@ -15,6 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from crm.trash.snapshot import to_trash
+from crm.trash.undo import remember
 from tests.factories import (
     make_client,
     make_conflict,
@@ -32,6 +34,8 @@ ID_KWARGS = {
     "promise_id": lambda book: book["promise"],
     "invoice_id": lambda book: book["invoice"],
     "signal_id": lambda book: book["signal"],
+    "trash_id": lambda book: book["trash_item"],
+    "undo_id": lambda book: book["undo"],
 }
 INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
 INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
@@ -69,6 +73,7 @@ def id_routes() -> list[str]:
 def _book(owner: Any) -> dict[str, Any]:
     client = make_client(owner, name=f"Client de {owner.username}")
     project = make_project(client)
+    undoable = make_promise(client, description="Tenue, puis annulée")
     return {
         "client": client,
         "project": project,
@@ -76,6 +81,11 @@ def _book(owner: Any) -> dict[str, Any]:
         "promise": make_promise(client, project=project),
         "invoice": make_invoice(client, project=project),
         "signal": make_conflict(client),
+        # A promise in the trash, and the undo of a promise kept: the way back is the owner's only.
+        "trash_item": to_trash(make_promise(client, description="Supprimée"), owner),
+        "undo": remember(
+            owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)
+        ),
     }
 
 
@@ -118,6 +128,32 @@ def test_the_walk_covers_the_journal() -> None:
     routes = id_routes()
     assert len(routes) >= 10
     assert {kwarg for route in routes for kwarg in _int_kwargs(route)} == set(ID_KWARGS)
+
+
+def test_the_walk_covers_edit_delete_reopen_undo_and_trash() -> None:
+    """Every URL of the way back takes an owned id, so each is walked below (bob's ids are a 404)."""
+    from django.urls import reverse
+
+    routes = {"/" + route for route in id_routes()}
+    names = [
+        *(
+            f"{kind}_{verb}"
+            for kind in ("interaction", "promise", "invoice", "conflict")
+            for verb in ("edit", "delete")
+        ),
+        "client_delete",
+        "project_delete",
+        "promise_reopen",
+        "invoice_reopen",
+        "conflict_reopen",
+    ]
+    kwargs = {"client": "client_id", "project": "project_id", "interaction": "interaction_id"}
+    kwargs |= {"promise": "promise_id", "invoice": "invoice_id", "conflict": "signal_id"}
+    for name in names:
+        kwarg = kwargs[name.split("_")[0]]
+        assert reverse(f"crm:{name}", kwargs={kwarg: 7}).replace("7", f"<int:{kwarg}>") in routes, name
+    for name, kwarg in (("undo", "undo_id"), ("trash_restore", "trash_id"), ("trash_delete", "trash_id")):
+        assert reverse(f"crm:{name}", kwargs={kwarg: 7}).replace("7", f"<int:{kwarg}>") in routes, name
 
 
 @pytest.fixture

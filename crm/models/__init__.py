@@ -4,6 +4,7 @@ from crm.models.health import ClientHealth, HealthChange, HealthSnapshot
 from crm.models.jobs import JobChunk, JobRun
 from crm.models.journal import Feeling, Interaction, Invoice, Promise
 from crm.models.reminders import Dispatch
+from crm.models.trash import TrashItem, Undo
 
 __all__ = [
     "ClientHealth",
@@ -16,4 +17,6 @@ __all__ = [
     "JobChunk",
     "JobRun",
     "Promise",
+    "TrashItem",
+    "Undo",
 ]

@@ -14,10 +14,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from clients.bounds import validate_day_in_window, validate_moment_in_window, window_constraint
-from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet, Project
+from clients.models import BookHistory, Client, OwnedThroughClient, OwnedThroughClientQuerySet, Project
 
 # The trust formula's own constants (crm.trust.formula; models never import it): how long an open promise may stay
 # past due before the app asks to settle it, and how long a feeling weighs in. tests/trust checks they agree.
@@ -93,7 +92,7 @@ class Interaction(models.Model):
         help_text=_("The message this one answers, if it answers one."),
     )
 
-    history = HistoricalRecords()
+    history = BookHistory()
 
     objects = InteractionQuerySet.as_manager()
 
@@ -216,7 +215,7 @@ class Promise(OwnedThroughClient):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    history = HistoricalRecords()
+    history = BookHistory()
 
     objects = PromiseQuerySet.as_manager()
 
@@ -379,6 +378,13 @@ class Promise(OwnedThroughClient):
         self.clarification, self.clarified_at = text, at or timezone.now()
         self.save(update_fields=["clarification", "clarified_at"])
 
+    def reopen(self) -> None:
+        """Open a kept, broken or dropped promise again (its explanation, if any, stays: it was said)."""
+        if self.state == self.State.OPEN:
+            raise ValidationError({"state": _("This promise is already open.")})
+        self.state, self.kept_on, self.broken_on, self.dropped_on = self.State.OPEN, None, None, None
+        self.save(update_fields=["state", "kept_on", "broken_on", "dropped_on"])
+
 
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def for_owner(self, user: object) -> InvoiceQuerySet:
@@ -434,7 +440,7 @@ class Invoice(models.Model):
     )
 
     # The generated due date follows the two it is made of, which the history keeps.
-    history = HistoricalRecords(excluded_fields=["current_due_on"])
+    history = BookHistory(excluded_fields=["current_due_on"])
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -504,6 +510,13 @@ class Invoice(models.Model):
         if on < self.issued_on:
             raise ValidationError({"paid_on": _("An invoice cannot be paid before it was issued.")})
         self.paid_on = on
+        self.save(update_fields=["paid_on"])
+
+    def reopen(self) -> None:
+        """Mark a paid invoice unpaid again (a payment recorded by mistake, or returned)."""
+        if self.paid_on is None:
+            raise ValidationError({"paid_on": _("This invoice is not paid.")})
+        self.paid_on = None
         self.save(update_fields=["paid_on"])
 
     def renegotiate(self, new_due_on: date) -> None:

@@ -42,12 +42,15 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def rotate_calendar_token(request: HttpRequest) -> HttpResponse:
-    """Revoke the feed address (anyone holding it gets a 404) and issue a new one."""
-    request.user.profile.revoke_calendar_token()
-    messages.success(request, _("Your calendar address was replaced. Subscribe again with the new one."))
-    return redirect("reminders:calendar_settings")
+    """Ask first (this cannot be undone), then revoke the feed address (anyone holding it gets a 404) and issue
+    a new one."""
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        request.user.profile.revoke_calendar_token()
+        messages.success(request, _("Your calendar address was replaced. Subscribe again with the new one."))
+        return redirect("reminders:calendar_settings")
+    return render(request, "crm/calendar_settings.html", {"confirming": True})
 
 
 # No CSRF token: the signed link is the credential, and mail clients' one-click unsubscribe (RFC 8058)

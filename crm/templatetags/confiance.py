@@ -193,6 +193,15 @@ def days_open(promise: Any, today: Any) -> int:
 
 
 @register.filter
+def undo_id(tags: str) -> int | None:
+    """Return the undo id a message carries in its tags (`undo:<id>`, see `answer_with_undo`), if any."""
+    for tag in (tags or "").split():
+        if tag.startswith("undo:") and tag[5:].isdigit():
+            return int(tag[5:])
+    return None
+
+
+@register.filter
 def absolute(number: int) -> int:
     return abs(number)
 

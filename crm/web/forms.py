@@ -21,6 +21,8 @@ class InteractionForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
         model = Interaction
         formfield_callback = book_formfield
         fields = ["client", "project", "kind", "direction", "happened_at", "summary", "answers"]
+        # A status update's summary holds its subject and body on several lines (Interaction.objects.log_status_update).
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3, "maxlength": 500})}
 
     def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -105,6 +107,41 @@ class InvoiceForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
                 _("You already have an invoice numbered %(number)s."), params={"number": number}
             )
         return number
+
+
+class PromiseEditForm(PromiseForm):
+    """The promise form plus its state: kept or broken on a day, or open again."""
+
+    class Meta(PromiseForm.Meta):
+        fields = [*PromiseForm.Meta.fields, "state", "kept_on", "broken_on", "dropped_on"]
+
+    # The day that goes with each settled state; an open promise has none.
+    STATE_DAYS = {
+        Promise.State.KEPT: "kept_on",
+        Promise.State.BROKEN: "broken_on",
+        Promise.State.DROPPED: "dropped_on",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        # Keep only the date that goes with the chosen state, and default it to today: choosing "kept" is
+        # enough to say it was kept today, choosing "open" clears them all.
+        data = super().clean()
+        state, today = data.get("state"), timezone.localdate()
+        for chosen, field in self.STATE_DAYS.items():
+            if state != chosen:
+                data[field] = None
+            elif field == "broken_on":
+                data[field] = data.get(field) or max(today, data.get("made_on") or today)
+            else:
+                data[field] = data.get(field) or today
+        return data
+
+
+class InvoiceEditForm(InvoiceForm):
+    """The invoice form with every field: paid on a day (or not), and a renegotiated due date."""
+
+    class Meta(InvoiceForm.Meta):
+        fields = [*InvoiceForm.Meta.fields, "renegotiated_due_on", "paid_on"]
 
 
 class ExplainDelayForm(forms.Form):

@@ -5,7 +5,9 @@ Run against a server showing the demo book (`make run` in another terminal, or a
     .venv/bin/python docs/screenshots/take.py --base http://127.0.0.1:8000
 
 It logs in as the demo freelancer, switches the language in the settings page, and writes
-docs/screenshots/{dashboard,workspace}-{en,fr}-{desktop,phone}.png.
+docs/screenshots/{dashboard,workspace}-{en,fr}-{desktop,phone}.png, then, on the worst client's timeline, a
+promise edited in place (inline-edit-{en,fr}.png) and the toast offering to undo "Kept"
+(undo-toast-{en,fr}.png); the promise is put back as it was (Escape, then Undo), so the book is left unchanged.
 """
 
 from __future__ import annotations
@@ -43,12 +45,49 @@ def set_language(page: Page, base: str, language: str) -> None:
     page.wait_for_load_state()
 
 
+def edit_and_undo(page: Page, base: str, language: str) -> None:
+    """Screenshot an open promise edited in place in its client's timeline, then the undo toast after marking
+    it kept; undo it."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # The soonest due open promise, in its client's workspace.
+    page.goto(f"{base}/promises/")
+    first = page.locator("#results li.event-promise").first
+    item_id = first.get_attribute("id")
+    page.goto(base + first.locator("a.event-client").get_attribute("href"))
+    page.locator(f"#timeline #{item_id} .edit-link").click()
+    editing = page.locator(f"#{item_id}.event-editing")
+    editing.wait_for()
+    editing.scroll_into_view_if_needed()
+    editing.locator("textarea, input[type=text]").first.focus()
+    shot(page, f"inline-edit-{language}.png")
+    page.keyboard.press("Escape")
+    page.locator(f"#{item_id}:not(.event-editing)").wait_for()
+    page.locator(f"#{item_id} button.ok").click()
+    toast = page.locator("#toasts [data-toast]")
+    toast.wait_for()
+    toast.locator("button.undo").focus()  # as a keyboard user reaches it
+    shot(page, f"undo-toast-{language}.png")
+    toast.locator("button.undo").click()
+    page.locator(f"#{item_id} button.ok").wait_for()  # open again, as the demo book had it
+
+
+def shot(page: Page, name: str) -> None:
+    path = HERE / name
+    page.screenshot(path=str(path))
+    print(path.relative_to(HERE.parent.parent))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--username", default="demo")
     parser.add_argument("--password", default="confiance-demo")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument(
+        "--only",
+        choices=["pages", "edit-undo"],
+        help="take only the pages, or only the inline edit and undo toast",
+    )
     args = parser.parse_args()
     base = args.base.rstrip("/")
     with sync_playwright() as playwright:
@@ -60,13 +99,15 @@ def main() -> None:
         workspace = base + page.locator("table.clients tbody th a").first.get_attribute("href")
         for language in ("en", "fr"):
             set_language(page, base, language)
-            for size, (width, height) in SIZES.items():
+            for size, (width, height) in SIZES.items() if args.only != "edit-undo" else ():
                 page.set_viewport_size({"width": width, "height": height})
                 for name, url in (("dashboard", f"{base}/"), ("workspace", workspace)):
                     page.goto(url)
                     path = HERE / f"{name}-{language}-{size}.png"
                     page.screenshot(path=str(path), full_page=size == "desktop")
                     print(path.relative_to(HERE.parent.parent))
+            if args.only != "pages":
+                edit_and_undo(page, base, language)
         set_language(page, base, "en")
         browser.close()
 

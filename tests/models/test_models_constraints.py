@@ -24,6 +24,20 @@ from tests.factories import (
     make_promise,
 )
 
+
+def _trashed(owner: Any) -> models.Model:
+    from crm.trash.snapshot import to_trash
+
+    return to_trash(make_promise(make_client(owner)), owner)
+
+
+def _undo(owner: Any) -> models.Model:
+    from crm.trash.undo import remember
+
+    promise = make_promise(make_client(owner))
+    return remember(owner, promise, ["state", "kept_on"], lambda: promise.keep(promise.made_on))
+
+
 DAY = date(2026, 3, 2)
 EARLIER = DAY - timedelta(days=5)
 
@@ -131,6 +145,10 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
         lambda u: ClientHealth.objects.get(client=make_client(u)),  # written when the client is created
         {"score": 101},
     ),
+    ("trash_kind_valid", _trashed, {"kind": "dispatch"}),
+    ("undo_action_valid", _undo, {"action": "redo"}),
+    ("undo_names_its_target (a revert without its record)", _undo, {"object_id": None}),
+    ("undo_names_its_target (a restore without its trash item)", _undo, {"action": "restore"}),
     (
         "snapshot_score_0_100",
         lambda u: HealthSnapshot.objects.create(client=make_client(u), day=DAY, score=50, band="watch"),

@@ -95,7 +95,7 @@ def test_revoked_token_is_a_404_and_the_new_one_works(
     alice_client: Any, alice: Any, alices_book: dict[str, Any]
 ) -> None:
     old = feed_url(alice)
-    response = alice_client.post(reverse("reminders:rotate_calendar_token"))
+    response = alice_client.post(reverse("reminders:rotate_calendar_token"), {"confirm": "yes"})
     assert response.status_code == 302
     assert alice_client.get(old).status_code == 404
     new = feed_url(alice)
@@ -105,11 +105,31 @@ def test_revoked_token_is_a_404_and_the_new_one_works(
     assert f"http://127.0.0.1:8000{new}" in settings_page
 
 
+def test_rotation_cannot_be_undone_so_it_asks_first(alice_client: Any, alice: Any) -> None:
+    """A GET, or a POST without the confirmation, shows what replacing breaks and changes nothing."""
+    token = alice.profile.calendar_token
+    url = reverse("reminders:rotate_calendar_token")
+    page = alice_client.get(url).content.decode()
+    assert "This cannot be undone." in page and 'name="confirm" value="yes"' in page
+    assert "This cannot be undone." in alice_client.post(url).content.decode()
+    settings_page = alice_client.get(reverse("reminders:calendar_settings")).content.decode()
+    assert f'href="{url}"' in settings_page  # the settings page links to the question, it does not post
+    alice.profile.refresh_from_db()
+    assert alice.profile.calendar_token == token
+
+
+def test_rotation_confirmation_in_french(alice_client: Any, alice: Any) -> None:
+    alice.profile.language = "fr"
+    alice.profile.save()
+    page = alice_client.get(reverse("reminders:rotate_calendar_token")).content.decode()
+    assert "Remplacer l’adresse du calendrier\u00a0?" in page
+    assert "Oui, remplacer l’adresse" in page
+
+
 def test_rotation_needs_a_logged_in_post(client: Any, alice_client: Any, alice: Any) -> None:
     token = alice.profile.calendar_token
-    assert alice_client.get(reverse("reminders:rotate_calendar_token")).status_code == 405
     alice_client.logout()
-    response = client.post(reverse("reminders:rotate_calendar_token"))
+    response = client.post(reverse("reminders:rotate_calendar_token"), {"confirm": "yes"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     alice.profile.refresh_from_db()
     assert alice.profile.calendar_token == token

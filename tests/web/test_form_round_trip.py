@@ -30,7 +30,15 @@ from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
 from crm.reminders.emails import preferences_token
-from tests.factories import make_client, make_conflict, make_invoice, make_project, make_promise, make_user
+from tests.factories import (
+    make_client,
+    make_conflict,
+    make_interaction,
+    make_invoice,
+    make_project,
+    make_promise,
+    make_user,
+)
 from tests.web.formpage import DrawnForm, drawn_forms
 
 NOW = datetime(2026, 9, 5, 10, 30, 0, tzinfo=UTC)
@@ -52,6 +60,7 @@ class Book:
     promise: Promise
     invoice: Invoice
     signal: ConflictSignal
+    interaction: Interaction
 
     @property
     def today(self) -> date:
@@ -93,6 +102,12 @@ def book(request: Any, db: None) -> Iterator[Book]:
             ),
             make_conflict(
                 client, observed_on=date(2026, 9, 2), severity=2, description="Désaccord\nsur le périmètre"
+            ),
+            make_interaction(
+                client,
+                project=project,
+                happened_at=datetime(2026, 9, 3, 14, 30, 12, 345678, tzinfo=UTC),
+                summary="Appel « point d’étape »\nsuite",
             ),
         )
 
@@ -154,11 +169,23 @@ def _status_update_expected(book: Book, form: DrawnForm) -> dict[str, Any]:
     }
 
 
-# The matrix: one entry per form and page. The edit pages being built on other branches (`crm:interaction_edit`,
-# `crm:promise_edit`, `crm:invoice_edit`, `crm:conflict_edit`) join it with one line each, like `project_edit`:
-#   Case("promise_edit", "edit", lambda b: reverse("crm:promise_edit", kwargs={"promise_id": b.promise.pk}),
-#        None, lambda b: Promise.objects.filter(pk=b.promise.pk)),
+def _edit_case(kind: str, model: type[models.Model], attribute: str, id_kwarg: str) -> Case:
+    """A journal record's full edit page, saved unchanged."""
+    return Case(
+        f"{kind}_edit",
+        "edit",
+        lambda book: reverse(f"crm:{kind}_edit", kwargs={id_kwarg: getattr(book, attribute).pk}),
+        None,
+        lambda book: model.objects.filter(pk=getattr(book, attribute).pk),
+    )
+
+
+# The matrix: one entry per form and page; a new edit page joins it with one line, like the journal's below.
 CASES: list[Case] = [
+    _edit_case("interaction", Interaction, "interaction", "interaction_id"),
+    _edit_case("promise", Promise, "promise", "promise_id"),
+    _edit_case("invoice", Invoice, "invoice", "invoice_id"),
+    _edit_case("conflict", ConflictSignal, "signal", "signal_id"),
     Case(
         "client_new",
         "create",
@@ -479,6 +506,9 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "RenegotiateForm": "invoice_renegotiate",
         "StatusUpdateForm": "status_update_sent",
         "EmailPreferencesForm": "email_preferences",
+        "PromiseEditForm": "promise_edit",
+        "InvoiceEditForm": "invoice_edit",
+        "ConflictSignalEditForm": "conflict_edit",
         # Account forms round-trip nothing stored from a drawn value (a password is never drawn).
         "SignupForm": None,
         "ThrottledAuthenticationForm": None,

@@ -74,7 +74,9 @@ def test_status_update_sent_logs_it_and_restarts_the_cadence(alice_client: Any, 
     Client.objects.filter(pk=rita.pk).update(created_at=timezone.now() - timedelta(days=30))
     url = reverse("crm:status_update_sent", kwargs={"client_id": rita.pk})
     response = alice_client.post(url, headers=HTMX)
-    assert response.status_code == 204 and "journal-changed" in response["HX-Trigger"]
+    # A 200, not a 204: htmx swaps nothing from a 204, and the answer carries the undo toast.
+    assert response.status_code == 200 and "journal-changed" in response["HX-Trigger"]
+    assert 'hx-swap-oob="innerHTML"' in response.content.decode()
     rita.refresh_from_db()
     assert rita.last_status_update_at == timezone.now()
     assert Interaction.objects.status_updates().filter(client=rita).count() == 1

@@ -36,6 +36,8 @@ SIZES = {"small": 3, "large": 40}
 # Since the history of records (django-simple-history): each saved record adds exactly one INSERT (its history row),
 # and a save that moves its client's trust health one more (the HealthChange row of the timeline): here every
 # rescore moves it, rita's score being set to 1 by `build_book`. The budgets below say "+1"/"+2" where they rose.
+# Every one-click action also stores its Undo row (one INSERT; "status update sent" wraps the log and its undo
+# in one transaction: a savepoint more).
 BUDGETS: dict[str, int] = {
     # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12.
     "dashboard": 12,  # a query per board row for its trust health, or per item of the week's work for its client
@@ -100,25 +102,70 @@ BUDGETS: dict[str, int] = {
     "conflict_new_workspace_form": 4,  # anything read per client of the book
     "conflict_new_workspace_post": 26,  # the client rescored event by event after the save; +2 history row, health move
     "conflict_new_workspace_post_htmx": 26,  # the same; +2 history row, health move
-    "promise_keep": 18,  # the client rescored event by event after the change; +2 history row, health move
-    "promise_keep_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
-    "promise_break": 18,  # the client rescored event by event after the change; +2 history row, health move
-    "promise_break_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
-    "promise_explain": 18,  # the client rescored event by event after the change; +2 history row, health move
-    "promise_explain_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
-    "invoice_paid": 18,  # the client rescored event by event after the change; +2 history row, health move
-    "invoice_paid_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
-    "invoice_renegotiate": 18,  # the client rescored event by event after the change; +2 history row, health move
-    "invoice_renegotiate_htmx": 18,  # the same, and the re-rendered item reading its client again; +2 history row, health move
-    "conflict_resolve": 31,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries); +2 history row, health move
-    "conflict_resolve_htmx": 31,  # the same, and the re-rendered item reading its client again; +2 history row, health move
-    "status_update_sent": 21,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move
-    "status_update_sent_htmx": 21,  # the same; +2 history row, health move
+    "promise_keep": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
+    "promise_keep_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
+    "promise_break": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
+    "promise_break_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
+    "promise_explain": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
+    "promise_explain_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
+    "invoice_paid": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
+    "invoice_paid_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
+    "invoice_renegotiate": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
+    "invoice_renegotiate_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
+    "conflict_resolve": 32,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries); +2 history row, health move; +1 undo row
+    "conflict_resolve_htmx": 32,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
+    "status_update_sent": 24,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row
+    "status_update_sent_htmx": 24,  # the same; +2 history row, health move; +1 undo row
     "status_update_draft": 9,  # a query per delivery for its project, or per open promise or project
     "status_update_draft_htmx": 9,  # the same, for the draft region
     "status_update_mark_sent": 21,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move
     "status_update_mark_sent_htmx": 21,  # the same; +2 history row, health move
+    "interaction_edit": 6,  # a query per project or client offered by the form's selects
+    "interaction_edit_htmx": 6,  # a query per project or client offered by the form's selects
+    "interaction_edit_post": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "interaction_edit_post_htmx": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "interaction_delete": 4,  # anything read from the book to ask before deleting
+    "interaction_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "interaction_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "promise_edit": 6,  # a query per project or client offered by the form's selects
+    "promise_edit_htmx": 6,  # a query per project or client offered by the form's selects
+    "promise_edit_post": 35,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "promise_edit_post_htmx": 35,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "promise_delete": 4,  # anything read from the book to ask before deleting
+    "promise_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "promise_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "invoice_edit": 6,  # a query per project or client offered by the form's selects
+    "invoice_edit_htmx": 6,  # a query per project or client offered by the form's selects
+    "invoice_edit_post": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "invoice_edit_post_htmx": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "invoice_delete": 4,  # anything read from the book to ask before deleting
+    "invoice_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "invoice_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "conflict_edit": 5,  # a query per project or client offered by the form's selects
+    "conflict_edit_htmx": 5,  # a query per project or client offered by the form's selects
+    "conflict_edit_post": 32,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "conflict_edit_post_htmx": 32,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "conflict_delete": 4,  # anything read from the book to ask before deleting
+    "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
+    "client_delete_post": 37,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected
+    "project_delete": 4,  # anything read from the book to ask before deleting
+    "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
+    "promise_reopen_htmx": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
+    "invoice_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
+    "invoice_reopen_htmx": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
+    "conflict_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
+    "conflict_reopen_htmx": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
+    "undo": 21,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move
+    "undo_htmx": 21,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move
+    "trash": 5,  # a query per trash item (its rows are deferred: never read to list them)
+    "trash_restore": 22,  # a query per restored row (one bulk INSERT per kind) or per event when rescoring
+    "trash_delete": 4,  # anything read from the book to delete one trash item
+    "trash_delete_post": 6,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
     "calendar_settings": 3,  # anything read from the book to show the feed's address
+    "calendar_rotate_confirm": 3,  # the same, when asked to confirm replacing the address
     "calendar_rotate": 4,  # the same, when the address is replaced
     "calendar_feed": 3,  # a query per open promise for its client, or per client for its cadence
     "email_preferences": 1,  # anything but the profile read, from an emailed link
@@ -127,7 +174,7 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 10,  # a query per client of the book when the language or the time zone changes
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 52,  # a query per row of the book: one DELETE per table instead (clients/account.py)
+    "account_delete_post": 56,  # a query per row of the book: one DELETE per table instead (clients/account.py) (feelings, trash items and undos are tables of the book too)
     "password_change": 3,  # anything read from the book
     "password_reset": 0,  # anything at all: an anonymous page
 }
@@ -517,7 +564,151 @@ def action_visits() -> Iterator[Visit]:
         yield Visit(f"{name}_htmx", path, "post", data, HTMX, shows=shows)
     sent = url("crm:status_update_sent", **RITA)
     yield Visit("status_update_sent", sent, "post", status=302, to=to_workspace)
-    yield Visit("status_update_sent_htmx", sent, "post", headers=HTMX, status=204)
+    yield Visit(
+        "status_update_sent_htmx",
+        sent,
+        "post",
+        headers=HTMX,
+        shows=text("Status update logged for Client 000."),
+    )
+
+
+EDITED = {
+    "interaction": lambda b: {
+        "client": b.rita.pk,
+        "kind": "call",
+        "direction": "from_client",
+        "happened_at": f"{TODAY}T08:30",
+        "summary": "Edited call",
+    },
+    "promise": lambda b: {
+        "client": b.rita.pk,
+        "promisor": "freelancer",
+        "description": "Edited promise",
+        "made_on": "2026-01-09",
+        "due_on": "2026-03-13",
+        "state": "kept",
+    },
+    "invoice": lambda b: {
+        "client": b.rita.pk,
+        "number": "U-000",
+        "amount": "950.00",
+        "currency": "EUR",
+        "issued_on": TODAY,
+        "due_on": "2026-04-09",
+        "paid_on": TODAY,
+    },
+    "conflict": lambda b: {
+        "client": b.rita.pk,
+        "kind": "payment",
+        "severity": 3,
+        "observed_on": "2026-03-05",
+        "description": "Edited signal",
+        "state": "open",
+    },
+}
+EDITED_SHOWS = {
+    "interaction": "Edited call",
+    "promise": "Edited promise",
+    "invoice": "950",
+    "conflict": "Edited signal",
+}
+ITEMS: dict[str, tuple[str, Callable[[Book], Any]]] = {
+    "interaction": ("interaction_id", lambda b: b.interaction.pk),
+    "promise": ("promise_id", lambda b: b.promise_due.pk),
+    "invoice": ("invoice_id", lambda b: b.invoice_unpaid.pk),
+    "conflict": ("signal_id", lambda b: b.conflict_open.pk),
+}
+
+
+def _trashed(book: Book) -> int:
+    """Put rita's due promise in the trash (before the request is counted); return the trash item's id."""
+    from crm.trash.snapshot import to_trash
+
+    return to_trash(book.promise_due, book.owner).pk
+
+
+def _undo_of_kept(book: Book) -> int:
+    """Mark rita's due promise kept with its undo (before the request is counted); return the undo's id."""
+    from crm.trash.undo import remember
+
+    promise = book.promise_due
+    return remember(
+        book.owner, promise, ["state", "kept_on", "broken_on"], lambda: promise.keep(promise.made_on)
+    ).pk
+
+
+def edit_and_trash_visits() -> Iterator[Visit]:
+    """Edit, delete and reopen each kind of record; the client's delete with its summary; undo; the trash."""
+    for kind, (kwarg, pick) in ITEMS.items():
+        edit = url(f"crm:{kind}_edit", **{kwarg: pick})
+        delete = url(f"crm:{kind}_delete", **{kwarg: pick})
+        yield Visit(f"{kind}_edit", edit, shows=text('name="client"'))
+        yield Visit(f"{kind}_edit_htmx", edit, headers=HTMX, shows=text("event-editing"))
+        yield Visit(f"{kind}_edit_post", edit, "post", EDITED[kind], status=302, to=to_workspace)
+        yield Visit(
+            f"{kind}_edit_post_htmx", edit, "post", EDITED[kind], HTMX, shows=text(EDITED_SHOWS[kind])
+        )
+        yield Visit(f"{kind}_delete", delete, shows=text("It goes to the trash"))
+        yield Visit(f"{kind}_delete_post", delete, "post", status=302, to=to_workspace)
+        yield Visit(f"{kind}_delete_post_htmx", delete, "post", headers=HTMX, shows=text("Undo"))
+    yield Visit("client_delete", url("crm:client_delete", **RITA), shows=text("conflict signals"))
+    yield Visit(
+        "client_delete_post",
+        url("crm:client_delete", **RITA),
+        "post",
+        status=302,
+        to=lambda b: reverse("crm:dashboard"),
+    )
+    yield Visit(
+        "project_delete", url("crm:project_delete", project_id=lambda b: b.project.pk), shows=text("trash")
+    )
+    yield Visit(
+        "project_delete_post",
+        url("crm:project_delete", project_id=lambda b: b.project.pk),
+        "post",
+        status=302,
+        to=to_workspace,
+    )
+    reopen = {
+        "promise_reopen": url(
+            "crm:promise_reopen", promise_id=lambda b: b.promise_overdue.pk + 1
+        ),  # the kept one
+        "invoice_reopen": url(
+            "crm:invoice_reopen", invoice_id=lambda b: b.invoice_unpaid.pk + 2
+        ),  # the paid one
+        "conflict_reopen": url(
+            "crm:conflict_reopen", signal_id=lambda b: b.conflict_open.pk + 1
+        ),  # the resolved
+    }
+    for name, path in reopen.items():
+        yield Visit(name, path, "post", status=302, to=to_workspace)
+        yield Visit(f"{name}_htmx", path, "post", headers=HTMX, shows=text("Undo"))
+    yield Visit(
+        "undo",
+        url("crm:undo", undo_id=_undo_of_kept),
+        "post",
+        status=302,
+        to=lambda b: reverse("crm:dashboard"),
+    )
+    yield Visit(
+        "undo_htmx", url("crm:undo", undo_id=_undo_of_kept), "post", headers=HTMX, shows=text("Undone.")
+    )
+    yield Visit("trash", lambda b: (_trashed(b), reverse("crm:trash"))[1], shows=text("Due promise 000"))
+    yield Visit(
+        "trash_restore", url("crm:trash_restore", trash_id=_trashed), "post", status=302, to=to_workspace
+    )
+    yield Visit(
+        "trash_delete", url("crm:trash_delete", trash_id=_trashed), shows=text("This cannot be undone.")
+    )
+    yield Visit(
+        "trash_delete_post",
+        url("crm:trash_delete", trash_id=_trashed),
+        "post",
+        lambda b: {"confirm": "yes"},
+        status=302,
+        to=lambda b: reverse("crm:trash"),
+    )
 
 
 STATUS_UPDATE = {"subject": "Where we are", "body": "The shop is nearly ready."}
@@ -645,6 +836,7 @@ VISITS: list[Visit] = [
     # Logging from anywhere and from the workspace, and the one-click actions.
     *logging_visits(),
     *action_visits(),
+    *edit_and_trash_visits(),
     # Status updates: the prepared draft, and logging it as sent.
     Visit(
         "status_update_draft",
@@ -680,9 +872,15 @@ VISITS: list[Visit] = [
         shows=lambda b: b.owner.profile.calendar_token,
     ),
     Visit(
+        "calendar_rotate_confirm",
+        url("reminders:rotate_calendar_token"),
+        shows=text("This cannot be undone."),
+    ),
+    Visit(
         "calendar_rotate",
         url("reminders:rotate_calendar_token"),
         "post",
+        lambda b: {"confirm": "yes"},
         status=302,
         to=lambda b: reverse("reminders:calendar_settings"),
     ),

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from crm.web.views.actions import (
     client_feeling,
+    conflict_reopen,
     conflict_resolve,
     invoice_paid,
     invoice_renegotiate,
+    invoice_reopen,
     promise_break,
     promise_drop,
     promise_explain,
     promise_keep,
+    promise_reopen,
     status_update_sent,
 )
+from crm.web.views.edits import client_delete, delete_item, edit_item, project_delete
 from crm.web.views.entries import new_entry
 from crm.web.views.lists import client_list, conflict_list, invoice_list, promise_list
 from crm.web.views.pages import (
@@ -27,8 +31,20 @@ from crm.web.views.pages import (
     project_new,
     promise_detail,
 )
+from crm.web.views.trash import trash_delete, trash_list, trash_restore, undo
 
 __all__ = [
+    "client_delete",
+    "conflict_reopen",
+    "delete_item",
+    "edit_item",
+    "invoice_reopen",
+    "project_delete",
+    "promise_reopen",
+    "trash_delete",
+    "trash_list",
+    "trash_restore",
+    "undo",
     "client_edit",
     "client_feeling",
     "client_list",

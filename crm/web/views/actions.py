@@ -1,8 +1,10 @@
 """One-click actions on the journal: a promise kept, broken or explained; an invoice paid or renegotiated;
-a conflict resolved; a status update sent. POST only; each answers htmx with the updated item."""
+a conflict resolved; a status update sent; a promise, invoice or signal reopened. POST only; each answers htmx
+with the updated item, and every one offers its undo (crm.trash.undo) in a toast."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from conflicts.forms import ResolveConflictForm
-from crm.models import Feeling, Interaction
+from crm.models import Feeling, Interaction, Undo
+from crm.trash.undo import remember, remember_created
 from crm.web.forms import ExplainDelayForm, FeelingForm, RenegotiateForm
 from crm.web.views.common import (
     HtmxHttpRequest,
@@ -24,7 +27,7 @@ from crm.web.views.common import (
     _invoice_for,
     _promise_for,
     _signal_for,
-    action_done,
+    answer_with_undo,
     next_url,
     workspace_url,
 )
@@ -37,8 +40,10 @@ def _answer(
     done: str,
     errors: list[str] | None = None,
     form: Any = None,
+    undo: Undo | None = None,
 ) -> HttpResponse:
-    """Answer an action on one item: htmx gets the item re-rendered (with its errors), a plain POST a redirect."""
+    """Answer an action on one item: htmx gets the item re-rendered (with its errors), a plain POST a redirect;
+    a done action comes with its undo toast."""
     fallback = workspace_url(item.client_id)
     if errors and not request.htmx:
         for error in errors:
@@ -47,39 +52,54 @@ def _answer(
     context = {"item": item, "item_errors": errors, "item_form": form, "today": timezone.localdate()}
     if errors:
         return render(request, f"crm/items.html#{source}", context)
-    if not request.htmx:
-        messages.success(request, done)
-    return action_done(request, fallback, render(request, f"crm/items.html#{source}", context))
+    response = render(request, f"crm/items.html#{source}", context) if request.htmx else None
+    return answer_with_undo(request, done, undo, fallback, response)
 
 
 def _form_errors(form: Any) -> list[str]:
     return [str(error) for errors in form.errors.values() for error in errors]
 
 
-def _run(change: Any) -> list[str]:
-    """Apply a model change in one transaction; return its validation errors, if any."""
+def _run(
+    request: HtmxHttpRequest, item: Any, fields: list[str], change: Callable[[], None]
+) -> tuple[list[str], Undo | None]:
+    """Apply a model change in one transaction, remembering how to undo it; return its validation errors (if
+    any) and its undo."""
     try:
         with transaction.atomic():
-            change()
+            undo = remember(request.user, item, fields, change)
     except ValidationError as error:
-        return [str(message) for message in error.messages]
-    return []
+        item.refresh_from_db()
+        return [str(message) for message in error.messages], None
+    return [], undo
+
+
+PROMISE_STATE = ["state", "kept_on", "broken_on", "dropped_on"]
 
 
 @login_required
 @require_POST
 def promise_keep(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     promise = _promise_for(request, promise_id)
-    errors = _run(lambda: promise.keep(timezone.localdate()))
-    return _answer(request, "promise", promise, _("Promise marked as kept."), errors)
+    errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.keep(timezone.localdate()))
+    return _answer(request, "promise", promise, _("Promise marked as kept."), errors, undo=undo)
 
 
 @login_required
 @require_POST
 def promise_break(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     promise = _promise_for(request, promise_id)
-    errors = _run(lambda: promise.break_(max(timezone.localdate(), promise.made_on)))
-    return _answer(request, "promise", promise, _("Promise marked as broken."), errors)
+    day = max(timezone.localdate(), promise.made_on)
+    errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.break_(day))
+    return _answer(request, "promise", promise, _("Promise marked as broken."), errors, undo=undo)
+
+
+@login_required
+@require_POST
+def promise_reopen(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
+    promise = _promise_for(request, promise_id)
+    errors, undo = _run(request, promise, PROMISE_STATE, promise.reopen)
+    return _answer(request, "promise", promise, _("Promise open again."), errors, undo=undo)
 
 
 @login_required
@@ -87,8 +107,9 @@ def promise_break(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 def promise_drop(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     """Settle a promise as dropped by agreement with the other side: it weighs for and against no one."""
     promise = _promise_for(request, promise_id)
-    errors = _run(lambda: promise.drop(max(timezone.localdate(), promise.made_on)))
-    return _answer(request, "promise", promise, _("Promise dropped by agreement."), errors)
+    day = max(timezone.localdate(), promise.made_on)
+    errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.drop(day))
+    return _answer(request, "promise", promise, _("Promise dropped by agreement."), errors, undo=undo)
 
 
 @login_required
@@ -99,15 +120,16 @@ def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     form = FeelingForm(request.POST)
     if form.is_valid():
         with transaction.atomic():
-            Feeling.objects.create(
+            feeling = Feeling.objects.create(
                 client=client,
                 rating=form.cleaned_data["rating"],
                 note=form.cleaned_data["note"],
                 felt_on=timezone.localdate(),
             )
-        if not request.htmx:
-            messages.success(request, _("Your feeling is noted for 30 days."))
-        return action_done(request, workspace_url(client.pk))
+            undo = remember_created(request.user, feeling)
+        return answer_with_undo(
+            request, _("Your feeling is noted for 30 days."), undo, workspace_url(client.pk)
+        )
     for error in _form_errors(form):
         messages.error(request, error)
     return redirect(next_url(request, workspace_url(client.pk)))
@@ -118,16 +140,34 @@ def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 def promise_explain(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     promise = _promise_for(request, promise_id)
     form = ExplainDelayForm(request.POST)
-    errors = _run(lambda: promise.explain(form.cleaned_data["clarification"])) if form.is_valid() else None
-    return _answer(request, "promise", promise, _("Explanation saved."), errors or _form_errors(form), form)
+    errors, undo = (
+        _run(
+            request,
+            promise,
+            ["clarification", "clarified_at"],
+            lambda: promise.explain(form.cleaned_data["clarification"]),
+        )
+        if form.is_valid()
+        else (_form_errors(form), None)
+    )
+    return _answer(request, "promise", promise, _("Explanation saved."), errors, form, undo)
 
 
 @login_required
 @require_POST
 def invoice_paid(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = _invoice_for(request, invoice_id)
-    errors = _run(lambda: invoice.mark_paid(max(timezone.localdate(), invoice.issued_on)))
-    return _answer(request, "invoice", invoice, _("Invoice marked as paid."), errors)
+    day = max(timezone.localdate(), invoice.issued_on)
+    errors, undo = _run(request, invoice, ["paid_on"], lambda: invoice.mark_paid(day))
+    return _answer(request, "invoice", invoice, _("Invoice marked as paid."), errors, undo=undo)
+
+
+@login_required
+@require_POST
+def invoice_reopen(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = _invoice_for(request, invoice_id)
+    errors, undo = _run(request, invoice, ["paid_on"], invoice.reopen)
+    return _answer(request, "invoice", invoice, _("Invoice marked as unpaid."), errors, undo=undo)
 
 
 @login_required
@@ -135,12 +175,20 @@ def invoice_paid(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
 def invoice_renegotiate(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = _invoice_for(request, invoice_id)
     form = RenegotiateForm(request.POST, invoice=invoice)
-    errors = (
-        _run(lambda: invoice.renegotiate(form.cleaned_data["renegotiated_due_on"]))
+    errors, undo = (
+        _run(
+            request,
+            invoice,
+            ["renegotiated_due_on"],
+            lambda: invoice.renegotiate(form.cleaned_data["renegotiated_due_on"]),
+        )
         if form.is_valid()
-        else None
+        else (_form_errors(form), None)
     )
-    return _answer(request, "invoice", invoice, _("New due date saved."), errors or _form_errors(form), form)
+    return _answer(request, "invoice", invoice, _("New due date saved."), errors, form, undo)
+
+
+CONFLICT_STATE = ["state", "resolved_on", "resolution"]
 
 
 @login_required
@@ -148,13 +196,25 @@ def invoice_renegotiate(request: HtmxHttpRequest, invoice_id: int) -> HttpRespon
 def conflict_resolve(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
     signal = _signal_for(request, signal_id)
     form = ResolveConflictForm(request.POST, signal=signal)
-    if form.is_valid():
-        errors = _run(
-            lambda: signal.resolve(form.cleaned_data["resolved_on"], form.cleaned_data["resolution"])
+    errors, undo = (
+        _run(
+            request,
+            signal,
+            CONFLICT_STATE,
+            lambda: signal.resolve(form.cleaned_data["resolved_on"], form.cleaned_data["resolution"]),
         )
-    else:
-        errors = _form_errors(form)
-    return _answer(request, "conflict", signal, _("Conflict signal resolved."), errors, form)
+        if form.is_valid()
+        else (_form_errors(form), None)
+    )
+    return _answer(request, "conflict", signal, _("Conflict signal resolved."), errors, form, undo)
+
+
+@login_required
+@require_POST
+def conflict_reopen(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
+    signal = _signal_for(request, signal_id)
+    errors, undo = _run(request, signal, CONFLICT_STATE, signal.reopen)
+    return _answer(request, "conflict", signal, _("Conflict signal open again."), errors, undo=undo)
 
 
 @login_required
@@ -162,7 +222,8 @@ def conflict_resolve(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
 def status_update_sent(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """Log the status update as an interaction, which restarts the client's cadence."""
     client = _client_for(request, client_id)
-    Interaction.objects.log_status_update(client, subject="", body="", at=timezone.now())
-    if not request.htmx:
-        messages.success(request, _("Status update logged for %(client)s.") % {"client": client.name})
-    return action_done(request, workspace_url(client.pk))
+    with transaction.atomic():
+        update = Interaction.objects.log_status_update(client, subject="", body="", at=timezone.now())
+        undo = remember_created(request.user, update)
+    done = _("Status update logged for %(client)s.") % {"client": client.name}
+    return answer_with_undo(request, done, undo, workspace_url(client.pk))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import trigger_client_event
@@ -15,7 +17,7 @@ from django_htmx.middleware import HtmxDetails
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.models import Interaction, Invoice, Promise
+from crm.models import Interaction, Invoice, Promise, TrashItem, Undo
 
 # Every region of a page that shows the journal (timeline, score panel, board, lists) listens for this
 # event and reloads itself, so an action anywhere updates everything in place.
@@ -54,6 +56,14 @@ def _signal_for(request: HttpRequest, pk: int) -> ConflictSignal:
     )
 
 
+def _trash_item_for(request: HttpRequest, pk: int) -> TrashItem:
+    return get_object_or_404(TrashItem, pk=pk, owner=request.user)
+
+
+def _undo_for(request: HttpRequest, pk: int) -> Undo:
+    return get_object_or_404(Undo.objects.select_related("trash"), pk=pk, owner=request.user)
+
+
 def next_url(request: HttpRequest, fallback: str) -> str:
     """Return the page to go back to after a plain (no-JS) POST: a safe `next`, else `fallback`."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
@@ -82,6 +92,34 @@ def action_done(
     return journal_changed(response if response is not None else HttpResponse(status=204))
 
 
+def answer_with_undo(
+    request: HtmxHttpRequest,
+    text: str,
+    undo: Undo | None,
+    fallback: str,
+    response: HttpResponse | None = None,
+    level: int = messages.SUCCESS,
+    follow_next: bool = True,
+) -> HttpResponse:
+    """Answer an action with a toast saying what was done, with its "Undo" button when there is one.
+
+    htmx gets `response` (or an empty 200, so the toast is swapped in) with the toast swapped out of band into
+    the page's live region, and the refresh event; a plain POST is redirected, the toast riding on a message
+    whose tag names the undo (see crm/undo.html).
+    """
+    if not request.htmx:
+        messages.add_message(request, level, text, extra_tags=f"undo:{undo.pk}" if undo else "")
+        return HttpResponseRedirect(next_url(request, fallback) if follow_next else fallback)
+    toast = render_to_string(
+        "crm/undo.html#oob",
+        {"text": text, "undo_id": undo.pk if undo else None, "level": messages.DEFAULT_TAGS[level]},
+        request,
+    )
+    response = response if response is not None else HttpResponse()
+    response.content = response.content + toast.encode()
+    return journal_changed(response)
+
+
 def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE, count: int | None = None) -> Page:
     """Return the requested page of `items`; a `count` known already spares the paginator's COUNT query."""
     paginator = Paginator(items, per_page)
@@ -105,7 +143,10 @@ __all__ = [
     "_project_for",
     "_promise_for",
     "_signal_for",
+    "_trash_item_for",
+    "_undo_for",
     "action_done",
+    "answer_with_undo",
     "journal_changed",
     "next_url",
     "paginate",

@@ -116,13 +116,12 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 
 
 def _event_page(request: HtmxHttpRequest, source: str, item: Any) -> HttpResponse:
-    context = {
-        "source": source,
-        "item": item,
-        "client": item.client,
-        "today": timezone.localdate(),
-        "history": history_of(item, request.user),
-    }
+    """Render the event's page, or for htmx the item alone (an inline edit cancelled swaps it back)."""
+    context = {"source": source, "item": item, "client": item.client, "today": timezone.localdate()}
+    if request.htmx:
+        context["show_client"] = request.GET.get("show_client") == "1"
+        return render(request, f"crm/items.html#{source}", context)
+    context["history"] = history_of(item, request.user)
     return render(request, "crm/event.html", context)
 
 
@@ -146,9 +145,11 @@ def conflict_detail(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
     return _event_page(request, "conflict", _signal_for(request, signal_id))
 
 
-def _edit_page(request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str) -> HttpResponse:
-    """Save a valid posted form and go to what it saved; else show the form (with its errors) and, for a record
-    that exists, its history."""
+def _edit_page(
+    request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str, delete_url: str = ""
+) -> HttpResponse:
+    """Save a valid posted form and go to what it saved; else show the form (with its errors, a link to delete
+    what it edits and, for a record that exists, its history)."""
     if request.method == "POST" and form.is_valid():
         saved_object = form.save()
         messages.success(request, saved)
@@ -156,7 +157,7 @@ def _edit_page(request: HtmxHttpRequest, form: Any, title: str, saved: str, back
         return redirect(workspace_url(client_id))
     record = form.instance
     history = history_of(record, request.user) if record.pk else None
-    context = {"form": form, "title": title, "back": back, "history": history}
+    context = {"form": form, "title": title, "back": back, "delete_url": delete_url, "history": history}
     return render(request, "crm/edit_form.html", context)
 
 
@@ -171,7 +172,12 @@ def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = _client_for(request, client_id)
     form = ClientForm(request.POST or None, instance=client)
     return _edit_page(
-        request, form, _("Edit %(client)s") % {"client": client}, _("Client saved."), workspace_url(client.pk)
+        request,
+        form,
+        _("Edit %(client)s") % {"client": client},
+        _("Client saved."),
+        workspace_url(client.pk),
+        reverse("crm:client_delete", kwargs={"client_id": client.pk}),
     )
 
 
@@ -198,4 +204,5 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         _("Edit %(project)s") % {"project": project},
         _("Project saved."),
         workspace_url(project.client_id),
+        reverse("crm:project_delete", kwargs={"project_id": project.pk}),
     )
