@@ -4,34 +4,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from clients import throttle
 from clients.models import Client, Profile, Project
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's login form, refusing to even try a password once the account or IP is locked out."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked_out": _("Too many failed attempts. Wait a few minutes, or reset your password."),
-    }
-
-    def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username") or ""
-        ip = throttle.client_ip(self.request) if self.request else "unknown"
-        if throttle.is_locked_out(username, ip):
-            raise ValidationError(self.error_messages["locked_out"], code="locked_out")
-        try:
-            data = super().clean()
-        except ValidationError:
-            throttle.record_failure(username, ip)
-            raise
-        throttle.clear_account(username)
-        return data
 
 
 class SignupForm(UserCreationForm):

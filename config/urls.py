@@ -5,13 +5,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clients import views as account_views
-from clients.forms import ThrottledAuthenticationForm
 
 urlpatterns = [
+    # Failed logins are counted and locked out by django-axes (clients/throttle.py), here and in the admin.
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
-        name="login",
+        "accounts/reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
     ),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/profile/", account_views.profile, name="profile"),

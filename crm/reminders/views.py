@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import Client, Profile
+from clients.views import rate_limit
 from crm.models import Dispatch, Interaction
 from crm.reminders.calendar import calendar_for
 from crm.reminders.emails import absolute, read_preferences_token
@@ -22,6 +23,7 @@ from crm.reminders.forms import EmailPreferencesForm, StatusUpdateForm
 from crm.reminders.status_updates import mailto_link, status_update_draft
 
 
+@rate_limit("RATE_LIMIT_TOKEN_PAGES")
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """Return the freelancer's iCalendar feed; the secret token is the only credential."""
     profile = get_object_or_404(Profile.objects.select_related("user"), calendar_token=token)
@@ -53,6 +55,7 @@ def rotate_calendar_token(request: HttpRequest) -> HttpResponse:
 # No CSRF token: the signed link is the credential, and mail clients' one-click unsubscribe (RFC 8058)
 # POSTs to it from outside the site.
 @csrf_exempt
+@rate_limit("RATE_LIMIT_TOKEN_PAGES")
 @require_http_methods(["GET", "POST"])
 def email_preferences(request: HttpRequest, token: str) -> HttpResponse:
     """Let the freelancer turn digests and nudges on or off, without logging in, from an emailed link."""
