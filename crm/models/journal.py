@@ -12,10 +12,22 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, OwnedThroughClient, OwnedThroughClientQuerySet, Project
+
+SUMMARY_LENGTH = 500
+
+
+def truncate_code_points(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` code points, ending with "…" when cut.
+
+    A varchar(n) holds n code points; Django's Truncator counts a letter and its combining marks as one
+    character, so its "500 characters" can be 1,000 code points that the database refuses.
+    """
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 class InteractionQuerySet(models.QuerySet["Interaction"]):
@@ -27,7 +39,7 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
 
     def log_status_update(self, client: Client, subject: str, body: str, at: datetime) -> Interaction:
         """Record a status update sent to the client; it restarts the client's cadence clock."""
-        summary = Truncator(f"{subject}\n\n{body}".strip()).chars(500)
+        summary = truncate_code_points(f"{subject}\n\n{body}".strip(), SUMMARY_LENGTH)
         # Saving it moves the client's cadence clock: crm.trust.signals keeps the contact times and the score,
         # in the same transaction.
         with transaction.atomic():
@@ -72,7 +84,7 @@ class Interaction(models.Model):
         _("direction"), max_length=12, choices=Direction, default=Direction.TO_CLIENT
     )
     happened_at = models.DateTimeField(_("when"), default=timezone.now)
-    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    summary = models.CharField(_("summary"), max_length=SUMMARY_LENGTH, blank=True)
 
     objects = InteractionQuerySet.as_manager()
 
