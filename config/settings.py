@@ -189,6 +189,8 @@ if not PRODUCTION:
 
 globals().update(email_settings(os.environ.get("EMAIL_URL", "file://var/mail"), BASE_DIR))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Confiance <confiance@localhost>")
+# How long the preferences link in an email works (each email carries a fresh one): 60 days by default.
+EMAIL_LINK_MAX_AGE = timedelta(days=int(os.environ.get("EMAIL_LINK_MAX_AGE_DAYS", "60")))
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

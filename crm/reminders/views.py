@@ -3,6 +3,7 @@ preferences reached from a signed link."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -58,24 +59,36 @@ def rotate_calendar_token(request: HttpRequest) -> HttpResponse:
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 @require_http_methods(["GET", "POST"])
 def email_preferences(request: HttpRequest, token: str) -> HttpResponse:
-    """Let the freelancer turn digests and nudges on or off, without logging in, from an emailed link."""
+    """Let the freelancer turn digests and nudges on or off, without logging in, from an emailed link.
+
+    The link expires (EMAIL_LINK_MAX_AGE) and is revoked by its "turn off every link" button; either way the
+    page says so (410) and points to the settings page."""
     try:
-        user_id, kind = read_preferences_token(token)
+        user_id, kind, version = read_preferences_token(token)
+    except signing.SignatureExpired:
+        return render(request, "crm/email_link_expired.html", status=410)
     except signing.BadSignature as exc:
         raise Http404("Unknown link.") from exc
     profile = get_object_or_404(Profile, user_id=user_id)
     with translation.override(profile.language):
+        if version != profile.email_links_version:
+            return render(request, "crm/email_link_expired.html", status=410)
         if request.POST.get("List-Unsubscribe") == "One-Click":
             field = "nudges_enabled" if kind == Dispatch.Kind.NUDGE else "digest_enabled"
             setattr(profile, field, False)
             profile.save(update_fields=[field])
             return HttpResponse(_("You are unsubscribed."), content_type="text/plain; charset=utf-8")
+        if request.POST.get("revoke") == "all":
+            profile.revoke_email_links()
+            return render(request, "crm/email_link_expired.html", {"revoked": True}, status=200)
         form = EmailPreferencesForm(request.POST or None, instance=profile)
         saved = request.method == "POST" and form.is_valid()
         if saved:
             form.save()
         return render(
-            request, "crm/email_preferences.html", {"form": form, "saved": saved, "profile": profile}
+            request,
+            "crm/email_preferences.html",
+            {"form": form, "saved": saved, "profile": profile, "link_days": settings.EMAIL_LINK_MAX_AGE.days},
         )
 
 
