@@ -5,11 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import OwnedClientFormMixin
+from clients.forms import IdempotentFormMixin, OwnedClientFormMixin
 from conflicts.models import ConflictSignal
 
 
-class ConflictSignalForm(OwnedClientFormMixin, forms.ModelForm):
+class ConflictSignalForm(IdempotentFormMixin, OwnedClientFormMixin, forms.ModelForm):
     class Meta:
         model = ConflictSignal
         fields = ["client", "kind", "severity", "observed_on", "description"]

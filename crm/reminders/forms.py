@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clients.forms import IdempotentFormMixin
 from clients.models import Profile
 
 
-class StatusUpdateForm(forms.Form):
+class StatusUpdateForm(IdempotentFormMixin, forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 18}), max_length=10_000)
 

@@ -133,8 +133,13 @@ def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpRespons
         context = {"client": client, "form": form, "workspace_url": _workspace_url(client)}
         template = TEMPLATE + "#draft" if getattr(request, "htmx", False) else TEMPLATE
         return render(request, template, context, status=400)
-    Interaction.objects.log_status_update(
-        client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
+    # A second click on "Mark as sent" carries the same form token: it logs nothing more.
+    form.save_once(
+        request.user,
+        lambda update: _workspace_url(client),
+        save=lambda: Interaction.objects.log_status_update(
+            client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
+        ),
     )
     if getattr(request, "htmx", False):
         return render(

@@ -5,11 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import OwnedClientFormMixin
+from clients.forms import IdempotentFormMixin, OwnedClientFormMixin
 from crm.models import Interaction, Invoice, Promise
 
 
-class InteractionForm(OwnedClientFormMixin, forms.ModelForm):
+class InteractionForm(IdempotentFormMixin, OwnedClientFormMixin, forms.ModelForm):
     class Meta:
         model = Interaction
         fields = ["client", "project", "kind", "direction", "happened_at", "summary"]
@@ -22,7 +22,7 @@ class InteractionForm(OwnedClientFormMixin, forms.ModelForm):
         self.limit_to_owner(owner)
 
 
-class PromiseForm(OwnedClientFormMixin, forms.ModelForm):
+class PromiseForm(IdempotentFormMixin, OwnedClientFormMixin, forms.ModelForm):
     class Meta:
         model = Promise
         fields = ["client", "project", "promisor", "description", "made_on", "due_on"]
@@ -36,7 +36,7 @@ class PromiseForm(OwnedClientFormMixin, forms.ModelForm):
         self.limit_to_owner(owner)
 
 
-class InvoiceForm(OwnedClientFormMixin, forms.ModelForm):
+class InvoiceForm(IdempotentFormMixin, OwnedClientFormMixin, forms.ModelForm):
     class Meta:
         model = Invoice
         fields = ["client", "project", "number", "amount", "currency", "issued_on", "due_on"]

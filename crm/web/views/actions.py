@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clients.forms import ActionForm
 from conflicts.forms import ResolveConflictForm
 from crm.models import Interaction
 from crm.web.forms import ExplainDelayForm, RenegotiateForm
@@ -131,7 +132,20 @@ def conflict_resolve(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
 def status_update_sent(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """Log the status update as an interaction, which restarts the client's cadence."""
     client = _client_for(request, client_id)
-    Interaction.objects.log_status_update(client, subject="", body="", at=timezone.now())
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("This button is out of date: reload the page."))
+    # Two clicks carry the same token (the client's last update): the second logs nothing.
+    logged, _url = form.save_once(
+        request.user,
+        lambda update: workspace_url(client.pk),
+        save=lambda: Interaction.objects.log_status_update(client, subject="", body="", at=timezone.now()),
+    )
     if not request.htmx:
-        messages.success(request, _("Status update logged for %(client)s.") % {"client": client.name})
+        done = (
+            _("Status update logged for %(client)s.")
+            if logged
+            else _("This status update was already logged.")
+        )
+        messages.success(request, done % {"client": client.name})
     return action_done(request, workspace_url(client.pk))

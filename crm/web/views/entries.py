@@ -22,6 +22,8 @@ from conflicts.forms import ConflictSignalForm
 from crm.web.forms import InteractionForm, InvoiceForm, PromiseForm
 from crm.web.views.common import HtmxHttpRequest, _client_for, journal_changed, next_url, workspace_url
 
+ALREADY_SAVED = _("This form was already sent: nothing was saved twice.")
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -110,13 +112,17 @@ def new_entry(request: HtmxHttpRequest, kind: str, client_id: int | None = None)
     entry = _entry(request, KINDS[kind], client, request.POST if request.method == "POST" else None)
     if request.method == "POST" and entry.form.is_valid():
         # crm.trust.signals moves the client's contact clocks and recomputes its score in the same transaction.
+        # A double submit (the same form token) saves nothing the second time.
         with transaction.atomic():
-            saved = entry.form.save()
+            saved, url = entry.form.save_once(
+                request.user, lambda obj: next_url(request, workspace_url(obj.client_id))
+            )
+        said = KINDS[kind].saved if saved is not None else ALREADY_SAVED
         if request.htmx:
             fresh = _entry(request, KINDS[kind], client)
-            fresh.saved = KINDS[kind].saved
+            fresh.saved = said
             return journal_changed(render(request, "crm/entry_form.html#form", {"entry": fresh}))
-        messages.success(request, KINDS[kind].saved)
-        return redirect(next_url(request, workspace_url(saved.client_id)))
+        messages.success(request, said)
+        return redirect(url)
     template = "crm/entry_form.html#form" if request.htmx else "crm/entry_form.html"
     return render(request, template, {"entry": entry, "client": client})
