@@ -36,6 +36,19 @@ class IdempotentFormMixin:
             widget=forms.HiddenInput, required=False, max_length=64, initial=secrets.token_urlsafe(18)
         )
 
+    def earlier_submission(self, owner: Any) -> str | None:
+        """Return where the first post of this form went when its token was claimed already, else None.
+
+        For a repeat that no longer validates (the invoice number it created is now taken): it is a repeat."""
+        token = str(self.data.get(self.add_prefix(FORM_TOKEN)) or "")[:64]  # type: ignore[attr-defined]
+        if not token:
+            return None
+        return (
+            FormSubmission.objects.filter(owner=owner, token=token)
+            .values_list("result_url", flat=True)
+            .first()
+        )
+
     def save_once(
         self, owner: Any, url_for: Callable[[Any], str], save: Callable[[], Any] | None = None
     ) -> tuple[Any | None, str]:

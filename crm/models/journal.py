@@ -277,21 +277,42 @@ class Promise(OwnedThroughClient):
         return self.Outcome.OVERDUE if self.is_overdue(today) else self.Outcome.OPEN
 
     def keep(self, on: date) -> None:
+        """Mark the promise kept on `on`. Keeping a kept promise again changes nothing (a double click)."""
+        if self.state == self.State.KEPT:
+            return
         if on < self.made_on:
             raise ValidationError({"kept_on": _("A promise cannot be kept before it was made.")})
         self.state, self.kept_on, self.broken_on = self.State.KEPT, on, None
         self.save(update_fields=["state", "kept_on", "broken_on"])
 
     def break_(self, on: date) -> None:
+        """Mark the open promise broken on `on`; a kept one must be reopened first, never overwritten."""
+        if self.state == self.State.BROKEN:
+            return
+        self._refuse_when_kept()
         self.state, self.kept_on, self.broken_on = self.State.BROKEN, None, on
         self.save(update_fields=["state", "kept_on", "broken_on"])
 
     def explain(self, text: str, at: datetime | None = None) -> None:
+        self._refuse_when_kept()
         text = text.strip()
         if not text:
             raise ValidationError({"clarification": _("Say what you told the client.")})
         self.clarification, self.clarified_at = text, at or timezone.now()
         self.save(update_fields=["clarification", "clarified_at"])
+
+    def reopen(self) -> None:
+        """Open a kept or broken promise again (its outcome forgotten), so it can be kept or broken anew."""
+        if self.state == self.State.OPEN:
+            return
+        self.state, self.kept_on, self.broken_on = self.State.OPEN, None, None
+        self.save(update_fields=["state", "kept_on", "broken_on"])
+
+    def _refuse_when_kept(self) -> None:
+        if self.state == self.State.KEPT:
+            raise ValidationError(
+                {"state": _("This promise was kept. Reopen it first if that was a mistake.")}, code="kept"
+            )
 
 
 class InvoiceQuerySet(models.QuerySet["Invoice"]):

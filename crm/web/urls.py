@@ -52,6 +52,7 @@ urlpatterns = [
     path("promises/<int:promise_id>/kept/", views.promise_keep, name="promise_keep"),
     path("promises/<int:promise_id>/broken/", views.promise_break, name="promise_break"),
     path("promises/<int:promise_id>/explain/", views.promise_explain, name="promise_explain"),
+    path("promises/<int:promise_id>/reopen/", views.promise_reopen, name="promise_reopen"),
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:invoice_id>/paid/", views.invoice_paid, name="invoice_paid"),

@@ -103,6 +103,8 @@ BUDGETS: dict[str, int] = {
     "promise_break_htmx": 16,  # the same, and the re-rendered item reading its client again
     "promise_explain": 16,  # the client rescored event by event after the change
     "promise_explain_htmx": 16,  # the same, and the re-rendered item reading its client again
+    "promise_reopen": 16,  # the client rescored event by event after the change
+    "promise_reopen_htmx": 16,  # the same, and the re-rendered item reading its client again
     "invoice_paid": 16,  # the client rescored event by event after the change
     "invoice_paid_htmx": 16,  # the same, and the re-rendered item reading its client again
     "invoice_renegotiate": 16,  # the client rescored event by event after the change
@@ -137,6 +139,7 @@ class Book:
     interaction: Interaction
     promise_due: Promise
     promise_overdue: Promise
+    promise_kept: Promise
     invoice_unpaid: Invoice
     invoice_overdue: Invoice
     conflict_open: ConflictSignal
@@ -309,6 +312,7 @@ def build_book(owner: Any, size: int) -> Book:
         interaction=interactions[0],
         promise_due=promises[0],
         promise_overdue=promises[1],
+        promise_kept=promises[2],
         invoice_unpaid=invoices[0],
         invoice_overdue=invoices[1],
         conflict_open=signals[0],
@@ -473,6 +477,12 @@ def action_visits() -> Iterator[Visit]:
             url("crm:promise_explain", promise_id=lambda b: b.promise_overdue.pk),
             lambda b: {"clarification": "Told them about the flu"},
             text("Told them about the flu"),
+        ),
+        (
+            "promise_reopen",
+            url("crm:promise_reopen", promise_id=lambda b: b.promise_kept.pk),
+            lambda b: {},
+            lambda b: b.promise_kept.description,
         ),
         (
             "invoice_paid",

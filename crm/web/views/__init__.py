@@ -9,6 +9,7 @@ from crm.web.views.actions import (
     promise_break,
     promise_explain,
     promise_keep,
+    promise_reopen,
     status_update_sent,
 )
 from crm.web.views.entries import new_entry
@@ -47,6 +48,7 @@ __all__ = [
     "promise_detail",
     "promise_explain",
     "promise_keep",
+    "promise_reopen",
     "promise_list",
     "status_update_sent",
 ]

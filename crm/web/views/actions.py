@@ -85,6 +85,14 @@ def promise_break(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def promise_reopen(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
+    promise = _promise_for(request, promise_id)
+    errors = _run(promise.reopen)
+    return _answer(request, "promise", promise, _("Promise reopened."), errors)
+
+
+@login_required
+@require_POST
 def promise_explain(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     promise = _promise_for(request, promise_id)
     form = ExplainDelayForm(request.POST)

@@ -137,16 +137,22 @@ def conflict_detail(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
 
 
 def _edit_page(request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str) -> HttpResponse:
-    """Save a valid posted form and go to what it saved; else show the form (with its errors)."""
-    if request.method == "POST" and form.is_valid():
-        saved_object, url = form.save_once(
-            request.user, lambda obj: workspace_url(getattr(obj, "client_id", obj.pk))
-        )
-        if saved_object is None:
-            messages.info(request, _("This form was already sent: nothing was saved twice."))
+    """Save a valid posted form and go to what it saved; else show the form (with its errors).
+
+    A repeat of a post already saved (the same form token) saves nothing and goes where the first one went."""
+    if request.method == "POST":
+        if form.is_valid():
+            saved_object, url = form.save_once(
+                request.user, lambda obj: workspace_url(getattr(obj, "client_id", obj.pk))
+            )
         else:
-            messages.success(request, saved)
-        return redirect(url)
+            saved_object, url = None, form.earlier_submission(request.user)
+        if url is not None:
+            if saved_object is None:
+                messages.info(request, _("This form was already sent: nothing was saved twice."))
+            else:
+                messages.success(request, saved)
+            return redirect(url)
     return render(request, "crm/edit_form.html", {"form": form, "title": title, "back": back})
 
 
