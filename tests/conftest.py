@@ -86,3 +86,20 @@ def alice_client(client: Any, alice: Any) -> Any:
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Report what the fuzz (tests/test_fuzz.py) sent and how it was answered, when it ran."""
+    import sys
+
+    fuzz = sys.modules.get("tests.test_fuzz")
+    if fuzz is None or not fuzz.REQUESTS:
+        return
+    total = sum(fuzz.REQUESTS.values())
+    errors = sum(count for status, count in fuzz.STATUSES.items() if status >= 500)
+    statuses = ", ".join(f"{status}: {count}" for status, count in sorted(fuzz.STATUSES.items()))
+    database = project_settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    terminalreporter.write_line(
+        f"fuzz ({database}): {total} requests over {len(fuzz.REQUESTS)} forms and searches, "
+        f"{errors} answered 500 ({statuses})"
+    )
