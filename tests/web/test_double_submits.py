@@ -3,11 +3,14 @@ told what changed instead of wiping it, and a kept promise is reopened explicitl
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
@@ -266,3 +269,34 @@ def test_through_the_views_a_kept_promise_is_reopened_before_it_is_broken(
     alice_client.post(reverse("crm:promise_break", kwargs={"promise_id": promise.pk}))
     promise.refresh_from_db()
     assert (promise.state, promise.kept_on) == ("broken", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_posts_of_one_form_create_one_record(alice: Any) -> None:
+    """Two requests at once (two web processes): the second waits for the first's claim, then saves nothing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: there is no race to test.")
+    rita = make_client(alice)
+    url = reverse("crm:client_promise_new", kwargs={"client_id": rita.pk})
+    first = HttpClient()
+    first.force_login(alice)
+    data = _entry_data("promise", rita) | _drawn(first, url)
+    clients = [first, HttpClient()]
+    clients[1].force_login(alice)
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def post(http: Any) -> None:
+        try:
+            barrier.wait()
+            answers.append(http.post(url, data).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(http,)) for http in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answers == [302, 302]
+    assert Promise.objects.filter(client=rita).count() == 1
