@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.urls import include, path
 
 from clients import views as account_views
@@ -9,7 +10,12 @@ from clients import views as account_views
 urlpatterns = [
     # Failed logins are counted and locked out by django-axes (clients/throttle.py), here and in the admin.
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    # It writes nothing and sends an email: no request-long transaction (see AtomicWritesMiddleware).
+    path(
+        "accounts/password_reset/",
+        transaction.non_atomic_requests(account_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path(
         "accounts/reset/<uidb64>/<token>/",
         account_views.PasswordResetConfirmView.as_view(),

@@ -4,16 +4,18 @@ every write in one transaction with its signals (a failure after the save stores
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from django.core.mail.backends import locmem
+from django.db import connection
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, Project
 from crm.models import Interaction
-from tests.factories import make_client, make_project
+from tests.factories import make_client, make_project, make_user
 
 NUL_MESSAGE = "contains a null character"
 
@@ -147,3 +149,24 @@ def test_a_project_edit_is_rolled_back_when_the_request_fails_after_the_save(
 def _hidden(form: Any) -> dict[str, Any]:
     """Return the hidden fields a drawn form carries (its concurrency and idempotency tokens, if any)."""
     return {field.html_name: field.value() for field in form.hidden_fields() if field.value() is not None}
+
+
+class TransactionRecordingBackend(locmem.EmailBackend):
+    """Django's test mail backend, noting whether each send happened inside a database transaction."""
+
+    inside: ClassVar[list[bool]] = []
+
+    def send_messages(self, messages: Any) -> int:
+        self.inside.append(connection.in_atomic_block)
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_password_reset_sends_its_email_outside_a_transaction(client: Any, settings: Any) -> None:
+    """It only reads and sends: on SQLite a request-long transaction would hold the write lock while the mail
+    server answers (every other post is wrapped, see the rollback tests above)."""
+    make_user("carol")
+    settings.EMAIL_BACKEND = f"{__name__}.TransactionRecordingBackend"
+    TransactionRecordingBackend.inside.clear()
+    client.post(reverse("password_reset"), {"email": "carol@example.com"})
+    assert TransactionRecordingBackend.inside == [False]
