@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, FormSubmission, Profile, Project
@@ -19,6 +21,7 @@ from clients.models import Client, FormSubmission, Profile, Project
 FORM_TOKEN = "form_token"
 DRAWN_STATE = "drawn_state"
 DRAWN_STATE_SALT = "clients.forms.drawn-state"
+CLAIMS_KEPT = timedelta(days=1)
 
 
 class IdempotentFormMixin:
@@ -67,6 +70,8 @@ class IdempotentFormMixin:
                 url = url_for(saved)
                 # On PostgreSQL a second post waits here for the first one's transaction, then finds it taken.
                 FormSubmission.objects.create(owner=owner, token=token, result_url=url[:500])
+            # A day covers any double click or resent request; older claims are forgotten as new ones come.
+            FormSubmission.objects.filter(owner=owner, claimed_at__lt=timezone.now() - CLAIMS_KEPT).delete()
         except IntegrityError:
             earlier = (
                 FormSubmission.objects.filter(owner=owner, token=token)

@@ -300,3 +300,20 @@ def test_two_simultaneous_posts_of_one_form_create_one_record(alice: Any) -> Non
         thread.join(30)
     assert answers == [302, 302]
     assert Promise.objects.filter(client=rita).count() == 1
+
+
+def test_claims_older_than_a_day_are_forgotten(alice_client: Any, alice: Any, bob: Any) -> None:
+    old = FormSubmission.objects.create(
+        owner=alice, token="old", claimed_at=timezone.now() - timedelta(days=2)
+    )
+    recent = FormSubmission.objects.create(owner=alice, token="recent")
+    bobs = FormSubmission.objects.create(
+        owner=bob, token="bob", claimed_at=timezone.now() - timedelta(days=2)
+    )
+    url = reverse("crm:client_new")
+    alice_client.post(
+        url,
+        {"name": "A", "language": "fr", "status": "active", "cadence_days": "7"} | _drawn(alice_client, url),
+    )
+    left = set(FormSubmission.objects.values_list("pk", flat=True))
+    assert old.pk not in left and {recent.pk, bobs.pk} <= left
