@@ -14,6 +14,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
@@ -94,6 +95,25 @@ def login_window(request: HttpRequest | None = None) -> timedelta:
 
 def _failures(attempts: Any) -> int:
     return sum(attempts.values_list("failures_since_start", flat=True))
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """Axes' backend (refuse to check a password once locked out), for logins that come with a request.
+
+    A login form always passes its request (Django's and the admin's do); `authenticate()` without one (the
+    test client's `login()`, a shell) has no client address to count against and is left to the next backend.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
 
 
 class LoginThrottleHandler(AxesDatabaseHandler):

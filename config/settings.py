@@ -131,7 +131,7 @@ LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_FAILURE_WINDO
 # django-axes counts failed logins in the database (every web process sees the same counts) for every form
 # that calls authenticate(), the admin's included; clients/throttle.py applies the two limits above.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "clients.throttle.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "clients.throttle.LoginThrottleHandler"
