@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "django_ratelimit",  # for its system checks: the counts must live in a cache every process shares
     "clients",
     "conflicts",
     "crm",
