@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from clients.models import Client, LoginThrottle, Profile, Project
+from clients.models import Client, Profile, Project
 
 
 class ProjectInline(admin.TabularInline):
@@ -34,10 +34,3 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "display_name", "language", "time_zone", "digest_weekday", "digest_hour"]
     raw_id_fields = ["user"]
     exclude = ["calendar_token"]
-
-
-@admin.register(LoginThrottle)
-class LoginThrottleAdmin(admin.ModelAdmin):
-    list_display = ["scope", "key", "failures", "window_started_at"]
-    list_filter = ["scope"]
-    search_fields = ["key"]

@@ -1,39 +1,177 @@
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from clients import throttle
-from clients.models import Client, Profile, Project
+from clients.models import Client, FormSubmission, Profile, Project
 from clients.widgets import RoundTripMixin, book_formfield
 
+# -- double submits and concurrent edits --------------------------------------------------------------------
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's login form, refusing to even try a password once the account or IP is locked out."""
+FORM_TOKEN = "form_token"
+DRAWN_STATE = "drawn_state"
+DRAWN_STATE_SALT = "clients.forms.drawn-state"
+CLAIMS_KEPT = timedelta(days=1)
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked_out": _("Too many failed attempts. Wait a few minutes, or reset your password."),
-    }
+
+class IdempotentFormMixin:
+    """Give a form a one-time token so that posting it twice (a double click, a resent request) does its work
+    once: `save_once` claims the token for the owner in the same transaction as the save, and a repeat finds
+    it claimed, saves nothing and is sent where the first post went. A post without a token (an old page, a
+    script) is saved as before."""
+
+    fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[FORM_TOKEN] = forms.CharField(
+            widget=forms.HiddenInput, required=False, max_length=64, initial=secrets.token_urlsafe(18)
+        )
+
+    def earlier_submission(self, owner: Any) -> str | None:
+        """Return where the first post of this form went when its token was claimed already, else None.
+
+        For a repeat that no longer validates (the invoice number it created is now taken): it is a repeat."""
+        token = str(self.data.get(self.add_prefix(FORM_TOKEN)) or "")[:64]  # type: ignore[attr-defined]
+        if not token:
+            return None
+        return (
+            FormSubmission.objects.filter(owner=owner, token=token)
+            .values_list("result_url", flat=True)
+            .first()
+        )
+
+    def save_once(
+        self, owner: Any, url_for: Callable[[Any], str], save: Callable[[], Any] | None = None
+    ) -> tuple[Any | None, str]:
+        """Save (with `save`, else the form's own save) unless this post's token was claimed already.
+
+        Return (what was saved, where to go next); a repeat returns (None, where the first post went).
+        """
+        save = save or self.save  # type: ignore[attr-defined]
+        token = self.cleaned_data.get(FORM_TOKEN) or ""
+        if not token:
+            saved = save()
+            return saved, url_for(saved)
+        try:
+            with transaction.atomic():
+                saved = save()
+                url = url_for(saved)
+                # On PostgreSQL a second post waits here for the first one's transaction, then finds it taken.
+                FormSubmission.objects.create(owner=owner, token=token, result_url=url[:500])
+            # A day covers any double click or resent request; older claims are forgotten as new ones come.
+            FormSubmission.objects.filter(owner=owner, claimed_at__lt=timezone.now() - CLAIMS_KEPT).delete()
+        except IntegrityError:
+            earlier = (
+                FormSubmission.objects.filter(owner=owner, token=token)
+                .values_list("result_url", flat=True)
+                .first()
+            )
+            if earlier is None:
+                raise
+            return None, earlier
+        return saved, url
+
+
+class ActionForm(IdempotentFormMixin, forms.Form):
+    """A one-click action's form: nothing but its one-time token."""
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class VersionedFormMixin:
+    """Optimistic concurrency for a ModelForm's edit page: refuse to save over a change made since the form
+    was drawn, and show what changed.
+
+    The form carries, signed, the values of its fields as they were drawn; on save the row is read again
+    (locked until the transaction ends) and compared field by field. When another tab or person changed one,
+    the form answers with an error naming each change (what it was when drawn, what it is now) and keeps the
+    values posted; posting again saves them over the change, knowingly. Adopt it in one line: put it first
+    among a ModelForm's bases, `class NoteForm(VersionedFormMixin, forms.ModelForm)`, and render the form's
+    hidden fields (as `form.as_div` does).
+    """
+
+    fields: dict[str, forms.Field]
+    instance: models.Model
+    data: Any
+    initial: dict[str, Any]
+    _meta: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.changes_since_drawn: list[tuple[str, str, str]] = []
+        self.fields[DRAWN_STATE] = forms.CharField(widget=forms.HiddenInput, required=False)
+        if self.instance.pk is not None:
+            self.initial[DRAWN_STATE] = self._sign(self.instance)
+
+    def _versioned_fields(self) -> list[str]:
+        names = [field.name for field in self.instance._meta.concrete_fields]
+        return [name for name in names if name in self.fields]
+
+    def _state(self, instance: models.Model) -> dict[str, str]:
+        return {
+            name: _as_text(instance._meta.get_field(name).value_from_object(instance))
+            for name in self._versioned_fields()
+        }
+
+    def _sign(self, instance: models.Model) -> str:
+        return signing.dumps(self._state(instance), salt=DRAWN_STATE_SALT, compress=True)
 
     def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username") or ""
-        ip = throttle.client_ip(self.request) if self.request else "unknown"
-        if throttle.is_locked_out(username, ip):
-            raise ValidationError(self.error_messages["locked_out"], code="locked_out")
+        data = super().clean()  # type: ignore[misc]
+        token = self.data.get(self.add_prefix(DRAWN_STATE)) if self.instance.pk is not None else None  # type: ignore[attr-defined]
+        if not token:
+            return data
         try:
-            data = super().clean()
-        except ValidationError:
-            throttle.record_failure(username, ip)
-            raise
-        throttle.clear_account(username)
-        return data
+            drawn = signing.loads(token, salt=DRAWN_STATE_SALT)
+        except signing.BadSignature:
+            raise ValidationError(_("This form is out of date: reload the page."), code="stale") from None
+        rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+        if connection.in_atomic_block:
+            rows = rows.select_for_update()
+        current = rows.first()
+        if current is None:
+            raise ValidationError(_("This record was deleted since you opened the page."), code="deleted")
+        now = self._state(current)
+        changed = [name for name in now if name in drawn and drawn[name] != now[name]]
+        if not changed:
+            return data
+        self.changes_since_drawn = [
+            (str(self.fields[name].label or name), drawn[name], now[name]) for name in changed
+        ]
+        # Posting again saves over the change knowingly: the form now carries what is stored.
+        self.data = self.data.copy()
+        self.data[self.add_prefix(DRAWN_STATE)] = self._sign(current)  # type: ignore[attr-defined]
+        raise ValidationError(
+            [
+                _(
+                    "This was changed elsewhere since you opened the page. Check the changes below, then save again to keep yours."
+                )
+            ]
+            + [
+                ValidationError(
+                    _("%(field)s: “%(drawn)s” when you opened the page, now “%(now)s”."),
+                    params={"field": label, "drawn": drawn_value or "—", "now": now_value or "—"},
+                    code="changed",
+                )
+                for label, drawn_value, now_value in self.changes_since_drawn
+            ],
+            code="changed",
+        )
 
 
 class AccountDeleteForm(forms.Form):
@@ -106,7 +244,7 @@ class ProfileForm(forms.ModelForm):
         ]
 
 
-class ClientForm(RoundTripMixin, forms.ModelForm):
+class ClientForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Client
         formfield_callback = book_formfield
@@ -147,7 +285,9 @@ class OwnedClientFormMixin:
             )
 
 
-class ProjectForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
+class ProjectForm(
+    VersionedFormMixin, IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm
+):
     class Meta:
         model = Project
         formfield_callback = book_formfield

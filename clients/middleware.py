@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 
 
@@ -25,4 +28,59 @@ class ProfileLocaleMiddleware:
             timezone.deactivate()
         if profile is not None:
             response.headers.setdefault("Content-Language", profile.language)
+        return response
+
+
+def _has_nul(values: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in items) for key, items in values.lists())
+
+
+class RejectNulBytesMiddleware:
+    """Refuse a request whose query string or form carries a NUL byte: no database stores one (PostgreSQL
+    refuses it in text), so it can only be a mistake or a probe. Answer 400 with a page that says so."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            "\x00" in request.path
+            or _has_nul(request.GET)
+            or (request.method == "POST" and _has_nul(request.POST))
+        ):
+            return render(request, "errors/400_nul.html", status=400)
+        return self.get_response(request)
+
+
+class AtomicWritesMiddleware:
+    """Run every request that may write (not GET, HEAD or OPTIONS) in one transaction with its signals.
+
+    A view that fails after its write (a signal receiver, a later query) answers 500 and the write is rolled
+    back: nothing half-done is stored. Reads stay out of transactions (on SQLite a write transaction would
+    queue every reader behind it).
+    """
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    @staticmethod
+    def _opted_out(request: HttpRequest) -> bool:
+        """Honour Django's `transaction.non_atomic_requests` on a view that writes nothing but waits on
+        something slow (the password reset sends its email): on SQLite its transaction would hold the write
+        lock all that time."""
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+        return DEFAULT_DB_ALIAS in getattr(match.func, "_non_atomic_requests", set())
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in self.SAFE_METHODS or self._opted_out(request):
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
         return response

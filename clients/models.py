@@ -85,6 +85,8 @@ class Profile(models.Model):
     # Moves whenever anything in the freelancer's book changes (see `book_changed`): what the dashboard caches
     # about the book is keyed on it. The middleware loads the profile anyway, so reading it costs nothing.
     book_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Carried by every emailed preferences link; moving it revokes every link sent so far.
+    email_links_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("freelancer profile")
@@ -126,31 +128,35 @@ class Profile(models.Model):
     def local_today(self, now: datetime | None = None) -> date:
         return timezone.localtime(now or timezone.now(), self.zone).date()
 
+    def revoke_email_links(self) -> None:
+        """Make every preferences link emailed so far invalid (the next emails carry fresh ones)."""
+        Profile.objects.filter(pk=self.pk).update(email_links_version=F("email_links_version") + 1)
+        self.refresh_from_db(fields=["email_links_version"])
+
     def revoke_calendar_token(self) -> None:
         self.calendar_token = new_calendar_token()
         self.save(update_fields=["calendar_token"])
 
 
-class LoginThrottle(models.Model):
-    """Failed logins counted in the database, so every web process sees the same counts (works on SQLite)."""
+class FormSubmission(models.Model):
+    """A create form's one-time token, claimed by the first post that carries it (see clients/forms.py,
+    `IdempotentFormMixin`): a second post of the same form (a double click, a resent request) finds it taken
+    and creates nothing. Claimed in the request's transaction, so a post that fails leaves the token free."""
 
-    class Scope(models.TextChoices):
-        ACCOUNT = "account", _("account")
-        IP = "ip", _("IP address")
-
-    scope = models.CharField(max_length=10, choices=Scope)
-    key = models.CharField(max_length=255)
-    failures = models.PositiveIntegerField(default=0)
-    window_started_at = models.DateTimeField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    # Where the first post led: the second is sent there too.
+    result_url = models.CharField(max_length=500, blank=True)
+    claimed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = _("login throttle")
+        verbose_name = _("form submission")
         constraints = [
-            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_scope_key_unique")
+            models.UniqueConstraint(fields=["owner", "token"], name="form_submission_owner_token_unique")
         ]
 
     def __str__(self) -> str:
-        return f"{self.scope}:{self.key} ({self.failures})"
+        return self.token
 
 
 class AddDaysUTC(Func):

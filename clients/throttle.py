@@ -1,57 +1,155 @@
-"""Throttle failed logins per account and per IP with counters in the database."""
+"""Throttle failed logins per account and per real client address, with django-axes.
+
+Axes records every failed `authenticate()` (the login page, the admin's, any other form) in its database
+table, refuses to even try a password once locked, and shows its attempts in the admin. This module gives it
+what is ours: the client's address as the proxies in `TRUSTED_PROXIES` report it, the account named the way
+the limits count it, the two limits (`LOGIN_FAILURES_PER_ACCOUNT`, `LOGIN_FAILURES_PER_IP`), the lockout page,
+and the unlocking that a password reset promises.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import F
-from django.http import HttpRequest
-from django.utils import timezone
+import ipaddress
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
 
-from clients.models import LoginThrottle
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+# What the database column holds (axes stores usernames in a varchar(255)).
+USERNAME_LENGTH = 255
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(proxy.strip(), strict=False) for proxy in proxies if proxy.strip())
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # [v6]:port
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # v4:port
+        text = text.partition(":")[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: tuple[Network, ...]) -> bool:
+    return any(address in network for network in networks)
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """Return the address of the client that sent this request, as far as it can be trusted.
+
+    The peer (REMOTE_ADDR) is the client unless it is one of `TRUSTED_PROXIES`; only then is X-Forwarded-For
+    read, from the right (each proxy appends the address it saw), skipping our own proxies: the first address
+    that is not one of them is the client. Anything a client writes into the header itself lies to the left of
+    that and is never believed, so forged headers cannot make every failed login count against the proxy.
+    """
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None:
+        return "unknown"
+    networks = _networks(tuple(settings.TRUSTED_PROXIES))
+    if not _trusted(peer, networks):
+        return str(peer)
+    hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            # Garbage in the chain where a proxy should have written an address: stop at the last one we trust.
+            break
+        if not _trusted(address, networks):
+            return str(address)
+        peer = address
+    return str(peer)
 
 
-def _limits(username: str, ip: str) -> list[tuple[str, str, int]]:
-    return [
-        (LoginThrottle.Scope.ACCOUNT, username.strip().lower(), settings.LOGIN_FAILURES_PER_ACCOUNT),
-        (LoginThrottle.Scope.IP, ip, settings.LOGIN_FAILURES_PER_IP),
-    ]
+def normalise_username(username: object) -> str:
+    """Return the account a login attempt counts against: trimmed, lower-cased, as long as the column allows."""
+    return str(username or "").strip().lower()[:USERNAME_LENGTH]
 
 
-def is_locked_out(username: str, ip: str) -> bool:
-    """Return True when the account or the IP reached its failure limit within the window."""
-    since = timezone.now() - settings.LOGIN_FAILURE_WINDOW
-    for scope, key, limit in _limits(username, ip):
-        if LoginThrottle.objects.filter(
-            scope=scope, key=key, window_started_at__gte=since, failures__gte=limit
-        ).exists():
-            return True
-    return False
+def attempted_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
+    """Name the account a login attempt was for (axes' AXES_USERNAME_CALLABLE)."""
+    username = (credentials or {}).get("username")
+    if username is None and request is not None:
+        username = request.POST.get("username", "")
+    return normalise_username(username)
 
 
-def record_failure(username: str, ip: str) -> None:
-    """Count one failed login against the account and the IP, restarting expired windows."""
-    now = timezone.now()
-    since = now - settings.LOGIN_FAILURE_WINDOW
-    with transaction.atomic():
-        for scope, key, _limit in _limits(username, ip):
-            row, created = LoginThrottle.objects.select_for_update().get_or_create(
-                scope=scope, key=key, defaults={"failures": 1, "window_started_at": now}
-            )
-            if created:
-                continue
-            if row.window_started_at < since:
-                row.failures, row.window_started_at = 1, now
-                row.save(update_fields=["failures", "window_started_at"])
-            else:
-                LoginThrottle.objects.filter(pk=row.pk).update(failures=F("failures") + 1)
+def login_window(request: HttpRequest | None = None) -> timedelta:
+    """Return how long failures count and a lockout lasts (axes' AXES_COOLOFF_TIME)."""
+    return settings.LOGIN_FAILURE_WINDOW
 
 
-def clear_account(username: str) -> None:
-    """Forget an account's failures after a successful login."""
-    LoginThrottle.objects.filter(scope=LoginThrottle.Scope.ACCOUNT, key=username.strip().lower()).delete()
+def _failures(attempts: Any) -> int:
+    return sum(attempts.values_list("failures_since_start", flat=True))
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """Axes' backend (refuse to check a password once locked out), for logins that come with a request.
+
+    A login form always passes its request (Django's and the admin's do); `authenticate()` without one (the
+    test client's `login()`, a shell) has no client address to count against and is left to the next backend.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
+
+
+class LoginThrottleHandler(AxesDatabaseHandler):
+    """Axes' database handler with a limit per account and another per address.
+
+    Axes compares one count with one limit; the count it gets here is the limit itself when either of ours is
+    reached, and below it otherwise.
+    """
+
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        by_account, by_ip = (_failures(attempts) for attempts in self.get_user_attempts(request, credentials))
+        limit = settings.AXES_FAILURE_LIMIT
+        if by_account >= settings.LOGIN_FAILURES_PER_ACCOUNT or by_ip >= settings.LOGIN_FAILURES_PER_IP:
+            return limit
+        return min(max(by_account, by_ip), limit - 1)
+
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        # A successful login proves the account's password, not the address's innocence: the failures from
+        # that address against other accounts still count.
+        return clear_account(get_client_username(request, credentials))
+
+
+def clear_account(username: str) -> int:
+    """Forget an account's failed logins (after a successful login or password reset)."""
+    deleted, _ = AccessAttempt.objects.filter(username=normalise_username(username)).delete()
+    return deleted
+
+
+def clear_after_password_reset(request: HttpRequest, username: str) -> None:
+    """Unlock the account whose password was just reset, and the address that reset it (it proved who it is)."""
+    clear_account(username)
+    AccessAttempt.objects.filter(ip_address=client_ip(request)).delete()
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """Answer a locked-out login: 429, saying how to get back in."""
+    return render(request, "registration/locked_out.html", status=429)

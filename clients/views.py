@@ -1,20 +1,71 @@
 """Account pages: sign-up, the freelancer's settings and account deletion (login, logout and passwords are
-Django's own views, drawn with our templates: templates/registration/)."""
+Django's own views drawn with our templates in templates/registration/, the reset pages rate-limited and
+unlocking), and the answers to refused input: too many requests, a NUL byte."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django_ratelimit.decorators import ratelimit
 
+from clients import throttle
 from clients.account import delete_account
-from clients.forms import AccountDeleteForm, ProfileForm, SignupForm
+from clients.forms import AccountDeleteForm, LocalizedPasswordResetForm, ProfileForm, SignupForm
 
 
+def _client_key(group: str, request: HttpRequest) -> str:
+    return throttle.client_ip(request)
+
+
+def rate_limit(setting: str, method: str | list[str] = ratelimit.ALL) -> Any:
+    """Limit a view to the rate the named setting holds ("10/h"), per client address (block with a 429).
+
+    Views limited by the same setting share one budget: guessing tokens on two pages counts once."""
+    return ratelimit(
+        group=setting,
+        key=_client_key,
+        rate=lambda group, request: getattr(settings, setting),
+        method=method,
+        block=True,
+    )
+
+
+def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Answer a request over its rate limit (RATELIMIT_VIEW): 429, and when to try again."""
+    return render(request, "errors/429.html", status=429)
+
+
+@method_decorator(rate_limit("RATE_LIMIT_PASSWORD_RESET", method="POST"), name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset request, rate-limited per address (each one sends an email), the email in the
+    account's own language."""
+
+    form_class = LocalizedPasswordResetForm
+    subject_template_name = "emails/password-reset-subject.txt"
+    email_template_name = "emails/password-reset-body.txt"
+    html_email_template_name = "emails/password-reset-body.html"
+
+
+@method_decorator(rate_limit("RATE_LIMIT_TOKEN_PAGES"), name="dispatch")
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password page; a reset unlocks the account, as the lockout page promises."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        throttle.clear_after_password_reset(self.request, form.user.get_username())
+        return response
+
+
+@rate_limit("RATE_LIMIT_SIGNUP", method="POST")
 def signup(request: HttpRequest) -> HttpResponse:
     if not settings.SIGNUP_ENABLED:
         raise Http404("Sign-up is closed.")

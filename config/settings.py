@@ -22,8 +22,9 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
 if PRODUCTION:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
-    if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("django-insecure"):
-        raise ImproperlyConfigured("Production needs SECRET_KEY set to a random string of 32+ characters.")
+    # Django's own deploy check (security.W009) wants 50+ characters with 5+ distinct ones.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured("Production needs SECRET_KEY set to a random string of 50+ characters.")
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off in production.")
 else:
@@ -45,6 +46,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "simple_history",
+    "axes",
+    "csp",
+    "django_ratelimit",  # for its system checks: the counts must live in a cache every process shares
     "clients",
     "conflicts",
     "crm",
@@ -52,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -61,9 +66,17 @@ MIDDLEWARE = [
     # Names the signed-in freelancer on every history row a request writes (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "clients.middleware.ProfileLocaleMiddleware",
+    # Before any view reads a value (in the freelancer's language): a NUL byte gets a 400, never a 500.
+    "clients.middleware.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so the view and its signals run inside the transaction (and a 500 rolls back what they wrote).
+    "clients.middleware.AtomicWritesMiddleware",
+    # After the authentication middleware: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+    # Turns a rate-limited view's refusal into RATELIMIT_VIEW's 429 page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,6 +132,34 @@ LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5
 LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "20"))
 LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15")))
 
+# django-axes counts failed logins in the database (every web process sees the same counts) for every form
+# that calls authenticate(), the admin's included; clients/throttle.py applies the two limits above.
+AUTHENTICATION_BACKENDS = [
+    "clients.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "clients.throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = max(LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP)
+AXES_COOLOFF_TIME = "clients.throttle.login_window"
+AXES_RESET_ON_SUCCESS = True  # the account's own failures only (see LoginThrottleHandler)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "clients.throttle.client_ip"
+AXES_USERNAME_CALLABLE = "clients.throttle.attempted_username"
+AXES_LOCKOUT_CALLABLE = "clients.throttle.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept (and shown in the admin); successes need no log
+AXES_VERBOSE = False
+# The addresses of the reverse proxies in front of the app (IPs or networks, comma-separated): only from
+# them is X-Forwarded-For believed, and then its right-most address that is not itself a proxy is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
+# Rate limits (django-ratelimit, counted in the default cache) on the pages anyone can reach without a
+# password: "count/period" per client address.
+RATELIMIT_VIEW = "clients.views.rate_limited"
+RATE_LIMIT_SIGNUP = os.environ.get("RATE_LIMIT_SIGNUP", "10/h")
+RATE_LIMIT_PASSWORD_RESET = os.environ.get("RATE_LIMIT_PASSWORD_RESET", "10/h")
+RATE_LIMIT_TOKEN_PAGES = os.environ.get("RATE_LIMIT_TOKEN_PAGES", "60/m")
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -143,15 +184,45 @@ STORAGES = {
 
 # Rendered journal items and client rows (crm/fragments.py); use Redis when several processes serve the app.
 CACHES = {"default": cache_settings(os.environ.get("CACHE_URL") or "locmem://")}
+# Django's own Redis cache increments atomically, which is all django-ratelimit needs (it only knows
+# django-redis's by name). A per-process memory cache is refused in production (django_ratelimit.E003):
+# each web process would count on its own.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not PRODUCTION:
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 globals().update(email_settings(os.environ.get("EMAIL_URL", "file://var/mail"), BASE_DIR))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Confiance <confiance@localhost>")
+# How long the preferences link in an email works (each email carries a fresh one): 60 days by default.
+EMAIL_LINK_MAX_AGE = timedelta(days=int(os.environ.get("EMAIL_LINK_MAX_AGE_DAYS", "60")))
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Browsers remember to use HTTPS only for this long (a year); start lower while trying HTTPS out.
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Content Security Policy (django-csp): scripts, styles and everything else from this site only; no inline
+# script or style anywhere (htmx is told not to inject its indicator style: base.html's htmx-config meta).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # Trust health bands (see docs/trust-model.md): score >= HEALTHY is healthy, >= WATCH is watch, else at risk.
 TRUST_BAND_HEALTHY = int(os.environ.get("TRUST_BAND_HEALTHY", "70"))
@@ -215,5 +286,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }

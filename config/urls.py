@@ -2,33 +2,31 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.urls import include, path
 
 from clients import views as account_views
-from clients.forms import LocalizedPasswordResetForm, ThrottledAuthenticationForm
 from config.health import health
 
 urlpatterns = [
     # For the load balancer: no login, no secrets (config/health.py).
     path("health/", health, name="health"),
+    # Failed logins are counted and locked out by django-axes (clients/throttle.py), here and in the admin.
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # It writes nothing and sends an email: no request-long transaction (see AtomicWritesMiddleware).
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
-        name="login",
+        "accounts/password_reset/",
+        transaction.non_atomic_requests(account_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
     ),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/delete/", account_views.account_delete, name="account_delete"),
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=LocalizedPasswordResetForm,
-            subject_template_name="emails/password-reset-subject.txt",
-            email_template_name="emails/password-reset-body.txt",
-            html_email_template_name="emails/password-reset-body.html",
-        ),
-        name="password_reset",
-    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("crm.web.urls")),

@@ -7,12 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import validate_day_in_window
-from clients.forms import OwnedClientFormMixin
+from clients.forms import IdempotentFormMixin, OwnedClientFormMixin
 from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from conflicts.models import ConflictSignal
 
 
-class ConflictSignalForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
+class ConflictSignalForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = ConflictSignal
         formfield_callback = book_formfield

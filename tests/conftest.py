@@ -95,3 +95,20 @@ def eager_celery(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(app.conf, "task_always_eager", True)
     monkeypatch.setattr(app.conf, "task_eager_propagates", True)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Report what the fuzz (tests/test_fuzz.py) sent and how it was answered, when it ran."""
+    import sys
+
+    fuzz = sys.modules.get("tests.test_fuzz")
+    if fuzz is None or not fuzz.REQUESTS:
+        return
+    total = sum(fuzz.REQUESTS.values())
+    errors = sum(count for status, count in fuzz.STATUSES.items() if status >= 500)
+    statuses = ", ".join(f"{status}: {count}" for status, count in sorted(fuzz.STATUSES.items()))
+    database = project_settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    terminalreporter.write_line(
+        f"fuzz ({database}): {total} requests over {len(fuzz.REQUESTS)} forms and searches, "
+        f"{errors} answered 500 ({statuses})"
+    )

@@ -28,6 +28,10 @@ CONFIG_VARS = [
     "TIME_ZONE",
     "VAR_DIR",
     "SIGNUP_ENABLED",
+    "CACHE_URL",
+    "TRUSTED_PROXIES",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
 ]
 SHOW = (
     "import django, json; django.setup(); from django.conf import settings as s; "
@@ -60,10 +64,14 @@ def _settings(tmp_path: Path, **env: str) -> dict[str, Any]:
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     done = _django(tmp_path, "import django; django.setup()", CONFIANCE_ENV="production")
     assert done.returncode != 0
-    assert "Production needs SECRET_KEY set to a random string of 32+ characters." in done.stderr
+    assert "Production needs SECRET_KEY set to a random string of 50+ characters." in done.stderr
 
 
-@pytest.mark.parametrize("key", ["short", "django-insecure-" + "x" * 40])
+# Django's deploy check (security.W009) wants 50+ characters, 5+ of them distinct.
+@pytest.mark.parametrize(
+    "key",
+    ["short", "django-insecure-" + "x" * 40, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "ab" * 30],
+)
 def test_production_refuses_a_weak_secret_key(tmp_path: Path, key: str) -> None:
     done = _django(tmp_path, "import django; django.setup()", CONFIANCE_ENV="production", SECRET_KEY=key)
     assert done.returncode != 0
@@ -90,6 +98,51 @@ def test_production_starts_with_a_real_secret_and_secure_defaults(tmp_path: Path
     assert shown["hosts"] == ["crm.example.com", "www.example.com"]
     assert shown["secure_cookies"] is True
     assert not (tmp_path / "var" / "secret_key").exists()  # production never invents a key
+
+
+PRODUCTION = {
+    "CONFIANCE_ENV": "production",
+    "SECRET_KEY": GOOD_KEY,
+    "ALLOWED_HOSTS": "crm.example.com",
+    "CACHE_URL": "redis://127.0.0.1:6379/6",  # a shared cache, as production needs (nothing connects here)
+}
+
+
+def test_check_deploy_passes_at_warning_level_in_production(tmp_path: Path) -> None:
+    """`manage.py check --deploy --fail-level WARNING` exits 0: HSTS, SSL redirect, secure cookies, a long key."""
+    # The browser tests allow async-unsafe calls in this process; a deployment never does.
+    ignored = {*CONFIG_VARS, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in ignored}
+    clean.update(
+        {"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path / "var"), **PRODUCTION}
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues" in done.stdout
+
+
+def test_production_answers_with_hsts_csp_and_a_redirect_to_https(tmp_path: Path) -> None:
+    code = (
+        "import django, json; django.setup(); from django.test import Client; from django.test.utils import "
+        "setup_test_environment; setup_test_environment(); c = Client(); "
+        "plain = c.get('/accounts/login/', HTTP_HOST='crm.example.com'); "
+        "print(json.dumps({'plain': plain.status_code, 'to': plain.get('Location'), "
+        "'hsts': c.head('/static/css/confiance.css', HTTP_HOST='crm.example.com', secure=True).get("
+        "'Strict-Transport-Security')}))"
+    )
+    done = _django(tmp_path, code, **PRODUCTION)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout.strip().splitlines()[-1])
+    assert shown["plain"] == 301
+    assert shown["to"] == "https://crm.example.com/accounts/login/"
+    assert shown["hsts"] == "max-age=31536000; includeSubDomains; preload"
 
 
 # -- development defaults: nothing to install, nothing to configure ------------------------------------------

@@ -12,7 +12,6 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import validate_day_in_window, validate_moment_in_window, window_constraint
@@ -22,6 +21,19 @@ from clients.models import BookHistory, Client, OwnedThroughClient, OwnedThrough
 # past due before the app asks to settle it, and how long a feeling weighs in. tests/trust checks they agree.
 SETTLE_AFTER_DAYS = 30
 FEELING_DAYS = 30
+
+SUMMARY_LENGTH = 500
+
+
+def truncate_code_points(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` code points, ending with "…" when cut.
+
+    A varchar(n) holds n code points; Django's Truncator counts a letter and its combining marks as one
+    character, so its "500 characters" can be 1,000 code points that the database refuses.
+    """
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 class InteractionQuerySet(models.QuerySet["Interaction"]):
@@ -33,7 +45,7 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
 
     def log_status_update(self, client: Client, subject: str, body: str, at: datetime) -> Interaction:
         """Record a status update sent to the client; it restarts the client's cadence clock."""
-        summary = Truncator(f"{subject}\n\n{body}".strip()).chars(500)
+        summary = truncate_code_points(f"{subject}\n\n{body}".strip(), SUMMARY_LENGTH)
         # Saving it moves the client's cadence clock: crm.trust.signals keeps the contact times and the score,
         # in the same transaction.
         with transaction.atomic():
@@ -80,7 +92,7 @@ class Interaction(models.Model):
     happened_at = models.DateTimeField(
         _("when"), default=timezone.now, validators=[validate_moment_in_window]
     )
-    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    summary = models.CharField(_("summary"), max_length=SUMMARY_LENGTH, blank=True)
     # The message this one answers: only an answer closes the other side's wait (crm.trust.formula.journals).
     answers = models.ForeignKey(
         "self",
@@ -355,23 +367,34 @@ class Promise(OwnedThroughClient):
         return self.Outcome.OVERDUE if self.is_overdue(today) else self.Outcome.OPEN
 
     def keep(self, on: date) -> None:
+        """Mark the promise kept on `on`. Keeping a kept promise again changes nothing (a double click)."""
+        if self.state == self.State.KEPT:
+            return
         if on < self.made_on:
             raise ValidationError({"kept_on": _("A promise cannot be kept before it was made.")})
         self.state, self.kept_on, self.broken_on, self.dropped_on = self.State.KEPT, on, None, None
         self.save(update_fields=["state", "kept_on", "broken_on", "dropped_on"])
 
     def break_(self, on: date) -> None:
+        """Mark the open promise broken on `on`; a kept one must be reopened first, never overwritten."""
+        if self.state == self.State.BROKEN:
+            return
+        self._refuse_when_kept()
         self.state, self.kept_on, self.broken_on, self.dropped_on = self.State.BROKEN, None, on, None
         self.save(update_fields=["state", "kept_on", "broken_on", "dropped_on"])
 
     def drop(self, on: date) -> None:
         """Record that both sides agreed to drop the promise: it weighs neither for nor against anyone."""
+        if self.state == self.State.DROPPED:
+            return
+        self._refuse_when_kept()
         if on < self.made_on:
             raise ValidationError({"dropped_on": _("A promise cannot be dropped before it was made.")})
         self.state, self.kept_on, self.broken_on, self.dropped_on = self.State.DROPPED, None, None, on
         self.save(update_fields=["state", "kept_on", "broken_on", "dropped_on"])
 
     def explain(self, text: str, at: datetime | None = None) -> None:
+        self._refuse_when_kept()
         text = text.strip()
         if not text:
             raise ValidationError({"clarification": _("Say what you told the client.")})
@@ -379,11 +402,18 @@ class Promise(OwnedThroughClient):
         self.save(update_fields=["clarification", "clarified_at"])
 
     def reopen(self) -> None:
-        """Open a kept, broken or dropped promise again (its explanation, if any, stays: it was said)."""
+        """Open a kept, broken or dropped promise again (its outcome forgotten, its explanation kept: it was
+        said), so it can be kept or broken anew."""
         if self.state == self.State.OPEN:
             raise ValidationError({"state": _("This promise is already open.")})
         self.state, self.kept_on, self.broken_on, self.dropped_on = self.State.OPEN, None, None, None
         self.save(update_fields=["state", "kept_on", "broken_on", "dropped_on"])
+
+    def _refuse_when_kept(self) -> None:
+        if self.state == self.State.KEPT:
+            raise ValidationError(
+                {"state": _("This promise was kept. Reopen it first if that was a mistake.")}, code="kept"
+            )
 
 
 class InvoiceQuerySet(models.QuerySet["Invoice"]):

@@ -47,19 +47,24 @@ def client_url(client_id: int) -> str:
         return absolute(reverse("crm:dashboard"))
 
 
-def preferences_token(user_id: int, kind: str) -> str:
-    """Return the signed token naming a freelancer and the email kind a one-click unsubscribe turns off."""
-    return signing.dumps({"u": user_id, "k": kind}, salt=PREFERENCES_SALT, compress=True)
+def preferences_token(user_id: int, kind: str, version: int = 0) -> str:
+    """Return the signed token naming a freelancer, the email kind a one-click unsubscribe turns off, and the
+    freelancer's links version when it was made (moving that version revokes it). It carries its time too."""
+    return signing.dumps({"u": user_id, "k": kind, "v": version}, salt=PREFERENCES_SALT, compress=True)
 
 
-def read_preferences_token(token: str) -> tuple[int, str]:
-    """Return (user id, kind) from a token; raise signing.BadSignature when it was not made here."""
-    data = signing.loads(token, salt=PREFERENCES_SALT)
-    return int(data["u"]), str(data["k"])
+def read_preferences_token(token: str) -> tuple[int, str, int]:
+    """Return (user id, kind, links version) from a token.
+
+    Raise signing.SignatureExpired when it is older than EMAIL_LINK_MAX_AGE (each email carries a fresh one),
+    signing.BadSignature when it was not made here.
+    """
+    data = signing.loads(token, salt=PREFERENCES_SALT, max_age=settings.EMAIL_LINK_MAX_AGE)
+    return int(data["u"]), str(data["k"]), int(data.get("v", 0))
 
 
-def preferences_url(user_id: int, kind: str) -> str:
-    token = preferences_token(user_id, kind)
+def preferences_url(user_id: int, kind: str, version: int = 0) -> str:
+    token = preferences_token(user_id, kind, version)
     return absolute(reverse("reminders:email_preferences", kwargs={"token": token}))
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clients.forms import IdempotentFormMixin
 from clients.models import Profile
 from clients.widgets import book_formfield
 
 
-class StatusUpdateForm(forms.Form):
+class StatusUpdateForm(IdempotentFormMixin, forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 18}), max_length=10_000)
 

@@ -312,7 +312,7 @@ def build_message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives |
 
 
 def _send_context(owner: Any, kind: str) -> tuple[dict[str, Any], dict[str, str]]:
-    url = preferences_url(owner.pk, kind)
+    url = preferences_url(owner.pk, kind, owner.profile.email_links_version)
     return {"preferences_url": url, "site_url": settings.SITE_URL}, unsubscribe_headers(url)
 
 

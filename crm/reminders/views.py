@@ -3,6 +3,7 @@ preferences reached from a signed link."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -15,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import Client, Profile
+from clients.views import rate_limit
 from crm.models import Dispatch, Interaction
 from crm.reminders.calendar import calendar_for
 from crm.reminders.emails import absolute, read_preferences_token
@@ -22,6 +24,7 @@ from crm.reminders.forms import EmailPreferencesForm, StatusUpdateForm
 from crm.reminders.status_updates import mailto_link, status_update_draft
 
 
+@rate_limit("RATE_LIMIT_TOKEN_PAGES")
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """Return the freelancer's iCalendar feed; the secret token is the only credential."""
     profile = get_object_or_404(Profile.objects.select_related("user"), calendar_token=token)
@@ -56,26 +59,39 @@ def rotate_calendar_token(request: HttpRequest) -> HttpResponse:
 # No CSRF token: the signed link is the credential, and mail clients' one-click unsubscribe (RFC 8058)
 # POSTs to it from outside the site.
 @csrf_exempt
+@rate_limit("RATE_LIMIT_TOKEN_PAGES")
 @require_http_methods(["GET", "POST"])
 def email_preferences(request: HttpRequest, token: str) -> HttpResponse:
-    """Let the freelancer turn digests and nudges on or off, without logging in, from an emailed link."""
+    """Let the freelancer turn digests and nudges on or off, without logging in, from an emailed link.
+
+    The link expires (EMAIL_LINK_MAX_AGE) and is revoked by its "turn off every link" button; either way the
+    page says so (410) and points to the settings page."""
     try:
-        user_id, kind = read_preferences_token(token)
+        user_id, kind, version = read_preferences_token(token)
+    except signing.SignatureExpired:
+        return render(request, "crm/email_link_expired.html", status=410)
     except signing.BadSignature as exc:
         raise Http404("Unknown link.") from exc
     profile = get_object_or_404(Profile, user_id=user_id)
     with translation.override(profile.language):
+        if version != profile.email_links_version:
+            return render(request, "crm/email_link_expired.html", status=410)
         if request.POST.get("List-Unsubscribe") == "One-Click":
             field = "nudges_enabled" if kind == Dispatch.Kind.NUDGE else "digest_enabled"
             setattr(profile, field, False)
             profile.save(update_fields=[field])
             return HttpResponse(_("You are unsubscribed."), content_type="text/plain; charset=utf-8")
+        if request.POST.get("revoke") == "all":
+            profile.revoke_email_links()
+            return render(request, "crm/email_link_expired.html", {"revoked": True}, status=200)
         form = EmailPreferencesForm(request.POST or None, instance=profile)
         saved = request.method == "POST" and form.is_valid()
         if saved:
             form.save()
         return render(
-            request, "crm/email_preferences.html", {"form": form, "saved": saved, "profile": profile}
+            request,
+            "crm/email_preferences.html",
+            {"form": form, "saved": saved, "profile": profile, "link_days": settings.EMAIL_LINK_MAX_AGE.days},
         )
 
 
@@ -120,8 +136,13 @@ def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpRespons
         context = {"client": client, "form": form, "workspace_url": _workspace_url(client)}
         template = TEMPLATE + "#draft" if getattr(request, "htmx", False) else TEMPLATE
         return render(request, template, context, status=400)
-    Interaction.objects.log_status_update(
-        client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
+    # A second click on "Mark as sent" carries the same form token: it logs nothing more.
+    form.save_once(
+        request.user,
+        lambda update: _workspace_url(client),
+        save=lambda: Interaction.objects.log_status_update(
+            client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
+        ),
     )
     if getattr(request, "htmx", False):
         return render(

@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import FUTURE_TOLERANCE, validate_day_in_window
-from clients.forms import OwnedClientFormMixin
+from clients.forms import IdempotentFormMixin, OwnedClientFormMixin
 from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from crm.models import Feeling, Interaction, Invoice, Promise
 
@@ -16,7 +16,7 @@ from crm.models import Feeling, Interaction, Invoice, Promise
 ANSWER_CHOICES = 30
 
 
-class InteractionForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
+class InteractionForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Interaction
         formfield_callback = book_formfield
@@ -76,7 +76,7 @@ class FeelingForm(forms.ModelForm):
         widgets = {"rating": forms.RadioSelect, "note": forms.TextInput(attrs={"maxlength": 500})}
 
 
-class PromiseForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
+class PromiseForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Promise
         formfield_callback = book_formfield
@@ -87,7 +87,7 @@ class PromiseForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
         self.limit_to_owner(owner)
 
 
-class InvoiceForm(OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
+class InvoiceForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
     class Meta:
         model = Invoice
         formfield_callback = book_formfield

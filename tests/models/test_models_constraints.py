@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from clients.models import Client, LoginThrottle, Project
+from clients.models import Client, FormSubmission, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, Dispatch, Feeling, HealthChange, HealthSnapshot, Promise
 from tests.factories import (
@@ -338,11 +338,10 @@ def test_one_dispatch_per_owner_kind_and_period(alice: Any) -> None:
     Dispatch.objects.create(owner=alice, kind="nudge", period="2026-W10")
 
 
-def test_one_login_throttle_row_per_scope_and_key(db: None) -> None:
-    LoginThrottle.objects.create(scope="ip", key="10.0.0.1", window_started_at=timezone.now())
-    _assert_refused(
-        lambda: LoginThrottle.objects.create(scope="ip", key="10.0.0.1", window_started_at=timezone.now())
-    )
+def test_a_form_token_is_claimed_once_per_owner(alice: Any, bob: Any) -> None:
+    FormSubmission.objects.create(owner=alice, token="t-1")
+    FormSubmission.objects.create(owner=bob, token="t-1")  # another owner's token is another token
+    _assert_refused(lambda: FormSubmission.objects.create(owner=alice, token="t-1"))
 
 
 # -- the messages a freelancer reads -------------------------------------------------------------------------

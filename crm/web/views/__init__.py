@@ -67,6 +67,7 @@ __all__ = [
     "promise_drop",
     "promise_explain",
     "promise_keep",
+    "promise_reopen",
     "promise_list",
     "status_update_sent",
 ]

@@ -11,12 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clients.forms import ActionForm
 from conflicts.forms import ResolveConflictForm
 from crm.models import Feeling, Interaction, Undo
 from crm.trash.undo import remember, remember_created
@@ -222,8 +223,21 @@ def conflict_reopen(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
 def status_update_sent(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """Log the status update as an interaction, which restarts the client's cadence."""
     client = _client_for(request, client_id)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("This button is out of date: reload the page."))
+    # Two clicks carry the same token (the client's last update): the second logs nothing.
     with transaction.atomic():
-        update = Interaction.objects.log_status_update(client, subject="", body="", at=timezone.now())
-        undo = remember_created(request.user, update)
+        update, _url = form.save_once(
+            request.user,
+            lambda update: workspace_url(client.pk),
+            save=lambda: Interaction.objects.log_status_update(
+                client, subject="", body="", at=timezone.now()
+            ),
+        )
+        undo = remember_created(request.user, update) if update is not None else None
+    if update is None:
+        done = _("This status update was already logged.")
+        return answer_with_undo(request, done, None, workspace_url(client.pk), level=messages.INFO)
     done = _("Status update logged for %(client)s.") % {"client": client.name}
     return answer_with_undo(request, done, undo, workspace_url(client.pk))

@@ -23,6 +23,8 @@ from crm.models import Interaction
 from crm.web.forms import InteractionForm, InvoiceForm, PromiseForm
 from crm.web.views.common import HtmxHttpRequest, _client_for, journal_changed, next_url, workspace_url
 
+ALREADY_SAVED = _("This form was already sent: nothing was saved twice.")
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -128,15 +130,24 @@ def entry_menu(client: Client) -> list[Entry]:
 def new_entry(request: HtmxHttpRequest, kind: str, client_id: int | None = None) -> HttpResponse:
     client = _client_for(request, client_id) if client_id is not None else None
     entry = _entry(request, KINDS[kind], client, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and entry.form.is_valid():
-        # crm.trust.signals moves the client's contact clocks and recomputes its score in the same transaction.
-        with transaction.atomic():
-            saved = entry.form.save()
-        if request.htmx:
-            fresh = _entry(request, KINDS[kind], client)
-            fresh.saved = KINDS[kind].saved
-            return journal_changed(render(request, "crm/entry_form.html#form", {"entry": fresh}))
-        messages.success(request, KINDS[kind].saved)
-        return redirect(next_url(request, workspace_url(saved.client_id)))
+    if request.method == "POST":
+        if entry.form.is_valid():
+            # crm.trust.signals moves the client's contact clocks and recomputes its score in the same
+            # transaction. A double submit (the same form token) saves nothing the second time.
+            with transaction.atomic():
+                saved, url = entry.form.save_once(
+                    request.user, lambda obj: next_url(request, workspace_url(obj.client_id))
+                )
+        else:
+            # A repeat may no longer validate (the invoice number it created is taken): still a repeat.
+            saved, url = None, entry.form.earlier_submission(request.user)
+        if url is not None:
+            said = KINDS[kind].saved if saved is not None else ALREADY_SAVED
+            if request.htmx:
+                fresh = _entry(request, KINDS[kind], client)
+                fresh.saved = said
+                return journal_changed(render(request, "crm/entry_form.html#form", {"entry": fresh}))
+            messages.success(request, said)
+            return redirect(url)
     template = "crm/entry_form.html#form" if request.htmx else "crm/entry_form.html"
     return render(request, template, {"entry": entry, "client": client})

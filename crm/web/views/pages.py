@@ -149,12 +149,22 @@ def _edit_page(
     request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str, delete_url: str = ""
 ) -> HttpResponse:
     """Save a valid posted form and go to what it saved; else show the form (with its errors, a link to delete
-    what it edits and, for a record that exists, its history)."""
-    if request.method == "POST" and form.is_valid():
-        saved_object = form.save()
-        messages.success(request, saved)
-        client_id = getattr(saved_object, "client_id", saved_object.pk)
-        return redirect(workspace_url(client_id))
+    what it edits and, for a record that exists, its history).
+
+    A repeat of a post already saved (the same form token) saves nothing and goes where the first one went."""
+    if request.method == "POST":
+        if form.is_valid():
+            saved_object, url = form.save_once(
+                request.user, lambda obj: workspace_url(getattr(obj, "client_id", obj.pk))
+            )
+        else:
+            saved_object, url = None, form.earlier_submission(request.user)
+        if url is not None:
+            if saved_object is None:
+                messages.info(request, _("This form was already sent: nothing was saved twice."))
+            else:
+                messages.success(request, saved)
+            return redirect(url)
     record = form.instance
     history = history_of(record, request.user) if record.pk else None
     context = {"form": form, "title": title, "back": back, "delete_url": delete_url, "history": history}
