@@ -36,7 +36,7 @@ from tests.conftest import require_service
 from tests.factories import PASSWORD, make_client, make_promise, make_user
 from tests.reminders.smtp_server import MailServer, free_port
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

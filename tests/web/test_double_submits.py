@@ -17,6 +17,7 @@ from django.utils import timezone
 from clients.models import Client, FormSubmission, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
+from tests.conftest import require_service
 from tests.factories import make_client, make_project, make_promise
 
 
@@ -272,11 +273,12 @@ def test_through_the_views_a_kept_promise_is_reopened_before_it_is_broken(
     assert (promise.state, promise.kept_on) == ("broken", None)
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_posts_of_one_form_create_one_record(alice: Any) -> None:
     """Two requests at once (two web processes): the second waits for the first's claim, then saves nothing."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite runs one write transaction at a time: there is no race to test.")
+    # SQLite runs one write transaction at a time: there is no race to test (CI runs this in its PostgreSQL pass).
+    require_service(connection.vendor == "postgresql", "PostgreSQL as DATABASE_URL")
     rita = make_client(alice)
     url = reverse("crm:client_promise_new", kwargs={"client_id": rita.pk})
     first = HttpClient()
