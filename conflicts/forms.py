@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import validate_day_in_window
-from clients.forms import IdempotentFormMixin, OwnedClientFormMixin
+from clients.forms import IdempotentFormMixin, OwnedClientFormMixin, VersionedFormMixin
 from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from conflicts.models import ConflictSignal
 
@@ -24,16 +24,15 @@ class ConflictSignalForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMix
         self.limit_to_owner(owner)
 
 
-class ConflictSignalEditForm(ConflictSignalForm):
-    """The conflict signal form plus its state: resolved on a day and how, or open again."""
+class ConflictSignalEditForm(VersionedFormMixin, ConflictSignalForm):
+    """The conflict signal form plus its state: resolved on a day and how, or open again (refused over a change
+    made since it was drawn)."""
 
     class Meta(ConflictSignalForm.Meta):
         fields = [*ConflictSignalForm.Meta.fields, "state", "resolved_on", "resolution"]
-        widgets = {
-            **ConflictSignalForm.Meta.widgets,
-            "resolved_on": forms.DateInput(attrs={"type": "date"}),
-            "resolution": forms.Textarea(attrs={"rows": 2}),
-        }
+        # The resolution day takes the book's ISO date input (book_formfield): a French date drawn into
+        # <input type="date"> would be shown empty and saved blank.
+        widgets = {**ConflictSignalForm.Meta.widgets, "resolution": forms.Textarea(attrs={"rows": 2})}
 
     def clean(self) -> dict[str, Any]:
         # An open signal has no resolution (as `reopen` leaves it); a resolved one without a date was resolved

@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import FUTURE_TOLERANCE, validate_day_in_window
-from clients.forms import IdempotentFormMixin, OwnedClientFormMixin
+from clients.forms import IdempotentFormMixin, OwnedClientFormMixin, VersionedFormMixin
 from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from crm.models import Feeling, Interaction, Invoice, Promise
 
@@ -109,8 +109,13 @@ class InvoiceForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, for
         return number
 
 
-class PromiseEditForm(PromiseForm):
-    """The promise form plus its state: kept or broken on a day, or open again."""
+class InteractionEditForm(VersionedFormMixin, InteractionForm):
+    """The interaction form, refused over a change made since it was drawn (another tab, another device)."""
+
+
+class PromiseEditForm(VersionedFormMixin, PromiseForm):
+    """The promise form plus its state: kept, broken or dropped on a day, or open again (refused over a change
+    made since it was drawn)."""
 
     class Meta(PromiseForm.Meta):
         fields = [*PromiseForm.Meta.fields, "state", "kept_on", "broken_on", "dropped_on"]
@@ -137,8 +142,9 @@ class PromiseEditForm(PromiseForm):
         return data
 
 
-class InvoiceEditForm(InvoiceForm):
-    """The invoice form with every field: paid on a day (or not), and a renegotiated due date."""
+class InvoiceEditForm(VersionedFormMixin, InvoiceForm):
+    """The invoice form with every field: paid on a day (or not), and a renegotiated due date (refused over a
+    change made since it was drawn)."""
 
     class Meta(InvoiceForm.Meta):
         fields = [*InvoiceForm.Meta.fields, "renegotiated_due_on", "paid_on"]

@@ -508,6 +508,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "RenegotiateForm": "invoice_renegotiate",
         "StatusUpdateForm": "status_update_sent",
         "EmailPreferencesForm": "email_preferences",
+        "InteractionEditForm": "interaction_edit",
         "PromiseEditForm": "promise_edit",
         "InvoiceEditForm": "invoice_edit",
         "ConflictSignalEditForm": "conflict_edit",

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from conflicts.forms import ConflictSignalEditForm
 from crm.trash.snapshot import client_summary, to_trash
 from crm.trash.undo import remember_deleted
-from crm.web.forms import InteractionForm, InvoiceEditForm, PromiseEditForm
+from crm.web.forms import InteractionEditForm, InvoiceEditForm, PromiseEditForm
 from crm.web.views.common import (
     HtmxHttpRequest,
     _client_for,
@@ -58,7 +58,7 @@ EDITABLE = {
     "interaction": Editable(
         "interaction",
         _interaction_for,
-        InteractionForm,
+        InteractionEditForm,
         "interaction_id",
         _("Edit the interaction"),
         _("Interaction saved."),
@@ -113,15 +113,23 @@ def edit_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
     show_client = request.GET.get("show_client") == "1" or request.POST.get("show_client") == "1"
     form = editable.form_class(request.POST or None, instance=item, owner=request.user)
     form.auto_id = f"edit-{kind}-{item.pk}-%s"  # several items may be edited on one page
-    if request.method == "POST" and form.is_valid():
-        # crm.trust.signals recompute the client's trust health in the same transaction.
-        with transaction.atomic():
-            item = form.save()
-        if request.htmx:
-            context = {"item": item, "today": timezone.localdate(), "show_client": show_client}
-            return journal_changed(render(request, f"crm/items.html#{kind}", context))
-        messages.success(request, editable.saved)
-        return redirect(next_url(request, workspace_url(item.client_id)))
+    if request.method == "POST":
+        # A repeat of a post already saved (a double click) saves nothing and answers as the first one did; a
+        # change made elsewhere since the form was drawn is shown, not overwritten (VersionedFormMixin).
+        # crm.trust.signals recompute the client's trust health in the same transaction as the save.
+        if form.is_valid():
+            saved, url = form.save_once(
+                request.user, lambda obj: next_url(request, workspace_url(obj.client_id))
+            )
+        else:
+            saved, url = None, form.earlier_submission(request.user)
+        if url is not None:
+            if request.htmx:
+                item = saved or editable.fetch(request, *ids.values())
+                context = {"item": item, "today": timezone.localdate(), "show_client": show_client}
+                return journal_changed(render(request, f"crm/items.html#{kind}", context))
+            messages.success(request, editable.saved)
+            return redirect(url)
     context = {
         "form": form,
         "item": item,
