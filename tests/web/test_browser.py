@@ -89,6 +89,13 @@ def log_in(page: Any, live_server: Any, username: str = "alice") -> None:
 def serious_violations(page: Any) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # Judge the page as it settles, not mid-fade: a refresh still in flight shows the "updating" indicator
+    # fading in, whose contrast at half opacity is no colour a reader is left with.
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+    page.add_style_tag(
+        content="*, *::before, *::after { transition: none !important; animation: none !important; }"
+    )
     results = Axe().run(page)
     return [
         f"{v['id']} ({v['impact']}): {v['help']}"
