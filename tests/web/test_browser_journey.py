@@ -85,7 +85,7 @@ def settled(page: Any) -> None:
     page.wait_for_function("window.__htmxInFlight === 0")
 
 
-def type_day(page: Any, selector: str, day: date) -> None:
+def enter_day(page: Any, selector: str, day: date) -> None:
     """Enter a day in a date input as the browser's own picker does (its value is ISO whatever the language).
 
     Typed digit by digit, headless Chromium here orders the segments by the machine's locale (en-US: month first)
@@ -103,10 +103,10 @@ def health_of(client: Client) -> int:
 
 
 def save_inline_unchanged_then_change(
-    page: Any, kind: str, record: models.Model, field: str, new_value: str, shown: str
+    page: Any, kind: str, record: models.Model, field: str, new_value: str
 ) -> None:
     """In the timeline, open `record`'s form in place, save it unchanged (nothing stored changes), then again with
-    `field` typed anew: the item comes back in place showing `shown`."""
+    `field` typed anew: the item comes back in place showing it, and only that field changed."""
     item = f"#timeline #{kind}-{record.pk}"
     before = stored(record)
     for value in (None, new_value):
@@ -120,7 +120,7 @@ def save_inline_unchanged_then_change(
         settled(page)
         if value is None:
             assert stored(record) == before, f"saving the {kind} unchanged changed it"
-    page.locator(item, has_text=shown).wait_for()
+    page.locator(item, has_text=new_value).wait_for()
     assert stored(record) == {**before, field: new_value}
 
 
@@ -146,8 +146,8 @@ def test_a_french_freelancer_creates_edits_undoes_deletes_and_restores(
 
     page.get_by_role("link", name="Ajouter un projet").click()
     page.fill("#id_title", "Refonte du site de réservation")
-    type_day(page, "#id_start_on", date(2026, 9, 5))
-    type_day(page, "#id_due_on", date(2026, 12, 24))
+    enter_day(page, "#id_start_on", date(2026, 9, 5))
+    enter_day(page, "#id_due_on", date(2026, 12, 24))
     page.fill("#id_budget", "12 345,67")
     page.locator("main form").get_by_role("button", name="Enregistrer").click()
     page.locator(".projects", has_text="Refonte du site de réservation").wait_for()
@@ -172,14 +172,14 @@ def test_a_french_freelancer_creates_edits_undoes_deletes_and_restores(
 
     page.click("summary:has-text('Faire une promesse')")
     page.fill("#promise-description", "Envoyer la maquette de la page d’accueil")
-    type_day(page, "#promise-due_on", today + timedelta(days=7))
+    enter_day(page, "#promise-due_on", today + timedelta(days=7))
     page.click("#new-promise button[type=submit]")
     page.wait_for_selector("#new-promise >> text=Promesse enregistrée.")
 
     page.click("summary:has-text('Enregistrer une facture')")
     page.fill("#invoice-number", "F-2026-042")
     page.fill("#invoice-amount", "1 234,56")
-    type_day(page, "#invoice-due_on", today + timedelta(days=30))
+    enter_day(page, "#invoice-due_on", today + timedelta(days=30))
     page.click("#new-invoice button[type=submit]")
     page.wait_for_selector("#new-invoice >> text=Facture enregistrée.")
 
@@ -241,16 +241,10 @@ def test_a_french_freelancer_creates_edits_undoes_deletes_and_restores(
     assert stored(project) == {**before, "title": "Refonte du site de réservation, phase 2"}
 
     page.evaluate("window.__noReload = true")  # the journal records are edited in place: no page load
-    save_inline_unchanged_then_change(
-        page, "interaction", interaction, "summary", "Appel de cadrage", "Appel de cadrage"
-    )
-    save_inline_unchanged_then_change(
-        page, "promise", promise, "description", "Envoyer la maquette validée", "Envoyer la maquette validée"
-    )
-    save_inline_unchanged_then_change(page, "invoice", invoice, "number", "F-2026-043", "F-2026-043")
-    save_inline_unchanged_then_change(
-        page, "conflict", signal, "description", "Relance enfin entendue", "Relance enfin entendue"
-    )
+    save_inline_unchanged_then_change(page, "interaction", interaction, "summary", "Appel de cadrage")
+    save_inline_unchanged_then_change(page, "promise", promise, "description", "Envoyer la maquette validée")
+    save_inline_unchanged_then_change(page, "invoice", invoice, "number", "F-2026-043")
+    save_inline_unchanged_then_change(page, "conflict", signal, "description", "Relance enfin entendue")
     assert page.evaluate("window.__noReload") is True
 
     # 4. The promise kept, then undone from the toast: open again, and the trust health back where it was.
