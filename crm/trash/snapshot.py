@@ -139,7 +139,10 @@ def _insert(item: TrashItem) -> Client:
         client = objects[0]
         if client.owner_id != item.owner_id:  # never: the item was made from the owner's client
             raise RestoreError(_("This item is not yours."))
+        updated_at = client.updated_at
         Client.objects.bulk_create([client])
+        # `auto_now` wrote the time of the restore: put back the time it was last changed, as it was.
+        Client.objects.filter(pk=client.pk).update(updated_at=updated_at)
         objects = objects[1:]
     else:
         client = Client.objects.filter(pk=item.client_id, owner_id=item.owner_id).first()
