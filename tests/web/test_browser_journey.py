@@ -278,7 +278,7 @@ def test_a_french_freelancer_creates_edits_undoes_deletes_and_restores(
 
     # 5. Delete the client (the page says what goes with it), then restore it from the trash: all of it.
     records = [client, project, interaction, promise, invoice, signal]
-    # The client's "updated" time is the restore's (as tests/trash/test_trash_and_undo.py holds): all else is equal.
+    # Restored to the microsecond, the client's "updated" time included.
     book = {(type(record).__name__, record.pk): stored(record, volatile=()) for record in records}
     page.get_by_role("link", name="Supprimer le client").click()
     counts = page.locator("[data-testid=delete-summary] li").all_inner_texts()
