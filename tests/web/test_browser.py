@@ -86,13 +86,20 @@ def log_in(page: Any, live_server: Any, username: str = "alice") -> None:
     page.wait_for_selector("#board")
 
 
+def settled(page: Any) -> None:
+    """Wait until the page has loaded and no htmx request is in flight, swapping or settling (a save answered in
+    place makes the timeline and score panel fetch themselves again). `networkidle` alone returns once the page
+    has loaded: it does not wait for htmx's requests."""
+    page.wait_for_load_state()
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+
+
 def serious_violations(page: Any) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     # Judge the page as it settles, not mid-fade: a refresh still in flight shows the "updating" indicator
     # fading in, whose contrast at half opacity is no colour a reader is left with.
-    page.wait_for_load_state("networkidle")
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+    settled(page)
     page.add_style_tag(
         content="*, *::before, *::after { transition: none !important; animation: none !important; }"
     )
@@ -142,7 +149,7 @@ def test_explain_a_slipping_promise(page: Any, live_server: Any, book: dict) -> 
     item.locator("button", has_text="Save the explanation").click()
     page.locator(f"#promise-{book['slipping'].pk}", has_text="Le prestataire d'hébergement").wait_for()
     assert page.evaluate("window.__noReload") is True
-    page.wait_for_load_state("networkidle")  # the in-memory test database allows no read during a write
+    settled(page)  # the in-memory test database allows no read during a write
     book["slipping"].refresh_from_db()
     assert book["slipping"].clarification.startswith("Le prestataire")
 
@@ -153,7 +160,7 @@ def test_log_a_status_update_from_the_dashboard_in_one_click(page: Any, live_ser
     row = page.locator(".week-group[data-group=status_updates] li", has_text="Rita Risque")
     row.locator("button", has_text="Status update sent").click()
     page.wait_for_function("document.querySelector('[data-count=status_updates]').innerText === '0'")
-    page.wait_for_load_state("networkidle")
+    settled(page)
     book["rita"].refresh_from_db()
     assert book["rita"].last_status_update_at is not None
 

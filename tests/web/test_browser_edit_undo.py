@@ -16,7 +16,7 @@ from tests.factories import make_client, make_interaction, make_project, make_pr
 
 # The `page` fixture (Chromium through Playwright) is shared with test_browser.py: its name as a test argument
 # "redefines" the import for ruff.
-from tests.web.test_browser import log_in, page, serious_violations  # noqa: F401
+from tests.web.test_browser import log_in, page, serious_violations, settled  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +74,7 @@ def test_kept_then_undone_from_the_toast_by_keyboard(page: Any, live_server: Any
     toast = page.locator("main #toasts[role=status][aria-live=polite] [data-toast]")
     toast.wait_for()
     page.locator(f"#timeline #promise-{promise.pk}").get_by_role("button", name="Rouvrir").wait_for()
-    page.wait_for_load_state("networkidle")  # the timeline and score panel have refreshed themselves
+    settled(page)  # the timeline and score panel have refreshed themselves
     assert "Promesse marquée comme tenue." in toast.inner_text()
     promise.refresh_from_db()
     assert promise.state == Promise.State.KEPT
