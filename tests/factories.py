@@ -98,8 +98,11 @@ def store_unchecked(queryset: Any, **values: Any) -> None:
     # PostgreSQL: drop the checks, write, then put them back NOT VALID (they hold for every later write; the
     # old row stays, as it would have after the migration that added them).
     with transaction.atomic(), connection.schema_editor(atomic=False) as editor:
+        # ALTER TABLE refuses while the transaction has foreign-key checks pending (Django's are deferred).
+        editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for check in checks:
             editor.remove_constraint(model, check)
         queryset.update(**values)
         for check in checks:
             editor.execute(str(check.create_sql(model, editor)) + " NOT VALID")
+        editor.execute("SET CONSTRAINTS ALL DEFERRED")
