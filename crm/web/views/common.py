@@ -83,15 +83,6 @@ def journal_changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, JOURNAL_CHANGED)
 
 
-def action_done(
-    request: HtmxHttpRequest, fallback: str, response: HttpResponse | None = None
-) -> HttpResponse:
-    """Answer a successful action: the fragment (or nothing) plus the refresh event for htmx, else redirect."""
-    if not request.htmx:
-        return HttpResponseRedirect(next_url(request, fallback))
-    return journal_changed(response if response is not None else HttpResponse(status=204))
-
-
 def answer_with_undo(
     request: HtmxHttpRequest,
     text: str,
@@ -145,7 +136,6 @@ __all__ = [
     "_signal_for",
     "_trash_item_for",
     "_undo_for",
-    "action_done",
     "answer_with_undo",
     "journal_changed",
     "next_url",
