@@ -24,7 +24,7 @@ from clients.models import Client, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, Interaction, Invoice, Promise, TrashItem
 from tests.conftest import chromium_path, require_service
-from tests.web.test_browser import CHROMIUM_ARGS, log_in
+from tests.web.test_browser import CHROMIUM_ARGS, log_in, settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,6 @@ def french_page(live_server: Any, alice: Any) -> Iterator[Any]:
             locale="fr-FR",
             timezone_id="Europe/Paris",
         )
-        context.add_init_script(COUNT_HTMX_REQUESTS)
         page = context.new_page()
         page.set_default_timeout(10_000)
         yield page
@@ -66,23 +65,6 @@ def stored(record: models.Model, *, volatile: tuple[str, ...] = ("updated_at",))
         for field in fresh._meta.concrete_fields
         if field.attname not in volatile
     }
-
-
-# Count htmx's requests in flight on every page: a save answered in place makes the timeline and the score panel
-# fetch themselves again ("journal-changed"), and a click or a database read must wait for those too.
-COUNT_HTMX_REQUESTS = """
-window.__htmxInFlight = 0;
-document.addEventListener("htmx:beforeRequest", () => { window.__htmxInFlight += 1; });
-document.addEventListener("htmx:afterRequest", () => { window.__htmxInFlight -= 1; });
-"""
-
-
-def settled(page: Any) -> None:
-    """Wait until the page has loaded and no htmx request is in flight (a later one starts before an earlier one
-    ends): the in-memory test database allows no read during a write, and a refresh would replace an open form.
-    (`wait_for_load_state("networkidle")` returns at once once the page has loaded: it sees no htmx request.)"""
-    page.wait_for_load_state()
-    page.wait_for_function("window.__htmxInFlight === 0")
 
 
 def enter_day(page: Any, selector: str, day: date) -> None:
