@@ -272,15 +272,18 @@ class TrustHealth:
 # -- the ledger: masses grouped into reasons -----------------------------------------------------------------
 
 
-@dataclass(slots=True)
 class _Entry:
-    component: str
-    code: str
-    good: float = 0.0  # weighted positive mass
-    bad: float = 0.0  # weighted negative mass (as a positive number)
-    count: int = 0
-    events: list[dict[str, Any]] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
+    # A plain class with slots: a dataclass's default factories cost more than the rest of `_Ledger.add`.
+    __slots__ = ("component", "code", "good", "bad", "count", "events", "params")
+
+    def __init__(self, component: str, code: str) -> None:
+        self.component = component
+        self.code = code
+        self.good = 0.0  # weighted positive mass
+        self.bad = 0.0  # weighted negative mass (as a positive number)
+        self.count = 0
+        self.events: list[dict[str, Any]] = []
+        self.params: dict[str, Any] = {}
 
     def keep_max(self, key: str, value: Any) -> None:
         if key not in self.params or value > self.params[key]:
@@ -312,7 +315,9 @@ class _Ledger:
         event_id: int | None,
     ) -> _Entry:
         """Record one event: its `base` mass faded by age; positive earns trust, negative loses it."""
-        left = _left(age_days, half_life)
+        left = (
+            1.0 if age_days <= 0 else math.exp(-LN2 * age_days / half_life)
+        )  # `_left`, inlined: the hot loop
         mass = base * left
         self.recent += left
         entry = self.entries.get(code)
@@ -579,23 +584,25 @@ def _cadence(
     start = facts.active_since
     counted_at = None
     previous = start
+    half_cadence = cadence / 2
     for update_id, sent_at in updates:
         if sent_at < start:
             continue
-        if counted_at is None or _days(sent_at, counted_at) >= cadence / 2:
+        age = _days(now, sent_at)
+        if counted_at is None or _days(sent_at, counted_at) >= half_cadence:
             counted_at = sent_at
             ledger.add(
                 CADENCE,
                 "status_updates_sent",
                 STATUS_UPDATE_SENT,
-                _days(now, sent_at),
+                age,
                 HALF_LIFE_GOOD_DAYS,
                 "interaction",
                 update_id,
             )
-        gap = lapse_mass(_days(sent_at, previous) - cadence, cadence)
+        gap_days = _days(sent_at, previous)
+        gap = lapse_mass(gap_days - cadence, cadence)
         if gap < 0:
-            age = _days(now, sent_at)
             entry = ledger.add(
                 CADENCE,
                 "status_update_gap",
@@ -605,7 +612,7 @@ def _cadence(
                 "interaction",
                 update_id,
             )
-            entry.keep_max("longest_gap_days", int(_days(sent_at, previous)))
+            entry.keep_max("longest_gap_days", int(gap_days))
         previous = sent_at
     if facts.paused or (facts.away_until is not None and facts.away_until >= today):
         return  # a pause is not silence: no lapse accrues while it lasts

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import (
@@ -339,8 +340,10 @@ def _store(healths: list[tuple[Any, ...]]) -> None:
     """Upsert ClientHealth rows (values in `_COLUMNS` order) with one statement run for every row.
 
     No model instance per row and one round trip: building instances and splitting into SQLite's 999-parameter
-    statements cost more than the formula itself. The JSON columns and the time are prepared by their model
-    fields, as `bulk_create` would; the other values (ints, strings, None) go to the driver as they are.
+    statements cost more than the formula itself. The JSON columns go as JSON text written by orjson: the
+    standard library's encoder took a fifth of a whole batch, orjson a tenth of that, and both texts read back
+    as the same values, to the last bit of every float. The time is prepared by its model field, as
+    `bulk_create` would; the other values (ints, strings, None) go to the driver as they are.
     """
     if not healths:
         return
@@ -357,16 +360,12 @@ def _store(healths: list[tuple[Any, ...]]) -> None:
     components, reasons, computed_at = (
         _COLUMNS.index(name) for name in ("components", "reasons", "computed_at")
     )
-    prepare_components, prepare_reasons = (
-        fields[components].get_db_prep_save,
-        fields[reasons].get_db_prep_save,
-    )
     times: dict[datetime, Any] = {}  # every row of a batch has the same time: prepare it once
     params = []
     for row in healths:
         values = list(row)
-        values[components] = prepare_components(row[components], connection)
-        values[reasons] = prepare_reasons(row[reasons], connection)
+        values[components] = orjson.dumps(row[components]).decode()
+        values[reasons] = orjson.dumps(row[reasons]).decode()
         when = row[computed_at]
         if when not in times:
             times[when] = fields[computed_at].get_db_prep_save(when, connection)
