@@ -489,12 +489,15 @@ def recompute_child(username: str) -> None:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):
-        recompute_s = timed(lambda: recompute_book(owner=owner))
+        first_s = timed(lambda: recompute_book(owner=owner))
     peak = peak_rss_mb()
+    # The best of three, like the floor: one run alone moves by a tenth with whatever else the machine does.
+    recompute_s = min(first_s, *(timed(lambda: recompute_book(owner=owner)) for _ in range(2)))
     print(
         json.dumps(
             {
                 "recompute_s": recompute_s,
+                "first_run_s": first_s,
                 "read_floor_s": read_floor_s,
                 "peak_mb": peak,
                 "growth_mb": peak - baseline,
