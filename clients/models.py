@@ -496,6 +496,9 @@ class Contact(OwnedThroughClient):
         super().save(*args, **kwargs)
         if self.is_primary:
             self.client.copy_primary_contact(self)
+        elif getattr(self, "_stored_primary", False):  # no longer the primary one: the client has none
+            self.client.copy_primary_contact(None)
+        self._stored_primary = self.is_primary
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         was_primary, client = self.is_primary, self.client
@@ -504,13 +507,20 @@ class Contact(OwnedThroughClient):
             client.copy_primary_contact(None)
         return deleted
 
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Contact:
+        contact = super().from_db(db, field_names, values)
+        contact._stored_primary = contact.__dict__.get("is_primary", False)
+        return contact
+
     def make_primary(self) -> None:
         """Make this contact the client's primary one (the previous one stays, as a plain contact)."""
         with transaction.atomic():
-            for previous in Contact.objects.filter(client_id=self.client_id, is_primary=True).exclude(
-                pk=self.pk
-            ):
-                previous.is_primary = False
-                previous.save(update_fields=["is_primary", "updated_at"])
+            previous = Contact.objects.filter(client_id=self.client_id, is_primary=True)
+            if self.pk is not None:
+                previous = previous.exclude(pk=self.pk)
+            for contact in previous:
+                contact.is_primary = False
+                contact.save(update_fields=["is_primary", "updated_at"])
             self.is_primary = True
             self.save()

@@ -20,6 +20,7 @@ from crm.trash.undo import remember
 from tests.factories import (
     make_client,
     make_conflict,
+    make_contact,
     make_interaction,
     make_invoice,
     make_project,
@@ -30,6 +31,7 @@ from tests.factories import (
 ID_KWARGS = {
     "client_id": lambda book: book["client"],
     "project_id": lambda book: book["project"],
+    "contact_id": lambda book: book["contact"],
     "interaction_id": lambda book: book["interaction"],
     "promise_id": lambda book: book["promise"],
     "invoice_id": lambda book: book["invoice"],
@@ -77,6 +79,7 @@ def _book(owner: Any) -> dict[str, Any]:
     return {
         "client": client,
         "project": project,
+        "contact": make_contact(client),
         "interaction": make_interaction(client, project=project),
         "promise": make_promise(client, project=project),
         "invoice": make_invoice(client, project=project),
