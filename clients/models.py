@@ -209,6 +209,8 @@ class Client(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The client's id in the spreadsheet or CRM it was imported from: importing the same file again matches it.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, editable=False)
     language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.FRENCH)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
     cadence_days = models.PositiveSmallIntegerField(
@@ -274,6 +276,8 @@ class Client(models.Model):
         indexes = [
             # The client list and search: WHERE owner_id = ? ORDER BY name.
             models.Index(fields=["owner", "name"], name="client_owner_name_idx"),
+            # The import's duplicate rule: WHERE owner_id = ? AND external_id IN (...).
+            models.Index(fields=["owner", "external_id"], name="client_owner_external_id_idx"),
             # Dashboard filter by status.
             models.Index(fields=["owner", "status"], name="client_owner_status_idx"),
             # Dashboard and digest: the active clients whose status update is due, soonest first.

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from crm.dataio import urls as dataio_urls
 from crm.web import views
 
 app_name = "crm"
@@ -96,3 +97,6 @@ urlpatterns = [
     path("trash/<int:trash_id>/restore/", views.trash_restore, name="trash_restore"),
     path("trash/<int:trash_id>/delete/", views.trash_delete, name="trash_delete"),
 ]
+
+# Import and export (crm/dataio): `crm:import`, `crm:export`...
+urlpatterns += dataio_urls.urlpatterns
