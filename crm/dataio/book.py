@@ -189,9 +189,12 @@ def import_book(owner: Any, document: dict[str, Any], progress: Callable[[int], 
         with transaction.atomic():
             for done, data in enumerate(document["clients"], start=1):
                 client = _record(Client, data, owner=owner)
-                auto_now = client.updated_at
-                client.save()  # its signals give it a trust health row, rewritten below
-                Client.objects.filter(pk=client.pk).update(updated_at=auto_now or client.updated_at)
+                changed_at = client.updated_at
+                # Inserted as it was: no save() (it would give the client a primary contact of its own address,
+                # and the export has it) and no signals (the whole book is rescored once, below).
+                Client.objects.bulk_create([client])
+                if changed_at is not None:  # `auto_now` wrote the time of the import: put back the export's
+                    Client.objects.filter(pk=client.pk).update(updated_at=changed_at)
                 _children_of(client, data, counts)
                 counts["clients"] += 1
                 if done % 100 == 0:
@@ -222,10 +225,18 @@ def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -
                     answers.append((record, target))
                 elif target is not None:
                     setattr(record, f"{reference}_id", _new_id(new_ids[reference], target))
-            if isinstance(record, Invoice):
-                record.owner = client.owner
+            if any(field.name == "owner" for field in section.model._meta.concrete_fields):
+                record.owner_id = client.owner_id  # the importing freelancer's, never the export's
             records.append(record)
+        auto_now = [f.name for f in section.model._meta.concrete_fields if getattr(f, "auto_now", False)]
+        kept = [[getattr(record, name) for name in auto_now] for record in records]
         section.model.objects.bulk_create(records)
+        if auto_now and records:
+            # `auto_now` wrote the time of the import: put back the export's (bulk_update leaves them as set).
+            for record, values in zip(records, kept, strict=True):
+                for name, value in zip(auto_now, values, strict=True):
+                    setattr(record, name, value)
+            section.model.objects.bulk_update(records, auto_now)
         counts[section.name] = counts.get(section.name, 0) + len(records)
         key = {"projects": "project", "contacts": "contact", "interactions": "answers"}.get(section.name)
         if key:
