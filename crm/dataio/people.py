@@ -221,10 +221,13 @@ def import_people(owner: Any, people: list[Person], progress: Progress | None = 
                 client.email, client.phone = person.email, person.phone
         created = bulk_create_with_history(list(new_clients.values()), Client, batch_size=BATCH)
         for contact in contacts:
-            contact.client_id = contact.client.pk  # the new clients have their ids now
+            # The new clients have their ids now: set again, the client is kept (setting `client_id` alone
+            # would drop it, and the owner copied from it would cost a query per contact).
+            contact.client = contact.client
         bulk_create_with_history(contacts, Contact, batch_size=BATCH)
+        created_ids = {client.pk for client in created}
         for contact in contacts:
-            if contact.is_primary and contact.client not in created:
+            if contact.is_primary and contact.client_id not in created_ids:
                 contact.client.copy_primary_contact(contact)  # an existing client without a primary contact
         if created:
             # Every client needs its trust health row ("not enough history" for a new one).
