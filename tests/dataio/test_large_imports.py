@@ -39,7 +39,8 @@ def test_a_large_file_is_imported_by_a_task_with_its_progress(
     alice_client: Any, alice: Any, eager_celery: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     alice_client.post(
-        reverse("crm:import"), {"kind": "clients", "file": SimpleUploadedFile("big.csv", big_file(rows=QUEUED_ROWS))}
+        reverse("crm:import"),
+        {"kind": "clients", "file": SimpleUploadedFile("big.csv", big_file(rows=QUEUED_ROWS))},
     )
     book_import = BookImport.objects.get()
     progress = reverse("crm:import_progress", kwargs={"import_id": book_import.pk})
