@@ -228,3 +228,18 @@ def test_a_sample_of_each_kind_is_served_and_imports_cleanly(alice_client: Any, 
         confirm(alice_client, book_import)
         assert BookImport.objects.get(pk=book_import.pk).state == "done"
     assert alice_client.get(reverse("crm:import_sample", kwargs={"kind": "passwd"})).status_code == 404
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_drawn_mapping_posted_back_unchanged_keeps_it(client: Any, bob: Any, language: str) -> None:
+    bob.profile.language = language
+    bob.profile.save()
+    client.force_login(bob)
+    book_import, _page = preview_of(client, upload(client, FRENCH))
+    url = reverse("crm:import_preview", kwargs={"import_id": book_import.pk})
+    form = client.get(url).context["form"]
+    drawn = {field.html_name: field.value() or "" for field in form}
+
+    client.post(url, drawn | {"action": "map"})
+
+    assert BookImport.objects.get(pk=book_import.pk).mapping == book_import.mapping

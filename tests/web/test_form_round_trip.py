@@ -517,6 +517,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
     """A new form class must get a line in CASES: the forms drawn by the pages of the matrix, by class."""
     import clients.forms
     import conflicts.forms
+    import crm.dataio.forms
     import crm.reminders.forms
     import crm.web.forms
 
@@ -547,12 +548,16 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "FeelingForm": None,
         # A one-click action's form carries nothing but its one-time token.
         "ActionForm": None,
+        # An upload draws no stored value back; the column mapping's round trip, in both languages, is
+        # tests/dataio/test_import_clients.py::test_the_drawn_mapping_posted_back_unchanged_keeps_it.
+        "UploadForm": None,
+        "MappingForm": None,
     }
     from django import forms as django_forms
 
     declared = {
         name
-        for module in (clients.forms, conflicts.forms, crm.web.forms, crm.reminders.forms)
+        for module in (clients.forms, conflicts.forms, crm.web.forms, crm.reminders.forms, crm.dataio.forms)
         for name, value in vars(module).items()
         if isinstance(value, type)
         and issubclass(value, django_forms.BaseForm)
