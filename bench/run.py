@@ -286,6 +286,24 @@ class Bench:
         row["ratio_to_read_floor"] = round(row["recompute_s"] / row["read_floor_s"], 2)
         self.results.setdefault("bulk_recompute", {})[clients] = row
 
+    # -- import and export (crm/dataio) ----------------------------------------------------------------------
+
+    def dataio(self, rows: int, export_username: str, clients: int) -> None:
+        """Import a CSV of `rows` rows, then export a book of `clients` clients (ZIP and JSON), each in a child
+        process so its peak memory is its own."""
+        for args, key in [
+            (["--import-child", str(rows)], ("import_csv", rows)),
+            (["--export-child", export_username], ("export", clients)),
+        ]:
+            out = subprocess.run(
+                [sys.executable, __file__, *args],
+                capture_output=True,
+                text=True,
+                env=os.environ.copy(),
+                check=True,
+            )
+            self.results.setdefault(key[0], {})[key[1]] = json.loads(out.stdout.strip().splitlines()[-1])
+
     # -- digests through a real worker ------------------------------------------------------------------------
 
     def digests(self, freelancers: int) -> None:
@@ -411,6 +429,17 @@ class Bench:
                 f"\nbulk recompute {clients} clients: {row['recompute_s']:.2f} s, read floor {row['read_floor_s']:.2f} s,"
                 f" ratio {row['ratio_to_read_floor']}, peak memory {row['peak_mb']:.0f} MB, queries {row['queries']}"
             )
+        for rows, row in self.results.get("import_csv", {}).items():
+            print(
+                f"\nimport of a {rows}-row CSV: {row['check_s']:.2f} s to read and check, {row['import_s']:.2f} s to"
+                f" write (all in one transaction), peak memory {row['peak_mb']:.0f} MB (+{row['growth_mb']:.0f} MB)"
+            )
+        for clients, row in self.results.get("export", {}).items():
+            print(
+                f"\nexport of a {clients}-client book: ZIP {row['zip_s']:.2f} s ({row['zip_mb']:.1f} MB), JSON"
+                f" {row['json_s']:.2f} s ({row['json_mb']:.1f} MB), streamed; peak memory {row['peak_mb']:.0f} MB"
+                f" (+{row['growth_mb']:.0f} MB)"
+            )
         if isinstance(self.results.get("digests"), dict):
             d = self.results["digests"]
             worker_cpu = f"{d['worker_cpu_ms']:.1f} ms" if d.get("worker_cpu_ms") is not None else "n/a"
@@ -507,11 +536,67 @@ def recompute_child(username: str) -> None:
     )
 
 
+def import_child(rows: int) -> None:
+    """Time the check and the import of a `rows`-row clients CSV into a new book; report peak memory."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from crm.dataio import imports
+
+    owner = get_user_model().objects.create_user(f"importer{time.time_ns()}")
+    lines = ["Client;Société;Contact;E-mail;Téléphone;Fonction"]
+    lines += [
+        f"Client {n};Société {n};Contact {n};c{n}@client{n}.fr;06 00 {n:06d};Gérant" for n in range(rows)
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    baseline = peak_rss_mb()
+    book_import = imports.receive(owner, "clients", "bench.csv", data)
+    check_s = timed(lambda: imports.check(book_import))
+    import_s = timed(lambda: imports.run(book_import, progress=lambda done: None))
+    assert book_import.state == "done", book_import.error
+    peak = peak_rss_mb()
+    print(
+        json.dumps({"check_s": check_s, "import_s": import_s, "peak_mb": peak, "growth_mb": peak - baseline})
+    )
+
+
+def export_child(username: str) -> None:
+    """Time the streamed ZIP and JSON exports of a book, reading the streams as a client would; report peak memory."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from crm.dataio import book
+
+    owner = get_user_model().objects.select_related("profile").get(username=username)
+    baseline = peak_rss_mb()
+    sizes = {"zip": 0, "json": 0}
+
+    def drain(kind: str, stream: Any) -> None:
+        for chunk in stream:
+            sizes[kind] += len(chunk)
+
+    zip_s = timed(lambda: drain("zip", book.zip_of_csvs(owner)))
+    json_s = timed(lambda: drain("json", (part.encode() for part in book.json_document(owner))))
+    peak = peak_rss_mb()
+    row = {"zip_s": zip_s, "json_s": json_s, "zip_mb": sizes["zip"] / 1e6, "json_mb": sizes["json"] / 1e6}
+    print(json.dumps(row | {"peak_mb": peak, "growth_mb": peak - baseline}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="CI mode: small books, under a minute")
     parser.add_argument("--recompute-child", metavar="USERNAME", help=argparse.SUPPRESS)
+    parser.add_argument("--import-child", metavar="ROWS", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--export-child", metavar="USERNAME", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.import_child or args.export_child:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+        import_child(args.import_child) if args.import_child else export_child(args.export_child)
+        return
     if args.recompute_child:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
         recompute_child(args.recompute_child)
@@ -543,6 +628,8 @@ def main() -> None:
     print("Measuring bulk recompute ...", flush=True)
     bench.recompute("book", book)
     bench.recompute("big_book", big_book)
+    print("Measuring import and export ...", flush=True)
+    bench.dataio(1000 if args.small else 10_000, "big_book", big_book)
     print("Measuring digests through a real worker ...", flush=True)
     bench.digests(freelancers)
     print("Measuring HTTP throughput under gunicorn ...", flush=True)

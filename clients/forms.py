@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, FormSubmission, Profile, Project
+from clients.models import Client, Contact, FormSubmission, Profile, Project
 from clients.widgets import RoundTripMixin, book_formfield
 
 # -- double submits and concurrent edits --------------------------------------------------------------------
@@ -269,6 +269,26 @@ class ClientForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms.
         if day is not None and "away_until" in self.changed_data and day < timezone.localdate():
             raise ValidationError(_("The client cannot be away until a day that has already passed."))
         return day
+
+
+class ContactForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms.ModelForm):
+    """A person at the client; ticking "primary" makes them the one the client's email and phone are."""
+
+    class Meta:
+        model = Contact
+        formfield_callback = book_formfield
+        fields = ["name", "role", "email", "phone", "is_primary", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def save(self, commit: bool = True) -> Contact:
+        contact = super().save(commit=False)
+        if commit:
+            # The previous primary contact steps down in the same transaction (one primary per client).
+            if contact.is_primary:
+                contact.make_primary()
+            else:
+                contact.save()
+        return contact
 
 
 class OwnedClientFormMixin:

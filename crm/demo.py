@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from clients.models import Client, Project
+from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import Feeling, HealthSnapshot, Interaction, Invoice, Promise
 
@@ -662,6 +662,13 @@ def seed_large_book(
                 for i in range(size)
             ]
             book = Client.objects.bulk_create([Client(owner=owner, **plan["client"]) for plan in plans])
+            # Each client's address is its primary contact's (Client.save would add it; bulk inserts do not).
+            Contact.objects.bulk_create(
+                [
+                    Contact(client=c, name=c.name, email=c.email, is_primary=True, created_at=c.created_at)
+                    for c in book
+                ]
+            )
             projects = Project.objects.bulk_create(
                 [Project(client=c, **plan["project"]) for c, plan in zip(book, plans, strict=True)]
             )

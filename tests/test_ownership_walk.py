@@ -15,11 +15,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from crm.dataio.imports import receive
 from crm.trash.snapshot import to_trash
 from crm.trash.undo import remember
 from tests.factories import (
     make_client,
     make_conflict,
+    make_contact,
     make_interaction,
     make_invoice,
     make_project,
@@ -30,6 +32,8 @@ from tests.factories import (
 ID_KWARGS = {
     "client_id": lambda book: book["client"],
     "project_id": lambda book: book["project"],
+    "contact_id": lambda book: book["contact"],
+    "import_id": lambda book: book["book_import"],
     "interaction_id": lambda book: book["interaction"],
     "promise_id": lambda book: book["promise"],
     "invoice_id": lambda book: book["invoice"],
@@ -77,6 +81,8 @@ def _book(owner: Any) -> dict[str, Any]:
     return {
         "client": client,
         "project": project,
+        "contact": make_contact(client),
+        "book_import": receive(owner, "clients", "book.csv", b"Client;Email\nAtelier;a@example.com\n"),
         "interaction": make_interaction(client, project=project),
         "promise": make_promise(client, project=project),
         "invoice": make_invoice(client, project=project),

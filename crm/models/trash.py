@@ -38,6 +38,7 @@ class TrashItem(models.Model):
     class Kind(models.TextChoices):
         CLIENT = "client", _("client")
         PROJECT = "project", _("project")
+        CONTACT = "contact", _("contact")
         INTERACTION = "interaction", _("interaction")
         PROMISE = "promise", _("promise")
         INVOICE = "invoice", _("invoice")
@@ -66,7 +67,9 @@ class TrashItem(models.Model):
         ordering = ["-deleted_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["client", "project", "interaction", "promise", "invoice", "conflict"]),
+                condition=Q(
+                    kind__in=["client", "project", "contact", "interaction", "promise", "invoice", "conflict"]
+                ),
                 name="trash_kind_valid",
             ),
         ]

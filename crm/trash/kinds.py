@@ -10,13 +10,14 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, QuerySet
 
-from clients.models import Client, Project
+from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import Feeling, Interaction, Invoice, Promise
 
 KINDS: dict[str, type[Model]] = {
     "client": Client,
     "project": Project,
+    "contact": Contact,
     "interaction": Interaction,
     "promise": Promise,
     "invoice": Invoice,

@@ -20,7 +20,7 @@ from django.db.models import Model
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 
-from clients.models import Client, Project
+from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, Interaction, Invoice, Promise, TrashItem, Undo
 from crm.trash.kinds import as_json, kind_of
@@ -109,6 +109,8 @@ def to_trash(obj: Model, owner: Any) -> TrashItem:
     # The same delete `obj.delete()` runs, collected once: the journal's signals recompute the client's trust
     # health (or drop it, with the client).
     delete.delete()
+    if isinstance(obj, Contact) and obj.is_primary:
+        client.copy_primary_contact(None)  # the client's email and phone were that contact's
     return item
 
 
@@ -122,6 +124,11 @@ def restore(item: TrashItem) -> Client:
         with transaction.atomic():
             client = _insert(item)
             _relink(item, client)
+            if item.kind == TrashItem.Kind.CONTACT:
+                # Inserted as they were, without Contact.save: a primary contact's address goes back on its client.
+                primary = client.contacts.filter(is_primary=True).first()
+                if primary is not None:
+                    client.copy_primary_contact(primary)
             refresh_contact_times(client.pk)
             recompute_client(client.pk)
             Undo.objects.filter(trash=item).delete()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import FUTURE_TOLERANCE, validate_day_in_window
 from clients.forms import IdempotentFormMixin, OwnedClientFormMixin, VersionedFormMixin
+from clients.models import Contact
 from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from crm.models import Feeling, Interaction, Invoice, Promise
 
@@ -20,7 +21,7 @@ class InteractionForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin,
     class Meta:
         model = Interaction
         formfield_callback = book_formfield
-        fields = ["client", "project", "kind", "direction", "happened_at", "summary", "answers"]
+        fields = ["client", "project", "contact", "kind", "direction", "happened_at", "summary", "answers"]
         # A status update's summary holds its subject and body on several lines (Interaction.objects.log_status_update).
         widgets = {"summary": forms.Textarea(attrs={"rows": 3, "maxlength": 500})}
 
@@ -32,6 +33,15 @@ class InteractionForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin,
         # on every form would cost a query that most entries do not need.
         self.fields["answers"].queryset = Interaction.objects.for_owner(owner)
         self.fields["answers"].widget = forms.HiddenInput()
+        self.fields["contact"].queryset = Contact.objects.for_owner(owner).select_related("client")
+        self.fields["contact"].label_from_instance = _contact_label
+        if self.instance.pk is not None:
+            self.offer_contacts_of(self.instance.client)
+
+    def offer_contacts_of(self, client: Any) -> None:
+        """Offer only the client's own contacts (the form opened in its workspace)."""
+        self.fields["contact"].queryset = client.contacts.all()
+        self.fields["contact"].label_from_instance = str
 
     def offer_answers_of(self, client: Any) -> None:
         """Offer the client's own recent messages in a select (the form opened from a message's "Answer" link)."""
@@ -55,6 +65,9 @@ class InteractionForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin,
         answered, client = data.get("answers"), data.get("client")
         if answered is not None and client is not None and answered.client_id != client.pk:
             self.add_error("answers", _("Choose a message of this client."))
+        contact = data.get("contact")
+        if contact is not None and client is not None and contact.client_id != client.pk:
+            self.add_error("contact", _("This contact belongs to another client."))
         return data
 
 
@@ -62,6 +75,10 @@ def _recent(interactions: Any) -> Any:
     """Return the newest ANSWER_CHOICES of `interactions` as a queryset that can still be filtered."""
     newest = interactions.order_by("-happened_at", "-pk").values("pk")[:ANSWER_CHOICES]
     return Interaction.objects.filter(pk__in=newest).order_by("-happened_at", "-pk")
+
+
+def _contact_label(contact: Contact) -> str:
+    return f"{contact} · {contact.client.name}"
 
 
 def _answer_label(interaction: Interaction) -> str:

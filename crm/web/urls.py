@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from crm.dataio import urls as dataio_urls
 from crm.web import views
 
 app_name = "crm"
@@ -15,6 +16,10 @@ urlpatterns = [
     path("clients/<int:client_id>/edit/", views.client_edit, name="client_edit"),
     path("clients/<int:client_id>/delete/", views.client_delete, name="client_delete"),
     path("clients/<int:client_id>/projects/new/", views.project_new, name="project_new"),
+    path("clients/<int:client_id>/contacts/new/", views.contact_new, name="contact_new"),
+    path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact_edit"),
+    path("contacts/<int:contact_id>/delete/", views.contact_delete, name="contact_delete"),
+    path("contacts/<int:contact_id>/primary/", views.contact_make_primary, name="contact_primary"),
     path("projects/<int:project_id>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:project_id>/delete/", views.project_delete, name="project_delete"),
     path("clients/<int:client_id>/status-update-sent/", views.status_update_sent, name="status_update_sent"),
@@ -92,3 +97,6 @@ urlpatterns = [
     path("trash/<int:trash_id>/restore/", views.trash_restore, name="trash_restore"),
     path("trash/<int:trash_id>/delete/", views.trash_delete, name="trash_delete"),
 ]
+
+# Import and export (crm/dataio): `crm:import`, `crm:export`...
+urlpatterns += dataio_urls.urlpatterns

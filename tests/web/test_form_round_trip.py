@@ -25,7 +25,7 @@ from django.db import models
 from django.test import Client as Browser
 from django.urls import reverse
 
-from clients.models import Client, Profile, Project
+from clients.models import Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
@@ -240,6 +240,31 @@ CASES: list[Case] = [
         lambda book: reverse("crm:project_edit", kwargs={"project_id": book.project.pk}),
         None,
         lambda book: Project.objects.filter(pk=book.project.pk),
+    ),
+    Case(
+        "contact_new",
+        "create",
+        lambda book: reverse("crm:contact_new", kwargs={"client_id": book.client.pk}),
+        None,
+        lambda book: Contact.objects.all(),
+        lambda book: {"name": "Paul Lefèvre", "role": "Comptabilité", "email": "compta@example.com"},
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "owner_id": book.user.pk,
+            "name": "Paul Lefèvre",
+            "role": "Comptabilité",
+            "email": "compta@example.com",
+            "phone": "",
+            "is_primary": False,  # the client has its primary contact already
+            "notes": "",
+        },
+    ),
+    Case(
+        "contact_edit",
+        "edit",
+        lambda book: reverse("crm:contact_edit", kwargs={"contact_id": book.client.contacts.get().pk}),
+        None,
+        lambda book: Contact.objects.filter(client=book.client),
     ),
     *_entry_cases(
         "interaction",
@@ -492,6 +517,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
     """A new form class must get a line in CASES: the forms drawn by the pages of the matrix, by class."""
     import clients.forms
     import conflicts.forms
+    import crm.dataio.forms
     import crm.reminders.forms
     import crm.web.forms
 
@@ -499,6 +525,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "ProfileForm": "profile",
         "ClientForm": "client_edit",
         "ProjectForm": "project_edit",
+        "ContactForm": "contact_edit",
         "InteractionForm": "interaction_new",
         "PromiseForm": "promise_new",
         "InvoiceForm": "invoice_new",
@@ -521,12 +548,16 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "FeelingForm": None,
         # A one-click action's form carries nothing but its one-time token.
         "ActionForm": None,
+        # An upload draws no stored value back; the column mapping's round trip, in both languages, is
+        # tests/dataio/test_import_clients.py::test_the_drawn_mapping_posted_back_unchanged_keeps_it.
+        "UploadForm": None,
+        "MappingForm": None,
     }
     from django import forms as django_forms
 
     declared = {
         name
-        for module in (clients.forms, conflicts.forms, crm.web.forms, crm.reminders.forms)
+        for module in (clients.forms, conflicts.forms, crm.web.forms, crm.reminders.forms, crm.dataio.forms)
         for name, value in vars(module).items()
         if isinstance(value, type)
         and issubclass(value, django_forms.BaseForm)

@@ -16,7 +16,8 @@ from crm.web.views.actions import (
     promise_reopen,
     status_update_sent,
 )
-from crm.web.views.edits import client_delete, delete_item, edit_item, project_delete
+from crm.web.views.contacts import contact_make_primary
+from crm.web.views.edits import client_delete, contact_delete, delete_item, edit_item, project_delete
 from crm.web.views.entries import new_entry
 from crm.web.views.lists import client_list, conflict_list, invoice_list, promise_list
 from crm.web.views.pages import (
@@ -24,6 +25,8 @@ from crm.web.views.pages import (
     client_new,
     client_workspace,
     conflict_detail,
+    contact_edit,
+    contact_new,
     dashboard,
     interaction_detail,
     invoice_detail,
@@ -34,6 +37,10 @@ from crm.web.views.pages import (
 from crm.web.views.trash import trash_delete, trash_list, trash_restore, undo
 
 __all__ = [
+    "contact_delete",
+    "contact_edit",
+    "contact_make_primary",
+    "contact_new",
     "client_delete",
     "conflict_reopen",
     "delete_item",

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from clients.models import Client, Project
+from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise, TrashItem, Undo
 
@@ -36,6 +36,10 @@ def _client_for(request: HttpRequest, pk: int) -> Client:
 
 def _project_for(request: HttpRequest, pk: int) -> Project:
     return get_object_or_404(Project.objects.select_related("client"), pk=pk, client__owner=request.user)
+
+
+def _contact_for(request: HttpRequest, pk: int) -> Contact:
+    return get_object_or_404(Contact.objects.select_related("client"), pk=pk, client__owner=request.user)
 
 
 def _interaction_for(request: HttpRequest, pk: int) -> Interaction:

@@ -29,6 +29,7 @@ from crm.web.forms import InteractionEditForm, InvoiceEditForm, PromiseEditForm
 from crm.web.views.common import (
     HtmxHttpRequest,
     _client_for,
+    _contact_for,
     _interaction_for,
     _invoice_for,
     _project_for,
@@ -185,3 +186,11 @@ def client_delete(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         context["summary"] = client_summary(client)
     text = _("%(client)s deleted, with everything that went with it.") % {"client": client.name}
     return _delete(request, client, text, reverse("crm:dashboard"), context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact_for(request, contact_id)
+    context = {"source": "contact", "back": workspace_url(contact.client_id)}
+    return _delete(request, contact, _("Contact deleted."), workspace_url(contact.client_id), context)

@@ -99,6 +99,8 @@ def _entry(request: HtmxHttpRequest, kind: Kind, client: Client | None, data: An
         form.fields["client"].widget = forms.HiddenInput()
         if "project" in form.fields:
             form.fields["project"].queryset = client.projects.all()
+        if "contact" in form.fields:
+            form.offer_contacts_of(client)
         answering = request.GET.get("answers") or (data or {}).get("answers")
         if "answers" in form.fields and answering:
             form.offer_answers_of(client)

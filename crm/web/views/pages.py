@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.forms import ClientForm, ProjectForm
-from clients.models import Client
+from clients.forms import ClientForm, ContactForm, ProjectForm
+from clients.models import Client, Contact
 from crm.models import Dispatch
 from crm.models.health import Band
 from crm.web import fragments
@@ -24,6 +24,7 @@ from crm.web.views.charts import trend_chart
 from crm.web.views.common import (
     HtmxHttpRequest,
     _client_for,
+    _contact_for,
     _interaction_for,
     _invoice_for,
     _project_for,
@@ -110,6 +111,7 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         "score_panel": drawn["score-panel"],
         "timeline_region": drawn["timeline"],
         "projects": client.projects.all(),
+        "contacts": client.contacts.all(),
         "forms": entry_menu(client),
     }
     return render(request, template, context)
@@ -215,4 +217,33 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         _("Project saved."),
         workspace_url(project.client_id),
         reverse("crm:project_delete", kwargs={"project_id": project.pk}),
+    )
+
+
+@login_required
+def contact_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    client = _client_for(request, client_id)
+    # The first contact of a client is its primary one unless unticked.
+    first = not client.contacts.exists()
+    form = ContactForm(request.POST or None, instance=Contact(client=client), initial={"is_primary": first})
+    return _edit_page(
+        request,
+        form,
+        _("New contact at %(client)s") % {"client": client},
+        _("Contact added."),
+        workspace_url(client.pk),
+    )
+
+
+@login_required
+def contact_edit(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact_for(request, contact_id)
+    form = ContactForm(request.POST or None, instance=contact)
+    return _edit_page(
+        request,
+        form,
+        _("Edit %(contact)s") % {"contact": contact},
+        _("Contact saved."),
+        workspace_url(contact.client_id),
+        reverse("crm:contact_delete", kwargs={"contact_id": contact.pk}),
     )

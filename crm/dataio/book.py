@@ -1,0 +1,312 @@
+"""The whole book out and back in: a ZIP of CSVs (one per kind, spreadsheet-safe), one versioned JSON document,
+and the import of that document into an empty book.
+
+Both exports are streamed: clients are read a batch at a time (each kind of record one query per batch), so a
+20,000-client book never sits in memory. The JSON keeps every stored value of every record (ids only as
+references between records), so its import writes the same records, and trust health computed from them is the
+same: the round trip is tested (tests/dataio/test_round_trip.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from zipstream import ZipStream
+
+from clients.models import Client, Contact, Profile, Project
+from conflicts.models import ConflictSignal
+from crm.dataio.reading import RefusedFile, neutralised
+from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.trash.kinds import ExactJSONEncoder
+from crm.trust.health import recompute_book
+from crm.trust.signals import refresh_contact_times
+
+FORMAT = "confiance-book"
+VERSION = 1
+CLIENTS_PER_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Section:
+    """One kind of record of the book: its name in the exports, its model, and the records it refers to."""
+
+    name: str
+    model: type[models.Model]
+    references: tuple[str, ...] = ()  # foreign keys to other records of the book (besides the client)
+
+
+# In the order an import writes them: what a record refers to is written before it.
+SECTIONS = [
+    Section("contacts", Contact),
+    Section("projects", Project),
+    Section("interactions", Interaction, ("project", "contact", "answers")),
+    Section("promises", Promise, ("project",)),
+    Section("invoices", Invoice, ("project",)),
+    Section("conflict_signals", ConflictSignal),
+    Section("feelings", Feeling),
+    Section("health_snapshots", HealthSnapshot),
+    Section("health_changes", HealthChange),
+]
+
+
+def stored_fields(model: type[models.Model]) -> list[models.Field]:
+    """Return the fields an export keeps: every stored value but the id, the owner and the client (implied),
+    and the columns the database computes."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key
+        and field.name not in {"owner", "client"}
+        and not isinstance(field, models.GeneratedField)
+    ]
+
+
+def _column(field: models.Field) -> str:
+    return field.attname if field.is_relation else field.name
+
+
+def _name(field: models.Field) -> str:
+    return field.name
+
+
+def _client_batches(owner: Any) -> Iterator[list[dict[str, Any]]]:
+    """Yield the owner's clients as dicts of their stored values, a batch at a time, in id order."""
+    columns = ["pk", *(_column(f) for f in stored_fields(Client))]
+    after = 0
+    while True:
+        batch = list(
+            Client.objects.filter(owner=owner, pk__gt=after)
+            .order_by("pk")
+            .values(*columns)[:CLIENTS_PER_BATCH]
+        )
+        if not batch:
+            return
+        yield batch
+        after = batch[-1]["pk"]
+
+
+def _children(section: Section, client_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Return the section's records of these clients, by client id (one query)."""
+    fields = stored_fields(section.model)
+    rows = (
+        section.model.objects.filter(client_id__in=client_ids)
+        .order_by("pk")
+        .values("pk", "client_id", *(_column(f) for f in fields))
+    )
+    by_client: dict[int, list[dict[str, Any]]] = {pk: [] for pk in client_ids}
+    for row in rows:
+        by_client[row.pop("client_id")].append(_named(row, fields))
+    return by_client
+
+
+def _named(row: dict[str, Any], fields: list[models.Field]) -> dict[str, Any]:
+    """Return a row with the export's names: `id` for its reference, `project` (not `project_id`)..."""
+    named = {"id": row["pk"]}
+    for field in fields:
+        named[field.name] = row[_column(field)]
+    return named
+
+
+# -- JSON ------------------------------------------------------------------------------------------------------
+
+
+def json_document(owner: Any) -> Iterator[str]:
+    """Yield the book as one JSON document, client by client."""
+    head = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": timezone.now(),
+        "profile": {"language": owner.profile.language, "time_zone": owner.profile.time_zone},
+    }
+    yield json.dumps(head, cls=ExactJSONEncoder)[:-1] + ', "clients": ['
+    first = True
+    for batch in _client_batches(owner):
+        ids = [row["pk"] for row in batch]
+        children = {section.name: _children(section, ids) for section in SECTIONS}
+        for row in batch:
+            client = _named(row, stored_fields(Client))
+            for section in SECTIONS:
+                client[section.name] = children[section.name][row["pk"]]
+            yield ("" if first else ",\n") + json.dumps(client, cls=ExactJSONEncoder, ensure_ascii=False)
+            first = False
+    yield "]}\n"
+
+
+def read_document(text: str) -> dict[str, Any]:
+    """Return the export document; refuse what is not one, or of a version this code cannot read."""
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise RefusedFile(
+            _("This is not a JSON document: choose the .json file of a Confiance export.")
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise RefusedFile(_("This JSON document is not a Confiance export."))
+    if document.get("version") != VERSION:
+        raise RefusedFile(
+            _("This export is of version %(version)s; this Confiance reads version %(known)s.")
+            % {"version": str(document.get("version"))[:10], "known": VERSION}
+        )
+    if not isinstance(document.get("clients"), list):
+        raise RefusedFile(_("This export has no list of clients."))
+    return document
+
+
+def _record(model: type[models.Model], data: Any, **known: Any) -> models.Model:
+    """Return an unsaved record from the export's values, each checked by its field (window, choices, length)."""
+    if not isinstance(data, dict):
+        raise RefusedFile(_("A record of the export is not an object."))
+    values: dict[str, Any] = {}
+    for field in stored_fields(model):
+        if field.is_relation or field.name not in data:
+            continue
+        try:
+            values[field.attname] = field.clean(data[field.name], None)
+        except (ValidationError, TypeError) as error:
+            message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            raise RefusedFile(
+                _("%(kind)s “%(field)s”: %(error)s")
+                % {"kind": model._meta.verbose_name, "field": field.name, "error": message[:200]}
+            ) from None
+    return model(**values, **known)
+
+
+def import_book(owner: Any, document: dict[str, Any], progress: Callable[[int], None]) -> dict[str, int]:
+    """Write the export's records into the owner's empty book, in one transaction; return what was written."""
+    if Client.objects.filter(owner=owner).exists():
+        raise RefusedFile(_("A Confiance export is imported into an empty book only: this one has clients."))
+    counts = {"clients": 0}
+    try:
+        with transaction.atomic():
+            for done, data in enumerate(document["clients"], start=1):
+                client = _record(Client, data, owner=owner)
+                changed_at = client.updated_at
+                # Inserted as it was: no save() (it would give the client a primary contact of its own address,
+                # and the export has it) and no signals (the whole book is rescored once, below).
+                Client.objects.bulk_create([client])
+                if changed_at is not None:  # `auto_now` wrote the time of the import: put back the export's
+                    Client.objects.filter(pk=client.pk).update(updated_at=changed_at)
+                _children_of(client, data, counts)
+                counts["clients"] += 1
+                if done % 100 == 0:
+                    progress(done)
+            recompute_book(owner)
+            Profile.book_changed([owner.pk])
+    except IntegrityError as error:
+        raise RefusedFile(
+            _("The export contradicts itself (%(error)s).") % {"error": str(error)[:200]}
+        ) from None
+    return counts
+
+
+def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -> None:
+    """Insert a client's records (bulk, without signals), their references pointed at the new ids."""
+    new_ids: dict[str, dict[int, int]] = {"project": {}, "contact": {}, "answers": {}}
+    answers: list[tuple[Interaction, Any]] = []
+    for section in SECTIONS:
+        rows = data.get(section.name, [])
+        if not isinstance(rows, list):
+            raise RefusedFile(_("“%(name)s” of a client is not a list.") % {"name": section.name})
+        records = []
+        for row in rows:
+            record = _record(section.model, row, client=client)
+            for reference in section.references:
+                target = row.get(reference)
+                if reference == "answers":
+                    answers.append((record, target))
+                elif target is not None:
+                    setattr(record, f"{reference}_id", _new_id(new_ids[reference], target))
+            if any(field.name == "owner" for field in section.model._meta.concrete_fields):
+                record.owner_id = client.owner_id  # the importing freelancer's, never the export's
+            records.append(record)
+        auto_now = [f.name for f in section.model._meta.concrete_fields if getattr(f, "auto_now", False)]
+        kept = [[getattr(record, name) for name in auto_now] for record in records]
+        section.model.objects.bulk_create(records)
+        if auto_now and records:
+            # `auto_now` wrote the time of the import: put back the export's (bulk_update leaves them as set).
+            for record, values in zip(records, kept, strict=True):
+                for name, value in zip(auto_now, values, strict=True):
+                    setattr(record, name, value)
+            section.model.objects.bulk_update(records, auto_now)
+        counts[section.name] = counts.get(section.name, 0) + len(records)
+        key = {"projects": "project", "contacts": "contact", "interactions": "answers"}.get(section.name)
+        if key:
+            new_ids[key].update({row.get("id"): record.pk for row, record in zip(rows, records, strict=True)})
+    for record, target in answers:
+        if target is not None:
+            record.answers_id = _new_id(new_ids["answers"], target)
+    Interaction.objects.bulk_update([record for record, target in answers if target is not None], ["answers"])
+    refresh_contact_times(client.pk)
+
+
+def _new_id(ids: dict[int, int], old: Any) -> int:
+    if old not in ids:
+        raise RefusedFile(
+            _("A record refers to another that is not in the export (id %(id)s).") % {"id": str(old)[:20]}
+        )
+    return ids[old]
+
+
+# -- the ZIP of CSVs -------------------------------------------------------------------------------------------
+
+
+def _csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[bytes]:
+    """Yield CSV bytes (UTF-8 with BOM, so spreadsheets read the accents), every cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(header)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([neutralised(_cell(value)) for value in row])
+        if count % 500 == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _client_rows(owner: Any) -> Iterator[list[Any]]:
+    fields = stored_fields(Client)
+    for batch in _client_batches(owner):
+        for row in batch:
+            yield [row["pk"], *(row[_column(f)] for f in fields)]
+
+
+def _section_rows(owner: Any, section: Section) -> Iterator[list[Any]]:
+    fields = stored_fields(section.model)
+    rows = (
+        section.model.objects.filter(client__owner=owner)
+        .order_by("pk")
+        .values_list("pk", "client_id", "client__name", *(_column(f) for f in fields))
+    )
+    yield from rows.iterator(chunk_size=2000)
+
+
+def zip_of_csvs(owner: Any) -> ZipStream:
+    """Return the book as a ZIP streamed as it is read: clients.csv, contacts.csv, ... (one CSV per kind)."""
+    archive = ZipStream(sized=False)
+    client_header = ["id", *(_name(f) for f in stored_fields(Client))]
+    archive.add(_csv_lines(client_header, _client_rows(owner)), "clients.csv")
+    for section in SECTIONS:
+        header = ["id", "client_id", "client", *(_name(f) for f in stored_fields(section.model))]
+        archive.add(_csv_lines(header, _section_rows(owner, section)), f"{section.name}.csv")
+    return archive

@@ -1,0 +1,80 @@
+"""vCards (3.0 and 4.0: a phone's, Google's or Apple's contacts) in and out, through vobject.
+
+Each card is a person; their organisation (ORG) is the client, or the person is their own client without one.
+They go through the same checks and duplicate rule as a CSV's rows (crm/dataio/people.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import vobject
+from django.utils.translation import gettext as _
+
+from clients.models import Contact
+from crm.dataio.people import Person, Problem, person_from
+
+
+def _value(card: Any, name: str) -> str:
+    prop = getattr(card, name, None)
+    if prop is None:
+        return ""
+    value = prop.value
+    if name == "org":
+        value = " ".join(part for part in (value if isinstance(value, list) else [value]) if part)
+    if name == "n":
+        value = " ".join(part for part in (value.given, value.family) if part)
+    return str(value).strip()
+
+
+def people_from(text: str, problems: list[Problem]) -> list[Person]:
+    """Return a person per card; a card that cannot be read, or has problems, adds to `problems`."""
+    people: list[Person] = []
+    try:
+        cards = list(vobject.readComponents(text, ignoreUnreadable=True))
+    except Exception as error:  # vobject raises its own ParseError, and ValueError on broken lines
+        problems.append(Problem(1, _("This is not a vCard file (%(error)s).") % {"error": str(error)[:120]}))
+        return people
+    for number, card in enumerate(cards, start=1):
+        if card.name != "VCARD":
+            continue
+        name = _value(card, "fn") or _value(card, "n")
+        values = {
+            "contact": name,
+            "company": _value(card, "org"),
+            "email": _value(card, "email"),
+            "phone": _value(card, "tel"),
+            "role": _value(card, "title") or _value(card, "role"),
+            "notes": _value(card, "note"),
+        }
+        person = person_from(number, {key: value for key, value in values.items() if value}, problems)
+        if person is not None:
+            people.append(person)
+    if not people and not problems:
+        problems.append(Problem(1, _("This file holds no vCard.")))
+    return people
+
+
+def vcard_of(contact: Contact) -> str:
+    """Return the contact as a vCard 3.0 (read by phones, Google and Apple contacts)."""
+    card = vobject.vCard()
+    card.add("fn").value = contact.name
+    parts = contact.name.rsplit(" ", 1)
+    card.add("n").value = vobject.vcard.Name(family=parts[-1], given=parts[0] if len(parts) > 1 else "")
+    card.add("org").value = [contact.client.company or contact.client.name]
+    if contact.email:
+        email = card.add("email")
+        email.value, email.type_param = contact.email, "INTERNET"
+    if contact.phone:
+        card.add("tel").value = contact.phone
+    if contact.role:
+        card.add("title").value = contact.role
+    if contact.notes:
+        card.add("note").value = contact.notes
+    return card.serialize()
+
+
+def vcards(contacts: Iterable[Contact]) -> Iterator[bytes]:
+    for contact in contacts:
+        yield vcard_of(contact).encode()

@@ -1,0 +1,148 @@
+"""The import and export pages: upload, preview and mapping, progress; the exports, streamed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clients.models import Contact
+from crm.dataio import book, imports, vcards
+from crm.dataio.forms import MappingForm, UploadForm
+from crm.dataio.reading import MAX_BYTES, RefusedFile
+from crm.models import BookImport
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+SAMPLE_FILES = {"clients": "clients.csv", "history": "history.csv", "vcard": "contacts.vcf"}
+RECENT = 10
+
+
+def _import_for(request: HttpRequest, pk: int) -> BookImport:
+    return get_object_or_404(BookImport.objects.defer("text"), pk=pk, owner=request.user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a file: refused with a clear message, or kept for its preview."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_BYTES:  # refused before it is read into memory
+                raise RefusedFile(
+                    _("The file is larger than %(size)d MB: split it, or export fewer columns.")
+                    % {"size": MAX_BYTES // (1024 * 1024)}
+                )
+            book_import = imports.receive(request.user, form.cleaned_data["kind"], upload.name, upload.read())
+        except RefusedFile as refused:
+            form.add_error("file", str(refused))
+        else:
+            return redirect("crm:import_preview", import_id=book_import.pk)
+    recent = BookImport.objects.filter(owner=request.user).defer("text")[:RECENT]
+    context = {"form": form, "recent": recent, "samples": SAMPLE_FILES}
+    return render(request, "crm/import.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Show what the file would import and every row's problems; map its columns; run it."""
+    book_import = get_object_or_404(BookImport, pk=import_id, owner=request.user)
+    if book_import.state != BookImport.State.PREVIEW:
+        return redirect("crm:import_progress", import_id=book_import.pk)
+    checked = imports.check(book_import)
+    header = checked.table.header if checked.table else []
+    form = MappingForm(request.POST or None, book_import=book_import, header=header)
+    if request.method == "POST" and form.is_valid():
+        if form.mapping() != book_import.mapping or request.POST.get("action") != "import":
+            book_import.mapping = form.mapping()
+            book_import.save(update_fields=["mapping"])
+            return redirect("crm:import_preview", import_id=book_import.pk)
+        if not checked.problems:
+            return _start(request, book_import)
+    context = {
+        "book_import": book_import,
+        "form": form,
+        "header": header,
+        "sample": checked.table.rows[:20] if checked.table else [],
+        "people": checked.rows[:20] if not checked.table else [],
+        "problems": checked.problems[:500],
+        "problem_count": len(checked.problems),
+    }
+    return render(request, "crm/import_preview.html", context)
+
+
+def _start(request: HttpRequest, book_import: BookImport) -> HttpResponse:
+    """Import a small file now; queue a large one for a worker (after this transaction commits)."""
+    if book_import.rows <= imports.IN_REQUEST_ROWS:
+        imports.run(book_import)
+    else:
+        from crm.dataio.tasks import run_import
+
+        book_import.state = BookImport.State.QUEUED
+        book_import.save(update_fields=["state"])
+        transaction.on_commit(lambda: run_import.delay(book_import.pk))
+    return redirect("crm:import_progress", import_id=book_import.pk)
+
+
+@login_required
+@require_GET
+def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Show the import's progress (htmx polls the bar until it is done), then what it did."""
+    book_import = _import_for(request, import_id)
+    template = (
+        "crm/import_progress.html#progress"
+        if request.headers.get("HX-Request")
+        else "crm/import_progress.html"
+    )
+    context = {"book_import": book_import, "percent": imports.progress_of(book_import)}
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def import_sample(request: HttpRequest, kind: str) -> FileResponse:
+    if kind not in SAMPLE_FILES:
+        raise Http404
+    name = SAMPLE_FILES[kind]
+    return FileResponse((SAMPLES / name).open("rb"), as_attachment=True, filename=f"confiance-{name}")
+
+
+@login_required
+@require_GET
+def export_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "crm/export.html", {})
+
+
+def _download(stream: object, content_type: str, extension: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(stream, content_type=content_type)
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="confiance-{day}.{extension}"'
+    return response
+
+
+@login_required
+@require_GET
+def export_zip(request: HttpRequest) -> StreamingHttpResponse:
+    return _download(book.zip_of_csvs(request.user), "application/zip", "zip")
+
+
+@login_required
+@require_GET
+def export_json(request: HttpRequest) -> StreamingHttpResponse:
+    stream = (part.encode() for part in book.json_document(request.user))
+    return _download(stream, "application/json", "json")
+
+
+@login_required
+@require_GET
+def export_vcards(request: HttpRequest) -> StreamingHttpResponse:
+    contacts = Contact.objects.for_owner(request.user).select_related("client").order_by("client__name", "pk")
+    return _download(vcards.vcards(contacts.iterator(chunk_size=1000)), "text/vcard", "vcf")
