@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from clients.bounds import FUTURE_TOLERANCE
 from clients.models import Client, Project
@@ -163,7 +163,7 @@ def _register(kind: Kind) -> None:
         if kind.owner_field:
             setattr(instance, kind.owner_field, owner)
         _assign(instance, owner, {k: v for k, v in data.items() if not (k in DEFAULTED and v is None)})
-        return 201, _save(instance)
+        return Status(201, _save(instance))
 
     def get_item(request: HttpRequest, **kwargs: Any) -> Any:
         return get_object_or_404(kind.owned(request.auth.owner), pk=kwargs[kind.kwarg])
@@ -180,7 +180,7 @@ def _register(kind: Kind) -> None:
         instance = get_object_or_404(kind.owned(owner), pk=kwargs[kind.kwarg])
         with transaction.atomic():
             to_trash(instance, owner)
-        return 204, None
+        return Status(204, None)
 
     ident = {kind.kwarg: schemas.Id}
     router.get(
