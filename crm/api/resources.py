@@ -105,7 +105,17 @@ def page_schema(out: type[Schema]) -> type[Schema]:
 
 
 def _assign(instance: Model, owner: Any, data: dict[str, Any]) -> None:
-    """Set the fields of `data` on `instance`, the references looked up among the owner's records."""
+    """Set the fields of `data` on `instance`, the references looked up among the owner's records.
+
+    A null for a column that holds none is refused here: `full_clean` lets an empty value of a text field
+    through (a form sends "" there, never null), and the database would refuse it."""
+    nulls = {
+        field: [str(instance._meta.get_field(field).error_messages["null"])]
+        for field, value in data.items()
+        if value is None and field not in REFERENCES and not instance._meta.get_field(field).null
+    }
+    if nulls:
+        raise ValidationError(nulls)
     for field, value in data.items():
         if field in REFERENCES:
             name, owned = REFERENCES[field]

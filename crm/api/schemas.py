@@ -6,13 +6,14 @@ outside the book's window) before any query; everything else is the models' own 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, model_validator
 
 from clients.bounds import END_MOMENT, FIRST_MOMENT
 from clients.models import Client, Language, Project
@@ -32,6 +33,27 @@ def _storable(value: str) -> str:
     return value
 
 
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# RFC 3339: a date, "T", a time and an offset (Z or ±hh:mm). A bare number or a naive time is refused, not guessed.
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
+
+
+def _iso_day(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
+        return value
+    raise ValueError("Enter a date as YYYY-MM-DD.")
+
+
+def _iso_moment(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and ISO_MOMENT.fullmatch(value.upper()):
+        return value.upper()
+    raise ValueError("Enter a moment as YYYY-MM-DDThh:mm:ss with its offset (Z or +02:00).")
+
+
 def _in_window(value: datetime) -> datetime:
     """Make a naive instant aware (in the freelancer's zone) and refuse one outside the book's window."""
     if timezone.is_naive(value):
@@ -46,8 +68,11 @@ def _in_window(value: datetime) -> datetime:
 
 
 Text = Annotated[str, AfterValidator(_storable)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Moment = Annotated[datetime, AfterValidator(_in_window)]
+# Ids in a body or a path are JSON integers (`"7"` is refused); in a query string they are text by nature.
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Day = Annotated[date, BeforeValidator(_iso_day)]
+Moment = Annotated[datetime, BeforeValidator(_iso_moment), AfterValidator(_in_window)]
 Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
 
 
@@ -63,8 +88,20 @@ Promisor = _choice(Promise.Promisor)
 PromiseState = _choice(Promise.State)
 SignalKind = _choice(ConflictSignal.Kind)
 SignalState = _choice(ConflictSignal.State)
-Severity = Literal[1, 2, 3]
+Severity = Annotated[StrictInt, Field(ge=1, le=3)]
 LanguageCode = _choice(Language)
+
+
+class Body(Schema):
+    """A request body: a JSON object (django-ninja's schemas would read any value's attributes, so a list or a
+    string would pass as an empty change)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        if not isinstance(getattr(data, "_obj", data), dict):  # ninja may have wrapped it already
+            raise ValueError("The body must be a JSON object.")
+        return data
 
 
 class ListFilters(Schema):
@@ -76,13 +113,13 @@ class ListFilters(Schema):
 
 
 class JournalFilters(ListFilters):
-    client_id: Id | None = Field(None, description="Only this client's records.")
+    client_id: QueryId | None = Field(None, description="Only this client's records.")
 
 
 # -- clients ---------------------------------------------------------------------------------------------------
 
 
-class ClientIn(Schema):
+class ClientIn(Body):
     name: Text
     company: Text = ""
     email: Text = ""
@@ -90,11 +127,11 @@ class ClientIn(Schema):
     notes: Text = ""
     language: LanguageCode = "fr"
     status: ClientStatus = "active"
-    cadence_days: int = Field(7, ge=1, le=365)
-    away_until: date | None = None
+    cadence_days: StrictInt = Field(7, ge=1, le=365)
+    away_until: Day | None = None
 
 
-class ClientPatch(Schema):
+class ClientPatch(Body):
     name: Text | None = None
     company: Text | None = None
     email: Text | None = None
@@ -102,8 +139,8 @@ class ClientPatch(Schema):
     notes: Text | None = None
     language: LanguageCode | None = None
     status: ClientStatus | None = None
-    cadence_days: int | None = Field(None, ge=1, le=365)
-    away_until: date | None = None
+    cadence_days: StrictInt | None = Field(None, ge=1, le=365)
+    away_until: Day | None = None
 
 
 class ClientOut(Schema):
@@ -126,23 +163,23 @@ class ClientOut(Schema):
 # -- projects --------------------------------------------------------------------------------------------------
 
 
-class ProjectIn(Schema):
+class ProjectIn(Body):
     client_id: Id
     title: Text
     goals: Text = ""
     status: ProjectStatus = "active"
-    start_on: date | None = None
-    due_on: date | None = None
+    start_on: Day | None = None
+    due_on: Day | None = None
     budget: Money | None = None
     currency: Text = "EUR"
 
 
-class ProjectPatch(Schema):
+class ProjectPatch(Body):
     title: Text | None = None
     goals: Text | None = None
     status: ProjectStatus | None = None
-    start_on: date | None = None
-    due_on: date | None = None
+    start_on: Day | None = None
+    due_on: Day | None = None
     budget: Money | None = None
     currency: Text | None = None
 
@@ -163,7 +200,7 @@ class ProjectOut(Schema):
 # -- interactions ----------------------------------------------------------------------------------------------
 
 
-class InteractionIn(Schema):
+class InteractionIn(Body):
     client_id: Id
     project_id: Id | None = None
     kind: InteractionKind = "email"
@@ -173,7 +210,7 @@ class InteractionIn(Schema):
     answers_id: Id | None = Field(None, description="The interaction (of the other side) this one answers.")
 
 
-class InteractionPatch(Schema):
+class InteractionPatch(Body):
     project_id: Id | None = None
     kind: InteractionKind | None = None
     direction: Direction | None = None
@@ -196,31 +233,31 @@ class InteractionOut(Schema):
 # -- promises --------------------------------------------------------------------------------------------------
 
 
-class PromiseIn(Schema):
+class PromiseIn(Body):
     client_id: Id
     project_id: Id | None = None
     promisor: Promisor = "freelancer"
     description: Text
-    made_on: date | None = Field(None, description="The day it was made (today when left out).")
-    due_on: date
+    made_on: Day | None = Field(None, description="The day it was made (today when left out).")
+    due_on: Day
     state: PromiseState = "open"
-    kept_on: date | None = None
-    broken_on: date | None = None
-    dropped_on: date | None = None
+    kept_on: Day | None = None
+    broken_on: Day | None = None
+    dropped_on: Day | None = None
     clarification: Text = ""
     clarified_at: Moment | None = None
 
 
-class PromisePatch(Schema):
+class PromisePatch(Body):
     project_id: Id | None = None
     promisor: Promisor | None = None
     description: Text | None = None
-    made_on: date | None = None
-    due_on: date | None = None
+    made_on: Day | None = None
+    due_on: Day | None = None
     state: PromiseState | None = None
-    kept_on: date | None = None
-    broken_on: date | None = None
-    dropped_on: date | None = None
+    kept_on: Day | None = None
+    broken_on: Day | None = None
+    dropped_on: Day | None = None
     clarification: Text | None = None
     clarified_at: Moment | None = None
 
@@ -245,27 +282,27 @@ class PromiseOut(Schema):
 # -- invoices --------------------------------------------------------------------------------------------------
 
 
-class InvoiceIn(Schema):
+class InvoiceIn(Body):
     client_id: Id
     project_id: Id | None = None
     number: Text
     amount: Money
     currency: Text = "EUR"
-    issued_on: date | None = Field(None, description="The day it was issued (today when left out).")
-    due_on: date
-    paid_on: date | None = None
-    renegotiated_due_on: date | None = None
+    issued_on: Day | None = Field(None, description="The day it was issued (today when left out).")
+    due_on: Day
+    paid_on: Day | None = None
+    renegotiated_due_on: Day | None = None
 
 
-class InvoicePatch(Schema):
+class InvoicePatch(Body):
     project_id: Id | None = None
     number: Text | None = None
     amount: Money | None = None
     currency: Text | None = None
-    issued_on: date | None = None
-    due_on: date | None = None
-    paid_on: date | None = None
-    renegotiated_due_on: date | None = None
+    issued_on: Day | None = None
+    due_on: Day | None = None
+    paid_on: Day | None = None
+    renegotiated_due_on: Day | None = None
 
 
 class InvoiceOut(Schema):
@@ -285,24 +322,24 @@ class InvoiceOut(Schema):
 # -- conflict signals ------------------------------------------------------------------------------------------
 
 
-class SignalIn(Schema):
+class SignalIn(Body):
     client_id: Id
     kind: SignalKind
     severity: Severity = 1
-    observed_on: date
+    observed_on: Day
     description: Text = ""
     state: SignalState = "open"
-    resolved_on: date | None = None
+    resolved_on: Day | None = None
     resolution: Text = ""
 
 
-class SignalPatch(Schema):
+class SignalPatch(Body):
     kind: SignalKind | None = None
     severity: Severity | None = None
-    observed_on: date | None = None
+    observed_on: Day | None = None
     description: Text | None = None
     state: SignalState | None = None
-    resolved_on: date | None = None
+    resolved_on: Day | None = None
     resolution: Text | None = None
 
 

@@ -12,7 +12,7 @@ from crm.api.problems import not_found_view
 urlpatterns = [
     path("", api.urls),
     # Anything else under /api/ (an unknown path, an id that is not a number) is a problem+json 404 too.
-    re_path(r"^(?P<rest>.*)$", not_found_view),
+    re_path(r"^(?P<rest>(?s:.*))$", not_found_view),
 ]
 
 settings_urlpatterns = [

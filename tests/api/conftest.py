@@ -55,3 +55,22 @@ def alice_reader(alice: Any) -> ApiCaller:
 def bob_api(bob: Any) -> ApiCaller:
     _token, raw = AccessToken.issue(bob, "tests", AccessToken.Scope.WRITE)
     return ApiCaller(raw)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Report what the schemathesis fuzz (tests/api/test_api_fuzz.py) sent, when it ran."""
+    import sys
+
+    from django.conf import settings
+
+    fuzz = sys.modules.get("tests.api.test_api_fuzz")
+    if fuzz is None or not fuzz.REQUESTS:
+        return
+    total = sum(fuzz.REQUESTS.values())
+    errors = sum(count for status, count in fuzz.STATUSES.items() if status >= 500)
+    statuses = ", ".join(f"{status}: {count}" for status, count in sorted(fuzz.STATUSES.items()))
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    terminalreporter.write_line(
+        f"api fuzz ({database}): {total} requests over {len(fuzz.REQUESTS)} operations, "
+        f"{errors} answered 500 ({statuses})"
+    )

@@ -302,3 +302,12 @@ def test_health_of_a_client_without_one_yet_is_a_404(alice: Any, alice_api: ApiC
     client = make_client(alice)
     ClientHealth.objects.filter(client=client).delete()
     assert alice_api.get(f"/clients/{client.pk}/health").status_code == 404
+
+
+def test_a_null_for_a_field_that_holds_none_is_a_field_error(alice: Any, alice_api: ApiCaller) -> None:
+    client = make_client(alice, company="ACME")
+    response = alice_api.patch(f"/clients/{client.pk}", {"company": None, "notes": None})
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"company", "notes"}
+    client.refresh_from_db()
+    assert client.company == "ACME"
