@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, model_validator
 
@@ -25,11 +26,11 @@ MAX_ID = 2**63 - 1
 
 def _storable(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("NUL characters are not allowed.")
+        raise ValueError(_("NUL characters are not allowed."))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise ValueError("The text is not valid Unicode.") from error
+        raise ValueError(_("The text is not valid Unicode.")) from error
     return value
 
 
@@ -43,7 +44,7 @@ def _iso_day(value: Any) -> Any:
         return value
     if isinstance(value, str) and ISO_DAY.fullmatch(value):
         return value
-    raise ValueError("Enter a date as YYYY-MM-DD.")
+    raise ValueError(_("Enter a date as YYYY-MM-DD."))
 
 
 def _iso_moment(value: Any) -> Any:
@@ -51,7 +52,7 @@ def _iso_moment(value: Any) -> Any:
         return value
     if isinstance(value, str) and ISO_MOMENT.fullmatch(value.upper()):
         return value.upper()
-    raise ValueError("Enter a moment as YYYY-MM-DDThh:mm:ss with its offset (Z or +02:00).")
+    raise ValueError(_("Enter a moment as YYYY-MM-DDThh:mm:ss with its offset (Z or +02:00)."))
 
 
 def _in_window(value: datetime) -> datetime:
@@ -63,7 +64,7 @@ def _in_window(value: datetime) -> datetime:
     except OverflowError:
         inside = False
     if not inside:
-        raise ValueError("Enter a moment between 1970-01-01 and 2100-12-31.")
+        raise ValueError(_("Enter a moment between 1970-01-01 and 2100-12-31."))
     return value
 
 
@@ -100,7 +101,7 @@ class Body(Schema):
     @classmethod
     def _an_object(cls, data: Any) -> Any:
         if not isinstance(getattr(data, "_obj", data), dict):  # ninja may have wrapped it already
-            raise ValueError("The body must be a JSON object.")
+            raise ValueError(_("The body must be a JSON object."))
         return data
 
 
