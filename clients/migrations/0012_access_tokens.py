@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0009_login_throttle_to_axes_form_submissions_email_links'),
+        ('clients', '0011_primary_contacts_from_client_addresses'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
