@@ -20,6 +20,7 @@ from crm.trash.undo import remember
 from tests.factories import (
     make_client,
     make_conflict,
+    make_contact,
     make_interaction,
     make_invoice,
     make_project,
@@ -37,6 +38,7 @@ ID_KWARGS = {
     "trash_id": lambda book: book["trash_item"],
     "undo_id": lambda book: book["undo"],
     "token_id": lambda book: book["token"],
+    "contact_id": lambda book: book["contact"],
 }
 INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
 INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
@@ -95,6 +97,7 @@ def _book(owner: Any) -> dict[str, Any]:
         # A promise in the trash, and the undo of a promise kept: the way back is the owner's only.
         "trash_item": to_trash(make_promise(client, description="Supprimée"), owner),
         "token": AccessToken.issue(owner, "walk", AccessToken.Scope.WRITE)[0],
+        "contact": make_contact(client, email=f"contact@{owner.username}.example"),
         "undo": remember(
             owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)
         ),
@@ -137,8 +140,8 @@ def test_every_integer_converter_is_found_by_the_walk() -> None:
 
 
 def test_the_walk_covers_the_journal() -> None:
-    routes = id_routes()
-    assert len(routes) >= 10
+    routes = _all_id_routes()
+    assert len(id_routes()) >= 10
     assert {kwarg for route in routes for kwarg in _int_kwargs(route)} == set(ID_KWARGS)
 
 
@@ -264,7 +267,9 @@ def tokens(books: dict[str, Any]) -> dict[str, str]:
 
 def test_the_api_walk_covers_every_kind() -> None:
     kwargs = {kwarg for route in api_id_routes() for kwarg in _int_kwargs(route)}
-    assert kwargs >= {"client_id", "project_id", "interaction_id", "promise_id", "invoice_id", "signal_id"}
+    assert kwargs >= {
+        "client_id", "contact_id", "project_id", "interaction_id", "promise_id", "invoice_id", "signal_id"
+    }  # fmt: skip
     assert {"DELETE", "GET", "PATCH"} <= set(_api_methods("api/promises/<int:promise_id>"))
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from clients.bounds import FUTURE_TOLERANCE
-from clients.models import Client, Project
+from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.api import schemas
 from crm.api.pages import changed_since, page_of
@@ -42,6 +42,7 @@ REFERENCES: dict[str, Any] = {
     "client_id": ("client", lambda owner: Client.objects.filter(owner=owner)),
     "project_id": ("project", lambda owner: Project.objects.filter(client__owner=owner)),
     "answers_id": ("answers", lambda owner: Interaction.objects.filter(client__owner=owner)),
+    "contact_id": ("contact", lambda owner: Contact.objects.filter(owner=owner)),
 }
 # Left out of a create, these take the model's default (today, now) rather than null.
 DEFAULTED = {"made_on", "issued_on", "happened_at"}
@@ -61,12 +62,19 @@ class Kind:
     schema_out: type[Schema]
     filters: type[schemas.ListFilters] = schemas.JournalFilters
     owner_field: str = ""  # set from the token on create when the model stores its owner itself
+    save: Any = None  # how a record of this kind is saved: `_save` unless it has its own rule
+    to_trash: bool = True  # deleted to the trash (restorable), or deleted for good
 
 
 KINDS = [
     Kind(
         "clients", "client", Client, "client_id", lambda owner: Client.objects.filter(owner=owner),
         schemas.ClientIn, schemas.ClientPatch, schemas.ClientOut, schemas.ListFilters, owner_field="owner",
+    ),
+    Kind(
+        "contacts", "contact", Contact, "contact_id", lambda owner: Contact.objects.filter(owner=owner),
+        schemas.ContactIn, schemas.ContactPatch, schemas.ContactOut, save=lambda i, b: _save_contact(i),
+        to_trash=False,
     ),
     Kind(
         "projects", "project", Project, "project_id",
@@ -151,12 +159,28 @@ def _signature(func: Callable[..., Any], **params: Any) -> Callable[..., Any]:
     return func
 
 
+def _save_contact(contact: Contact) -> Contact:
+    """Save a contact; one made primary goes through `make_primary`, so the client's previous primary contact
+    becomes a plain one (instead of the "one primary per client" constraint refusing it)."""
+    with transaction.atomic():
+        wanted = contact.is_primary
+        was = contact.pk is not None and Contact.objects.filter(pk=contact.pk, is_primary=True).exists()
+        contact.is_primary = was and wanted
+        _save(contact)
+        if wanted and not was:
+            contact.make_primary()
+        elif was and not wanted:
+            contact.client.copy_primary_contact(None)
+    return contact
+
+
 def _register(kind: Kind) -> None:
     path = f"/{kind.plural}"
     item = f"/{kind.plural}/{{int:{kind.kwarg}}}"
     tags = [kind.plural]
     name = kind.plural.replace("-", "_")
     since = partial(changed_since, model=kind.model)
+    save = kind.save or _save
 
     def list_items(request: HttpRequest, **kwargs: Any) -> Any:
         filters = kwargs["filters"]
@@ -173,7 +197,7 @@ def _register(kind: Kind) -> None:
         if kind.owner_field:
             setattr(instance, kind.owner_field, owner)
         _assign(instance, owner, {k: v for k, v in data.items() if not (k in DEFAULTED and v is None)})
-        return Status(201, _save(instance))
+        return Status(201, save(instance, None))
 
     def get_item(request: HttpRequest, **kwargs: Any) -> Any:
         return get_object_or_404(kind.owned(request.auth.owner), pk=kwargs[kind.kwarg])
@@ -183,13 +207,16 @@ def _register(kind: Kind) -> None:
         instance = get_object_or_404(kind.owned(owner), pk=kwargs[kind.kwarg])
         before = getattr(instance, "happened_at", None)
         _assign(instance, owner, kwargs["payload"].dict(exclude_unset=True))
-        return _save(instance, before)
+        return save(instance, before)
 
     def delete_item(request: HttpRequest, **kwargs: Any) -> Any:
         owner = request.auth.owner
         instance = get_object_or_404(kind.owned(owner), pk=kwargs[kind.kwarg])
         with transaction.atomic():
-            to_trash(instance, owner)
+            if kind.to_trash:
+                to_trash(instance, owner)
+            else:
+                instance.delete()
         return Status(204, None)
 
     ident = {kind.kwarg: schemas.Id}
@@ -226,7 +253,8 @@ def _register(kind: Kind) -> None:
         response={204: None, **problems()},
         operation_id=f"delete_{name}",
         tags=tags,
-        summary=f"Delete a {kind.singular} (to the trash, restorable for 30 days)",
+        summary=f"Delete a {kind.singular}"
+        + (" (to the trash, restorable for 30 days)" if kind.to_trash else ""),
     )(_signature(delete_item, **ident))
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictInt, model_validator
 
 from clients.bounds import END_MOMENT, FIRST_MOMENT
 from clients.models import Client, Language, Project
@@ -161,6 +161,43 @@ class ClientOut(Schema):
     last_contact_at: datetime | None
 
 
+# -- contacts --------------------------------------------------------------------------------------------------
+
+
+class ContactIn(Body):
+    client_id: Id
+    name: Text
+    email: Text = ""
+    phone: Text = ""
+    role: Text = ""
+    is_primary: StrictBool = Field(
+        False, description="Make it the client's primary contact (the previous one stays)."
+    )
+    notes: Text = ""
+
+
+class ContactPatch(Body):
+    name: Text | None = None
+    email: Text | None = None
+    phone: Text | None = None
+    role: Text | None = None
+    is_primary: StrictBool | None = None
+    notes: Text | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    client_id: int
+    name: str
+    email: str
+    phone: str
+    role: str
+    is_primary: bool
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+
 # -- projects --------------------------------------------------------------------------------------------------
 
 
@@ -209,6 +246,7 @@ class InteractionIn(Body):
     happened_at: Moment | None = Field(None, description="When it happened (now when left out).")
     summary: Text = ""
     answers_id: Id | None = Field(None, description="The interaction (of the other side) this one answers.")
+    contact_id: Id | None = Field(None, description="Who at the client it was with (one of its contacts).")
 
 
 class InteractionPatch(Body):
@@ -218,6 +256,7 @@ class InteractionPatch(Body):
     happened_at: Moment | None = None
     summary: Text | None = None
     answers_id: Id | None = None
+    contact_id: Id | None = None
 
 
 class InteractionOut(Schema):
@@ -229,6 +268,7 @@ class InteractionOut(Schema):
     happened_at: datetime
     summary: str
     answers_id: int | None
+    contact_id: int | None
 
 
 # -- promises --------------------------------------------------------------------------------------------------

@@ -10,11 +10,18 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from clients.models import AccessToken, Client, hash_token
+from clients.models import AccessToken, Client, Contact, hash_token
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, Interaction, Invoice, Promise, TrashItem
 from tests.api.conftest import ApiCaller
-from tests.factories import make_client, make_interaction, make_invoice, make_project, make_promise
+from tests.factories import (
+    make_client,
+    make_contact,
+    make_interaction,
+    make_invoice,
+    make_project,
+    make_promise,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -34,6 +41,10 @@ def _bodies(client_id: int, project_id: int) -> dict[str, tuple[dict[str, Any], 
         "clients": (
             {"name": "Atelier Nord", "email": "nord@example.com", "cadence_days": 14},
             {"status": "paused"},
+        ),
+        "contacts": (
+            {"client_id": client_id, "name": "Inès Roy", "email": "ines@example.com", "role": "Comptabilité"},
+            {"phone": "+33 6 12 34 56 78"},
         ),
         "projects": (
             {"client_id": client_id, "title": "Refonte", "budget": "4500.50"},
@@ -59,7 +70,7 @@ def _bodies(client_id: int, project_id: int) -> dict[str, tuple[dict[str, Any], 
 
 
 MODELS = {
-    "clients": Client, "projects": None, "interactions": Interaction, "promises": Promise,
+    "clients": Client, "contacts": Contact, "projects": None, "interactions": Interaction, "promises": Promise,
     "invoices": Invoice, "conflict-signals": ConflictSignal,
 }  # fmt: skip
 
@@ -88,7 +99,8 @@ def test_each_kind_is_created_read_changed_listed_and_deleted_to_the_trash(
 
     assert alice_api.delete(url).status_code == 204
     assert alice_api.get(url).status_code == 404
-    assert TrashItem.objects.filter(owner=alice, object_id=item["id"]).exists()
+    if kind != "contacts":  # a contact is deleted for good (the trash does not keep contacts yet)
+        assert TrashItem.objects.filter(owner=alice, object_id=item["id"]).exists()
 
 
 def test_a_write_recomputes_trust_health_as_the_web_does(alice: Any, alice_api: ApiCaller) -> None:
@@ -311,3 +323,31 @@ def test_a_null_for_a_field_that_holds_none_is_a_field_error(alice: Any, alice_a
     assert set(response.json()["errors"]) == {"company", "notes"}
     client.refresh_from_db()
     assert client.company == "ACME"
+
+
+def test_a_contact_made_primary_takes_the_clients_address_and_the_old_one_steps_aside(
+    alice: Any, alice_api: ApiCaller
+) -> None:
+    client = make_client(alice)
+    first = alice_api.post(
+        "/contacts", {"client_id": client.pk, "name": "Ana", "email": "ana@example.com", "is_primary": True}
+    ).json()
+    second = alice_api.post(
+        "/contacts", {"client_id": client.pk, "name": "Léo", "email": "leo@example.com", "is_primary": True}
+    ).json()
+    assert second["is_primary"] is True
+    assert alice_api.get(f"/contacts/{first['id']}").json()["is_primary"] is False
+    assert alice_api.get(f"/clients/{client.pk}").json()["email"] == "leo@example.com"
+
+
+def test_an_interaction_names_a_contact_of_its_own_client_only(
+    alice: Any, bob: Any, alice_api: ApiCaller
+) -> None:
+    client, other = make_client(alice), make_client(alice)
+    body = {"client_id": client.pk, "summary": "Appel", "contact_id": make_contact(client).pk}
+    assert alice_api.post("/interactions", body).json()["contact_id"] == body["contact_id"]
+    assert alice_api.post("/interactions", {**body, "contact_id": make_contact(other).pk}).status_code == 422
+    assert (
+        alice_api.post("/interactions", {**body, "contact_id": make_contact(make_client(bob)).pk}).status_code
+        == 404
+    )

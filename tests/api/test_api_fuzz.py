@@ -32,6 +32,7 @@ from config.wsgi import application
 from tests.factories import (
     make_client,
     make_conflict,
+    make_contact,
     make_interaction,
     make_invoice,
     make_project,
@@ -70,6 +71,7 @@ def alices_book(alice: Any, settings: Any) -> dict[str, Any]:
         "token": AccessToken.issue(alice, "fuzz", AccessToken.Scope.WRITE)[1],
         "ids": {
             "client_id": client.pk,
+            "contact_id": make_contact(client).pk,
             "project_id": project.pk,
             "interaction_id": make_interaction(client, project=project).pk,
             "promise_id": make_promise(client).pk,
