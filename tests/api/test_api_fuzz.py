@@ -12,10 +12,13 @@ from __future__ import annotations
 import itertools
 import os
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -52,6 +55,19 @@ CHECKS = [
 REQUESTS: Counter[str] = Counter()
 STATUSES: Counter[int] = Counter()
 _turns = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_between_requests() -> Iterator[None]:
+    """Keep the test's database connection across the WSGI requests, as Django's test client does: a request's
+    end would otherwise close it (it is inside the test's transaction, not in autocommit), on PostgreSQL."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
