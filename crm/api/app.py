@@ -10,7 +10,7 @@ from crm.api import problems
 from crm.api.auth import TokenAuth
 from crm.api.resources import router
 
-DESCRIPTION = """The freelancer's book for scripts: clients, projects, interactions, promises, invoices, conflict
+DESCRIPTION = """The freelancer's book for scripts: clients, contacts, projects, interactions, promises, invoices, conflict
 signals, and each client's trust health (read only).
 
 Authenticate with a personal access token made in Settings → API tokens: `Authorization: Bearer <token>`.

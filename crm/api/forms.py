@@ -14,4 +14,3 @@ class AccessTokenForm(IdempotentFormMixin, RoundTripMixin, forms.ModelForm):
         model = AccessToken
         formfield_callback = book_formfield
         fields = ["name", "scope"]
-        widgets = {"scope": forms.RadioSelect}
