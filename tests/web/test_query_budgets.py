@@ -86,7 +86,7 @@ BUDGETS: dict[str, int] = {
     "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
     "client_new_post": 20,  # the new client's "not enough history" trust health written at once, not the book; +1 history row
-    "client_edit_post": 22,  # the client rescored event by event after its cadence may have changed; +2 history row, health move
+    "client_edit_post": 23,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +1 its primary contact follows the client's email and phone (contacts)
     "client_edit_form": 5,  # anything read per client of the book; +1 its history (one query)
     "project_new_form": 5,  # a query per client choice of the select
     "project_new_post": 27,  # the same, and the client rescored event by event after the save; +2 history row, health move
@@ -163,7 +163,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
-    "client_delete_post": 37,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected
+    "client_delete_post": 38,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +1 its contacts collected (contacts)
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
@@ -188,7 +188,7 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 10,  # a query per client of the book when the language or the time zone changes
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 59,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too
+    "account_delete_post": 67,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +6 contacts and their history (contacts), +2 API tokens (account.py's DELETE, the user's cascade)
     "password_change": 3,  # anything read from the book
     "password_reset": 0,  # anything at all: an anonymous page
 }
