@@ -257,6 +257,23 @@ class Bench:
             (302,),
         )
 
+    def api(self, username: str, client_id: int) -> None:
+        """One list and one detail request of the REST API (crm/api), with a bearer token, as a script sends them."""
+        from django.conf import settings
+        from django.test import Client as HttpClient
+
+        from clients.models import AccessToken
+
+        settings.RATE_LIMIT_API = "1000000/m"  # the bench measures the request, not the limit's 429
+        _token, raw = AccessToken.issue(self.user(username), "bench", AccessToken.Scope.READ)
+        http = HttpClient(headers={"Authorization": f"Bearer {raw}"})
+        repeat = 15 if self.small else 60
+        get = lambda url: lambda: http.get(url)  # noqa: E731
+        self.measure("API list: clients, 50 per page", get("/api/clients?limit=50"), repeat)
+        self.measure("API list: promises, 200 per page", get("/api/promises?limit=200"), repeat)
+        self.measure("API detail: one client", get(f"/api/clients/{client_id}"), repeat)
+        self.measure("API detail: a client's trust health", get(f"/api/clients/{client_id}/health"), repeat)
+
     def dashboard_growth(self, sizes: list[tuple[str, int]]) -> None:
         from django.urls import reverse
 
@@ -624,6 +641,7 @@ def main() -> None:
     bench.seed("big_book", big_book, big_events)
     print("Measuring pages ...", flush=True)
     bench.pages("book", workspace.pk)
+    bench.api("book", workspace.pk)
     bench.dashboard_growth([("small_book", small_book), ("book", book), ("big_book", big_book)])
     print("Measuring bulk recompute ...", flush=True)
     bench.recompute("book", book)

@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 
 class ProfileLocaleMiddleware:
@@ -35,6 +36,10 @@ def _has_nul(values: QueryDict) -> bool:
     return any("\x00" in key or any("\x00" in value for value in items) for key, items in values.lists())
 
 
+# Where config/urls.py mounts the REST API.
+API_PATH = "/api/"
+
+
 class RejectNulBytesMiddleware:
     """Refuse a request whose query string or form carries a NUL byte: no database stores one (PostgreSQL
     refuses it in text), so it can only be a mistake or a probe. Answer 400 with a page that says so."""
@@ -48,6 +53,11 @@ class RejectNulBytesMiddleware:
             or _has_nul(request.GET)
             or (request.method == "POST" and _has_nul(request.POST))
         ):
+            if request.path.startswith(API_PATH):
+                # The REST API (crm/api) answers every refusal as RFC 9457 problem details, not as a page.
+                problem = {"type": "about:blank", "title": "Bad Request", "status": 400}
+                problem["detail"] = gettext("A request may not carry a NUL character.")
+                return JsonResponse(problem, status=400, content_type="application/problem+json")
             return render(request, "errors/400_nul.html", status=400)
         return self.get_response(request)
 

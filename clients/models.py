@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import zoneinfo
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -528,3 +529,91 @@ class Contact(OwnedThroughClient):
                 contact.save(update_fields=["is_primary", "updated_at"])
             self.is_primary = True
             self.save()
+
+
+def hash_token(raw: str) -> str:
+    """Return the stored form of an access token: its SHA-256. A token is 256 random bits, so a fast hash is
+    enough (nothing to brute-force, unlike a password) and a lookup is one indexed equality."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
+    def for_owner(self, user: object) -> AccessTokenQuerySet:
+        return self.filter(owner=user)
+
+    def active(self) -> AccessTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class AccessToken(models.Model):
+    """A personal access token to the REST API (crm/api): named, read or read-write, stored hashed.
+
+    The raw token is shown once, when issued (`issue`); only its hash and its first characters (to recognise it
+    in the list) are kept. A revoked token stays listed, refused.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("read only")
+        WRITE = "write", _("read and write")
+
+    PREFIX = "cfc_"
+    # How often the last-used time is written: once a minute is precise enough and spares a write per request.
+    LAST_USED_PRECISION = timedelta(minutes=1)
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens", editable=False
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What uses it, such as “invoicing script”.")
+    )
+    scope = models.CharField(_("scope"), max_length=5, choices=Scope, default=Scope.READ)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_start = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API access token")
+        verbose_name_plural = _("API access tokens")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scope__in=["read", "write"]), name="access_token_scope_valid"),
+        ]
+        indexes = [
+            # The settings page: WHERE owner_id = ? ORDER BY created_at DESC.
+            models.Index(fields=["owner", "created_at"], name="access_token_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_start}…)"
+
+    @classmethod
+    def issue(cls, owner: Any, name: str, scope: str) -> tuple[AccessToken, str]:
+        """Create a token for `owner`; return it with the raw token, which is never stored nor shown again."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls(owner=owner, name=name, scope=scope, key_hash=hash_token(raw), key_start=raw[:12])
+        token.full_clean()
+        token.save()
+        return token, raw
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+    def revoke(self, now: datetime | None = None) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = now or timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    def touch(self, now: datetime) -> None:
+        """Record a use, at most once per `LAST_USED_PRECISION` (one UPDATE, none within the minute)."""
+        if self.last_used_at is None or now - self.last_used_at >= self.LAST_USED_PRECISION:
+            self.last_used_at = now
+            AccessToken.objects.filter(pk=self.pk).update(last_used_at=now)

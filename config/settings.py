@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_ratelimit",  # for its system checks: the counts must live in a cache every process shares
+    "ninja",  # the API docs' own copy of Swagger UI (static files), so the docs need no CDN
     "clients",
     "conflicts",
     "crm",
@@ -159,6 +160,8 @@ RATELIMIT_VIEW = "clients.views.rate_limited"
 RATE_LIMIT_SIGNUP = os.environ.get("RATE_LIMIT_SIGNUP", "10/h")
 RATE_LIMIT_PASSWORD_RESET = os.environ.get("RATE_LIMIT_PASSWORD_RESET", "10/h")
 RATE_LIMIT_TOKEN_PAGES = os.environ.get("RATE_LIMIT_TOKEN_PAGES", "60/m")
+# The REST API (crm/api/auth.py): requests per access token.
+RATE_LIMIT_API = os.environ.get("RATE_LIMIT_API", "600/m")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]

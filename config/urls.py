@@ -29,6 +29,8 @@ urlpatterns = [
     path("accounts/delete/", account_views.account_delete, name="account_delete"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # The REST API (crm/api): bearer tokens, no session, so no CSRF; its errors are problem+json.
+    path("api/", include("crm.api.urls")),
     path("", include("crm.web.urls")),
     path("", include("crm.reminders.urls")),
 ]

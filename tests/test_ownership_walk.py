@@ -40,9 +40,11 @@ ID_KWARGS = {
     "signal_id": lambda book: book["signal"],
     "trash_id": lambda book: book["trash_item"],
     "undo_id": lambda book: book["undo"],
+    "token_id": lambda book: book["token"],
 }
 INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
 INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
+API_PREFIX = "api/"
 
 
 def _route(pattern: Any) -> str:
@@ -68,20 +70,28 @@ def _int_kwargs(route: str) -> list[str]:
     return INT_IN_ROUTE.findall(route)
 
 
+def _all_id_routes() -> list[str]:
+    return sorted({route for route in _walk(get_resolver()) if _int_kwargs(route)})
+
+
 def id_routes() -> list[str]:
-    """Return every route of the project that captures an integer id."""
-    routes = [route for route in _walk(get_resolver()) if _int_kwargs(route)]
-    return sorted(set(routes))
+    """Return every route of the web app that captures an integer id (the API's are walked with tokens below)."""
+    return [route for route in _all_id_routes() if not route.startswith(API_PREFIX)]
+
+
+def api_id_routes() -> list[str]:
+    return [route for route in _all_id_routes() if route.startswith(API_PREFIX)]
 
 
 def _book(owner: Any) -> dict[str, Any]:
+    from clients.models import AccessToken
+
     client = make_client(owner, name=f"Client de {owner.username}")
     project = make_project(client)
     undoable = make_promise(client, description="Tenue, puis annulée")
     return {
         "client": client,
         "project": project,
-        "contact": make_contact(client),
         "book_import": receive(owner, "clients", "book.csv", b"Client;Email\nAtelier;a@example.com\n"),
         "interaction": make_interaction(client, project=project),
         "promise": make_promise(client, project=project),
@@ -89,6 +99,8 @@ def _book(owner: Any) -> dict[str, Any]:
         "signal": make_conflict(client),
         # A promise in the trash, and the undo of a promise kept: the way back is the owner's only.
         "trash_item": to_trash(make_promise(client, description="Supprimée"), owner),
+        "token": AccessToken.issue(owner, "walk", AccessToken.Scope.WRITE)[0],
+        "contact": make_contact(client, email=f"contact@{owner.username}.example"),
         "undo": remember(
             owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)
         ),
@@ -110,7 +122,7 @@ def _url(route: str, ids: dict[str, Any]) -> str:
 def test_every_int_converter_is_an_object_id_we_know() -> None:
     """A new URL with an integer id must name a known object kwarg, so it joins the walk below."""
     unknown = {
-        (route, kwarg) for route in id_routes() for kwarg in _int_kwargs(route) if kwarg not in ID_KWARGS
+        (route, kwarg) for route in _all_id_routes() for kwarg in _int_kwargs(route) if kwarg not in ID_KWARGS
     }
     assert unknown == set(), "map these kwargs in ID_KWARGS (and give them an ownership check)"
 
@@ -126,13 +138,13 @@ def test_every_integer_converter_is_found_by_the_walk() -> None:
                 yield from converters(entry)
 
     int_names = {name for name, conv in converters(get_resolver()) if isinstance(conv, IntConverter)}
-    walked = {kwarg for route in id_routes() for kwarg in _int_kwargs(route)}
+    walked = {kwarg for route in _all_id_routes() for kwarg in _int_kwargs(route)}
     assert int_names == walked
 
 
 def test_the_walk_covers_the_journal() -> None:
-    routes = id_routes()
-    assert len(routes) >= 10
+    routes = _all_id_routes()
+    assert len(id_routes()) >= 10
     assert {kwarg for route in routes for kwarg in _int_kwargs(route)} == set(ID_KWARGS)
 
 
@@ -216,3 +228,76 @@ def _snapshot(obj: Any) -> dict[str, Any]:
     return {
         f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname != "updated_at"
     }
+
+
+# -- the API: the same walk with bearer tokens, every endpoint x every method its schema declares --------------
+
+
+def _api_methods(route: str) -> list[str]:
+    """Return the methods the API's own schema declares for `route` (so a new endpoint joins the walk)."""
+    from crm.api.app import api
+
+    schema_path = "/" + re.sub(r"<int:(\w+)>", r"{\1}", route).rstrip("/")
+    methods = api.get_openapi_schema()["paths"][schema_path]
+    # DELETE last: alice's own record must still be there for the others.
+    return sorted((method.upper() for method in methods), key=lambda method: (method == "DELETE", method))
+
+
+def _api_attempts(token: str, route: str, ids: dict[str, Any]) -> dict[str, int]:
+    """Return the status of each method of `route` (ids from `ids`), called with `token`; writes send `{}`."""
+    from django.test import Client as HttpClient
+
+    http, url = HttpClient(), _url(route, ids)
+    headers = {"Authorization": f"Bearer {token}"}
+    statuses = {}
+    for method in _api_methods(route):
+        kwargs: dict[str, Any] = {"headers": headers}
+        if method in {"POST", "PATCH", "PUT"}:
+            kwargs.update(data="{}", content_type="application/json")
+        statuses[method] = getattr(http, method.lower())(url, **kwargs).status_code
+    return statuses
+
+
+@pytest.fixture
+def tokens(books: dict[str, Any]) -> dict[str, str]:
+    from clients.models import AccessToken
+
+    return {
+        name: AccessToken.issue(book["client"].owner, "api walk", AccessToken.Scope.WRITE)[1]
+        for name, book in books.items()
+    }
+
+
+def test_the_api_walk_covers_every_kind() -> None:
+    kwargs = {kwarg for route in api_id_routes() for kwarg in _int_kwargs(route)}
+    assert kwargs >= {
+        "client_id", "contact_id", "project_id", "interaction_id", "promise_id", "invoice_id", "signal_id"
+    }  # fmt: skip
+    assert {"DELETE", "GET", "PATCH"} <= set(_api_methods("api/promises/<int:promise_id>"))
+
+
+@pytest.mark.parametrize("route", api_id_routes())
+def test_alice_gets_404_from_the_api_for_bobs_objects(
+    books: dict[str, Any], tokens: dict[str, str], route: str
+) -> None:
+    statuses = _api_attempts(tokens["alice"], route, books["bob"])
+    assert statuses and set(statuses.values()) == {404}, f"{route}: {statuses}"
+
+
+@pytest.mark.parametrize("route", api_id_routes())
+def test_alice_reaches_her_own_objects_through_the_api(
+    books: dict[str, Any], tokens: dict[str, str], route: str
+) -> None:
+    statuses = _api_attempts(tokens["alice"], route, books["alice"])
+    assert 404 not in statuses.values() and max(statuses.values()) < 500, f"{route}: {statuses}"
+
+
+@pytest.mark.parametrize("route", api_id_routes())
+def test_bobs_objects_are_unchanged_after_alices_api_calls(
+    books: dict[str, Any], tokens: dict[str, str], route: str
+) -> None:
+    bob = books["bob"]
+    before = {name: _snapshot(type(obj).objects.get(pk=obj.pk)) for name, obj in bob.items()}
+    _api_attempts(tokens["alice"], route, bob)
+    after = {name: _snapshot(type(obj).objects.get(pk=obj.pk)) for name, obj in bob.items()}
+    assert after == before

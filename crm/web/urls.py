@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from crm.api.urls import settings_urlpatterns as api_settings
 from crm.dataio import urls as dataio_urls
 from crm.web import views
 
@@ -96,6 +97,8 @@ urlpatterns = [
     path("trash/", views.trash_list, name="trash"),
     path("trash/<int:trash_id>/restore/", views.trash_restore, name="trash_restore"),
     path("trash/<int:trash_id>/delete/", views.trash_delete, name="trash_delete"),
+    # Settings → API tokens (crm/api/views.py), in this namespace: crm:api_tokens.
+    *api_settings,
 ]
 
 # Import and export (crm/dataio): `crm:import`, `crm:export`...

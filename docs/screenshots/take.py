@@ -8,6 +8,8 @@ It logs in as the demo freelancer, switches the language in the settings page, a
 docs/screenshots/{dashboard,workspace}-{en,fr}-{desktop,phone}.png, then, on the worst client's timeline, a
 promise edited in place (inline-edit-{en,fr}.png) and the toast offering to undo "Kept"
 (undo-toast-{en,fr}.png); the promise is put back as it was (Escape, then Undo), so the book is left unchanged.
+`--only api`: Settings → API tokens with a new token shown once (api-tokens-{en,fr}.png, the token revoked
+afterwards) and the API's interactive docs (api-docs.png).
 """
 
 from __future__ import annotations
@@ -71,6 +73,25 @@ def edit_and_undo(page: Page, base: str, language: str) -> None:
     page.locator(f"#{item_id} button.ok").wait_for()  # open again, as the demo book had it
 
 
+def api_pages(page: Page, base: str, language: str) -> None:
+    """Screenshot Settings → API tokens just after a token was made (its value shown once), then revoke that
+    token so the demo book keeps no live one; and, in English, the API's interactive docs."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/settings/api-tokens/")
+    page.fill("#id_name", "Script de facturation" if language == "fr" else "Invoicing script")
+    page.select_option("#id_scope", "write")
+    page.click("main form button[type=submit]")
+    page.locator("#new-token").wait_for()
+    page.screenshot(path=str(HERE / f"api-tokens-{language}.png"), full_page=True)
+    print(f"docs/screenshots/api-tokens-{language}.png")
+    page.locator("main table form button").first.click()
+    page.wait_for_load_state()
+    if language == "en":
+        page.goto(f"{base}/api/docs")
+        page.locator(".swagger-ui .opblock").first.wait_for()
+        shot(page, "api-docs.png")
+
+
 def shot(page: Page, name: str) -> None:
     path = HERE / name
     page.screenshot(path=str(path))
@@ -85,8 +106,8 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument(
         "--only",
-        choices=["pages", "edit-undo"],
-        help="take only the pages, or only the inline edit and undo toast",
+        choices=["pages", "edit-undo", "api"],
+        help="take only the pages, only the inline edit and undo toast, or only the API's token page and docs",
     )
     args = parser.parse_args()
     base = args.base.rstrip("/")
@@ -99,6 +120,9 @@ def main() -> None:
         workspace = base + page.locator("table.clients tbody th a").first.get_attribute("href")
         for language in ("en", "fr"):
             set_language(page, base, language)
+            if args.only == "api":
+                api_pages(page, base, language)
+                continue
             for size, (width, height) in SIZES.items() if args.only != "edit-undo" else ():
                 page.set_viewport_size({"width": width, "height": height})
                 for name, url in (("dashboard", f"{base}/"), ("workspace", workspace)):

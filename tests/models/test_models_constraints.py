@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from clients.models import Client, FormSubmission, Project
+from clients.models import AccessToken, Client, FormSubmission, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, Dispatch, Feeling, HealthChange, HealthSnapshot, Promise
 from tests.factories import (
@@ -47,6 +47,7 @@ Builder = Callable[[Any], models.Model]
 CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
     ("profile_digest_hour_0_23", lambda u: u.profile, {"digest_hour": 24}),
     ("profile_digest_weekday_0_6", lambda u: u.profile, {"digest_weekday": 7}),
+    ("access_token_scope_valid", lambda u: AccessToken.issue(u, "script", "read")[0], {"scope": "admin"}),
     ("client_cadence_1_365_days (0)", lambda u: make_client(u), {"cadence_days": 0}),
     ("client_cadence_1_365_days (366)", lambda u: make_client(u), {"cadence_days": 366}),
     ("client_status_valid", lambda u: make_client(u), {"status": "vip"}),

@@ -1,0 +1,126 @@
+"""Errors as `application/problem+json` (RFC 9457): one shape for every refusal of the API.
+
+`{"type": "about:blank", "title": "Not Found", "status": 404, "detail": "…"}`, and for refused input an
+`errors` member mapping each field to its messages (the same messages the forms show).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as InputValidationError
+
+MEDIA_TYPE = "application/problem+json"
+# Statuses every operation may answer with a problem (documented in the schema; see app.py).
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422, 429})
+
+
+class Problem(Schema):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    errors: dict[str, list[str]] | None = None
+
+
+class Refused(Exception):
+    """A refusal that is not the input's fault: 403 (scope) or 429 (rate), with its headers."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.headers = status, detail, headers or {}
+
+
+def problem(
+    status: int,
+    detail: str = "",
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    """Return the problem response for `status`."""
+    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    response = HttpResponse(
+        json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False), status=status, content_type=MEDIA_TYPE
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _field_of(location: Iterable[Any]) -> str:
+    """Return the field a pydantic error location names: ("body", "payload", "due_on") -> "due_on"."""
+    parts = [str(part) for part in location if part not in ("body", "payload", "query", "filters", "path")]
+    return ".".join(parts) or "__all__"
+
+
+def input_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for error in errors:
+        found.setdefault(_field_of(error.get("loc", ())), []).append(str(error.get("msg", "")))
+    return found
+
+
+def model_errors(error: ModelValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {
+            field: [str(m) for m in ModelValidationError(items).messages]
+            for field, items in error.error_dict.items()
+        }
+    return {"__all__": [str(m) for m in error.messages]}
+
+
+def install(api: Any) -> None:
+    """Answer each kind of failure of `api` with its problem."""
+
+    def invalid_input(request: HttpRequest, exc: InputValidationError) -> HttpResponse:
+        return problem(422, _("The request is not valid."), input_errors(exc.errors))
+
+    def invalid_record(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+        return problem(422, _("The request is not valid."), model_errors(exc))
+
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        detail = _("Send a valid access token: Authorization: Bearer <token>.")
+        return problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem(404, _("There is no such record in your book."))
+
+    def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+        return problem(exc.status, exc.detail, headers=exc.headers)
+
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return problem(exc.status_code, str(exc))
+
+    def conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        # A constraint the validation could not see coming (another request took the same invoice number
+        # between our check and our insert): the savepoint of the write was rolled back, nothing was stored.
+        return problem(409, _("This conflicts with another record of your book; nothing was changed."))
+
+    api.add_exception_handler(InputValidationError, invalid_input)
+    api.add_exception_handler(ModelValidationError, invalid_record)
+    api.add_exception_handler(AuthenticationError, unauthenticated)
+    api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(Refused, refused)
+    api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(IntegrityError, conflict)
+
+
+@csrf_exempt  # no session: nothing to forge (crm/api/auth.py)
+def not_found_view(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Answer a URL under /api/ that names no endpoint (or an id that is not a number)."""
+    return problem(404, _("There is no such endpoint."))

@@ -1,0 +1,298 @@
+"""Create, read, update and delete each kind of the book, and read trust health.
+
+Every record is fetched for the token's owner (another owner's id is a 404, as in the web app); every write goes
+through the model's own validation (`full_clean`: field validators, the date window, `clean()`, the named
+constraints) inside one transaction, so the API stores nothing a form would refuse. Saving fires the same
+signals as the web app (trust health recomputed in the same transaction); a delete goes to the trash, like the
+web app's, and can be restored from `/trash/` for 30 days.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from clients.bounds import FUTURE_TOLERANCE
+from clients.models import Client, Contact, Project
+from conflicts.models import ConflictSignal
+from crm.api import schemas
+from crm.api.pages import changed_since, page_of
+from crm.api.problems import ERROR_STATUSES, Problem
+from crm.management.commands.trust_report import client_report
+from crm.models import ClientHealth, Interaction, Invoice, Promise
+from crm.trash.snapshot import to_trash
+
+router = Router()
+
+# The references a body may carry, each looked up among the owner's own records (another owner's: a 404).
+REFERENCES: dict[str, Any] = {
+    "client_id": ("client", lambda owner: Client.objects.filter(owner=owner)),
+    "project_id": ("project", lambda owner: Project.objects.filter(client__owner=owner)),
+    "answers_id": ("answers", lambda owner: Interaction.objects.filter(client__owner=owner)),
+    "contact_id": ("contact", lambda owner: Contact.objects.filter(owner=owner)),
+}
+# Left out of a create, these take the model's default (today, now) rather than null.
+DEFAULTED = {"made_on", "issued_on", "happened_at"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record as the API serves it."""
+
+    plural: str  # the URL segment, and the tag in the docs
+    singular: str
+    model: type[Model]
+    kwarg: str  # the id in the URL, named as everywhere else (tests/test_ownership_walk.py)
+    owned: Any  # owner -> the owner's records
+    schema_in: type[Schema]
+    schema_patch: type[Schema]
+    schema_out: type[Schema]
+    filters: type[schemas.ListFilters] = schemas.JournalFilters
+    owner_field: str = ""  # set from the token on create when the model stores its owner itself
+    save: Any = None  # how a record of this kind is saved: `_save` unless it has its own rule
+    to_trash: bool = True  # deleted to the trash (restorable), or deleted for good
+
+
+KINDS = [
+    Kind(
+        "clients", "client", Client, "client_id", lambda owner: Client.objects.filter(owner=owner),
+        schemas.ClientIn, schemas.ClientPatch, schemas.ClientOut, schemas.ListFilters, owner_field="owner",
+    ),
+    Kind(
+        "contacts", "contact", Contact, "contact_id", lambda owner: Contact.objects.filter(owner=owner),
+        schemas.ContactIn, schemas.ContactPatch, schemas.ContactOut, save=lambda i, b: _save_contact(i),
+        to_trash=False,
+    ),
+    Kind(
+        "projects", "project", Project, "project_id",
+        lambda owner: Project.objects.filter(client__owner=owner),
+        schemas.ProjectIn, schemas.ProjectPatch, schemas.ProjectOut,
+    ),
+    Kind(
+        "interactions", "interaction", Interaction, "interaction_id",
+        lambda owner: Interaction.objects.filter(client__owner=owner),
+        schemas.InteractionIn, schemas.InteractionPatch, schemas.InteractionOut,
+    ),
+    Kind(
+        "promises", "promise", Promise, "promise_id", lambda owner: Promise.objects.filter(owner=owner),
+        schemas.PromiseIn, schemas.PromisePatch, schemas.PromiseOut,
+    ),
+    Kind(
+        "invoices", "invoice", Invoice, "invoice_id", lambda owner: Invoice.objects.filter(owner=owner),
+        schemas.InvoiceIn, schemas.InvoicePatch, schemas.InvoiceOut, owner_field="owner",
+    ),
+    Kind(
+        "conflict-signals", "conflict signal", ConflictSignal, "signal_id",
+        lambda owner: ConflictSignal.objects.filter(owner=owner),
+        schemas.SignalIn, schemas.SignalPatch, schemas.SignalOut,
+    ),
+]  # fmt: skip
+
+
+def problems(*statuses: int) -> dict[Any, Any]:
+    return {frozenset(statuses or ERROR_STATUSES): Problem}
+
+
+def page_schema(out: type[Schema]) -> type[Schema]:
+    name = out.__name__.removesuffix("Out") + "Page"
+    fields = {"items": list[out], "next_cursor": str | None}  # type: ignore[valid-type]
+    return type(name, (Schema,), {"__annotations__": fields, "__module__": __name__})
+
+
+def _assign(instance: Model, owner: Any, data: dict[str, Any]) -> None:
+    """Set the fields of `data` on `instance`, the references looked up among the owner's records.
+
+    A null for a column that holds none is refused here: `full_clean` lets an empty value of a text field
+    through (a form sends "" there, never null), and the database would refuse it."""
+    nulls = {
+        field: [str(instance._meta.get_field(field).error_messages["null"])]
+        for field, value in data.items()
+        if value is None and field not in REFERENCES and not instance._meta.get_field(field).null
+    }
+    if nulls:
+        raise ValidationError(nulls)
+    for field, value in data.items():
+        if field in REFERENCES:
+            name, owned = REFERENCES[field]
+            setattr(instance, name, None if value is None else get_object_or_404(owned(owner), pk=value))
+        else:
+            setattr(instance, field, value)
+
+
+def _refuse_the_future(instance: Model, before: Any) -> None:
+    """An interaction is something that happened: the form's rule (crm/web/forms.py), kept here too."""
+    moment = getattr(instance, "happened_at", None)
+    if isinstance(instance, Interaction) and moment != before and moment > timezone.now() + FUTURE_TOLERANCE:
+        raise ValidationError(
+            {"happened_at": _("An interaction cannot be in the future: log it once it has happened.")}
+        )
+
+
+def _save(instance: Model, before: Any = None) -> Model:
+    with transaction.atomic():
+        _refuse_the_future(instance, before)
+        instance.full_clean()
+        instance.save()
+    return instance
+
+
+def _signature(func: Callable[..., Any], **params: Any) -> Callable[..., Any]:
+    """Give `func` (which takes `**kwargs`) the typed parameters django-ninja reads: the id's name changes
+    with the kind, and the schemas are the kind's."""
+    parameter = inspect.Parameter
+    first = parameter("request", parameter.POSITIONAL_OR_KEYWORD, annotation=HttpRequest)
+    rest = [parameter(name, parameter.KEYWORD_ONLY, annotation=kind) for name, kind in params.items()]
+    func.__signature__ = inspect.Signature([first, *rest])  # type: ignore[attr-defined]
+    return func
+
+
+def _save_contact(contact: Contact) -> Contact:
+    """Save a contact; one made primary goes through `make_primary`, so the client's previous primary contact
+    becomes a plain one (instead of the "one primary per client" constraint refusing it)."""
+    with transaction.atomic():
+        wanted = contact.is_primary
+        was = contact.pk is not None and Contact.objects.filter(pk=contact.pk, is_primary=True).exists()
+        contact.is_primary = was and wanted
+        _save(contact)
+        if wanted and not was:
+            contact.make_primary()
+        elif was and not wanted:
+            contact.client.copy_primary_contact(None)
+    return contact
+
+
+def _register(kind: Kind) -> None:
+    path = f"/{kind.plural}"
+    item = f"/{kind.plural}/{{int:{kind.kwarg}}}"
+    tags = [kind.plural]
+    name = kind.plural.replace("-", "_")
+    since = partial(changed_since, model=kind.model)
+    save = kind.save or _save
+
+    def list_items(request: HttpRequest, **kwargs: Any) -> Any:
+        filters = kwargs["filters"]
+        items: QuerySet[Any] = kind.owned(request.auth.owner)
+        if getattr(filters, "client_id", None) is not None:
+            items = items.filter(client_id=filters.client_id)
+        rows, cursor = page_of(items, filters, since)
+        return {"items": rows, "next_cursor": cursor}
+
+    def create_item(request: HttpRequest, **kwargs: Any) -> Any:
+        owner = request.auth.owner
+        data = kwargs["payload"].dict()
+        instance = kind.model()
+        if kind.owner_field:
+            setattr(instance, kind.owner_field, owner)
+        _assign(instance, owner, {k: v for k, v in data.items() if not (k in DEFAULTED and v is None)})
+        return Status(201, save(instance, None))
+
+    def get_item(request: HttpRequest, **kwargs: Any) -> Any:
+        return get_object_or_404(kind.owned(request.auth.owner), pk=kwargs[kind.kwarg])
+
+    def update_item(request: HttpRequest, **kwargs: Any) -> Any:
+        owner = request.auth.owner
+        instance = get_object_or_404(kind.owned(owner), pk=kwargs[kind.kwarg])
+        before = getattr(instance, "happened_at", None)
+        _assign(instance, owner, kwargs["payload"].dict(exclude_unset=True))
+        return save(instance, before)
+
+    def delete_item(request: HttpRequest, **kwargs: Any) -> Any:
+        owner = request.auth.owner
+        instance = get_object_or_404(kind.owned(owner), pk=kwargs[kind.kwarg])
+        with transaction.atomic():
+            if kind.to_trash:
+                to_trash(instance, owner)
+            else:
+                instance.delete()
+        return Status(204, None)
+
+    ident = {kind.kwarg: schemas.Id}
+    router.get(
+        path,
+        response={200: page_schema(kind.schema_out), **problems()},
+        operation_id=f"list_{name}",
+        tags=tags,
+        summary=f"List your {kind.plural}",
+    )(_signature(list_items, filters=Query[kind.filters]))  # type: ignore[name-defined]
+    router.post(
+        path,
+        response={201: kind.schema_out, **problems()},
+        operation_id=f"create_{name}",
+        tags=tags,
+        summary=f"Add a {kind.singular}",
+    )(_signature(create_item, payload=kind.schema_in))
+    router.get(
+        item,
+        response={200: kind.schema_out, **problems()},
+        operation_id=f"get_{name}",
+        tags=tags,
+        summary=f"Read a {kind.singular}",
+    )(_signature(get_item, **ident))
+    router.patch(
+        item,
+        response={200: kind.schema_out, **problems()},
+        operation_id=f"update_{name}",
+        tags=tags,
+        summary=f"Change a {kind.singular} (only the fields sent)",
+    )(_signature(update_item, payload=kind.schema_patch, **ident))
+    router.delete(
+        item,
+        response={204: None, **problems()},
+        operation_id=f"delete_{name}",
+        tags=tags,
+        summary=f"Delete a {kind.singular}"
+        + (" (to the trash, restorable for 30 days)" if kind.to_trash else ""),
+    )(_signature(delete_item, **ident))
+
+
+for _kind in KINDS:
+    _register(_kind)
+
+
+def _healths(owner: Any) -> QuerySet[ClientHealth]:
+    return ClientHealth.objects.filter(owner=owner).select_related("client")
+
+
+def _computed_since(items: QuerySet[ClientHealth], since: datetime) -> QuerySet[ClientHealth]:
+    return items.filter(computed_at__gte=since)
+
+
+@router.get(
+    "/health",
+    response={200: page_schema(schemas.HealthOut), **problems()},
+    operation_id="list_health",
+    tags=["trust health"],
+    summary="Every client's trust health, with its reasons and both sides",
+)
+def list_health(request: HttpRequest, filters: Query[schemas.ListFilters]) -> Any:
+    """Trust health is computed, not edited: `updated_since` keeps those computed since then."""
+    owner = request.auth.owner
+    rows, cursor = page_of(_healths(owner), filters, _computed_since)
+    today = owner.profile.local_today()
+    return {"items": [client_report(health, today) for health in rows], "next_cursor": cursor}
+
+
+@router.get(
+    "/clients/{int:client_id}/health",
+    response={200: schemas.HealthOut, **problems()},
+    operation_id="get_client_health",
+    tags=["trust health"],
+    summary="A client's trust health, with its reasons and both sides",
+)
+def client_health(request: HttpRequest, client_id: schemas.Id) -> Any:
+    owner = request.auth.owner
+    health = get_object_or_404(_healths(owner), client_id=client_id)
+    return client_report(health, owner.profile.local_today())
