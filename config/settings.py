@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_countries",  # country names in every language, for a client's country
     "django_ratelimit",  # for its system checks: the counts must live in a cache every process shares
     "clients",
     "conflicts",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from crm.models.health import ClientHealth, HealthChange, HealthSnapshot
 from crm.models.jobs import JobChunk, JobRun
 from crm.models.journal import Feeling, Interaction, Invoice, Promise
+from crm.models.payments import LatePaymentRate, PaymentReminder
 from crm.models.reminders import Dispatch
 from crm.models.trash import TrashItem, Undo
 
@@ -16,6 +17,8 @@ __all__ = [
     "Invoice",
     "JobChunk",
     "JobRun",
+    "LatePaymentRate",
+    "PaymentReminder",
     "Promise",
     "TrashItem",
     "Undo",

@@ -2,4 +2,9 @@
 
 - `interest`: the late-payment interest and the fixed recovery compensation, from plain values and dated rates
   (no Django; property-tested, explained in docs/payments.md).
+- `schedule`: when each reminder of an overdue invoice is due, in the freelancer's time zone (no Django).
+- `claims`: the claim of a stored invoice, with the rates stored as dated rows (`LatePaymentRate`).
+
+The reminders themselves are sent by `crm.reminders.payment_follow_up`, through the outbox. Nothing here imports
+`crm.web` or `crm.reminders`: they use payments, never the reverse.
 """
