@@ -154,10 +154,6 @@ class Profile(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        super().clean()
-        check_reminder_days(self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A profile loaded before a change of the book must not write its older book_version back.
         if not self._state.adding and kwargs.get("update_fields") is None:
@@ -167,6 +163,10 @@ class Profile(models.Model):
                 if not field.primary_key and field.name != "book_version"
             ]
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        check_reminder_days(self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)
 
     @property
     def reminder_days(self) -> tuple[int, int, int]:
