@@ -195,7 +195,11 @@ def email_context(
     rates = load_rates() if rates is None else rates
     notice_on = today if reminder.is_formal_notice else None
     claim = claim_for(invoice, today, rates, formal_notice_on=notice_on)
+    compensation_in_currency = claim is not None and invoice.currency == "EUR"
+    extra = claim.total if compensation_in_currency else claim.interest if claim is not None else 0
     return {
+        "total_due": invoice.amount + extra,
+        "compensation_in_currency": compensation_in_currency,
         "reminder": reminder,
         "invoice": invoice,
         "client": client,
