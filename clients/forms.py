@@ -241,6 +241,10 @@ class ProfileForm(forms.ModelForm):
             "digest_enabled",
             "digest_when_empty",
             "nudges_enabled",
+            "reminder_courteous_days",
+            "reminder_firm_days",
+            "reminder_notice_days",
+            "payment_reminders_auto",
         ]
 
 
@@ -257,6 +261,13 @@ class ClientForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms.
             "status",
             "cadence_days",
             "away_until",
+            "kind",
+            "country",
+            "tone",
+            "claim_late_payment",
+            "reminder_courteous_days",
+            "reminder_firm_days",
+            "reminder_notice_days",
             "notes",
         ]
         widgets = {
