@@ -21,7 +21,15 @@ from django.utils import timezone
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import (
+    ClientHealth,
+    HealthChange,
+    HealthSnapshot,
+    Interaction,
+    Invoice,
+    PaymentReminder,
+    Promise,
+)
 from crm.reminders.emails import preferences_token
 from crm.trust.health import recompute_book
 from tests.factories import PASSWORD
@@ -40,6 +48,8 @@ SIZES = {"small": 3, "large": 40}
 # rescore moves it, rita's score being set to 1 by `build_book`. The budgets below say "+1"/"+2" where they rose.
 # Every one-click action also stores its Undo row (one INSERT; "status update sent" wraps the log and its undo
 # in one transaction: a savepoint more).
+# Since the payment follow-up (issue 17): deleting an interaction unlinks the payment reminder that logged it (+1),
+# deleting an invoice (or a client, or the account) collects its payment reminders too (+2, +3, +2).
 BUDGETS: dict[str, int] = {
     # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12.
     "dashboard": 12,  # a query per board row for its trust health, or per item of the week's work for its client
@@ -70,7 +80,7 @@ BUDGETS: dict[str, int] = {
     "conflicts_results_htmx": 5,  # the same, for the results region refreshed by htmx
     "interaction_detail": 5,  # a second query for the event's client; +1 its history (one query)
     "promise_detail": 5,  # the same; +1 its history (one query)
-    "invoice_detail": 5,  # the same; +1 its history (one query)
+    "invoice_detail": 7,  # the same; +1 its history (one query); +2 its payment reminders and the late-payment rates
     "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
     "client_new_post": 20,  # the new client's "not enough history" trust health written at once, not the book; +1 history row
@@ -127,8 +137,8 @@ BUDGETS: dict[str, int] = {
     "interaction_edit_post": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "interaction_edit_post_htmx": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "interaction_delete": 4,  # anything read from the book to ask before deleting
-    "interaction_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "interaction_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "interaction_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "interaction_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_edit": 6,  # a query per project or client offered by the form's selects
     "promise_edit_htmx": 6,  # a query per project or client offered by the form's selects
     "promise_edit_post": 35,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
@@ -141,8 +151,8 @@ BUDGETS: dict[str, int] = {
     "invoice_edit_post": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "invoice_edit_post_htmx": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "invoice_delete": 4,  # anything read from the book to ask before deleting
-    "invoice_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "invoice_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "invoice_delete_post": 24,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "invoice_delete_post_htmx": 24,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_edit": 5,  # a query per project or client offered by the form's selects
     "conflict_edit_htmx": 5,  # a query per project or client offered by the form's selects
     "conflict_edit_post": 32,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
@@ -151,7 +161,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
-    "client_delete_post": 37,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected
+    "client_delete_post": 40,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
@@ -166,6 +176,9 @@ BUDGETS: dict[str, int] = {
     "trash_restore": 22,  # a query per restored row (one bulk INSERT per kind) or per event when rescoring
     "trash_delete": 4,  # anything read from the book to delete one trash item
     "trash_delete_post": 6,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "payment_reminders": 6,  # a query per reminder for its invoice, client or the late-payment rates
+    "payment_reminder_send": 10,  # anything read per reminder of the book when one is sent or stopped
+    "payment_reminder_skip": 6,  # anything read per reminder of the book when one is skipped
     "calendar_settings": 3,  # anything read from the book to show the feed's address
     "calendar_rotate_confirm": 3,  # the same, when asked to confirm replacing the address
     "calendar_rotate": 4,  # the same, when the address is replaced
@@ -176,7 +189,7 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 10,  # a query per client of the book when the language or the time zone changes
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 59,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too
+    "account_delete_post": 61,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too
     "password_change": 3,  # anything read from the book
     "password_reset": 0,  # anything at all: an anonymous page
 }
@@ -197,6 +210,7 @@ class Book:
     invoice_unpaid: Invoice
     invoice_overdue: Invoice
     conflict_open: ConflictSignal
+    reminder: PaymentReminder
 
     @property
     def workspace(self) -> str:
@@ -361,6 +375,11 @@ def build_book(owner: Any, size: int) -> Book:
         )
         for d in (0, 40)
     )
+    # A courteous payment reminder waiting for approval for each overdue invoice (the approval page lists them).
+    reminders = PaymentReminder.objects.bulk_create(
+        PaymentReminder(owner=owner, invoice=invoice, step=1, due_basis=invoice.due_on, due_on=today)
+        for invoice in invoices[1::3]
+    )
     recompute_book(owner)
     # Rita ranks first, worst trust health, and has a 90-day trend to draw.
     ClientHealth.objects.filter(client=rita).update(score=1, band="at_risk", score_week_ago=20)
@@ -382,6 +401,7 @@ def build_book(owner: Any, size: int) -> Book:
         invoice_unpaid=invoices[0],
         invoice_overdue=invoices[1],
         conflict_open=signals[0],
+        reminder=reminders[0],
     )
 
 
@@ -874,6 +894,26 @@ VISITS: list[Visit] = [
         lambda b: STATUS_UPDATE,
         HTMX,
         shows=rita_name,
+    ),
+    # Payment reminders: the approval page, sending (rita's payment conflict is open: it stops instead) and skipping.
+    Visit(
+        "payment_reminders",
+        url("reminders:payment_reminders"),
+        shows=text("Facture O-000 : petit rappel"),
+    ),
+    Visit(
+        "payment_reminder_send",
+        url("reminders:approve_payment_reminder", reminder_id=lambda b: b.reminder.pk),
+        "post",
+        status=302,
+        to=lambda b: reverse("reminders:payment_reminders"),
+    ),
+    Visit(
+        "payment_reminder_skip",
+        url("reminders:skip_payment_reminder", reminder_id=lambda b: b.reminder.pk),
+        "post",
+        status=302,
+        to=lambda b: reverse("reminders:payment_reminders"),
     ),
     # The calendar feed and its settings.
     Visit(
