@@ -72,16 +72,9 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def check_reminder_days(courteous: int | None, firm: int | None, notice: int | None) -> None:
-    """Refuse payment-reminder days that do not come one after the other (courteous, then firm, then notice)."""
-    if None in (courteous, firm, notice):
-        return  # each field's own error says what is missing
-    if not courteous < firm < notice:  # type: ignore[operator]  # none is None here
-        raise ValidationError(
-            _(
-                "The reminders must come one after the other: courteous first, then firmer, then the formal notice."
-            )
-        )
+REMINDERS_IN_ORDER = _(
+    "The reminders must come one after the other: courteous first, then firmer, then the formal notice."
+)
 
 
 class Profile(models.Model):
@@ -148,6 +141,7 @@ class Profile(models.Model):
                 & Q(reminder_notice_days__gt=F("reminder_firm_days"))
                 & Q(reminder_notice_days__lte=365),
                 name="profile_reminder_days_increase",
+                violation_error_message=REMINDERS_IN_ORDER,
             ),
         ]
 
@@ -163,10 +157,6 @@ class Profile(models.Model):
                 if not field.primary_key and field.name != "book_version"
             ]
         super().save(*args, **kwargs)
-
-    def clean(self) -> None:
-        super().clean()
-        check_reminder_days(self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)
 
     @property
     def reminder_days(self) -> tuple[int, int, int]:
@@ -361,7 +351,7 @@ class Client(models.Model):
             window_constraint("client", "last_contact_at", moment=True, nullable=True),
             window_constraint("client", "away_until", nullable=True),
             models.CheckConstraint(condition=Q(kind__in=["business", "consumer"]), name="client_kind_valid"),
-            # The client's own reminder days: all three, one after the other, or none.
+            # The client's own reminder days: all three or none (checked by forms too, with these messages) ...
             models.CheckConstraint(
                 condition=Q(
                     reminder_courteous_days__isnull=True,
@@ -369,12 +359,28 @@ class Client(models.Model):
                     reminder_notice_days__isnull=True,
                 )
                 | Q(
+                    reminder_courteous_days__isnull=False,
+                    reminder_firm_days__isnull=False,
+                    reminder_notice_days__isnull=False,
+                ),
+                name="client_reminder_days_all_or_none",
+                violation_error_message=_(
+                    "Set the three reminder days, or leave the three empty to use your settings."
+                ),
+            ),
+            # ... and one after the other.
+            models.CheckConstraint(
+                condition=Q(reminder_courteous_days__isnull=True)
+                | Q(reminder_firm_days__isnull=True)
+                | Q(reminder_notice_days__isnull=True)
+                | Q(
                     reminder_courteous_days__gte=1,
                     reminder_firm_days__gt=F("reminder_courteous_days"),
                     reminder_notice_days__gt=F("reminder_firm_days"),
                     reminder_notice_days__lte=365,
                 ),
-                name="client_reminder_days_all_or_none",
+                name="client_reminder_days_in_order",
+                violation_error_message=REMINDERS_IN_ORDER,
             ),
         ]
         indexes = [
@@ -398,15 +404,6 @@ class Client(models.Model):
         if self.away_until is not None and self.away_until >= due:
             return add_days(self.away_until, 1)
         return due
-
-    def clean(self) -> None:
-        super().clean()
-        days = (self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)
-        if any(day is not None for day in days) and None in days:
-            raise ValidationError(
-                _("Set the three reminder days, or leave the three empty to use your settings.")
-            )
-        check_reminder_days(*days)
 
     def reminder_days(self, profile: Profile) -> tuple[int, int, int]:
         """Return the days after the due date of the courteous, firm and formal-notice reminders."""
