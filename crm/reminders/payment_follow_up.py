@@ -214,15 +214,17 @@ def email_context(
 
 def render_preview(
     reminder: PaymentReminder, now: datetime, rates: RatesBySeries | None = None
-) -> dict[str, str]:
-    """Return the subject and text the client will read, in the client's language (for the approval page)."""
+) -> dict[str, Any]:
+    """Return the subject and text the client will read, in the client's language (for the approval page), and
+    whether a claimed amount used a rate older than its half-year."""
     context = email_context(reminder, now, rates)
     with (
         translation.override(reminder.invoice.client.language),
         timezone.override(reminder.owner.profile.zone),
     ):
         subject, text = render_text("payment-reminder", context)
-    return {"subject": subject, "text": text}
+    claim = context["claim"]
+    return {"subject": subject, "text": text, "unconfirmed_rate": bool(claim and claim.unconfirmed_rate)}
 
 
 def message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:

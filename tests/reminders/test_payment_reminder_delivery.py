@@ -15,7 +15,7 @@ from django.utils import timezone
 from crm.models import Dispatch, Interaction, PaymentReminder
 from crm.reminders import outbox, payment_follow_up
 from crm.reminders.tasks import send_dispatch
-from tests.factories import make_client, make_invoice, make_user
+from tests.factories import make_client, make_invoice, make_user, seed_late_payment_rates
 from tests.reminders.smtp_server import MailServer
 from tests.reminders.test_reminders_worker import (  # noqa: F401 (broker_url and finished_tasks are fixtures)
     broker_url,
@@ -37,6 +37,7 @@ def mail_server(settings: Any) -> Iterator[MailServer]:
 
 def approved_reminder(owner: Any, language: str) -> Dispatch:
     """An invoice 20 days late, its courteous reminder approved: the outbox row to deliver."""
+    seed_late_payment_rates()
     today = timezone.localdate()
     customer = make_client(
         owner,
