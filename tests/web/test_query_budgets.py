@@ -83,8 +83,8 @@ BUDGETS: dict[str, int] = {
     "invoice_detail": 7,  # the same; +1 its history (one query); +2 its payment reminders and the late-payment rates
     "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
-    "client_new_post": 20,  # the new client's "not enough history" trust health written at once, not the book; +1 history row
-    "client_edit_post": 22,  # the client rescored event by event after its cadence may have changed; +2 history row, health move
+    "client_new_post": 29,  # the new client's "not enough history" trust health written at once, not the book; +1 history row; +9 the three payment checks (type, reminder days)
+    "client_edit_post": 31,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +9 the three payment checks
     "client_edit_form": 5,  # anything read per client of the book; +1 its history (one query)
     "project_new_form": 5,  # a query per client choice of the select
     "project_new_post": 27,  # the same, and the client rescored event by event after the save; +2 history row, health move
@@ -187,7 +187,7 @@ BUDGETS: dict[str, int] = {
     "email_preferences_post": 2,  # the same, when the preferences are saved
     "email_unsubscribe_one_click": 2,  # the same, for a mail client's one-click unsubscribe
     "profile": 3,  # anything read from the book to show the settings
-    "profile_post": 10,  # a query per client of the book when the language or the time zone changes
+    "profile_post": 13,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
     "account_delete_post": 61,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too
     "password_change": 3,  # anything read from the book
