@@ -301,8 +301,12 @@ def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
     sent_at = timezone.now()
     _finish(dispatch, Dispatch.State.SENT, now=sent_at)
     if dispatch.kind == Dispatch.Kind.PAYMENT_REMINDER:
-        # Logged once: only the reminder still "approved" is moved to sent and gets its interaction.
-        payment_follow_up.record_sent(dispatch, message, sent_at)
+        # Logged once: only the reminder still "approved" is moved to sent and gets its interaction. The email is
+        # gone whatever happens here: a failure is logged, never turned into a second send.
+        try:
+            payment_follow_up.record_sent(dispatch, message, sent_at)
+        except Exception:
+            logger.exception("Payment reminder of dispatch %s sent but not logged", dispatch.pk)
     return Dispatch.State.SENT
 
 
