@@ -251,3 +251,17 @@ def test_a_sent_reminder_weighs_on_the_clients_word_and_bulk_equals_single(book:
     assert {k: v for k, v in bulk.items() if k != "computed_at"} == {
         k: v for k, v in stored.items() if k != "computed_at"
     }
+
+
+def test_an_invoice_deleted_and_restored_keeps_its_reminders(book: Invoice, alice: Any) -> None:
+    from crm.trash.snapshot import restore, to_trash
+
+    plan_at(COURTEOUS_DAY)
+    deliver_at(approve_at(PaymentReminder.objects.get(), COURTEOUS_DAY), COURTEOUS_DAY)
+    before = list(PaymentReminder.objects.values())
+    with time_machine.travel(COURTEOUS_DAY + timedelta(hours=1), tick=False):
+        item = to_trash(Invoice.objects.get(pk=book.pk), alice)
+        assert not PaymentReminder.objects.exists()
+        restore(item)
+    assert list(PaymentReminder.objects.values()) == before
+    assert plan_at(COURTEOUS_DAY + timedelta(days=1)) == 0  # the sequence goes on where it was
