@@ -23,6 +23,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,6 +224,7 @@ class Bench:
             ("promises list", "crm:promises"),
             ("invoices list", "crm:invoices"),
             ("conflicts list", "crm:conflicts"),
+            ("payment reminders to approve", "reminders:payment_reminders"),
         ]:
             try:
                 url = reverse(url_name)
@@ -230,6 +232,18 @@ class Bench:
                 print(f"  (no {url_name} page to measure)")
                 continue
             self.measure(name, get(url), repeat)
+
+        # The payment follow-up's planner, which every sweep runs over every freelancer's overdue invoices: the
+        # first run prepares the reminders due, the next ones find nothing new (the every-minute cost).
+        from django.utils import timezone
+
+        from crm.reminders import payment_follow_up
+
+        def plan_once() -> Any:
+            payment_follow_up.plan(timezone.now())
+            return SimpleNamespace(status_code=200)  # measure() checks an answer: the planner has none
+
+        self.measure("payment reminders planned (each sweep)", plan_once, repeat)
 
         # One logging action: log an interaction (POST, then the client's score recompute), no-JS redirect.
         url = reverse("crm:interaction_new")

@@ -228,7 +228,30 @@ class SignupForm(UserCreationForm):
         return email
 
 
-class ProfileForm(forms.ModelForm):
+class KeepWhenMissingMixin:
+    """Fields a post may leave out (a form drawn before they existed, a script): an absent value keeps the
+    record's own (the model's default for a new one) instead of refusing the whole form."""
+
+    keep_when_missing: tuple[str, ...] = ()
+    fields: dict[str, forms.Field]
+    instance: models.Model
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.keep_when_missing:
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        for name in self.keep_when_missing:
+            if data.get(name) in (None, ""):
+                data[name] = getattr(self.instance, name)
+        return data
+
+
+class ProfileForm(KeepWhenMissingMixin, forms.ModelForm):
+    keep_when_missing = ("reminder_courteous_days", "reminder_firm_days", "reminder_notice_days")
+
     class Meta:
         model = Profile
         formfield_callback = book_formfield
@@ -241,10 +264,18 @@ class ProfileForm(forms.ModelForm):
             "digest_enabled",
             "digest_when_empty",
             "nudges_enabled",
+            "reminder_courteous_days",
+            "reminder_firm_days",
+            "reminder_notice_days",
+            "payment_reminders_auto",
         ]
 
 
-class ClientForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms.ModelForm):
+class ClientForm(
+    VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, KeepWhenMissingMixin, forms.ModelForm
+):
+    keep_when_missing = ("kind", "country", "tone")
+
     class Meta:
         model = Client
         formfield_callback = book_formfield
@@ -257,6 +288,13 @@ class ClientForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms.
             "status",
             "cadence_days",
             "away_until",
+            "kind",
+            "country",
+            "tone",
+            "claim_late_payment",
+            "reminder_courteous_days",
+            "reminder_firm_days",
+            "reminder_notice_days",
             "notes",
         ]
         widgets = {

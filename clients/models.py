@@ -18,6 +18,7 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from clients.bounds import add_days, validate_day_in_window, validate_moment_in_window, window_constraint
@@ -43,6 +44,16 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
+class ClientKind(models.TextChoices):
+    BUSINESS = "business", _("business")
+    CONSUMER = "consumer", _("consumer")
+
+
+class Tone(models.TextChoices):
+    FORMAL = "formal", _("formal")
+    FRIENDLY = "friendly", _("friendly")
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")
     TUESDAY = 1, _("Tuesday")
@@ -60,6 +71,11 @@ def validate_time_zone(value: str) -> None:
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+REMINDERS_IN_ORDER = _(
+    "The reminders must come one after the other: courteous first, then firmer, then the formal notice."
+)
 
 
 class Profile(models.Model):
@@ -82,6 +98,28 @@ class Profile(models.Model):
         _("send an “all clear” digest when there is nothing to report"), default=True
     )
     nudges_enabled = models.BooleanField(_("remind me when a status update is due"), default=True)
+    # Payment follow-up (crm/reminders/payments.py): the days after an invoice's due date at which each reminder
+    # is prepared; a client may have its own.
+    reminder_courteous_days = models.PositiveSmallIntegerField(
+        _("courteous payment reminder, days after the due date"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    reminder_firm_days = models.PositiveSmallIntegerField(
+        _("firmer payment reminder, days after the due date"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    reminder_notice_days = models.PositiveSmallIntegerField(
+        _("formal notice, days after the due date"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    payment_reminders_auto = models.BooleanField(
+        _("send payment reminders without asking me first"),
+        default=False,
+        help_text=_("Otherwise each reminder waits for your approval."),
+    )
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     # Moves whenever anything in the freelancer's book changes (see `book_changed`): what the dashboard caches
     # about the book is keyed on it. The middleware loads the profile anyway, so reading it costs nothing.
@@ -98,6 +136,14 @@ class Profile(models.Model):
             models.CheckConstraint(
                 condition=Q(digest_weekday__gte=0, digest_weekday__lte=6), name="profile_digest_weekday_0_6"
             ),
+            models.CheckConstraint(
+                condition=Q(reminder_courteous_days__gte=1)
+                & Q(reminder_firm_days__gt=F("reminder_courteous_days"))
+                & Q(reminder_notice_days__gt=F("reminder_firm_days"))
+                & Q(reminder_notice_days__lte=365),
+                name="profile_reminder_days_increase",
+                violation_error_message=REMINDERS_IN_ORDER,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,6 +158,10 @@ class Profile(models.Model):
                 if not field.primary_key and field.name != "book_version"
             ]
         super().save(*args, **kwargs)
+
+    @property
+    def reminder_days(self) -> tuple[int, int, int]:
+        return (self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)
 
     @classmethod
     def book_changed(cls, owner_ids: Iterable[int]) -> None:
@@ -228,6 +278,36 @@ class Client(models.Model):
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     # Holidays, illness ("vacances, maladie"): while the client is away, up to this day included, no status update
     # is due and none is counted late (crm.trust); the paused status does the same without an end date.
+    # Payment follow-up and the late-payment amounts the law allows (crm/payments/interest.py): the law depends on
+    # who the client is and where; claiming is the freelancer's choice, client by client (many waive it).
+    kind = models.CharField(_("client type"), max_length=10, choices=ClientKind, default=ClientKind.BUSINESS)
+    country = CountryField(_("country"), default="FR")
+    tone = models.CharField(_("tone of reminders"), max_length=10, choices=Tone, default=Tone.FORMAL)
+    claim_late_payment = models.BooleanField(
+        _("claim late-payment interest and compensation"),
+        default=False,
+        help_text=_("Shown on invoices and reminders when they are late. Many freelancers waive them."),
+    )
+    # The freelancer's reminder days (Profile) unless all three are set here.
+    reminder_courteous_days = models.PositiveSmallIntegerField(
+        _("courteous payment reminder, days after the due date"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Leave the three empty to use your settings."),
+    )
+    reminder_firm_days = models.PositiveSmallIntegerField(
+        _("firmer payment reminder, days after the due date"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    reminder_notice_days = models.PositiveSmallIntegerField(
+        _("formal notice, days after the due date"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
     away_until = models.DateField(
         _("away until"),
         null=True,
@@ -273,6 +353,38 @@ class Client(models.Model):
             window_constraint("client", "last_status_update_at", moment=True, nullable=True),
             window_constraint("client", "last_contact_at", moment=True, nullable=True),
             window_constraint("client", "away_until", nullable=True),
+            models.CheckConstraint(condition=Q(kind__in=["business", "consumer"]), name="client_kind_valid"),
+            # The client's own reminder days: all three or none (checked by forms too, with these messages) ...
+            models.CheckConstraint(
+                condition=Q(
+                    reminder_courteous_days__isnull=True,
+                    reminder_firm_days__isnull=True,
+                    reminder_notice_days__isnull=True,
+                )
+                | Q(
+                    reminder_courteous_days__isnull=False,
+                    reminder_firm_days__isnull=False,
+                    reminder_notice_days__isnull=False,
+                ),
+                name="client_reminder_days_all_or_none",
+                violation_error_message=_(
+                    "Set the three reminder days, or leave the three empty to use your settings."
+                ),
+            ),
+            # ... and one after the other.
+            models.CheckConstraint(
+                condition=Q(reminder_courteous_days__isnull=True)
+                | Q(reminder_firm_days__isnull=True)
+                | Q(reminder_notice_days__isnull=True)
+                | Q(
+                    reminder_courteous_days__gte=1,
+                    reminder_firm_days__gt=F("reminder_courteous_days"),
+                    reminder_notice_days__gt=F("reminder_firm_days"),
+                    reminder_notice_days__lte=365,
+                ),
+                name="client_reminder_days_in_order",
+                violation_error_message=REMINDERS_IN_ORDER,
+            ),
         ]
         indexes = [
             # The client list and search: WHERE owner_id = ? ORDER BY name.
@@ -326,6 +438,12 @@ class Client(models.Model):
         if self.away_until is not None and self.away_until >= due:
             return add_days(self.away_until, 1)
         return due
+
+    def reminder_days(self, profile: Profile) -> tuple[int, int, int]:
+        """Return the days after the due date of the courteous, firm and formal-notice reminders."""
+        if self.reminder_courteous_days and self.reminder_firm_days and self.reminder_notice_days:
+            return (self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)
+        return profile.reminder_days
 
     def is_away(self, today: date) -> bool:
         """Return True while the client is paused or away (no status update is due then)."""

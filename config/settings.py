@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_countries",  # country names in every language, for a client's country
     "django_ratelimit",  # for its system checks: the counts must live in a cache every process shares
     "ninja",  # the API docs' own copy of Swagger UI (static files), so the docs need no CDN
     "clients",

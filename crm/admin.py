@@ -10,7 +10,17 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.models import ClientHealth, Dispatch, HealthSnapshot, Interaction, Invoice, JobRun, Promise
+from crm.models import (
+    ClientHealth,
+    Dispatch,
+    HealthSnapshot,
+    Interaction,
+    Invoice,
+    JobRun,
+    LatePaymentRate,
+    PaymentReminder,
+    Promise,
+)
 from crm.reminders import tasks
 
 
@@ -98,6 +108,22 @@ class HealthSnapshotAdmin(admin.ModelAdmin):
     list_filter = ["band"]
     date_hierarchy = "day"
     raw_id_fields = ["client"]
+
+
+@admin.register(LatePaymentRate)
+class LatePaymentRateAdmin(admin.ModelAdmin):
+    """The dated rates of the late-payment law: enter each new half-year's value (docs/payments.md)."""
+
+    list_display = ["series", "starts_on", "percent", "source"]
+    list_filter = ["series"]
+    ordering = ["series", "-starts_on"]
+
+
+@admin.register(PaymentReminder)
+class PaymentReminderAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "step", "state", "stop_reason", "due_on", "sent_at"]
+    list_filter = ["state", "step"]
+    raw_id_fields = ["owner", "invoice", "dispatch", "interaction"]
 
 
 @admin.register(Dispatch)

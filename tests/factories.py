@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
-from crm.models import Interaction, Invoice, Promise
+from crm.models import Interaction, Invoice, LatePaymentRate, Promise
+from crm.payments import interest
 
 _numbers = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -112,3 +113,13 @@ def store_unchecked(queryset: Any, **values: Any) -> None:
         for check in checks:
             editor.execute(str(check.create_sql(model, editor)) + " NOT VALID")
         editor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def seed_late_payment_rates() -> None:
+    """Store the published late-payment rates, as the data migration does: a transactional test's flush empties
+    the table the migration filled."""
+    for series in interest.SERIES:
+        for rate in interest.published_rates(series):
+            LatePaymentRate.objects.get_or_create(
+                series=series, starts_on=rate.starts_on, defaults={"percent": rate.percent}
+            )

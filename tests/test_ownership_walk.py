@@ -16,6 +16,7 @@ from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from crm.dataio.imports import receive
+from crm.models import PaymentReminder
 from crm.trash.snapshot import to_trash
 from crm.trash.undo import remember
 from tests.factories import (
@@ -41,6 +42,7 @@ ID_KWARGS = {
     "trash_id": lambda book: book["trash_item"],
     "undo_id": lambda book: book["undo"],
     "token_id": lambda book: book["token"],
+    "reminder_id": lambda book: book["payment_reminder"],
 }
 INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
 INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
@@ -89,13 +91,18 @@ def _book(owner: Any) -> dict[str, Any]:
     client = make_client(owner, name=f"Client de {owner.username}")
     project = make_project(client)
     undoable = make_promise(client, description="Tenue, puis annulée")
+    invoice = make_invoice(client, project=project)
     return {
         "client": client,
         "project": project,
         "book_import": receive(owner, "clients", "book.csv", b"Client;Email\nAtelier;a@example.com\n"),
         "interaction": make_interaction(client, project=project),
         "promise": make_promise(client, project=project),
-        "invoice": make_invoice(client, project=project),
+        "invoice": invoice,
+        # A payment reminder waiting for approval: sending or skipping it is the owner's only.
+        "payment_reminder": PaymentReminder.objects.create(
+            owner=owner, invoice=invoice, step=1, due_basis=invoice.due_on, due_on=invoice.due_on
+        ),
         "signal": make_conflict(client),
         # A promise in the trash, and the undo of a promise kept: the way back is the owner's only.
         "trash_item": to_trash(make_promise(client, description="Supprimée"), owner),

@@ -4,6 +4,7 @@ from crm.models.dataio import BookImport
 from crm.models.health import ClientHealth, HealthChange, HealthSnapshot
 from crm.models.jobs import JobChunk, JobRun
 from crm.models.journal import Feeling, Interaction, Invoice, Promise
+from crm.models.payments import LatePaymentRate, PaymentReminder
 from crm.models.reminders import Dispatch
 from crm.models.trash import TrashItem, Undo
 
@@ -18,6 +19,8 @@ __all__ = [
     "Invoice",
     "JobChunk",
     "JobRun",
+    "LatePaymentRate",
+    "PaymentReminder",
     "Promise",
     "TrashItem",
     "Undo",

@@ -20,6 +20,8 @@ class Dispatch(models.Model):
     class Kind(models.TextChoices):
         DIGEST = "digest", _("weekly digest")
         NUDGE = "nudge", _("status-update nudge")
+        # To a client, on the freelancer's behalf: `period` is "pr<PaymentReminder id>".
+        PAYMENT_REMINDER = "payment", _("payment reminder")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

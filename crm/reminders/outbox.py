@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from clients.models import Client, Profile
 from crm.models import Dispatch, Promise
 from crm.models.journal import SETTLE_AFTER_DAYS
+from crm.reminders import payment_follow_up
 from crm.reminders.digest import build_digest, clients_due_for_status_update
 from crm.reminders.emails import absolute, client_url, preferences_url, render_email, unsubscribe_headers
 from crm.reminders.status_updates import status_update_draft
@@ -297,12 +298,23 @@ def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
         _finish(dispatch, Dispatch.State.FAILED, error=error)
         return Dispatch.State.FAILED
     # A crash right here, after the mail server accepted the message, is the one duplicate allowed.
-    _finish(dispatch, Dispatch.State.SENT, now=timezone.now())
+    sent_at = timezone.now()
+    _finish(dispatch, Dispatch.State.SENT, now=sent_at)
+    if dispatch.kind == Dispatch.Kind.PAYMENT_REMINDER:
+        # Logged once: only the reminder still "approved" is moved to sent and gets its interaction. The email is
+        # gone whatever happens here: a failure is logged, never turned into a second send.
+        try:
+            payment_follow_up.record_sent(dispatch, message, sent_at)
+        except Exception:
+            logger.exception("Payment reminder of dispatch %s sent but not logged", dispatch.pk)
     return Dispatch.State.SENT
 
 
 def build_message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
     """Return the email of a dispatch, or None when there is nothing to send (turned off, nothing to say)."""
+    if dispatch.kind == Dispatch.Kind.PAYMENT_REMINDER:
+        # To the client, not the freelancer: the freelancer's own address is not needed.
+        return payment_follow_up.message(dispatch, now)
     owner = dispatch.owner  # loaded with its profile by `claim`
     if not owner.email:
         return None

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from crm.models import JobRun
 from crm.models.jobs import note_failures
-from crm.reminders import outbox
+from crm.reminders import outbox, payment_follow_up
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,10 @@ def sweep(now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     failures: dict[int, str] = {}
     outbox.create_due_dispatches(now, failures)
+    try:
+        payment_follow_up.plan(now)
+    except Exception:  # logged and tried again next minute; the digests and nudges still go out
+        logger.exception("Payment reminders not planned")
     if failures:
         note_failures(JobRun.Job.SWEEP, timezone.localdate(now), failures, now)
     handed = enqueue_due_dispatches(now)

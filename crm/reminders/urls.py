@@ -17,6 +17,17 @@ urlpatterns = [
         views.mark_status_update_sent,
         name="mark_status_update_sent",
     ),
+    path("payment-reminders/", views.payment_reminders, name="payment_reminders"),
+    path(
+        "payment-reminders/<int:reminder_id>/send/",
+        views.approve_payment_reminder,
+        name="approve_payment_reminder",
+    ),
+    path(
+        "payment-reminders/<int:reminder_id>/skip/",
+        views.skip_payment_reminder,
+        name="skip_payment_reminder",
+    ),
     path("calendar/", views.calendar_settings, name="calendar_settings"),
     path("calendar/rotate/", views.rotate_calendar_token, name="rotate_calendar_token"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),

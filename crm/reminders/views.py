@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.models import Client, Profile
 from clients.views import rate_limit
-from crm.models import Dispatch, Interaction
+from crm.models import Dispatch, Interaction, PaymentReminder
+from crm.payments.claims import load_rates
+from crm.reminders import payment_follow_up, tasks
 from crm.reminders.calendar import calendar_for
 from crm.reminders.emails import absolute, read_preferences_token
 from crm.reminders.forms import EmailPreferencesForm, StatusUpdateForm
@@ -150,3 +152,53 @@ def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpRespons
         )
     messages.success(request, _("Status update logged for %(client)s.") % {"client": client.name})
     return redirect(_workspace_url(client))
+
+
+def _reminder_for(request: HttpRequest, reminder_id: int) -> PaymentReminder:
+    return get_object_or_404(PaymentReminder, pk=reminder_id, owner=request.user)
+
+
+@login_required
+@require_GET
+def payment_reminders(request: HttpRequest) -> HttpResponse:
+    """Show each payment reminder waiting for approval as the client will read it, and the latest decided."""
+    now = timezone.now()
+    mine = PaymentReminder.objects.for_owner(request.user).select_related("invoice__client", "owner__profile")
+    rates = load_rates()
+    waiting = [
+        (reminder, payment_follow_up.render_preview(reminder, now, rates))
+        for reminder in mine.awaiting_approval().order_by("due_on", "pk")
+    ]
+    decided = mine.exclude(state=PaymentReminder.State.PROPOSED).order_by("-created_at", "-pk")[:20]
+    return render(request, "crm/payment_reminders.html", {"waiting": waiting, "decided": decided})
+
+
+@login_required
+@require_POST
+def approve_payment_reminder(request: HttpRequest, reminder_id: int) -> HttpResponse:
+    """Send the reminder now (through the outbox, once), or say why it was not."""
+    reminder = _reminder_for(request, reminder_id)
+    dispatch = payment_follow_up.approve(reminder, timezone.now())
+    if dispatch is not None:
+        tasks.enqueue([dispatch.pk])
+        messages.success(
+            request, _("The reminder is on its way to %(client)s.") % {"client": reminder.invoice.client.name}
+        )
+    else:
+        reminder.refresh_from_db()
+        messages.info(
+            request,
+            _("Not sent: %(why)s.")
+            % {"why": reminder.get_stop_reason_display() or reminder.get_state_display()},
+        )
+    return redirect("reminders:payment_reminders")
+
+
+@login_required
+@require_POST
+def skip_payment_reminder(request: HttpRequest, reminder_id: int) -> HttpResponse:
+    """Leave the reminder unsent; the next step comes in its time."""
+    reminder = _reminder_for(request, reminder_id)
+    if payment_follow_up.skip(reminder, timezone.now()):
+        messages.success(request, _("The reminder was not sent. The next one will be prepared in its time."))
+    return redirect("reminders:payment_reminders")

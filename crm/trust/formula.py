@@ -102,6 +102,11 @@ AMOUNT_WEIGHT_MIN, AMOUNT_WEIGHT_MAX = 0.5, 2.0  # an invoice's amount relative 
 # same delay paid, times (1 + its share of everything billed to the client in its currency).
 UNPAID_FACTOR = 1.5
 
+# Payment reminders sent to the client (crm/reminders/payment_follow_up.py): having to chase a payment weighs on
+# the client's word, more at each step (courteous, firmer, formal notice), and fades like every bad event. An open
+# dispute is a payment conflict signal, weighed below with the others.
+PAYMENT_REMINDER_MASSES = (0.3, 0.6, 1.0)
+
 # Conflict signals: an open signal weighs kind x severity (1 minor, 2 serious, 3 critical), without fading.
 CONFLICT_KIND_WEIGHTS: dict[str, float] = {"posture": 1.5, "payment": 1.0, "interests": 1.0, "ideas": 0.7}
 
@@ -169,6 +174,8 @@ class InvoiceFact:
     paid_on: date | None = None
     renegotiated_due_on: date | None = None
     currency: str = "EUR"
+    # (local day sent, step 1-3) of each payment reminder sent about it.
+    reminders_sent: tuple[tuple[date, int], ...] = ()
 
     @property
     def effective_due_on(self) -> date:
@@ -457,6 +464,18 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
         weight = (
             min(max(float(invoice.amount) / mean, AMOUNT_WEIGHT_MIN), AMOUNT_WEIGHT_MAX) if mean > 0 else 1.0
         )
+        for sent_on, step in invoice.reminders_sent:
+            if sent_on <= today:
+                entry = ledger.add(
+                    PAYMENTS,
+                    "payment_reminder_sent",
+                    -PAYMENT_REMINDER_MASSES[min(max(step, 1), 3) - 1],
+                    (today - sent_on).days,
+                    HALF_LIFE_BAD_DAYS,
+                    "invoice",
+                    invoice.id,
+                )
+                entry.keep_max("step", step)
         due = invoice.effective_due_on
         paid = invoice.paid_on if invoice.paid_on is not None and invoice.paid_on <= today else None
         if paid is not None:

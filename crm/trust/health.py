@@ -33,7 +33,16 @@ from django.utils import timezone
 from clients.bounds import clamp_day
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import (
+    ClientHealth,
+    Feeling,
+    HealthChange,
+    HealthSnapshot,
+    Interaction,
+    Invoice,
+    PaymentReminder,
+    Promise,
+)
 from crm.models.health import Band
 from crm.trust import formula
 
@@ -156,14 +165,46 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         )
 
     invoices: dict[int, list[formula.InvoiceFact]] = defaultdict(list)
-    invoice_rows = Invoice.objects.filter(client_id__in=ids).values_list(
-        "id", "client_id", "amount", "issued_on", "due_on", "paid_on", "renegotiated_due_on", "currency"
+    # Each step's latest payment reminder sent, read with the invoice (no query more): a subquery per step served
+    # by payment_reminder_once_per_step's index, which starts with the invoice.
+    sent = PaymentReminder.objects.filter(invoice=OuterRef("pk"), state=PaymentReminder.State.SENT)
+    reminder_steps = {
+        f"reminder_{step}": Cast(
+            Subquery(sent.filter(step=step).order_by("-sent_at").values("sent_at")[:1]),
+            output_field=TextField(),
+        )
+        for step in PaymentReminder.Step.values
+    }
+    invoice_rows = (
+        Invoice.objects.filter(client_id__in=ids)
+        .annotate(**reminder_steps)
+        .values_list(
+            "id",
+            "client_id",
+            "amount",
+            "issued_on",
+            "due_on",
+            "paid_on",
+            "renegotiated_due_on",
+            "currency",
+            *reminder_steps,
+        )
     )
     # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
     decimal = _converter(Invoice, "amount", connections[invoice_rows.db])
-    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency in _raw_rows(invoice_rows):
+    moment = _datetime_from_text(connections[invoice_rows.db])
+    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency, *steps in _raw_rows(
+        invoice_rows
+    ):
+        reminders = tuple(
+            (moment(sent_at).astimezone(zone_of[cid]).date(), step)
+            for step, sent_at in enumerate(steps, start=1)
+            if sent_at is not None
+        )
         invoices[cid].append(
-            formula.InvoiceFact(iid, decimal(amount), issued_on, due_on, paid_on, renegotiated, currency)
+            formula.InvoiceFact(
+                iid, decimal(amount), issued_on, due_on, paid_on, renegotiated, currency, reminders
+            )
         )
 
     conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)

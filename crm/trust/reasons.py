@@ -342,6 +342,19 @@ def _paid_late(r: dict[str, Any]) -> Explanation:
     return Explanation(text % {"n": n, "days": days}, _step_paid_late())
 
 
+def _reminders_sent(r: dict[str, Any]) -> Explanation:
+    n = _count(r)
+    text = ngettext("%(n)d payment reminder sent.", "%(n)d payment reminders sent.", n)
+    if _p(r, "step", 1) >= 3:
+        text = ngettext(
+            "%(n)d payment reminder sent, including a formal notice.",
+            "%(n)d payment reminders sent, including a formal notice.",
+            n,
+        )
+    step = _("Before the next reminder, a call often tells a bad payer from a problem that can be solved.")
+    return Explanation(text % {"n": n}, step)
+
+
 def _amounts(r: dict[str, Any]) -> str:
     """Return the amounts owed, one per currency, never added together ("1 200,00 EUR and 800,00 USD")."""
     amounts = _p(r, "amounts", None)
@@ -546,6 +559,7 @@ _RENDERERS: dict[str, Callable[[dict[str, Any]], Explanation]] = {
     "invoice_paid_on_renegotiated_date": _paid_on_renegotiated,
     "invoice_paid_late": _paid_late,
     "invoice_overdue": _invoice_overdue,
+    "payment_reminder_sent": _reminders_sent,
     "conflict_open_posture": _conflict("posture"),
     "conflict_open_ideas": _conflict("ideas"),
     "conflict_open_interests": _conflict("interests"),

@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from clients.models import AccessToken, Client, FormSubmission, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, Dispatch, Feeling, HealthChange, HealthSnapshot, Promise
+from crm.models import (
+    ClientHealth,
+    Dispatch,
+    Feeling,
+    HealthChange,
+    HealthSnapshot,
+    LatePaymentRate,
+    PaymentReminder,
+    Promise,
+)
 from tests.factories import (
     make_client,
     make_conflict,
@@ -44,7 +53,30 @@ EARLIER = DAY - timedelta(days=5)
 
 # (name, build a valid row for alice, the fields that break one check constraint)
 Builder = Callable[[Any], models.Model]
+
+
+def _payment_reminder(owner: Any) -> PaymentReminder:
+    invoice = make_invoice(make_client(owner), issued_on=EARLIER, due_on=EARLIER)
+    return PaymentReminder.objects.create(owner=owner, invoice=invoice, step=1, due_basis=EARLIER, due_on=DAY)
+
+
+def _late_payment_rate(owner: Any) -> LatePaymentRate:
+    return LatePaymentRate.objects.create(series="ecb_mro", starts_on=date(2030, 1, 1), percent=Decimal("1"))
+
+
 CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
+    # The payment follow-up (issue 17).
+    ("client_kind_valid", lambda u: make_client(u), {"kind": "robot"}),
+    ("client_reminder_days_all_or_none", lambda u: make_client(u), {"reminder_courteous_days": 3}),
+    (
+        "client_reminder_days_in_order",
+        lambda u: make_client(u),
+        {"reminder_courteous_days": 10, "reminder_firm_days": 5, "reminder_notice_days": 30},
+    ),
+    ("profile_reminder_days_increase", lambda u: u.profile, {"reminder_firm_days": 2}),
+    ("payment_reminder_step_1_3", _payment_reminder, {"step": 4}),
+    ("payment_reminder_stop_has_reason (stopped, no reason)", _payment_reminder, {"state": "stopped"}),
+    ("payment_reminder_stop_has_reason (a reason, not stopped)", _payment_reminder, {"stop_reason": "paid"}),
     ("profile_digest_hour_0_23", lambda u: u.profile, {"digest_hour": 24}),
     ("profile_digest_weekday_0_6", lambda u: u.profile, {"digest_weekday": 7}),
     ("access_token_scope_valid", lambda u: AccessToken.issue(u, "script", "read")[0], {"scope": "admin"}),
@@ -191,6 +223,8 @@ WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
     ),
     ("client_last_contact_at_in_window", lambda u: make_client(u), "last_contact_at", BOTH_MOMENTS, {}),
     ("client_away_until_in_window", lambda u: make_client(u), "away_until", BOTH_DAYS, {}),
+    ("payment_reminder_due_on_in_window", _payment_reminder, "due_on", BOTH_DAYS, {}),
+    ("late_payment_rate_starts_on_in_window", _late_payment_rate, "starts_on", BOTH_DAYS, {}),
     ("project_start_on_in_window", lambda u: make_project(make_client(u)), "start_on", BOTH_DAYS, {}),
     ("project_due_on_in_window", lambda u: make_project(make_client(u)), "due_on", BOTH_DAYS, {}),
     ("project_created_at_in_window", lambda u: make_project(make_client(u)), "created_at", BOTH_MOMENTS, {}),

@@ -24,7 +24,16 @@ from django.utils import timezone
 from clients.models import AccessToken, Client, Contact, Project, hash_token
 from conflicts.models import ConflictSignal
 from crm.dataio.imports import receive
-from crm.models import BookImport, ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import (
+    BookImport,
+    ClientHealth,
+    HealthChange,
+    HealthSnapshot,
+    Interaction,
+    Invoice,
+    PaymentReminder,
+    Promise,
+)
 from crm.reminders.emails import preferences_token
 from crm.trust.health import recompute_book
 from tests.factories import PASSWORD
@@ -44,6 +53,8 @@ SIZES = {"small": 3, "large": 40}
 # rescore moves it, rita's score being set to 1 by `build_book`. The budgets below say "+1"/"+2" where they rose.
 # Every one-click action also stores its Undo row (one INSERT; "status update sent" wraps the log and its undo
 # in one transaction: a savepoint more).
+# Since the payment follow-up (issue 17): deleting an interaction unlinks the payment reminder that logged it (+1),
+# deleting an invoice (or a client, or the account) collects its payment reminders too (+2, +3, +2).
 BUDGETS: dict[str, int] = {
     # The API (crm/api): the token (one query with its owner and profile) and its last use (one UPDATE a minute),
     # then the page in one query (limit + 1 rows, no count).
@@ -85,11 +96,11 @@ BUDGETS: dict[str, int] = {
     "conflicts_results_htmx": 5,  # the same, for the results region refreshed by htmx
     "interaction_detail": 5,  # a second query for the event's client; +1 its history (one query)
     "promise_detail": 5,  # the same; +1 its history (one query)
-    "invoice_detail": 5,  # the same; +1 its history (one query)
+    "invoice_detail": 7,  # the same; +1 its history (one query); +2 its payment reminders and the late-payment rates
     "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
-    "client_new_post": 20,  # the new client's "not enough history" trust health written at once, not the book; +1 history row
-    "client_edit_post": 26,  # the client rescored event by event after its cadence may have changed; +2 history row, health move
+    "client_new_post": 29,  # the new client's "not enough history" trust health written at once, not the book; +1 history row; +9 the three payment checks (type, reminder days)
+    "client_edit_post": 35,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +4 contacts; +9 the three payment checks
     "client_edit_form": 5,  # anything read per client of the book; +1 its history (one query)
     "project_new_form": 5,  # a query per client choice of the select
     "project_new_post": 27,  # the same, and the client rescored event by event after the save; +2 history row, health move
@@ -142,8 +153,8 @@ BUDGETS: dict[str, int] = {
     "interaction_edit_post": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "interaction_edit_post_htmx": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "interaction_delete": 4,  # anything read from the book to ask before deleting
-    "interaction_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "interaction_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "interaction_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "interaction_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_edit": 6,  # a query per project or client offered by the form's selects
     "promise_edit_htmx": 6,  # a query per project or client offered by the form's selects
     "promise_edit_post": 35,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
@@ -156,8 +167,8 @@ BUDGETS: dict[str, int] = {
     "invoice_edit_post": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "invoice_edit_post_htmx": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "invoice_delete": 4,  # anything read from the book to ask before deleting
-    "invoice_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "invoice_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "invoice_delete_post": 24,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "invoice_delete_post_htmx": 24,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_edit": 5,  # a query per project or client offered by the form's selects
     "conflict_edit_htmx": 5,  # a query per project or client offered by the form's selects
     "conflict_edit_post": 32,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
@@ -166,7 +177,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
-    "client_delete_post": 41,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected
+    "client_delete_post": 44,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
@@ -181,6 +192,9 @@ BUDGETS: dict[str, int] = {
     "trash_restore": 22,  # a query per restored row (one bulk INSERT per kind) or per event when rescoring
     "trash_delete": 4,  # anything read from the book to delete one trash item
     "trash_delete_post": 6,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
+    "payment_reminders": 6,  # a query per reminder for its invoice, client or the late-payment rates
+    "payment_reminder_send": 10,  # anything read per reminder of the book when one is sent or stopped
+    "payment_reminder_skip": 6,  # anything read per reminder of the book when one is skipped
     "calendar_settings": 3,  # anything read from the book to show the feed's address
     "calendar_rotate_confirm": 3,  # the same, when asked to confirm replacing the address
     "calendar_rotate": 4,  # the same, when the address is replaced
@@ -189,9 +203,9 @@ BUDGETS: dict[str, int] = {
     "email_preferences_post": 2,  # the same, when the preferences are saved
     "email_unsubscribe_one_click": 2,  # the same, for a mail client's one-click unsubscribe
     "profile": 3,  # anything read from the book to show the settings
-    "profile_post": 10,  # a query per client of the book when the language or the time zone changes
+    "profile_post": 13,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 69,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API)
+    "account_delete_post": 71,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders
     "password_change": 3,  # anything read from the book
     "password_reset": 0,  # anything at all: an anonymous page
     # Contacts (issue 15): the workspace lists the client's contacts (+1, one query), the interaction forms offer
@@ -236,6 +250,7 @@ class Book:
     conflict_open: ConflictSignal
     contact: Contact
     book_import: BookImport
+    reminder: PaymentReminder
 
     @property
     def workspace(self) -> str:
@@ -407,6 +422,11 @@ def build_book(owner: Any, size: int) -> Book:
         )
         for d in (0, 40)
     )
+    # A courteous payment reminder waiting for approval for each overdue invoice (the approval page lists them).
+    reminders = PaymentReminder.objects.bulk_create(
+        PaymentReminder(owner=owner, invoice=invoice, step=1, due_basis=invoice.due_on, due_on=today)
+        for invoice in invoices[1::3]
+    )
     recompute_book(owner)
     # The API's visits below call with this token (a read-and-write one; its value known to the test).
     AccessToken.objects.create(
@@ -434,6 +454,7 @@ def build_book(owner: Any, size: int) -> Book:
         conflict_open=signals[0],
         contact=contacts[1],
         book_import=receive(owner, "clients", "book.csv", IMPORTED),
+        reminder=reminders[0],
     )
 
 
@@ -1007,6 +1028,26 @@ VISITS: list[Visit] = [
         lambda b: STATUS_UPDATE,
         HTMX,
         shows=rita_name,
+    ),
+    # Payment reminders: the approval page, sending (rita's payment conflict is open: it stops instead) and skipping.
+    Visit(
+        "payment_reminders",
+        url("reminders:payment_reminders"),
+        shows=text("Facture O-000 : petit rappel"),
+    ),
+    Visit(
+        "payment_reminder_send",
+        url("reminders:approve_payment_reminder", reminder_id=lambda b: b.reminder.pk),
+        "post",
+        status=302,
+        to=lambda b: reverse("reminders:payment_reminders"),
+    ),
+    Visit(
+        "payment_reminder_skip",
+        url("reminders:skip_payment_reminder", reminder_id=lambda b: b.reminder.pk),
+        "post",
+        status=302,
+        to=lambda b: reverse("reminders:payment_reminders"),
     ),
     # The calendar feed and its settings.
     Visit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from clients.forms import ClientForm, ContactForm, ProjectForm
 from clients.models import Client, Contact
 from crm.models import Dispatch
 from crm.models.health import Band
+from crm.payments.claims import follow_up_of
 from crm.web import fragments
 from crm.web.history import history_of
 from crm.web.views import board
@@ -117,13 +119,19 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def _event_page(request: HtmxHttpRequest, source: str, item: Any) -> HttpResponse:
-    """Render the event's page, or for htmx the item alone (an inline edit cancelled swaps it back)."""
+def _event_page(
+    request: HtmxHttpRequest, source: str, item: Any, page_only: Callable[[], dict[str, Any]] | None = None
+) -> HttpResponse:
+    """Render the event's page, or for htmx the item alone (an inline edit cancelled swaps it back).
+
+    `page_only` returns what the full page adds (read only for it)."""
     context = {"source": source, "item": item, "client": item.client, "today": timezone.localdate()}
     if request.htmx:
         context["show_client"] = request.GET.get("show_client") == "1"
         return render(request, f"crm/items.html#{source}", context)
     context["history"] = history_of(item, request.user)
+    if page_only is not None:
+        context.update(page_only())
     return render(request, "crm/event.html", context)
 
 
@@ -139,7 +147,9 @@ def promise_detail(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 
 @login_required
 def invoice_detail(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
-    return _event_page(request, "invoice", _invoice_for(request, invoice_id))
+    invoice = _invoice_for(request, invoice_id)
+    # The late-payment amounts (when claimed for this client) and the reminders sent or waiting.
+    return _event_page(request, "invoice", invoice, lambda: follow_up_of(invoice, timezone.localdate()))
 
 
 @login_required

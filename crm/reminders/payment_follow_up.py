@@ -1,0 +1,276 @@
+"""Payment follow-up: the reminders of each overdue invoice, prepared, approved, sent once through the outbox.
+
+1. `plan(now)` (every sweep) stops the reminders that must not go out any more (the invoice was paid, a new due
+   date was agreed, a payment conflict is open) and prepares each overdue invoice's next step when its local day
+   has come (crm/payments/schedule.py): "proposed", waiting for the freelancer's approval, or, for a freelancer
+   who opted in, approved at once with its `Dispatch` due at their hour.
+2. `approve(reminder, now)` turns a proposed reminder into an outbox `Dispatch` due now (the caller enqueues it);
+   `skip` leaves it unsent and lets the sequence go on.
+3. The outbox's `deliver` claims the dispatch (exactly once, docs/reminders.md), asks `message` for the email
+   (None, and the reminder stops, when a stop condition arose meanwhile), sends it, and calls `record_sent`,
+   which logs the email as an interaction, once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from clients.models import ClientKind, Tone
+from conflicts.models import ConflictSignal
+from crm.models import Dispatch, Interaction, Invoice, PaymentReminder
+from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
+from crm.payments import schedule
+from crm.payments.claims import RatesBySeries, claim_for, load_rates
+from crm.reminders.emails import render_email, render_text
+
+# Stop reasons that end when their cause does: the same step is proposed again then.
+PAUSED = (PaymentReminder.StopReason.DISPUTED, PaymentReminder.StopReason.NO_EMAIL)
+PENDING = (PaymentReminder.State.PROPOSED, PaymentReminder.State.APPROVED)
+
+
+def disputed_client_ids(client_ids: Any) -> set[int]:
+    """Return the clients among `client_ids` with an open payment conflict signal (one query)."""
+    return set(
+        ConflictSignal.objects.filter(
+            client_id__in=client_ids, kind=ConflictSignal.Kind.PAYMENT, state=ConflictSignal.State.OPEN
+        ).values_list("client_id", flat=True)
+    )
+
+
+def _stop(reminder: PaymentReminder, reason: str, now: datetime) -> bool:
+    """Stop a pending reminder for `reason`; return False when it was no longer pending (decided meanwhile)."""
+    return bool(
+        PaymentReminder.objects.filter(pk=reminder.pk, state=reminder.state).update(
+            state=PaymentReminder.State.STOPPED, stop_reason=reason, decided_at=now
+        )
+    )
+
+
+def stop_where_needed(now: datetime) -> int:
+    """Stop every pending reminder whose invoice was paid or renegotiated, or whose client disputes; return how
+    many (three queries)."""
+    pending = list(
+        PaymentReminder.objects.filter(state__in=PENDING).select_related("invoice__client").order_by("pk")
+    )
+    disputed = disputed_client_ids({r.invoice.client_id for r in pending})
+    stopped = 0
+    for reminder in pending:
+        reason = reminder.stop_reason_now(reminder.invoice.client_id in disputed)
+        if reason and _stop(reminder, reason, now):
+            stopped += 1
+    return stopped
+
+
+def plan(now: datetime) -> int:
+    """Stop what must stop, then prepare every overdue invoice's next reminder whose day has come; return how
+    many were prepared. Safe to run any number of times, at once too (one row per step: a unique constraint)."""
+    stop_where_needed(now)
+    # Candidates: unpaid invoices already late somewhere on Earth (the freelancer's own day is checked below).
+    latest_today = (now + timedelta(days=1)).date()
+    invoices = list(
+        Invoice.objects.unpaid()
+        .filter(current_due_on__lt=latest_today)
+        .select_related("client", "owner__profile")
+        .order_by("pk")
+    )
+    if not invoices:
+        return 0
+    disputed = disputed_client_ids({invoice.client_id for invoice in invoices})
+    reminders: dict[int, list[PaymentReminder]] = defaultdict(list)
+    for reminder in PaymentReminder.objects.filter(invoice__in=invoices):
+        reminders[reminder.invoice_id].append(reminder)
+    prepared = 0
+    for invoice in invoices:
+        if invoice.client_id in disputed or not invoice.client.email:
+            continue
+        if _prepare_next(invoice, reminders[invoice.pk], now):
+            prepared += 1
+    return prepared
+
+
+def _prepare_next(invoice: Invoice, existing: list[PaymentReminder], now: datetime) -> bool:
+    profile = invoice.owner.profile
+    zone = profile.zone
+    today = timezone.localtime(now, zone).date()
+    basis = invoice.effective_due_on
+    if basis >= today:
+        return False
+    mine = [r for r in existing if r.due_basis == basis]
+    if any(r.state in PENDING for r in mine):
+        return False  # one step at a time
+    decided = {
+        r.step: timezone.localtime(r.decided_at, zone).date()
+        for r in mine
+        if r.state in (PaymentReminder.State.SENT, PaymentReminder.State.SKIPPED) and r.decided_at
+    }
+    step = schedule.next_step(basis, invoice.client.reminder_days(profile), decided)
+    if step is None or step[1] > today:
+        return False
+    number, day = step
+    paused = next((r for r in mine if r.step == number and r.stop_reason in PAUSED), None)
+    auto = profile.payment_reminders_auto
+    state = PaymentReminder.State.APPROVED if auto else PaymentReminder.State.PROPOSED
+    try:
+        with transaction.atomic():
+            if paused is not None:
+                # The dispute was resolved (or an email address added): the paused step comes back.
+                if not PaymentReminder.objects.filter(
+                    pk=paused.pk, state=PaymentReminder.State.STOPPED
+                ).update(state=state, stop_reason="", decided_at=None, due_on=today):
+                    return False
+                reminder = paused
+                reminder.state = state
+            else:
+                reminder = PaymentReminder.objects.create(
+                    owner_id=invoice.owner_id,
+                    invoice=invoice,
+                    step=number,
+                    due_basis=basis,
+                    due_on=day,
+                    state=state,
+                )
+            if auto:
+                moment = schedule.send_moment(today, profile.digest_hour, zone)
+                # Due at the freelancer's hour today: already past when the day was reached later, then due now.
+                _attach_dispatch(reminder, moment, now)
+    except IntegrityError:  # another sweep prepared it at the same moment
+        return False
+    return True
+
+
+def _attach_dispatch(reminder: PaymentReminder, due_at: datetime, now: datetime) -> Dispatch:
+    dispatch = Dispatch.objects.create(
+        owner_id=reminder.owner_id,
+        kind=Dispatch.Kind.PAYMENT_REMINDER,
+        period=f"pr{reminder.pk}",
+        due_at=due_at,
+    )
+    PaymentReminder.objects.filter(pk=reminder.pk).update(
+        state=PaymentReminder.State.APPROVED, dispatch=dispatch, decided_at=now
+    )
+    return dispatch
+
+
+def approve(reminder: PaymentReminder, now: datetime) -> Dispatch | None:
+    """Send a proposed reminder now: return its outbox row (the caller enqueues it after the commit), or None
+    when it was decided meanwhile or must stop (then it is stopped, with its reason)."""
+    with transaction.atomic():
+        locked = PaymentReminder.objects.select_for_update(of=("self",)).select_related("invoice__client")
+        reminder = locked.get(pk=reminder.pk)
+        if reminder.state != PaymentReminder.State.PROPOSED:
+            return None
+        reason = reminder.stop_reason_now(bool(disputed_client_ids([reminder.invoice.client_id])))
+        if reason:
+            _stop(reminder, reason, now)
+            return None
+        return _attach_dispatch(reminder, now, now)
+
+
+def skip(reminder: PaymentReminder, now: datetime) -> bool:
+    """Leave a proposed reminder unsent (the next step comes in its time); return False if it was decided."""
+    return bool(
+        PaymentReminder.objects.filter(pk=reminder.pk, state=PaymentReminder.State.PROPOSED).update(
+            state=PaymentReminder.State.SKIPPED, decided_at=now
+        )
+    )
+
+
+# -- the email ----------------------------------------------------------------------------------------------------
+
+
+def email_context(
+    reminder: PaymentReminder, now: datetime, rates: RatesBySeries | None = None
+) -> dict[str, Any]:
+    """Return what the reminder's email says: the invoice, how late, and the claim when the freelancer makes one."""
+    invoice = reminder.invoice
+    client = invoice.client
+    profile = reminder.owner.profile
+    today = timezone.localtime(now, profile.zone).date()
+    rates = load_rates() if rates is None else rates
+    notice_on = today if reminder.is_formal_notice else None
+    claim = claim_for(invoice, today, rates, formal_notice_on=notice_on)
+    compensation_in_currency = claim is not None and invoice.currency == "EUR"
+    extra = claim.total if compensation_in_currency else claim.interest if claim is not None else 0
+    return {
+        "total_due": invoice.amount + extra,
+        "compensation_in_currency": compensation_in_currency,
+        "reminder": reminder,
+        "invoice": invoice,
+        "client": client,
+        "freelancer": profile.name,
+        "friendly": client.tone == Tone.FRIENDLY,
+        "days_late": reminder.days_late(today),
+        "claim": claim,
+        "business": client.kind == ClientKind.BUSINESS,
+        "today": today,
+    }
+
+
+def render_preview(
+    reminder: PaymentReminder, now: datetime, rates: RatesBySeries | None = None
+) -> dict[str, Any]:
+    """Return the subject and text the client will read, in the client's language (for the approval page), and
+    whether a claimed amount used a rate older than its half-year."""
+    context = email_context(reminder, now, rates)
+    with (
+        translation.override(reminder.invoice.client.language),
+        timezone.override(reminder.owner.profile.zone),
+    ):
+        subject, text = render_text("payment-reminder", context)
+    claim = context["claim"]
+    return {"subject": subject, "text": text, "unconfirmed_rate": bool(claim and claim.unconfirmed_rate)}
+
+
+def message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
+    """Return the email of a payment-reminder dispatch, or None (and stop the reminder) when it must not go."""
+    try:
+        reminder = PaymentReminder.objects.select_related("invoice__client", "owner__profile").get(
+            dispatch=dispatch
+        )
+    except PaymentReminder.DoesNotExist:
+        return None
+    if reminder.state != PaymentReminder.State.APPROVED:
+        return None
+    reason = reminder.stop_reason_now(bool(disputed_client_ids([reminder.invoice.client_id])))
+    if reason:
+        _stop(reminder, reason, now)
+        return None
+    client = reminder.invoice.client
+    context = email_context(reminder, now)
+    with translation.override(client.language), timezone.override(reminder.owner.profile.zone):
+        email = render_email("payment-reminder", context, to=[client.email])
+    if reminder.owner.email:
+        email.reply_to = [reminder.owner.email]
+        email.cc = [reminder.owner.email]
+    return email
+
+
+def record_sent(dispatch: Dispatch, email: EmailMultiAlternatives, now: datetime) -> Interaction | None:
+    """Mark the reminder sent and log its email as an interaction with the client, once; return it."""
+    with transaction.atomic():
+        try:
+            reminder = (
+                PaymentReminder.objects.select_for_update(of=("self",))
+                .select_related("invoice")
+                .get(dispatch=dispatch, state=PaymentReminder.State.APPROVED)
+            )
+        except PaymentReminder.DoesNotExist:
+            return None
+        # Marked sent first: the interaction's save recomputes the client's trust health, which counts it.
+        PaymentReminder.objects.filter(pk=reminder.pk).update(state=PaymentReminder.State.SENT, sent_at=now)
+        interaction = Interaction.objects.create(
+            client_id=reminder.invoice.client_id,
+            project_id=reminder.invoice.project_id,
+            kind=Interaction.Kind.EMAIL,
+            direction=Interaction.Direction.TO_CLIENT,
+            happened_at=now,
+            summary=truncate_code_points(f"{email.subject}\n\n{email.body}".strip(), SUMMARY_LENGTH),
+        )
+        PaymentReminder.objects.filter(pk=reminder.pk).update(interaction=interaction)
+    return interaction
