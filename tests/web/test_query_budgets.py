@@ -179,13 +179,13 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 10,  # a query per client of the book when the language or the time zone changes
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 65,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too
+    "account_delete_post": 67,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too
     "password_change": 3,  # anything read from the book
     "password_reset": 0,  # anything at all: an anonymous page
     # Contacts (issue 15): the workspace lists the client's contacts (+1, one query), the interaction forms offer
     # them (+1, one query), a client's edit writes its primary contact (+4: read it, save it, its history row,
     # the client's copy), a client's delete keeps its contacts in the trash (+4: collected, their links to
-    # interactions, deleted) and an account's delete empties the contact tables (+6).
+    # interactions, deleted) and an account's delete empties the contact and import tables (+8).
     "contact_new_form": 5,  # anything read per contact or client of the book
     "contact_new_post": 15,  # a query per contact when making the new one primary (one UPDATE of the old one)
     "contact_edit_form": 5,  # anything read per contact; +1 its history (one query)
