@@ -35,6 +35,12 @@ from tests.factories import (
 )
 
 
+def _book_import(owner: Any) -> models.Model:
+    from crm.dataio.imports import receive
+
+    return receive(owner, "clients", "book.csv", b"Client;Email\nAtelier;a@example.com\n")
+
+
 def _trashed(owner: Any) -> models.Model:
     from crm.trash.snapshot import to_trash
 
@@ -180,6 +186,8 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
         {"score": 101},
     ),
     ("trash_kind_valid", _trashed, {"kind": "dispatch"}),
+    ("bookimport_state_valid", _book_import, {"state": "lost"}),
+    ("bookimport_kind_valid", _book_import, {"kind": "xlsx"}),
     ("undo_action_valid", _undo, {"action": "redo"}),
     ("undo_names_its_target (a revert without its record)", _undo, {"object_id": None}),
     ("undo_names_its_target (a restore without its trash item)", _undo, {"action": "restore"}),

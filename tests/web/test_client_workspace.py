@@ -167,7 +167,7 @@ def test_workspace_query_count_is_constant(
         make_conflict(rita)
     # Budget: session, user, profile, client+health, projects, snapshots, timeline count and page (each journal's
     # newest rows, the trust-health moves' too), one load per journal on the page, and the project choices of the
-    # three forms. Loading events row by row would blow it.
-    with django_assert_max_num_queries(18):
+    # three forms, the client's contacts. Loading events row by row would blow it.
+    with django_assert_max_num_queries(19):
         response = workspace(alice_client, rita)
     assert response.status_code == 200

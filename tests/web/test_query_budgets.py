@@ -211,7 +211,7 @@ BUDGETS: dict[str, int] = {
     # Contacts (issue 15): the workspace lists the client's contacts (+1, one query), the interaction forms offer
     # them (+1, one query), a client's edit writes its primary contact (+4: read it, save it, its history row,
     # the client's copy), a client's delete keeps its contacts in the trash (+4: collected, their links to
-    # interactions, deleted) and an account's delete empties the contact tables (+6).
+    # interactions, deleted) and an account's delete empties the contact and import tables (+8).
     "contact_new_form": 5,  # anything read per contact or client of the book
     "contact_new_post": 15,  # a query per contact when making the new one primary (one UPDATE of the old one)
     "contact_edit_form": 5,  # anything read per contact; +1 its history (one query)
