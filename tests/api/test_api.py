@@ -269,6 +269,11 @@ def test_cursor_pages_walk_every_record_once(alice: Any, alice_api: ApiCaller) -
     assert seen[:7] == made and len(seen) == len(set(seen))
 
 
+def test_a_misspelt_parameter_is_refused_not_ignored(alice_api: ApiCaller) -> None:
+    response = alice_api.get("/promises", updated_sinse="2026-01-01T00:00:00Z")
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["updated_sinse"]
+
+
 def test_a_cursor_not_made_by_the_api_is_a_422(alice_api: ApiCaller) -> None:
     response = alice_api.get("/clients", cursor="not-a-cursor")
     assert response.status_code == 422 and response["Content-Type"] == PROBLEM
