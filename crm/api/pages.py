@@ -14,7 +14,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 
@@ -42,6 +44,14 @@ def changed_since(items: QuerySet[Any], since: datetime, model: type[Model]) -> 
     """Keep the records saved (created or changed) at or after `since`, as their history says."""
     changed = model.history.filter(history_date__gte=since).values("id")  # type: ignore[attr-defined]
     return items.filter(pk__in=changed)
+
+
+def refuse_unknown_parameters(request: HttpRequest, filters: type[ListFilters]) -> None:
+    """Refuse (422) a query parameter the list does not take: a misspelt `updated_sinse` must not silently
+    return the whole book."""
+    unknown = sorted(set(request.GET) - set(filters.model_fields))
+    if unknown:
+        raise ValidationError({name or "?": [_("This list takes no such parameter.")] for name in unknown})
 
 
 def page_of(

@@ -29,7 +29,7 @@ from clients.bounds import FUTURE_TOLERANCE
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.api import schemas
-from crm.api.pages import changed_since, page_of
+from crm.api.pages import changed_since, page_of, refuse_unknown_parameters
 from crm.api.problems import ERROR_STATUSES, Problem
 from crm.management.commands.trust_report import client_report
 from crm.models import ClientHealth, Interaction, Invoice, Promise
@@ -74,7 +74,6 @@ KINDS = [
     Kind(
         "contacts", "contact", Contact, "contact_id", lambda owner: Contact.objects.filter(owner=owner),
         schemas.ContactIn, schemas.ContactPatch, schemas.ContactOut, save=lambda i, b: _save_contact(i),
-        to_trash=False,
     ),
     Kind(
         "projects", "project", Project, "project_id",
@@ -184,6 +183,7 @@ def _register(kind: Kind) -> None:
 
     def list_items(request: HttpRequest, **kwargs: Any) -> Any:
         filters = kwargs["filters"]
+        refuse_unknown_parameters(request, kind.filters)
         items: QuerySet[Any] = kind.owned(request.auth.owner)
         if getattr(filters, "client_id", None) is not None:
             items = items.filter(client_id=filters.client_id)
@@ -279,6 +279,7 @@ def _computed_since(items: QuerySet[ClientHealth], since: datetime) -> QuerySet[
 )
 def list_health(request: HttpRequest, filters: Query[schemas.ListFilters]) -> Any:
     """Trust health is computed, not edited: `updated_since` keeps those computed since then."""
+    refuse_unknown_parameters(request, schemas.ListFilters)
     owner = request.auth.owner
     rows, cursor = page_of(_healths(owner), filters, _computed_since)
     today = owner.profile.local_today()

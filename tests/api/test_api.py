@@ -99,8 +99,7 @@ def test_each_kind_is_created_read_changed_listed_and_deleted_to_the_trash(
 
     assert alice_api.delete(url).status_code == 204
     assert alice_api.get(url).status_code == 404
-    if kind != "contacts":  # a contact is deleted for good (the trash does not keep contacts yet)
-        assert TrashItem.objects.filter(owner=alice, object_id=item["id"]).exists()
+    assert TrashItem.objects.filter(owner=alice, object_id=item["id"]).exists()  # restorable for 30 days
 
 
 def test_a_write_recomputes_trust_health_as_the_web_does(alice: Any, alice_api: ApiCaller) -> None:
@@ -267,6 +266,11 @@ def test_cursor_pages_walk_every_record_once(alice: Any, alice_api: ApiCaller) -
             break
         make_client(alice)  # a record added meanwhile comes later: nothing is shown twice or skipped
     assert seen[:7] == made and len(seen) == len(set(seen))
+
+
+def test_a_misspelt_parameter_is_refused_not_ignored(alice_api: ApiCaller) -> None:
+    response = alice_api.get("/promises", updated_sinse="2026-01-01T00:00:00Z")
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["updated_sinse"]
 
 
 def test_a_cursor_not_made_by_the_api_is_a_422(alice_api: ApiCaller) -> None:

@@ -42,7 +42,7 @@ from tests.factories import (
     make_promise,
 )
 
-# CI runs it on SQLite and on PostgreSQL: 30 examples per operation is about 7,000 requests each (10: 2,300).
+# CI runs it on SQLite and on PostgreSQL: 30 examples per operation is about 3,000 requests each (10: 2,300).
 EXAMPLES = {"dev": 10, "ci": 30}[os.environ.get("FUZZ_PROFILE", "dev")]
 CHECKS = [
     not_a_server_error,
