@@ -31,4 +31,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("crm.web.urls")),
     path("", include("crm.reminders.urls")),
+    path("", include("crm.portal.urls")),
 ]
