@@ -57,12 +57,19 @@ def _render_page(
     today = profile.local_today()
     with translation.override(client.language), timezone.override(profile.zone):
         sections = page_sections(page, today)
-        answered_id = answered["invoice"].value() if answered is not None else None
+        answered_id = str(answered["invoice"].value()) if answered is not None else None
+        shown_answer = False
         for item in sections.get("invoices", []):
             if item["overdue"]:
                 pk = item["invoice"].pk
-                mine = answered is not None and str(answered_id) == str(pk)
-                item["form"] = answered if mine else _payment_form(page, pk, today)
+                shown_answer |= answered_id == str(pk)
+                item["form"] = answered if answered_id == str(pk) else _payment_form(page, pk, today)
+        # An answer about no invoice of the page (hidden, paid, another client's) says why above the sections.
+        answer_errors = (
+            [error for errors in answered.errors.values() for error in errors]
+            if answered is not None and not shown_answer
+            else []
+        )
         context = {
             "page": page,
             "client": client,
@@ -72,7 +79,7 @@ def _render_page(
             "preview_post": preview and request.method == "POST",
             "freelancer_language": profile.language,
             "confirmed": not preview and request.GET.get("confirmed") == "1",
-            "answer_errors": answered.non_field_errors() if answered is not None else None,
+            "answer_errors": answer_errors,
             **sections,
         }
         return _private(render(request, PAGE, context, status=status))
