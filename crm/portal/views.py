@@ -200,7 +200,8 @@ def turn_off(request: HttpRequest, client_id: int) -> HttpResponse:
 def preview(request: HttpRequest, client_id: int) -> HttpResponse:
     """Show the client's page exactly as the client sees it, with a banner saying it is a preview (its form
     posts back here, where nothing is recorded)."""
-    client = _client_for(request, client_id)
+    # The owner and their profile in the same query: the page reads the freelancer's name, language and zone.
+    client = get_object_or_404(Client.objects.select_related("owner__profile"), pk=client_id, owner=request.user)
     page = ClientPage.objects.filter(client=client).first() or ClientPage(client=client, owner=client.owner)
     page.client = client
     return _render_page(request, page, preview=True, status=400 if request.method == "POST" else 200)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, ClientPage, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from crm.reminders.emails import preferences_token
 from crm.trust.health import recompute_book
 from tests.factories import PASSWORD
@@ -177,6 +177,14 @@ BUDGETS: dict[str, int] = {
     "profile_post": 10,  # a query per client of the book when the language or the time zone changes
     "account_delete": 3,  # anything read from the book to ask for the password
     "account_delete_post": 59,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too
+    "client_page": 5,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out
+    "client_page_confirm_date": 28,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token
+    "client_page_preview": 9,  # the 3 of a logged-in request, the client with its owner, its page, one per section
+    "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
+    "client_page_panel_htmx": 5,  # the same, for the panel alone
+    "client_page_choices": 7,  # the same, and the page saved
+    "client_page_renew_htmx": 8,  # the page read, renewed, and the panel drawn again
+    "client_page_off_htmx": 8,  # the same
     "password_change": 3,  # anything read from the book
     "password_reset": 0,  # anything at all: an anonymous page
 }
@@ -724,6 +732,23 @@ def edit_and_trash_visits() -> Iterator[Visit]:
 STATUS_UPDATE = {"subject": "Where we are", "body": "The shop is nearly ready."}
 WORKSPACE = url("crm:client", **RITA)
 
+
+def _client_page_url(book: Book) -> str:
+    """Return the link to rita's page (made once, before the visit is counted)."""
+    page, _created = ClientPage.objects.get_or_create(client=book.rita)
+    return reverse("portal:page", kwargs={"token": page.token})
+
+
+def _with_client_page(path: Callable[[Book], str]) -> Callable[[Book], str]:
+    """Return `path`, rita's page made first (the panel shows its link and choices)."""
+
+    def build(book: Book) -> str:
+        _client_page_url(book)
+        return path(book)
+
+    return build
+
+
 VISITS: list[Visit] = [
     # The dashboard: the book worst-first and the week's work.
     Visit("dashboard", url("crm:dashboard"), shows=rita_name),
@@ -922,6 +947,49 @@ VISITS: list[Visit] = [
         lambda b: {"List-Unsubscribe": "One-Click"},
         shows=text("You are unsubscribed."),
         anonymous=True,
+    ),
+    # The client's page (crm/portal), opened by its link, and the freelancer's panel for it.
+    Visit("client_page", _client_page_url, shows=rita_name, anonymous=True),
+    Visit(
+        "client_page_confirm_date",
+        _client_page_url,
+        "post",
+        lambda b: {"invoice": b.invoice_overdue.pk, "new_due_on": "2026-03-20"},
+        status=302,
+        to=lambda b: _client_page_url(b) + "?confirmed=1",
+        anonymous=True,
+    ),
+    Visit("client_page_preview", url("portal:preview", **RITA), shows=rita_name),
+    Visit(
+        "client_page_panel", _with_client_page(url("portal:panel", **RITA)), shows=text("The client's link")
+    ),
+    Visit(
+        "client_page_panel_htmx",
+        _with_client_page(url("portal:panel", **RITA)),
+        headers=htmx("client-page-panel"),
+        shows=text("The client's link"),
+    ),
+    Visit(
+        "client_page_choices",
+        _with_client_page(url("portal:panel", **RITA)),
+        "post",
+        lambda b: {"show_projects": "on", "show_promises": "on"},
+        status=302,
+        to=lambda b: reverse("portal:panel", kwargs={"client_id": b.rita.pk}),
+    ),
+    Visit(
+        "client_page_renew_htmx",
+        _with_client_page(url("portal:renew", **RITA)),
+        "post",
+        headers=htmx("client-page-panel"),
+        shows=text("A new link is ready."),
+    ),
+    Visit(
+        "client_page_off_htmx",
+        _with_client_page(url("portal:off", **RITA)),
+        "post",
+        headers=htmx("client-page-panel"),
+        shows=text("The link is off"),
     ),
     Visit("profile", url("profile"), shows=text("Settings")),
     Visit(
