@@ -118,8 +118,8 @@ BUDGETS: dict[str, int] = {
     "conflict_resolve_htmx": 32,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
     "status_update_sent": 24,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row
     "status_update_sent_htmx": 24,  # the same; +2 history row, health move; +1 undo row
-    "status_update_draft": 9,  # a query per delivery for its project, or per open promise or project
-    "status_update_draft_htmx": 9,  # the same, for the draft region
+    "status_update_draft": 10,  # a query per delivery for its project, or per open promise or project; +1 the client's page link (crm/portal)
+    "status_update_draft_htmx": 10,  # the same, for the draft region; +1 the client's page link
     "status_update_mark_sent": 21,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move
     "status_update_mark_sent_htmx": 21,  # the same; +2 history row, health move
     "interaction_edit": 6,  # a query per project or client offered by the form's selects
