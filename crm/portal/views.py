@@ -1,7 +1,9 @@
 """The client's page, opened by its private link (no login), and the freelancer's panel that manages it.
 
 The page answers the link's holder and the freelancer's preview from one template: the preview adds its banner,
-nothing else. Every page is `noindex`, sends no referrer (the link is the credential) and is never cached.
+nothing else. Every page is `noindex`, never cached, and sends its address (the credential) as a referrer to
+this site only: `same-origin`, not `no-referrer`, under which browsers post forms with `Origin: null`, which
+Django's CSRF check refuses.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ PANEL = "portal/panel.html"
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -201,7 +203,9 @@ def preview(request: HttpRequest, client_id: int) -> HttpResponse:
     """Show the client's page exactly as the client sees it, with a banner saying it is a preview (its form
     posts back here, where nothing is recorded)."""
     # The owner and their profile in the same query: the page reads the freelancer's name, language and zone.
-    client = get_object_or_404(Client.objects.select_related("owner__profile"), pk=client_id, owner=request.user)
+    client = get_object_or_404(
+        Client.objects.select_related("owner__profile"), pk=client_id, owner=request.user
+    )
     page = ClientPage.objects.filter(client=client).first() or ClientPage(client=client, owner=client.owner)
     page.client = client
     return _render_page(request, page, preview=True, status=400 if request.method == "POST" else 200)

@@ -133,14 +133,16 @@ def test_the_page_shows_nothing_of_any_other_client(client: Browser, books: dict
                     assert text not in html, (name, text)
 
 
-def test_the_page_is_private_noindex_no_referrer_never_cached(client: Browser, books: dict[str, Any]) -> None:
+def test_the_page_is_private_noindex_never_cached_no_referrer_elsewhere(
+    client: Browser, books: dict[str, Any]
+) -> None:
     response = client.get(page_url(books["zoe"]["page"]))
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     html = response.content.decode()
     assert '<meta name="robots" content="noindex, nofollow">' in html
-    assert '<meta name="referrer" content="no-referrer">' in html
+    assert '<meta name="referrer" content="same-origin">' in html
 
 
 def _tampered(token: str) -> list[str]:
