@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Project
 from crm.models import ClientPage, Interaction, Invoice, Promise
+from crm.payments.interest import Claim, late_payment_claim, published_rates, regime_for
 
 # How far back settled promises stay on the page (kept, not kept, dropped), and how many items a section shows.
 SETTLED_SHOWN_FOR = timedelta(days=90)
@@ -38,6 +39,34 @@ OUTCOME_SHOWN = {
 def _shown_promise(promise: Promise, today: date, zone: Any) -> dict[str, Any]:
     state, label = OUTCOME_SHOWN[promise.outcome(today, zone)]
     return {"promise": promise, "state": state, "label": label}
+
+
+def late_payment_amounts(invoice: Invoice, today: date) -> Claim | None:
+    """Return the late-payment interest and compensation the law allows on `invoice` as of `today`, when the
+    freelancer claims them from this client; None when they do not, or when nothing is owed.
+
+    Whether to claim, and who the client is (business or consumer, which country), are the client's fields of the
+    payments branch (`Client.claim_late_payment`, `kind`, `country`), not merged yet: until they are, no client
+    claims and the page shows nothing. The rates are the published ones of crm/payments/interest.py; once the
+    admin-editable `LatePaymentRate` rows are merged, they are what counts.
+    """
+    client = invoice.client
+    if not getattr(client, "claim_late_payment", False):
+        return None
+    regime = regime_for(client.kind, str(client.country))
+    if not regime.series:
+        return None
+    try:
+        claim = late_payment_claim(
+            amount=invoice.amount,
+            due_on=invoice.effective_due_on,
+            today=today,
+            regime=regime,
+            rates=published_rates(regime.series),
+        )
+    except LookupError:  # a delay older than the first known rate: nothing shown rather than a guess
+        return None
+    return claim if claim.total > 0 else None
 
 
 def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
@@ -71,8 +100,15 @@ def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
                 :MOST_INVOICES
             ]
         )
+        for invoice in invoices:
+            invoice.client = client  # each invoice's client is the page's: no query per row
         sections["invoices"] = [
-            {"invoice": invoice, "overdue": invoice.is_overdue(today), "days_late": invoice.days_late(today)}
+            {
+                "invoice": invoice,
+                "overdue": invoice.is_overdue(today),
+                "days_late": invoice.days_late(today),
+                "claim": late_payment_amounts(invoice, today) if invoice.is_overdue(today) else None,
+            }
             for invoice in invoices
         ]
     return sections
