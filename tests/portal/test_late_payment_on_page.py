@@ -28,7 +28,6 @@ def _example(owner: Any, **claim: Any) -> Invoice:
         setattr(client, field, value)
     invoice = make_invoice(
         client,
-        number="2025-017",
         amount=Decimal("2400.00"),
         issued_on=date(2025, 4, 15),
         due_on=date(2025, 5, 15),
