@@ -31,11 +31,15 @@ class PaymentDateForm(IdempotentFormMixin, forms.Form):
         help_text=_("Today or a later day."),
     )
 
-    def __init__(self, *args: Any, client: Client, today: date, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, client: Client, today: date, answerable: bool = True, **kwargs: Any
+    ) -> None:
+        """`answerable` is False while the freelancer hides the invoices from the page: every answer is refused."""
         super().__init__(*args, **kwargs)
         self.today = today
         # Only this client's unpaid invoices: another client's id, even a real one, is refused.
-        self.fields["invoice"].queryset = Invoice.objects.filter(client=client, paid_on__isnull=True)
+        invoices = Invoice.objects.filter(client=client, paid_on__isnull=True)
+        self.fields["invoice"].queryset = invoices if answerable else invoices.none()
         self.fields["new_due_on"].widget.attrs["min"] = iso_day(today)
 
     def clean_new_due_on(self) -> date:

@@ -110,11 +110,11 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage) -> HttpRespons
     today = client.owner.profile.local_today()
     done_url = reverse("portal:page", kwargs={"token": page.token}) + "?confirmed=1"
     with translation.override(client.language):
-        form = PaymentDateForm(request.POST, client=client, today=today)
+        form = PaymentDateForm(request.POST, client=client, today=today, answerable=page.show_invoices)
         earlier = form.earlier_submission(client.owner)
         if earlier:  # a double submit of a form that no longer validates (the invoice is no longer overdue)
             return redirect(earlier)
-        if page.show_invoices and form.is_valid():
+        if form.is_valid():
             invoice, day = form.cleaned_data["invoice"], form.cleaned_data["new_due_on"]
             try:
                 _saved, url = form.save_once(
@@ -126,10 +126,6 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage) -> HttpRespons
                 form.add_error(None if hasattr(error, "error_dict") else "new_due_on", error)
             else:
                 return redirect(url)
-        elif not page.show_invoices:
-            form.add_error(
-                None, ValidationError(PaymentDateForm.base_fields["invoice"].error_messages["invalid_choice"])
-            )
     return _render_page(request, page, preview=False, answered=form, status=400)
 
 
