@@ -151,7 +151,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
-    "client_delete_post": 37,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected
+    "client_delete_post": 39,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +2 its client's page (crm/portal), collected and deleted
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
@@ -176,7 +176,7 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 10,  # a query per client of the book when the language or the time zone changes
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 59,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too
+    "account_delete_post": 62,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +3 the clients' pages (by client and by owner)
     "client_page": 5,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out
     "client_page_confirm_date": 28,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token
     "client_page_preview": 9,  # the 3 of a logged-in request, the client with its owner, its page, one per section
