@@ -219,6 +219,24 @@ class Bench:
         self.measure(
             "client workspace (typical client)", get(reverse("crm:client", args=[typical_id])), repeat
         )
+        # The client's page of the client with the long timeline, as the client opens it (no login) and as the
+        # freelancer previews it; the rate limit of token pages (60/m) is lifted for the bench's repeats.
+        from django.test import Client as HttpClient
+        from django.test import override_settings
+
+        from crm.models import ClientPage
+
+        client_page, _created = ClientPage.objects.get_or_create(client_id=workspace_client_id)
+        with override_settings(RATE_LIMIT_TOKEN_PAGES="1000000/s"):
+            anonymous = HttpClient()
+            self.measure(
+                "client's page (5,000-event client)",
+                lambda: anonymous.get(reverse("portal:page", args=[client_page.token])),
+                repeat,
+            )
+        self.measure(
+            "client's page preview", get(reverse("portal:preview", args=[workspace_client_id])), repeat
+        )
         for name, url_name in [
             ("clients list", "crm:clients"),
             ("promises list", "crm:promises"),

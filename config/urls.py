@@ -33,4 +33,5 @@ urlpatterns = [
     path("api/", include("crm.api.urls")),
     path("", include("crm.web.urls")),
     path("", include("crm.reminders.urls")),
+    path("", include("crm.portal.urls")),
 ]

@@ -212,6 +212,23 @@ TARGETS = [
         lambda b: {"digest_enabled": "on", "nudges_enabled": "on"},
         anonymous=True,
     ),
+    # The client's page: its one answer (anonymous, by the link) and the freelancer's choices of what it shows.
+    Target(
+        "client_page_payment_date",
+        lambda b: _client_page_url(b),
+        lambda b: {"invoice": str(b.invoice.pk), "new_due_on": _today(5)},
+        anonymous=True,
+    ),
+    Target(
+        "client_page_choices",
+        lambda b: _client_page_panel_url(b),
+        lambda b: {
+            "show_projects": "on",
+            "show_status_updates": "on",
+            "show_promises": "on",
+            "show_invoices": "",
+        },
+    ),
     Target(
         "login", lambda b: reverse("login"), lambda b: {"username": "alice", "password": "x"}, anonymous=True
     ),
@@ -247,6 +264,19 @@ TARGETS = [
         method="get",
     ),
 ]
+
+
+def _client_page_url(book: Book) -> str:
+    from crm.models import ClientPage
+
+    page, _created = ClientPage.objects.get_or_create(client=book.rita)
+    return reverse("portal:page", kwargs={"token": page.token})
+
+
+def _client_page_panel_url(book: Book) -> str:
+    """Return the panel of rita's page, the page made first (its choices are saved on it)."""
+    _client_page_url(book)
+    return reverse("portal:panel", args=[book.rita.pk])
 
 
 def _preferences_url(book: Book) -> str:

@@ -1,7 +1,9 @@
 """Walk every URL that takes an object id: bob's objects are a 404 for alice, whatever the method or header.
 
 The walk reads the project's resolver, so a view added later is covered without touching this file; a URL with
-an integer id this file does not know fails the test until it is mapped below.
+an integer id this file does not know fails the test until it is mapped below. The client's page (crm/portal)
+takes a token instead of an id: every token URL is walked with each client's token (it shows that client alone)
+and with tampered and revoked tokens (a 404).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from crm.dataio.imports import receive
-from crm.models import PaymentReminder
+from crm.models import ClientPage, PaymentReminder
+from crm.models.portal import KEY_LENGTH
 from crm.trash.snapshot import to_trash
 from crm.trash.undo import remember
 from tests.factories import (
@@ -94,6 +97,8 @@ def _book(owner: Any) -> dict[str, Any]:
     invoice = make_invoice(client, project=project)
     return {
         "client": client,
+        # The client's page: its panel, renew, off and preview take the client's id.
+        "client_page": ClientPage.objects.create(client=client),
         "project": project,
         "book_import": receive(owner, "clients", "book.csv", b"Client;Email\nAtelier;a@example.com\n"),
         "interaction": make_interaction(client, project=project),
@@ -308,3 +313,77 @@ def test_bobs_objects_are_unchanged_after_alices_api_calls(
     _api_attempts(tokens["alice"], route, bob)
     after = {name: _snapshot(type(obj).objects.get(pk=obj.pk)) for name, obj in bob.items()}
     assert after == before
+
+
+# -- the client's page: a token, not an id ---------------------------------------------------------------------
+
+
+def _token_routes(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
+    """Yield every route that takes a token and is served by the client's page (crm/portal)."""
+    for entry in resolver.url_patterns:
+        route = prefix + _route(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _token_routes(entry, route)
+        elif "<str:token>" in route and entry.callback.__module__ == "crm.portal.views":
+            yield route
+
+
+TOKEN_ROUTES = sorted(set(_token_routes(get_resolver())))
+
+
+def _token_url(route: str, token: str) -> str:
+    return "/" + route.replace("<str:token>", token)
+
+
+def _tampered(token: str) -> list[str]:
+    """Tokens a guesser would try from a real one: one character changed in the key or in the secret, cut,
+    lengthened, in another case, key or secret alone."""
+
+    def change(index: int) -> str:
+        return token[:index] + ("B" if token[index] == "A" else "A") + token[index + 1 :]
+
+    return [
+        change(0), change(KEY_LENGTH), change(len(token) - 1), token[:-1], token + "A", token.swapcase(),
+        token[:KEY_LENGTH], token[KEY_LENGTH:], "0" * len(token),
+    ]  # fmt: skip
+
+
+def test_the_walk_covers_the_client_page() -> None:
+    assert TOKEN_ROUTES == ["p/<str:token>/"]
+
+
+@pytest.mark.parametrize("route", TOKEN_ROUTES)
+def test_each_token_opens_its_own_clients_page_and_nothing_of_another(
+    client: Any, alice: Any, bob: Any, route: str
+) -> None:
+    # Two clients of alice's and bob's: a neighbour in the same book is as foreign as another freelancer's client.
+    pages = [
+        ClientPage.objects.create(client=make_client(owner, name=f"Client {n} de {owner.username}"))
+        for owner in (alice, bob)
+        for n in (1, 2)
+    ]
+    for page in pages:
+        html = client.get(_token_url(route, page.token)).content.decode()
+        assert page.client.name in html
+        others = [other.client.name for other in pages if other != page]
+        assert [name for name in others if name in html] == []
+
+
+@pytest.mark.parametrize("route", TOKEN_ROUTES)
+def test_tampered_and_revoked_tokens_are_a_404(client: Any, books: dict[str, Any], route: str) -> None:
+    page = books["bob"]["client_page"]
+    before = {name: _snapshot(type(obj).objects.get(pk=obj.pk)) for name, obj in books["bob"].items()}
+    data = {"invoice": books["bob"]["invoice"].pk, "new_due_on": "2100-01-01"}
+    for token in _tampered(page.token):
+        assert _attempts(client, _token_url(route, token), data) == dict.fromkeys(
+            ("GET", "POST", "GET htmx", "POST htmx"), 404
+        ), token
+    revoked = page.token
+    page.renew()
+    assert set(_attempts(client, _token_url(route, revoked), data).values()) == {404}
+    page.turn_off()
+    assert set(_attempts(client, _token_url(route, page.token), data).values()) == {404}
+    after = {name: _snapshot(type(obj).objects.get(pk=obj.pk)) for name, obj in books["bob"].items()}
+    assert {name: row for name, row in after.items() if name != "client_page"} == {
+        name: row for name, row in before.items() if name != "client_page"
+    }

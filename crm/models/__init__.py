@@ -5,12 +5,14 @@ from crm.models.health import ClientHealth, HealthChange, HealthSnapshot
 from crm.models.jobs import JobChunk, JobRun
 from crm.models.journal import Feeling, Interaction, Invoice, Promise
 from crm.models.payments import LatePaymentRate, PaymentReminder
+from crm.models.portal import ClientPage
 from crm.models.reminders import Dispatch
 from crm.models.trash import TrashItem, Undo
 
 __all__ = [
     "BookImport",
     "ClientHealth",
+    "ClientPage",
     "Dispatch",
     "Feeling",
     "HealthChange",

@@ -11,7 +11,8 @@ from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import validate_day_in_window, validate_moment_in_window, window_constraint
@@ -574,6 +575,48 @@ class Invoice(models.Model):
             )
         self.renegotiated_due_on = new_due_on
         self.save(update_fields=["renegotiated_due_on"])
+
+    def confirm_new_date_by_client(self, new_due_on: date, today: date) -> Promise:
+        """Record the client's word to pay this overdue invoice by `new_due_on` (from the client's page): the
+        invoice's renegotiated due date and the client's promise, together in one transaction.
+
+        `today` is the day as the client's page shows it. Confirming the date already recorded again (a double
+        submit) changes nothing and returns the same promise. Raise ValidationError, changing nothing, for a
+        paid or not yet overdue invoice, or a day before `today` or outside the window.
+        """
+        with transaction.atomic():
+            invoice = Invoice.objects.select_for_update().select_related("client").get(pk=self.pk)
+            description = invoice.client_promise_description()
+            if invoice.renegotiated_due_on == new_due_on and invoice.paid_on is None:
+                earlier = invoice.client.promises.filter(
+                    promisor=Promise.Promisor.CLIENT, description=description, due_on=new_due_on
+                ).first()
+                if earlier is not None:
+                    return earlier
+            validate_day_in_window(new_due_on)
+            if not invoice.is_overdue(today):
+                raise ValidationError(
+                    {"new_due_on": _("This invoice is not overdue: there is no new date to confirm.")},
+                    code="not_overdue",
+                )
+            if new_due_on < today:
+                raise ValidationError({"new_due_on": _("Choose today or a later day.")}, code="in_the_past")
+            invoice.renegotiate(new_due_on)
+            promise = Promise.objects.create(
+                client=invoice.client,
+                project=invoice.project,
+                promisor=Promise.Promisor.CLIENT,
+                description=description,
+                made_on=today,
+                due_on=new_due_on,
+            )
+        self.renegotiated_due_on = new_due_on
+        return promise
+
+    def client_promise_description(self) -> str:
+        """Return what the client promises when confirming a new payment date, in the client's language."""
+        with translation.override(self.client.language):
+            return gettext("Pay invoice %(number)s") % {"number": self.number}
 
 
 class Feeling(OwnedThroughClient):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from clients.models import Client, Project
-from crm.models import Interaction, Promise
-from crm.reminders.emails import render_text
+from crm.models import ClientPage, Interaction, Promise
+from crm.reminders.emails import absolute, render_text
 
 
 def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
@@ -30,6 +31,7 @@ def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
         .order_by("happened_at", "pk")
     )
     promises = list(client.promises.open().order_by("due_on", "pk"))
+    page = ClientPage.objects.filter(client=client, is_on=True).first()
     context = {
         "client": client,
         "freelancer": profile.name,
@@ -39,6 +41,8 @@ def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
         "their_promises": [p for p in promises if p.promisor == Promise.Promisor.CLIENT],
         "today": timezone.localtime(now, zone).date(),
         "since": timezone.localtime(since, zone).date(),
+        # The client's private page (crm/portal), when its link is on: the update points to it.
+        "client_page_url": absolute(reverse("portal:page", kwargs={"token": page.token})) if page else "",
     }
     with translation.override(client.language), timezone.override(zone):
         return render_text("status-update", context)

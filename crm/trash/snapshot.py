@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, Interaction, Invoice, Promise, TrashItem, Undo
+from crm.models import ClientHealth, ClientPage, Interaction, Invoice, Promise, TrashItem, Undo
 from crm.trash.kinds import as_json, kind_of
 from crm.trust.health import recompute_client
 from crm.trust.signals import refresh_contact_times
@@ -35,8 +35,9 @@ CLIENT_CHILDREN: list[tuple[str, type[Model]]] = [
     ("invoices", Invoice),
     ("conflict_signals", ConflictSignal),
 ]
-# Rows derived from the others: never kept, computed again when the client comes back.
-DERIVED: tuple[type[Model], ...] = (ClientHealth,)
+# Rows derived from the others: never kept, computed again when the client comes back. The client's page is not
+# kept either: its link dies with the delete, and a restored client gets a new one only when the freelancer asks.
+DERIVED: tuple[type[Model], ...] = (ClientHealth, ClientPage)
 
 
 class RestoreError(Exception):

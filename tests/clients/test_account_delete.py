@@ -16,7 +16,7 @@ from clients.account import delete_account
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm import demo
-from crm.models import ClientHealth, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, ClientPage, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from tests.factories import (
     PASSWORD,
     make_client,
@@ -28,7 +28,16 @@ from tests.factories import (
 )
 
 NOW = datetime.fromisoformat("2026-03-04T10:00:00+01:00")
-BOOK_MODELS = [Project, Interaction, Promise, Invoice, ConflictSignal, ClientHealth, HealthSnapshot]
+BOOK_MODELS = [
+    Project,
+    Interaction,
+    Promise,
+    Invoice,
+    ConflictSignal,
+    ClientHealth,
+    HealthSnapshot,
+    ClientPage,
+]
 
 
 def _full_book(owner: Any) -> Client:
@@ -45,6 +54,7 @@ def _full_book(owner: Any) -> Client:
     project.title = "Boutique"
     project.save()
     HealthSnapshot.objects.create(client=client, day=today, score=50, band="watch")
+    ClientPage.objects.create(client=client)
     return client
 
 
@@ -217,12 +227,12 @@ def test_the_page_needs_a_login(client: Any, db: None) -> None:
 def test_delete_account_costs_the_same_few_queries_whatever_the_size(
     books: Any, django_assert_max_num_queries: Any
 ) -> None:
-    # One DELETE per table, not one per row: more clients and events add no query (65: one per table of the
-    # book, history, feelings, trash, undos, form tokens and payment reminders included, plus the SET NULL of
+    # One DELETE per table, not one per row: more clients and events add no query (68: one per table of the
+    # book, history, feelings, trash, undos, form tokens and payment reminders and clients' pages included, plus the SET NULL of
     # answers between interactions; contacts, their history and API tokens since issue 15).
     alice, _bob = books
     with time_machine.travel(NOW, tick=False):
         for _ in range(5):
             _full_book(alice)
-    with translation.override("en"), django_assert_max_num_queries(65):
+    with translation.override("en"), django_assert_max_num_queries(68):
         delete_account(alice)

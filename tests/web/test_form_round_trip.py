@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from clients.models import AccessToken, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import Interaction, Invoice, Promise
+from crm.models import ClientPage, Interaction, Invoice, Promise
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
 from crm.reminders.emails import preferences_token
 from tests.factories import (
@@ -61,6 +61,8 @@ class Book:
     invoice: Invoice
     signal: ConflictSignal
     interaction: Interaction
+    client_page: ClientPage
+    late_invoice: Invoice
 
     @property
     def today(self) -> date:
@@ -109,6 +111,9 @@ def book(request: Any, db: None) -> Iterator[Book]:
                 happened_at=datetime(2026, 9, 3, 14, 30, 12, 345678, tzinfo=UTC),
                 summary="Appel « point d’étape »\nsuite",
             ),
+            ClientPage.objects.create(client=client),
+            # Overdue: the client's page offers to confirm a new payment date for it.
+            make_invoice(client, number="F-RETARD", issued_on=date(2026, 7, 1), due_on=date(2026, 8, 1)),
         )
 
 
@@ -368,6 +373,30 @@ CASES: list[Case] = [
         lambda book: Profile.objects.filter(user=book.user),
     ),
     Case(
+        "client_page_payment_date",
+        "create",
+        lambda book: reverse("portal:page", kwargs={"token": book.client_page.token}),
+        None,
+        lambda book: Promise.objects.all(),
+        lambda book: {"new_due_on": "2026-09-30"},
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "promisor": "client",
+            "description": "Régler la facture F-RETARD",  # the client's language (French)
+            "made_on": book.today,  # the freelancer's day, which the page shows
+            "due_on": date(2026, 9, 30),
+            "state": "open",
+        },
+        logged_in=False,
+    ),
+    Case(
+        "client_page_choices",
+        "edit",
+        lambda book: reverse("portal:panel", kwargs={"client_id": book.client.pk}),
+        None,
+        lambda book: ClientPage.objects.filter(pk=book.client_page.pk),
+    ),
+    Case(
         "email_preferences",
         "edit",
         lambda book: reverse(
@@ -536,6 +565,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
     import conflicts.forms
     import crm.api.forms
     import crm.dataio.forms
+    import crm.portal.forms
     import crm.reminders.forms
     import crm.web.forms
 
@@ -554,6 +584,8 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "StatusUpdateForm": "status_update_sent",
         "EmailPreferencesForm": "email_preferences",
         "AccessTokenForm": "api_token_new",
+        "PaymentDateForm": "client_page_payment_date",
+        "ClientPageForm": "client_page_choices",
         "InteractionEditForm": "interaction_edit",
         "PromiseEditForm": "promise_edit",
         "InvoiceEditForm": "invoice_edit",
@@ -583,6 +615,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
             crm.reminders.forms,
             crm.dataio.forms,
             crm.api.forms,
+            crm.portal.forms,
         )
         for name, value in vars(module).items()
         if isinstance(value, type)

@@ -27,6 +27,7 @@ from crm.dataio.imports import receive
 from crm.models import (
     BookImport,
     ClientHealth,
+    ClientPage,
     HealthChange,
     HealthSnapshot,
     Interaction,
@@ -144,8 +145,8 @@ BUDGETS: dict[str, int] = {
     "conflict_resolve_htmx": 32,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
     "status_update_sent": 24,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row
     "status_update_sent_htmx": 24,  # the same; +2 history row, health move; +1 undo row
-    "status_update_draft": 9,  # a query per delivery for its project, or per open promise or project
-    "status_update_draft_htmx": 9,  # the same, for the draft region
+    "status_update_draft": 10,  # a query per delivery for its project, or per open promise or project; +1 the client's page link (crm/portal)
+    "status_update_draft_htmx": 10,  # the same, for the draft region; +1 the client's page link
     "status_update_mark_sent": 21,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move
     "status_update_mark_sent_htmx": 21,  # the same; +2 history row, health move
     "interaction_edit": 7,  # a query per project or client offered by the form's selects
@@ -177,7 +178,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
-    "client_delete_post": 44,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders
+    "client_delete_post": 46,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
@@ -205,7 +206,15 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 13,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 71,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders
+    "account_delete_post": 74,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages
+    "client_page": 5,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out
+    "client_page_confirm_date": 28,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token
+    "client_page_preview": 9,  # the 3 of a logged-in request, the client with its owner, its page, one per section
+    "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
+    "client_page_panel_htmx": 5,  # the same, for the panel alone
+    "client_page_choices": 7,  # the same, and the page saved
+    "client_page_renew_htmx": 8,  # the page read, renewed, and the panel drawn again
+    "client_page_off_htmx": 8,  # the same
     "password_change": 3,  # anything read from the book
     "password_reset": 0,  # anything at all: an anonymous page
     # Contacts (issue 15): the workspace lists the client's contacts (+1, one query), the interaction forms offer
@@ -800,6 +809,23 @@ def edit_and_trash_visits() -> Iterator[Visit]:
 STATUS_UPDATE = {"subject": "Where we are", "body": "The shop is nearly ready."}
 WORKSPACE = url("crm:client", **RITA)
 
+
+def _client_page_url(book: Book) -> str:
+    """Return the link to rita's page (made once, before the visit is counted)."""
+    page, _created = ClientPage.objects.get_or_create(client=book.rita)
+    return reverse("portal:page", kwargs={"token": page.token})
+
+
+def _with_client_page(path: Callable[[Book], str]) -> Callable[[Book], str]:
+    """Return `path`, rita's page made first (the panel shows its link and choices)."""
+
+    def build(book: Book) -> str:
+        _client_page_url(book)
+        return path(book)
+
+    return build
+
+
 VISITS: list[Visit] = [
     # The dashboard: the book worst-first and the week's work.
     Visit("dashboard", url("crm:dashboard"), shows=rita_name),
@@ -1096,6 +1122,49 @@ VISITS: list[Visit] = [
         lambda b: {"List-Unsubscribe": "One-Click"},
         shows=text("You are unsubscribed."),
         anonymous=True,
+    ),
+    # The client's page (crm/portal), opened by its link, and the freelancer's panel for it.
+    Visit("client_page", _client_page_url, shows=rita_name, anonymous=True),
+    Visit(
+        "client_page_confirm_date",
+        _client_page_url,
+        "post",
+        lambda b: {"invoice": b.invoice_overdue.pk, "new_due_on": "2026-03-20"},
+        status=302,
+        to=lambda b: _client_page_url(b) + "?confirmed=1",
+        anonymous=True,
+    ),
+    Visit("client_page_preview", url("portal:preview", **RITA), shows=rita_name),
+    Visit(
+        "client_page_panel", _with_client_page(url("portal:panel", **RITA)), shows=text("The client's link")
+    ),
+    Visit(
+        "client_page_panel_htmx",
+        _with_client_page(url("portal:panel", **RITA)),
+        headers=htmx("client-page-panel"),
+        shows=text("The client's link"),
+    ),
+    Visit(
+        "client_page_choices",
+        _with_client_page(url("portal:panel", **RITA)),
+        "post",
+        lambda b: {"show_projects": "on", "show_promises": "on"},
+        status=302,
+        to=lambda b: reverse("portal:panel", kwargs={"client_id": b.rita.pk}),
+    ),
+    Visit(
+        "client_page_renew_htmx",
+        _with_client_page(url("portal:renew", **RITA)),
+        "post",
+        headers=htmx("client-page-panel"),
+        shows=text("A new link is ready."),
+    ),
+    Visit(
+        "client_page_off_htmx",
+        _with_client_page(url("portal:off", **RITA)),
+        "post",
+        headers=htmx("client-page-panel"),
+        shows=text("The link is off"),
     ),
     Visit("profile", url("profile"), shows=text("Settings")),
     Visit(

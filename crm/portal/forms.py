@@ -1,0 +1,58 @@
+"""The client's page's forms: the one answer a client can give (a new payment date), and what the page shows."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from clients.bounds import validate_day_in_window
+from clients.forms import IdempotentFormMixin
+from clients.models import Client
+from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield, iso_day
+from crm.models import ClientPage, Invoice
+
+
+class PaymentDateForm(IdempotentFormMixin, forms.Form):
+    """The client confirms the day they will pay an overdue invoice (recorded as their promise)."""
+
+    invoice = forms.ModelChoiceField(
+        queryset=Invoice.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("This invoice cannot be answered from this page.")},
+    )
+    new_due_on = forms.DateField(
+        label=_("I will pay on"),
+        widget=IsoDateInput,
+        validators=[validate_day_in_window],
+        help_text=_("Today or a later day."),
+    )
+
+    def __init__(
+        self, *args: Any, client: Client, today: date, answerable: bool = True, **kwargs: Any
+    ) -> None:
+        """`answerable` is False while the freelancer hides the invoices from the page: every answer is refused."""
+        super().__init__(*args, **kwargs)
+        self.today = today
+        # Only this client's unpaid invoices: another client's id, even a real one, is refused.
+        invoices = Invoice.objects.filter(client=client, paid_on__isnull=True)
+        self.fields["invoice"].queryset = invoices if answerable else invoices.none()
+        self.fields["new_due_on"].widget.attrs["min"] = iso_day(today)
+
+    def clean_new_due_on(self) -> date:
+        day = self.cleaned_data["new_due_on"]
+        if day < self.today:
+            raise ValidationError(_("Choose today or a later day."), code="in_the_past")
+        return day
+
+
+class ClientPageForm(RoundTripMixin, forms.ModelForm):
+    """What the client's page shows."""
+
+    class Meta:
+        model = ClientPage
+        formfield_callback = book_formfield
+        fields = ["show_projects", "show_status_updates", "show_promises", "show_invoices"]

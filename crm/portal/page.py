@@ -1,0 +1,109 @@
+"""What the client's page shows: the client's own projects, status updates, promises and unpaid invoices.
+
+Every query starts from the page's client, so nothing of another client can appear; each section is one query,
+whatever the size of the book.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Project
+from crm.models import ClientPage, Interaction, Invoice, PaymentReminder, Promise
+from crm.payments import claims
+from crm.payments.interest import Claim
+
+# How far back settled promises stay on the page (kept, not kept, dropped), and how many items a section shows.
+SETTLED_SHOWN_FOR = timedelta(days=90)
+LATEST_STATUS_UPDATES = 5
+MOST_PROMISES = 40
+MOST_INVOICES = 40
+
+# A promise's outcome in the client's words: the freelancer's vocabulary ("broken without a word", "to settle")
+# is theirs; the client reads whether the word was kept, is due, or was explained.
+OUTCOME_SHOWN = {
+    Promise.Outcome.OPEN: ("due", _("due")),
+    Promise.Outcome.OVERDUE: ("late", _("late")),
+    Promise.Outcome.TO_SETTLE: ("late", _("late")),
+    Promise.Outcome.KEPT_ON_TIME: ("kept", _("kept")),
+    Promise.Outcome.KEPT_LATE: ("kept", _("kept late")),
+    Promise.Outcome.BROKEN_EXPLAINED: ("explained", _("not kept, explained")),
+    Promise.Outcome.BROKEN_SILENTLY: ("broken", _("not kept")),
+    Promise.Outcome.DROPPED: ("dropped", _("dropped by agreement")),
+}
+
+
+def _shown_promise(promise: Promise, today: date, zone: Any) -> dict[str, Any]:
+    state, label = OUTCOME_SHOWN[promise.outcome(today, zone)]
+    return {"promise": promise, "state": state, "label": label}
+
+
+def late_payment_amounts(invoice: Invoice, today: date, formal_notice_on: date | None = None) -> Claim | None:
+    """Return the late-payment interest and compensation the law allows on `invoice` as of `today`, when the
+    freelancer claims them from this client (the same claim as the invoice's own page); None otherwise."""
+    return claims.claim_for(invoice, today, claims.load_rates(), formal_notice_on=formal_notice_on)
+
+
+def _formal_notices(invoices: list[Invoice]) -> dict[int, date]:
+    """Return the day each invoice's formal notice was sent, if it was (one query for all of them): a consumer
+    owes interest only from then on."""
+    sent = PaymentReminder.objects.filter(
+        invoice__in=invoices,
+        step=PaymentReminder.Step.FORMAL_NOTICE,
+        state=PaymentReminder.State.SENT,
+        sent_at__isnull=False,
+    ).values_list("invoice_id", "sent_at")
+    return {invoice_id: sent_at.date() for invoice_id, sent_at in sent}
+
+
+def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
+    """Return the sections of `page` as the client sees them on `today` (the freelancer's local day)."""
+    client = page.client
+    zone = client.owner.profile.zone
+    sections: dict[str, Any] = {}
+    if page.show_projects:
+        sections["projects"] = list(
+            client.projects.exclude(status=Project.Status.CANCELLED).order_by("-created_at", "-pk")
+        )
+    if page.show_status_updates:
+        sections["status_updates"] = list(
+            Interaction.objects.filter(client=client)
+            .status_updates()
+            .order_by("-happened_at", "-pk")[:LATEST_STATUS_UPDATES]
+        )
+    if page.show_promises:
+        # Open promises whatever their age, settled ones of the last months.
+        promises = list(
+            client.promises.filter(
+                Q(state=Promise.State.OPEN) | Q(due_on__gte=today - SETTLED_SHOWN_FOR)
+            ).order_by("due_on", "pk")[:MOST_PROMISES]
+        )
+        shown = [_shown_promise(promise, today, zone) for promise in promises]
+        sections["mine"] = [p for p in shown if p["promise"].promisor == Promise.Promisor.FREELANCER]
+        sections["theirs"] = [p for p in shown if p["promise"].promisor == Promise.Promisor.CLIENT]
+    if page.show_invoices:
+        invoices = list(
+            Invoice.objects.filter(client=client, paid_on__isnull=True).order_by("current_due_on", "pk")[
+                :MOST_INVOICES
+            ]
+        )
+        for invoice in invoices:
+            invoice.client = client  # each invoice's client is the page's: no query per row
+        overdue = [invoice for invoice in invoices if invoice.is_overdue(today)]
+        notices = _formal_notices(overdue) if overdue and client.claim_late_payment else {}
+        sections["invoices"] = [
+            {
+                "invoice": invoice,
+                "overdue": invoice.is_overdue(today),
+                "days_late": invoice.days_late(today),
+                "claim": late_payment_amounts(invoice, today, notices.get(invoice.pk))
+                if invoice in overdue
+                else None,
+            }
+            for invoice in invoices
+        ]
+    return sections

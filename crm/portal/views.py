@@ -1,0 +1,207 @@
+"""The client's page, opened by its private link (no login), and the freelancer's panel that manages it.
+
+The page answers the link's holder and the freelancer's preview from one template: the preview adds its banner,
+nothing else. Every page is `noindex`, never cached, and sends its address (the credential) as a referrer to
+this site only: `same-origin`, not `no-referrer`, under which browsers post forms with `Origin: null`, which
+Django's CSRF check refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clients.models import Client
+from clients.views import rate_limit
+from crm.models import ClientPage
+from crm.portal.forms import ClientPageForm, PaymentDateForm
+from crm.portal.page import page_sections
+
+PAGE = "portal/page.html"
+PANEL = "portal/panel.html"
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _payment_form(page: ClientPage, invoice_id: int, today: Any, data: Any = None) -> PaymentDateForm:
+    return PaymentDateForm(
+        data,
+        client=page.client,
+        today=today,
+        initial={"invoice": invoice_id},
+        auto_id=f"id_%s_{invoice_id}",
+    )
+
+
+def _render_page(
+    request: HttpRequest,
+    page: ClientPage,
+    *,
+    preview: bool,
+    answered: PaymentDateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Draw `page` in the client's language, dates in the freelancer's time zone (the page's one clock)."""
+    client = page.client
+    profile = client.owner.profile
+    today = profile.local_today()
+    with translation.override(client.language), timezone.override(profile.zone):
+        sections = page_sections(page, today)
+        answered_id = str(answered["invoice"].value()) if answered is not None else None
+        shown_answer = False
+        for item in sections.get("invoices", []):
+            if item["overdue"]:
+                pk = item["invoice"].pk
+                shown_answer |= answered_id == str(pk)
+                item["form"] = answered if answered_id == str(pk) else _payment_form(page, pk, today)
+        # An answer about no invoice of the page (hidden, paid, another client's) says why above the sections.
+        answer_errors = (
+            [error for errors in answered.errors.values() for error in errors]
+            if answered is not None and not shown_answer
+            else []
+        )
+        context = {
+            "page": page,
+            "client": client,
+            "freelancer": profile.name,
+            "today": today,
+            "preview": preview,
+            "preview_post": preview and request.method == "POST",
+            "freelancer_language": profile.language,
+            "confirmed": not preview and request.GET.get("confirmed") == "1",
+            "answer_errors": answer_errors,
+            **sections,
+        }
+        return _private(render(request, PAGE, context, status=status))
+
+
+def _page_for_token(token: str) -> ClientPage:
+    page = ClientPage.objects.for_token(token)
+    if page is None:
+        raise Http404("Unknown link.")
+    return page
+
+
+@rate_limit("RATE_LIMIT_TOKEN_PAGES")
+@require_http_methods(["GET", "POST"])
+def client_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Show the client's page to whoever holds its link; a POST confirms a new payment date."""
+    page = _page_for_token(token)
+    if request.method == "POST":
+        return _confirm_payment_date(request, page)
+    return _render_page(request, page, preview=False)
+
+
+def _confirm_payment_date(request: HttpRequest, page: ClientPage) -> HttpResponse:
+    """Record the client's new payment date, once, and show the page again (POST/redirect/GET)."""
+    client = page.client
+    today = client.owner.profile.local_today()
+    done_url = reverse("portal:page", kwargs={"token": page.token}) + "?confirmed=1"
+    with translation.override(client.language):
+        form = PaymentDateForm(request.POST, client=client, today=today, answerable=page.show_invoices)
+        earlier = form.earlier_submission(client.owner)
+        if earlier:  # a double submit of a form that no longer validates (the invoice is no longer overdue)
+            return redirect(earlier)
+        if form.is_valid():
+            invoice, day = form.cleaned_data["invoice"], form.cleaned_data["new_due_on"]
+            try:
+                _saved, url = form.save_once(
+                    client.owner,
+                    lambda promise: done_url,
+                    save=lambda: invoice.confirm_new_date_by_client(day, today),
+                )
+            except ValidationError as error:
+                form.add_error(None if hasattr(error, "error_dict") else "new_due_on", error)
+            else:
+                return redirect(url)
+    return _render_page(request, page, preview=False, answered=form, status=400)
+
+
+# -- the freelancer's side ----------------------------------------------------------------------------------
+
+
+def _client_for(request: HttpRequest, client_id: int) -> Client:
+    return get_object_or_404(Client, pk=client_id, owner=request.user)
+
+
+def _panel_response(
+    request: HttpRequest, client: Client, form: ClientPageForm | None = None, **extra: Any
+) -> HttpResponse:
+    page = ClientPage.objects.filter(client=client).first()
+    if form is None and page is not None:
+        form = ClientPageForm(instance=page)
+    context = {"client": client, "client_page": page, "form": form, **extra}
+    if page is not None and page.is_on:
+        context["link"] = request.build_absolute_uri(reverse("portal:page", kwargs={"token": page.token}))
+    template = PANEL + "#panel" if getattr(request, "htmx", False) else PANEL
+    return _private(
+        render(request, template, context, status=400 if form is not None and form.errors else 200)
+    )
+
+
+def _back_to_panel(request: HttpRequest, client: Client, **extra: Any) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        return _panel_response(request, client, **extra)
+    return redirect("portal:panel", client_id=client.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def panel(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Show the client's page's link and choices; a POST saves what the page shows."""
+    client = _client_for(request, client_id)
+    if request.method == "GET":
+        return _panel_response(request, client)
+    page = get_object_or_404(ClientPage, client=client)
+    form = ClientPageForm(request.POST, instance=page)
+    if not form.is_valid():
+        return _panel_response(request, client, form)
+    form.save()
+    return _back_to_panel(request, client, saved=True)
+
+
+@login_required
+@require_POST
+def renew(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Make the client's page's link, or replace it: the old one is a 404 at once."""
+    client = _client_for(request, client_id)
+    page, created = ClientPage.objects.get_or_create(client=client)
+    if not created:
+        page.renew()
+    return _back_to_panel(request, client, renewed=True)
+
+
+@login_required
+@require_POST
+def turn_off(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Turn the client's page's link off at once (making a new one turns the page on again)."""
+    client = _client_for(request, client_id)
+    page = get_object_or_404(ClientPage, client=client)
+    page.turn_off()
+    return _back_to_panel(request, client, turned_off=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preview(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Show the client's page exactly as the client sees it, with a banner saying it is a preview (its form
+    posts back here, where nothing is recorded)."""
+    # The owner and their profile in the same query: the page reads the freelancer's name, language and zone.
+    client = get_object_or_404(
+        Client.objects.select_related("owner__profile"), pk=client_id, owner=request.user
+    )
+    page = ClientPage.objects.filter(client=client).first() or ClientPage(client=client, owner=client.owner)
+    page.client = client
+    return _render_page(request, page, preview=True, status=400 if request.method == "POST" else 200)
