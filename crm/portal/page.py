@@ -45,6 +45,8 @@ def _shown_promise(promise: Promise, today: date, zone: Any) -> dict[str, Any]:
 def late_payment_amounts(invoice: Invoice, today: date, formal_notice_on: date | None = None) -> Claim | None:
     """Return the late-payment interest and compensation the law allows on `invoice` as of `today`, when the
     freelancer claims them from this client (the same claim as the invoice's own page); None otherwise."""
+    if not invoice.client.claim_late_payment:
+        return None  # waived: not even the rates are read
     return claims.claim_for(invoice, today, claims.load_rates(), formal_notice_on=formal_notice_on)
 
 
