@@ -20,6 +20,8 @@ class Dispatch(models.Model):
     class Kind(models.TextChoices):
         DIGEST = "digest", _("weekly digest")
         NUDGE = "nudge", _("status-update nudge")
+        # A status update the freelancer sends from the app through their own SMTP (crm/capture/sending.py).
+        UPDATE = "update", _("status update sent from the app")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

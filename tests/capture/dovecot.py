@@ -6,6 +6,7 @@ Stopped and started again on the same port to play a server that goes away mid-s
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
@@ -81,6 +82,20 @@ auth_failure_delay = 0
 """
 
 
+def _children(pid: int) -> list[int]:
+    """Return the ids of the processes `pid` started (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 class Dovecot:
     """A Dovecot with one user per `add_user`, listening on `self.port`, throwaway under `root`."""
 
@@ -149,10 +164,15 @@ class Dovecot:
         raise RuntimeError(f"Dovecot did not start: {(self.root / 'dovecot.log').read_text()[-2000:]}")
 
     def stop(self) -> None:
+        """Stop the server and every session it serves (a server going away, not a graceful restart)."""
         pid = self._pid()
         if pid is None:
             return
+        sessions = _children(pid)
         os.kill(pid, signal.SIGTERM)
+        for child in sessions:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and (self.root / "run" / "master.pid").exists():
             try:
