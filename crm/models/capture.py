@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -23,6 +24,7 @@ from crm.models.reminders import Dispatch
 # An RFC 5322 Message-ID is unbounded in theory; longer ones are kept as a digest (crm/capture/messages.py).
 MESSAGE_ID_LENGTH = 255
 SNIPPET_LENGTH = 200
+PORT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(65535)]
 
 
 class Security(models.TextChoices):
@@ -43,13 +45,13 @@ class Mailbox(models.Model):
 
     owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailbox")
     imap_host = models.CharField(_("IMAP server"), max_length=253)
-    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993, validators=PORT_VALIDATORS)
     imap_security = models.CharField(_("IMAP security"), max_length=8, choices=Security, default=Security.TLS)
     imap_user = models.CharField(_("IMAP user name"), max_length=254)
     # Fernet tokens (crm/capture/secrets.py), never the password itself.
     imap_secret = models.TextField(editable=False)
     smtp_host = models.CharField(_("SMTP server"), max_length=253, blank=True)
-    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=465)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=465, validators=PORT_VALIDATORS)
     smtp_security = models.CharField(_("SMTP security"), max_length=8, choices=Security, default=Security.TLS)
     smtp_user = models.CharField(_("SMTP user name"), max_length=254, blank=True)
     smtp_secret = models.TextField(editable=False, blank=True)

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from clients.models import Client, Profile
+from crm.capture import sending
 from crm.models import Dispatch, Promise
 from crm.models.journal import SETTLE_AFTER_DAYS
 from crm.reminders.digest import build_digest, clients_due_for_status_update
@@ -298,12 +299,20 @@ def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
         return Dispatch.State.FAILED
     # A crash right here, after the mail server accepted the message, is the one duplicate allowed.
     _finish(dispatch, Dispatch.State.SENT, now=timezone.now())
+    if dispatch.kind == Dispatch.Kind.UPDATE:
+        try:
+            sending.log_sent(dispatch)
+        except Exception:  # sent, not logged: the sync logs it when it meets it in the sent folder
+            logger.exception("Status update of dispatch %s sent but not logged", dispatch.pk)
     return Dispatch.State.SENT
 
 
 def build_message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
     """Return the email of a dispatch, or None when there is nothing to send (turned off, nothing to say)."""
     owner = dispatch.owner  # loaded with its profile by `claim`
+    if dispatch.kind == Dispatch.Kind.UPDATE:
+        # A status update the freelancer wrote, sent through their own SMTP server (crm/capture/sending.py).
+        return sending.message(dispatch)
     if not owner.email:
         return None
     if dispatch.kind == Dispatch.Kind.DIGEST:

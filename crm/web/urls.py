@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from crm.capture import views as capture
 from crm.web import views
 
 app_name = "crm"
@@ -91,4 +92,15 @@ urlpatterns = [
     path("trash/", views.trash_list, name="trash"),
     path("trash/<int:trash_id>/restore/", views.trash_restore, name="trash_restore"),
     path("trash/<int:trash_id>/delete/", views.trash_delete, name="trash_delete"),
+    # Mail capture (crm/capture/): the mailbox settings, and status updates sent from the app
+    path("settings/mailbox/", capture.mailbox, name="mailbox"),
+    path("settings/mailbox/test/", capture.mailbox_test, name="mailbox_test"),
+    path("settings/mailbox/sync/", capture.mailbox_sync, name="mailbox_sync"),
+    path("settings/mailbox/disconnect/", capture.mailbox_disconnect, name="mailbox_disconnect"),
+    path("settings/mailbox/import/", capture.mailbox_import, name="mailbox_import"),
+    path(
+        "clients/<int:client_id>/status-update/send/",
+        capture.status_update_send,
+        name="status_update_send",
+    ),
 ]
