@@ -168,13 +168,14 @@ def test_disconnecting_keeps_the_journal_unless_asked(alice_client, alice, dovec
 
 
 def test_sync_now_waits_no_longer_for_a_backoff(
-    alice_client, alice, dovecot, imap_user, eager_celery
+    alice_client, alice, dovecot, imap_user, eager_celery, django_capture_on_commit_callbacks
 ) -> None:
     box = make_mailbox(alice, dovecot, imap_user)
     Mailbox.objects.filter(pk=box.pk).update(
         state="failing", next_attempt_at=sync.timezone.now() + sync.BACKOFF_LONGEST
     )
-    alice_client.post(reverse("crm:mailbox_sync"))
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("crm:mailbox_sync"))
     box.refresh_from_db()
     assert box.state == "idle"
     assert box.last_sync_at is not None
