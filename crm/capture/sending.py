@@ -96,5 +96,4 @@ def log_sent(dispatch: Dispatch, now: datetime | None = None) -> Interaction:
                 "subject": update.subject[:500],
             },
         )
-        OutgoingStatusUpdate.objects.filter(pk=update.pk).update(logged=logged)
     return logged

@@ -8,8 +8,6 @@ Passwords are stored encrypted (crm/capture/secrets.py) and never drawn again.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -180,13 +178,8 @@ class OutgoingStatusUpdate(models.Model):
     to = models.EmailField()
     subject = models.CharField(max_length=200)
     body = models.TextField(max_length=10_000)
+    # Once sent, the status update logged for it is found through its Message-ID (a CapturedMessage).
     message_id = models.CharField(max_length=MESSAGE_ID_LENGTH)
-    logged = models.OneToOneField(
-        Interaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     def __str__(self) -> str:
         return self.subject
-
-    def sent_moment(self) -> datetime:
-        return self.dispatch.sent_at or timezone.now()

@@ -134,7 +134,8 @@ def test_an_smtp_outage_is_retried_by_the_outbox(alice, ready, smtp) -> None:
     Dispatch.objects.filter(pk=update.dispatch_id).update(state=Dispatch.State.QUEUED)
     assert outbox.deliver(update.dispatch_id) == Dispatch.State.SENT
     assert len(smtp.received) == 1
-    assert OutgoingStatusUpdate.objects.get().logged is not None
+    logged = CapturedMessage.objects.get(message_id=OutgoingStatusUpdate.objects.get().message_id)
+    assert logged.interaction.kind == Interaction.Kind.STATUS_UPDATE
 
 
 def test_without_smtp_nothing_is_sent_and_the_form_says_why(alice_client, alice, dovecot, imap_user) -> None:

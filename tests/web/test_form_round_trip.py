@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import Interaction, Invoice, Promise
+from crm.models import Interaction, Invoice, Mailbox, Promise
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
 from crm.reminders.emails import preferences_token
 from tests.factories import (
@@ -110,6 +110,25 @@ def book(request: Any, db: None) -> Iterator[Book]:
                 summary="Appel « point d’étape »\nsuite",
             ),
         )
+
+
+def _connected_mailbox(book: Book) -> models.QuerySet:
+    """The book's mailbox, connected on first use (its password typed once, never drawn again)."""
+    from crm.capture.secrets import encrypt
+
+    Mailbox.objects.get_or_create(
+        owner=book.user,
+        defaults={
+            "imap_host": "imap.example.com",
+            "imap_user": "ana@example.com",
+            "imap_secret": encrypt("app password"),
+            "smtp_host": "smtp.example.com",
+            "address": "ana@example.com",
+            "excluded": "compta@example.com\nexample.org",
+            "status_keyword": "Point d’étape",
+        },
+    )
+    return Mailbox.objects.filter(owner=book.user)
 
 
 @dataclass(frozen=True)
@@ -336,6 +355,13 @@ CASES: list[Case] = [
         expected=_status_update_expected,
     ),
     Case(
+        "mailbox",
+        "edit",
+        lambda book: reverse("crm:mailbox"),
+        lambda book: reverse("crm:mailbox"),
+        lambda book: _connected_mailbox(book),
+    ),
+    Case(
         "profile",
         "edit",
         lambda book: reverse("profile"),
@@ -492,6 +518,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
     """A new form class must get a line in CASES: the forms drawn by the pages of the matrix, by class."""
     import clients.forms
     import conflicts.forms
+    import crm.capture.forms
     import crm.reminders.forms
     import crm.web.forms
 
@@ -521,12 +548,16 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "FeelingForm": None,
         # A one-click action's form carries nothing but its one-time token.
         "ActionForm": None,
+        "MailboxForm": "mailbox",
+        # A file to read and a checkbox that deletes: nothing drawn from a stored row to send back.
+        "ImportForm": None,
+        "DisconnectForm": None,
     }
     from django import forms as django_forms
 
     declared = {
         name
-        for module in (clients.forms, conflicts.forms, crm.web.forms, crm.reminders.forms)
+        for module in (clients.forms, conflicts.forms, crm.web.forms, crm.reminders.forms, crm.capture.forms)
         for name, value in vars(module).items()
         if isinstance(value, type)
         and issubclass(value, django_forms.BaseForm)
