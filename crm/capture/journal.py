@@ -9,7 +9,8 @@
    References, newest first), when that one is of the same client, from the other side and earlier (one of
    the same side makes it a follow-up, not an answer); and a kept message answered by a newcomer is linked
    the other way. Responsiveness then reads true reply times in both directions.
-4. Trust health follows: each client touched is rescored once per batch, not once per message.
+4. Trust health follows: each client touched is rescored once per batch (once per sync for a sync), not
+   once per message.
 A batch is written in one transaction: kept in full, or not at all.
 """
 
@@ -60,19 +61,43 @@ def _answerable(parent: tuple[int, int, str, datetime], client_id: int, directio
     return parent_client == client_id and parent_direction != direction and parent_at <= at
 
 
-def record(owner: Any, placed: list[Placed], *, status_keyword: str = "", now: datetime | None = None) -> int:
+def record(
+    owner: Any,
+    placed: list[Placed],
+    *,
+    status_keyword: str = "",
+    now: datetime | None = None,
+    touched: set[int] | None = None,
+) -> int:
     """Log the new messages of `placed` in `owner`'s journal; return how many were logged.
 
-    Retried once when another writer (an import beside a sync) kept one of the same messages meanwhile.
+    The clients touched are rescored at once, or, when a `touched` set is given (a sync of many batches),
+    added to it for the caller to rescore once at the end (`rescore`). Retried once when another writer (an
+    import beside a sync) kept one of the same messages meanwhile.
     """
+    now = now or timezone.now()
+    mine: set[int] = set()
     try:
-        return _record(owner, placed, status_keyword, now or timezone.now())
+        logged = _record(owner, placed, status_keyword, now, mine)
     except IntegrityError:
-        return _record(owner, placed, status_keyword, now or timezone.now())
+        mine.clear()
+        logged = _record(owner, placed, status_keyword, now, mine)
+    if touched is None:
+        rescore(mine, now)
+    else:
+        touched |= mine
+    return logged
+
+
+def rescore(client_ids: set[int], now: datetime | None = None) -> None:
+    """Refresh the contact clocks and trust health of the given clients, once each."""
+    for client_id in sorted(client_ids):
+        refresh_contact_times(client_id)
+        recompute_client(client_id, now)
 
 
 @transaction.atomic
-def _record(owner: Any, placed: list[Placed], status_keyword: str, now: datetime) -> int:
+def _record(owner: Any, placed: list[Placed], status_keyword: str, now: datetime, touched: set[int]) -> int:
     fresh: dict[str, Placed] = {}
     for item in placed:
         if FIRST_MOMENT <= item.facts.sent_at < END_MOMENT:
@@ -148,9 +173,7 @@ def _record(owner: Any, placed: list[Placed], status_keyword: str, now: datetime
         batch_size=500,
     )
     _link_earlier_answers(owner, {item.facts.message_id: parents[item.facts.message_id] for item in items})
-    for client_id in sorted({item.client_id for item in items}):
-        refresh_contact_times(client_id)
-        recompute_client(client_id, now)
+    touched |= {item.client_id for item in items}
     return len(items)
 
 

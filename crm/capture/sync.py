@@ -123,29 +123,35 @@ def _failed(mailbox: Mailbox, exc: MailboxError, now: datetime) -> str:
 def _sync(mailbox: Mailbox, now: datetime) -> None:
     endpoint = imap_endpoint(mailbox)
     imap = open_imap(endpoint)
+    # Clients whose journal changed: rescored once at the end, even when the sync stops half-way.
+    touched: set[int] = set()
     try:
-        sieve = Sieve.for_owner(
-            mailbox.owner,
-            own={mailbox.address, mailbox.imap_user},
-            match_domains=mailbox.match_domains,
-            excluded=mailbox.excluded_entries(),
-        )
-        plans = [_plan(imap, mailbox, role, name, now) for role, name in _folders(imap)]
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            progress_done=0, progress_total=sum(len(uids) for _folder, uids in plans)
-        )
-        for folder, uids in plans:
-            imap.select_folder(folder.name, readonly=True)
-            for start in range(0, len(uids), BATCH_SIZE):
-                _read_batch(imap, mailbox, folder, uids[start : start + BATCH_SIZE], sieve, now)
-        # Everything is committed; a failed goodbye changes nothing.
-        with contextlib.suppress(Exception):
-            imap.logout()
-    except MailboxError:
-        raise
+        _read_folders(imap, mailbox, now, touched)
     except Exception as exc:
         _close(imap)
         raise explain(exc, endpoint) from None
+    finally:
+        journal.rescore(touched, now)
+
+
+def _read_folders(imap: IMAPClient, mailbox: Mailbox, now: datetime, touched: set[int]) -> None:
+    sieve = Sieve.for_owner(
+        mailbox.owner,
+        own={mailbox.address, mailbox.imap_user},
+        match_domains=mailbox.match_domains,
+        excluded=mailbox.excluded_entries(),
+    )
+    plans = [_plan(imap, mailbox, role, name, now) for role, name in _folders(imap)]
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        progress_done=0, progress_total=sum(len(uids) for _folder, uids in plans)
+    )
+    for folder, uids in plans:
+        imap.select_folder(folder.name, readonly=True)
+        for start in range(0, len(uids), BATCH_SIZE):
+            _read_batch(imap, mailbox, folder, uids[start : start + BATCH_SIZE], sieve, now, touched)
+    # Everything is committed; a failed goodbye changes nothing.
+    with contextlib.suppress(Exception):
+        imap.logout()
 
 
 def _close(imap: IMAPClient) -> None:
@@ -184,7 +190,13 @@ def _plan(
 
 
 def _read_batch(
-    imap: IMAPClient, mailbox: Mailbox, folder: MailFolder, uids: list[int], sieve: Sieve, now: datetime
+    imap: IMAPClient,
+    mailbox: Mailbox,
+    folder: MailFolder,
+    uids: list[int],
+    sieve: Sieve,
+    now: datetime,
+    touched: set[int],
 ) -> None:
     fetched = imap.fetch(uids, ["BODY.PEEK[HEADER]", "INTERNALDATE"])
     sent_folder = folder.role == MailFolder.Role.SENT
