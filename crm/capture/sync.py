@@ -210,7 +210,11 @@ def _read_batch(
         _add_snippets(imap, placed)
     with transaction.atomic():
         logged = journal.record(
-            mailbox.owner, list(placed.values()), status_keyword=mailbox.status_keyword, now=now
+            mailbox.owner,
+            list(placed.values()),
+            status_keyword=mailbox.status_keyword,
+            now=now,
+            touched=touched,
         )
         MailFolder.objects.filter(pk=folder.pk).update(last_uid=max(uids))
         Mailbox.objects.filter(pk=mailbox.pk).update(
