@@ -56,7 +56,7 @@ def child(count: int) -> dict[str, Any]:
     from django.db import connection
 
     from bench.run import peak_rss_mb
-    from clients.models import Client
+    from clients.models import Client, Contact
     from crm.capture import sync
     from crm.capture.secrets import encrypt
     from crm.models import Interaction, Mailbox
@@ -70,11 +70,15 @@ def child(count: int) -> dict[str, Any]:
     server.start()
     try:
         owner = get_user_model().objects.create_user("capture_bench", "me@freelance.example", "x")
-        Client.objects.bulk_create(
+        clients = Client.objects.bulk_create(
             [
                 Client(owner=owner, name=f"Client {i}", email=f"contact{i:02d}@client{i:02d}.example")
                 for i in range(50)
             ]
+        )
+        # bulk_create skips Client.save, which gives a client with an address its primary contact.
+        Contact.objects.bulk_create(
+            [Contact(client=c, name=c.name, email=c.email, is_primary=True) for c in clients]
         )
         box = Mailbox.objects.create(
             owner=owner,

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -283,6 +283,35 @@ class Client(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.company})" if self.company else self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        new_without_address = self._state.adding and not (self.email or self.phone)
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        # Saves of the journal's clocks (update_fields without them) and new clients without an address have no
+        # primary contact to write: no query spent.
+        if not new_without_address and (update_fields is None or {"email", "phone"} & set(update_fields)):
+            self.primary_contact_follows()
+
+    def primary_contact_follows(self) -> None:
+        """Write the client's email and phone to its primary contact (created, named after the client, when the
+        client has an address and no primary contact yet)."""
+        primary = self.contacts.filter(is_primary=True).first()
+        if primary is None:
+            if self.email or self.phone:
+                Contact.objects.create(
+                    client=self, name=self.name, email=self.email, phone=self.phone, is_primary=True
+                )
+        elif (primary.email, primary.phone) != (self.email, self.phone):
+            primary.email, primary.phone = self.email, self.phone
+            primary.save(update_fields=["email", "phone", "updated_at"])
+
+    def copy_primary_contact(self, primary: Contact | None) -> None:
+        """Copy the primary contact's email and phone onto the client (cleared when it has none)."""
+        email, phone = (primary.email, primary.phone) if primary is not None else ("", "")
+        # Compared in the database, not in memory: this instance may have been loaded before another change.
+        Client.objects.filter(pk=self.pk).exclude(email=email, phone=phone).update(email=email, phone=phone)
+        self.email, self.phone = email, phone
+
     def status_update_due_on(self, zone: zoneinfo.ZoneInfo | None = None) -> date:
         """Return the day the next status update is due: the last one (or the start) plus the cadence, or the day
         after an absence ends when that is later (the same rule as crm.trust.formula.status_update_due_on)."""
@@ -394,3 +423,94 @@ class OwnedThroughClient(models.Model):
     def clean_fields(self, exclude: Any = None) -> None:
         # The owner is the client's, copied when saved: nothing to validate (and no query to spend) on its own.
         super().clean_fields(exclude={*(exclude or ()), "owner"})
+
+
+class ContactQuerySet(OwnedThroughClientQuerySet):
+    def for_owner(self, user: object) -> ContactQuerySet:
+        return self.filter(owner=user)
+
+    def addresses_for(self, owner: object) -> dict[str, Contact]:
+        """Return the owner's known email addresses, lower-cased, each with its contact (and the contact's client).
+
+        An address two contacts share goes to the primary one, then to the oldest: mail from it is filed there.
+        """
+        addresses: dict[str, Contact] = {}
+        contacts = (
+            self.filter(owner=owner)
+            .exclude(email="")
+            .select_related("client")
+            .order_by("-is_primary", "created_at", "pk")
+        )
+        for contact in contacts:
+            addresses.setdefault(contact.email.lower(), contact)
+        return addresses
+
+
+class Contact(OwnedThroughClient):
+    """A person at a client: the product owner, accounting. One contact per client is the primary one.
+
+    The primary contact is where the client's email and phone live: `Client.email` and `Client.phone` are a
+    copy of the primary contact's, written by `Contact.save` (and the client form's email and phone write the
+    primary contact back through `Client.save`), so the pages, the reminders and the search that read a client's
+    address keep reading one row.
+    """
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("client")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    role = models.CharField(_("role"), max_length=120, blank=True, help_text=_("Accounting, product owner…"))
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False, validators=[validate_moment_in_window]
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = BookHistory(excluded_fields=["updated_at"])
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(is_primary=True), name="contact_one_primary_per_client"
+            ),
+            window_constraint("contact", "created_at", moment=True),
+            window_constraint("contact", "updated_at", moment=True),
+        ]
+        indexes = [
+            # Mail capture and the import's duplicate rule: WHERE owner_id = ? AND email = ?.
+            models.Index(fields=["owner", "email"], name="contact_owner_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if self.is_primary:
+            self.client.copy_primary_contact(self)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        was_primary, client = self.is_primary, self.client
+        deleted = super().delete(*args, **kwargs)
+        if was_primary:
+            client.copy_primary_contact(None)
+        return deleted
+
+    def make_primary(self) -> None:
+        """Make this contact the client's primary one (the previous one stays, as a plain contact)."""
+        with transaction.atomic():
+            for previous in Contact.objects.filter(client_id=self.client_id, is_primary=True).exclude(
+                pk=self.pk
+            ):
+                previous.is_primary = False
+                previous.save(update_fields=["is_primary", "updated_at"])
+            self.is_primary = True
+            self.save()

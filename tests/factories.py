@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import CheckConstraint
 from django.utils import timezone
 
-from clients.models import Client, Project
+from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
 
@@ -39,6 +39,12 @@ def make_client(owner: Any, **overrides: Any) -> Client:
     }
     fields.update(overrides)
     return Client.objects.create(owner=owner, **fields)
+
+
+def make_contact(client: Client, **overrides: Any) -> Contact:
+    fields: dict[str, Any] = {"name": f"Contact {next(_numbers)}", "role": "Product owner"}
+    fields.update(overrides)
+    return Contact.objects.create(client=client, **fields)
 
 
 def make_project(client: Client, **overrides: Any) -> Project:

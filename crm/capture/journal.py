@@ -39,6 +39,7 @@ class Placed:
     facts: Facts
     client_id: int
     direction: str
+    contact_id: int | None = None
 
 
 def is_status_update(facts: Facts, direction: str, keyword: str) -> bool:
@@ -123,6 +124,7 @@ def _record(owner: Any, placed: list[Placed], status_keyword: str, now: datetime
     interactions = [
         Interaction(
             client_id=item.client_id,
+            contact_id=item.contact_id,
             kind=(
                 Interaction.Kind.STATUS_UPDATE
                 if is_status_update(item.facts, item.direction, status_keyword)

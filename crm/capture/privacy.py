@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from clients.models import Client
+from clients.models import Contact
 from crm.capture.messages import Facts
 
 # Domains shared by millions of people: "anyone at gmail.com" is never one client.
@@ -27,16 +27,16 @@ FROM_CLIENT = "from_client"
 TO_CLIENT = "to_client"
 
 
-def known_addresses(owner: Any) -> dict[str, int]:
-    """Return the known addresses of `owner`'s clients (lowercase) with the client each belongs to.
+def known_addresses(owner: Any) -> dict[str, tuple[int, int]]:
+    """Return the known addresses of `owner`'s contacts (lowercase), each with its (client id, contact id).
 
-    The one place that says who a known contact is: today a client's own address.
+    The one place that says who a known contact is: every contact of every client (`clients.Contact`; the
+    client's own address is its primary contact's).
     """
-    rows = Client.objects.filter(owner=owner).exclude(email="").order_by("pk").values_list("email", "pk")
-    known: dict[str, int] = {}
-    for email, pk in rows:
-        known.setdefault(email.strip().lower(), pk)
-    return known
+    return {
+        address: (contact.client_id, contact.pk)
+        for address, contact in Contact.objects.addresses_for(owner).items()
+    }
 
 
 def domain_of(address: str) -> str:
@@ -47,7 +47,7 @@ def domain_of(address: str) -> str:
 class Sieve:
     """The freelancer's rules, read once per sync or import."""
 
-    addresses: dict[str, int]
+    addresses: dict[str, tuple[int, int]]
     domains: dict[str, int]
     excluded: set[str]
     own: set[str]
@@ -59,7 +59,7 @@ class Sieve:
         addresses = known_addresses(owner)
         domains: dict[str, int] = {}
         if match_domains:
-            for address, client_id in addresses.items():
+            for address, (client_id, _contact_id) in addresses.items():
                 domain = domain_of(address)
                 if domain not in WEBMAIL_DOMAINS:
                     domains.setdefault(domain, client_id)
@@ -73,11 +73,16 @@ class Sieve:
         if self._is_excluded(address):
             return None
         if address in self.addresses:
-            return self.addresses[address]
+            return self.addresses[address][0]
         return self.domains.get(domain_of(address))
 
-    def place(self, facts: Facts, *, sent_folder: bool = False) -> tuple[int, str] | None:
-        """Return (client id, direction) for a message to keep, None for a message to drop.
+    def contact_of(self, address: str) -> int | None:
+        """Return the contact whose address this is (None for a match by domain only)."""
+        known = self.addresses.get(address)
+        return known[1] if known and not self._is_excluded(address) else None
+
+    def place(self, facts: Facts, *, sent_folder: bool = False) -> tuple[int, str, int | None] | None:
+        """Return (client id, direction, contact id) for a message to keep, None for a message to drop.
 
         A message is outgoing when it was read in the sent folder or comes from one of the freelancer's own
         addresses; it is then logged with its first known recipient. An incoming one needs a known sender.
@@ -88,7 +93,7 @@ class Sieve:
             for recipient in facts.recipients:
                 client_id = self.client_of(recipient)
                 if client_id is not None:
-                    return client_id, TO_CLIENT
+                    return client_id, TO_CLIENT, self.contact_of(recipient)
             return None
         client_id = self.client_of(facts.sender)
-        return (client_id, FROM_CLIENT) if client_id is not None else None
+        return (client_id, FROM_CLIENT, self.contact_of(facts.sender)) if client_id is not None else None

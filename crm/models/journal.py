@@ -15,7 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import validate_day_in_window, validate_moment_in_window, window_constraint
-from clients.models import BookHistory, Client, OwnedThroughClient, OwnedThroughClientQuerySet, Project
+from clients.models import (
+    BookHistory,
+    Client,
+    Contact,
+    OwnedThroughClient,
+    OwnedThroughClientQuerySet,
+    Project,
+)
 
 # The trust formula's own constants (crm.trust.formula; models never import it): how long an open promise may stay
 # past due before the app asks to settle it, and how long a feeling weighs in. tests/trust checks they agree.
@@ -85,6 +92,15 @@ class Interaction(models.Model):
         related_name="interactions",
         verbose_name=_("project"),
     )
+    # Who at the client it was with (a contact of the same client: clean()).
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("contact"),
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.EMAIL)
     direction = models.CharField(
         _("direction"), max_length=12, choices=Direction, default=Direction.TO_CLIENT
@@ -140,6 +156,8 @@ class Interaction(models.Model):
     def clean(self) -> None:
         if self.project_id and self.client_id and self.project.client_id != self.client_id:
             raise ValidationError({"project": _("This project belongs to another client.")})
+        if self.contact_id and self.client_id and self.contact.client_id != self.client_id:
+            raise ValidationError({"contact": _("This contact belongs to another client.")})
         if self.answers_id is not None:
             self._clean_answer()
 

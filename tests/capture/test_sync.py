@@ -262,3 +262,27 @@ def test_two_workers_never_sync_one_mailbox(alice, book, dovecot, imap_user) -> 
     assert not sync.claim(mailbox.pk, NOW + timedelta(minutes=2))
     # A worker that died leaves a lock that expires.
     assert sync.claim(mailbox.pk, NOW + sync.LOCK_FOR + timedelta(seconds=1))
+
+
+def test_mail_from_any_contact_of_a_client_is_kept_and_names_the_contact(
+    alice, book, dovecot, imap_user
+) -> None:
+    from tests.factories import make_contact
+
+    accounting = make_contact(book["acme"], name="Compta ACME", email="Compta@ACME.fr", role="Accounting")
+    mailbox = make_mailbox(alice, dovecot, imap_user)
+    dovecot.append(
+        imap_user,
+        "INBOX",
+        mail("compta@acme.fr", "alice@example.com", "Facture 12", "<f12@acme.fr>", _days_ago(1)),
+    )
+    dovecot.append(
+        imap_user, "Sent", mail("alice@example.com", "paul@acme.fr", "Planning", "<pl@me>", _days_ago(0.5))
+    )
+    _sync(mailbox)
+    logged = {i.summary: (i.client_id, i.contact_id) for i in Interaction.objects.all()}
+    primary = book["acme"].contacts.get(is_primary=True)
+    assert logged == {
+        "Facture 12": (book["acme"].pk, accounting.pk),
+        "Planning": (book["acme"].pk, primary.pk),
+    }

@@ -18,6 +18,7 @@ from crm.models import ClientHealth, Dispatch, Feeling, HealthChange, HealthSnap
 from tests.factories import (
     make_client,
     make_conflict,
+    make_contact,
     make_interaction,
     make_invoice,
     make_project,
@@ -257,6 +258,8 @@ WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
         {},
     ),
     ("invoice_created_at_in_window", lambda u: make_invoice(make_client(u)), "created_at", BOTH_MOMENTS, {}),
+    ("contact_created_at_in_window", lambda u: make_contact(make_client(u)), "created_at", BOTH_MOMENTS, {}),
+    ("contact_updated_at_in_window", lambda u: make_contact(make_client(u)), "updated_at", BOTH_MOMENTS, {}),
     ("conflict_observed_on_in_window", lambda u: make_conflict(make_client(u)), "observed_on", BOTH_DAYS, {}),
     (
         "conflict_resolved_on_in_window",
@@ -272,7 +275,7 @@ CHECKS += [
     for value in values
 ]
 # Saved through the ORM, `auto_now` replaces the value: only an UPDATE can try to store it.
-SET_BY_SAVE = {"client_updated_at_in_window"}
+SET_BY_SAVE = {"client_updated_at_in_window", "contact_updated_at_in_window"}
 
 
 def _assert_refused(write: Callable[[], Any]) -> None:

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0009_login_throttle_to_axes_form_submissions_email_links'),
-        ('crm', '0009_trash_and_undo'),
+        ('crm', '0010_interaction_names_a_contact'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
