@@ -74,7 +74,7 @@ BUDGETS: dict[str, int] = {
     "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
     "client_new_post": 20,  # the new client's "not enough history" trust health written at once, not the book; +1 history row
-    "client_edit_post": 22,  # the client rescored event by event after its cadence may have changed; +2 history row, health move
+    "client_edit_post": 23,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +1 its primary contact follows its address (clients.Contact)
     "client_edit_form": 5,  # anything read per client of the book; +1 its history (one query)
     "project_new_form": 5,  # a query per client choice of the select
     "project_new_post": 27,  # the same, and the client rescored event by event after the save; +2 history row, health move
@@ -151,7 +151,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
-    "client_delete_post": 42,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +5 mail capture: its captured emails and sent status updates (collected and kept in the trash)
+    "client_delete_post": 43,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +5 mail capture: its captured emails and sent status updates (collected and kept in the trash); +1 its contacts (clients.Contact)
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
@@ -176,7 +176,7 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 10,  # a query per client of the book when the language or the time zone changes
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 65,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +6 mail capture: mailbox, folders, captured emails, sent status updates
+    "account_delete_post": 71,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +6 mail capture: mailbox, folders, captured emails, sent status updates; +6 since clients.Contact (contacts-model): its table, its history and the rows that name a contact
     "password_change": 3,  # anything read from the book
     "mailbox": 5,  # the mailbox row, nothing of the book
     "mailbox_status_htmx": 5,  # the same, for the status line the page polls while a sync runs
