@@ -361,6 +361,19 @@ class Bench:
         build_population(freelancers)
         self.results["digests"] = measure(freelancers, ROOT)
 
+    # -- mailbox sync against a real Dovecot --------------------------------------------------------------------
+
+    def capture(self, messages: int) -> None:
+        """Sync a mailbox of `messages` messages in a child process (bench/capture.py), its memory its own."""
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "capture.py"), str(messages)],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            check=True,
+        )
+        self.results["capture"] = json.loads(out.stdout.strip().splitlines()[-1])
+
     # -- HTTP throughput under gunicorn -----------------------------------------------------------------------
 
     def http_throughput(self, username: str) -> None:
@@ -497,6 +510,17 @@ class Bench:
                 f" ({d['per_digest_ms']:.1f} ms each, wall); inside the task {d['task_cpu_median_ms']:.1f} ms CPU"
                 f" (median), {d['task_wall_median_ms']:.1f} ms wall; worker process CPU {worker_cpu} per digest"
                 f" incl. broker; {d['queries_per_digest']} queries per digest, emails {d['emails']}"
+            )
+        capture = self.results.get("capture")
+        if isinstance(capture, dict) and "skipped" in capture:
+            print(f"\nmailbox sync: skipped, {capture['skipped']}")
+        elif isinstance(capture, dict):
+            print(
+                f"\nmailbox sync of {capture['messages']} messages (real Dovecot): {capture['first_sync_s']:.2f} s"
+                f" ({capture['per_message_ms']:.2f} ms per message), peak memory {capture['peak_mb']:.0f} MB"
+                f" (+{capture['growth_mb']:.0f} MB during the sync), {capture['queries_per_message']:.2f} queries per"
+                f" message; {capture['logged']} logged, {capture['answers_linked']} answers linked; second sync"
+                f" {capture['second_sync_s']:.2f} s, {capture['second_sync_queries']} queries"
             )
         if isinstance(self.results.get("http"), dict):
             for name, row in self.results["http"].items():
@@ -682,6 +706,8 @@ def main() -> None:
     bench.dataio(1000 if args.small else 10_000, "big_book", big_book)
     print("Measuring digests through a real worker ...", flush=True)
     bench.digests(freelancers)
+    print("Measuring a mailbox sync against a real Dovecot ...", flush=True)
+    bench.capture(500 if args.small else 5000)
     print("Measuring HTTP throughput under gunicorn ...", flush=True)
     bench.http_throughput("book")
     bench.report()

@@ -30,6 +30,14 @@ if PRODUCTION:
 else:
     SECRET_KEY = os.environ.get("SECRET_KEY") or development_secret_key(VAR_DIR)
 
+# Mailbox passwords are encrypted with these Fernet keys (crm/capture/secrets.py; the first one encrypts).
+# Development derives one from SECRET_KEY; production refuses to start without them.
+MAILBOX_KEYS = env_list("MAILBOX_KEYS", [])
+if PRODUCTION and not MAILBOX_KEYS:
+    raise ImproperlyConfigured(
+        "Production needs MAILBOX_KEYS set to one or more Fernet keys (docs/capture.md says how to make one)."
+    )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -269,6 +277,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # that waited more than 55 s in the queue is dropped (the next one does its work).
     "sweep-reminders-every-minute": {
         "task": "crm.sweep_dispatches",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Mail capture: hand the mailboxes whose next sync has come (every 5 minutes, backoff after failures) to
+    # the workers; each mailbox's lock keeps a sync to one worker (crm/capture/sync.py).
+    "sweep-mailboxes-every-minute": {
+        "task": "crm.sweep_mailboxes",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

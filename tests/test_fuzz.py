@@ -191,6 +191,28 @@ TARGETS = [
         },
     ),  # fmt: skip
     Target(
+        "mailbox",
+        lambda b: reverse("crm:mailbox"),
+        lambda b: {
+            "address": "alice@example.com",
+            "imap_host": "imap.example.com",
+            "imap_port": "993",
+            "imap_security": "tls",
+            "imap_user": "alice",
+            "password": "app password",
+            "smtp_host": "smtp.example.com",
+            "smtp_port": "465",
+            "smtp_security": "tls",
+            "excluded": "compta@example.com",
+            "status_keyword": "Point",
+        },
+    ),
+    Target(
+        "status_update_send",
+        lambda b: reverse("crm:status_update_send", args=[b.rita.pk]),
+        lambda b: {"subject": "Point", "body": "Bonjour"},
+    ),
+    Target(
         "password_change",
         lambda b: reverse("password_change"),
         lambda b: {

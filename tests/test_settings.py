@@ -16,6 +16,8 @@ from config.env import cache_settings, email_settings, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 GOOD_KEY = "k" * 20 + "-random-enough-for-tests-0123456789"
+# A Fernet key for the mailbox secrets (crm/capture/secrets.py), for tests only.
+MAILBOX_KEY = "Y29uZmlhbmNlLXRlc3RzLW9ubHktbWFpbGJveC1rZXk="
 CONFIG_VARS = [
     "CONFIANCE_ENV",
     "SECRET_KEY",
@@ -91,6 +93,7 @@ def test_production_starts_with_a_real_secret_and_secure_defaults(tmp_path: Path
         tmp_path,
         CONFIANCE_ENV="production",
         SECRET_KEY=GOOD_KEY,
+        MAILBOX_KEYS=MAILBOX_KEY,
         ALLOWED_HOSTS="crm.example.com, www.example.com",
     )
     assert shown["debug"] is False
@@ -105,6 +108,7 @@ PRODUCTION = {
     "SECRET_KEY": GOOD_KEY,
     "ALLOWED_HOSTS": "crm.example.com",
     "CACHE_URL": "redis://127.0.0.1:6379/6",  # a shared cache, as production needs (nothing connects here)
+    "MAILBOX_KEYS": MAILBOX_KEY,
 }
 
 
@@ -276,3 +280,10 @@ def test_the_configured_cache_keeps_what_it_is_given() -> None:
         "test:a": "<li>un</li>",
         "test:b": "<li>deux</li>",
     }
+
+
+def test_production_refuses_to_start_without_mailbox_keys(tmp_path: Path) -> None:
+    env = {key: value for key, value in PRODUCTION.items() if key != "MAILBOX_KEYS"}
+    done = _django(tmp_path, "import django; django.setup()", **env)
+    assert done.returncode != 0
+    assert "Production needs MAILBOX_KEYS" in done.stderr

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from crm.models.capture import CapturedMessage, Mailbox, MailFolder, OutgoingStatusUpdate
 from crm.models.dataio import BookImport
 from crm.models.health import ClientHealth, HealthChange, HealthSnapshot
 from crm.models.jobs import JobChunk, JobRun
@@ -11,6 +12,10 @@ from crm.models.trash import TrashItem, Undo
 
 __all__ = [
     "BookImport",
+    "CapturedMessage",
+    "Mailbox",
+    "MailFolder",
+    "OutgoingStatusUpdate",
     "ClientHealth",
     "ClientPage",
     "Dispatch",

@@ -22,6 +22,8 @@ class Dispatch(models.Model):
         NUDGE = "nudge", _("status-update nudge")
         # To a client, on the freelancer's behalf: `period` is "pr<PaymentReminder id>".
         PAYMENT_REMINDER = "payment", _("payment reminder")
+        # A status update the freelancer sends from the app through their own SMTP (crm/capture/sending.py).
+        UPDATE = "update", _("status update sent from the app")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from clients.models import Client, Profile
+from crm.capture import sending
 from crm.models import Dispatch, Promise
 from crm.models.journal import SETTLE_AFTER_DAYS
 from crm.reminders import payment_follow_up
@@ -307,6 +308,11 @@ def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
             payment_follow_up.record_sent(dispatch, message, sent_at)
         except Exception:
             logger.exception("Payment reminder of dispatch %s sent but not logged", dispatch.pk)
+    if dispatch.kind == Dispatch.Kind.UPDATE:
+        try:
+            sending.log_sent(dispatch)
+        except Exception:  # sent, not logged: the sync logs it when it meets it in the sent folder
+            logger.exception("Status update of dispatch %s sent but not logged", dispatch.pk)
     return Dispatch.State.SENT
 
 
@@ -316,6 +322,9 @@ def build_message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives |
         # To the client, not the freelancer: the freelancer's own address is not needed.
         return payment_follow_up.message(dispatch, now)
     owner = dispatch.owner  # loaded with its profile by `claim`
+    if dispatch.kind == Dispatch.Kind.UPDATE:
+        # A status update the freelancer wrote, sent through their own SMTP server (crm/capture/sending.py).
+        return sending.message(dispatch)
     if not owner.email:
         return None
     if dispatch.kind == Dispatch.Kind.DIGEST:

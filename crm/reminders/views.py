@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.models import Client, Profile
 from clients.views import rate_limit
-from crm.models import Dispatch, Interaction, PaymentReminder
+from crm.models import Dispatch, Interaction, Mailbox, PaymentReminder
 from crm.payments.claims import load_rates
 from crm.reminders import payment_follow_up, tasks
 from crm.reminders.calendar import calendar_for
@@ -123,6 +123,9 @@ def prepare_status_update(request: HttpRequest, client_id: int) -> HttpResponse:
         "form": form,
         "mailto": mailto_link(client.email, subject, body),
         "workspace_url": _workspace_url(client),
+        # Sent from the app through the freelancer's own SMTP server (crm/capture/sending.py), when connected.
+        "can_send": bool(client.email)
+        and Mailbox.objects.filter(owner=request.user).exclude(smtp_host="").exists(),
     }
     template = TEMPLATE + "#draft" if getattr(request, "htmx", False) else TEMPLATE
     return render(request, template, context)

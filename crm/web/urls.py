@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from crm.api.urls import settings_urlpatterns as api_settings
+from crm.capture import views as capture
 from crm.dataio import urls as dataio_urls
 from crm.web import views
 
@@ -99,6 +100,17 @@ urlpatterns = [
     path("trash/<int:trash_id>/delete/", views.trash_delete, name="trash_delete"),
     # Settings → API tokens (crm/api/views.py), in this namespace: crm:api_tokens.
     *api_settings,
+    # Mail capture (crm/capture/): the mailbox settings, and status updates sent from the app
+    path("settings/mailbox/", capture.mailbox, name="mailbox"),
+    path("settings/mailbox/test/", capture.mailbox_test, name="mailbox_test"),
+    path("settings/mailbox/sync/", capture.mailbox_sync, name="mailbox_sync"),
+    path("settings/mailbox/disconnect/", capture.mailbox_disconnect, name="mailbox_disconnect"),
+    path("settings/mailbox/import/", capture.mailbox_import, name="mailbox_import"),
+    path(
+        "clients/<int:client_id>/status-update/send/",
+        capture.status_update_send,
+        name="status_update_send",
+    ),
 ]
 
 # Import and export (crm/dataio): `crm:import`, `crm:export`...

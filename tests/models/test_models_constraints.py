@@ -54,8 +54,22 @@ def _undo(owner: Any) -> models.Model:
     return remember(owner, promise, ["state", "kept_on"], lambda: promise.keep(promise.made_on))
 
 
+def _mailbox(owner: Any) -> models.Model:
+    from crm.capture.secrets import encrypt
+    from crm.models import Mailbox
+
+    return Mailbox.objects.create(
+        owner=owner,
+        imap_host="imap.example.com",
+        imap_user="a",
+        imap_secret=encrypt("p"),
+        address="a@example.com",
+    )
+
+
 DAY = date(2026, 3, 2)
 EARLIER = DAY - timedelta(days=5)
+DAY_MOMENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 # (name, build a valid row for alice, the fields that break one check constraint)
 Builder = Callable[[Any], models.Model]
@@ -83,6 +97,8 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
     ("payment_reminder_step_1_3", _payment_reminder, {"step": 4}),
     ("payment_reminder_stop_has_reason (stopped, no reason)", _payment_reminder, {"state": "stopped"}),
     ("payment_reminder_stop_has_reason (a reason, not stopped)", _payment_reminder, {"stop_reason": "paid"}),
+    ("mailbox_ports_valid (imap 0)", _mailbox, {"imap_port": 0}),
+    ("mailbox_ports_valid (smtp 65536)", _mailbox, {"smtp_port": 65536}),
     ("profile_digest_hour_0_23", lambda u: u.profile, {"digest_hour": 24}),
     ("profile_digest_weekday_0_6", lambda u: u.profile, {"digest_weekday": 7}),
     ("access_token_scope_valid", lambda u: AccessToken.issue(u, "script", "read")[0], {"scope": "admin"}),
@@ -382,6 +398,15 @@ def test_one_dispatch_per_owner_kind_and_period(alice: Any) -> None:
     Dispatch.objects.create(owner=alice, kind="digest", period="2026-W10")
     _assert_refused(lambda: Dispatch.objects.create(owner=alice, kind="digest", period="2026-W10"))
     Dispatch.objects.create(owner=alice, kind="nudge", period="2026-W10")
+
+
+def test_a_message_is_captured_once_per_owner(alice: Any, bob: Any) -> None:
+    from crm.models import CapturedMessage
+
+    fields = {"message_id": "<1@x>", "direction": "from_client", "sent_at": DAY_MOMENT, "sender": "p@x.fr"}
+    CapturedMessage.objects.create(owner=alice, client=make_client(alice), **fields)
+    _assert_refused(lambda: CapturedMessage.objects.create(owner=alice, client=make_client(alice), **fields))
+    CapturedMessage.objects.create(owner=bob, client=make_client(bob), **fields)
 
 
 def test_a_form_token_is_claimed_once_per_owner(alice: Any, bob: Any) -> None:

@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from clients.models import AccessToken, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientPage, Interaction, Invoice, Promise
+from crm.models import ClientPage, Interaction, Invoice, Mailbox, Promise
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
 from crm.reminders.emails import preferences_token
 from tests.factories import (
@@ -115,6 +115,25 @@ def book(request: Any, db: None) -> Iterator[Book]:
             # Overdue: the client's page offers to confirm a new payment date for it.
             make_invoice(client, number="F-RETARD", issued_on=date(2026, 7, 1), due_on=date(2026, 8, 1)),
         )
+
+
+def _connected_mailbox(book: Book) -> models.QuerySet:
+    """The book's mailbox, connected on first use (its password typed once, never drawn again)."""
+    from crm.capture.secrets import encrypt
+
+    Mailbox.objects.get_or_create(
+        owner=book.user,
+        defaults={
+            "imap_host": "imap.example.com",
+            "imap_user": "ana@example.com",
+            "imap_secret": encrypt("app password"),
+            "smtp_host": "smtp.example.com",
+            "address": "ana@example.com",
+            "excluded": "compta@example.com\nexample.org",
+            "status_keyword": "Point d’étape",
+        },
+    )
+    return Mailbox.objects.filter(owner=book.user)
 
 
 @dataclass(frozen=True)
@@ -366,6 +385,13 @@ CASES: list[Case] = [
         expected=_status_update_expected,
     ),
     Case(
+        "mailbox",
+        "edit",
+        lambda book: reverse("crm:mailbox"),
+        lambda book: reverse("crm:mailbox"),
+        lambda book: _connected_mailbox(book),
+    ),
+    Case(
         "profile",
         "edit",
         lambda book: reverse("profile"),
@@ -564,6 +590,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
     import clients.forms
     import conflicts.forms
     import crm.api.forms
+    import crm.capture.forms
     import crm.dataio.forms
     import crm.portal.forms
     import crm.reminders.forms
@@ -603,6 +630,10 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         # tests/dataio/test_import_clients.py::test_the_drawn_mapping_posted_back_unchanged_keeps_it.
         "UploadForm": None,
         "MappingForm": None,
+        "MailboxForm": "mailbox",
+        # A file to read and a checkbox that deletes: nothing drawn from a stored row to send back.
+        "ImportForm": None,
+        "DisconnectForm": None,
     }
     from django import forms as django_forms
 
@@ -616,6 +647,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
             crm.dataio.forms,
             crm.api.forms,
             crm.portal.forms,
+            crm.capture.forms,
         )
         for name, value in vars(module).items()
         if isinstance(value, type)

@@ -145,8 +145,8 @@ BUDGETS: dict[str, int] = {
     "conflict_resolve_htmx": 32,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
     "status_update_sent": 24,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row
     "status_update_sent_htmx": 24,  # the same; +2 history row, health move; +1 undo row
-    "status_update_draft": 10,  # a query per delivery for its project, or per open promise or project; +1 the client's page link (crm/portal)
-    "status_update_draft_htmx": 10,  # the same, for the draft region; +1 the client's page link
+    "status_update_draft": 11,  # a query per delivery for its project, or per open promise or project; +1 the client's page link (crm/portal); +1 is a mailbox connected (send from the app)
+    "status_update_draft_htmx": 11,  # the same, for the draft region
     "status_update_mark_sent": 21,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move
     "status_update_mark_sent_htmx": 21,  # the same; +2 history row, health move
     "interaction_edit": 7,  # a query per project or client offered by the form's selects
@@ -154,8 +154,8 @@ BUDGETS: dict[str, int] = {
     "interaction_edit_post": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "interaction_edit_post_htmx": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "interaction_delete": 4,  # anything read from the book to ask before deleting
-    "interaction_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "interaction_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "interaction_delete_post": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it
+    "interaction_delete_post_htmx": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it
     "promise_edit": 6,  # a query per project or client offered by the form's selects
     "promise_edit_htmx": 6,  # a query per project or client offered by the form's selects
     "promise_edit_post": 35,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
@@ -178,7 +178,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
-    "client_delete_post": 46,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page
+    "client_delete_post": 51,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
@@ -206,7 +206,7 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 13,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 74,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages
+    "account_delete_post": 80,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture
     "client_page": 5,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out
     "client_page_confirm_date": 28,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token
     "client_page_preview": 9,  # the 3 of a logged-in request, the client with its owner, its page, one per section
@@ -216,6 +216,10 @@ BUDGETS: dict[str, int] = {
     "client_page_renew_htmx": 8,  # the page read, renewed, and the panel drawn again
     "client_page_off_htmx": 8,  # the same
     "password_change": 3,  # anything read from the book
+    "mailbox": 5,  # the mailbox row, nothing of the book
+    "mailbox_status_htmx": 5,  # the same, for the status line the page polls while a sync runs
+    "mailbox_post": 8,  # the mailbox read, saved (its row locked for the versioned form), nothing of the book
+    "status_update_send": 16,  # the client, the mailbox, then the dispatch and the status update written once (the form token)
     "password_reset": 0,  # anything at all: an anonymous page
     # Contacts (issue 15): the workspace lists the client's contacts (+1, one query), the interaction forms offer
     # them (+1, one query), a client's edit writes its primary contact (+4: read it, save it, its history row,
@@ -807,6 +811,37 @@ def edit_and_trash_visits() -> Iterator[Visit]:
 
 
 STATUS_UPDATE = {"subject": "Where we are", "body": "The shop is nearly ready."}
+MAILBOX = {
+    "address": "alice@example.com",
+    "imap_host": "imap.example.com",
+    "imap_port": "993",
+    "imap_security": "tls",
+    "imap_user": "alice",
+    "smtp_host": "smtp.example.com",
+    "smtp_port": "465",
+    "smtp_security": "tls",
+    "status_keyword": "Point",
+}
+
+
+def _connect_mailbox(book: Book, data: dict[str, Any]) -> dict[str, Any]:
+    """Connect alice's mailbox (before the request is counted); return the request's data."""
+    from crm.capture.secrets import encrypt
+    from crm.models import Mailbox
+
+    Mailbox.objects.get_or_create(
+        owner=book.owner,
+        defaults={
+            "imap_host": "imap.example.com",
+            "imap_user": "alice",
+            "imap_secret": encrypt("app password"),
+            "smtp_host": "smtp.example.com",
+            "address": "alice@example.com",
+        },
+    )
+    return data
+
+
 WORKSPACE = url("crm:client", **RITA)
 
 
@@ -1038,6 +1073,36 @@ VISITS: list[Visit] = [
         url("reminders:prepare_status_update", **RITA),
         headers=HTMX,
         shows=text("Launch the shop"),
+    ),
+    # Mail capture: the mailbox settings, and a status update sent from the app.
+    Visit(
+        "mailbox",
+        url("crm:mailbox"),
+        data=lambda b: _connect_mailbox(b, {}),
+        shows=text("Test the connection"),
+    ),
+    Visit(
+        "mailbox_status_htmx",
+        url("crm:mailbox"),
+        data=lambda b: _connect_mailbox(b, {"part": "status"}),
+        headers=HTMX,
+        shows=text("Not synced yet."),
+    ),
+    Visit(
+        "mailbox_post",
+        url("crm:mailbox"),
+        "post",
+        lambda b: _connect_mailbox(b, MAILBOX),
+        status=302,
+        to=lambda b: reverse("crm:mailbox"),
+    ),
+    Visit(
+        "status_update_send",
+        url("crm:status_update_send", **RITA),
+        "post",
+        lambda b: _connect_mailbox(b, STATUS_UPDATE),
+        status=302,
+        to=to_workspace,
     ),
     Visit(
         "status_update_mark_sent",
