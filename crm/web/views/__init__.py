@@ -19,6 +19,7 @@ from crm.web.views.actions import (
 from crm.web.views.edits import client_delete, delete_item, edit_item, project_delete
 from crm.web.views.entries import new_entry
 from crm.web.views.lists import client_list, conflict_list, invoice_list, promise_list
+from crm.web.views.onboarding import guide, sample_book, sample_book_remove
 from crm.web.views.pages import (
     client_edit,
     client_new,
@@ -34,6 +35,9 @@ from crm.web.views.pages import (
 from crm.web.views.trash import trash_delete, trash_list, trash_restore, undo
 
 __all__ = [
+    "guide",
+    "sample_book",
+    "sample_book_remove",
     "client_delete",
     "conflict_reopen",
     "delete_item",

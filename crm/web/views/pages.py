@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.forms import ClientForm, ProjectForm
+from clients.forms import ClientForm, NewClientForm, ProjectForm
 from clients.models import Client
 from crm.models import Dispatch
 from crm.models.health import Band
@@ -68,8 +68,12 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     )
     if partial_for(request, "crm/dashboard.html", {"board"}).endswith("#board"):
         return HttpResponse(board_html)
+    # One cheap query tells the first run (no client yet) and whether a sample book is there to remove.
+    kinds = set(Client.objects.for_owner(request.user).order_by().values_list("sample", flat=True).distinct())
     context = {
         "board_html": board_html,
+        "first_run": not kinds,
+        "has_sample": True in kinds,
         "filters": filters,
         "bands": Band.choices,
         "statuses": Client.Status.choices,
@@ -173,7 +177,7 @@ def _edit_page(
 
 @login_required
 def client_new(request: HtmxHttpRequest) -> HttpResponse:
-    form = ClientForm(request.POST or None, instance=Client(owner=request.user))
+    form = NewClientForm(request.POST or None, instance=Client(owner=request.user))
     return _edit_page(request, form, _("New client"), _("Client added."), reverse("crm:clients"))
 
 
