@@ -100,7 +100,9 @@ def test_explore_then_remove_the_sample_book_in_one_click(alice_client: Any, ali
     assert not Promise.objects.for_owner(alice).exists() and not Invoice.objects.for_owner(alice).exists()
     assert not Interaction.objects.for_owner(alice).exists()
     assert Client.objects.filter(pk=bobs.pk).exists()
-    assert "You are exploring a sample book" not in alice_client.get(reverse("crm:dashboard")).content.decode()
+    assert (
+        "You are exploring a sample book" not in alice_client.get(reverse("crm:dashboard")).content.decode()
+    )
 
 
 def test_the_sample_never_goes_into_a_book_that_has_clients(alice_client: Any, alice: Any) -> None:
@@ -196,12 +198,18 @@ def test_an_invalid_entry_creates_no_client_either(alice_client: Any) -> None:
 
 def test_a_workspace_form_offers_no_new_client(alice_client: Any, alice: Any) -> None:
     client = make_client(alice)
-    page = alice_client.get(reverse("crm:client_promise_new", kwargs={"client_id": client.pk})).content.decode()
+    page = alice_client.get(
+        reverse("crm:client_promise_new", kwargs={"client_id": client.pk})
+    ).content.decode()
     assert 'name="new_client"' not in page
 
 
-@pytest.mark.parametrize(("language", "heading"), [("en", "What the score means"), ("fr", "Ce que dit le score")])
-def test_the_guide_speaks_the_freelancers_language(client: Any, alice: Any, language: str, heading: str) -> None:
+@pytest.mark.parametrize(
+    ("language", "heading"), [("en", "What the score means"), ("fr", "Ce que dit le score")]
+)
+def test_the_guide_speaks_the_freelancers_language(
+    client: Any, alice: Any, language: str, heading: str
+) -> None:
     alice.profile.language = language
     alice.profile.save()
     client.force_login(alice)
