@@ -227,3 +227,10 @@ def test_each_reason_links_to_the_guide(alice_client: Any, alice: Any) -> None:
     )  # fmt: skip
     html = alice_client.get(reverse("crm:client", kwargs={"client_id": client.pk})).content.decode()
     assert f'href="{reverse("crm:guide")}#components"' in html
+
+
+def test_settings_connect_the_calendar_feed_email_preferences_and_the_guide(alice_client: Any) -> None:
+    html = alice_client.get(reverse("profile")).content.decode()
+    assert f'href="{reverse("reminders:calendar_settings")}"' in html
+    assert 'href="#id_digest_weekday"' in html and 'id="id_digest_weekday"' in html
+    assert f'href="{reverse("crm:guide")}"' in html
