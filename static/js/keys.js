@@ -7,8 +7,20 @@
 
   const ACTIONABLE = "button:not([disabled]), summary, a[href], input:not([type=hidden]), select, textarea";
 
-  function itemOf(element) {
-    return element && element.closest(".event[id], li[id], tr[id], form[id]");
+  // Where the acted-on thing lives, as selectors from the narrowest (the item) to its region.
+  function anchorsOf(element) {
+    const anchors = [];
+    const item = element.closest(".event[id], li[id], tr[id]");
+    if (item) {
+      anchors.push(`#${CSS.escape(item.id)}`);
+      const next = item.nextElementSibling;
+      if (next && next.id) anchors.push(`#${CSS.escape(next.id)}`);
+    }
+    const group = element.closest("[data-group]");
+    if (group) anchors.push(`[data-group="${CSS.escape(group.dataset.group)}"]`);
+    const region = element.closest("section[id], div[id]:not(#main)");
+    if (region) anchors.push(`#${CSS.escape(region.id)}`);
+    return anchors;
   }
 
   function announce(text) {
@@ -23,45 +35,35 @@
     if (!pending || Date.now() > pending.until) { pending = null; return; }
     const active = document.activeElement;
     if (active && active !== document.body && document.contains(active) && active.closest("main")) return;
-    let target = document.getElementById(pending.id);
-    if (!target && pending.nextId) target = document.getElementById(pending.nextId);
-    if (!target) target = document.querySelector(pending.regionSelector) || document.getElementById("main");
-    if (!target) return;
-    const control = target.querySelector(ACTIONABLE);
-    if (control) {
-      control.focus();
-    } else {
-      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
-      target.focus();
+    for (const selector of pending.anchors) {
+      const target = document.querySelector(selector);
+      if (!target) continue;
+      const control = target.querySelector(ACTIONABLE);
+      if (control) {
+        control.focus();
+      } else {
+        if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+        target.focus();
+      }
+      target.dataset.focusedAfterAction = "1";
+      if (!pending.announced) {
+        pending.announced = true;
+        const said = document.querySelector("#toasts .toast-text") || target.querySelector(".saved, .outcome");
+        announce(said ? said.textContent.trim() : "");
+      }
+      return;
     }
-    target.dataset.focusedAfterAction = "1";
   }
 
   document.addEventListener("htmx:beforeRequest", (event) => {
     const verb = (event.detail.requestConfig && event.detail.requestConfig.verb) || "";
     if (verb.toLowerCase() !== "post") return;
-    const item = itemOf(event.detail.elt);
-    if (!item) return;
-    const next = item.nextElementSibling && item.nextElementSibling.id ? item.nextElementSibling.id : "";
-    const region = item.closest("section[id], div[id]");
-    pending = {
-      id: item.id,
-      nextId: next,
-      regionSelector: region ? `#${region.id}` : "#main",
-      until: Date.now() + FOCUS_WINDOW_MS,
-    };
+    const anchors = anchorsOf(event.detail.elt);
+    if (!anchors.length) return;
+    pending = { anchors, until: Date.now() + FOCUS_WINDOW_MS, announced: false };
   });
 
-  document.addEventListener("htmx:afterSettle", () => {
-    if (!pending) return;
-    place();
-    const target = document.getElementById(pending.id);
-    if (target && !pending.announced) {
-      pending.announced = true;
-      const said = target.querySelector(".saved, .outcome, .event-meta");
-      announce(said ? said.textContent.trim() : target.textContent.trim().slice(0, 140));
-    }
-  });
+  document.addEventListener("htmx:afterSettle", place);
 
   // The sticky "log something" button: go to the forms and open the first one.
   document.addEventListener("click", (event) => {
@@ -70,10 +72,22 @@
     const box = document.querySelector(fab.dataset.opens);
     if (!box) return;
     event.preventDefault();
+    // Once its form is in (fetched on first opening), bring it into view and put the cursor in its first
+    // field; the browser's scroll anchoring would otherwise keep the content below in place and push it up.
+    const ready = () => {
+      box.scrollIntoView({ block: "start" });
+      const form = box.querySelector("form");
+      const field = (form && form.querySelector(ACTIONABLE)) || box.querySelector("summary");
+      if (field) field.focus({ preventScroll: true });
+    };
+    if (box.querySelector("form")) {
+      box.open = true;
+      ready();
+      return;
+    }
+    box.addEventListener("htmx:afterSettle", ready, { once: true });
     box.open = true;
     box.scrollIntoView({ block: "start" });
-    const summary = box.querySelector("summary");
-    if (summary) summary.focus();
   });
 
   // Shortcuts: one key, never while typing, never with a modifier.
