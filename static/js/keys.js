@@ -90,6 +90,11 @@
     box.scrollIntoView({ block: "start" });
   });
 
+  document.addEventListener("click", (event) => {
+    const close = event.target.closest("[data-dialog-close]");
+    if (close) close.closest("dialog").close();
+  });
+
   // Shortcuts: one key, never while typing, never with a modifier.
   function typing(target) {
     return target.closest("input, textarea, select, [contenteditable=true]");

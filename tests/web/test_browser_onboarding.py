@@ -284,6 +284,9 @@ def test_question_mark_lists_the_shortcuts_and_they_work(
     assert "Log something" in dialog.inner_text()
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
+    page.keyboard.press("?")
+    dialog.locator("[data-dialog-close]").click()
+    dialog.wait_for(state="hidden")
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "board-q"
     page.keyboard.type("c")  # typed into the search, not a shortcut
