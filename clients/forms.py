@@ -343,6 +343,78 @@ class OwnedClientFormMixin:
             )
 
 
+class NewClientForm(ClientForm):
+    """The "new client" page: the client and, optionally, its first project in the same save."""
+
+    project_title = forms.CharField(
+        label=_("First project"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional: what you are doing for this client (a website, a redesign, maintenance)."),
+    )
+
+    def save(self, commit: bool = True) -> Client:
+        client = super().save(commit=commit)
+        title = self.cleaned_data.get("project_title", "").strip()
+        if commit and title:
+            Project.objects.create(client=client, title=title)
+        return client
+
+
+class InlineNewClientMixin:
+    """Let a "new X" form opened without a client create the missing client from its name, in the same save.
+
+    `offer_new_client(owner)` makes the client select optional and adds a "new client" name beside it: one of
+    the two is needed. The new client is built unsaved while the form validates (so the model's own rules run
+    against it) and saved just before the record, in the caller's transaction."""
+
+    fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+    instance: models.Model
+    new_client: Client | None = None
+    NEW_CLIENT = "new_client"
+
+    def offer_new_client(self, owner: Any) -> None:
+        self._new_client_owner = owner
+        self.fields["client"].required = False
+        self.fields["client"].empty_label = _("— a new client —")
+        fields = list(self.fields.items())
+        at = next(index for index, (name, _field) in enumerate(fields) if name == "client") + 1
+        new_client = forms.CharField(
+            label=_("New client's name"),
+            max_length=200,
+            required=False,
+            help_text=_("No client yet? Type a name: the client is created with this entry."),
+        )
+        self.fields = dict([*fields[:at], (self.NEW_CLIENT, new_client), *fields[at:]])  # type: ignore[misc]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        if self.NEW_CLIENT not in self.fields:
+            return data
+        name = (data.get(self.NEW_CLIENT) or "").strip()
+        if data.get("client") is not None or "client" in getattr(self, "_errors", {}):
+            if name and data.get("client") is not None:
+                self.add_error(self.NEW_CLIENT, _("Choose a client or type a new one's name, not both."))  # type: ignore[attr-defined]
+            return data
+        if not name:
+            self.add_error("client", _("Choose a client, or type the name of a new one below."))  # type: ignore[attr-defined]
+            return data
+        if data.get("project") is not None:
+            self.add_error("project", _("A new client has no project yet: leave the project empty."))  # type: ignore[attr-defined]
+        self.new_client = Client(owner=self._new_client_owner, name=name)
+        # Kept out of cleaned_data: the form validates the record against the unsaved client set on it.
+        data.pop("client", None)
+        self.instance.client = self.new_client  # type: ignore[attr-defined]
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        if self.new_client is not None and commit:
+            self.new_client.save()
+            self.instance.client = self.new_client  # type: ignore[attr-defined]
+        return super().save(commit=commit)  # type: ignore[misc]
+
+
 class ProjectForm(
     VersionedFormMixin, IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm
 ):

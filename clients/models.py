@@ -319,6 +319,8 @@ class Client(models.Model):
         _("created"), default=timezone.now, editable=False, validators=[validate_moment_in_window]
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # A client of the sample book a new freelancer explored (crm.onboarding): removed together in one click.
+    sample = models.BooleanField(_("sample"), default=False, editable=False)
     # When the next status update is due, kept by the database itself so the dashboard can find the due ones
     # through an index instead of computing it for every client of the book.
     status_update_due_at = models.GeneratedField(
@@ -331,7 +333,13 @@ class Client(models.Model):
     # Who changed what and when (shown on the client's edit page). The clocks kept by the journal and the
     # generated due date are derived, not changed by anyone: they stay out of it.
     history = BookHistory(
-        excluded_fields=["last_status_update_at", "last_contact_at", "status_update_due_at", "updated_at"]
+        excluded_fields=[
+            "last_status_update_at",
+            "last_contact_at",
+            "status_update_due_at",
+            "updated_at",
+            "sample",
+        ]
     )
 
     objects = ClientQuerySet.as_manager()

@@ -13,6 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
@@ -74,9 +75,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        # The account speaks the language the sign-up page was read in (the browser's, by LocaleMiddleware).
+        user.profile.language = translation.get_language_from_request(request)
+        user.profile.save(update_fields=["language"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Add your first client to start your book."))
-        return redirect("profile")
+        messages.success(request, _("Welcome! Start your book below: a first client, a file, or a sample."))
+        return redirect("crm:dashboard")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -84,8 +88,10 @@ def signup(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user.profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your settings are saved."))
+        profile = form.save()
+        # Said in the language just chosen: the next page speaks it too.
+        with translation.override(profile.language):
+            messages.success(request, _("Your settings are saved."))
         return redirect("profile")
     return render(request, "registration/profile.html", {"form": form})
 

@@ -7,12 +7,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import validate_day_in_window
-from clients.forms import IdempotentFormMixin, OwnedClientFormMixin, VersionedFormMixin
+from clients.forms import (
+    IdempotentFormMixin,
+    InlineNewClientMixin,
+    OwnedClientFormMixin,
+    VersionedFormMixin,
+)
 from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from conflicts.models import ConflictSignal
 
 
-class ConflictSignalForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
+class ConflictSignalForm(
+    InlineNewClientMixin, IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm
+):
     class Meta:
         model = ConflictSignal
         formfield_callback = book_formfield

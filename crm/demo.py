@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from clients.models import Client, Contact, Project
+from clients.models import Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import Feeling, HealthSnapshot, Interaction, Invoice, Promise
 
@@ -580,6 +580,36 @@ def seed_demo_book(owner: Any, now: datetime | None = None) -> list[Client]:
     return list(Client.objects.for_owner(owner))
 
 
+class BookNotEmpty(Exception):
+    """The sample book goes into an empty book only: it must never replace a freelancer's own clients."""
+
+
+def seed_sample_book(owner: Any, now: datetime | None = None) -> int:
+    """Write the demo's clients into `owner`'s empty book, marked as a sample, score them; return how many.
+
+    Raise BookNotEmpty when the book holds a client already (nothing is written)."""
+    with transaction.atomic():
+        # Lock the freelancer's profile: two tabs exploring at once write one sample, not two.
+        Profile.objects.select_for_update().filter(user=owner).first()
+        if Client.objects.for_owner(owner).exists():
+            raise BookNotEmpty
+        clients = seed_demo_book(owner, now)
+        Client.objects.for_owner(owner).update(sample=True)
+        compute_trust_health(owner, now, history_weeks=HISTORY_WEEKS)
+        Profile.book_changed([owner.pk])
+    return len(clients)
+
+
+def remove_sample_book(owner: Any) -> int:
+    """Delete the sample clients of `owner`'s book with everything logged for them; return how many."""
+    with transaction.atomic():
+        removed = Client.objects.for_owner(owner).filter(sample=True)
+        count = removed.count()
+        removed.delete()
+        Profile.book_changed([owner.pk])
+    return count
+
+
 # -- large generated books ----------------------------------------------------------------------------------
 
 # Archetypes of a generated client and how often they occur: (name, weight).
@@ -897,12 +927,15 @@ def compute_trust_health(owner: Any, now: datetime | None = None, history_weeks:
 
 
 __all__ = [
+    "BookNotEmpty",
     "DEMO_PASSWORD",
     "DEMO_USERNAME",
     "LargeBookResult",
     "compute_trust_health",
     "get_or_create_freelancer",
     "refresh_contact_times",
+    "remove_sample_book",
     "seed_demo_book",
     "seed_large_book",
+    "seed_sample_book",
 ]

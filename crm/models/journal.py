@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import validate_day_in_window, validate_moment_in_window, window_constraint
@@ -199,14 +199,15 @@ class Promise(OwnedThroughClient):
         FREELANCER = "freelancer", _("I promised the client")
         CLIENT = "client", _("the client promised me")
 
+    # A promise is feminine in French ("une promesse ouverte"): its "open" is told apart from a conflict's.
     class State(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("a promise", "open")
         KEPT = "kept", _("kept")
         BROKEN = "broken", _("broken")
         DROPPED = "dropped", _("dropped by agreement")
 
     class Outcome(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("a promise", "open")
         OVERDUE = "overdue", _("overdue")
         TO_SETTLE = "to_settle", _("long overdue: to settle")
         DROPPED = "dropped", _("dropped by agreement")

@@ -14,6 +14,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
+from config.site import site_url
+
 PREFERENCES_SALT = "crm.email-preferences"
 
 
@@ -36,7 +38,7 @@ def render_email(
 
 
 def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    return f"{site_url()}{path}"
 
 
 def client_url(client_id: int) -> str:

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from clients.models import Client, Profile
+from config.site import site_url
 from crm.capture import sending
 from crm.models import Dispatch, Promise
 from crm.models.journal import SETTLE_AFTER_DAYS
@@ -334,7 +335,7 @@ def build_message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives |
 
 def _send_context(owner: Any, kind: str) -> tuple[dict[str, Any], dict[str, str]]:
     url = preferences_url(owner.pk, kind, owner.profile.email_links_version)
-    return {"preferences_url": url, "site_url": settings.SITE_URL}, unsubscribe_headers(url)
+    return {"preferences_url": url, "site_url": site_url()}, unsubscribe_headers(url)
 
 
 def digest_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:

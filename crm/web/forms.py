@@ -8,7 +8,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clients.bounds import FUTURE_TOLERANCE, validate_day_in_window
-from clients.forms import IdempotentFormMixin, OwnedClientFormMixin, VersionedFormMixin
+from clients.forms import (
+    IdempotentFormMixin,
+    InlineNewClientMixin,
+    OwnedClientFormMixin,
+    VersionedFormMixin,
+)
 from clients.models import Contact
 from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from crm.models import Feeling, Interaction, Invoice, Promise
@@ -17,7 +22,9 @@ from crm.models import Feeling, Interaction, Invoice, Promise
 ANSWER_CHOICES = 30
 
 
-class InteractionForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
+class InteractionForm(
+    InlineNewClientMixin, IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm
+):
     class Meta:
         model = Interaction
         formfield_callback = book_formfield
@@ -93,7 +100,9 @@ class FeelingForm(forms.ModelForm):
         widgets = {"rating": forms.RadioSelect, "note": forms.TextInput(attrs={"maxlength": 500})}
 
 
-class PromiseForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
+class PromiseForm(
+    InlineNewClientMixin, IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm
+):
     class Meta:
         model = Promise
         formfield_callback = book_formfield
@@ -104,7 +113,9 @@ class PromiseForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, for
         self.limit_to_owner(owner)
 
 
-class InvoiceForm(IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm):
+class InvoiceForm(
+    InlineNewClientMixin, IdempotentFormMixin, OwnedClientFormMixin, RoundTripMixin, forms.ModelForm
+):
     class Meta:
         model = Invoice
         formfield_callback = book_formfield

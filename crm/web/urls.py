@@ -11,6 +11,10 @@ app_name = "crm"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    # The first run: a sample book to explore, removed in one click
+    path("sample/", views.sample_book, name="sample_book"),
+    path("sample/remove/", views.sample_book_remove, name="sample_book_remove"),
+    path("guide/", views.guide, name="guide"),
     # Clients and projects
     path("clients/", views.client_list, name="clients"),
     path("clients/new/", views.client_new, name="client_new"),

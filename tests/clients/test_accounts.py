@@ -130,7 +130,7 @@ def _signup(http: Any, username: str = "chloe", email: str = "chloe@example.com"
 def test_signup_creates_a_freelancer_with_a_profile_and_logs_them_in(client: Any, db: None) -> None:
     response = _signup(client)
     assert response.status_code == 302
-    assert response.url == reverse("profile")
+    assert response.url == reverse("crm:dashboard")  # the first run: where to start (issue 14)
     user = get_user_model().objects.get(username="chloe")
     assert user.email == "chloe@example.com"
     assert user.profile.time_zone == "Europe/Paris"

@@ -599,6 +599,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
     covered = {
         "ProfileForm": "profile",
         "ClientForm": "client_edit",
+        "NewClientForm": "client_new",
         "ProjectForm": "project_edit",
         "ContactForm": "contact_edit",
         "InteractionForm": "interaction_new",

@@ -112,7 +112,7 @@ def test_a_record_logged_in_the_app_shows_who_created_it_and_when(
     ("language", "lines"),
     [
         ("en", ["State: open → kept", "Kept on: – → March 4, 2026"]),
-        ("fr", ["État : ouvert → tenue", "Tenue le : – → 4 mars 2026"]),
+        ("fr", ["État : ouverte → tenue", "Tenue le : – → 4 mars 2026"]),
     ],
 )
 def test_a_kept_promise_shows_what_changed_in_the_readers_words(

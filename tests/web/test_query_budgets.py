@@ -68,10 +68,12 @@ BUDGETS: dict[str, int] = {
     "api_health": 3,  # a query per client's health for its client
     "api_client_health": 3,
     "api_promise_create": 36,  # full_clean (3 per CheckConstraint) and the client rescored, as the web's post
-    # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12.
-    "dashboard": 12,  # a query per board row for its trust health, or per item of the week's work for its client
+    # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12; and
+    # whether the book is empty or holds the sample book (one DISTINCT on the owner's clients): +1 since issue 14.
+    "dashboard": 13,  # a query per board row for its trust health, or per item of the week's work for its client
     "dashboard_board_htmx": 11,  # the same, for the board region refreshed by htmx
-    "dashboard_filtered": 12,  # the same, filtered by band and status
+    "dashboard_filtered": 13,
+    "guide": 3,  # the session, the user and the profile  # the same, filtered by band and status
     "clients_by_score": 5,  # a query per client row for its trust health (score, band, sparkline, reason)
     "clients_by_name": 5,  # the same, sorted by name
     "clients_by_last_contact": 5,  # the same, sorted by last contact
@@ -866,6 +868,8 @@ VISITS: list[Visit] = [
     Visit("dashboard", url("crm:dashboard"), shows=rita_name),
     Visit("dashboard_board_htmx", query("crm:dashboard", "q=Client"), headers=htmx("board"), shows=rita_name),
     Visit("dashboard_filtered", query("crm:dashboard", "band=at_risk&status=active"), shows=rita_name),
+    # The guide reads nothing of the book, whatever its size.
+    Visit("guide", url("crm:guide"), shows=text("What the score means")),
     # The client list, each sort, a filter and its htmx results.
     Visit("clients_by_score", query("crm:clients", "sort=score"), shows=rita_name),
     Visit("clients_by_name", query("crm:clients", "sort=name"), shows=rita_name),

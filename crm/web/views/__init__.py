@@ -20,6 +20,7 @@ from crm.web.views.contacts import contact_make_primary
 from crm.web.views.edits import client_delete, contact_delete, delete_item, edit_item, project_delete
 from crm.web.views.entries import new_entry
 from crm.web.views.lists import client_list, conflict_list, invoice_list, promise_list
+from crm.web.views.onboarding import guide, sample_book, sample_book_remove
 from crm.web.views.pages import (
     client_edit,
     client_new,
@@ -41,6 +42,9 @@ __all__ = [
     "contact_edit",
     "contact_make_primary",
     "contact_new",
+    "guide",
+    "sample_book",
+    "sample_book_remove",
     "client_delete",
     "conflict_reopen",
     "delete_item",

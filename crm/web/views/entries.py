@@ -94,7 +94,10 @@ def _entry(request: HtmxHttpRequest, kind: Kind, client: Client | None, data: An
     )
     form = kind.form_class(data, owner=request.user, initial={"client": client, kind.day_field: day})
     form.auto_id = f"{kind.name}-%s"
-    if client is not None:
+    if client is None:
+        # Opened from anywhere: no client yet is no dead end, the entry can create it.
+        form.offer_new_client(request.user)
+    else:
         # In a workspace the client is given: hide it, and offer only its projects.
         form.fields["client"].widget = forms.HiddenInput()
         if "project" in form.fields:

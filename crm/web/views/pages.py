@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.forms import ClientForm, ContactForm, ProjectForm
+from clients.forms import ClientForm, ContactForm, NewClientForm, ProjectForm
 from clients.models import Client, Contact
 from crm.models import Dispatch
 from crm.models.health import Band
@@ -71,8 +71,12 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     )
     if partial_for(request, "crm/dashboard.html", {"board"}).endswith("#board"):
         return HttpResponse(board_html)
+    # One cheap query tells the first run (no client yet) and whether a sample book is there to remove.
+    kinds = set(Client.objects.for_owner(request.user).order_by().values_list("sample", flat=True).distinct())
     context = {
         "board_html": board_html,
+        "first_run": not kinds,
+        "has_sample": True in kinds,
         "filters": filters,
         "bands": Band.choices,
         "statuses": Client.Status.choices,
@@ -185,7 +189,7 @@ def _edit_page(
 
 @login_required
 def client_new(request: HtmxHttpRequest) -> HttpResponse:
-    form = ClientForm(request.POST or None, instance=Client(owner=request.user))
+    form = NewClientForm(request.POST or None, instance=Client(owner=request.user))
     return _edit_page(request, form, _("New client"), _("Client added."), reverse("crm:clients"))
 
 

@@ -1,0 +1,48 @@
+"""The first run: explore a sample book, and remove it in one click once the freelancer's own book begins."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.demo import BookNotEmpty, remove_sample_book, seed_sample_book
+from crm.web.views.common import HtmxHttpRequest
+
+
+@login_required
+@require_POST
+def sample_book(request: HtmxHttpRequest) -> HttpResponse:
+    try:
+        seed_sample_book(request.user)
+    except BookNotEmpty:
+        messages.error(request, _("Your book has clients already: the sample goes into an empty book only."))
+    else:
+        messages.success(
+            request, _("Here is a sample book to explore. Remove it in one click when you start your own.")
+        )
+    return redirect("crm:dashboard")
+
+
+@login_required
+@require_POST
+def sample_book_remove(request: HtmxHttpRequest) -> HttpResponse:
+    removed = remove_sample_book(request.user)
+    if removed:
+        messages.success(request, _("The sample book is removed: your own clients stay."))
+    return redirect("crm:dashboard")
+
+
+GUIDE_LANGUAGES = {"en", "fr"}
+
+
+@login_required
+def guide(request: HtmxHttpRequest) -> HttpResponse:
+    """Show the user guide in the freelancer's language (its prose is a page per language, not msgids)."""
+    language = translation.get_language()
+    body = f"crm/guide/{language if language in GUIDE_LANGUAGES else 'en'}.html"
+    return render(request, "crm/guide.html", {"guide_body": body})
