@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -229,6 +230,17 @@ class Promise(OwnedThroughClient):
     )
     promisor = models.CharField(
         _("who promised"), max_length=10, choices=Promisor, default=Promisor.FREELANCER
+    )
+    # The invoice a client's promise to pay is about (a new payment date confirmed on the client's page): paying
+    # the invoice keeps it, so a client who paid never reads as having broken their word.
+    invoice = models.ForeignKey(
+        "Invoice",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="payment_promises",
+        verbose_name=_("invoice"),
     )
     description = models.CharField(_("what was promised"), max_length=300)
     made_on = models.DateField(_("made on"), default=timezone.localdate, validators=[validate_day_in_window])
@@ -557,17 +569,32 @@ class Invoice(models.Model):
         return self.paid_on is None and self.effective_due_on < today
 
     def mark_paid(self, on: date) -> None:
+        """Record the payment on `on`; the client's open promises to pay this invoice are kept that day (late,
+        when after the date they gave)."""
         if on < self.issued_on:
             raise ValidationError({"paid_on": _("An invoice cannot be paid before it was issued.")})
         self.paid_on = on
         self.save(update_fields=["paid_on"])
+        for promise in self.payment_promises.filter(state=Promise.State.OPEN, made_on__lte=on):
+            promise.keep(on)
 
     def reopen(self) -> None:
         """Mark a paid invoice unpaid again (a payment recorded by mistake, or returned)."""
         if self.paid_on is None:
             raise ValidationError({"paid_on": _("This invoice is not paid.")})
-        self.paid_on = None
+        paid_on, self.paid_on = self.paid_on, None
         self.save(update_fields=["paid_on"])
+        self.payment_unrecorded(paid_on)
+
+    def payment_unrecorded(self, paid_on: date) -> None:
+        """Reopen the client's promises to pay that the payment of `paid_on` had kept (reopen, or its undo)."""
+        for promise in self.payment_promises.filter(state=Promise.State.KEPT, kept_on=paid_on):
+            promise.reopen()
+
+    def reverted(self, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """Follow an undo that put `before` back: a payment taken back reopens what it had kept."""
+        if before.get("paid_on") is None and after.get("paid_on") is not None:
+            self.payment_unrecorded(after["paid_on"])
 
     def renegotiate(self, new_due_on: date) -> None:
         if new_due_on < self.issued_on:
@@ -589,9 +616,7 @@ class Invoice(models.Model):
             invoice = Invoice.objects.select_for_update().select_related("client").get(pk=self.pk)
             description = invoice.client_promise_description()
             if invoice.renegotiated_due_on == new_due_on and invoice.paid_on is None:
-                earlier = invoice.client.promises.filter(
-                    promisor=Promise.Promisor.CLIENT, description=description, due_on=new_due_on
-                ).first()
+                earlier = invoice.payment_promises.filter(due_on=new_due_on).first()
                 if earlier is not None:
                     return earlier
             validate_day_in_window(new_due_on)
@@ -606,6 +631,7 @@ class Invoice(models.Model):
             promise = Promise.objects.create(
                 client=invoice.client,
                 project=invoice.project,
+                invoice=invoice,
                 promisor=Promise.Promisor.CLIENT,
                 description=description,
                 made_on=today,

@@ -181,3 +181,65 @@ def test_the_trust_engine_counts_the_promised_date_kept_or_missed(late: Invoice)
         kept = ClientHealth.objects.get(client_id=late.client_id)
     assert any(code.startswith("client_promise_") for code in {r["code"] for r in missed.reasons})
     assert kept.score > missed.score
+
+
+def _reasons(invoice: Invoice) -> set[str]:
+    return {reason["code"] for reason in ClientHealth.objects.get(client_id=invoice.client_id).reasons}
+
+
+def test_paying_the_invoice_keeps_the_clients_promise_to_pay(late: Invoice) -> None:
+    """A client who pays by the date they gave has kept their word: the promise never turns into a broken one."""
+    promise = late.confirm_new_date_by_client(date(2026, 3, 20), date(2026, 3, 9))
+    assert promise.invoice == late
+    late.mark_paid(date(2026, 3, 18))
+    promise.refresh_from_db()
+    assert (promise.state, promise.kept_on) == (Promise.State.KEPT, date(2026, 3, 18))
+    with time_machine.travel("2026-05-01 10:00 +02:00", tick=False):
+        recompute_client(late.client_id)
+        codes = _reasons(late)
+    assert "client_promise_kept_on_time" in codes
+    assert not {"client_promise_overdue", "client_promise_to_settle"} & codes
+
+
+def test_paying_after_the_date_given_keeps_it_late(late: Invoice) -> None:
+    promise = late.confirm_new_date_by_client(date(2026, 3, 20), date(2026, 3, 9))
+    late.mark_paid(date(2026, 4, 10))
+    promise.refresh_from_db()
+    assert promise.outcome(date(2026, 4, 11)) == Promise.Outcome.KEPT_LATE
+
+
+def test_a_payment_taken_back_reopens_the_promise_it_kept(late: Invoice) -> None:
+    promise = late.confirm_new_date_by_client(date(2026, 3, 20), date(2026, 3, 9))
+    late.mark_paid(date(2026, 3, 18))
+    late.reopen()
+    promise.refresh_from_db()
+    assert (promise.state, promise.kept_on) == (Promise.State.OPEN, None)
+
+
+def test_undoing_paid_reopens_the_promise_it_kept(alice: Any, late: Invoice) -> None:
+    from crm.models import Undo
+
+    promise = late.confirm_new_date_by_client(date(2026, 3, 10), date(2026, 3, 9))
+    browser = Browser()
+    browser.force_login(alice)
+    browser.post(reverse("crm:invoice_paid", kwargs={"invoice_id": late.pk}))
+    promise.refresh_from_db()
+    assert promise.state == Promise.State.KEPT
+    undo = Undo.objects.get(owner=alice)
+    browser.post(reverse("crm:undo", kwargs={"undo_id": undo.pk}))
+    late.refresh_from_db()
+    promise.refresh_from_db()
+    assert late.paid_on is None
+    assert (promise.state, promise.kept_on) == (Promise.State.OPEN, None)
+
+
+def test_another_promise_of_the_client_is_not_touched_by_the_payment(late: Invoice) -> None:
+    from tests.factories import make_promise
+
+    other = make_promise(
+        late.client, promisor=Promise.Promisor.CLIENT, made_on=date(2026, 3, 1), due_on=date(2026, 3, 15)
+    )
+    late.confirm_new_date_by_client(date(2026, 3, 20), date(2026, 3, 9))
+    late.mark_paid(date(2026, 3, 18))
+    other.refresh_from_db()
+    assert other.state == Promise.State.OPEN

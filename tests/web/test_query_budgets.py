@@ -139,8 +139,8 @@ BUDGETS: dict[str, int] = {
     "promise_break_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
     "promise_explain": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
     "promise_explain_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
-    "invoice_paid": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
-    "invoice_paid_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
+    "invoice_paid": 20,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it
+    "invoice_paid_htmx": 20,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it
     "invoice_renegotiate": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
     "invoice_renegotiate_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
     "conflict_resolve": 32,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries); +2 history row, health move; +1 undo row
@@ -170,8 +170,8 @@ BUDGETS: dict[str, int] = {
     "invoice_edit_post": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "invoice_edit_post_htmx": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "invoice_delete": 4,  # anything read from the book to ask before deleting
-    "invoice_delete_post": 24,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "invoice_delete_post_htmx": 24,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "invoice_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL)
+    "invoice_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL)
     "conflict_edit": 5,  # a query per project or client offered by the form's selects
     "conflict_edit_htmx": 5,  # a query per project or client offered by the form's selects
     "conflict_edit_post": 32,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
@@ -180,13 +180,13 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
-    "client_delete_post": 51,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture
+    "client_delete_post": 52,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
     "promise_reopen_htmx": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
-    "invoice_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
-    "invoice_reopen_htmx": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
+    "invoice_reopen": 20,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it
+    "invoice_reopen_htmx": 20,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it
     "conflict_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
     "conflict_reopen_htmx": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
     "undo": 21,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move
