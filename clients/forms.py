@@ -315,8 +315,11 @@ class ContactForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms
     class Meta:
         model = Contact
         formfield_callback = book_formfield
-        fields = ["name", "role", "email", "phone", "is_primary", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        fields = ["name", "role", "email", "other_emails", "phone", "is_primary", "notes"]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "other_emails": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def save(self, commit: bool = True) -> Contact:
         contact = super().save(commit=False)

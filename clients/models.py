@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models, transaction
 from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce
@@ -556,6 +556,34 @@ class OwnedThroughClient(models.Model):
         super().clean_fields(exclude={*(exclude or ()), "owner"})
 
 
+MAX_OTHER_EMAILS = 10
+
+
+def split_emails(text: str) -> list[str]:
+    """Return the addresses of a text holding one per line (commas and semicolons separate them too)."""
+    for separator in (",", ";"):
+        text = text.replace(separator, "\n")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def validate_other_emails(text: str) -> None:
+    addresses = split_emails(text)
+    if len(addresses) > MAX_OTHER_EMAILS:
+        raise ValidationError(
+            _("At most %(limit)d other addresses per contact."), params={"limit": MAX_OTHER_EMAILS}
+        )
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(
+                _("“%(value)s” is not an email address."), params={"value": address[:60]}
+            ) from None
+    lowered = [address.lower() for address in addresses]
+    if len(set(lowered)) < len(lowered):
+        raise ValidationError(_("An address is written twice."))
+
+
 class ContactQuerySet(OwnedThroughClientQuerySet):
     def for_owner(self, user: object) -> ContactQuerySet:
         return self.filter(owner=user)
@@ -568,12 +596,13 @@ class ContactQuerySet(OwnedThroughClientQuerySet):
         addresses: dict[str, Contact] = {}
         contacts = (
             self.filter(owner=owner)
-            .exclude(email="")
+            .exclude(email="", other_emails="")
             .select_related("client")
             .order_by("-is_primary", "created_at", "pk")
         )
         for contact in contacts:
-            addresses.setdefault(contact.email.lower(), contact)
+            for address in contact.emails():
+                addresses.setdefault(address.lower(), contact)
         return addresses
 
 
@@ -591,6 +620,13 @@ class Contact(OwnedThroughClient):
     )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), blank=True)
+    # A person writes from more than one address (work, personal, an old one): mail from any of them is theirs.
+    other_emails = models.TextField(
+        _("other emails"),
+        blank=True,
+        validators=[validate_other_emails],
+        help_text=_("One address per line: mail from or to them is this contact's too."),
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     role = models.CharField(_("role"), max_length=120, blank=True, help_text=_("Accounting, product owner…"))
     is_primary = models.BooleanField(_("primary contact"), default=False)
@@ -637,6 +673,10 @@ class Contact(OwnedThroughClient):
         if was_primary:
             client.copy_primary_contact(None)
         return deleted
+
+    def emails(self) -> list[str]:
+        """Return every address of the contact: the main one first, then the others."""
+        return [address for address in [self.email, *split_emails(self.other_emails)] if address]
 
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> Contact:

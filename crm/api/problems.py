@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import wraps
 from http import HTTPStatus
 from typing import Any
 
@@ -124,3 +125,29 @@ def install(api: Any) -> None:
 def not_found_view(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Answer a URL under /api/ that names no endpoint (or an id that is not a number)."""
     return problem(404, _("There is no such endpoint."))
+
+
+def method_problems(patterns: list[Any]) -> list[Any]:
+    """Return the API's URL patterns with each view answering a method it does not take (405) as a problem too;
+    django-ninja answers it with Django's plain page. The `Allow` header is kept."""
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            method_problems(pattern.url_patterns)
+        else:
+            pattern.callback = _problem_when_not_allowed(pattern.callback)
+    return patterns
+
+
+def _problem_when_not_allowed(view: Any) -> Any:
+    @wraps(view)
+    def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(MEDIA_TYPE):
+            return problem(
+                405,
+                _("This endpoint does not take %(method)s.") % {"method": request.method},
+                headers={"Allow": response.get("Allow", "")},
+            )
+        return response
+
+    return answer

@@ -168,6 +168,7 @@ class ContactIn(Body):
     client_id: Id
     name: Text
     email: Text = ""
+    other_emails: Text = Field("", description="Other addresses of the contact, one per line.")
     phone: Text = ""
     role: Text = ""
     is_primary: StrictBool = Field(
@@ -179,6 +180,7 @@ class ContactIn(Body):
 class ContactPatch(Body):
     name: Text | None = None
     email: Text | None = None
+    other_emails: Text | None = None
     phone: Text | None = None
     role: Text | None = None
     is_primary: StrictBool | None = None
@@ -190,6 +192,7 @@ class ContactOut(Schema):
     client_id: int
     name: str
     email: str
+    other_emails: str
     phone: str
     role: str
     is_primary: bool

@@ -7,10 +7,12 @@ from django.urls import path, re_path
 
 from crm.api import views
 from crm.api.app import api
-from crm.api.problems import not_found_view
+from crm.api.problems import method_problems, not_found_view
 
+# A method an endpoint does not take is a problem+json 405 too.
+_api_patterns, _app_name, _namespace = api.urls
 urlpatterns = [
-    path("", api.urls),
+    path("", (method_problems(_api_patterns), _app_name, _namespace)),
     # Anything else under /api/ (an unknown path, an id that is not a number) is a problem+json 404 too.
     re_path(r"^(?P<rest>(?s:.*))$", not_found_view),
 ]

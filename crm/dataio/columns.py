@@ -36,6 +36,18 @@ CLIENT_FIELDS: dict[str, tuple[object, list[str]]] = {
             "adresse mail",
         ],
     ),
+    "other_emails": (
+        _("other emails"),
+        [
+            "other emails",
+            "other email",
+            "autres emails",
+            "autres e mails",
+            "autres adresses",
+            "email 2",
+            "e mail 2",
+        ],
+    ),
     "phone": (
         _("phone"),
         ["phone", "telephone", "tel", "mobile", "portable", "phone number", "numero de telephone", "gsm"],

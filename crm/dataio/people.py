@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from clients.models import Client, Contact, Profile
+from clients.models import Client, Contact, Profile, validate_other_emails
 from crm.dataio.reading import looks_like_a_formula
 from crm.trust.health import recompute_book
 
@@ -68,6 +68,7 @@ class Person:
     client: dict[str, Any] = field(default_factory=dict)
     name: str = ""
     email: str = ""
+    other_emails: str = ""
     phone: str = ""
     role: str = ""
     notes: str = ""
@@ -97,6 +98,12 @@ def person_from(line: int, values: dict[str, str], problems: list[Problem]) -> P
             validate_email(email)
         except ValidationError:
             found.append(_("“%(value)s” is not an email address.") % {"value": email[:60]})
+    other_emails = values.get("other_emails", "").lower()
+    if other_emails:
+        try:
+            validate_other_emails(other_emails)
+        except ValidationError as error:
+            found.extend(error.messages)
     client: dict[str, Any] = {"company": values.get("company", ""), "notes": values.get("notes", "")}
     if values.get("status"):
         status = STATUS_WORDS.get(values["status"].lower())
@@ -131,6 +138,7 @@ def person_from(line: int, values: dict[str, str], problems: list[Problem]) -> P
         client=client,
         name=person_name or client_name,
         email=email,
+        other_emails=other_emails,
         phone=values.get("phone", ""),
         role=values.get("role", ""),
         notes=values.get("notes", "") if person_name else "",
@@ -206,6 +214,7 @@ def import_people(owner: Any, people: list[Person], progress: Progress | None = 
                     client=client,
                     name=person.name,
                     email=person.email,
+                    other_emails=person.other_emails,
                     phone=person.phone,
                     role=person.role,
                     notes=person.notes,

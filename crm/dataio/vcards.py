@@ -28,6 +28,11 @@ def _value(card: Any, name: str) -> str:
     return str(value).strip()
 
 
+def _values(card: Any, name: str) -> list[str]:
+    """Return every value of a property a card may repeat (a phone's contact has several EMAIL lines)."""
+    return [str(prop.value).strip() for prop in card.contents.get(name, []) if str(prop.value).strip()]
+
+
 def people_from(text: str, problems: list[Problem]) -> list[Person]:
     """Return a person per card; a card that cannot be read, or has problems, adds to `problems`."""
     people: list[Person] = []
@@ -44,6 +49,7 @@ def people_from(text: str, problems: list[Problem]) -> list[Person]:
             "contact": name,
             "company": _value(card, "org"),
             "email": _value(card, "email"),
+            "other_emails": "\n".join(_values(card, "email")[1:]),
             "phone": _value(card, "tel"),
             "role": _value(card, "title") or _value(card, "role"),
             "notes": _value(card, "note"),
@@ -63,9 +69,9 @@ def vcard_of(contact: Contact) -> str:
     parts = contact.name.rsplit(" ", 1)
     card.add("n").value = vobject.vcard.Name(family=parts[-1], given=parts[0] if len(parts) > 1 else "")
     card.add("org").value = [contact.client.company or contact.client.name]
-    if contact.email:
+    for address in contact.emails():
         email = card.add("email")
-        email.value, email.type_param = contact.email, "INTERNET"
+        email.value, email.type_param = address, "INTERNET"
     if contact.phone:
         card.add("tel").value = contact.phone
     if contact.role:

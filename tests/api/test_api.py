@@ -355,3 +355,34 @@ def test_an_interaction_names_a_contact_of_its_own_client_only(
         alice_api.post("/interactions", {**body, "contact_id": make_contact(make_client(bob)).pk}).status_code
         == 404
     )
+
+
+def test_a_contact_has_other_addresses_through_the_api_validated_as_the_form(
+    alice: Any, alice_api: ApiCaller
+) -> None:
+    client = make_client(alice)
+    made = alice_api.post(
+        "/contacts",
+        {
+            "client_id": client.pk,
+            "name": "Paul",
+            "email": "paul@x.example",
+            "other_emails": "paul@perso.example",
+        },
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["other_emails"] == "paul@perso.example"
+    refused = alice_api.patch(f"/contacts/{made.json()['id']}", {"other_emails": "nope"})
+    assert refused.status_code == 422
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert "other_emails" in refused.json()["errors"]
+    assert alice_api.get(f"/contacts/{made.json()['id']}").json()["other_emails"] == "paul@perso.example"
+
+
+def test_a_method_an_endpoint_does_not_take_is_a_problem_too(alice: Any, alice_api: ApiCaller) -> None:
+    client = make_client(alice)
+    refused = alice_api.post(f"/clients/{client.pk}", {"name": "x"})  # a client is changed by PATCH
+    assert refused.status_code == 405
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["status"] == 405 and "POST" in refused.json()["detail"]
+    assert "PATCH" in refused["Allow"]

@@ -271,13 +271,19 @@ CASES: list[Case] = [
         lambda book: reverse("crm:contact_new", kwargs={"client_id": book.client.pk}),
         None,
         lambda book: Contact.objects.all(),
-        lambda book: {"name": "Paul Lefèvre", "role": "Comptabilité", "email": "compta@example.com"},
+        lambda book: {
+            "name": "Paul Lefèvre",
+            "role": "Comptabilité",
+            "email": "compta@example.com",
+            "other_emails": "paul@perso.example\nP.Lefevre@ancien.example",
+        },
         lambda book, form: {
             "client_id": book.client.pk,
             "owner_id": book.user.pk,
             "name": "Paul Lefèvre",
             "role": "Comptabilité",
             "email": "compta@example.com",
+            "other_emails": "paul@perso.example\nP.Lefevre@ancien.example",
             "phone": "",
             "is_primary": False,  # the client has its primary contact already
             "notes": "",
