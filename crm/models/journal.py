@@ -539,6 +539,21 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # However the payment is recorded or taken back (the buttons, an edit, the API, an undo), the client's
+        # promises to pay this invoice follow it: kept by the payment, reopened when it is taken back.
+        adding, before = self._state.adding, getattr(self, "_stored_paid_on", None)
+        super().save(*args, **kwargs)
+        if not adding and self.paid_on != before:
+            self._payment_moved(before)
+        self._stored_paid_on = self.paid_on
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Invoice:
+        invoice = super().from_db(db, field_names, values)
+        invoice._stored_paid_on = invoice.__dict__.get("paid_on")
+        return invoice
+
     @property
     def effective_due_on(self) -> date:
         """The date the client is judged against: the renegotiated one when there is one."""
@@ -569,32 +584,28 @@ class Invoice(models.Model):
         return self.paid_on is None and self.effective_due_on < today
 
     def mark_paid(self, on: date) -> None:
-        """Record the payment on `on`; the client's open promises to pay this invoice are kept that day (late,
-        when after the date they gave)."""
+        """Record the payment on `on` (the client's promises to pay it are kept that day: see `save`)."""
         if on < self.issued_on:
             raise ValidationError({"paid_on": _("An invoice cannot be paid before it was issued.")})
         self.paid_on = on
         self.save(update_fields=["paid_on"])
-        for promise in self.payment_promises.filter(state=Promise.State.OPEN, made_on__lte=on):
-            promise.keep(on)
 
     def reopen(self) -> None:
         """Mark a paid invoice unpaid again (a payment recorded by mistake, or returned)."""
         if self.paid_on is None:
             raise ValidationError({"paid_on": _("This invoice is not paid.")})
-        paid_on, self.paid_on = self.paid_on, None
+        self.paid_on = None
         self.save(update_fields=["paid_on"])
-        self.payment_unrecorded(paid_on)
 
-    def payment_unrecorded(self, paid_on: date) -> None:
-        """Reopen the client's promises to pay that the payment of `paid_on` had kept (reopen, or its undo)."""
-        for promise in self.payment_promises.filter(state=Promise.State.KEPT, kept_on=paid_on):
-            promise.reopen()
-
-    def reverted(self, before: dict[str, Any], after: dict[str, Any]) -> None:
-        """Follow an undo that put `before` back: a payment taken back reopens what it had kept."""
-        if before.get("paid_on") is None and after.get("paid_on") is not None:
-            self.payment_unrecorded(after["paid_on"])
+    def _payment_moved(self, paid_before: date | None) -> None:
+        """Reopen the client's promises to pay that the payment of `paid_before` had kept, then keep the open ones
+        on the new payment day (late, when after the date the client gave)."""
+        if paid_before is not None:
+            for promise in self.payment_promises.filter(state=Promise.State.KEPT, kept_on=paid_before):
+                promise.reopen()
+        if self.paid_on is not None:
+            for promise in self.payment_promises.filter(state=Promise.State.OPEN, made_on__lte=self.paid_on):
+                promise.keep(self.paid_on)
 
     def renegotiate(self, new_due_on: date) -> None:
         if new_due_on < self.issued_on:

@@ -85,8 +85,4 @@ def take_back(undo: Undo, now: datetime | None = None) -> Model | None:
         for name, value in _python(model, undo.before).items():
             setattr(obj, name, value)
         obj.save(update_fields=list(undo.before))
-        # What the action changed beyond the record itself (a payment keeps the client's promise to pay) is the
-        # model's to take back too.
-        if hasattr(obj, "reverted"):
-            obj.reverted(_python(model, undo.before), _python(model, undo.after))
         return obj

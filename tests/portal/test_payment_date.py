@@ -243,3 +243,18 @@ def test_another_promise_of_the_client_is_not_touched_by_the_payment(late: Invoi
     late.mark_paid(date(2026, 3, 18))
     other.refresh_from_db()
     assert other.state == Promise.State.OPEN
+
+
+def test_a_payment_recorded_by_the_api_or_an_edit_keeps_the_promise_too(alice: Any, late: Invoice) -> None:
+    """Every way of recording a payment goes through the invoice's save: the API's PATCH here."""
+    from clients.models import AccessToken
+    from tests.api.conftest import ApiCaller
+
+    promise = late.confirm_new_date_by_client(date(2026, 3, 20), date(2026, 3, 9))
+    api = ApiCaller(AccessToken.issue(alice, "t", AccessToken.Scope.WRITE)[1])
+    assert api.patch(f"/invoices/{late.pk}", {"paid_on": "2026-03-19"}).status_code == 200
+    promise.refresh_from_db()
+    assert (promise.state, promise.kept_on) == (Promise.State.KEPT, date(2026, 3, 19))
+    assert api.patch(f"/invoices/{late.pk}", {"paid_on": None}).status_code == 200
+    promise.refresh_from_db()
+    assert promise.state == Promise.State.OPEN
