@@ -55,7 +55,7 @@ def child(count: int) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from bench.run import peak_rss_mb
+    from bench.run import QueryCount, peak_rss_mb
     from clients.models import Client, Contact
     from crm.capture import sync
     from crm.capture.secrets import encrypt
@@ -97,19 +97,12 @@ def child(count: int) -> dict[str, Any]:
                     imap.multiappend(folder, batch[start : start + 500])
         fill_s = time.perf_counter() - started
         baseline = peak_rss_mb()
-        queries = 0
-
-        def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-            nonlocal queries
-            queries += 1
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(counted):
+        first_queries, second_queries = QueryCount(), QueryCount()
+        with connection.execute_wrapper(first_queries):
             started = time.perf_counter()
             outcome = sync.sync_mailbox(box.pk)
             first_s = time.perf_counter() - started
-        first_queries, queries = queries, 0
-        with connection.execute_wrapper(counted):
+        with connection.execute_wrapper(second_queries):
             started = time.perf_counter()
             sync.sync_mailbox(box.pk)
             second_s = time.perf_counter() - started
@@ -122,10 +115,10 @@ def child(count: int) -> dict[str, Any]:
             "fill_s": fill_s,
             "first_sync_s": first_s,
             "per_message_ms": first_s / count * 1000,
-            "queries": first_queries,
-            "queries_per_message": first_queries / count,
+            "queries": first_queries.count,
+            "queries_per_message": first_queries.count / count,
             "second_sync_s": second_s,
-            "second_sync_queries": queries,
+            "second_sync_queries": second_queries.count,
             "peak_mb": peak_rss_mb(),
             "growth_mb": peak_rss_mb() - baseline,
         }
