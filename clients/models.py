@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from clients.bounds import add_days, validate_day_in_window, validate_moment_in_window, window_constraint
+from crm.core.dates import add_days, validate_day_in_window, validate_moment_in_window, window_constraint
 
 
 class BookHistory(HistoricalRecords):
@@ -355,7 +355,7 @@ class Client(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["prospect", "active", "paused", "former"]), name="client_status_valid"
             ),
-            # Every date within the book's window (clients/bounds.py): no "date plus cadence" can overflow.
+            # Every date within the book's window (crm/core/dates.py): no "date plus cadence" can overflow.
             window_constraint("client", "created_at", moment=True),
             window_constraint("client", "updated_at", moment=True),
             window_constraint("client", "last_status_update_at", moment=True, nullable=True),
@@ -441,7 +441,7 @@ class Client(models.Model):
         """Return the day the next status update is due: the last one (or the start) plus the cadence, or the day
         after an absence ends when that is later (the same rule as crm.trust.formula.status_update_due_on)."""
         since = self.last_status_update_at or self.created_at
-        # Held at date.max rather than overflowing, should a row predate the window (clients/bounds.py).
+        # Held at date.max rather than overflowing, should a row predate the window (crm/core/dates.py).
         due = add_days(timezone.localtime(since, zone).date(), self.cadence_days)
         if self.away_until is not None and self.away_until >= due:
             return add_days(self.away_until, 1)

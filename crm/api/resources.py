@@ -25,12 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from clients.bounds import FUTURE_TOLERANCE
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.api import schemas
 from crm.api.pages import changed_since, page_of, refuse_unknown_parameters
 from crm.api.problems import ERROR_STATUSES, Problem
+from crm.core.dates import FUTURE_TOLERANCE
 from crm.management.commands.trust_report import client_report
 from crm.models import ClientHealth, Interaction, Invoice, Promise
 from crm.trash.snapshot import to_trash

@@ -24,8 +24,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from clients.bounds import END_MOMENT, FIRST_MOMENT
 from crm.capture.messages import Facts
+from crm.core.dates import END_MOMENT, FIRST_MOMENT
 from crm.models import CapturedMessage, Interaction
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
 from crm.trust.health import recompute_client

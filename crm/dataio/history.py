@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from clients.bounds import FIRST_DAY, LAST_DAY
 from clients.models import Client, Contact, Profile
+from crm.core.dates import FIRST_DAY, LAST_DAY
 from crm.dataio.people import BATCH, Problem
 from crm.dataio.reading import looks_like_a_formula
 from crm.models import Interaction, Invoice, Promise

@@ -16,7 +16,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from clients.bounds import validate_day_in_window, validate_moment_in_window, window_constraint
 from clients.models import (
     BookHistory,
     Client,
@@ -25,6 +24,7 @@ from clients.models import (
     OwnedThroughClientQuerySet,
     Project,
 )
+from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
 
 # The trust formula's own constants (crm.trust.formula; models never import it): how long an open promise may stay
 # past due before the app asks to settle it, and how long a feeling weighs in. tests/trust checks they agree.
@@ -140,7 +140,7 @@ class Interaction(models.Model):
             models.CheckConstraint(
                 condition=Q(direction__in=["from_client", "to_client"]), name="interaction_direction_valid"
             ),
-            # Every date within the book's window (clients/bounds.py); "not in the future" is the form's rule.
+            # Every date within the book's window (crm/core/dates.py); "not in the future" is the form's rule.
             window_constraint("interaction", "happened_at", moment=True),
         ]
         indexes = [

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.bounds import validate_day_in_window, window_constraint
+from crm.core.dates import validate_day_in_window, window_constraint
 from crm.models.journal import Interaction, Invoice
 from crm.models.reminders import Dispatch
 

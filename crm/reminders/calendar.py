@@ -11,8 +11,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from clients.bounds import add_days
 from clients.models import Client
+from crm.core.dates import add_days
 from crm.models import Promise
 from crm.reminders.emails import client_url
 

@@ -10,7 +10,7 @@ import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 from typing import Any
 
@@ -30,9 +30,9 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from clients.bounds import clamp_day
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
+from crm.core.days import local_day, local_midnight
 from crm.models import (
     ClientHealth,
     Feeling,
@@ -97,12 +97,6 @@ class _Zones(dict[str, zoneinfo.ZoneInfo]):
         return zone
 
 
-def _local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
-    # Held in the book's window (clients/bounds.py): midnight of year 1 east of UTC has no UTC instant, and one
-    # such row must not stop the nightly job of every freelancer.
-    return datetime.combine(clamp_day(day), time(), tzinfo=zone)
-
-
 def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Any, ...]]:
     """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (six reads, whatever the
     batch size).
@@ -114,7 +108,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
     zones = _Zones()
     default_zone = settings.TIME_ZONE
     zone_of = {row[0]: zones[row[5] or default_zone] for row in rows}
-    today_in = {zone: timezone.localtime(now, zone).date() for zone in set(zone_of.values())}
+    today_in = {zone: local_day(now, zone) for zone in set(zone_of.values())}
     today_of = {cid: today_in[zone] for cid, zone in zone_of.items()}
 
     active_since: dict[int, datetime] = {}
@@ -124,9 +118,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         )
     ):
         # In UTC: the formula compares it with every status update, and mixed zones make each comparison slow.
-        since = (
-            _local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
-        )
+        since = local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
         if client_id not in active_since or since < active_since[client_id]:
             active_since[client_id] = since
 

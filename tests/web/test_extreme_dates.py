@@ -1,4 +1,4 @@
-"""Dates at and beyond the book's window (clients/bounds.py): refused with words, never a 500.
+"""Dates at and beyond the book's window (crm/core/dates.py): refused with words, never a 500.
 
 On main, a status update dated 9999-12-31 broke its client's workspace and the weekly digest for good, a promise due
 9999-12-31 broke the whole calendar feed, and a project starting 0001-01-01 broke the trust health and the nightly
@@ -16,7 +16,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from clients.bounds import (
+from crm.core.dates import (
     END_MOMENT,
     FIRST_DAY,
     FIRST_MOMENT,

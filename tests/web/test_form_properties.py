@@ -29,7 +29,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clients.bounds import FIRST_DAY, LAST_DAY
+from crm.core.dates import FIRST_DAY, LAST_DAY
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise

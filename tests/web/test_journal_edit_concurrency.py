@@ -1,7 +1,7 @@
 """Editing a journal record from two tabs, or saving it twice: nothing is silently lost, nothing saved twice.
 
 The journal's edit pages (crm/web/views/edits.py) carry the drawn state and a one-time token like the client and
-project edit pages (clients.forms.VersionedFormMixin, IdempotentFormMixin); these tests post what the page drew,
+project edit pages (crm.core.forms.VersionedFormMixin, IdempotentFormMixin); these tests post what the page drew,
 as a browser does.
 """
 

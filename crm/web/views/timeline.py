@@ -20,9 +20,9 @@ from django.db.models import DateField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.bounds import add_to_moment
 from clients.models import Client
 from conflicts.models import ConflictSignal
+from crm.core.dates import add_to_moment
 from crm.models import HealthChange, Interaction, Invoice, Promise
 
 TIMELINE_PAGE_SIZE = 30
