@@ -121,12 +121,55 @@ def test_no_import_circles() -> None:
     assert _cycles() == []
 
 
+# The ground floor: every app may import it, it imports no room (only the standard library and Django).
+FLOOR = "crm.core"
+# The floor modules without Django, which the pure trust formula (and crm/payments/interest.py) may import.
+PLAIN_FLOOR = {"crm.core", "crm.core.days", "crm.core.rules"}
+
+
 @pytest.mark.parametrize(
     ("lower", "upper"),
     [("clients", "conflicts"), ("clients", "crm"), ("conflicts", "crm")],
 )
 def test_apps_import_in_one_direction(lower: str, upper: str) -> None:
-    assert [edge for edge in _imports_of(lower) if _within(edge[1], upper)] == []
+    # `crm.core` is the floor under all three apps, not a room of crm.
+    assert [
+        edge for edge in _imports_of(lower) if _within(edge[1], upper) and not _within(edge[1], FLOOR)
+    ] == []
+
+
+def test_the_floor_imports_no_room() -> None:
+    assert FLOOR in MODULES and PLAIN_FLOOR <= set(MODULES)
+    assert [edge for edge in _imports_of(FLOOR) if not _within(edge[1], FLOOR)] == []
+
+
+def test_the_plain_floor_imports_nothing_of_django() -> None:
+    for module in sorted(PLAIN_FLOOR):
+        tree = ast.parse(MODULES[module].read_text())
+        assert {name for name in _top_imports(tree) if name.split(".")[0] == "django"} == set(), module
+        assert GRAPH[module] <= PLAIN_FLOOR, module
+
+
+def _top_imports(tree: ast.AST) -> set[str]:
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return imported | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+
+
+def test_no_module_imports_a_private_name_of_another() -> None:
+    """A `_helper` used by another module belongs on the floor under its public name (`from x import _y`)."""
+    offenders = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            # Relative or project imports: what a third-party package keeps private is its own business.
+            if isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").split(".")[0] in PACKAGES
+            ):
+                offenders += [
+                    f"{module}: from {node.module} import {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert offenders == []
 
 
 @pytest.mark.parametrize(
@@ -156,10 +199,11 @@ def test_packages_import_in_one_direction(package: str, forbidden: str) -> None:
 
 
 def test_the_trust_formula_is_plain_python() -> None:
+    # It shares the rules of the plain floor (crm.core.rules, crm.core.days), and nothing else of the project.
     tree = ast.parse(MODULES["crm.trust.formula"].read_text())
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert {name for name in imported if name.split(".")[0] in {"django", *PACKAGES}} == set()
+    imported = {name for name in _top_imports(tree) if name.split(".")[0] in {"django", *PACKAGES}}
+    assert imported - PLAIN_FLOOR == set()
+    assert GRAPH["crm.trust.formula"] <= PLAIN_FLOOR
 
 
 def test_crm_root_holds_few_modules() -> None:

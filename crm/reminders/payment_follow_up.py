@@ -205,7 +205,7 @@ def email_context(
         "client": client,
         "freelancer": profile.name,
         "friendly": client.tone == Tone.FRIENDLY,
-        "days_late": reminder.days_late(today),
+        "days_late": reminder.lateness(today),
         "claim": claim,
         "business": client.kind == ClientKind.BUSINESS,
         "today": today,
