@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from crm.capture.connection import MailboxError, check_imap, check_smtp
 from crm.capture.forms import DisconnectForm, ImportForm, MailboxForm
 from crm.capture.secrets import InvalidToken
 from crm.capture.tasks import sync_mailbox
+from crm.core.ownership import owned_or_404
 from crm.models import CapturedMessage, Interaction, Mailbox
 from crm.reminders.forms import StatusUpdateForm
 from crm.reminders.tasks import send_dispatch
@@ -103,7 +104,7 @@ def _attempt(check: Any, endpoint: Any) -> str:
 @require_POST
 def mailbox_sync(request: HttpRequest) -> HttpResponse:
     """Sync now (the lock makes a second click, or a sync already running, harmless)."""
-    box = get_object_or_404(Mailbox, owner=request.user)
+    box = owned_or_404(Mailbox, request.user)
     Mailbox.objects.filter(pk=box.pk).update(state=Mailbox.State.IDLE, next_attempt_at=None)
     sync_mailbox.delay_on_commit(box.pk)
     messages.success(request, _("Sync started."))
@@ -114,7 +115,7 @@ def mailbox_sync(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mailbox_disconnect(request: HttpRequest) -> HttpResponse:
     """Delete the mailbox and its passwords; with "forget", every email logged from it too."""
-    box = get_object_or_404(Mailbox, owner=request.user)
+    box = owned_or_404(Mailbox, request.user)
     form = DisconnectForm(request.POST)
     if not form.is_valid():
         return _page(request, box, MailboxForm(instance=box), status=400)
@@ -163,7 +164,7 @@ def mailbox_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 def status_update_send(request: HttpRequest, client_id: int) -> HttpResponse:
     """Send the status update as edited, through the freelancer's SMTP server, via the outbox (exactly once)."""
-    client = get_object_or_404(Client, pk=client_id, owner=request.user)
+    client = owned_or_404(Client, request.user, pk=client_id)
     form = StatusUpdateForm(request.POST)
     box = _mailbox_of(request)
     if box is None or not box.can_send:

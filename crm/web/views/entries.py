@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from conflicts.forms import ConflictSignalForm
+from crm.core.ownership import owned_or_404
 from crm.models import Interaction
 from crm.web.forms import InteractionForm, InvoiceForm, PromiseForm
-from crm.web.views.common import HtmxHttpRequest, _client_for, journal_changed, next_url, workspace_url
+from crm.web.views.common import CLIENTS, HtmxHttpRequest, journal_changed, next_url, workspace_url
 
 ALREADY_SAVED = _("This form was already sent: nothing was saved twice.")
 
@@ -133,7 +134,7 @@ def entry_menu(client: Client) -> list[Entry]:
 
 @login_required
 def new_entry(request: HtmxHttpRequest, kind: str, client_id: int | None = None) -> HttpResponse:
-    client = _client_for(request, client_id) if client_id is not None else None
+    client = owned_or_404(CLIENTS, request.user, pk=client_id) if client_id is not None else None
     entry = _entry(request, KINDS[kind], client, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if entry.form.is_valid():
