@@ -16,6 +16,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from clients.models import Client
 from crm.core.dates import (
     END_MOMENT,
     FIRST_DAY,
@@ -27,13 +28,13 @@ from crm.core.dates import (
     clamp_day,
     clamp_moment,
 )
-from clients.models import Client
+from crm.core.days import local_midnight
 from crm.models import HealthSnapshot, Interaction, Promise
 from crm.reminders.calendar import _event
 from crm.reminders.digest import clients_due_for_status_update
 from crm.reminders.outbox import digest_message
 from crm.trust import nightly
-from crm.trust.health import _local_midnight, recompute_client
+from crm.trust.health import recompute_client
 from crm.web.views.timeline import _timed_rows
 from tests.factories import make_client, make_interaction, make_project, make_promise
 
@@ -230,9 +231,9 @@ def test_date_arithmetic_never_overflows() -> None:
         tzinfo=UTC
     )
     # Held at the window's first day, whose midnight exists in every zone (Kiritimati was UTC-10:40 then).
-    assert _local_midnight(date(1, 1, 1), KIRITIMATI) == datetime(1970, 1, 1, tzinfo=KIRITIMATI)
-    assert _local_midnight(date(1, 1, 1), KIRITIMATI).astimezone(UTC).year == 1970
-    assert _local_midnight(date(9999, 12, 31), KIRITIMATI).year == 2100
+    assert local_midnight(date(1, 1, 1), KIRITIMATI) == datetime(1970, 1, 1, tzinfo=KIRITIMATI)
+    assert local_midnight(date(1, 1, 1), KIRITIMATI).astimezone(UTC).year == 1970
+    assert local_midnight(date(9999, 12, 31), KIRITIMATI).year == 2100
     assert _event("x", date.max, "s", "https://example.com", timezone.now()) is not None
 
 

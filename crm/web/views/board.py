@@ -164,7 +164,7 @@ def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
 
 def cached_week(owner: Any, today: date, now: datetime) -> Week:
     """Return `week`, computed again once the book changes (its profile's book_version), the day turns or
-    the hour passes (status updates coming due within two days move with the clock)."""
+    the hour passes."""
     key = fragments.book_key("week", owner, today, now.strftime("%Y-%m-%dT%H"))
     found = cache.get(key)
     if found is None:
