@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.models import Client, Profile
 from clients.views import rate_limit
-from crm.models import Dispatch, Interaction, Mailbox, PaymentReminder
+from crm.models import Dispatch, Mailbox, PaymentReminder
 from crm.payments.claims import load_rates
 from crm.reminders import payment_follow_up, tasks
 from crm.reminders.calendar import calendar_for
@@ -134,27 +134,15 @@ def prepare_status_update(request: HttpRequest, client_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpResponse:
-    """Log the (edited) status update as sent to the client, then go back to the client's workspace."""
+    """The old address of "Mark as sent": the one status-update action answers it (crm:status_update_sent).
+
+    307 keeps the method and the body, so a draft posted here (a page loaded before the change) is logged the
+    same way, with its undo.
+    """
     client = _client_for(request, client_id)
-    form = StatusUpdateForm(request.POST)
-    if not form.is_valid():
-        context = {"client": client, "form": form, "workspace_url": _workspace_url(client)}
-        template = TEMPLATE + "#draft" if getattr(request, "htmx", False) else TEMPLATE
-        return render(request, template, context, status=400)
-    # A second click on "Mark as sent" carries the same form token: it logs nothing more.
-    form.save_once(
-        request.user,
-        lambda update: _workspace_url(client),
-        save=lambda: Interaction.objects.log_status_update(
-            client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
-        ),
+    return HttpResponseRedirect(
+        reverse("crm:status_update_sent", kwargs={"client_id": client.pk}), status=307
     )
-    if getattr(request, "htmx", False):
-        return render(
-            request, TEMPLATE + "#sent", {"client": client, "workspace_url": _workspace_url(client)}
-        )
-    messages.success(request, _("Status update logged for %(client)s.") % {"client": client.name})
-    return redirect(_workspace_url(client))
 
 
 def _reminder_for(request: HttpRequest, reminder_id: int) -> PaymentReminder:

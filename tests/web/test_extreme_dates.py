@@ -30,8 +30,7 @@ from clients.bounds import (
 from clients.models import Client
 from crm.models import HealthSnapshot, Interaction, Promise
 from crm.reminders.calendar import _event
-from crm.reminders.digest import clients_due_for_status_update
-from crm.reminders.outbox import digest_message
+from crm.reminders.digest import clients_due_for_status_update, digest_message
 from crm.trust import nightly
 from crm.trust.health import _local_midnight, recompute_client
 from crm.web.views.timeline import _timed_rows

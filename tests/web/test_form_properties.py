@@ -34,8 +34,8 @@ from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
 from crm.reminders.calendar import calendar_for
+from crm.reminders.digest import digest_message
 from crm.reminders.emails import preferences_token
-from crm.reminders.outbox import digest_message
 from tests.factories import make_client, make_conflict, make_invoice, make_project, make_promise
 
 for _name, _examples in [("small", 100), ("medium", 300), ("large", 2000)]:
