@@ -43,6 +43,7 @@ def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
     )
     promises = list(client.promises.open().order_by("due_on", "pk"))
     page = ClientPage.objects.filter(client=client, is_on=True).first()
+    token = page.token if page else None  # None for a link that cannot be shown again (crm/core/links.py)
     context = {
         "client": client,
         "freelancer": profile.name,
@@ -53,7 +54,7 @@ def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
         "today": timezone.localtime(now, zone).date(),
         "since": timezone.localtime(since, zone).date(),
         # The client's private page (crm/portal), when its link is on: the update points to it.
-        "client_page_url": absolute(reverse("portal:page", kwargs={"token": page.token})) if page else "",
+        "client_page_url": absolute(reverse("portal:page", kwargs={"token": token})) if token else "",
     }
     with translation.override(client.language), timezone.override(zone):
         return render_text("status-update", context)

@@ -20,7 +20,7 @@ from clients.views import rate_limit
 from crm.models import Dispatch, Mailbox, PaymentReminder
 from crm.payments.claims import load_rates
 from crm.reminders import payment_follow_up, tasks
-from crm.reminders.calendar import calendar_for
+from crm.reminders.calendar import calendar_for, feed_token, profile_for_feed
 from crm.reminders.emails import absolute, read_preferences_token
 from crm.reminders.forms import EmailPreferencesForm, StatusUpdateForm
 from crm.reminders.status_updates import mailto_link, status_update_draft
@@ -28,8 +28,10 @@ from crm.reminders.status_updates import mailto_link, status_update_draft
 
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """Return the freelancer's iCalendar feed; the secret token is the only credential."""
-    profile = get_object_or_404(Profile.objects.select_related("user"), calendar_token=token)
+    """Return the freelancer's iCalendar feed; the secret link is the only credential (crm/core/links.py)."""
+    profile = profile_for_feed(token)
+    if profile is None:
+        raise Http404("Unknown link.")
     response = HttpResponse(
         calendar_for(profile.user, timezone.now()), content_type="text/calendar; charset=utf-8"
     )
@@ -41,8 +43,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     """Show the private feed address, with the button that replaces it."""
-    profile = request.user.profile
-    feed_url = absolute(reverse("reminders:calendar_feed", kwargs={"token": profile.calendar_token}))
+    token = feed_token(request.user.profile)
+    feed_url = absolute(reverse("reminders:calendar_feed", kwargs={"token": token})) if token else ""
     return render(request, "crm/calendar_settings.html", {"feed_url": feed_url})
 
 

@@ -33,7 +33,7 @@ from clients.bounds import FIRST_DAY, LAST_DAY
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
-from crm.reminders.calendar import calendar_for
+from crm.reminders.calendar import calendar_for, feed_token
 from crm.reminders.digest import digest_message
 from crm.reminders.emails import preferences_token
 from tests.factories import make_client, make_conflict, make_invoice, make_project, make_promise
@@ -351,9 +351,7 @@ def _everything_renders(browser: Browser, book: Book) -> None:
         reverse("crm:promises"),
         reverse("crm:invoices"),
         reverse("crm:conflicts"),
-        reverse(
-            "reminders:calendar_feed", kwargs={"token": Profile.objects.get(user=book.user).calendar_token}
-        ),
+        reverse("reminders:calendar_feed", kwargs={"token": feed_token(Profile.objects.get(user=book.user))}),
     ]
     for page in pages:
         assert browser.get(page).status_code == 200, page

@@ -35,6 +35,7 @@ from crm.models import (
     PaymentReminder,
     Promise,
 )
+from crm.reminders.calendar import feed_token
 from crm.reminders.emails import preferences_token
 from crm.trust.health import recompute_book
 from tests.factories import PASSWORD
@@ -1148,7 +1149,7 @@ VISITS: list[Visit] = [
     Visit(
         "calendar_settings",
         url("reminders:calendar_settings"),
-        shows=lambda b: b.owner.profile.calendar_token,
+        shows=lambda b: feed_token(b.owner.profile),
     ),
     Visit(
         "calendar_rotate_confirm",
@@ -1165,7 +1166,7 @@ VISITS: list[Visit] = [
     ),
     Visit(
         "calendar_feed",
-        url("reminders:calendar_feed", token=lambda b: b.owner.profile.calendar_token),
+        url("reminders:calendar_feed", token=lambda b: feed_token(b.owner.profile)),
         shows=text("Status update due: Client 000"),
         anonymous=True,
     ),
