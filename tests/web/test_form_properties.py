@@ -299,7 +299,7 @@ FORMS = [
     ),
     Form(
         "status_update_sent",
-        lambda book: reverse("reminders:mark_status_update_sent", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("crm:status_update_sent", kwargs={"client_id": book.client.pk}),
         lambda book: Interaction.objects.all(),
         _fixed(subject=texts, body=texts),
     ),

@@ -250,15 +250,14 @@ def status_update_sent(request: HtmxHttpRequest, client_id: int, send: bool = Fa
         template = STATUS_UPDATE_PAGE + "#draft" if request.htmx else STATUS_UPDATE_PAGE
         return render(request, template, context, status=400)
     subject, body = form.cleaned_data.get("subject", ""), form.cleaned_data.get("body", "")
+
+    def record() -> Undo:
+        # The undo is written with the status update, under the form token's transaction.
+        return remember_created(request.user, _log_status_update(request.user, client, subject, body, send))
+
     # Two clicks carry the same token (the draft's, or the client's last update): the second logs nothing.
-    with transaction.atomic():
-        update, _url = form.save_once(
-            request.user,
-            lambda update: workspace_url(client.pk),
-            save=lambda: _log_status_update(request.user, client, subject, body, send),
-        )
-        undo = remember_created(request.user, update) if update is not None else None
-    if update is None:
+    undo, _url = form.save_once(request.user, lambda undo: workspace_url(client.pk), save=record)
+    if undo is None:
         done = _("This status update was already logged.")
         return answer_with_undo(request, done, None, workspace_url(client.pk), level=messages.INFO)
     if send:
