@@ -5,7 +5,7 @@ and written days: `crm/core/days.py` plain, `crm/core/dates.py` with Django's va
 rules every face must answer alike (`crm/core/rules.py`: days late, the effective due date, the status update
 due, overdue promises, the settle delay, a feeling's duration), their SQL bounds (`crm/core/queries.py`), the
 form mixins and widgets every form adopts (`crm/core/forms.py`, `crm/core/widgets.py`) and the one ownership
-fetch of every face (`crm/core/ownership.py`).
+fetch of every face (`crm/core/ownership.py`), and the one secret-link primitive (`crm/core/links.py`).
 
 It imports only the standard library and Django, never a room of crm (trust, web, api, portal, reminders,
 capture, dataio, payments, trash, models...) nor the `clients` and `conflicts` apps: every app may import it,
