@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -211,3 +213,50 @@ def test_beat_backs_up_every_night_into_the_configured_folder(tmp_path: Path, se
     made = [Path(backup_database()) for _ in range(3)]
     assert dumps.backups_in(tmp_path / "nightly") == made[1:]
     assert dumps.kind_of(made[-1]) == connection.vendor
+
+
+WRITER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=20, isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+n = 0
+while True:
+    n += 1
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("INSERT INTO ledger (amount) VALUES (?)", (n,))
+    db.execute("INSERT INTO ledger (amount) VALUES (?)", (-n,))
+    db.execute("COMMIT")
+"""
+
+
+def test_a_sqlite_backup_taken_while_another_process_writes_is_one_consistent_state(
+    tmp_path: Path, django_db_blocker: Any
+) -> None:
+    """The app keeps writing during the backup (here another process, two rows per transaction, in WAL mode as
+    configured): each backup holds whole transactions only, and later backups hold more of them."""
+    path = tmp_path / "live.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE ledger (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL)")
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)])
+    live = ConnectionHandler(
+        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "OPTIONS": {"timeout": 20}}}
+    )["default"]
+    states = []
+    try:
+        with django_db_blocker.unblock():
+            for n in range(5):
+                time.sleep(0.2)  # the writer goes on between backups
+                copy = dumps.backup(
+                    live, tmp_path / "backups", keep=5, now=timezone.now() + timedelta(seconds=n)
+                )
+                with sqlite3.connect(copy) as db:
+                    states.append(db.execute("SELECT COUNT(*), SUM(amount) FROM ledger").fetchone())
+        assert writer.poll() is None, "the writer stopped: the backup blocked it"
+    finally:
+        live.close()
+        writer.kill()
+        writer.wait()
+    assert all(count % 2 == 0 and total == 0 for count, total in states), states
+    counts = [count for count, _ in states]
+    assert counts == sorted(counts) and counts[0] < counts[-1], states
