@@ -209,6 +209,21 @@ def test_beat_backs_up_every_night_into_the_configured_folder(tmp_path: Path, se
     entry = settings.CELERY_BEAT_SCHEDULE["backup-database-nightly"]
     assert entry["task"] == backup_database.name == "crm.backup_database"
     assert entry["schedule"].hour == {1} and entry["schedule"].minute == {45}
+    # A worker finds the task by itself (config/celery.py's autodiscovery), in a process that never imported it.
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from config.celery import app; "
+            "app.loader.import_default_modules(); print('crm.backup_database' in app.tasks)",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path / "var")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert found.stdout.strip() == "True", found.stderr
     settings.BACKUP_DIR, settings.BACKUP_KEEP = tmp_path / "nightly", 2
     made = [Path(backup_database()) for _ in range(3)]
     assert dumps.backups_in(tmp_path / "nightly") == made[1:]
