@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -275,3 +276,21 @@ def test_a_sqlite_backup_taken_while_another_process_writes_is_one_consistent_st
     assert all(count % 2 == 0 and total == 0 for count, total in states), states
     counts = [count for count, _ in states]
     assert counts == sorted(counts) and counts[0] < counts[-1], states
+
+
+def test_a_failed_pg_dump_says_why_and_leaves_no_file_that_looks_like_a_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = SimpleNamespace(
+        vendor="postgresql",
+        settings_dict={"NAME": "no_such_database_here", "USER": "postgres", "HOST": "127.0.0.1", "PORT": 1},
+    )
+    if shutil.which("pg_dump"):
+        # Nothing listens on port 1: pg_dump fails, and its own words are passed on.
+        with pytest.raises(dumps.BackupError, match="pg_dump failed: .*(port 1|Connection refused)"):
+            dumps.backup(server, tmp_path, keep=2, now=timezone.now())
+        assert list(tmp_path.iterdir()) == []  # the .partial went with it
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(dumps.BackupError, match="pg_dump is not installed: .*postgresql-client"):
+        dumps.backup(server, tmp_path, keep=2, now=timezone.now())
+    assert dumps.backups_in(tmp_path) == []
