@@ -1,55 +1,29 @@
 """An import killed mid-way (issue 25, item 8): a real `manage.py import_book` process, SIGKILLed while it writes
-a 10,000-row file, leaves nothing behind; the same file imported again gives each client once.
+a 2,500-row file, leaves nothing behind; the same file imported again gives each client once.
 
-The process needs a database it can share with the test: on PostgreSQL the test's own; on SQLite (whose test
-database lives in this process's memory) a file copied from it by the backup (crm/backup/dumps.py).
+The process shares the test's database (tests/shared_database.py: on SQLite, a file copied from it).
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from crm.backup import dumps
 from tests.dataio.test_large_imports import big_file
 from tests.factories import make_user
+from tests.shared_database import SharedDatabase
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent.parent
 ROWS = 2_500
 KILL_AFTER = 1_000  # rows written (not committed) when the process is killed: 40 % through the file
-
-
-def _shared_database(tmp_path: Path) -> tuple[str, Callable[[str], Any]]:
-    """The URL another process reaches this test's database by, and a way to count in it from here."""
-    if connection.vendor == "sqlite":
-        path = dumps.backup(connection, tmp_path / "db", keep=1, now=timezone.now())
-
-        def scalar(sql: str) -> Any:
-            with sqlite3.connect(path) as db:
-                return db.execute(sql).fetchone()[0]
-
-        return f"sqlite:///{path}", scalar
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-
-    def pg_scalar(sql: str) -> Any:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchone()[0]
-
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}", pg_scalar
 
 
 def _import(path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -67,7 +41,8 @@ def test_an_import_killed_mid_write_leaves_nothing_and_a_second_run_imports_each
     tmp_path: Path,
 ) -> None:
     make_user("alice")
-    url, scalar = _shared_database(tmp_path)
+    shared = SharedDatabase(tmp_path)
+    url, scalar = shared.url, shared.scalar
     file = tmp_path / "big.csv"
     file.write_bytes(big_file(rows=ROWS))
     env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}

@@ -7,8 +7,8 @@ first worker waiting for its reply to RCPT TO: the worker is mid-send when the w
 nothing acknowledges the message and the row stays `sending`. The way back is the sweep's (docs/reminders.md):
 ten minutes later (the row's `queued_at` moved back by as much) it hands the row over again, and the new worker
 sends it. On Redis, the killed worker's unacknowledged message also comes back by itself (its visibility timeout,
-aged here by as much): the claim refuses it. The processes share the database, so this needs PostgreSQL: skipped
-without it on a developer's machine, failed under CI=true.
+aged here by as much): the claim refuses it. The processes share the test's database (tests/shared_database.py:
+on SQLite, a file copied from it), so this runs on both databases.
 """
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from crm.models import Dispatch
 from crm.reminders.tasks import sweep_dispatches
-from tests.conftest import require_service
 from tests.reminders.smtp_server import MailServer
 from tests.reminders.test_reminders_worker import (  # noqa: F401 (own_redis is a fixture)
     _reset_connections,
@@ -39,18 +37,12 @@ from tests.reminders.test_reminders_worker import (  # noqa: F401 (own_redis is 
     own_redis,
     wait_for,
 )
+from tests.shared_database import SharedDatabase
 
-pytestmark = [pytest.mark.worker, pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 WAIT = 60.0
-
-
-def _database_url() -> str:
-    require_service(connection.vendor == "postgresql", "PostgreSQL as DATABASE_URL")
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class Worker:
@@ -130,8 +122,16 @@ def _age_unacked_redis_messages(url: str, by: float) -> int:
 def test_a_worker_killed_mid_send_delivers_the_digest_once_after_a_new_worker_starts(
     broker: str, tmp_path: Path
 ) -> None:
-    database_url = _database_url()
     alice = freelancer_due_now()
+    shared = SharedDatabase(tmp_path)
+
+    def digest() -> tuple[int, str, int]:
+        [row] = shared.execute(
+            "SELECT id, state, attempts FROM crm_dispatch WHERE owner_id = %s AND kind = %s",
+            (alice.pk, "digest"),
+        )
+        return row
+
     smtp = MailServer()
     smtp.hold.set()
     smtp.start()
@@ -141,7 +141,7 @@ def test_a_worker_killed_mid_send_delivers_the_digest_once_after_a_new_worker_st
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "CONFIANCE_ENV": "development",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": shared.url,
         "CELERY_BROKER_URL": broker,
         "CACHE_URL": "locmem://",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
@@ -153,8 +153,8 @@ def test_a_worker_killed_mid_send_delivers_the_digest_once_after_a_new_worker_st
         workers.append(Worker("first", env, logs))
         sweep_dispatches.delay()  # what beat sends every minute
         wait_for(lambda: smtp.held == 1, "the first worker to be mid-send", timeout=WAIT)
-        dispatch = Dispatch.objects.get(owner=alice, kind=Dispatch.Kind.DIGEST)
-        assert (dispatch.state, dispatch.attempts) == ("sending", 1)
+        pk, state, attempts = digest()
+        assert (state, attempts) == ("sending", 1)
 
         workers[0].kill()
         smtp.hold.clear()
@@ -169,7 +169,10 @@ def test_a_worker_killed_mid_send_delivers_the_digest_once_after_a_new_worker_st
             assert redelivered == 1
             wait_for(lambda: workers[1].sends() == ["''"], "the redelivered message, refused", timeout=WAIT)
         # Ten minutes later the sweep finds the row stuck in `sending` and hands it over again.
-        Dispatch.objects.filter(pk=dispatch.pk).update(queued_at=timezone.now() - timedelta(minutes=11))
+        shared.execute(
+            "UPDATE crm_dispatch SET queued_at = %s WHERE id = %s",
+            (shared.moment(timezone.now() - timedelta(minutes=11)), pk),
+        )
         sweep_dispatches.delay()
         wait_for(lambda: len(smtp.received) >= 1, "the digest after the kill", timeout=WAIT)
         time.sleep(3)  # room for a duplicate to show up, if any were coming
@@ -179,12 +182,12 @@ def test_a_worker_killed_mid_send_delivers_the_digest_once_after_a_new_worker_st
         smtp.hold.clear()
         smtp.stop()
 
-    dispatch.refresh_from_db()
+    _pk, state, attempts = digest()
     assert workers[1].sends() == (["''"] if redelivered else []) + ["'sent'"]
     duplicates = len(smtp.received) - 1
     print(  # noqa: T201 (the figures of the closing note, shown with -s)
-        f"\nworker killed mid-send ({broker.split(':')[0]}): attempts {dispatch.attempts}, "
+        f"\nworker killed mid-send ({broker.split(':')[0]}, {connection.vendor}): attempts {attempts}, "
         f"deliveries {len(smtp.received)}, duplicates {duplicates}, messages redelivered by the broker {redelivered}"
     )
     assert [m["To"] for m in smtp.received] == ["alice@example.com"]
-    assert (dispatch.state, dispatch.attempts) == ("sent", 2)
+    assert (state, attempts) == ("sent", 2)
