@@ -86,7 +86,8 @@ class Worker:
     def sends(self) -> list[str]:
         """What each `crm.send_dispatch` this worker finished returned ("''" when the claim refused it)."""
         return re.findall(
-            r"Task crm\.send_dispatch\[[^\]]+\] succeeded in [\d.]+s: (.*)", self.log.read_text()
+            r"Task crm\.send_dispatch\[[^\]]+\] succeeded in [\d.]+s: (.*)",
+            self.log.read_text(errors="replace"),
         )
 
 
