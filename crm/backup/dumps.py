@@ -103,8 +103,14 @@ def restore(connection: Any, path: Path) -> int:
     if vendor == "sqlite":
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
+            # A damaged file is refused before anything is written (the copy below is all or nothing too).
+            [verdict] = source.execute("PRAGMA quick_check").fetchone()
+            if verdict != "ok":
+                raise BackupError(f"{path} is damaged: {verdict}")
             connection.ensure_connection()
             source.backup(connection.connection)
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"{path} cannot be restored: {error}") from None
         finally:
             source.close()
     else:

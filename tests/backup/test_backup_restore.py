@@ -294,3 +294,21 @@ def test_a_failed_pg_dump_says_why_and_leaves_no_file_that_looks_like_a_backup(
     with pytest.raises(dumps.BackupError, match="pg_dump is not installed: .*postgresql-client"):
         dumps.backup(server, tmp_path, keep=2, now=timezone.now())
     assert dumps.backups_in(tmp_path) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_backup_is_refused_and_the_database_stays_empty(
+    tmp_path: Path, elsewhere: dict[str, Any]
+) -> None:
+    make_client(make_user("alice"), name="Atelier Dupont")
+    path = dumps.backup(connection, tmp_path, keep=1, now=timezone.now())
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # a copy cut short (a full disk, an interrupted transfer)
+
+    target = ConnectionHandler({"default": elsewhere})["default"]
+    try:
+        with pytest.raises(dumps.BackupError, match=r"(damaged|cannot be restored|pg_restore failed)"):
+            dumps.restore(target, path)
+        assert target.introspection.table_names() == []
+    finally:
+        target.close()
