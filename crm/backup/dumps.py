@@ -42,6 +42,8 @@ def backup(connection: Any, directory: Path, keep: int, now: datetime) -> Path:
     target = directory / f"{PREFIX}{now:%Y%m%dT%H%M%S%fZ}{SUFFIXES[vendor]}"
     partial = target.with_name(target.name + ".partial")
     try:
+        # Readable by its owner only, from the start: a backup holds the whole book and every account.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         if vendor == "sqlite":
             _copy_sqlite(connection, partial)
         else:

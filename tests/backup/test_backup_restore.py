@@ -127,6 +127,7 @@ def test_a_running_book_backed_up_and_restored_elsewhere_is_the_same_book(
     call_command("backup", "--dir", str(tmp_path / "backups"), "--keep", "3", stdout=out)
     [path] = dumps.backups_in(tmp_path / "backups")
     assert str(path) in out.getvalue()
+    assert path.stat().st_mode & 0o777 == 0o600  # the whole book: for its owner's eyes only
 
     restored = _manage(elsewhere, tmp_path, "restore", str(path))
     assert restored.returncode == 0, restored.stderr
