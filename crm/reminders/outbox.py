@@ -319,6 +319,10 @@ def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
 
 def build_message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
     """Return the email of a dispatch, or None when there is nothing to send (turned off, nothing to say)."""
+    # Nothing is emailed on behalf of an account whose address is not verified yet (clients/verification.py):
+    # a sign-up with someone else's address must not reach that person, nor mail a stranger's clients.
+    if not dispatch.owner.profile.may_send_email():
+        return None
     if dispatch.kind == Dispatch.Kind.PAYMENT_REMINDER:
         # To the client, not the freelancer: the freelancer's own address is not needed.
         return payment_follow_up.message(dispatch, now)
