@@ -23,6 +23,7 @@ import segno
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -76,7 +77,8 @@ def secret(device: TOTPDevice) -> str:
 def qr_svg(device: TOTPDevice) -> str:
     """Return the QR code of the device's otpauth:// address as an SVG element (drawn by the server: no script,
     no inline style, so the page keeps its content security policy)."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, omitsize=False)
+    title = gettext("QR code of the key for your authenticator app")
+    return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, title=title)
 
 
 @transaction.atomic
