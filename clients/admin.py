@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 

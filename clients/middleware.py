@@ -6,8 +6,8 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.http import urlencode
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 
 from clients import devices, twofactor

@@ -225,7 +225,9 @@ class AccountSession(models.Model):
     Written at login (clients/devices.py), refreshed at most every few minutes by its middleware, deleted at
     logout or when the owner signs it out from another device (its session is deleted with it)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_sessions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_sessions"
+    )
     session_key = models.CharField(max_length=40)
     user_agent = models.CharField(max_length=300, blank=True)
     ip_address = models.CharField(max_length=45, blank=True)

@@ -98,7 +98,9 @@ def confirm_setup(device: TOTPDevice, code: str) -> list[str] | None:
 def new_recovery_codes(user: Any) -> list[str]:
     """Replace the account's recovery codes with ten new ones and return them (stored as they are: each is a
     one-time code of 8 random base32 characters, throttled like the authenticator)."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_NAME, defaults={"confirmed": True})
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
+    )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)

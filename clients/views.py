@@ -211,7 +211,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             request.session[twofactor.NEW_CODES] = codes
             messages.success(request, _("Two-factor authentication is on."))
             return redirect("two_factor_codes")
-        form.add_error("code", _("This code does not match. Check the time on your phone and try the next one."))
+        form.add_error(
+            "code", _("This code does not match. Check the time on your phone and try the next one.")
+        )
     context = {"form": form, "qr": twofactor.qr_svg(device), "secret": twofactor.secret(device)}
     return render(request, "registration/two_factor_setup.html", context)
 

@@ -275,7 +275,7 @@ def _api_attempts(token: str, route: str, ids: dict[str, Any]) -> dict[str, int]
 
 @pytest.fixture
 def tokens(books: dict[str, Any]) -> dict[str, str]:
-    from clients.models import AccessToken, AccountSession
+    from clients.models import AccessToken
 
     return {
         name: AccessToken.issue(book["client"].owner, "api walk", AccessToken.Scope.WRITE)[1]

@@ -104,12 +104,16 @@ def test_a_new_email_is_used_only_once_verified(
     alice_client: Any, alice: Any, mail_server: MailServer, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        answer = alice_client.post(reverse("email_change"), {"email": "alice@new.example", "password": PASSWORD})
+        answer = alice_client.post(
+            reverse("email_change"), {"email": "alice@new.example", "password": PASSWORD}
+        )
     assert answer["Location"] == reverse("profile")
     alice.refresh_from_db()
     assert alice.email == "alice@example.com"  # the old one stays until the link is opened
     assert alice.profile.pending_email == "alice@new.example"
-    assert "Waiting for confirmation: alice@new.example" in alice_client.get(reverse("profile")).content.decode()
+    assert (
+        "Waiting for confirmation: alice@new.example" in alice_client.get(reverse("profile")).content.decode()
+    )
     link = _link(mail_server, "alice@new.example")
     assert [to for _sender, to in mail_server.envelopes] == [["alice@new.example"]]
     HttpClient().post(_path(link))  # from the phone's mail app: no login needed
@@ -141,7 +145,10 @@ def test_an_older_change_link_does_not_win_over_a_newer_one(
     [
         ({"email": "bob@example.com", "password": PASSWORD}, "An account already uses this email."),
         ({"email": "alice@example.com", "password": PASSWORD}, "This is already your email."),
-        ({"email": "new@example.com", "password": "wrong"}, "This is not your password. Nothing was changed."),
+        (
+            {"email": "new@example.com", "password": "wrong"},
+            "This is not your password. Nothing was changed.",
+        ),
         ({"email": "not an address", "password": PASSWORD}, "Enter a valid email address."),
     ],
 )

@@ -16,7 +16,9 @@ from clients.models import AccountSession
 from tests.factories import PASSWORD
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
-PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Safari/604.1"
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Safari/604.1"
+)
 
 
 def _log_in(username: str, agent: str, address: str) -> HttpClient:
@@ -91,7 +93,9 @@ def test_a_password_change_keeps_the_current_session_listed_by_its_new_key(alice
     laptop = _log_in("alice", FIREFOX, "203.0.113.5")
     phone = _log_in("alice", PHONE, "198.51.100.8")
     new = "a whole new passphrase 42"
-    phone.post(reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    phone.post(
+        reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
     phone.get(reverse("profile"))
     row = AccountSession.objects.get(user=alice, user_agent=PHONE)
     assert row.session_key == phone.session.session_key

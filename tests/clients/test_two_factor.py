@@ -57,7 +57,7 @@ def test_setup_refuses_a_wrong_code_and_stays_off(alice_client: Any, alice: Any)
 
 def test_the_setup_page_draws_the_qr_code_and_the_key(alice_client: Any, alice: Any) -> None:
     html = alice_client.get(reverse("two_factor_setup")).content.decode()
-    assert '<svg' in html and 'class="segno"' in html and "<script" not in html.split("<main", 1)[1]
+    assert "<svg" in html and 'class="segno"' in html and "<script" not in html.split("<main", 1)[1]
     device = TOTPDevice.objects.get(user=alice)
     assert twofactor.secret(device) in html
 
@@ -82,7 +82,9 @@ def test_an_offsite_next_is_not_followed(alice: Any, alice_with_two_factor: Any)
     device, _codes = alice_with_two_factor
     http = HttpClient()
     _password(http, "alice")
-    answer = http.post(reverse("two_factor_verify") + "?next=https://evil.example/", {"code": _code(device, 1)})
+    answer = http.post(
+        reverse("two_factor_verify") + "?next=https://evil.example/", {"code": _code(device, 1)}
+    )
     assert answer["Location"] == reverse("crm:dashboard")
 
 
@@ -98,7 +100,9 @@ def test_a_recovery_code_works_once(alice: Any, alice_with_two_factor: Any) -> N
     assert twofactor.recovery_codes_left(alice) == 9
 
 
-def test_new_recovery_codes_replace_the_old_ones(alice_client: Any, alice: Any, alice_with_two_factor: Any) -> None:
+def test_new_recovery_codes_replace_the_old_ones(
+    alice_client: Any, alice: Any, alice_with_two_factor: Any
+) -> None:
     _device, old = alice_with_two_factor
     alice_client.post(reverse("two_factor_codes"))
     new = alice_client.get(reverse("two_factor_codes")).content.decode()
@@ -160,6 +164,8 @@ def test_the_pages_speak_french(alice: Any) -> None:
     assert "Saisissez le code à six chiffres" in http.get(reverse("two_factor_setup")).content.decode()
 
 
-def test_an_account_with_two_factor_is_deleted_whole(alice_client: Any, alice: Any, alice_with_two_factor: Any) -> None:
+def test_an_account_with_two_factor_is_deleted_whole(
+    alice_client: Any, alice: Any, alice_with_two_factor: Any
+) -> None:
     alice_client.post(reverse("account_delete"), {"password": PASSWORD})
     assert not TOTPDevice.objects.exists() and not StaticToken.objects.exists()

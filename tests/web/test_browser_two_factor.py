@@ -6,16 +6,32 @@ throughout and the browser reports no violation."""
 from __future__ import annotations
 
 from base64 import b32decode
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django_otp.oath import totp
 
+from tests.conftest import chromium_path, require_service
 from tests.factories import PASSWORD
-from tests.web.test_browser import strict_page  # noqa: F401  (the fixture: Chromium with the CSP enforced)
+from tests.web.test_browser import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def strict_page(live_server: Any) -> Iterator[Any]:
+    """A Chromium page with the site's content security policy enforced (not bypassed)."""
+    require_service(chromium_path() is not None, "Debian chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=False)
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
 
 
 def code_from(secret: str, ahead: int = 0) -> str:
@@ -39,7 +55,7 @@ def _log_out(page: Any) -> None:
 
 
 def test_two_factor_login_with_a_computed_code_and_a_recovery_code_once(
-    strict_page: Any,  # noqa: F811
+    strict_page: Any,
     live_server: Any,
     alice: Any,
 ) -> None:
@@ -89,7 +105,9 @@ def test_two_factor_login_with_a_computed_code_and_a_recovery_code_once(
     assert violations == []
 
 
-def test_staff_without_a_second_factor_are_sent_to_set_it_up(strict_page: Any, live_server: Any, db: None) -> None:  # noqa: F811
+def test_staff_without_a_second_factor_are_sent_to_set_it_up(
+    strict_page: Any, live_server: Any, db: None
+) -> None:
     page = strict_page
     get_user_model().objects.create_user("root", "root@example.com", PASSWORD, is_staff=True)
     _password_step(page, live_server, "root")
