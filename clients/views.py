@@ -115,12 +115,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         with translation.override(profile.language):
             messages.success(request, _("Your settings are saved."))
         return redirect("profile")
-    context = {
-        "form": form,
-        "two_factor": twofactor.is_enabled(request.user),
-        "sessions": devices.sessions_of(request.user).count(),
-    }
-    return render(request, "registration/profile.html", context)
+    return render(request, "registration/profile.html", {"form": form})
 
 
 @login_required

@@ -197,3 +197,18 @@ def test_the_link_can_be_sent_again(
     alice_client.post(_path(_link(mail_server, "alice@example.com")))
     alice.profile.refresh_from_db()
     assert alice.profile.email_verified
+
+
+def test_a_mail_server_down_at_sign_up_loses_no_account(
+    db: None, mail_server: MailServer, django_capture_on_commit_callbacks: Any
+) -> None:
+    mail_server.stop()
+    http = HttpClient()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _sign_up(http, "camille", "camille@example.com").status_code == 302
+    assert http.get(reverse("profile")).status_code == 200  # signed up and in, link to send again
+    mail_server.start()
+    with django_capture_on_commit_callbacks(execute=True):
+        http.post(reverse("email_resend"))
+    http.post(_path(_link(mail_server, "camille@example.com")))
+    assert get_user_model().objects.get(username="camille").profile.email_verified
