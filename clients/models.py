@@ -208,6 +208,9 @@ class Profile(models.Model):
         it); return False when it is neither any more (an older link, another change since)."""
         user = self.user
         with transaction.atomic():
+            # Another account may have taken the address since the link was sent: it stays theirs.
+            if type(user).objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+                return False
             if self.pending_email and email.lower() == self.pending_email.lower():
                 user.email = self.pending_email
                 user.save(update_fields=["email"])

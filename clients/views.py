@@ -199,7 +199,13 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     codes. Staff without a second factor are held here after login."""
     device = twofactor.unfinished_setup(request.user)
     form = TwoFactorCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # Moving it to another phone replaces the one that guards the account: the password says it is the owner.
+    password = (
+        ConfirmPasswordForm(request.user, request.POST or None)
+        if twofactor.is_enabled(request.user)
+        else None
+    )
+    if request.method == "POST" and form.is_valid() and (password is None or password.is_valid()):
         codes = twofactor.confirm_setup(device, form.cleaned_data["code"])
         if codes is not None:
             twofactor.passed(request)
@@ -209,7 +215,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code", _("This code does not match. Check the time on your phone and try the next one.")
         )
-    context = {"form": form, "qr": twofactor.qr_svg(device), "secret": twofactor.secret(device)}
+    context = {
+        "form": form,
+        "password_form": password,
+        "qr": twofactor.qr_svg(device),
+        "secret": twofactor.secret(device),
+    }
     return render(request, "registration/two_factor_setup.html", context)
 
 

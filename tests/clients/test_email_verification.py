@@ -212,3 +212,14 @@ def test_a_mail_server_down_at_sign_up_loses_no_account(
         http.post(reverse("email_resend"))
     http.post(_path(_link(mail_server, "camille@example.com")))
     assert get_user_model().objects.get(username="camille").profile.email_verified
+
+
+def test_an_address_taken_by_another_account_meanwhile_stays_theirs(
+    alice_client: Any, alice: Any, bob: Any, mail_server: MailServer, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("email_change"), {"email": "shared@example.com", "password": PASSWORD})
+    get_user_model().objects.filter(pk=bob.pk).update(email="shared@example.com")
+    assert HttpClient().post(_path(_link(mail_server, "shared@example.com"))).status_code == 400
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com"

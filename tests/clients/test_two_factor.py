@@ -169,3 +169,16 @@ def test_an_account_with_two_factor_is_deleted_whole(
 ) -> None:
     alice_client.post(reverse("account_delete"), {"password": PASSWORD})
     assert not TOTPDevice.objects.exists() and not StaticToken.objects.exists()
+
+
+def test_moving_it_to_another_phone_needs_the_password(
+    alice_client: Any, alice: Any, alice_with_two_factor: Any
+) -> None:
+    old, _codes = alice_with_two_factor
+    alice_client.get(reverse("two_factor_setup"))
+    new = TOTPDevice.objects.get(user=alice, confirmed=False)
+    refused = alice_client.post(reverse("two_factor_setup"), {"code": _code(new), "password": "wrong"})
+    assert refused.status_code == 200 and "This is not your password" in refused.content.decode()
+    assert TOTPDevice.objects.get(user=alice, confirmed=True) == old
+    alice_client.post(reverse("two_factor_setup"), {"code": _code(new), "password": PASSWORD})
+    assert TOTPDevice.objects.get(user=alice, confirmed=True) == new  # the old phone's key no longer works
