@@ -166,7 +166,7 @@ def email_resend(request: HttpRequest) -> HttpResponse:
 
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
-    """Show the link's address with a button; the post verifies it (a mail scanner opening links verifies
+    """Show a button; its post verifies the address the link names (a mail scanner opening links verifies
     nothing)."""
     if request.method == "POST":
         user = verification.confirm(token)
