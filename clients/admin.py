@@ -35,7 +35,7 @@ class ProjectAdmin(admin.ModelAdmin):
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "display_name", "language", "time_zone", "digest_weekday", "digest_hour"]
     raw_id_fields = ["user"]
-    exclude = ["calendar_token"]
+    exclude = ["calendar_key", "calendar_secret_hash"]
 
 
 # django-otp's admin shows a freelancer's authenticator key as a QR code and their recovery codes: whoever

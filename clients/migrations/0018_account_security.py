@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0016_contact_other_emails'),
+        ('clients', '0017_calendar_link_hashed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
