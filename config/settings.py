@@ -214,6 +214,17 @@ STORAGES = {
     },
 }
 
+# The largest upload of each kind, in MB (docs/import-export.md): CSV books and histories, vCards and the JSON
+# book are read into memory and parsed with every field bounded; mail (.mbox/.eml) is spooled to disk and read
+# a message at a time. Past them an upload is refused before it is read, with the limit in the message.
+UPLOAD_MAX_MB = {
+    "clients": int(os.environ.get("UPLOAD_MAX_MB_CSV", "10")),
+    "history": int(os.environ.get("UPLOAD_MAX_MB_CSV", "10")),
+    "vcard": int(os.environ.get("UPLOAD_MAX_MB_VCARD", "10")),
+    "book": int(os.environ.get("UPLOAD_MAX_MB_BOOK", "10")),
+    "mail": int(os.environ.get("UPLOAD_MAX_MB_MAIL", "200")),
+}
+
 # Rendered journal items and client rows (crm/fragments.py); use Redis when several processes serve the app.
 CACHES = {"default": cache_settings(os.environ.get("CACHE_URL") or "locmem://")}
 # Django's own Redis cache increments atomically, which is all django-ratelimit needs (it only knows
