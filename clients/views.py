@@ -4,6 +4,7 @@ unlocking), and the answers to refused input: too many requests, a NUL byte."""
 
 from __future__ import annotations
 
+from importlib import metadata
 from typing import Any
 
 from django.conf import settings
@@ -137,7 +138,15 @@ def profile(request: HttpRequest) -> HttpResponse:
         with translation.override(profile.language):
             messages.success(request, _("Your settings are saved."))
         return redirect("profile")
-    return render(request, "registration/profile.html", {"form": form})
+    return render(request, "registration/profile.html", {"form": form, "version": installed_version()})
+
+
+def installed_version() -> str:
+    """Return Confiance's version as installed (pyproject.toml's), for Settings and bug reports."""
+    try:
+        return metadata.version("confiance")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 @login_required

@@ -78,7 +78,9 @@ def test_strangers_on_two_addresses_cannot_lock_the_owner_out(alice: Any, settin
     assert _login(phone, "alice", PASSWORD, "192.0.2.77").status_code == 302
 
 
-def test_the_account_is_never_closed_only_delayed_within_the_bound(alice: Any, settings: Any, clock: Any) -> None:
+def test_the_account_is_never_closed_only_delayed_within_the_bound(
+    alice: Any, settings: Any, clock: Any
+) -> None:
     settings.LOGIN_SLOWDOWN_MAX = 60
     # Twenty addresses, two wrong passwords each, every try as soon as it is let in: never a wait past 60 s.
     wait = 0
@@ -162,4 +164,3 @@ def _fresh_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
-
