@@ -17,6 +17,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,13 +66,16 @@ def child(path: str) -> None:
     from crm.dataio.reading import decode
 
     baseline = _rss_mb()  # now, not the peak: setting Django up passed through more
+    started = time.perf_counter()
     data = Path(path).read_bytes()
     problems: list = []
     people = vcards.people_from(decode(data).text, problems)
+    seconds = round(time.perf_counter() - started, 2)
     print(
         json.dumps(
             {
                 "growth_mb": round(_peak_mb() - baseline, 1),
+                "seconds": seconds,
                 "people": len(people),
                 "problems": [p.message for p in problems][:2],
             }
@@ -96,7 +100,7 @@ def main() -> int:
             result = json.loads(out.strip().splitlines()[-1])
             worst = max(worst, result["growth_mb"])
             print(
-                f"{name:<34} {size:6.1f} MB file   peak RSS growth {result['growth_mb']:7.1f} MB   {result['problems'] or 'read'}"
+                f"{name:<34} {size:6.1f} MB file   peak RSS growth {result['growth_mb']:7.1f} MB  {result['seconds']:5.2f} s   {result['problems'] or 'read'}"
             )
     print(f"worst growth {worst:.1f} MB (bound {BOUND_MB} MB): {'ok' if worst <= BOUND_MB else 'OVER'}")
     return 0 if worst <= BOUND_MB else 1
