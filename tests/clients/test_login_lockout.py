@@ -164,3 +164,18 @@ def _fresh_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
+
+
+def test_deleting_the_account_forgets_its_logins_and_failures(alice: Any) -> None:
+    from axes.models import AccessFailureLog, AccessLog
+
+    from clients.account import delete_account
+
+    _login(HttpClient(), "alice", WRONG, "203.0.113.1")
+    assert _login(HttpClient(), "alice", PASSWORD, OWNER_HOME).status_code == 302
+    _login(HttpClient(), "alice", WRONG, "203.0.113.1")
+    _login(HttpClient(), "bob", WRONG, "203.0.113.1")
+    delete_account(alice)
+    for model in (AccessFailureLog, AccessLog):
+        assert not model.objects.filter(username="alice").exists()
+    assert AccessFailureLog.objects.filter(username="bob").exists()
