@@ -271,6 +271,12 @@ TARGETS = [
         lambda b: {"email": "alice@example.com"},
         anonymous=True,
     ),
+    Target(
+        "login_unlock_request",
+        lambda b: reverse("login_unlock_request"),
+        lambda b: {"username": "alice"},
+        anonymous=True,
+    ),
     # Searches and filters: every query string the pages read.
     *[
         Target(f"search_{name}", lambda b, n=name: reverse(n), lambda b: FILTERS, method="get")
