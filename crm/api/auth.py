@@ -64,4 +64,6 @@ class TokenAuth(HttpBearer):
         usage = get_usage(request, group="api", key=_token_key, rate=_rate, increment=True)
         if usage is not None and usage["should_limit"]:
             retry = str(max(1, usage["time_left"]))
-            raise Refused(429, _("Too many requests with this token; try again shortly."), {"Retry-After": retry})
+            raise Refused(
+                429, _("Too many requests with this token; try again shortly."), {"Retry-After": retry}
+            )
