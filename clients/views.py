@@ -71,8 +71,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+def _account_key(group: str, request: HttpRequest) -> str:
+    return throttle.normalise_username(request.POST.get("username"))
+
+
 @require_POST
 @rate_limit("RATE_LIMIT_PASSWORD_RESET")
+# Per account too, whatever the addresses: no one fills the owner's inbox with unlock links.
+@ratelimit(group="login-unlock-account", key=_account_key, rate="5/h", block=True)
 def login_unlock_request(request: HttpRequest) -> HttpResponse:
     """Email the account named on the lockout page a one-time unlock link; say the same whether it exists."""
     username = throttle.normalise_username(request.POST.get("username"))

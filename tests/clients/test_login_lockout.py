@@ -179,3 +179,12 @@ def test_deleting_the_account_forgets_its_logins_and_failures(alice: Any) -> Non
     for model in (AccessFailureLog, AccessLog):
         assert not model.objects.filter(username="alice").exists()
     assert AccessFailureLog.objects.filter(username="bob").exists()
+
+
+def test_unlock_links_are_limited_per_account_whatever_the_address(alice: Any) -> None:
+    answers = [
+        HttpClient().post(reverse("login_unlock_request"), {"username": "alice"}, REMOTE_ADDR=f"10.7.0.{n}")
+        for n in range(6)
+    ]
+    assert [a.status_code for a in answers] == [302] * 5 + [429]
+    assert len(mail.outbox) == 5
