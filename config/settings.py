@@ -224,6 +224,8 @@ UPLOAD_MAX_MB = {
     "book": int(os.environ.get("UPLOAD_MAX_MB_BOOK", "10")),
     "mail": int(os.environ.get("UPLOAD_MAX_MB_MAIL", "200")),
 }
+# A vCard or JSON book past this many MB is read by a Celery worker (no preview), not by the web process.
+PARSE_IN_WORKER_MB = int(os.environ.get("PARSE_IN_WORKER_MB", "1"))
 
 # Rendered journal items and client rows (crm/fragments.py); use Redis when several processes serve the app.
 CACHES = {"default": cache_settings(os.environ.get("CACHE_URL") or "locmem://")}

@@ -41,7 +41,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
                     _("The file is larger than %(size)d MB: split it, or export fewer columns.")
                     % {"size": settings.UPLOAD_MAX_MB[kind]}
                 )
-            book_import = imports.receive(request.user, form.cleaned_data["kind"], upload.name, upload.read())
+            if imports.read_by_worker(kind, upload.size):
+                book_import = imports.receive_for_worker(request.user, kind, upload.name, upload.read())
+                return _queue(book_import)
+            book_import = imports.receive(request.user, kind, upload.name, upload.read())
         except RefusedFile as refused:
             form.add_error("file", str(refused))
         else:
@@ -85,11 +88,17 @@ def _start(request: HttpRequest, book_import: BookImport) -> HttpResponse:
     if book_import.rows <= imports.IN_REQUEST_ROWS:
         imports.run(book_import)
     else:
-        from crm.dataio.tasks import run_import
-
         book_import.state = BookImport.State.QUEUED
         book_import.save(update_fields=["state"])
-        transaction.on_commit(lambda: run_import.delay(book_import.pk))
+        return _queue(book_import)
+    return redirect("crm:import_progress", import_id=book_import.pk)
+
+
+def _queue(book_import: BookImport) -> HttpResponse:
+    """Send a queued import to a worker once this transaction commits; show its progress."""
+    from crm.dataio.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.delay(book_import.pk))
     return redirect("crm:import_progress", import_id=book_import.pk)
 
 

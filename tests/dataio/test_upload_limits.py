@@ -62,3 +62,22 @@ def test_a_card_with_a_photo_and_a_short_note_is_read_whole() -> None:
     people = people_from(CARD.format(extra=photo + note), [])
     assert len(people) == 1
     assert "Met at the fair and call in May" in str(people[0])
+
+
+def test_a_large_vcard_is_read_by_a_worker_not_the_web_process(alice_client: Any, settings: Any) -> None:
+    from crm.dataio.tasks import run_import
+
+    settings.PARSE_IN_WORKER_MB = 0  # every vCard is "large"
+    cards = "".join(
+        CARD.replace("Rita Big", f"Person {n}").format(extra=f"EMAIL:p{n}@rita.example\r\n") for n in range(3)
+    )
+    response = alice_client.post(
+        reverse("crm:import"), {"kind": "vcard", "file": SimpleUploadedFile("c.vcf", cards.encode())}
+    )
+    book_import = BookImport.objects.get()
+    assert response["Location"] == reverse("crm:import_progress", kwargs={"import_id": book_import.pk})
+    # Kept for the worker, not parsed here: nothing counted, nothing written.
+    assert (book_import.state, book_import.rows) == ("queued", 0)
+    assert not Contact.objects.exists()
+    assert run_import(book_import.pk) == "done"
+    assert Contact.objects.count() == 3
