@@ -103,6 +103,14 @@ def client_ip(request: HttpRequest) -> str:
     return str(peer)
 
 
+def axes_client_ip(request: HttpRequest) -> str | None:
+    """Return the client's address as axes stores it (AXES_CLIENT_IP_CALLABLE): None when there is none (a
+    test client's force_login, a peer on a Unix socket), which its address columns keep as NULL, not "unknown"
+    (which PostgreSQL refuses in an inet column)."""
+    address = client_ip(request)
+    return None if address == "unknown" else address
+
+
 def normalise_username(username: object) -> str:
     """Return the account a login attempt counts against: trimmed, lower-cased, as long as the column allows."""
     return str(username or "").strip().lower()[:USERNAME_LENGTH]
@@ -174,7 +182,7 @@ def wait_seconds(request: HttpRequest, credentials: dict[str, Any] | None = None
     """Return how long this login must wait before a password is even tried (0: now), by the three rules."""
     now = timezone.now()
     username = attempted_username(request, credentials)
-    address = getattr(request, "axes_ip_address", None) or client_ip(request)
+    address = axes_client_ip(request)
     window = settings.LOGIN_FAILURE_WINDOW
     recent = AccessAttempt.objects.filter(attempt_time__gte=now - window)
     waits = [0]
@@ -284,7 +292,7 @@ def clear_account(username: str, ip_address: str | None = None) -> int:
 def clear_after_password_reset(request: HttpRequest, username: str) -> None:
     """Unlock the account whose password was just reset, and the address that reset it (it proved who it is)."""
     clear_account(username)
-    AccessAttempt.objects.filter(ip_address=client_ip(request)).delete()
+    AccessAttempt.objects.filter(ip_address=axes_client_ip(request)).delete()
     AccessFailureLog.objects.filter(username=normalise_username(username)).delete()  # no slowdown either
 
 
@@ -316,7 +324,7 @@ def use_unlock_token(token: str) -> bool:
 
 def unlock(request: HttpRequest, user: Any, answer: HttpResponse) -> HttpResponse:
     """Make this browser a known device of `user` and lift the account's lock from this address."""
-    clear_account(user.get_username(), ip_address=client_ip(request))
+    clear_account(user.get_username(), ip_address=axes_client_ip(request))
     request.known_device_value = known_device_value(user)  # type: ignore[attr-defined]  # the middleware sets it
     return answer
 

@@ -171,7 +171,7 @@ AXES_FAILURE_LIMIT = max(LOGIN_FAILURES_PER_ACCOUNT_AND_IP, LOGIN_FAILURES_PER_I
 AXES_COOLOFF_TIME = "clients.throttle.login_window"
 AXES_RESET_ON_SUCCESS = True  # this address's failures for the account only (see LoginThrottleHandler)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try is not a failure: no longer wait
-AXES_CLIENT_IP_CALLABLE = "clients.throttle.client_ip"
+AXES_CLIENT_IP_CALLABLE = "clients.throttle.axes_client_ip"
 AXES_USERNAME_CALLABLE = "clients.throttle.attempted_username"
 AXES_LOCKOUT_CALLABLE = "clients.throttle.lockout_response"
 # Every failure with its time and address (the slowdown counts them; the owner is told of them at login),

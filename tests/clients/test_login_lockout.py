@@ -188,3 +188,11 @@ def test_unlock_links_are_limited_per_account_whatever_the_address(alice: Any) -
     ]
     assert [a.status_code for a in answers] == [302] * 5 + [429]
     assert len(mail.outbox) == 5
+
+
+def test_a_login_without_an_address_is_logged_without_one(alice: Any, client: Any) -> None:
+    """A peer with no address (force_login, a Unix socket) is stored as NULL: PostgreSQL refuses "unknown"."""
+    from axes.models import AccessLog
+
+    client.force_login(alice)
+    assert AccessLog.objects.get(username="alice").ip_address is None
