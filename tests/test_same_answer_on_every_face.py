@@ -21,7 +21,7 @@ What each face shows, and so what is compared there (a face is checked only on w
 - workspace (`/clients/<id>/`, the HTML): the header's score and band and "next due" day; the timeline's promises
   (open / overdue / to settle), invoices (days late) and latest trust-health move (its new score, and its band when
   it says one, are the header's);
-- weekly digest (the text part of the email `crm/reminders/outbox.py` would send): status updates to send, overdue
+- weekly digest (the text part of the email `crm/reminders/digest.py` builds for the outbox): status updates to send, overdue
   promises (the freelancer's) and promises to settle (both sides) with their days late, overdue invoices and days;
 - nudge (the email `nudge_message` would send): which clients get a status-update draft, their days late, promises
   to settle. It has no scores;
@@ -82,7 +82,9 @@ from hypothesis import strategies as st
 from clients.models import AccessToken, Client, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientPage, HealthChange, Invoice, Promise
-from crm.reminders.outbox import digest_message, nudge_message
+from crm.reminders.calendar import feed_token
+from crm.reminders.digest import digest_message
+from crm.reminders.status_updates import nudge_message
 from crm.trust import formula
 
 # -- the size of a run ---------------------------------------------------------------------------------------------
@@ -761,7 +763,7 @@ def face_trust_report(book: Book, answers: Answers, out: Disagreements) -> None:
 
 def face_calendar(book: Book, answers: Answers, out: Disagreements) -> None:
     face = "calendar feed"
-    url = reverse("reminders:calendar_feed", kwargs={"token": book.owner.profile.calendar_token})
+    url = reverse("reminders:calendar_feed", kwargs={"token": feed_token(book.owner.profile)})
     feed = icalendar.Calendar.from_ical(Browser().get(url).content)
     promises, updates = {}, {}
     for event in feed.walk("VEVENT"):
