@@ -21,6 +21,7 @@ from django.utils import timezone
 from clients.models import Client
 from crm.capture.connection import TIMEOUT, smtp_endpoint
 from crm.models import CapturedMessage, Dispatch, Interaction, Mailbox, OutgoingStatusUpdate
+from crm.trust.door import journal_changed
 
 
 def prepare(owner: Any, client: Client, subject: str, body: str, now: datetime) -> OutgoingStatusUpdate:
@@ -80,6 +81,7 @@ def log_sent(dispatch: Dispatch, now: datetime | None = None) -> Interaction:
     update = OutgoingStatusUpdate.objects.select_related("client").get(dispatch=dispatch)
     with transaction.atomic():
         logged = Interaction.objects.log_status_update(update.client, update.subject, update.body, now)
+        journal_changed([update.client_id], now=now)
         CapturedMessage.objects.get_or_create(
             owner_id=dispatch.owner_id,
             message_id=update.message_id,

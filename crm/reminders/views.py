@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -24,6 +25,7 @@ from crm.reminders.calendar import calendar_for
 from crm.reminders.emails import absolute, read_preferences_token
 from crm.reminders.forms import EmailPreferencesForm, StatusUpdateForm
 from crm.reminders.status_updates import mailto_link, status_update_draft
+from crm.trust.door import journal_changed
 
 
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
@@ -142,13 +144,16 @@ def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpRespons
         template = TEMPLATE + "#draft" if getattr(request, "htmx", False) else TEMPLATE
         return render(request, template, context, status=400)
     # A second click on "Mark as sent" carries the same form token: it logs nothing more.
-    form.save_once(
-        request.user,
-        lambda update: _workspace_url(client),
-        save=lambda: Interaction.objects.log_status_update(
-            client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
-        ),
-    )
+    with transaction.atomic():
+        logged, _url = form.save_once(
+            request.user,
+            lambda update: _workspace_url(client),
+            save=lambda: Interaction.objects.log_status_update(
+                client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
+            ),
+        )
+        if logged is not None:
+            journal_changed([client.pk])
     if getattr(request, "htmx", False):
         return render(
             request, TEMPLATE + "#sent", {"client": client, "workspace_url": _workspace_url(client)}

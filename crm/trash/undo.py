@@ -2,8 +2,8 @@
 
 An action runs through `remember` (fields changed), `remember_created` (a row it added) or `remember_deleted` (a
 trash item): each stores an `Undo` row for its owner, valid `UNDO_MINUTES`. `take_back` claims the row by deleting
-it (one statement: a double click undoes once), checks that the record still holds what the action left, and
-puts the previous values back through `save`, so the journal's signals recompute the client's trust health.
+it (one statement: a double click undoes once), checks that the record still holds what the action left, puts
+the previous values back through `save`, and goes through the journal's door once (`crm.trust.door`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.models import Client, Contact
 from crm.models import TrashItem, Undo
 from crm.trash.kinds import KINDS, as_json, kind_of, owned
 from crm.trash.snapshot import RestoreError, restore
+from crm.trust.door import journal_changed
 
 
 class UndoError(Exception):
@@ -76,8 +78,11 @@ def take_back(undo: Undo, now: datetime | None = None) -> Model | None:
         obj = owned(undo.kind, undo.owner_id).select_for_update().filter(pk=undo.object_id).first()
         if obj is None:
             raise UndoError(_("This record was deleted since."))
+        # A contact is not scored; anything else is its client's journal (or the client itself).
+        client_id = None if isinstance(obj, Contact) else obj.pk if isinstance(obj, Client) else obj.client_id
         if undo.action == Undo.Action.REMOVE:
             obj.delete()
+            journal_changed([client_id])  # restore() went through it above; a removed client is skipped
             return None
         model = KINDS[undo.kind]
         if _python(model, _values(obj, undo.after)) != _python(model, undo.after):
@@ -85,4 +90,5 @@ def take_back(undo: Undo, now: datetime | None = None) -> Model | None:
         for name, value in _python(model, undo.before).items():
             setattr(obj, name, value)
         obj.save(update_fields=list(undo.before))
+        journal_changed([client_id])
         return obj

@@ -21,6 +21,7 @@ from clients.forms import ActionForm
 from conflicts.forms import ResolveConflictForm
 from crm.models import Feeling, Interaction, Undo
 from crm.trash.undo import remember, remember_created
+from crm.trust.door import journal_changed
 from crm.web.forms import ExplainDelayForm, FeelingForm, RenegotiateForm
 from crm.web.views.common import (
     HtmxHttpRequest,
@@ -64,11 +65,12 @@ def _form_errors(form: Any) -> list[str]:
 def _run(
     request: HtmxHttpRequest, item: Any, fields: list[str], change: Callable[[], None]
 ) -> tuple[list[str], Undo | None]:
-    """Apply a model change in one transaction, remembering how to undo it; return its validation errors (if
-    any) and its undo."""
+    """Apply a model change in one transaction, remembering how to undo it, then bring the client's trust health
+    up to date (the journal's door); return its validation errors (if any) and its undo."""
     try:
         with transaction.atomic():
             undo = remember(request.user, item, fields, change)
+            journal_changed([item.client_id])
     except ValidationError as error:
         item.refresh_from_db()
         return [str(message) for message in error.messages], None
@@ -128,6 +130,7 @@ def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
                 felt_on=timezone.localdate(),
             )
             undo = remember_created(request.user, feeling)
+            journal_changed([client.pk])
         return answer_with_undo(
             request, _("Your feeling is noted for 30 days."), undo, workspace_url(client.pk)
         )
@@ -235,7 +238,10 @@ def status_update_sent(request: HtmxHttpRequest, client_id: int) -> HttpResponse
                 client, subject="", body="", at=timezone.now()
             ),
         )
-        undo = remember_created(request.user, update) if update is not None else None
+        undo = None
+        if update is not None:
+            undo = remember_created(request.user, update)
+            journal_changed([client.pk])
     if update is None:
         done = _("This status update was already logged.")
         return answer_with_undo(request, done, None, workspace_url(client.pk), level=messages.INFO)
