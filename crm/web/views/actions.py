@@ -21,7 +21,6 @@ from clients.forms import ActionForm
 from conflicts.forms import ResolveConflictForm
 from crm.models import Feeling, Interaction, Undo
 from crm.trash.undo import remember, remember_created
-from crm.trust.door import journal_changed
 from crm.web.forms import ExplainDelayForm, FeelingForm, RenegotiateForm
 from crm.web.views.common import (
     HtmxHttpRequest,
@@ -65,12 +64,12 @@ def _form_errors(form: Any) -> list[str]:
 def _run(
     request: HtmxHttpRequest, item: Any, fields: list[str], change: Callable[[], None]
 ) -> tuple[list[str], Undo | None]:
-    """Apply a model change in one transaction, remembering how to undo it, then bring the client's trust health
-    up to date (the journal's door); return its validation errors (if any) and its undo."""
+    """Apply a model change in one transaction, remembering how to undo it (`remember` takes it through the
+    journal's door: the client's trust health is current in the answer); return its validation errors (if any)
+    and its undo."""
     try:
         with transaction.atomic():
             undo = remember(request.user, item, fields, change)
-            journal_changed([item.client_id])
     except ValidationError as error:
         item.refresh_from_db()
         return [str(message) for message in error.messages], None
@@ -129,8 +128,7 @@ def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 felt_on=timezone.localdate(),
             )
-            undo = remember_created(request.user, feeling)
-            journal_changed([client.pk])
+            undo = remember_created(request.user, feeling)  # through the journal's door
         return answer_with_undo(
             request, _("Your feeling is noted for 30 days."), undo, workspace_url(client.pk)
         )
@@ -238,10 +236,8 @@ def status_update_sent(request: HtmxHttpRequest, client_id: int) -> HttpResponse
                 client, subject="", body="", at=timezone.now()
             ),
         )
-        undo = None
-        if update is not None:
-            undo = remember_created(request.user, update)
-            journal_changed([client.pk])
+        # The update logged goes through the journal's door with its undo.
+        undo = remember_created(request.user, update) if update is not None else None
     if update is None:
         done = _("This status update was already logged.")
         return answer_with_undo(request, done, None, workspace_url(client.pk), level=messages.INFO)
