@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from clients.models import Profile
 from crm.models import Promise
+from crm.trust.door import journal_changed
 from tests.factories import make_client, make_promise
 
 NOW = "2026-03-10 09:00 +01:00"
@@ -52,6 +53,7 @@ def test_an_item_changed_since_it_was_cached_is_drawn_again(alice_client: Any, o
     assert "Envoyer la maquette" in dashboard(alice_client)
     overdue.description = "Envoyer la maquette v2"
     overdue.save()
+    journal_changed([overdue.client_id])  # as every path that saves the journal does
     html = dashboard(alice_client)
     assert "Envoyer la maquette v2" in html
 
