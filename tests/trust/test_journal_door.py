@@ -144,7 +144,9 @@ def assert_page_is_current(http: Any, client: Client) -> None:
 def _form(http: Any, url: str, action: str) -> dict[str, Any]:
     """Return the data of the form drawn on `url` that posts to `action` (a form without one posts to `url`)."""
     html = http.get(url).content.decode()
-    (form,) = [f for f in drawn_forms(html) if (f.action or url) == action and f.attrs.get("method") == "post"]
+    (form,) = [
+        f for f in drawn_forms(html) if (f.action or url) == action and f.attrs.get("method") == "post"
+    ]
     return dict(form.data())
 
 
