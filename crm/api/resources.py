@@ -208,9 +208,8 @@ def _register(kind: Kind) -> None:
         if kind.owner_field:
             setattr(instance, kind.owner_field, owner)
         _assign(instance, owner, {k: v for k, v in data.items() if not (k in DEFAULTED and v is None)})
-        with transaction.atomic():
-            saved = save(instance, None)
-            _changed(saved, None, None)
+        saved = save(instance, None)
+        _changed(saved, None, None)  # in the request's transaction (clients.middleware)
         return Status(201, saved)
 
     def get_item(request: HttpRequest, **kwargs: Any) -> Any:
@@ -223,9 +222,8 @@ def _register(kind: Kind) -> None:
         was_client_id = getattr(instance, "client_id", None)
         data = kwargs["payload"].dict(exclude_unset=True)
         _assign(instance, owner, data)
-        with transaction.atomic():
-            saved = save(instance, before)
-            _changed(saved, was_client_id, list(data))
+        saved = save(instance, before)
+        _changed(saved, was_client_id, list(data))  # in the request's transaction (clients.middleware)
         return saved
 
     def delete_item(request: HttpRequest, **kwargs: Any) -> Any:

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -119,14 +118,13 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage) -> HttpRespons
         if form.is_valid():
             invoice, day = form.cleaned_data["invoice"], form.cleaned_data["new_due_on"]
             try:
-                with transaction.atomic():
-                    saved, url = form.save_once(
-                        client.owner,
-                        lambda promise: done_url,
-                        save=lambda: invoice.confirm_new_date_by_client(day, today),
-                    )
-                    if saved is not None:
-                        journal_changed([client.pk])
+                saved, url = form.save_once(
+                    client.owner,
+                    lambda promise: done_url,
+                    save=lambda: invoice.confirm_new_date_by_client(day, today),
+                )
+                if saved is not None:
+                    journal_changed([client.pk])  # in the request's transaction (clients.middleware)
             except ValidationError as error:
                 form.add_error(None if hasattr(error, "error_dict") else "new_due_on", error)
             else:

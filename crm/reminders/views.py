@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -144,16 +143,15 @@ def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpRespons
         template = TEMPLATE + "#draft" if getattr(request, "htmx", False) else TEMPLATE
         return render(request, template, context, status=400)
     # A second click on "Mark as sent" carries the same form token: it logs nothing more.
-    with transaction.atomic():
-        logged, _url = form.save_once(
-            request.user,
-            lambda update: _workspace_url(client),
-            save=lambda: Interaction.objects.log_status_update(
-                client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
-            ),
-        )
-        if logged is not None:
-            journal_changed([client.pk])
+    logged, _url = form.save_once(
+        request.user,
+        lambda update: _workspace_url(client),
+        save=lambda: Interaction.objects.log_status_update(
+            client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
+        ),
+    )
+    if logged is not None:
+        journal_changed([client.pk])  # in the request's transaction (clients.middleware)
     if getattr(request, "htmx", False):
         return render(
             request, TEMPLATE + "#sent", {"client": client, "workspace_url": _workspace_url(client)}

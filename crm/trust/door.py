@@ -5,7 +5,8 @@ mail capture, the client's page, the payment follow-up, the API, the admin, the 
 calls `journal_changed(client_ids)` itself, once per request or operation. The door then, in this order:
 
 1. refreshes the clients' denormalised contact times (`last_contact_at`, `last_status_update_at`) from their
-   interactions: one UPDATE for all of them;
+   interactions: read with the clients' rows, written back in one UPDATE for the clients whose clocks moved
+   (none when only a promise changed), and scored as read;
 2. recomputes their trust health through the batch loader (`crm.trust.health.recompute_clients`: one client or
    thousands, the same few queries per batch) and writes each move of the score as a `HealthChange` for the
    timeline;
@@ -28,10 +29,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Max, OuterRef, Subquery
-
 from clients.models import Client, Profile, Project
-from crm.models import ClientHealth, Interaction
+from crm.models import ClientHealth
 from crm.trust.health import recompute_clients
 
 # The columns of a client and of a project the formula reads (`crm.trust.health._client_rows` and the active
@@ -50,23 +49,7 @@ def journal_changed(client_ids: Iterable[int | None], *, now: datetime | None = 
     ids = sorted({client_id for client_id in client_ids if client_id is not None})
     if not ids:
         return []
-    refresh_contact_times(ids)
-    return recompute_clients(ids, now)
-
-
-def refresh_contact_times(client_ids: list[int]) -> None:
-    """Store each client's last contact and last status update (sent to the client) from its interactions,
-    in one UPDATE (uses interaction_client_time_idx)."""
-    journal = Interaction.objects.filter(client_id=OuterRef("pk")).order_by().values("client_id")
-    latest = journal.annotate(at=Max("happened_at")).values("at")
-    latest_update = (
-        journal.filter(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
-        .annotate(at=Max("happened_at"))
-        .values("at")
-    )
-    Client.objects.filter(pk__in=client_ids).update(
-        last_contact_at=Subquery(latest), last_status_update_at=Subquery(latest_update)
-    )
+    return recompute_clients(ids, now, contact_times=True)
 
 
 def moves_a_score(record: Any, changed: Iterable[str] | None) -> bool:
@@ -91,4 +74,4 @@ def record_saved(
         Profile.book_changed([client.owner_id])
 
 
-__all__ = ["SCORED_FIELDS", "journal_changed", "moves_a_score", "record_saved", "refresh_contact_times"]
+__all__ = ["SCORED_FIELDS", "journal_changed", "moves_a_score", "record_saved"]

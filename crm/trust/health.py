@@ -22,6 +22,7 @@ from django.db.models import (
     DateField,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -430,20 +431,41 @@ def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealt
     return healths[0] if healths else None
 
 
+def latest_contact_times() -> dict[str, Subquery]:
+    """Return a client's last contact and last status update (sent to the client) from its interactions, as
+    subqueries of a query on clients (uses interaction_client_time_idx)."""
+    journal = Interaction.objects.filter(client_id=OuterRef("pk")).order_by().values("client_id")
+    updates = journal.filter(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
+    return {
+        "last_contact_at": Subquery(journal.annotate(at=Max("happened_at")).values("at")),
+        "last_status_update_at": Subquery(updates.annotate(at=Max("happened_at")).values("at")),
+    }
+
+
+_LAST_UPDATE = 4  # where `_client_rows` puts the stored last status update
+
+
 def recompute_clients(
-    client_ids: Iterable[int], now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+    client_ids: Iterable[int],
+    now: datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    *,
+    contact_times: bool = False,
 ) -> list[ClientHealth]:
     """Recompute and store the trust health of these clients whose history changed; return it (in id order),
     skipping the clients that no longer exist.
 
     A move of at least `HEALTH_CHANGE_MIN_POINTS` (or of band) from a client's stored score is written as a
-    `HealthChange`; the stored score is read with the client's row, in the same query. Batches of `batch_size`
-    clients cost the same few queries each (the batch loader); the owners' book versions move once, at the end.
+    `HealthChange`; the stored score is read with the client's row, in the same query. With `contact_times`, the
+    clients' contact clocks are read from their interactions in that query too, scored as read, and written
+    back (one UPDATE) only for the clients whose clocks moved. Batches of `batch_size` clients cost the same few
+    queries each (the batch loader); the owners' book versions move once, at the end.
     """
     now = now or timezone.now()
     ids = sorted(set(client_ids))
     stored: list[ClientHealth] = []
     owners: set[int] = set()
+    clocks = latest_contact_times() if contact_times else {}
     for first in range(0, len(ids), batch_size):
         batch = ids[first : first + batch_size]
         rows = list(
@@ -454,10 +476,17 @@ def recompute_clients(
                 "health__band",
                 "health__reasons",
                 "health__evidence_count",
+                *(("last_contact_at", *clocks.values()) if clocks else ()),
             )
         )
         if not rows:
             continue
+        if clocks:
+            moved = [row[0] for row in rows if (row[-3], row[_LAST_UPDATE]) != tuple(row[-2:])]
+            # Scored with the clocks as the journal has them now.
+            rows = [(*row[:_LAST_UPDATE], row[-1], *row[_LAST_UPDATE + 1 : -3]) for row in rows]
+            if moved:
+                Client.objects.filter(pk__in=moved).update(**clocks)
         healths = _compute_batch([row[0] for row in rows], [row[:CLIENT_COLUMN_COUNT] for row in rows], now)
         _store(healths, bump=False)
         moves = []

@@ -2,8 +2,8 @@
 through it exactly once, the page after the action shows the new score, and a save that cannot move a score
 recomputes nothing.
 
-"Once" is measured on what the door does, not on a spy: its contact-clock UPDATE (one per run), the trust health
-upserts (one per run of a few clients), the owner's book version (moves by exactly 1) and the health moves written
+"Once" is measured on what the door does, not on a spy: its read of the clients (one per run of a few clients),
+the trust health upserts (one per run), the owner's book version (moves by exactly 1) and the health moves written
 for the timeline (at most one per client).
 """
 
@@ -85,13 +85,14 @@ def book(alice: Any) -> Book:
 
 @dataclass
 class Watched:
-    door_runs: int = 0  # the door's contact-clock UPDATE
+    door_runs: int = 0  # the door's read of its clients (with their stored health and contact clocks)
     recomputes: int = 0  # trust health upserts
     versions: int = 0  # moves of the owner's book version
     moves: int = 0  # HealthChange rows written
 
 
-_DOOR_SQL = re.compile(r'UPDATE "clients_client" SET "last_contact_at" = \(SELECT')
+# The door reads each batch of clients with their stored health and their contact clocks from the journal.
+_DOOR_SQL = re.compile(r'^SELECT "clients_client"\."id".*"crm_clienthealth"\."evidence_count".*MAX\(', re.S)
 _UPSERT_SQL = f'INSERT INTO "{ClientHealth._meta.db_table}"'
 
 
@@ -507,3 +508,15 @@ def test_no_receiver_of_a_journal_model_recomputes_trust_health() -> None:
     assert not {"recompute_client", "recompute_clients", "recompute_book", "journal_changed"} & set(
         vars(signals)
     )
+
+
+def test_a_payment_reminder_sent_goes_through_the_door_once(alice_client: Any, alice: Any) -> None:
+    from crm.reminders import outbox
+    from tests.reminders.test_payment_reminder_delivery import approved_reminder
+
+    dispatch = approved_reminder(alice, "fr")
+    with watching(alice) as seen:
+        assert outbox.deliver(dispatch.pk) == "sent"
+    assert_once(seen)
+    (logged,) = Interaction.objects.filter(client__name="Atelier Dupont")
+    assert_page_is_current(alice_client, logged.client)

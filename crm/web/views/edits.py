@@ -119,14 +119,13 @@ def edit_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
     if request.method == "POST":
         # A repeat of a post already saved (a double click) saves nothing and answers as the first one did; a
         # change made elsewhere since the form was drawn is shown, not overwritten (VersionedFormMixin).
-        # The door recomputes the clients' trust health in the same transaction as the save.
+        # The door recomputes the clients' trust health in the request's transaction (clients.middleware).
         if form.is_valid():
-            with transaction.atomic():
-                saved, url = form.save_once(
-                    request.user, lambda obj: next_url(request, workspace_url(obj.client_id))
-                )
-                if saved is not None:
-                    journal_changed([was_client, saved.client_id])
+            saved, url = form.save_once(
+                request.user, lambda obj: next_url(request, workspace_url(obj.client_id))
+            )
+            if saved is not None:
+                journal_changed([was_client, saved.client_id])
         else:
             saved, url = None, form.earlier_submission(request.user)
         if url is not None:

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -180,12 +179,12 @@ def _edit_page(
     if request.method == "POST":
         if form.is_valid():
             created = form.instance._state.adding
-            with transaction.atomic():
-                saved_object, url = form.save_once(
-                    request.user, lambda obj: workspace_url(getattr(obj, "client_id", obj.pk))
-                )
-                if saved_object is not None and changed is not None:
-                    changed(saved_object, None if created else form.changed_data)
+            saved_object, url = form.save_once(
+                request.user, lambda obj: workspace_url(getattr(obj, "client_id", obj.pk))
+            )
+            if saved_object is not None and changed is not None:
+                # In the request's transaction (clients.middleware), like the save.
+                changed(saved_object, None if created else form.changed_data)
         else:
             saved_object, url = None, form.earlier_submission(request.user)
         if url is not None:
