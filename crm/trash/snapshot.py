@@ -71,6 +71,9 @@ def _collect(
         found[model].update((row.pk, row) for row in collector.data[model])
     for rows in collector.fast_deletes:  # rows nothing points at, deleted without being loaded
         found[rows.model].update((row.pk, row) for row in rows)
+    # Read just above for the trash, in this transaction: a table that holds none of them needs no DELETE (a
+    # client's feelings, which no receiver listens to).
+    collector.fast_deletes = [rows for rows in collector.fast_deletes if rows]
     kept: list[dict[str, Any]] = []
     for model, rows in found.items():
         if model not in DERIVED:
