@@ -2,9 +2,10 @@
 
 An action runs through `remember` (fields changed), `remember_created` (a row it added) or `remember_deleted` (a
 trash item, which `crm.trash.snapshot.to_trash` already took through the door): the first two take the change
-through the journal's door (`crm.trust.door.journal_changed`), once; each stores an `Undo` row for its owner, valid `UNDO_MINUTES`. `take_back` claims the row by deleting
-it (one statement: a double click undoes once), checks that the record still holds what the action left, puts
-the previous values back through `save`, and goes through the journal's door once (`crm.trust.door`).
+through the journal's door (`crm.trust.door.journal_changed`), once; each stores an `Undo` row for its owner,
+valid `UNDO_MINUTES`. `take_back` claims the row by deleting it (one statement: a double click undoes once),
+checks that the record still holds what the action left, puts the previous values back through `save`, and goes
+through the journal's door once.
 """
 
 from __future__ import annotations

@@ -324,13 +324,17 @@ def test_a_new_client_and_a_project_go_through_the_door_once(
 
 def test_mark_as_sent_goes_through_the_door_once(alice_client: Any, alice: Any, book: Book) -> None:
     prepare = reverse("reminders:prepare_status_update", kwargs={"client_id": book.client.pk})
-    url = reverse("reminders:mark_status_update_sent", kwargs={"client_id": book.client.pk})
+    url = reverse("crm:status_update_sent", kwargs={"client_id": book.client.pk})
     data = _form(alice_client, prepare, url) | {"subject": "Point d'étape", "body": "Bonjour"}
     with watching(alice) as seen:
         alice_client.post(url, data)
-        alice_client.post(url, data)  # a double click logs nothing and changes nothing
     assert_once(seen)
     assert_page_is_current(alice_client, book.client)
+    with watching(alice) as seen:
+        # A double click: its attempt is rolled back with the form token's savepoint, so nothing moved.
+        alice_client.post(url, data)
+    assert (seen.versions, seen.moves) == (0, 0)
+    assert Interaction.objects.filter(client=book.client, kind=Interaction.Kind.STATUS_UPDATE).count() == 1
 
 
 # -- the other faces ---------------------------------------------------------------------------------------------
