@@ -448,15 +448,14 @@ def test_the_sample_book_runs_the_door_once(alice_client: Any, bob: Any) -> None
 
 
 def test_the_admin_goes_through_the_door_once(alice: Any, book: Book) -> None:
+    # The admin's own hooks, called as its change and delete views call them (its pages sit behind two-factor
+    # sign-in, tested elsewhere).
     root = get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
-    http = Browser()
-    http.force_login(root)
+    request = type("Request", (), {"user": root})()
     with watching(alice) as seen:
-        answer = http.post(reverse("admin:crm_promise_delete", args=[book.promise.pk]), {"post": "yes"})
-    assert answer.status_code == 302
+        admin.site._registry[PromiseModel].delete_model(request, book.promise)
     assert_once(seen)
     model_admin = admin.site._registry[ConflictSignal]
-    request = type("Request", (), {"user": root})()
     form = model_admin.get_form(request, book.signal, change=True)(
         instance=book.signal,
         data={
