@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from axes.models import AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
@@ -50,6 +51,13 @@ def _raw_delete(model: type[models.Model], condition: Q) -> int:
     return rows._raw_delete(rows.db)  # public `delete()` would collect and signal every row
 
 
+def forget_logins(username: str) -> None:
+    """Delete axes' logs of an account's logins and failed logins (clients/throttle.py), one DELETE each; its
+    current failure counts (AccessAttempt) expire with their window."""
+    for model in (AccessFailureLog, AccessLog):
+        _raw_delete(model, Q(username__in={username, username.strip().lower()}))
+
+
 def delete_account(user: Any) -> None:
     """Delete `user` and everything of their book (clients, journal, trust health, history) in one transaction."""
     User = get_user_model()
@@ -71,4 +79,6 @@ def delete_account(user: Any) -> None:
                     emptied.add(child)
         for model, attname in through_user:
             _raw_delete(model, Q(**{attname: user.pk}))
+        # The login logs name the account (and the addresses it logged in from): they go with it.
+        forget_logins(user.get_username())
         user.delete()
