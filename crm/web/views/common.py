@@ -59,7 +59,7 @@ def workspace_url(client_id: int) -> str:
     return reverse("crm:client", kwargs={"client_id": client_id})
 
 
-def journal_changed(response: HttpResponse) -> HttpResponse:
+def refresh_regions(response: HttpResponse) -> HttpResponse:
     """Tell every listening region of the page to refresh itself (HX-Trigger: also works on a 204)."""
     return trigger_client_event(response, JOURNAL_CHANGED)
 
@@ -89,7 +89,7 @@ def answer_with_undo(
     )
     response = response if response is not None else HttpResponse()
     response.content = response.content + toast.encode()
-    return journal_changed(response)
+    return refresh_regions(response)
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE, count: int | None = None) -> Page:
@@ -118,9 +118,9 @@ __all__ = [
     "UNDOS",
     "HtmxHttpRequest",
     "answer_with_undo",
-    "journal_changed",
     "next_url",
     "paginate",
     "partial_for",
+    "refresh_regions",
     "workspace_url",
 ]
