@@ -207,3 +207,15 @@ def test_tests_follow_the_code_map() -> None:
     for room in ("trust", "reminders", "web", "api", "capture"):
         assert (ROOT / "tests" / room / "__init__.py").exists()
         assert list((ROOT / "tests" / room).glob("test_*.py"))
+
+
+def test_nothing_imports_a_management_command() -> None:
+    """A command is an edge, like a view: what two edges share lives in a room both import."""
+    commands = "crm.management.commands"
+    importers = [
+        (module, target)
+        for module, targets in GRAPH.items()
+        for target in targets
+        if _within(target, commands) and not _within(module, commands)
+    ]
+    assert importers == []

@@ -31,9 +31,9 @@ from conflicts.models import ConflictSignal
 from crm.api import schemas
 from crm.api.pages import changed_since, page_of, refuse_unknown_parameters
 from crm.api.problems import ERROR_STATUSES, Problem
-from crm.management.commands.trust_report import client_report
 from crm.models import ClientHealth, Interaction, Invoice, Promise
 from crm.trash.snapshot import to_trash
+from crm.trust.report import client_report
 
 router = Router()
 
