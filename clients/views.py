@@ -16,28 +16,11 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django_ratelimit.decorators import ratelimit
 
 from clients import throttle
 from clients.account import delete_account
 from clients.forms import AccountDeleteForm, LocalizedPasswordResetForm, ProfileForm, SignupForm
-
-
-def _client_key(group: str, request: HttpRequest) -> str:
-    return throttle.client_ip(request)
-
-
-def rate_limit(setting: str, method: str | list[str] = ratelimit.ALL) -> Any:
-    """Limit a view to the rate the named setting holds ("10/h"), per client address (block with a 429).
-
-    Views limited by the same setting share one budget: guessing tokens on two pages counts once."""
-    return ratelimit(
-        group=setting,
-        key=_client_key,
-        rate=lambda group, request: getattr(settings, setting),
-        method=method,
-        block=True,
-    )
+from crm.core.ratelimit import rate_limit
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

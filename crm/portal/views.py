@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import Client
-from clients.views import rate_limit
+from crm.core.ratelimit import rate_limit
 from crm.models import ClientPage
 from crm.portal.forms import ClientPageForm, PaymentDateForm
 from crm.portal.page import page_sections

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import Client, Profile
-from clients.views import rate_limit
+from crm.core.ratelimit import rate_limit
 from crm.models import Dispatch, Interaction, Mailbox, PaymentReminder
 from crm.payments.claims import load_rates
 from crm.reminders import payment_follow_up, tasks
