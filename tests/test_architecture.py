@@ -222,3 +222,10 @@ def test_nothing_imports_a_management_command() -> None:
         if _within(target, commands) and not _within(module, commands)
     ]
     assert importers == []
+
+
+def test_the_web_app_takes_only_the_sample_of_the_demo() -> None:
+    """Onboarding needs the sample book, not the large generated books nor the seeding command's tools."""
+    taken = {target for _module, target in _imports_of("crm.web") if _within(target, "crm.demo")}
+    assert taken == {"crm.demo.sample"}
+    assert GRAPH["crm.demo"] == set()  # the package itself imports nothing, so importing a part takes only it
