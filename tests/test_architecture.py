@@ -141,8 +141,8 @@ def test_apps_import_in_one_direction(lower: str, upper: str) -> None:
         # The two rooms that use trust are siblings: neither reaches into the other.
         ("crm.web", "crm.reminders"),
         ("crm.reminders", "crm.web"),
-        # The API uses the book and trust health; nothing but the URLs uses it (the web app only routes its
-        # Settings page), and it reaches into neither sibling.
+        # The API uses the book and trust health; nothing but config/urls.py uses it, and it reaches into neither
+        # sibling.
         ("crm.api", "crm.web"),
         ("crm.api", "crm.reminders"),
         ("crm.trust", "crm.api"),
@@ -229,3 +229,45 @@ def test_the_web_app_takes_only_the_sample_of_the_demo() -> None:
     taken = {target for _module, target in _imports_of("crm.web") if _within(target, "crm.demo")}
     assert taken == {"crm.demo.sample"}
     assert GRAPH["crm.demo"] == set()  # the package itself imports nothing, so importing a part takes only it
+
+
+# The faces: what a person meets (the freelancer's app, the API, the client's page), and the pages the rooms draw
+# for the freelancer's app. Each face stands on the floors (the models, trust, the rooms' plain modules) and
+# imports no other face; they meet only in config/urls.py, which gives each its namespace.
+FACES = {
+    "web": ("crm.web",),
+    "api": ("crm.api",),
+    "portal": ("crm.portal",),
+    "reminders pages": ("crm.reminders.views", "crm.reminders.urls"),
+    "capture pages": ("crm.capture.views", "crm.capture.urls"),
+    "dataio pages": ("crm.dataio.views", "crm.dataio.urls"),
+}
+
+
+def _face_of(module: str) -> str | None:
+    return next((face for face, roots in FACES.items() if any(_within(module, root) for root in roots)), None)
+
+
+def test_the_faces_are_found() -> None:
+    # Guards the rule below against a renamed module that no face claims any more.
+    for roots in FACES.values():
+        assert all(any(_within(module, root) for module in MODULES) for root in roots), roots
+
+
+def test_faces_import_no_faces() -> None:
+    crossings = [
+        (module, target)
+        for module, targets in GRAPH.items()
+        for target in targets
+        if _face_of(module) and _face_of(target) and _face_of(module) != _face_of(target)
+    ]
+    assert crossings == []
+
+
+def test_only_the_project_urls_include_a_faces_urls() -> None:
+    url_modules = {module for module in MODULES if module.startswith("crm.") and module.endswith(".urls")}
+    assert len(url_modules) >= 5
+    importers = sorted(
+        {module for module, targets in GRAPH.items() for target in targets if target in url_modules}
+    )
+    assert importers == ["config.urls"]
