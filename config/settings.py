@@ -198,7 +198,7 @@ STORAGES = {
     },
 }
 
-# Rendered journal items and client rows (crm/fragments.py); use Redis when several processes serve the app.
+# Rendered journal items and client rows (crm/web/fragments.py); use Redis when several processes serve the app.
 CACHES = {"default": cache_settings(os.environ.get("CACHE_URL") or "locmem://")}
 # Django's own Redis cache increments atomically, which is all django-ratelimit needs (it only knows
 # django-redis's by name). A per-process memory cache is refused in production (django_ratelimit.E003):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,129 @@ def test_only_the_project_urls_include_a_faces_urls() -> None:
         {module for module, targets in GRAPH.items() for target in targets if target in url_modules}
     )
     assert importers == ["config.urls"]
+
+
+# -- every path named in a comment exists ----------------------------------------------------------------------
+
+COMMENTED = (*PACKAGES, "bench", "tests")
+NAMED_PATH = re.compile(
+    r"(?<![\w/.@-])((?:config|clients|conflicts|crm|bench|tests|templates|docs|deploy|static|locale)/[^\s`'\"()\[\],;:]*)"
+)
+NAMED_MODULE = re.compile(r"(?<![\w/.@-])((?:config|clients|conflicts|crm|bench|tests)(?:\.[A-Za-z_]\w*)+)")
+# "clients.csv" names a file, not a module.
+FILE_SUFFIXES = {
+    "csv",
+    "json",
+    "zip",
+    "vcf",
+    "ics",
+    "eml",
+    "mbox",
+    "html",
+    "txt",
+    "py",
+    "md",
+    "png",
+    "example",
+}
+PLACEHOLDERS = set("<>{}*…")
+
+
+COMMENT = re.compile(r"(?:^|\s)#(.*)$", re.MULTILINE)
+DOCSTRING = re.compile(r'"""(.*?)"""', re.DOTALL)
+
+
+def _comments_and_docstrings(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield each comment and triple-quoted string (docstrings) with its line; read as text, which is fast."""
+    source = path.read_text()
+    for pattern in (COMMENT, DOCSTRING):
+        for match in pattern.finditer(source):
+            yield source.count("\n", 0, match.start()) + 1, match.group(1)
+
+
+def _all_modules() -> dict[str, Path]:
+    found = {}
+    for package in COMMENTED:
+        for path in (ROOT / package).rglob("*.py"):
+            found[_module_name(path)] = path
+    return found
+
+
+@cache
+def _top_level_names(path: Path) -> frozenset[str]:
+    names: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return frozenset(names)
+
+
+def _task_names() -> set[str]:
+    """Return the Celery task names given in the source (`@shared_task(name="crm.…")`): dotted, not modules."""
+    pattern = re.compile(r"""(?:shared_task|\.task)\([^)]*name=["']([\w.]+)["']""")
+    return {name for path in (ROOT / "crm").rglob("tasks.py") for name in pattern.findall(path.read_text())}
+
+
+def _module_exists(name: str, modules: dict[str, Path]) -> bool:
+    """A dotted name exists when its longest module prefix defines the next part (a model label counts too)."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        module = ".".join(parts[:cut])
+        if module in modules:
+            rest = parts[cut:]
+            if not rest:
+                return True
+            if rest[0] in _top_level_names(modules[module]):
+                return True
+            models = modules.get(f"{module}.models")  # "clients.Contact": an app label and its model
+            return cut == 1 and len(rest) == 1 and models is not None and rest[0] in _top_level_names(models)
+    return False
+
+
+def _ignored_paths() -> set[str]:
+    """Return what .gitignore names exactly (generated files a comment may mention: bench/results.json)."""
+    lines = (ROOT / ".gitignore").read_text().splitlines()
+    return {line.strip().rstrip("/") for line in lines if "/" in line.strip().rstrip("/")}
+
+
+def _stale_references() -> list[str]:
+    modules, tasks, ignored = _all_modules(), _task_names(), _ignored_paths()
+    stale = []
+    for package in COMMENTED:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue  # frozen history: it may name what was there then
+            where = path.relative_to(ROOT)
+            for line, text in _comments_and_docstrings(path):
+                for named in NAMED_PATH.findall(text):
+                    named = named.rstrip(".")
+                    if PLACEHOLDERS & set(named) or named in ignored:
+                        continue
+                    # A template is named as the template loader reads it: "crm/items.html".
+                    if not any((base / named.rstrip("/")).exists() for base in (ROOT, ROOT / "templates")):
+                        stale.append(f"{where}:{line}: {named}")
+                for named in NAMED_MODULE.findall(text):
+                    if named.rsplit(".", 1)[-1] in FILE_SUFFIXES or named in tasks:
+                        continue
+                    if not _module_exists(named, modules):
+                        stale.append(f"{where}:{line}: {named}")
+    return stale
+
+
+def test_the_reference_check_sees_a_stale_path() -> None:
+    # Guards the check below: the stale names of issue 21 would be found.
+    assert not _module_exists("crm.onboarding", _all_modules())
+    assert _module_exists("crm.trash.kinds.KINDS", _all_modules())
+    assert _module_exists("clients.Contact", _all_modules())
+    assert NAMED_PATH.findall("see crm/urls.py.") == ["crm/urls.py."]
+    assert not (ROOT / "crm/urls.py").exists()
+
+
+def test_every_path_named_in_a_comment_exists() -> None:
+    """Paths (`crm/web/fragments.py`, `templates/…`) and modules (`crm.trust.formula`) in comments and docstrings."""
+    assert _stale_references() == []
