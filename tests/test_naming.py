@@ -1,14 +1,20 @@
-"""URL names: each face its own namespace (`web:`, `api:`, `portal:`), one naming scheme, and the old names kept.
+"""Names: each face its own URL namespace (`web:`, `api:`, `portal:`), one scheme for URL names and template
+partials, and the old URL names kept.
 
 The scheme: a page is named by its noun (`client`, `guide`), a list by the plural (`clients`), an action by noun
 then verb (`client_edit`, `promise_keep`, `invoice_mark_paid`), never by a verb first or a state
 (`prepare_status_update`, `invoice_paid`). The words are listed below: a new URL adds its words here, which is
 the moment to check it reads like its neighbours.
+
+Template partials: a named partial (`{% partialdef %}`) is named in snake_case after what it draws (`timeline`,
+`score_panel`, an htmx target's id read with "_" for "-"), never after how it is swapped (`inline`, `oob`); a
+template file that is only ever included by another starts with "_" (`portal/_promises.html`).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +40,7 @@ def _either(words: list[str]) -> str:
 
 
 SCHEME = re.compile(rf"^{_either(NOUNS)}(?:_{_either(NOUNS)})*(?:_{_either(VERBS)})?$")
+SCHEME_SNAKE = re.compile(r"^[a-z]+(?:_[a-z]+)*$")
 FACES = ("web", "api", "portal")
 
 
@@ -230,3 +237,50 @@ def test_every_alias_names_a_pattern_of_the_web_face() -> None:
         names = {pattern.name for pattern in patterns}
         assert names <= web
         assert set(renamed) <= names
+
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+PARTIAL = re.compile(r"{%\s*partialdef\s+([^\s%]+)")
+INCLUDED = re.compile(r"""{%\s*include\s+["']([^"'#]+)""")
+HOW_NOT_WHAT = {"inline", "oob", "partial", "fragment", "snippet"}
+
+
+def _templates() -> list[Path]:
+    return sorted(path for path in TEMPLATES.rglob("*") if path.is_file())
+
+
+def test_every_partial_is_named_in_snake_case_for_what_it_draws() -> None:
+    names = {
+        (path.relative_to(TEMPLATES).as_posix(), name)
+        for path in _templates()
+        for name in PARTIAL.findall(path.read_text())
+    }
+    assert len(names) > 20
+    assert (
+        sorted(
+            f"{where}#{name}" for where, name in names if not SCHEME_SNAKE.match(name) or name in HOW_NOT_WHAT
+        )
+        == []
+    )
+
+
+def test_a_template_only_ever_included_starts_with_an_underscore() -> None:
+    included = {name for path in _templates() for name in INCLUDED.findall(path.read_text())}
+    python = "\n".join(
+        path.read_text()
+        for package in ("crm", "clients", "config", "bench")
+        for path in (ROOT / package).rglob("*.py")
+    )
+    # An email triple's parts are drawn by name (crm/reminders/emails.py) even when another email includes one.
+    triples = re.compile(r"^emails/[\w-]+-(?:subject\.txt|body\.txt|body\.html)$")
+    only_included = {
+        name
+        for name in included
+        if f'"{name}' not in python and f"'{name}" not in python and not triples.match(name)
+    }
+    assert len(included) >= 5
+    assert sorted(name for name in only_included if not name.rpartition("/")[2].startswith("_")) == []
+    # And the other way round: a file named as a piece is never drawn alone by a view.
+    pieces = {path.relative_to(TEMPLATES).as_posix() for path in _templates() if path.name.startswith("_")}
+    assert sorted(name for name in pieces if f'"{name}' in python) == []
