@@ -1,5 +1,6 @@
-"""Mail capture's pages (the mailbox settings, and status updates sent from the app): pages of the freelancer's
-app, in the `web:` namespace (config/urls.py adds them)."""
+"""Mail capture's pages (the mailbox settings, its test, sync, import and disconnection): pages of the
+freelancer's app, in the `web:` namespace (config/urls.py adds them). A status update sent from the app is the
+one status-update action, in crm/web/urls.py."""
 
 from __future__ import annotations
 
@@ -13,5 +14,4 @@ urlpatterns = [
     path("settings/mailbox/sync/", views.mailbox_sync, name="mailbox_sync"),
     path("settings/mailbox/disconnect/", views.mailbox_disconnect, name="mailbox_disconnect"),
     path("settings/mailbox/import/", views.mailbox_import, name="mailbox_import"),
-    path("clients/<int:client_id>/status-update/send/", views.status_update_send, name="status_update_send"),
 ]

@@ -105,4 +105,11 @@ urlpatterns = [
     path("trash/", views.trash_list, name="trash"),
     path("trash/<int:trash_id>/restore/", views.trash_restore, name="trash_restore"),
     path("trash/<int:trash_id>/delete/", views.trash_delete, name="trash_delete"),
+    # The old address of "Send from my mailbox": the one status-update action (crm/web/views/actions.py), sending.
+    path(
+        "clients/<int:client_id>/status-update/send/",
+        views.status_update_sent,
+        {"send": True},
+        name="status_update_send",
+    ),
 ]
