@@ -59,7 +59,16 @@ def delete_account(user: Any) -> None:
     with transaction.atomic():
         for model, attname in _owned_through(Client):
             _raw_delete(model, Q(**{f"{attname}__in": live}) | Q(**{f"{attname}__in": past}))
-        for model, attname in _owned_through(User):
-            if model is not User:
-                _raw_delete(model, Q(**{attname: user.pk}))
+        through_user = [(model, attname) for model, attname in _owned_through(User) if model is not User]
+        emptied = {model for model, _ in through_user} | {model for model, _ in _owned_through(Client)}
+        for model, attname in through_user:
+            # Rows of the account's rows that the account's own tables do not reach (a recovery code of the
+            # account's two-factor device): first, while their parent rows are still there.
+            for child, child_attname in _owned_through(model):
+                if child not in emptied and child is not model:
+                    parents = model._base_manager.filter(**{attname: user.pk}).values("pk")
+                    _raw_delete(child, Q(**{f"{child_attname}__in": parents}))
+                    emptied.add(child)
+        for model, attname in through_user:
+            _raw_delete(model, Q(**{attname: user.pk}))
         user.delete()

@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "template_partials",
     "simple_history",
     "axes",
+    # Two-factor authentication (clients/twofactor.py): authenticator-app codes and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_countries",  # country names in every language, for a client's country
     "django_ratelimit",  # for its system checks: the counts must live in a cache every process shares
@@ -80,6 +84,11 @@ MIDDLEWARE = [
     # Names the signed-in freelancer on every history row a request writes (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "clients.middleware.ProfileLocaleMiddleware",
+    # A password alone is half a login for an account with two factors (and for staff, who must have them):
+    # every page but the second step's waits for it (clients/twofactor.py). Also keeps Settings → Sessions'
+    # "last seen" (clients/devices.py).
+    "clients.middleware.TwoFactorMiddleware",
+    "clients.middleware.SessionSeenMiddleware",
     # Before any view reads a value (in the freelancer's language): a NUL byte gets a 400, never a 500.
     "clients.middleware.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -140,6 +149,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", default=True)
+# Staff (who reach the admin and everyone's data) cannot use the app before they set up a second factor.
+TWO_FACTOR_REQUIRED_FOR_STAFF = env_bool("TWO_FACTOR_REQUIRED_FOR_STAFF", default=True)
+# The name authenticator apps show beside the account (django-otp's TOTP devices).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Confiance")
+# How long a verification link (sign-up, a new email address) works.
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_DAYS", "3")))
 
 # Failed logins: this many per account (or per IP) within the window lock that account (or IP) out.
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))

@@ -97,6 +97,18 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/delete/", account_views.account_delete, name="account_delete"),
+    # The account's security (clients/verification.py, clients/twofactor.py, clients/devices.py).
+    path("accounts/email/", account_views.email_change, name="email_change"),
+    path("accounts/email/resend/", account_views.email_resend, name="email_resend"),
+    path("accounts/email/verify/<str:token>/", account_views.verify_email, name="verify_email"),
+    path("accounts/two-factor/", account_views.two_factor, name="two_factor"),
+    path("accounts/two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
+    path("accounts/two-factor/codes/", account_views.two_factor_codes, name="two_factor_codes"),
+    path("accounts/two-factor/off/", account_views.two_factor_disable, name="two_factor_disable"),
+    path("accounts/two-factor/verify/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("accounts/sessions/", account_views.sessions, name="sessions"),
+    path("accounts/sessions/others/end/", account_views.sessions_end_others, name="sessions_end_others"),
+    path("accounts/sessions/<int:session_id>/end/", account_views.session_end, name="session_end"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     # The REST API (crm/api): bearer tokens, no session, so no CSRF; its errors are problem+json.

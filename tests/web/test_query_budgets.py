@@ -209,7 +209,7 @@ BUDGETS: dict[str, int] = {
     "profile": 3,  # anything read from the book to show the settings
     "profile_post": 13,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 80,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture
+    "account_delete_post": 89,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row
     "client_page": 5,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out
     "client_page_confirm_date": 28,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token
     "client_page_preview": 9,  # the 3 of a logged-in request, the client with its owner, its page, one per section
