@@ -5,22 +5,27 @@ the answers to refused input: too many requests, a NUL byte."""
 
 from __future__ import annotations
 
+from importlib import metadata
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from clients import devices, throttle, twofactor, verification
 from clients.account import delete_account
@@ -63,6 +68,52 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+def _account_key(group: str, request: HttpRequest) -> str:
+    return throttle.normalise_username(request.POST.get("username"))
+
+
+@require_POST
+@rate_limit("RATE_LIMIT_PASSWORD_RESET")
+# Per account too, whatever the addresses: no one fills the owner's inbox with unlock links.
+@ratelimit(group="login-unlock-account", key=_account_key, rate="5/h", block=True)
+def login_unlock_request(request: HttpRequest) -> HttpResponse:
+    """Email the account named on the lockout page a one-time unlock link; say the same whether it exists."""
+    username = throttle.normalise_username(request.POST.get("username"))
+    user = (
+        get_user_model().objects.filter(username__iexact=username, is_active=True).exclude(email="").first()
+    )
+    if user is not None:
+        send_unlock_link(request, user)
+    messages.info(request, _("If this account exists, an unlock link is on its way to its email address."))
+    return redirect("login")
+
+
+def send_unlock_link(request: HttpRequest, user: Any) -> None:
+    link = request.build_absolute_uri(reverse("login_unlock", kwargs={"token": throttle.unlock_token(user)}))
+    language = getattr(getattr(user, "profile", None), "language", None) or translation.get_language()
+    with translation.override(language):
+        context = {"user": user, "link": link}
+        subject = render_to_string("emails/login-unlock-subject.txt", context).strip()
+        email = EmailMultiAlternatives(
+            subject, render_to_string("emails/login-unlock-body.txt", context), to=[user.email]
+        )
+        email.attach_alternative(render_to_string("emails/login-unlock-body.html", context), "text/html")
+        email.send()
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limit("RATE_LIMIT_TOKEN_PAGES")
+def login_unlock(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed unlock link: a button (so a mail scanner opening the link uses nothing), then this browser
+    is a known device of the account, once."""
+    user = throttle.user_of_unlock_token(token)
+    if request.method == "POST" and user is not None and throttle.use_unlock_token(token):
+        messages.success(request, _("Your account is unlocked on this browser: log in."))
+        return throttle.unlock(request, user, redirect("login"))
+    valid = user is not None and request.method == "GET"
+    return render(request, "registration/unlock.html", {"valid": valid}, status=200 if valid else 400)
+
+
 @rate_limit("RATE_LIMIT_SIGNUP", method="POST")
 def signup(request: HttpRequest) -> HttpResponse:
     if not settings.SIGNUP_ENABLED:
@@ -98,7 +149,15 @@ def profile(request: HttpRequest) -> HttpResponse:
         with translation.override(profile.language):
             messages.success(request, _("Your settings are saved."))
         return redirect("profile")
-    return render(request, "registration/profile.html", {"form": form})
+    return render(request, "registration/profile.html", {"form": form, "version": installed_version()})
+
+
+def installed_version() -> str:
+    """Return Confiance's version as installed (pyproject.toml's), for Settings and bug reports."""
+    try:
+        return metadata.version("confiance")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 @login_required

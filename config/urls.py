@@ -94,6 +94,9 @@ urlpatterns = [
         account_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    # The lockout page's "email me an unlock link", and that link (clients/throttle.py).
+    path("accounts/unlock/", account_views.login_unlock_request, name="login_unlock_request"),
+    path("accounts/unlock/<str:token>/", account_views.login_unlock, name="login_unlock"),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/delete/", account_views.account_delete, name="account_delete"),

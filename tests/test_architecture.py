@@ -433,3 +433,76 @@ def test_the_reference_check_sees_a_stale_path() -> None:
 def test_every_path_named_in_a_comment_exists() -> None:
     """Paths (`crm/web/fragments.py`, `templates/…`) and modules (`crm.trust.formula`) in comments and docstrings."""
     assert _stale_references() == []
+
+
+# -- trust health moves through the journal's door, never from a receiver ----------------------------------------
+
+MODEL_SIGNALS = {"pre_save", "post_save", "pre_delete", "post_delete", "m2m_changed"}
+RECOMPUTES = {
+    "recompute_client",
+    "recompute_clients",
+    "recompute_book",
+    "journal_changed",
+    "refresh_contact_times",
+}
+
+
+def _called_names(node: ast.AST) -> set[str]:
+    names = set()
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call):
+            func = call.func
+            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+def _receivers_that_recompute(source: str) -> list[str]:
+    """Return the model-signal receivers of `source` that call a recompute, directly or through a function of the
+    same module (`signal.connect(f)` or `@receiver(signal)`)."""
+    tree = ast.parse(source)
+    functions = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    receivers = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "connect"
+        ):
+            signal = node.func.value
+            if isinstance(signal, ast.Name) and signal.id in MODEL_SIGNALS and node.args:
+                receivers.add(getattr(node.args[0], "id", ""))
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and getattr(decorator.func, "id", "") == "receiver"
+                    and any(getattr(arg, "id", "") in MODEL_SIGNALS for arg in decorator.args)
+                ):
+                    receivers.add(node.name)
+    offenders = []
+    for name in sorted(receivers & set(functions)):
+        called = _called_names(functions[name])
+        called |= {c for helper in called & set(functions) for c in _called_names(functions[helper])}
+        if called & RECOMPUTES:
+            offenders.append(name)
+    return offenders
+
+
+def test_the_receiver_check_finds_a_recompute() -> None:
+    source = (
+        "def changed(sender, instance, **kw):\n    _rescore(instance)\n"
+        "def _rescore(instance):\n    recompute_client(instance.client_id)\n"
+        "post_save.connect(changed, sender=Promise)\n"
+    )
+    assert _receivers_that_recompute(source) == ["changed"]
+
+
+def test_no_model_signal_receiver_recomputes_trust_health() -> None:
+    """Trust health moves through `crm.trust.door.journal_changed`, called where the journal changes: a reader
+    follows a click to its effect through imports, and no save recomputes behind the caller's back."""
+    offenders = {
+        module: found
+        for module, path in MODULES.items()
+        if (found := _receivers_that_recompute(path.read_text()))
+    }
+    assert offenders == {}

@@ -2,9 +2,9 @@
 
 Every record is fetched for the token's owner (another owner's id is a 404, as in the web app); every write goes
 through the model's own validation (`full_clean`: field validators, the date window, `clean()`, the named
-constraints) inside one transaction, so the API stores nothing a form would refuse. Saving fires the same
-signals as the web app (trust health recomputed in the same transaction); a delete goes to the trash, like the
-web app's, and can be restored from `/trash/` for 30 days.
+constraints) inside one transaction, so the API stores nothing a form would refuse. A write then goes through
+the journal's door (`crm.trust.door`) as the web app's does, in the same transaction; a delete goes to the trash,
+like the web app's, and can be restored from `/trash/` for 30 days.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from crm.api.pages import changed_since, page_of, refuse_unknown_parameters
 from crm.api.problems import ERROR_STATUSES, Problem
 from crm.models import ClientHealth, Interaction, Invoice, Promise
 from crm.trash.snapshot import to_trash
+from crm.trust.door import journal_changed, record_saved
 from crm.trust.report import client_report
 
 router = Router()
@@ -148,6 +149,16 @@ def _save(instance: Model, before: Any = None) -> Model:
     return instance
 
 
+def _changed(instance: Model, was_client_id: int | None, fields: list[str] | None) -> None:
+    """Go through the journal's door for what was written (`fields` set; None for a create): a journal record
+    changes its client's journal (and its former client's, when moved); a client or a project only when a
+    field the score reads changed; a contact is not scored."""
+    if isinstance(instance, Client | Project):
+        record_saved(instance, fields, was_client_id=was_client_id)
+    elif not isinstance(instance, Contact):
+        journal_changed([was_client_id, instance.client_id])
+
+
 def _signature(func: Callable[..., Any], **params: Any) -> Callable[..., Any]:
     """Give `func` (which takes `**kwargs`) the typed parameters django-ninja reads: the id's name changes
     with the kind, and the schemas are the kind's."""
@@ -197,7 +208,9 @@ def _register(kind: Kind) -> None:
         if kind.owner_field:
             setattr(instance, kind.owner_field, owner)
         _assign(instance, owner, {k: v for k, v in data.items() if not (k in DEFAULTED and v is None)})
-        return Status(201, save(instance, None))
+        saved = save(instance, None)
+        _changed(saved, None, None)  # in the request's transaction (clients.middleware)
+        return Status(201, saved)
 
     def get_item(request: HttpRequest, **kwargs: Any) -> Any:
         return get_object_or_404(kind.owned(request.auth.owner), pk=kwargs[kind.kwarg])
@@ -206,8 +219,12 @@ def _register(kind: Kind) -> None:
         owner = request.auth.owner
         instance = get_object_or_404(kind.owned(owner), pk=kwargs[kind.kwarg])
         before = getattr(instance, "happened_at", None)
-        _assign(instance, owner, kwargs["payload"].dict(exclude_unset=True))
-        return save(instance, before)
+        was_client_id = getattr(instance, "client_id", None)
+        data = kwargs["payload"].dict(exclude_unset=True)
+        _assign(instance, owner, data)
+        saved = save(instance, before)
+        _changed(saved, was_client_id, list(data))  # in the request's transaction (clients.middleware)
+        return saved
 
     def delete_item(request: HttpRequest, **kwargs: Any) -> Any:
         owner = request.auth.owner

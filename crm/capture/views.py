@@ -20,8 +20,7 @@ from crm.capture.forms import DisconnectForm, ImportForm, MailboxForm
 from crm.capture.secrets import InvalidToken
 from crm.capture.tasks import sync_mailbox
 from crm.models import CapturedMessage, Interaction, Mailbox
-from crm.trust.health import recompute_client
-from crm.trust.signals import refresh_contact_times
+from crm.trust.door import journal_changed
 
 TEMPLATE = "crm/mailbox.html"
 
@@ -122,9 +121,7 @@ def mailbox_disconnect(request: HttpRequest) -> HttpResponse:
             client_ids = set(forgotten.values_list("client_id", flat=True))
             forgotten.delete()
             Interaction.objects.filter(pk__in=interaction_ids, client__owner=request.user).delete()
-            for client_id in sorted(client_ids):
-                refresh_contact_times(client_id)
-                recompute_client(client_id)
+            journal_changed(client_ids)
         box.delete()
     messages.success(request, _("Mailbox disconnected: its passwords are deleted."))
     return redirect("crm:mailbox")

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.demo.derived import refresh_contact_times
 from crm.models import Feeling, Interaction, Invoice, Promise
+from crm.trust.door import journal_changed
 
 K = Interaction.Kind
 D = Interaction.Direction
@@ -525,5 +525,7 @@ def seed_demo_book(owner: Any, now: datetime | None = None) -> list[Client]:
         story = Story(owner=owner, now=now, zone=zone, invoice_numbers=iter(range(1, 1000)))
         _stories(story)
         Interaction.objects.bulk_create(story.interactions, batch_size=500)
-        refresh_contact_times(owner)
-    return list(Client.objects.for_owner(owner))
+        clients = list(Client.objects.for_owner(owner))
+        # The journal's door, once for the whole book: contact clocks, trust health, book version.
+        journal_changed([client.pk for client in clients], now=now)
+    return clients

@@ -29,8 +29,7 @@ def seed_sample_book(owner: Any, now: datetime | None = None) -> int:
             raise BookNotEmpty
         clients = seed_demo_book(owner, now)
         Client.objects.for_owner(owner).update(sample=True)
-        compute_trust_health(owner, now, history_weeks=HISTORY_WEEKS)
-        Profile.book_changed([owner.pk])
+        compute_trust_health(owner, now, history_weeks=HISTORY_WEEKS)  # its recomputes move the book version
     return len(clients)
 
 
@@ -39,6 +38,5 @@ def remove_sample_book(owner: Any) -> int:
     with transaction.atomic():
         removed = Client.objects.for_owner(owner).filter(sample=True)
         count = removed.count()
-        removed.delete()
-        Profile.book_changed([owner.pk])
+        removed.delete()  # crm.trust.signals moves the book version as each client goes
     return count

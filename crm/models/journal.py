@@ -55,8 +55,8 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
     def log_status_update(self, client: Client, subject: str, body: str, at: datetime) -> Interaction:
         """Record a status update sent to the client; it restarts the client's cadence clock."""
         summary = truncate_code_points(f"{subject}\n\n{body}".strip(), SUMMARY_LENGTH)
-        # Saving it moves the client's cadence clock: crm.trust.signals keeps the contact times and the score,
-        # in the same transaction.
+        # Saving it moves the client's cadence clock: the caller takes it through the journal's door
+        # (crm.trust.door.journal_changed), which keeps the contact times and the score.
         with transaction.atomic():
             update = self.create(
                 client=client,

@@ -23,6 +23,7 @@ from crm.core.ratelimit import rate_limit
 from crm.models import ClientPage
 from crm.portal.forms import ClientPageForm, PaymentDateForm
 from crm.portal.page import page_sections
+from crm.trust.door import journal_changed
 
 PAGE = "portal/page.html"
 PANEL = "portal/panel.html"
@@ -117,11 +118,13 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) ->
         if form.is_valid():
             invoice, day = form.cleaned_data["invoice"], form.cleaned_data["new_due_on"]
             try:
-                _saved, url = form.save_once(
+                saved, url = form.save_once(
                     client.owner,
                     lambda promise: done_url,
                     save=lambda: invoice.confirm_new_date_by_client(day, today),
                 )
+                if saved is not None:
+                    journal_changed([client.pk])  # in the request's transaction (clients.middleware)
             except ValidationError as error:
                 form.add_error(None if hasattr(error, "error_dict") else "new_due_on", error)
             else:

@@ -68,8 +68,9 @@ def _form_errors(form: Any) -> list[str]:
 def _run(
     request: HtmxHttpRequest, item: Any, fields: list[str], change: Callable[[], None]
 ) -> tuple[list[str], Undo | None]:
-    """Apply a model change in one transaction, remembering how to undo it; return its validation errors (if
-    any) and its undo."""
+    """Apply a model change in one transaction, remembering how to undo it (`remember` takes it through the
+    journal's door: the client's trust health is current in the answer); return its validation errors (if any)
+    and its undo."""
     try:
         with transaction.atomic():
             undo = remember(request.user, item, fields, change)
@@ -131,7 +132,7 @@ def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 felt_on=timezone.localdate(),
             )
-            undo = remember_created(request.user, feeling)
+            undo = remember_created(request.user, feeling)  # through the journal's door
         return answer_with_undo(
             request, _("Your feeling is noted for 30 days."), undo, workspace_url(client.pk)
         )

@@ -69,10 +69,15 @@ def _undo_for(request: HttpRequest, pk: int) -> Undo:
 
 
 def next_url(request: HttpRequest, fallback: str) -> str:
-    """Return the page to go back to after a plain (no-JS) POST: a safe `next`, else `fallback`."""
+    """Return the page to go back to after a plain (no-JS) POST: `next` when it is a path of this site, else
+    `fallback`.
+
+    Only a local path is taken ("/clients/3/"): a bare word ("x") is a relative URL Django's check lets through,
+    which `redirect()` then reads as a view name (a 500), and a scheme or a host would send the freelancer away.
+    """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts=set(), require_https=request.is_secure()
     ):
         return candidate
     return fallback
@@ -82,7 +87,7 @@ def workspace_url(client_id: int) -> str:
     return reverse("crm:client", kwargs={"client_id": client_id})
 
 
-def journal_changed(response: HttpResponse) -> HttpResponse:
+def refresh_regions(response: HttpResponse) -> HttpResponse:
     """Tell every listening region of the page to refresh itself (HX-Trigger: also works on a 204)."""
     return trigger_client_event(response, JOURNAL_CHANGED)
 
@@ -112,7 +117,7 @@ def answer_with_undo(
     )
     response = response if response is not None else HttpResponse()
     response.content = response.content + toast.encode()
-    return journal_changed(response)
+    return refresh_regions(response)
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE, count: int | None = None) -> Page:
@@ -144,9 +149,9 @@ __all__ = [
     "_trash_item_for",
     "_undo_for",
     "answer_with_undo",
-    "journal_changed",
     "next_url",
     "paginate",
     "partial_for",
+    "refresh_regions",
     "workspace_url",
 ]

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from conflicts.forms import ConflictSignalEditForm
 from crm.trash.snapshot import client_summary, to_trash
 from crm.trash.undo import remember_deleted
+from crm.trust.door import journal_changed
 from crm.web.forms import InteractionEditForm, InvoiceEditForm, PromiseEditForm
 from crm.web.views.common import (
     HtmxHttpRequest,
@@ -36,8 +37,8 @@ from crm.web.views.common import (
     _promise_for,
     _signal_for,
     answer_with_undo,
-    journal_changed,
     next_url,
+    refresh_regions,
     workspace_url,
 )
 
@@ -114,21 +115,24 @@ def edit_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
     show_client = request.GET.get("show_client") == "1" or request.POST.get("show_client") == "1"
     form = editable.form_class(request.POST or None, instance=item, owner=request.user)
     form.auto_id = f"edit-{kind}-{item.pk}-%s"  # several items may be edited on one page
+    was_client = item.client_id  # an item moved to another client changes both journals
     if request.method == "POST":
         # A repeat of a post already saved (a double click) saves nothing and answers as the first one did; a
         # change made elsewhere since the form was drawn is shown, not overwritten (VersionedFormMixin).
-        # crm.trust.signals recompute the client's trust health in the same transaction as the save.
+        # The door recomputes the clients' trust health in the request's transaction (clients.middleware).
         if form.is_valid():
             saved, url = form.save_once(
                 request.user, lambda obj: next_url(request, workspace_url(obj.client_id))
             )
+            if saved is not None:
+                journal_changed([was_client, saved.client_id])
         else:
             saved, url = None, form.earlier_submission(request.user)
         if url is not None:
             if request.htmx:
                 item = saved or editable.fetch(request, *ids.values())
                 context = {"item": item, "today": timezone.localdate(), "show_client": show_client}
-                return journal_changed(render(request, f"crm/items.html#{kind}", context))
+                return refresh_regions(render(request, f"crm/items.html#{kind}", context))
             messages.success(request, editable.saved)
             return redirect(url)
     context = {

@@ -19,6 +19,7 @@ from clients.models import Client, Contact
 from crm.models import Dispatch
 from crm.models.health import Band
 from crm.payments.claims import follow_up_of
+from crm.trust.door import record_saved
 from crm.web import fragments
 from crm.web.history import history_of
 from crm.web.views import board
@@ -162,17 +163,28 @@ def conflict_detail(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
 
 
 def _edit_page(
-    request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str, delete_url: str = ""
+    request: HtmxHttpRequest,
+    form: Any,
+    title: str,
+    saved: str,
+    back: str,
+    delete_url: str = "",
+    changed: Callable[[Any, list[str] | None], None] | None = None,
 ) -> HttpResponse:
     """Save a valid posted form and go to what it saved; else show the form (with its errors, a link to delete
-    what it edits and, for a record that exists, its history).
+    what it edits and, for a record that exists, its history). `changed(record, fields changed or None when
+    created)` runs after a save, in its transaction.
 
     A repeat of a post already saved (the same form token) saves nothing and goes where the first one went."""
     if request.method == "POST":
         if form.is_valid():
+            created = form.instance._state.adding
             saved_object, url = form.save_once(
                 request.user, lambda obj: workspace_url(getattr(obj, "client_id", obj.pk))
             )
+            if saved_object is not None and changed is not None:
+                # In the request's transaction (clients.middleware), like the save.
+                changed(saved_object, None if created else form.changed_data)
         else:
             saved_object, url = None, form.earlier_submission(request.user)
         if url is not None:
@@ -190,7 +202,9 @@ def _edit_page(
 @login_required
 def client_new(request: HtmxHttpRequest) -> HttpResponse:
     form = NewClientForm(request.POST or None, instance=Client(owner=request.user))
-    return _edit_page(request, form, _("New client"), _("Client added."), reverse("crm:clients"))
+    return _edit_page(
+        request, form, _("New client"), _("Client added."), reverse("crm:clients"), changed=record_saved
+    )
 
 
 @login_required
@@ -204,6 +218,7 @@ def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         _("Client saved."),
         workspace_url(client.pk),
         reverse("crm:client_delete", kwargs={"client_id": client.pk}),
+        changed=record_saved,  # the door only when a field the score reads changed (not the name)
     )
 
 
@@ -217,12 +232,14 @@ def project_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         _("New project for %(client)s") % {"client": client},
         _("Project added."),
         workspace_url(client.pk),
+        changed=record_saved,
     )
 
 
 @login_required
 def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     project = _project_for(request, project_id)
+    was_client = project.client_id  # a project moved to another client changes both scores
     form = ProjectForm(request.POST or None, instance=project, owner=request.user)
     return _edit_page(
         request,
@@ -231,6 +248,7 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         _("Project saved."),
         workspace_url(project.client_id),
         reverse("crm:project_delete", kwargs={"project_id": project.pk}),
+        changed=lambda project, fields: record_saved(project, fields, was_client_id=was_client),
     )
 
 
