@@ -39,23 +39,7 @@ from clients.forms import (
     TwoFactorCodeForm,
 )
 from clients.models import AccountSession
-
-
-def _client_key(group: str, request: HttpRequest) -> str:
-    return throttle.client_ip(request)
-
-
-def rate_limit(setting: str, method: str | list[str] = ratelimit.ALL) -> Any:
-    """Limit a view to the rate the named setting holds ("10/h"), per client address (block with a 429).
-
-    Views limited by the same setting share one budget: guessing tokens on two pages counts once."""
-    return ratelimit(
-        group=setting,
-        key=_client_key,
-        rate=lambda group, request: getattr(settings, setting),
-        method=method,
-        block=True,
-    )
+from crm.core.ratelimit import rate_limit
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -4,7 +4,7 @@ and the import of that document into an empty book.
 Both exports are streamed: clients are read a batch at a time (each kind of record one query per batch), so a
 20,000-client book never sits in memory. The JSON keeps every stored value of every record (ids only as
 references between records), so its import writes the same records, and trust health computed from them is the
-same: the round trip is tested (tests/dataio/test_round_trip.py).
+same: the round trip is tested (tests/dataio/test_export.py).
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import Client
-from clients.views import rate_limit
 from crm.core.ownership import owned_or_404
+from crm.core.ratelimit import rate_limit
 from crm.models import ClientPage
 from crm.portal.forms import ClientPageForm, PaymentDateForm
 from crm.portal.page import page_sections

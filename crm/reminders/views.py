@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import Client, Profile
-from clients.views import rate_limit
 from crm.core.ownership import owned_or_404
+from crm.core.ratelimit import rate_limit
 from crm.models import Dispatch, Mailbox, PaymentReminder
 from crm.payments.claims import load_rates
 from crm.reminders import payment_follow_up, tasks

@@ -629,13 +629,20 @@ def _cadence(
 
 
 def _lapse(
-    ledger: _Ledger, facts: ClientFacts, last_loaded: datetime | None, cadence: int, now: datetime, today: date
+    ledger: _Ledger,
+    facts: ClientFacts,
+    last_loaded: datetime | None,
+    cadence: int,
+    now: datetime,
+    today: date,
 ) -> None:
     """Weigh a status update owed and not sent while work is under way (an active project), by the one rule every
     face lists it with (`crm.core.rules.status_update_due_on`): an active client, not away, from its last status
     update (or, before any, from when it joined the book) plus the agreed cadence. Between projects nothing is
     weighed: the dashboard still lists the update as due, the score does not judge silence when no work runs."""
-    if not facts.owes_status_updates or rules.is_away(today, paused=facts.paused, away_until=facts.away_until):
+    if not facts.owes_status_updates or rules.is_away(
+        today, paused=facts.paused, away_until=facts.away_until
+    ):
         return  # a pause is not silence: no lapse accrues while it lasts
     # The journal keeps the last status update on the client too (interactions older than the horizon aren't loaded).
     last = facts.last_status_update_at if facts.last_status_update_at is not None else facts.created_at

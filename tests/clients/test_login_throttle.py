@@ -15,7 +15,7 @@ from django.test import Client as HttpClient
 from django.test import RequestFactory
 from django.urls import reverse
 
-from clients.throttle import client_ip
+from crm.core.ratelimit import client_ip
 from tests.factories import PASSWORD
 
 LOGIN = "/accounts/login/"

@@ -1,4 +1,4 @@
-"""Cached pieces of the pages: rendered items and rows (crm/fragments.py) and the dashboard's week of work.
+"""Cached pieces of the pages: rendered items and rows (crm/web/fragments.py) and the dashboard's week of work.
 
 What is cached must never show something stale, another language, or another session's CSRF token.
 """

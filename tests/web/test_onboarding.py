@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.demo import BookNotEmpty, seed_sample_book
+from crm.demo.sample import BookNotEmpty, seed_sample_book
 from crm.models import ClientHealth, Interaction, Invoice, Promise
 from tests.factories import make_client, make_project
 

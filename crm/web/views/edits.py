@@ -145,7 +145,7 @@ def edit_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
         "back": workspace_url(item.client_id),
         **_urls(editable, item, show_client),
     }
-    template = "crm/edit_form.html#inline" if request.htmx else "crm/edit_form.html"
+    template = "crm/edit_form.html#form" if request.htmx else "crm/edit_form.html"
     return render(request, template, context)
 
 

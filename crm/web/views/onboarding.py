@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.demo import BookNotEmpty, remove_sample_book, seed_sample_book
+from crm.demo.sample import BookNotEmpty, remove_sample_book, seed_sample_book
 from crm.trust import formula
 from crm.trust.health import thresholds
 from crm.web.views.common import HtmxHttpRequest

@@ -94,11 +94,11 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
     today = timezone.localdate()
     page = request.GET.get("page") or "1"
-    template = partial_for(request, "crm/client.html", {"score-panel", "timeline"})
+    template = partial_for(request, "crm/client.html", {"score_panel", "timeline"})
     # The score panel and the timeline are drawn once per version of the book (and day): an htmx refresh of
     # one region draws that region only.
     regions = {
-        "score-panel": lambda: {"client": client, "today": today, "chart": trend_chart(client, today)},
+        "score_panel": lambda: {"client": client, "today": today, "chart": trend_chart(client, today)},
         "timeline": lambda: {"client": client, "today": today, "timeline": timeline_page(client, page)},
     }
     drawn = {
@@ -116,7 +116,7 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     context = {
         "client": client,
         "today": today,
-        "score_panel": drawn["score-panel"],
+        "score_panel": drawn["score_panel"],
         "timeline_region": drawn["timeline"],
         "projects": client.projects.all(),
         "contacts": client.contacts.all(),
