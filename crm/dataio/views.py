@@ -6,9 +6,17 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -118,7 +126,13 @@ def import_sample(request: HttpRequest, kind: str) -> FileResponse:
 @login_required
 @require_GET
 def export_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "crm/export.html", {})
+    # The spreadsheet style of the user's language comes first: it opens as columns without a dialog.
+    styles = (
+        ["semicolon", "comma"]
+        if book.csv_style_for(get_language()) == "semicolon"
+        else ["comma", "semicolon"]
+    )
+    return render(request, "crm/export.html", {"csv_styles": styles})
 
 
 def _download(stream: object, content_type: str, extension: str) -> StreamingHttpResponse:
@@ -130,8 +144,13 @@ def _download(stream: object, content_type: str, extension: str) -> StreamingHtt
 
 @login_required
 @require_GET
-def export_zip(request: HttpRequest) -> StreamingHttpResponse:
-    return _download(book.zip_of_csvs(request.user), "application/zip", "zip")
+def export_zip(request: HttpRequest) -> HttpResponse:
+    style = request.GET.get("style") or book.csv_style_for(get_language())
+    if style not in book.CSV_STYLES:
+        return HttpResponseBadRequest(
+            _("Unknown spreadsheet style “%(style)s”: choose one on the export page.") % {"style": style[:40]}
+        )
+    return _download(book.zip_of_csvs(request.user, style), "application/zip", "zip")
 
 
 @login_required
