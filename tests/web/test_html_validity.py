@@ -62,6 +62,17 @@ def _pages(book: Any) -> list[str]:
         reverse("crm:guide"),
         reverse("profile"),
         reverse("portal:preview", kwargs={"client_id": book.pk}),
+        reverse("crm:client_new"),
+        reverse("crm:interaction_new"),
+        reverse("crm:promise_new"),
+        reverse("crm:invoice_new"),
+        reverse("crm:conflict_new"),
+        reverse("crm:project_new", kwargs={"client_id": book.pk}),
+        reverse("crm:contact_new", kwargs={"client_id": book.pk}),
+        reverse("reminders:payment_reminders"),
+        reverse("reminders:calendar_settings"),
+        reverse("crm:mailbox"),
+        reverse("crm:api_tokens"),
     ]
 
 
@@ -104,6 +115,11 @@ def test_every_daily_page_is_valid_html(alice_client: Any, alice: Any, book: Any
             found[url] = problems
 
     assert found == {}
+
+
+@pytest.mark.parametrize("name", ["login", "signup", "password_reset"])
+def test_the_pages_before_login_are_valid_html(client: Any, name: str) -> None:
+    assert _problems(client.get(reverse(name)).content.decode()) == []
 
 
 def test_a_phone_with_spaces_and_dots_is_dialled_as_digits(alice_client: Any, book: Any) -> None:
