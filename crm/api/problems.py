@@ -92,6 +92,9 @@ def install(api: Any) -> None:
         return problem(422, _("The request is not valid."), input_errors(exc.errors))
 
     def invalid_record(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+        if any(error.code == "number_taken" for error in getattr(exc, "error_dict", {}).get("number", [])):
+            # Not a malformed request: it collides with a record the book already holds (RFC 9110, 409).
+            return problem(409, _("This number is already taken."), model_errors(exc))
         return problem(422, _("The request is not valid."), model_errors(exc))
 
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

@@ -163,14 +163,26 @@ def test_a_refused_change_leaves_the_record_as_it_was(alice: Any, alice_api: Api
     assert promise.state == Promise.State.OPEN
 
 
-def test_an_invoice_number_taken_is_a_field_error(alice: Any, alice_api: ApiCaller) -> None:
+def test_an_invoice_number_taken_is_a_conflict(alice: Any, alice_api: ApiCaller) -> None:
     client = make_client(alice)
     make_invoice(client, number="F-7")
     response = alice_api.post(
         "/invoices", {"client_id": client.pk, "number": "F-7", "amount": "10", "due_on": "2099-01-01"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
+    assert response["Content-Type"] == PROBLEM
+    assert "You already have an invoice numbered F-7" in response.json()["errors"]["number"][0]
     assert Invoice.objects.filter(number="F-7").count() == 1
+
+
+def test_an_invoice_number_taken_in_another_case_is_a_conflict_too(alice: Any, alice_api: ApiCaller) -> None:
+    client = make_client(alice)
+    make_invoice(client, number="F-7")
+    response = alice_api.post(
+        "/invoices", {"client_id": client.pk, "number": "f-7", "amount": "10", "due_on": "2099-01-01"}
+    )
+    assert response.status_code == 409
+    assert Invoice.objects.count() == 1
 
 
 # -- tokens: scope, revocation, last use, rate -------------------------------------------------------------------
