@@ -61,11 +61,14 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
-    """Show what the file would import and every row's problems; map its columns; run it."""
+    """Show what the file would import, every row's problems and the rows already in the book; map its columns;
+    run it (a file whose every row is already there imports nothing, so it is not run)."""
     book_import = get_object_or_404(BookImport, pk=import_id, owner=request.user)
     if book_import.state != BookImport.State.PREVIEW:
         return redirect("crm:import_progress", import_id=book_import.pk)
     checked = imports.check(book_import)
+    already = imports.already_there(book_import, checked)
+    nothing_new = bool(checked.rows) and len(already) == len(checked.rows)
     header = checked.table.header if checked.table else []
     form = MappingForm(request.POST or None, book_import=book_import, header=header)
     if request.method == "POST" and form.is_valid():
@@ -73,7 +76,7 @@ def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
             book_import.mapping = form.mapping()
             book_import.save(update_fields=["mapping"])
             return redirect("crm:import_preview", import_id=book_import.pk)
-        if not checked.problems:
+        if not checked.problems and not nothing_new:
             return _start(request, book_import)
     context = {
         "book_import": book_import,
@@ -83,6 +86,9 @@ def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
         "people": checked.rows[:20] if not checked.table else [],
         "problems": checked.problems[:500],
         "problem_count": len(checked.problems),
+        "already": already[:500],
+        "already_count": len(already),
+        "nothing_new": nothing_new,
     }
     return render(request, "crm/import_preview.html", context)
 
