@@ -33,4 +33,4 @@ class ProjectAdmin(admin.ModelAdmin):
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "display_name", "language", "time_zone", "digest_weekday", "digest_hour"]
     raw_id_fields = ["user"]
-    exclude = ["calendar_token"]
+    exclude = ["calendar_key", "calendar_secret_hash"]

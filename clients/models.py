@@ -70,7 +70,13 @@ def validate_time_zone(value: str) -> None:
 
 
 def new_calendar_token() -> str:
+    """Kept for the migrations that name it: the calendar address is now a secret link (crm/core/links.py)."""
     return secrets.token_urlsafe(24)
+
+
+def new_calendar_key() -> str:
+    """Return a new calendar address key: 72 random bits, public, only there to find the profile."""
+    return secrets.token_urlsafe(9)
 
 
 REMINDERS_IN_ORDER = _(
@@ -120,7 +126,10 @@ class Profile(models.Model):
         default=False,
         help_text=_("Otherwise each reminder waits for your approval."),
     )
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # The calendar feed's address is a secret link (crm/core/links.py, made and checked by crm/reminders/calendar.py):
+    # this key finds the profile; of the secret only its SHA-256 is kept ("" until the address is first shown).
+    calendar_key = models.CharField(max_length=12, unique=True, default=new_calendar_key, editable=False)
+    calendar_secret_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     # Moves whenever anything in the freelancer's book changes (see `book_changed`): what the dashboard caches
     # about the book is keyed on it. The middleware loads the profile anyway, so reading it costs nothing.
     book_version = models.PositiveBigIntegerField(default=0, editable=False)
@@ -185,8 +194,9 @@ class Profile(models.Model):
         self.refresh_from_db(fields=["email_links_version"])
 
     def revoke_calendar_token(self) -> None:
-        self.calendar_token = new_calendar_token()
-        self.save(update_fields=["calendar_token"])
+        """Replace the calendar address: the old one finds no profile from now on; the new one is made when shown."""
+        self.calendar_key, self.calendar_secret_hash = new_calendar_key(), ""
+        self.save(update_fields=["calendar_key", "calendar_secret_hash"])
 
 
 class FormSubmission(models.Model):

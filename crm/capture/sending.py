@@ -1,9 +1,11 @@
-"""Status updates sent from the app, as the freelancer edited them, through their own SMTP server.
+"""Status updates sent from the app, as the freelancer edited them, through their own SMTP server: the rows and
+the transport. The message itself is built and sent by the outbox like every other (crm/reminders/kinds.py:
+the "update" kind), so it leaves exactly once.
 
-The send goes through the reminders' outbox (crm/reminders/outbox.py), so it happens exactly once: the view
-writes an `OutgoingStatusUpdate` and its `Dispatch` (kind "update", queued) in one transaction; the worker
-claims the dispatch, builds the message here, sends it, and calls `log_sent`, which logs the status update
-(the cadence restarts) and keeps its Message-ID, so the sync meeting it again in the sent folder logs nothing.
+The one "status update sent" action (`status_update_sent` in crm/web/views/actions.py) logs the status update
+in the journal first (the cadence restarts, undo is offered) and, when asked to send, calls `prepare`: the
+`OutgoingStatusUpdate`, its queued `Dispatch` and the `CapturedMessage` that ties its Message-ID to the logged
+interaction, in one transaction, so the sync meeting the message in the sent folder logs nothing more.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ from datetime import datetime
 from email.utils import make_msgid
 from typing import Any
 
-from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend
 from django.db import transaction
-from django.utils import timezone
 
 from clients.models import Client
 from crm.capture.connection import TIMEOUT, smtp_endpoint
 from crm.models import CapturedMessage, Dispatch, Interaction, Mailbox, OutgoingStatusUpdate
 
 
-def prepare(owner: Any, client: Client, subject: str, body: str, now: datetime) -> OutgoingStatusUpdate:
-    """Write the status update and its queued dispatch; the caller hands the dispatch to the broker."""
+def prepare(
+    owner: Any, client: Client, subject: str, body: str, now: datetime, logged: Interaction
+) -> OutgoingStatusUpdate:
+    """Write the status update to send, its queued dispatch and its Message-ID tied to the interaction `logged`;
+    the caller hands the dispatch to the broker after the commit."""
     box = Mailbox.objects.get(owner=owner)
     with transaction.atomic():
         dispatch = Dispatch.objects.create(
@@ -37,7 +40,7 @@ def prepare(owner: Any, client: Client, subject: str, body: str, now: datetime) 
             queued_at=now,
         )
         domain = box.address.rpartition("@")[2] or "confiance.invalid"
-        return OutgoingStatusUpdate.objects.create(
+        update = OutgoingStatusUpdate.objects.create(
             dispatch=dispatch,
             client=client,
             to=client.email,
@@ -45,14 +48,25 @@ def prepare(owner: Any, client: Client, subject: str, body: str, now: datetime) 
             body=body,
             message_id=make_msgid(domain=domain),
         )
+        CapturedMessage.objects.create(
+            owner=owner,
+            message_id=update.message_id,
+            interaction=logged,
+            client=client,
+            direction=Interaction.Direction.TO_CLIENT,
+            sent_at=now,
+            sender=box.address,
+            recipients=update.to,
+            subject=subject[:500],
+        )
+    return update
 
 
-def message(dispatch: Dispatch) -> EmailMessage | None:
-    """Return the email of a status-update dispatch, with a connection to the freelancer's SMTP server."""
-    update = OutgoingStatusUpdate.objects.select_related("client").get(dispatch=dispatch)
-    box = Mailbox.objects.filter(owner_id=dispatch.owner_id).first()
-    if box is None or not box.can_send or not update.to:
-        return None  # disconnected meanwhile, or the client has no address: skipped
+def transport(owner_id: int) -> tuple[Mailbox, EmailBackend] | None:
+    """Return the freelancer's mailbox and a connection to its SMTP server, or None when it cannot send."""
+    box = Mailbox.objects.filter(owner_id=owner_id).first()
+    if box is None or not box.can_send:
+        return None
     endpoint = smtp_endpoint(box)
     connection = EmailBackend(
         host=endpoint.host,
@@ -64,36 +78,18 @@ def message(dispatch: Dispatch) -> EmailMessage | None:
         timeout=TIMEOUT,
         fail_silently=False,
     )
-    return EmailMessage(
-        subject=update.subject,
-        body=update.body,
-        from_email=box.address,
-        to=[update.to],
-        headers={"Message-ID": update.message_id},
-        connection=connection,
+    return box, connection
+
+
+def taken_back(update: OutgoingStatusUpdate) -> bool:
+    """Return True when the status update was taken back (undo) before it left: its interaction is gone."""
+    return not CapturedMessage.objects.filter(
+        owner_id=update.dispatch.owner_id, message_id=update.message_id, interaction__isnull=False
+    ).exists()
+
+
+def mark_sent(update: OutgoingStatusUpdate, sent_at: datetime) -> None:
+    """Record when the message really left (the capture row was written with the moment it was asked for)."""
+    CapturedMessage.objects.filter(owner_id=update.dispatch.owner_id, message_id=update.message_id).update(
+        sent_at=sent_at
     )
-
-
-def log_sent(dispatch: Dispatch, now: datetime | None = None) -> Interaction:
-    """Log the sent status update in the journal (restarting the cadence) and keep its Message-ID."""
-    now = now or timezone.now()
-    update = OutgoingStatusUpdate.objects.select_related("client").get(dispatch=dispatch)
-    with transaction.atomic():
-        logged = Interaction.objects.log_status_update(update.client, update.subject, update.body, now)
-        CapturedMessage.objects.get_or_create(
-            owner_id=dispatch.owner_id,
-            message_id=update.message_id,
-            defaults={
-                "interaction": logged,
-                "client": update.client,
-                "direction": Interaction.Direction.TO_CLIENT,
-                "sent_at": now,
-                "sender": Mailbox.objects.filter(owner_id=dispatch.owner_id)
-                .values_list("address", flat=True)
-                .first()
-                or "",
-                "recipients": update.to,
-                "subject": update.subject[:500],
-            },
-        )
-    return logged

@@ -1,5 +1,6 @@
 """Mail capture's pages: the mailbox settings with their status line and "test the connection", syncing now,
-disconnecting, a one-off import, and sending a status update from the app. Every query is the owner's own."""
+disconnecting and a one-off import. Every query is the owner's own. (A status update sent from the app is the one
+status-update action, crm/web/views/actions.py, through crm/capture/sending.py.)"""
 
 from __future__ import annotations
 
@@ -10,21 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
-from clients.models import Client
-from crm.capture import importing, sending
+from crm.capture import importing
 from crm.capture.connection import MailboxError, check_imap, check_smtp
 from crm.capture.forms import DisconnectForm, ImportForm, MailboxForm
 from crm.capture.secrets import InvalidToken
 from crm.capture.tasks import sync_mailbox
 from crm.models import CapturedMessage, Interaction, Mailbox
-from crm.reminders.forms import StatusUpdateForm
-from crm.reminders.tasks import send_dispatch
 from crm.trust.health import recompute_client
 from crm.trust.signals import refresh_contact_times
 
@@ -157,34 +152,3 @@ def mailbox_import(request: HttpRequest) -> HttpResponse:
         % {"read": result.read, "kept": result.kept, "logged": result.logged},
     )
     return redirect("crm:mailbox")
-
-
-@login_required
-@require_POST
-def status_update_send(request: HttpRequest, client_id: int) -> HttpResponse:
-    """Send the status update as edited, through the freelancer's SMTP server, via the outbox (exactly once)."""
-    client = get_object_or_404(Client, pk=client_id, owner=request.user)
-    form = StatusUpdateForm(request.POST)
-    box = _mailbox_of(request)
-    if box is None or not box.can_send:
-        form.add_error(None, _("Connect a mailbox with an SMTP server first (Settings → Mailbox)."))
-    elif not client.email:
-        form.add_error(None, _("This client has no email address."))
-    workspace = reverse("crm:client", kwargs={"client_id": client.pk})
-    if form.errors or not form.is_valid():
-        context = {"client": client, "form": form, "workspace_url": workspace, "can_send": False}
-        return render(request, "crm/status_update.html", context, status=400)
-
-    def send() -> Any:
-        update = sending.prepare(
-            request.user, client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
-        )
-        send_dispatch.delay_on_commit(update.dispatch_id)
-        return update
-
-    # A second click carries the same form token: nothing more is sent.
-    form.save_once(request.user, lambda update: workspace, save=send)
-    messages.success(request, _("Status update to %(client)s is being sent.") % {"client": client.name})
-    if getattr(request, "htmx", False):
-        return HttpResponseClientRedirect(workspace)
-    return redirect(workspace)

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-import hmac
 import secrets
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, OwnedThroughClient
+from crm.core import links
 
-# A link is `<key><secret>`: the key (public, indexed) finds the row, the secret is compared in constant time, so
-# neither the database's index lookup nor the comparison tells a guesser how much of a secret was right.
-KEY_LENGTH = 12  # secrets.token_urlsafe(9): 72 random bits, only to find the row
-SECRET_LENGTH = 43  # secrets.token_urlsafe(32): 256 random bits, the credential itself
-TOKEN_LENGTH = KEY_LENGTH + SECRET_LENGTH
+# The link is a secret link of crm/core/links.py: the key finds the row, the secret is compared in constant time
+# and only its hash is stored.
+PURPOSE = "portal"
+KEY_LENGTH = links.KEY_LENGTH
 
 
 def new_key() -> str:
-    return secrets.token_urlsafe(9)
+    """Kept for migration 0015, which names it."""
+    return links.new_key()
 
 
 def new_secret() -> str:
+    """Kept for migration 0015, which names it (the secrets it made are hashed by migration 0019)."""
     return secrets.token_urlsafe(32)
 
 
@@ -32,15 +34,16 @@ class ClientPageQuerySet(models.QuerySet["ClientPage"]):
 
     def for_token(self, token: str) -> ClientPage | None:
         """Return the page that `token` opens (on, its secret matching), else None; anything malformed is None."""
-        if not isinstance(token, str) or len(token) != TOKEN_LENGTH or not token.isascii():
+        parts = links.split(token)
+        if parts is None:
             return None
-        key, secret = token[:KEY_LENGTH], token[KEY_LENGTH:]
+        key, secret = parts
         page = (
             self.filter(key=key, is_on=True)
             .select_related("client", "client__owner", "client__owner__profile")
             .first()
         )
-        if page is None or not hmac.compare_digest(page.secret.encode(), secret.encode()):
+        if page is None or not links.matches(secret, page.secret_hash):
             return None
         return page
 
@@ -51,8 +54,9 @@ class ClientPage(OwnedThroughClient):
     client = models.OneToOneField(
         Client, on_delete=models.CASCADE, related_name="page", verbose_name=_("client")
     )
-    key = models.CharField(max_length=KEY_LENGTH, unique=True, default=new_key, editable=False)
-    secret = models.CharField(max_length=SECRET_LENGTH, default=new_secret, editable=False)
+    key = models.CharField(max_length=links.KEY_LENGTH, unique=True, default=new_key, editable=False)
+    # The SHA-256 of the link's secret, never the secret (filled from the key on the first save).
+    secret_hash = models.CharField(max_length=64, editable=False)
     is_on = models.BooleanField(_("the link works"), default=True, editable=False)
     show_projects = models.BooleanField(_("projects, their goals and state"), default=True)
     show_status_updates = models.BooleanField(_("latest status updates"), default=True)
@@ -73,16 +77,24 @@ class ClientPage(OwnedThroughClient):
     def __str__(self) -> str:
         return str(self.client)
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.secret_hash:
+            self.secret_hash = links.hashed(links.derived_secret(PURPOSE, self.key))
+        super().save(*args, **kwargs)
+
     @property
-    def token(self) -> str:
-        return f"{self.key}{self.secret}"
+    def token(self) -> str | None:
+        """Return the link's token to show, or None for a link that cannot be shown again (crm/core/links.py)."""
+        return links.token_for(PURPOSE, self.key, self.secret_hash)
 
     def renew(self) -> None:
         """Replace the link (the old one is a 404 from now on) and turn it on."""
-        self.key, self.secret, self.is_on, self.renewed_at = new_key(), new_secret(), True, timezone.now()
-        self.save(update_fields=["key", "secret", "is_on", "renewed_at"])
+        self.key, self.secret_hash = links.issue(PURPOSE)
+        self.is_on, self.renewed_at = True, timezone.now()
+        self.save(update_fields=["key", "secret_hash", "is_on", "renewed_at"])
 
     def turn_off(self) -> None:
-        """Turn the link off at once; its secret is replaced too, so turning it on again never revives it."""
-        self.key, self.secret, self.is_on = new_key(), new_secret(), False
-        self.save(update_fields=["key", "secret", "is_on"])
+        """Turn the link off at once; its key and secret are replaced too, so turning it on again never revives it."""
+        self.key, self.secret_hash = links.issue(PURPOSE)
+        self.is_on = False
+        self.save(update_fields=["key", "secret_hash", "is_on"])

@@ -100,15 +100,15 @@ def client_page(request: HttpRequest, token: str) -> HttpResponse:
     """Show the client's page to whoever holds its link; a POST confirms a new payment date."""
     page = _page_for_token(token)
     if request.method == "POST":
-        return _confirm_payment_date(request, page)
+        return _confirm_payment_date(request, page, token)
     return _render_page(request, page, preview=False)
 
 
-def _confirm_payment_date(request: HttpRequest, page: ClientPage) -> HttpResponse:
+def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) -> HttpResponse:
     """Record the client's new payment date, once, and show the page again (POST/redirect/GET)."""
     client = page.client
     today = client.owner.profile.local_today()
-    done_url = reverse("portal:page", kwargs={"token": page.token}) + "?confirmed=1"
+    done_url = reverse("portal:page", kwargs={"token": token}) + "?confirmed=1"
     with translation.override(client.language):
         form = PaymentDateForm(request.POST, client=client, today=today, answerable=page.show_invoices)
         earlier = form.earlier_submission(client.owner)
@@ -143,7 +143,7 @@ def _panel_response(
     if form is None and page is not None:
         form = ClientPageForm(instance=page)
     context = {"client": client, "client_page": page, "form": form, **extra}
-    if page is not None and page.is_on:
+    if page is not None and page.is_on and page.token:  # a link made before links were hashed cannot be shown
         context["link"] = request.build_absolute_uri(reverse("portal:page", kwargs={"token": page.token}))
     template = PANEL + "#panel" if getattr(request, "htmx", False) else PANEL
     return _private(

@@ -1,4 +1,4 @@
-"""The private calendar feed: open promises and status updates as all-day events."""
+"""The private calendar feed: open promises and status updates as all-day events, behind a secret link."""
 
 from __future__ import annotations
 
@@ -12,9 +12,37 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from clients.bounds import add_days
-from clients.models import Client
+from clients.models import Client, Profile
+from crm.core import links
 from crm.models import Promise
 from crm.reminders.emails import client_url
+
+# The feed's address is a secret link (crm/core/links.py): `/calendar/<key><secret>.ics`.
+PURPOSE = "calendar"
+
+
+def feed_token(profile: Profile) -> str | None:
+    """Return the token of the freelancer's feed address, made on first use (or after a replacement); None when
+    the current address cannot be shown again (made before addresses were stored hashed: it still works, and
+    replacing it makes one that can be shown)."""
+    if not profile.calendar_secret_hash:
+        profile.calendar_secret_hash = links.hashed(links.derived_secret(PURPOSE, profile.calendar_key))
+        Profile.objects.filter(
+            pk=profile.pk, calendar_key=profile.calendar_key, calendar_secret_hash=""
+        ).update(calendar_secret_hash=profile.calendar_secret_hash)
+    return links.token_for(PURPOSE, profile.calendar_key, profile.calendar_secret_hash)
+
+
+def profile_for_feed(token: str) -> Profile | None:
+    """Return the profile whose feed `token` opens: found by its key, its secret compared in constant time."""
+    parts = links.split(token)
+    if parts is None:
+        return None
+    key, secret = parts
+    profile = Profile.objects.select_related("user").filter(calendar_key=key).first()
+    if profile is None or not links.matches(secret, profile.calendar_secret_hash):
+        return None
+    return profile
 
 
 def _event(

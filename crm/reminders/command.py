@@ -14,6 +14,8 @@ from django.utils.dateparse import parse_datetime
 from crm.models import Dispatch, JobRun
 from crm.models.jobs import note_failures
 from crm.reminders import outbox
+from crm.reminders.digest import digest_message
+from crm.reminders.status_updates import nudge_message
 
 
 class ReminderCommand(BaseCommand):
@@ -94,7 +96,7 @@ class ReminderCommand(BaseCommand):
         return due
 
     def _preview(self, owner: Any, now: datetime) -> None:
-        build = outbox.digest_message if self.kind == Dispatch.Kind.DIGEST else outbox.nudge_message
+        build = digest_message if self.kind == Dispatch.Kind.DIGEST else nudge_message
         message = build(owner, now)
         if message is None:
             self.stdout.write(f"# {owner.get_username()}: nothing to send.\n")

@@ -7,14 +7,17 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 
 from clients.models import Client, Profile
-from crm.models import Invoice, Promise
+from crm.models import Dispatch, Invoice, Promise
 from crm.models.health import Band
 from crm.models.journal import SETTLE_AFTER_DAYS
+from crm.reminders.emails import client_url, preferences_context, render_email
 from crm.trust.reasons import describe, side_label
 
 # The digest looks back over the 7 days before the day it is sent, and ahead over the next 7.
@@ -237,3 +240,41 @@ def build_digest(owner: Any, now: datetime) -> Digest:
         invoice.late = invoice.days_late(today)
         invoice.due_day = written_day(invoice.effective_due_on, SHORT_DAY)
     return digest
+
+
+# -- the email (the outbox's "digest" kind, crm/reminders/kinds.py) ----------------------------------------------
+
+
+def message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
+    """Return the digest email of a dispatch (its owner loaded with the profile by the claim), or None."""
+    return digest_message(dispatch.owner, now) if dispatch.owner.email else None
+
+
+def digest_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
+    """Return the weekly digest email of `owner`, or None if it is turned off or empty and unwanted."""
+    profile = owner.profile
+    if not profile.digest_enabled:
+        return None
+    # The reasons' texts are translated while the digest is built: build it in the freelancer's language.
+    with translation.override(profile.language), timezone.override(profile.zone):
+        digest = build_digest(owner, now)
+        if digest.is_empty and not profile.digest_when_empty:
+            return None
+        context, headers = preferences_context(owner, Dispatch.Kind.DIGEST)
+        _link_clients(digest)
+        context.update(digest=digest)
+        return render_email("digest", context, to=[owner.email], headers=headers)
+
+
+def _link_clients(digest: Any) -> None:
+    """Give every client the digest mentions its absolute workspace link (`client.link`)."""
+    clients = [p.client for p in [*digest.kept, *digest.due_soon, *digest.overdue]]
+    clients += [item.client for item in [*digest.status_updates, *digest.health_drops]]
+    clients += [invoice.client for invoice in digest.overdue_invoices]
+    clients += [item.client for item in digest.sides_at_risk]
+    clients += [promise.client for promise in digest.to_settle]
+    links: dict[int, str] = {}
+    for client in clients:
+        if client.pk not in links:
+            links[client.pk] = client_url(client.pk)
+        client.link = links[client.pk]

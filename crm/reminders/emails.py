@@ -27,12 +27,23 @@ def render_text(name: str, context: dict[str, Any]) -> tuple[str, str]:
 
 
 def render_email(
-    name: str, context: dict[str, Any], *, to: list[str], headers: dict[str, str] | None = None
+    name: str,
+    context: dict[str, Any],
+    *,
+    to: list[str],
+    headers: dict[str, str] | None = None,
+    from_email: str | None = None,
+    connection: Any = None,
 ) -> EmailMultiAlternatives:
-    """Return the email `name` rendered from its triple, with a plain-text and an HTML part."""
+    """Return the email `name` rendered from its triple, with a plain-text and an HTML part.
+
+    `connection` is the transport: the site's mail server by default, or another (the freelancer's own SMTP
+    server for a status update sent from the app, crm/capture/sending.py)."""
     subject, text = render_text(name, context)
     html = render_to_string(f"emails/{name}-body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=to, headers=headers or {})
+    message = EmailMultiAlternatives(
+        subject, text, from_email=from_email, to=to, headers=headers or {}, connection=connection
+    )
     message.attach_alternative(html, "text/html")
     return message
 
@@ -68,6 +79,12 @@ def read_preferences_token(token: str) -> tuple[int, str, int]:
 def preferences_url(user_id: int, kind: str, version: int = 0) -> str:
     token = preferences_token(user_id, kind, version)
     return absolute(reverse("reminders:email_preferences", kwargs={"token": token}))
+
+
+def preferences_context(owner: Any, kind: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return the context (preferences link, site address) and the unsubscribe headers of an email to `owner`."""
+    url = preferences_url(owner.pk, kind, owner.profile.email_links_version)
+    return {"preferences_url": url, "site_url": site_url()}, unsubscribe_headers(url)
 
 
 def unsubscribe_headers(url: str) -> dict[str, str]:

@@ -5,7 +5,10 @@
 2. `queue_due_dispatches(now)` marks pending rows, retries whose time has come (and rows stuck too long)
    queued; the sweep task (`crm/reminders/tasks.py`) hands them to the broker.
 3. `deliver(dispatch_id)` claims a row in a transaction, sends it, and records the outcome: sent, skipped,
-   retrying at a time the row holds (network failures, 4xx replies, for 48 hours), or failed (5xx, a bug).
+   retrying at a time the row holds (network failures, 4xx replies, for 48 hours), or failed (5xx, a bug);
+   once sent, it runs the kind's after-send step.
+What each kind says and what its send changes is the kind's own (its builder and after-send step), registered
+in one fixed list, `crm/reminders/kinds.py`: this module imports no kind module.
 See docs/reminders.md for why, and for the one duplicate this allows.
 """
 
@@ -19,21 +22,14 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from clients.models import Client, Profile
-from config.site import site_url
-from crm.capture import sending
-from crm.models import Dispatch, Promise
-from crm.models.journal import SETTLE_AFTER_DAYS
-from crm.reminders import payment_follow_up
-from crm.reminders.digest import build_digest, clients_due_for_status_update
-from crm.reminders.emails import absolute, client_url, preferences_url, render_email, unsubscribe_headers
-from crm.reminders.status_updates import status_update_draft
+from clients.models import Profile
+from crm.models import Dispatch
+from crm.reminders.kinds import KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +100,10 @@ def create_due_dispatches(now: datetime, failures: dict[int, str] | None = None)
         )
     )
     new = [c for c in candidates if (c.owner_id, c.kind, c.period) not in existing]
-    new = _skip_nudges_with_nothing_due(new, now, failures)
+    # Each kind may settle at once the rows it has nothing to send for (a nudge with no client due).
+    for kind in KINDS.values():
+        if kind.screen is not None:
+            new = kind.screen(new, now, failures)
     # ignore_conflicts: another beat (or sweep) may have written the same row meanwhile; the constraint wins.
     Dispatch.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
@@ -125,35 +124,6 @@ def _due_rows(
         if _is_due(moment, now):
             rows.append(Dispatch(owner_id=user_id, kind=Dispatch.Kind.NUDGE, period=period, due_at=moment))
     return rows
-
-
-def _skip_nudges_with_nothing_due(
-    rows: list[Dispatch], now: datetime, failures: dict[int, str]
-) -> list[Dispatch]:
-    """Mark as skipped the nudges of freelancers with no status update due, so the day is settled once;
-    return the rows to write (without the nudges of freelancers whose clients could not be read)."""
-    nudges = {row.owner_id: row for row in rows if row.kind == Dispatch.Kind.NUDGE}
-    if not nudges:
-        return rows
-    zones = dict(Profile.objects.filter(user_id__in=nudges).values_list("user_id", "time_zone"))
-    clients: dict[int, list[Client]] = {}
-    for client in Client.objects.filter(owner_id__in=nudges, status=Client.Status.ACTIVE).only(
-        "owner_id", "cadence_days", "last_status_update_at", "created_at", "name", "status", "away_until"
-    ):
-        clients.setdefault(client.owner_id, []).append(client)
-    broken = set()
-    for owner_id, row in nudges.items():
-        try:
-            zone = zoneinfo.ZoneInfo(zones[owner_id])
-            today = now.astimezone(zone).date()
-            if not clients_due_for_status_update(clients.get(owner_id, []), today, zone):
-                row.state = Dispatch.State.SKIPPED
-        except Exception as exc:
-            # Not written: the next sweep looks at this freelancer's nudge again.
-            logger.exception("Nudge of freelancer %s not looked at", owner_id)
-            failures[owner_id] = f"{type(exc).__name__}: {exc}"[:500]
-            broken.add(id(row))
-    return [row for row in rows if id(row) not in broken]
 
 
 def queue_due_dispatches(now: datetime) -> list[int]:
@@ -302,102 +272,20 @@ def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
     # A crash right here, after the mail server accepted the message, is the one duplicate allowed.
     sent_at = timezone.now()
     _finish(dispatch, Dispatch.State.SENT, now=sent_at)
-    if dispatch.kind == Dispatch.Kind.PAYMENT_REMINDER:
-        # Logged once: only the reminder still "approved" is moved to sent and gets its interaction. The email is
-        # gone whatever happens here: a failure is logged, never turned into a second send.
+    after_send = KINDS[dispatch.kind].after_send
+    if after_send is not None:
+        # Once: only this claim reaches here for the row. The email is gone whatever happens now: a failure is
+        # logged, never turned into a second send.
         try:
-            payment_follow_up.record_sent(dispatch, message, sent_at)
+            after_send(dispatch, message, sent_at)
         except Exception:
-            logger.exception("Payment reminder of dispatch %s sent but not logged", dispatch.pk)
-    if dispatch.kind == Dispatch.Kind.UPDATE:
-        try:
-            sending.log_sent(dispatch)
-        except Exception:  # sent, not logged: the sync logs it when it meets it in the sent folder
-            logger.exception("Status update of dispatch %s sent but not logged", dispatch.pk)
+            logger.exception("Dispatch %s sent, its after-send step failed", dispatch.pk)
     return Dispatch.State.SENT
 
 
-def build_message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
-    """Return the email of a dispatch, or None when there is nothing to send (turned off, nothing to say)."""
-    if dispatch.kind == Dispatch.Kind.PAYMENT_REMINDER:
-        # To the client, not the freelancer: the freelancer's own address is not needed.
-        return payment_follow_up.message(dispatch, now)
-    owner = dispatch.owner  # loaded with its profile by `claim`
-    if dispatch.kind == Dispatch.Kind.UPDATE:
-        # A status update the freelancer wrote, sent through their own SMTP server (crm/capture/sending.py).
-        return sending.message(dispatch)
-    if not owner.email:
-        return None
-    if dispatch.kind == Dispatch.Kind.DIGEST:
-        return digest_message(owner, now)
-    return nudge_message(owner, now)
-
-
-def _send_context(owner: Any, kind: str) -> tuple[dict[str, Any], dict[str, str]]:
-    url = preferences_url(owner.pk, kind, owner.profile.email_links_version)
-    return {"preferences_url": url, "site_url": site_url()}, unsubscribe_headers(url)
-
-
-def digest_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
-    """Return the weekly digest email of `owner`, or None if it is turned off or empty and unwanted."""
-    profile = owner.profile
-    if not profile.digest_enabled:
-        return None
-    # The reasons' texts are translated while the digest is built: build it in the freelancer's language.
-    with translation.override(profile.language), timezone.override(profile.zone):
-        digest = build_digest(owner, now)
-        if digest.is_empty and not profile.digest_when_empty:
-            return None
-        context, headers = _send_context(owner, Dispatch.Kind.DIGEST)
-        _link_clients(digest)
-        context.update(digest=digest)
-        return render_email("digest", context, to=[owner.email], headers=headers)
-
-
-def _link_clients(digest: Any) -> None:
-    """Give every client the digest mentions its absolute workspace link (`client.link`)."""
-    clients = [p.client for p in [*digest.kept, *digest.due_soon, *digest.overdue]]
-    clients += [item.client for item in [*digest.status_updates, *digest.health_drops]]
-    clients += [invoice.client for invoice in digest.overdue_invoices]
-    clients += [item.client for item in digest.sides_at_risk]
-    clients += [promise.client for promise in digest.to_settle]
-    links: dict[int, str] = {}
-    for client in clients:
-        if client.pk not in links:
-            links[client.pk] = client_url(client.pk)
-        client.link = links[client.pk]
-
-
-def nudge_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
-    """Return the status-update nudge of `owner` with a draft per client due, or None when none is due."""
-    profile = owner.profile
-    if not profile.nudges_enabled:
-        return None
-    zone = profile.zone
-    clients = list(Client.objects.for_owner(owner).filter(status=Client.Status.ACTIVE))
-    due = clients_due_for_status_update(clients, profile.local_today(now), zone)
-    if not due:
-        return None
-    items = []
-    for item in due:
-        subject, body = status_update_draft(item.client, now)
-        prepare = absolute(reverse("reminders:prepare_status_update", kwargs={"client_id": item.client.pk}))
-        items.append({"due": item, "subject": subject, "body": body, "prepare_url": prepare})
-    today = profile.local_today(now)
-    # The promises left open long past due (the freelancer's and the client's): the nudge asks to settle them.
-    to_settle = list(
-        Promise.objects.for_owner(owner)
-        .open()
-        .filter(due_on__lt=today - timedelta(days=SETTLE_AFTER_DAYS))
-        .select_related("client")
-        .order_by("due_on", "pk")
-    )
-    for promise in to_settle:
-        promise.days_late = (today - promise.due_on).days
-    context, headers = _send_context(owner, Dispatch.Kind.NUDGE)
-    context.update(profile=profile, items=items, today=today, to_settle=to_settle)
-    with translation.override(profile.language), timezone.override(zone):
-        return render_email("nudge", context, to=[owner.email], headers=headers)
+def build_message(dispatch: Dispatch, now: datetime) -> EmailMessage | None:
+    """Return the email of a dispatch from its kind's builder, or None when there is nothing to send."""
+    return KINDS[dispatch.kind].build(dispatch, now)
 
 
 def dispatch_for(owner: Any, kind: str, now: datetime) -> Dispatch:

@@ -1,16 +1,27 @@
-"""Status updates ("faire le point régulièrement"): the prepared draft, and logging one as sent."""
+"""Status updates ("faire le point régulièrement"): the prepared draft, the daily nudge that lists the drafts due
+(the outbox's "nudge" kind) and the status update sent from the app through the freelancer's own SMTP server (its
+"update" kind). Both kinds are registered in crm/reminders/kinds.py."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import zoneinfo
+from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from clients.models import Client, Project
-from crm.models import ClientPage, Interaction, Promise
-from crm.reminders.emails import absolute, render_text
+from clients.models import Client, Profile, Project
+from crm.capture import sending
+from crm.models import ClientPage, Dispatch, Interaction, OutgoingStatusUpdate, Promise
+from crm.models.journal import SETTLE_AFTER_DAYS
+from crm.reminders.digest import clients_due_for_status_update
+from crm.reminders.emails import absolute, preferences_context, render_email, render_text
+
+logger = logging.getLogger(__name__)
 
 
 def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
@@ -32,6 +43,7 @@ def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
     )
     promises = list(client.promises.open().order_by("due_on", "pk"))
     page = ClientPage.objects.filter(client=client, is_on=True).first()
+    token = page.token if page else None  # None for a link that cannot be shown again (crm/core/links.py)
     context = {
         "client": client,
         "freelancer": profile.name,
@@ -42,7 +54,7 @@ def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
         "today": timezone.localtime(now, zone).date(),
         "since": timezone.localtime(since, zone).date(),
         # The client's private page (crm/portal), when its link is on: the update points to it.
-        "client_page_url": absolute(reverse("portal:page", kwargs={"token": page.token})) if page else "",
+        "client_page_url": absolute(reverse("portal:page", kwargs={"token": token})) if token else "",
     }
     with translation.override(client.language), timezone.override(zone):
         return render_text("status-update", context)
@@ -52,3 +64,100 @@ def mailto_link(address: str, subject: str, body: str) -> str:
     """Return a `mailto:` URI (RFC 6068) that opens the draft in the freelancer's mail client."""
     body = body.replace("\r\n", "\n").replace("\n", "\r\n")
     return f"mailto:{quote(address, safe='@')}?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
+
+
+# -- the nudge (the outbox's "nudge" kind) ------------------------------------------------------------------------
+
+
+def skip_nudges_with_nothing_due(
+    rows: list[Dispatch], now: datetime, failures: dict[int, str]
+) -> list[Dispatch]:
+    """Mark as skipped the new nudges of freelancers with no status update due, so the day is settled once; return
+    the rows to write (without the nudges of freelancers whose clients could not be read)."""
+    nudges = {row.owner_id: row for row in rows if row.kind == Dispatch.Kind.NUDGE}
+    if not nudges:
+        return rows
+    zones = dict(Profile.objects.filter(user_id__in=nudges).values_list("user_id", "time_zone"))
+    clients: dict[int, list[Client]] = {}
+    for client in Client.objects.filter(owner_id__in=nudges, status=Client.Status.ACTIVE).only(
+        "owner_id", "cadence_days", "last_status_update_at", "created_at", "name", "status", "away_until"
+    ):
+        clients.setdefault(client.owner_id, []).append(client)
+    broken = set()
+    for owner_id, row in nudges.items():
+        try:
+            zone = zoneinfo.ZoneInfo(zones[owner_id])
+            today = now.astimezone(zone).date()
+            if not clients_due_for_status_update(clients.get(owner_id, []), today, zone):
+                row.state = Dispatch.State.SKIPPED
+        except Exception as exc:
+            # Not written: the next sweep looks at this freelancer's nudge again.
+            logger.exception("Nudge of freelancer %s not looked at", owner_id)
+            failures[owner_id] = f"{type(exc).__name__}: {exc}"[:500]
+            broken.add(id(row))
+    return [row for row in rows if id(row) not in broken]
+
+
+def nudge(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
+    """Return the nudge email of a dispatch (its owner loaded with the profile by the claim), or None."""
+    return nudge_message(dispatch.owner, now) if dispatch.owner.email else None
+
+
+def nudge_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
+    """Return the status-update nudge of `owner` with a draft per client due, or None when none is due."""
+    profile = owner.profile
+    if not profile.nudges_enabled:
+        return None
+    zone = profile.zone
+    clients = list(Client.objects.for_owner(owner).filter(status=Client.Status.ACTIVE))
+    due = clients_due_for_status_update(clients, profile.local_today(now), zone)
+    if not due:
+        return None
+    items = []
+    for item in due:
+        subject, body = status_update_draft(item.client, now)
+        prepare = absolute(reverse("reminders:prepare_status_update", kwargs={"client_id": item.client.pk}))
+        items.append({"due": item, "subject": subject, "body": body, "prepare_url": prepare})
+    today = profile.local_today(now)
+    # The promises left open long past due (the freelancer's and the client's): the nudge asks to settle them.
+    to_settle = list(
+        Promise.objects.for_owner(owner)
+        .open()
+        .filter(due_on__lt=today - timedelta(days=SETTLE_AFTER_DAYS))
+        .select_related("client")
+        .order_by("due_on", "pk")
+    )
+    for promise in to_settle:
+        promise.days_late = (today - promise.due_on).days
+    context, headers = preferences_context(owner, Dispatch.Kind.NUDGE)
+    context.update(profile=profile, items=items, today=today, to_settle=to_settle)
+    with translation.override(profile.language), timezone.override(zone):
+        return render_email("nudge", context, to=[owner.email], headers=headers)
+
+
+# -- a status update sent from the app (the outbox's "update" kind) ----------------------------------------------
+
+
+def sent_update(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
+    """Return the status update as the freelancer edited it, from their address, over their own SMTP server;
+    None (skipped) when the mailbox can no longer send, the client has no address, or it was taken back."""
+    update = OutgoingStatusUpdate.objects.select_related("client", "dispatch").get(dispatch=dispatch)
+    found = sending.transport(dispatch.owner_id)
+    if found is None or not update.to or sending.taken_back(update):
+        return None
+    box, connection = found
+    context = {"subject": update.subject, "body": update.body}
+    with translation.override(update.client.language):
+        return render_email(
+            "status-update-sent",
+            context,
+            to=[update.to],
+            from_email=box.address,
+            headers={"Message-ID": update.message_id},
+            connection=connection,
+        )
+
+
+def update_sent(dispatch: Dispatch, message: Any, sent_at: datetime) -> None:
+    """After the send: the journal already holds the status update (logged by the action); stamp the moment."""
+    sending.mark_sent(OutgoingStatusUpdate.objects.select_related("dispatch").get(dispatch=dispatch), sent_at)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.models import Client, Profile
 from clients.views import rate_limit
-from crm.models import Dispatch, Interaction, Mailbox, PaymentReminder
+from crm.models import Dispatch, Mailbox, PaymentReminder
 from crm.payments.claims import load_rates
 from crm.reminders import payment_follow_up, tasks
-from crm.reminders.calendar import calendar_for
+from crm.reminders.calendar import calendar_for, feed_token, profile_for_feed
 from crm.reminders.emails import absolute, read_preferences_token
 from crm.reminders.forms import EmailPreferencesForm, StatusUpdateForm
 from crm.reminders.status_updates import mailto_link, status_update_draft
@@ -28,8 +28,10 @@ from crm.reminders.status_updates import mailto_link, status_update_draft
 
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """Return the freelancer's iCalendar feed; the secret token is the only credential."""
-    profile = get_object_or_404(Profile.objects.select_related("user"), calendar_token=token)
+    """Return the freelancer's iCalendar feed; the secret link is the only credential (crm/core/links.py)."""
+    profile = profile_for_feed(token)
+    if profile is None:
+        raise Http404("Unknown link.")
     response = HttpResponse(
         calendar_for(profile.user, timezone.now()), content_type="text/calendar; charset=utf-8"
     )
@@ -41,8 +43,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     """Show the private feed address, with the button that replaces it."""
-    profile = request.user.profile
-    feed_url = absolute(reverse("reminders:calendar_feed", kwargs={"token": profile.calendar_token}))
+    token = feed_token(request.user.profile)
+    feed_url = absolute(reverse("reminders:calendar_feed", kwargs={"token": token})) if token else ""
     return render(request, "crm/calendar_settings.html", {"feed_url": feed_url})
 
 
@@ -134,27 +136,15 @@ def prepare_status_update(request: HttpRequest, client_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpResponse:
-    """Log the (edited) status update as sent to the client, then go back to the client's workspace."""
+    """The old address of "Mark as sent": the one status-update action answers it (crm:status_update_sent).
+
+    307 keeps the method and the body, so a draft posted here (a page loaded before the change) is logged the
+    same way, with its undo.
+    """
     client = _client_for(request, client_id)
-    form = StatusUpdateForm(request.POST)
-    if not form.is_valid():
-        context = {"client": client, "form": form, "workspace_url": _workspace_url(client)}
-        template = TEMPLATE + "#draft" if getattr(request, "htmx", False) else TEMPLATE
-        return render(request, template, context, status=400)
-    # A second click on "Mark as sent" carries the same form token: it logs nothing more.
-    form.save_once(
-        request.user,
-        lambda update: _workspace_url(client),
-        save=lambda: Interaction.objects.log_status_update(
-            client, form.cleaned_data["subject"], form.cleaned_data["body"], timezone.now()
-        ),
+    return HttpResponseRedirect(
+        reverse("crm:status_update_sent", kwargs={"client_id": client.pk}), status=307
     )
-    if getattr(request, "htmx", False):
-        return render(
-            request, TEMPLATE + "#sent", {"client": client, "workspace_url": _workspace_url(client)}
-        )
-    messages.success(request, _("Status update logged for %(client)s.") % {"client": client.name})
-    return redirect(_workspace_url(client))
 
 
 def _reminder_for(request: HttpRequest, reminder_id: int) -> PaymentReminder:

@@ -110,9 +110,11 @@ urlpatterns = [
     path("settings/mailbox/sync/", capture.mailbox_sync, name="mailbox_sync"),
     path("settings/mailbox/disconnect/", capture.mailbox_disconnect, name="mailbox_disconnect"),
     path("settings/mailbox/import/", capture.mailbox_import, name="mailbox_import"),
+    # The old name of "Send from my mailbox": the one status-update action (crm/web/views/actions.py), sending.
     path(
         "clients/<int:client_id>/status-update/send/",
-        capture.status_update_send,
+        views.status_update_sent,
+        {"send": True},
         name="status_update_send",
     ),
 ]

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from crm.capture import sync
-from crm.models import CapturedMessage, Dispatch, Interaction, OutgoingStatusUpdate
+from crm.models import CapturedMessage, Dispatch, Interaction, OutgoingStatusUpdate, Undo
 from crm.reminders import outbox
 from tests.capture.conftest import make_mailbox
 from tests.factories import make_client
@@ -94,7 +94,12 @@ def test_the_edited_update_is_sent_once_and_logged(
         "paul@acme.fr",
         "alice@example.com",
     )
-    assert "Ma version éditée." in sent.get_content()
+    # Built from its email triple like every email of the outbox: the text as edited, and an HTML part.
+    assert (
+        sent.get_body(("plain",)).get_content().replace("\r\n", "\n").strip()
+        == "Bonjour Paul,\n\nMa version éditée."
+    )
+    assert "<p>Ma version éditée.</p>" in sent.get_body(("html",)).get_content()
     dispatch = Dispatch.objects.get(kind=Dispatch.Kind.UPDATE)
     assert dispatch.state == Dispatch.State.SENT
     update = Interaction.objects.get()
@@ -126,16 +131,42 @@ def test_an_smtp_outage_is_retried_by_the_outbox(alice, ready, smtp) -> None:
 
     from crm.capture import sending
 
-    update = sending.prepare(alice, ready["client"], "Point", "Texte", timezone.now())
+    now = timezone.now()
+    logged = Interaction.objects.log_status_update(ready["client"], "Point", "Texte", now)
+    update = sending.prepare(alice, ready["client"], "Point", "Texte", now, logged)
     smtp.stop()
     assert outbox.deliver(update.dispatch_id) == Dispatch.State.RETRYING
-    assert Interaction.objects.count() == 0
     smtp.start()
     Dispatch.objects.filter(pk=update.dispatch_id).update(state=Dispatch.State.QUEUED)
     assert outbox.deliver(update.dispatch_id) == Dispatch.State.SENT
     assert len(smtp.received) == 1
-    logged = CapturedMessage.objects.get(message_id=OutgoingStatusUpdate.objects.get().message_id)
-    assert logged.interaction.kind == Interaction.Kind.STATUS_UPDATE
+    captured = CapturedMessage.objects.get(message_id=OutgoingStatusUpdate.objects.get().message_id)
+    assert captured.interaction == logged  # logged once, by the action, whatever the retries
+    assert Interaction.objects.count() == 1
+
+
+def test_sending_offers_the_undo_and_undo_takes_the_status_update_back(
+    alice_client, alice, ready, smtp, django_capture_on_commit_callbacks
+) -> None:
+    """The send ends in the same recorded fact as "Mark as sent", with its undo; taken back before the outbox
+    got to it, the email does not leave (the row is skipped)."""
+    data = _form(ready["client"].pk, alice_client) | {"send": "mailbox"}
+    url = reverse("crm:status_update_sent", kwargs={"client_id": ready["client"].pk})
+    with django_capture_on_commit_callbacks(execute=False):  # no worker: the dispatch waits, queued
+        answer = alice_client.post(url, data, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    logged = Interaction.objects.get()
+    assert (logged.kind, logged.summary) == (
+        Interaction.Kind.STATUS_UPDATE,
+        "Point hebdo — édité\n\nBonjour Paul,\n\nMa version éditée.",
+    )
+    undo = Undo.objects.get(owner=alice)
+    assert f"/undo/{undo.pk}/" in answer.content.decode()
+    assert alice_client.post(reverse("crm:undo", kwargs={"undo_id": undo.pk})).status_code in (200, 302)
+    assert not Interaction.objects.exists()
+    dispatch = Dispatch.objects.get(kind=Dispatch.Kind.UPDATE)
+    assert outbox.deliver(dispatch.pk) == Dispatch.State.SKIPPED
+    assert smtp.received == []
 
 
 def test_without_smtp_nothing_is_sent_and_the_form_says_why(alice_client, alice, dovecot, imap_user) -> None:

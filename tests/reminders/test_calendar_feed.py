@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from clients.models import Client
 from crm.models import Promise
+from crm.reminders.calendar import feed_token
 from tests.factories import make_client, make_promise
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -19,7 +20,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 def feed_url(user: Any) -> str:
     user.profile.refresh_from_db()
-    return reverse("reminders:calendar_feed", kwargs={"token": user.profile.calendar_token})
+    return reverse("reminders:calendar_feed", kwargs={"token": feed_token(user.profile)})
 
 
 def events(response: Any) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def test_revoked_token_is_a_404_and_the_new_one_works(
 
 def test_rotation_cannot_be_undone_so_it_asks_first(alice_client: Any, alice: Any) -> None:
     """A GET, or a POST without the confirmation, shows what replacing breaks and changes nothing."""
-    token = alice.profile.calendar_token
+    token = alice.profile.calendar_key
     url = reverse("reminders:rotate_calendar_token")
     page = alice_client.get(url).content.decode()
     assert "This cannot be undone." in page and 'name="confirm" value="yes"' in page
@@ -115,7 +116,7 @@ def test_rotation_cannot_be_undone_so_it_asks_first(alice_client: Any, alice: An
     settings_page = alice_client.get(reverse("reminders:calendar_settings")).content.decode()
     assert f'href="{url}"' in settings_page  # the settings page links to the question, it does not post
     alice.profile.refresh_from_db()
-    assert alice.profile.calendar_token == token
+    assert alice.profile.calendar_key == token
 
 
 def test_rotation_confirmation_in_french(alice_client: Any, alice: Any) -> None:
@@ -127,12 +128,12 @@ def test_rotation_confirmation_in_french(alice_client: Any, alice: Any) -> None:
 
 
 def test_rotation_needs_a_logged_in_post(client: Any, alice_client: Any, alice: Any) -> None:
-    token = alice.profile.calendar_token
+    token = alice.profile.calendar_key
     alice_client.logout()
     response = client.post(reverse("reminders:rotate_calendar_token"), {"confirm": "yes"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     alice.profile.refresh_from_db()
-    assert alice.profile.calendar_token == token
+    assert alice.profile.calendar_key == token
 
 
 @time_machine.travel(NOW, tick=False)

@@ -10,8 +10,8 @@ import time_machine
 from django.core import mail
 
 from crm.models import ClientHealth, Dispatch, Interaction, Promise
-from crm.reminders.digest import MIN_HEALTH_DROP, build_digest
-from crm.reminders.outbox import deliver, digest_message
+from crm.reminders.digest import MIN_HEALTH_DROP, build_digest, digest_message
+from crm.reminders.outbox import deliver
 from tests.factories import make_client, make_interaction, make_invoice, make_promise, make_user
 
 # Monday 23 November 2026, 08:00 in Paris.

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.reminders.digest import digest_message
 from crm.reminders.emails import preferences_token, preferences_url, read_preferences_token
-from crm.reminders.outbox import digest_message
 
 
 def url(user: Any, kind: str = "digest") -> str:

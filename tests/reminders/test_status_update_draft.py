@@ -9,8 +9,7 @@ import pytest
 import time_machine
 
 from crm.models import Interaction, Promise
-from crm.reminders.outbox import nudge_message
-from crm.reminders.status_updates import status_update_draft
+from crm.reminders.status_updates import nudge_message, status_update_draft
 from tests.factories import make_client, make_interaction, make_project, make_promise
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)

@@ -34,6 +34,11 @@ def prepare_url(client: Any) -> str:
 
 
 def sent_url(client: Any) -> str:
+    # The one status-update action; the draft page posts here (reminders:mark_status_update_sent is its alias).
+    return reverse("crm:status_update_sent", kwargs={"client_id": client.pk})
+
+
+def old_url(client: Any) -> str:
     return reverse("reminders:mark_status_update_sent", kwargs={"client_id": client.pk})
 
 
@@ -91,3 +96,27 @@ def test_a_visitor_must_log_in(client: Any, dupont: Any) -> None:
 
 def test_mark_as_sent_is_post_only(alice_client: Any, dupont: Any) -> None:
     assert alice_client.get(sent_url(dupont)).status_code == 405
+    assert alice_client.get(old_url(dupont)).status_code == 405
+
+
+def test_the_draft_page_posts_to_the_one_action(alice_client: Any, dupont: Any) -> None:
+    page = alice_client.get(prepare_url(dupont)).content.decode()
+    assert f'action="{sent_url(dupont)}"' in page
+    assert old_url(dupont) not in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_old_address_hands_the_draft_to_the_one_action(alice_client: Any, dupont: Any) -> None:
+    data = {"subject": "Point d'étape", "body": "Tout avance."}
+    response = alice_client.post(old_url(dupont), data)
+    # 307: the browser posts the same body to the one action.
+    assert (response.status_code, response["Location"]) == (307, sent_url(dupont))
+    followed = alice_client.post(old_url(dupont), data, follow=True)
+    assert followed.redirect_chain[-1][0] == reverse("crm:client", kwargs={"client_id": dupont.pk})
+    logged = Interaction.objects.get(client=dupont, kind=Interaction.Kind.STATUS_UPDATE)
+    assert logged.summary == "Point d'étape\n\nTout avance."
+
+
+def test_bob_gets_a_404_from_the_old_address(client: Any, bob: Any, dupont: Any) -> None:
+    client.force_login(bob)
+    assert client.post(old_url(dupont), {"subject": "x", "body": "y"}).status_code == 404

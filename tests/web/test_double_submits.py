@@ -135,7 +135,7 @@ def test_two_clicks_on_status_update_sent_log_one_interaction(alice_client: Any,
 
 def test_two_clicks_on_mark_as_sent_log_one_interaction(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice)
-    url = reverse("reminders:mark_status_update_sent", kwargs={"client_id": rita.pk})
+    url = reverse("crm:status_update_sent", kwargs={"client_id": rita.pk})
     drawn = _drawn(alice_client, reverse("reminders:prepare_status_update", kwargs={"client_id": rita.pk}))
     data = {"subject": "Point d'étape", "body": "Bonjour"} | drawn
     alice_client.post(url, data)

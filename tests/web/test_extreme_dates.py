@@ -29,9 +29,8 @@ from clients.bounds import (
 )
 from clients.models import Client
 from crm.models import HealthSnapshot, Interaction, Promise
-from crm.reminders.calendar import _event
-from crm.reminders.digest import clients_due_for_status_update
-from crm.reminders.outbox import digest_message
+from crm.reminders.calendar import _event, feed_token
+from crm.reminders.digest import clients_due_for_status_update, digest_message
 from crm.trust import nightly
 from crm.trust.health import _local_midnight, recompute_client
 from crm.web.views.timeline import _timed_rows
@@ -166,7 +165,7 @@ def test_a_renegotiated_date_outside_the_window_is_refused(alice: Any, alice_cli
 
 def test_a_promise_due_on_the_last_day_keeps_the_calendar_feed_working(alice: Any, client: Any) -> None:
     make_promise(make_client(alice), made_on=FIRST_DAY, due_on=LAST_DAY)
-    feed = client.get(reverse("reminders:calendar_feed", kwargs={"token": alice.profile.calendar_token}))
+    feed = client.get(reverse("reminders:calendar_feed", kwargs={"token": feed_token(alice.profile)}))
     assert feed.status_code == 200
     body = feed.content.decode()
     assert "DTSTART;VALUE=DATE:21001231" in body

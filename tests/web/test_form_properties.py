@@ -33,9 +33,9 @@ from clients.bounds import FIRST_DAY, LAST_DAY
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
-from crm.reminders.calendar import calendar_for
+from crm.reminders.calendar import calendar_for, feed_token
+from crm.reminders.digest import digest_message
 from crm.reminders.emails import preferences_token
-from crm.reminders.outbox import digest_message
 from tests.factories import make_client, make_conflict, make_invoice, make_project, make_promise
 
 for _name, _examples in [("small", 100), ("medium", 300), ("large", 2000)]:
@@ -299,7 +299,7 @@ FORMS = [
     ),
     Form(
         "status_update_sent",
-        lambda book: reverse("reminders:mark_status_update_sent", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("crm:status_update_sent", kwargs={"client_id": book.client.pk}),
         lambda book: Interaction.objects.all(),
         _fixed(subject=texts, body=texts),
     ),
@@ -351,9 +351,7 @@ def _everything_renders(browser: Browser, book: Book) -> None:
         reverse("crm:promises"),
         reverse("crm:invoices"),
         reverse("crm:conflicts"),
-        reverse(
-            "reminders:calendar_feed", kwargs={"token": Profile.objects.get(user=book.user).calendar_token}
-        ),
+        reverse("reminders:calendar_feed", kwargs={"token": feed_token(Profile.objects.get(user=book.user))}),
     ]
     for page in pages:
         assert browser.get(page).status_code == 200, page

@@ -386,7 +386,7 @@ CASES: list[Case] = [
         "status_update_sent",
         "create",
         lambda book: reverse("reminders:prepare_status_update", kwargs={"client_id": book.client.pk}),
-        lambda book: reverse("reminders:mark_status_update_sent", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("crm:status_update_sent", kwargs={"client_id": book.client.pk}),
         lambda book: Interaction.objects.all(),
         expected=_status_update_expected,
     ),

@@ -61,7 +61,7 @@ def test_a_status_update_subject_with_combining_marks_fits_the_summary_column(al
 
 def test_a_status_update_with_combining_marks_through_the_view(alice_client: Any, alice: Any) -> None:
     client = make_client(alice)
-    url = reverse("reminders:mark_status_update_sent", kwargs={"client_id": client.pk})
+    url = reverse("crm:status_update_sent", kwargs={"client_id": client.pk})
     response = alice_client.post(url, {"subject": "q\u0308" * 90, "body": "x\u0302" * 400})
     assert response.status_code == 302
     assert len(Interaction.objects.get(client=client).summary) <= 500

@@ -35,6 +35,7 @@ from crm.models import (
     PaymentReminder,
     Promise,
 )
+from crm.reminders.calendar import feed_token
 from crm.reminders.emails import preferences_token
 from crm.trust.health import recompute_book
 from tests.factories import PASSWORD
@@ -145,12 +146,12 @@ BUDGETS: dict[str, int] = {
     "invoice_renegotiate_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
     "conflict_resolve": 32,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries); +2 history row, health move; +1 undo row
     "conflict_resolve_htmx": 32,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
-    "status_update_sent": 24,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row
-    "status_update_sent_htmx": 24,  # the same; +2 history row, health move; +1 undo row
+    "status_update_sent": 22,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (written under the form token's savepoint: no savepoint of its own)
+    "status_update_sent_htmx": 22,  # the same; +2 history row, health move; +1 undo row
     "status_update_draft": 11,  # a query per delivery for its project, or per open promise or project; +1 the client's page link (crm/portal); +1 is a mailbox connected (send from the app)
     "status_update_draft_htmx": 11,  # the same, for the draft region
-    "status_update_mark_sent": 21,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move
-    "status_update_mark_sent_htmx": 21,  # the same; +2 history row, health move
+    "status_update_mark_sent": 22,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (issue 21: one action, with undo everywhere)
+    "status_update_mark_sent_htmx": 22,  # the same; +2 history row, health move; +1 undo row
     "interaction_edit": 7,  # a query per project or client offered by the form's selects
     "interaction_edit_htmx": 7,  # a query per project or client offered by the form's selects
     "interaction_edit_post": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
@@ -221,7 +222,7 @@ BUDGETS: dict[str, int] = {
     "mailbox": 5,  # the mailbox row, nothing of the book
     "mailbox_status_htmx": 5,  # the same, for the status line the page polls while a sync runs
     "mailbox_post": 8,  # the mailbox read, saved (its row locked for the versioned form), nothing of the book
-    "status_update_send": 16,  # the client, the mailbox, then the dispatch and the status update written once (the form token)
+    "status_update_send": 29,  # the client, the mailbox, the dispatch, the status update and its Message-ID written once (the form token); issue 21: the status update is now logged by the request (the same 13 queries as "mark as sent", before in the worker) with its undo row
     "password_reset": 0,  # anything at all: an anonymous page
     # Contacts (issue 15): the workspace lists the client's contacts (+1, one query), the interaction forms offer
     # them (+1, one query), a client's edit writes its primary contact (+4: read it, save it, its history row,
@@ -863,6 +864,16 @@ def _with_client_page(path: Callable[[Book], str]) -> Callable[[Book], str]:
     return build
 
 
+def _with_calendar_address(path: Callable[[Book], str]) -> Callable[[Book], str]:
+    """Return `path`, the feed's address made first (it is made once, the first time the settings page shows it)."""
+
+    def build(book: Book) -> str:
+        feed_token(book.owner.profile)
+        return path(book)
+
+    return build
+
+
 VISITS: list[Visit] = [
     # The dashboard: the book worst-first and the week's work.
     Visit("dashboard", url("crm:dashboard"), shows=rita_name),
@@ -1108,9 +1119,10 @@ VISITS: list[Visit] = [
         status=302,
         to=to_workspace,
     ),
+    # "Mark as sent" on the draft: the one status-update action (reminders:mark_status_update_sent is its alias).
     Visit(
         "status_update_mark_sent",
-        url("reminders:mark_status_update_sent", **RITA),
+        url("crm:status_update_sent", **RITA),
         "post",
         lambda b: STATUS_UPDATE,
         status=302,
@@ -1118,7 +1130,7 @@ VISITS: list[Visit] = [
     ),
     Visit(
         "status_update_mark_sent_htmx",
-        url("reminders:mark_status_update_sent", **RITA),
+        url("crm:status_update_sent", **RITA),
         "post",
         lambda b: STATUS_UPDATE,
         HTMX,
@@ -1147,8 +1159,8 @@ VISITS: list[Visit] = [
     # The calendar feed and its settings.
     Visit(
         "calendar_settings",
-        url("reminders:calendar_settings"),
-        shows=lambda b: b.owner.profile.calendar_token,
+        _with_calendar_address(url("reminders:calendar_settings")),
+        shows=lambda b: feed_token(b.owner.profile),
     ),
     Visit(
         "calendar_rotate_confirm",
@@ -1165,7 +1177,7 @@ VISITS: list[Visit] = [
     ),
     Visit(
         "calendar_feed",
-        url("reminders:calendar_feed", token=lambda b: b.owner.profile.calendar_token),
+        url("reminders:calendar_feed", token=lambda b: feed_token(b.owner.profile)),
         shows=text("Status update due: Client 000"),
         anonymous=True,
     ),

@@ -1,6 +1,7 @@
 """One-click actions on the journal: a promise kept, broken or explained; an invoice paid or renegotiated;
-a conflict resolved; a status update sent; a promise, invoice or signal reopened. POST only; each answers htmx
-with the updated item, and every one offers its undo (crm.trash.undo) in a toast."""
+a conflict resolved; a status update sent (one action, from every page that sends one); a promise, invoice or
+signal reopened. POST only; each answers htmx with the updated item, and every one offers its undo
+(crm.trash.undo) in a toast."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from django.views.decorators.http import require_POST
 
 from clients.forms import ActionForm
 from conflicts.forms import ResolveConflictForm
-from crm.models import Feeling, Interaction, Undo
+from crm.capture import sending
+from crm.models import Feeling, Interaction, Mailbox, Undo
+from crm.reminders.forms import StatusUpdateForm
+from crm.reminders.tasks import enqueue
 from crm.trash.undo import remember, remember_created
 from crm.web.forms import ExplainDelayForm, FeelingForm, RenegotiateForm
 from crm.web.views.common import (
@@ -218,26 +222,70 @@ def conflict_reopen(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
     return _answer(request, "conflict", signal, _("Conflict signal open again."), errors, undo=undo)
 
 
+STATUS_UPDATE_PAGE = "crm/status_update.html"
+
+
 @login_required
 @require_POST
-def status_update_sent(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    """Log the status update as an interaction, which restarts the client's cadence."""
+def status_update_sent(request: HtmxHttpRequest, client_id: int, send: bool = False) -> HttpResponse:
+    """Log a status update sent to the client (its cadence restarts), with its undo, from wherever it was sent:
+    the workspace's one-click button (no text), the prepared draft's "Mark as sent" (its text), or "Send from my
+    mailbox" (its text, also sent through the freelancer's own SMTP server by the outbox, exactly once).
+
+    The old addresses stay as aliases: `crm:status_update_send` (send) and `reminders:mark_status_update_sent`.
+    """
     client = _client_for(request, client_id)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest(_("This button is out of date: reload the page."))
-    # Two clicks carry the same token (the client's last update): the second logs nothing.
-    with transaction.atomic():
-        update, _url = form.save_once(
-            request.user,
-            lambda update: workspace_url(client.pk),
-            save=lambda: Interaction.objects.log_status_update(
-                client, subject="", body="", at=timezone.now()
-            ),
-        )
-        undo = remember_created(request.user, update) if update is not None else None
-    if update is None:
+    send = send or request.POST.get("send") == "mailbox"
+    drafted = send or "subject" in request.POST
+    form = StatusUpdateForm(request.POST) if drafted else ActionForm(request.POST)
+    if not form.is_valid() or (send and not _can_send(request, client, form)):
+        if not drafted:
+            return HttpResponseBadRequest(_("This button is out of date: reload the page."))
+        context = {
+            "client": client,
+            "form": form,
+            "workspace_url": workspace_url(client.pk),
+            "can_send": False,
+        }
+        template = STATUS_UPDATE_PAGE + "#draft" if request.htmx else STATUS_UPDATE_PAGE
+        return render(request, template, context, status=400)
+    subject, body = form.cleaned_data.get("subject", ""), form.cleaned_data.get("body", "")
+
+    def record() -> Undo:
+        # The undo is written with the status update, under the form token's transaction.
+        return remember_created(request.user, _log_status_update(request.user, client, subject, body, send))
+
+    # Two clicks carry the same token (the draft's, or the client's last update): the second logs nothing.
+    undo, _url = form.save_once(request.user, lambda undo: workspace_url(client.pk), save=record)
+    if undo is None:
         done = _("This status update was already logged.")
         return answer_with_undo(request, done, None, workspace_url(client.pk), level=messages.INFO)
-    done = _("Status update logged for %(client)s.") % {"client": client.name}
-    return answer_with_undo(request, done, undo, workspace_url(client.pk))
+    if send:
+        done = _("Status update to %(client)s is being sent.") % {"client": client.name}
+    else:
+        done = _("Status update logged for %(client)s.") % {"client": client.name}
+    # From the draft page, htmx swaps the form for "logged"; the one-click button swaps nothing (hx-swap none).
+    context = {"client": client, "workspace_url": workspace_url(client.pk)}
+    page = render(request, STATUS_UPDATE_PAGE + "#sent", context) if request.htmx and drafted else None
+    return answer_with_undo(request, done, undo, workspace_url(client.pk), page)
+
+
+def _can_send(request: HtmxHttpRequest, client: Any, form: Any) -> bool:
+    """Return True if the status update can go through the freelancer's SMTP server, else say why on `form`."""
+    box = Mailbox.objects.filter(owner=request.user).first()
+    if box is None or not box.can_send:
+        form.add_error(None, _("Connect a mailbox with an SMTP server first (Settings → Mailbox)."))
+    elif not client.email:
+        form.add_error(None, _("This client has no email address."))
+    return not form.errors
+
+
+def _log_status_update(owner: Any, client: Any, subject: str, body: str, send: bool) -> Interaction:
+    """Log the status update (the one model verb); with `send`, write its email to the outbox and hand it over
+    once the transaction commits."""
+    now = timezone.now()
+    logged = Interaction.objects.log_status_update(client, subject, body, now)
+    if send:
+        outgoing = sending.prepare(owner, client, subject, body, now, logged)
+        enqueue([outgoing.dispatch_id])
+    return logged

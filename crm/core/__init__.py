@@ -1,0 +1,1 @@
+"""The ground floor: imports only the standard library and Django."""
