@@ -195,6 +195,56 @@ class AccountDeleteForm(forms.Form):
         return password
 
 
+class ConfirmPasswordForm(forms.Form):
+    """Ask for the password before a change of the account's security (turning two-factor off, a new email)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("To confirm that it is you."),
+    )
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("This is not your password. Nothing was changed."), code="wrong_password")
+        return password
+
+
+class EmailChangeForm(ConfirmPasswordForm):
+    """A new email address for the account: used once the link sent to it is opened."""
+
+    email = forms.EmailField(label=_("New email"), max_length=254)
+    field_order = ["email", "password"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email.lower() == (self.user.email or "").lower():
+            raise ValidationError(_("This is already your email."), code="same_email")
+        User = get_user_model()
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists()
+        if taken or Profile.objects.filter(pending_email__iexact=email).exclude(user=self.user).exists():
+            raise ValidationError(_("An account already uses this email."), code="email_taken")
+        return email
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from the authenticator app, or (at login) one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"}
+        ),
+    )
+
+
 class LocalizedPasswordResetForm(PasswordResetForm):
     """Django's reset form, writing the email in the language of the account it goes to."""
 

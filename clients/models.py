@@ -135,6 +135,12 @@ class Profile(models.Model):
     book_version = models.PositiveBigIntegerField(default=0, editable=False)
     # Carried by every emailed preferences link; moving it revokes every link sent so far.
     email_links_version = models.PositiveIntegerField(default=0, editable=False)
+    # Email verification (clients/verification.py). An account made by the operator (createsuperuser, the
+    # admin, a shell) is trusted; sign-up clears this until its link is followed. Until then nothing is emailed
+    # from or to the account (crm/reminders/outbox.py), the verification mail and password resets apart.
+    email_verified = models.BooleanField(_("email verified"), default=True)
+    # A new address asked for in Settings: used only once its link is followed (the old one stays until then).
+    pending_email = models.EmailField(_("new email, waiting for its verification"), blank=True)
 
     class Meta:
         verbose_name = _("freelancer profile")
@@ -197,6 +203,57 @@ class Profile(models.Model):
         """Replace the calendar address: the old one finds no profile from now on; the new one is made when shown."""
         self.calendar_key, self.calendar_secret_hash = new_calendar_key(), ""
         self.save(update_fields=["calendar_key", "calendar_secret_hash"])
+
+    def may_send_email(self) -> bool:
+        """Return whether mail may go out on this account's behalf: only once its address is verified."""
+        return self.email_verified
+
+    def ask_email_change(self, email: str) -> None:
+        """Remember `email` as the account's next address; the current one stays until it is verified."""
+        self.pending_email = email
+        self.save(update_fields=["pending_email"])
+
+    def confirm_email(self, email: str) -> bool:
+        """Verify `email` (the account's address, or the one waiting in `pending_email`, which then replaces
+        it); return False when it is neither any more (an older link, another change since)."""
+        user = self.user
+        with transaction.atomic():
+            # Another account may have taken the address since the link was sent: it stays theirs.
+            if type(user).objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+                return False
+            if self.pending_email and email.lower() == self.pending_email.lower():
+                user.email = self.pending_email
+                user.save(update_fields=["email"])
+            elif not user.email or email.lower() != user.email.lower():
+                return False
+            self.pending_email = ""
+            self.email_verified = True
+            self.save(update_fields=["pending_email", "email_verified"])
+        return True
+
+
+class AccountSession(models.Model):
+    """A signed-in session of an account as Settings → Sessions lists it: which device, from where, last seen.
+
+    Written at login (clients/devices.py), refreshed at most every few minutes by its middleware, deleted at
+    logout or when the owner signs it out from another device (its session is deleted with it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_sessions"
+    )
+    session_key = models.CharField(max_length=40)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.CharField(max_length=45, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        # Sign-out finds a session's row by its key (logout, a key cycled by a password change).
+        indexes = [models.Index(fields=["session_key"], name="accountsession_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.ip_address}"
 
 
 class FormSubmission(models.Model):

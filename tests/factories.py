@@ -32,6 +32,21 @@ def make_user(username: str, **overrides: Any) -> Any:
     return user
 
 
+def log_in_staff(http: Any, user: Any) -> Any:
+    """Log `user` (staff) into the test client `http` as after both factors: an authenticator set up, its code
+    given (staff cannot use the app without one, clients/twofactor.py)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from clients import twofactor
+
+    TOTPDevice.objects.get_or_create(user=user, name=twofactor.DEVICE_NAME, defaults={"confirmed": True})
+    http.force_login(user)
+    session = http.session
+    session.pop(twofactor.PENDING, None)
+    session.save()
+    return http
+
+
 def make_client(owner: Any, **overrides: Any) -> Client:
     fields: dict[str, Any] = {
         "name": f"Client {next(_numbers)}",

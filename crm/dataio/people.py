@@ -49,7 +49,17 @@ LANGUAGE_WORDS = {
     "english": "en",
     "anglais": "en",
 }
-LIMITS = {"client": 200, "company": 200, "contact": 200, "phone": 40, "role": 120, "external_id": 100}
+# The longest value each column may hold; notes too (a text column, but no one's notes are 10,000 characters:
+# longer is a broken or hostile file, refused while it is read).
+LIMITS = {
+    "client": 200,
+    "company": 200,
+    "contact": 200,
+    "phone": 40,
+    "role": 120,
+    "external_id": 100,
+    "notes": 10_000,
+}
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import (
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clients.models import Contact
 from crm.dataio import book, imports, vcards
 from crm.dataio.forms import MappingForm, UploadForm
-from crm.dataio.reading import MAX_BYTES, RefusedFile
+from crm.dataio.reading import RefusedFile, upload_limit
 from crm.models import BookImport
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -41,14 +42,17 @@ def import_page(request: HttpRequest) -> HttpResponse:
     """Upload a file: refused with a clear message, or kept for its preview."""
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        upload, kind = form.cleaned_data["file"], form.cleaned_data["kind"]
         try:
-            if upload.size > MAX_BYTES:  # refused before it is read into memory
+            if upload.size > upload_limit(kind):  # refused before it is read into memory
                 raise RefusedFile(
                     _("The file is larger than %(size)d MB: split it, or export fewer columns.")
-                    % {"size": MAX_BYTES // (1024 * 1024)}
+                    % {"size": settings.UPLOAD_MAX_MB[kind]}
                 )
-            book_import = imports.receive(request.user, form.cleaned_data["kind"], upload.name, upload.read())
+            if imports.read_by_worker(kind, upload.size):
+                book_import = imports.receive_for_worker(request.user, kind, upload.name, upload.read())
+                return _queue(book_import)
+            book_import = imports.receive(request.user, kind, upload.name, upload.read())
         except RefusedFile as refused:
             form.add_error("file", str(refused))
         else:
@@ -98,11 +102,17 @@ def _start(request: HttpRequest, book_import: BookImport) -> HttpResponse:
     if book_import.rows <= imports.IN_REQUEST_ROWS:
         imports.run(book_import)
     else:
-        from crm.dataio.tasks import run_import
-
         book_import.state = BookImport.State.QUEUED
         book_import.save(update_fields=["state"])
-        transaction.on_commit(lambda: run_import.delay(book_import.pk))
+        return _queue(book_import)
+    return redirect("crm:import_progress", import_id=book_import.pk)
+
+
+def _queue(book_import: BookImport) -> HttpResponse:
+    """Send a queued import to a worker once this transaction commits; show its progress."""
+    from crm.dataio.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.delay(book_import.pk))
     return redirect("crm:import_progress", import_id=book_import.pk)
 
 

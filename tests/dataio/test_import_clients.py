@@ -184,7 +184,7 @@ def test_the_preview_speaks_french(client: Any, bob: Any) -> None:
     bob.profile.save()
     client.force_login(bob)
     _import, page = preview_of(client, upload(client, b"Client;Email\nX;nope\n"))
-    assert "« nope » n’est pas une adresse e-mail." in page
+    assert "«\u00a0nope\u00a0» n’est pas une adresse e-mail." in page
 
 
 def test_a_column_mapped_by_hand_is_what_the_import_reads(alice_client: Any, alice: Any) -> None:

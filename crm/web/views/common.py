@@ -69,10 +69,15 @@ def _undo_for(request: HttpRequest, pk: int) -> Undo:
 
 
 def next_url(request: HttpRequest, fallback: str) -> str:
-    """Return the page to go back to after a plain (no-JS) POST: a safe `next`, else `fallback`."""
+    """Return the page to go back to after a plain (no-JS) POST: `next` when it is a path of this site, else
+    `fallback`.
+
+    Only a local path is taken ("/clients/3/"): a bare word ("x") is a relative URL Django's check lets through,
+    which `redirect()` then reads as a view name (a 500), and a scheme or a host would send the freelancer away.
+    """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts=set(), require_https=request.is_secure()
     ):
         return candidate
     return fallback
