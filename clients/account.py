@@ -1,7 +1,7 @@
 """Deleting an account: the freelancer's whole book goes with it, in one transaction, fast whatever its size.
 
-Django's own cascade loads every row of the book into memory and sends `post_delete` for each one (a trust
-recompute skipped by `crm.trust.signals`, a history row written by django-simple-history for each deleted
+Django's own cascade loads every row of the book into memory and sends `post_delete` for each one (a
+history row written by django-simple-history for each deleted
 row): minutes and hundreds of thousands of objects for a large book. Here each table that hangs off the account
 or off its clients is emptied with one DELETE instead. The tables are found from the models' foreign keys, so a
 table added later (in any app) goes too without this module knowing it. The account itself is then deleted the

@@ -21,7 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from clients.bounds import add_days, validate_day_in_window, validate_moment_in_window, window_constraint
+from crm.core import queries, rules
+from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
+from crm.core.days import local_day
 
 
 class BookHistory(HistoricalRecords):
@@ -192,7 +194,8 @@ class Profile(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     def local_today(self, now: datetime | None = None) -> date:
-        return timezone.localtime(now or timezone.now(), self.zone).date()
+        """Return the freelancer's day at `now` (or now), in their time zone."""
+        return local_day(now or timezone.now(), self.zone)
 
     def revoke_email_links(self) -> None:
         """Make every preferences link emailed so far invalid (the next emails carry fresh ones)."""
@@ -311,6 +314,11 @@ class ClientQuerySet(models.QuerySet["Client"]):
             return self
         return self.filter(Q(name__icontains=text) | Q(company__icontains=text))
 
+    def status_update_listed(self, today: date, zone: zoneinfo.ZoneInfo) -> ClientQuerySet:
+        """Return the clients whose status update is listed as due on `today` in `zone`: the SQL of
+        `Client.status_update_listed` (`crm.core.queries.status_update_listed`)."""
+        return self.filter(queries.status_update_listed(today, zone))
+
 
 class Client(models.Model):
     class Status(models.TextChoices):
@@ -389,7 +397,8 @@ class Client(models.Model):
     # A client of the sample book a new freelancer explored (crm.onboarding): removed together in one click.
     sample = models.BooleanField(_("sample"), default=False, editable=False)
     # When the next status update is due, kept by the database itself so the dashboard can find the due ones
-    # through an index instead of computing it for every client of the book.
+    # through an index instead of computing it for every client of the book: the database's copy of
+    # `crm.core.rules.status_update_due_at` (tests/models/test_generated_columns.py checks they agree).
     status_update_due_at = models.GeneratedField(
         expression=AddDaysUTC(Coalesce("last_status_update_at", "created_at"), "cadence_days"),
         output_field=models.DateTimeField(),
@@ -422,7 +431,7 @@ class Client(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["prospect", "active", "paused", "former"]), name="client_status_valid"
             ),
-            # Every date within the book's window (clients/bounds.py): no "date plus cadence" can overflow.
+            # Every date within the book's window (crm/core/dates.py): no "date plus cadence" can overflow.
             window_constraint("client", "created_at", moment=True),
             window_constraint("client", "updated_at", moment=True),
             window_constraint("client", "last_status_update_at", moment=True, nullable=True),
@@ -505,14 +514,11 @@ class Client(models.Model):
         self.email, self.phone = email, phone
 
     def status_update_due_on(self, zone: zoneinfo.ZoneInfo | None = None) -> date:
-        """Return the day the next status update is due: the last one (or the start) plus the cadence, or the day
-        after an absence ends when that is later (the same rule as crm.trust.formula.status_update_due_on)."""
+        """Return the local day the next status update is due (`crm.core.rules.status_update_due_on`)."""
         since = self.last_status_update_at or self.created_at
-        # Held at date.max rather than overflowing, should a row predate the window (clients/bounds.py).
-        due = add_days(timezone.localtime(since, zone).date(), self.cadence_days)
-        if self.away_until is not None and self.away_until >= due:
-            return add_days(self.away_until, 1)
-        return due
+        return rules.status_update_due_on(
+            timezone.localtime(since, zone).date(), self.cadence_days, self.away_until
+        )
 
     def reminder_days(self, profile: Profile) -> tuple[int, int, int]:
         """Return the days after the due date of the courteous, firm and formal-notice reminders."""
@@ -521,12 +527,22 @@ class Client(models.Model):
         return profile.reminder_days
 
     def is_away(self, today: date) -> bool:
-        """Return True while the client is paused or away (no status update is due then)."""
-        return self.status == self.Status.PAUSED or (self.away_until is not None and self.away_until >= today)
+        """Return True while the client is paused or away (`crm.core.rules.is_away`: no status update is due)."""
+        return rules.is_away(today, paused=self.status == self.Status.PAUSED, away_until=self.away_until)
+
+    def status_update_listed(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> bool:
+        """Return True when the status update is listed as due on `today` (`crm.core.rules.status_update_listed`:
+        the dashboard and the digest list the same clients)."""
+        return rules.status_update_listed(
+            self.status_update_due_on(zone),
+            today,
+            active=self.status == self.Status.ACTIVE,
+            away_until=self.away_until,
+        )
 
     def status_update_days_late(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> int:
         """Return how many days the status update is overdue (negative: days left)."""
-        return (today - self.status_update_due_on(zone)).days
+        return rules.status_update_days_late(self.status_update_due_on(zone), today)
 
 
 class Project(models.Model):

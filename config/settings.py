@@ -315,6 +315,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"visibility_timeout": 3600} if CELERY_BROKER_URL.startswith("redis") else {}
 )
+# Backups (crm/backup/dumps.py, docs/operations.md): the nightly copy goes to this folder, the newest
+# BACKUP_KEEP kept. With workers on several machines, make it a shared mount (or copy it off the machine).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or VAR_DIR / "backups")
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
 # /health/ fails when the beat sweep (every minute) last ran longer ago than this many seconds.
 HEALTH_BEAT_MAX_AGE = int(os.environ.get("HEALTH_BEAT_MAX_AGE", "180"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -341,6 +345,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-trash-nightly": {
         "task": "crm.purge_trash",
         "schedule": crontab(hour=3, minute=5),
+    },
+    # Before the nightly trust run writes its snapshots; a backup still queued an hour later is dropped (the
+    # next night's does its work) rather than run at a busy hour.
+    "backup-database-nightly": {
+        "task": "crm.backup_database",
+        "schedule": crontab(hour=1, minute=45),
+        "options": {"expires": 3600},
     },
 }
 if CELERY_BROKER_URL.startswith("sqla+"):

@@ -86,6 +86,7 @@ from crm.reminders.calendar import feed_token
 from crm.reminders.digest import digest_message
 from crm.reminders.status_updates import nudge_message
 from crm.trust import formula
+from crm.trust.door import journal_changed
 
 # -- the size of a run ---------------------------------------------------------------------------------------------
 
@@ -290,6 +291,9 @@ def _build(spec: BookSpec) -> Book:
                 client=client, kind=kind, severity=severity, observed_on=today - timedelta(days=ago)
             )
             book.conflicts[signal.pk] = signal
+    # The rows above were written as an importer writes them, straight to the tables: then the one door runs,
+    # as every path that changes a journal does (contact times, trust health, book version).
+    journal_changed(list(book.clients), now=spec.now)
     for client in book.clients.values():
         client.refresh_from_db()
     return book
@@ -360,6 +364,7 @@ def expect(book: Book) -> Answers:
             ),
             zone=zone,
             paused=client.status == Client.Status.PAUSED,
+            owes_status_updates=client.status == Client.Status.ACTIVE,
             away_until=client.away_until,
         )
         health = formula.compute(facts, book.now, today, thresholds)
@@ -891,7 +896,6 @@ def face_exports(browser: Browser, book: Book, answers: Answers, out: Disagreeme
 # -- the property ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="issue 21: faces disagree until the floor lands")
 @settings(PROFILE)
 @given(spec=books)
 def test_every_face_gives_the_same_answer(db: None, spec: BookSpec) -> None:

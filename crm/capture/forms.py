@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import IdempotentFormMixin, VersionedFormMixin
-from clients.widgets import book_formfield
+from clients.forms import IdempotentFormMixin
 from crm.capture.connection import LOCAL_HOSTS, Endpoint
 from crm.capture.secrets import decrypt, encrypt
+from crm.core.forms import VersionedFormMixin
+from crm.core.widgets import book_formfield
 from crm.models import Mailbox
 from crm.models.capture import Security
 

@@ -24,13 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from zipstream import ZipStream
 
-from clients.models import Client, Contact, Profile, Project
+from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.dataio.reading import RefusedFile, neutralised
 from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from crm.trash.kinds import ExactJSONEncoder
-from crm.trust.health import recompute_book
-from crm.trust.signals import refresh_contact_times
+from crm.trust.door import journal_changed
 
 FORMAT = "confiance-book"
 VERSION = 1
@@ -241,8 +240,8 @@ def import_book(owner: Any, document: dict[str, Any], progress: Callable[[int], 
                 counts["clients"] += 1
                 if done % 100 == 0:
                     progress(done)
-            recompute_book(owner)
-            Profile.book_changed([owner.pk])
+            # Every client imported, through the journal's door once: contact clocks, trust health, book version.
+            journal_changed(Client.objects.filter(owner=owner).values_list("pk", flat=True))
     except IntegrityError as error:
         raise RefusedFile(
             _("The export contradicts itself (%(error)s).") % {"error": str(error)[:200]}
@@ -299,7 +298,6 @@ def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -
         if target is not None:
             record.answers_id = _new_id(new_ids["answers"], target)
     Interaction.objects.bulk_update([record for record, target in answers if target is not None], ["answers"])
-    refresh_contact_times(client.pk)
 
 
 def _new_id(ids: dict[int, int], old: Any) -> int:

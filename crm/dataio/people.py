@@ -20,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from clients.models import Client, Contact, Profile, validate_other_emails
 from crm.dataio.reading import looks_like_a_formula
-from crm.trust.health import recompute_book
+from crm.trust.door import journal_changed
 
 BATCH = 1000
 Progress = Callable[[int], None]
@@ -260,9 +260,10 @@ def import_people(owner: Any, people: list[Person], progress: Progress | None = 
             if contact.is_primary and contact.client_id not in created_ids:
                 contact.client.copy_primary_contact(contact)  # an existing client without a primary contact
         if created:
-            # Every client needs its trust health row ("not enough history" for a new one).
-            recompute_book(owner, first_pk=min(client.pk for client in created))
-        Profile.book_changed([owner.pk])
+            # Every client needs its trust health row ("not enough history" for a new one): the door, once.
+            journal_changed([client.pk for client in created])
+        else:
+            Profile.book_changed([owner.pk])  # contacts only: nothing scored, but the book's pages changed
     return {"clients": len(created), "contacts": len(plan.contacts), "skipped": len(plan.skipped)}
 
 

@@ -15,13 +15,14 @@ from django.http import (
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.models import Contact
+from crm.core.ownership import owned_or_404
 from crm.dataio import book, imports, vcards
 from crm.dataio.forms import MappingForm, UploadForm
 from crm.dataio.reading import RefusedFile, upload_limit
@@ -30,10 +31,6 @@ from crm.models import BookImport
 SAMPLES = Path(__file__).resolve().parent / "samples"
 SAMPLE_FILES = {"clients": "clients.csv", "history": "history.csv", "vcard": "contacts.vcf"}
 RECENT = 10
-
-
-def _import_for(request: HttpRequest, pk: int) -> BookImport:
-    return get_object_or_404(BookImport.objects.defer("text"), pk=pk, owner=request.user)
 
 
 @login_required
@@ -67,7 +64,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
     """Show what the file would import, every row's problems and the rows already in the book; map its columns;
     run it (a file whose every row is already there imports nothing, so it is not run)."""
-    book_import = get_object_or_404(BookImport, pk=import_id, owner=request.user)
+    book_import = owned_or_404(BookImport, request.user, pk=import_id)
     if book_import.state != BookImport.State.PREVIEW:
         return redirect("crm:import_progress", import_id=book_import.pk)
     checked = imports.check(book_import)
@@ -120,7 +117,7 @@ def _queue(book_import: BookImport) -> HttpResponse:
 @require_GET
 def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     """Show the import's progress (htmx polls the bar until it is done), then what it did."""
-    book_import = _import_for(request, import_id)
+    book_import = owned_or_404(BookImport.objects.defer("text"), request.user, pk=import_id)
     template = (
         "crm/import_progress.html#progress"
         if request.headers.get("HX-Request")

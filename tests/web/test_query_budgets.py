@@ -46,7 +46,7 @@ SIZES = {"small": 3, "large": 40}
 
 # The most queries each visit may run, whatever the size of the book: the counts measured at commit 92f6fbb
 # with 3 and with 40 clients, the same on SQLite and PostgreSQL. Every logged-in request starts with 3 (session,
-# user, profile for ProfileLocaleMiddleware). Saving a journal entry adds ~10 through crm.trust.signals (contact clocks,
+# user, profile for ProfileLocaleMiddleware). Saving a journal entry adds ~10 through the journal's door, crm.trust.door (contact clocks,
 # one batched rescore of its client: a query per journal, whatever the history; the owner's book version), and
 # model validation adds 3
 # per CheckConstraint (savepoint, check, release). Each comment names the query per row the budget keeps out.
@@ -290,7 +290,7 @@ def build_book(owner: Any, size: int) -> Book:
                 company=f"Company {i:03d}",
                 email=f"client{i:03d}@example.com",
                 created_at=started,
-                # Kept by crm.trust.signals from the interactions below (bulk creation bypasses signals).
+                # Kept by the journal's door from the interactions below (bulk creation goes through no door).
                 last_contact_at=now - timedelta(days=i + 1),
             )
             for i in range(size)
