@@ -209,6 +209,8 @@ RATE_LIMIT_API = os.environ.get("RATE_LIMIT_API", "600/m")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+# django-countries' own French misspells one name ("Îles Marshal"): ours, translated in our catalogue.
+COUNTRIES_OVERRIDE = {"MH": _("Marshall Islands")}
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True

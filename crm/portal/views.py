@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,6 +27,7 @@ from crm.portal.page import page_sections
 from crm.trust.door import journal_changed
 
 PAGE = "portal/page.html"
+GONE = "portal/no_page.html"
 PANEL = "portal/panel.html"
 
 
@@ -89,18 +90,25 @@ def _render_page(
         return _private(render(request, PAGE, context, status=status))
 
 
-def _page_for_token(token: str) -> ClientPage:
-    page = ClientPage.objects.for_token(token)
-    if page is None:
-        raise Http404("Unknown link.")
-    return page
+def _no_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Answer a link that opens no page with the client-facing page of its own, whatever DEBUG says (Django's debug
+    404 would list the site's URLs): 410 in the client's language for a link replaced or turned off, else 404 in
+    the language the browser asks for."""
+    retired = ClientPage.objects.retired_for_token(token)
+    if retired is None:
+        return _private(render(request, GONE, {"gone": False}, status=404))
+    with translation.override(retired.client.language):
+        context = {"gone": True, "freelancer": retired.client.owner.profile.name}
+        return _private(render(request, GONE, context, status=410))
 
 
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 @require_http_methods(["GET", "POST"])
 def client_page(request: HttpRequest, token: str) -> HttpResponse:
     """Show the client's page to whoever holds its link; a POST confirms a new payment date."""
-    page = _page_for_token(token)
+    page = ClientPage.objects.for_token(token)
+    if page is None:
+        return _no_page(request, token)
     if request.method == "POST":
         return _confirm_payment_date(request, page, token)
     return _render_page(request, page, preview=False)

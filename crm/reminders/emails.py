@@ -6,6 +6,7 @@ language and time zone before rendering.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,10 @@ PREFERENCES_SALT = "crm.email-preferences"
 
 def render_text(name: str, context: dict[str, Any]) -> tuple[str, str]:
     """Return the (subject, plain-text body) of the template pair `name`."""
-    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+    # One line (a header cannot hold a newline), French no-break spaces kept: split on ASCII whitespace only.
+    subject = " ".join(
+        re.split(r"[ \t\r\n]+", render_to_string(f"emails/{name}-subject.txt", context).strip())
+    )
     body = render_to_string(f"emails/{name}-body.txt", context).strip() + "\n"
     return subject, body
 

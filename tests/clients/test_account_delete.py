@@ -163,8 +163,8 @@ def test_delete_account_of_a_generated_large_book(bob: Any) -> None:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", ["Delete my account", "This cannot be undone."]),
-        ("fr", ["Supprimer mon compte", "irréversible"]),
+        ("en", ["Delete my account", "This cannot be undone.", "Take your book with you first"]),
+        ("fr", ["Supprimer mon compte", "irréversible", "Emportez d’abord votre carnet"]),
     ],
 )
 def test_the_settings_link_to_a_page_that_says_what_goes(
@@ -179,6 +179,12 @@ def test_the_settings_link_to_a_page_that_says_what_goes(
     page = client.get(reverse("account_delete")).content.decode()
     for word in words:
         assert word in page
+    # The export comes first: each link leads to a download of the book that is about to go.
+    offer = page.index('data-testid="export-first"')
+    assert offer < page.index('<form method="post" novalidate>')
+    for name in ("crm:export_json", "crm:export_zip", "crm:export_vcards"):
+        assert f'href="{reverse(name)}"' in page[offer:]
+    assert client.get(reverse("crm:export_json")).status_code == 200
 
 
 def test_a_wrong_password_deletes_nothing(client: Any, books: Any) -> None:

@@ -112,11 +112,12 @@ def test_a_renewed_or_turned_off_page_link_is_refused(client, alice) -> None:
     old = _portal(alice)
     page = ClientPage.objects.get(client__owner=alice)
     page.renew()
-    assert _opens(client, "portal:page", old) == 404
+    # Refused: the page is not shown; its client reads that the link is gone (410), not its page.
+    assert _opens(client, "portal:page", old) == 410
     renewed = page.token
     assert _opens(client, "portal:page", renewed) == 200
     page.turn_off()
-    assert _opens(client, "portal:page", renewed) == 404
+    assert _opens(client, "portal:page", renewed) == 410
     assert (
         page.token is not None and _opens(client, "portal:page", page.token) == 404
     )  # off: no token opens it

@@ -233,3 +233,55 @@ def test_the_vcard_export_is_read_back_by_vobject(alice_client: Any, alice: Any)
     assert (cards["Compta"].email.value, cards["Compta"].tel.value, cards["Compta"].org.value) == (
         "compta@x.fr", "+33 6 00", ["ACME"],
     )  # fmt: skip
+
+
+def _csv_rows(response: Any, name: str, delimiter: str) -> list[dict[str, str]]:
+    archive = zipfile.ZipFile(io.BytesIO(_body(response)))
+    raw = archive.read(name)
+    assert raw.startswith(b"\xef\xbb\xbf"), "a BOM, so spreadsheets read the accents"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=delimiter))
+
+
+def test_a_french_freelancer_gets_semicolons_and_decimal_commas_by_default(client: Any, bob: Any) -> None:
+    # bob's interface is French: a French spreadsheet opens the file as columns, amounts as numbers.
+    _a_book(bob)
+    client.force_login(bob)
+
+    invoices = _csv_rows(client.get(reverse("crm:export_zip")), "invoices.csv", ";")
+
+    assert {(row["number"], row["amount"]) for row in invoices} == {("F-1", "1234,56"), ("F-2", "800,00")}
+    clients = _csv_rows(client.get(reverse("crm:export_zip")), "clients.csv", ";")
+    assert [row["name"] for row in clients] == ["Rita", "Calme"]
+
+
+def test_either_style_can_be_chosen_whatever_the_language(
+    client: Any, bob: Any, alice_client: Any, alice: Any
+) -> None:
+    _a_book(bob)
+    client.force_login(bob)
+    invoices = _csv_rows(client.get(reverse("crm:export_zip"), {"style": "comma"}), "invoices.csv", ",")
+    assert {row["amount"] for row in invoices} == {"1234.56", "800.00"}
+
+    _a_book(alice)
+    invoices = _csv_rows(
+        alice_client.get(reverse("crm:export_zip"), {"style": "semicolon"}), "invoices.csv", ";"
+    )
+    assert {row["amount"] for row in invoices} == {"1234,56", "800,00"}
+
+
+def test_an_unknown_csv_style_is_refused_clearly(alice_client: Any, alice: Any) -> None:
+    response = alice_client.get(reverse("crm:export_zip"), {"style": "tab"})
+
+    assert response.status_code == 400
+    assert "Unknown spreadsheet style “tab”" in response.content.decode()
+
+
+@pytest.mark.parametrize(("language", "first"), [("fr", "«\u00a0;\u00a0»"), ("en", "“,” between columns")])
+def test_the_export_page_offers_the_languages_style_first(client: Any, language: str, first: str) -> None:
+    owner = make_user("carla", language=language, time_zone="Europe/Paris")
+    client.force_login(owner)
+    page = client.get(reverse("crm:export"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    links = [line for line in page.splitlines() if "style=" in line]
+    assert len(links) == 2
+    assert first in links[0]

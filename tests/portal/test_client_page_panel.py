@@ -57,7 +57,7 @@ def test_renew_kills_the_old_link_at_once(alice_client: Browser, zoe: Any) -> No
     answer = alice_client.post(_url("renew", zoe))
     assert answer.status_code == 302 and answer["Location"] == _url("panel", zoe)
     page.refresh_from_db()
-    assert Browser().get(old).status_code == 404
+    assert Browser().get(old).status_code == 410  # gone, said in the client's language
     assert Browser().get(_page_url(page)).status_code == 200
     assert "A new link is ready." in alice_client.post(_url("renew", zoe), headers=HTMX).content.decode()
 
@@ -67,7 +67,7 @@ def test_turn_off_kills_the_link_and_says_so(alice_client: Browser, zoe: Any) ->
     old = _page_url(page)
     html = alice_client.post(_url("off", zoe), headers=HTMX).content.decode()
     assert "The link is off" in html and 'class="link-field"' not in html
-    assert Browser().get(old).status_code == 404
+    assert Browser().get(old).status_code == 410
     assert "Make a new link" in html
 
 

@@ -33,14 +33,14 @@ WORDS = {
 
 def _text(response: Any) -> str:
     """Return the page's text without tags and with single spaces."""
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
+    return html.unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
 
 
 def _history(response: Any) -> str:
     page = response.content.decode()
     start = page.index('id="history-title"')
     return html.unescape(
-        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[start : page.index("</section>", start)]))
+        re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", page[start : page.index("</section>", start)]))
     )
 
 
@@ -113,7 +113,7 @@ def test_a_record_logged_in_the_app_shows_who_created_it_and_when(
     ("language", "lines"),
     [
         ("en", ["State: open → kept", "Kept on: – → March 4, 2026"]),
-        ("fr", ["État : ouverte → tenue", "Tenue le : – → 4 mars 2026"]),
+        ("fr", ["État\u00a0: ouverte → tenue", "Tenue le\u00a0: – → 4 mars 2026"]),
     ],
 )
 def test_a_kept_promise_shows_what_changed_in_the_readers_words(
@@ -159,7 +159,7 @@ def test_paid_invoice_and_resolved_signal_show_their_changes(
     ("language", "lines"),
     [
         ("en", ["Name: Rita → Rita Lopez", "Status-update cadence (days): 7 → 14"]),
-        ("fr", ["Nom : Rita → Rita Lopez", "Rythme des points d'étape (jours) : 7 → 14"]),
+        ("fr", ["Nom\u00a0: Rita → Rita Lopez", "Rythme des points d’étape (jours)\u00a0: 7 → 14"]),
     ],
 )
 def test_the_client_edit_page_shows_the_clients_history(
@@ -240,7 +240,7 @@ def test_history_on_a_page_is_one_query_whatever_its_length(
     ("language", "said"),
     [
         ("en", "62 → 48: 1 promise broken without a word to the client."),
-        ("fr", "62 → 48 : 1 promesse non tenue sans un mot au client."),
+        ("fr", "62 → 48\u00a0: 1 promesse non tenue sans un mot au client."),
     ],
 )
 def test_the_timeline_says_when_trust_health_moved_and_why(

@@ -180,7 +180,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete": 4,  # anything read from the book to ask before deleting
     "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
     "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "client_delete": 9,  # a query per child when counting what goes with the client (one COUNT per kind)
+    "client_delete": 5,  # what goes with the client (its contacts, projects and journal) counted in one query
     "client_delete_post": 52,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
