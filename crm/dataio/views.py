@@ -53,7 +53,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         except RefusedFile as refused:
             form.add_error("file", str(refused))
         else:
-            return redirect("crm:import_preview", import_id=book_import.pk)
+            return redirect("web:import_preview", import_id=book_import.pk)
     recent = BookImport.objects.filter(owner=request.user).defer("text")[:RECENT]
     context = {"form": form, "recent": recent, "samples": SAMPLE_FILES}
     return render(request, "crm/import.html", context, status=400 if form.errors else 200)
@@ -66,7 +66,7 @@ def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
     run it (a file whose every row is already there imports nothing, so it is not run)."""
     book_import = owned_or_404(BookImport, request.user, pk=import_id)
     if book_import.state != BookImport.State.PREVIEW:
-        return redirect("crm:import_progress", import_id=book_import.pk)
+        return redirect("web:import_progress", import_id=book_import.pk)
     checked = imports.check(book_import)
     already = imports.already_there(book_import, checked)
     nothing_new = bool(checked.rows) and len(already) == len(checked.rows)
@@ -76,7 +76,7 @@ def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
         if form.mapping() != book_import.mapping or request.POST.get("action") != "import":
             book_import.mapping = form.mapping()
             book_import.save(update_fields=["mapping"])
-            return redirect("crm:import_preview", import_id=book_import.pk)
+            return redirect("web:import_preview", import_id=book_import.pk)
         if not checked.problems and not nothing_new:
             return _start(request, book_import)
     context = {
@@ -102,7 +102,7 @@ def _start(request: HttpRequest, book_import: BookImport) -> HttpResponse:
         book_import.state = BookImport.State.QUEUED
         book_import.save(update_fields=["state"])
         return _queue(book_import)
-    return redirect("crm:import_progress", import_id=book_import.pk)
+    return redirect("web:import_progress", import_id=book_import.pk)
 
 
 def _queue(book_import: BookImport) -> HttpResponse:
@@ -110,7 +110,7 @@ def _queue(book_import: BookImport) -> HttpResponse:
     from crm.dataio.tasks import run_import
 
     transaction.on_commit(lambda: run_import.delay(book_import.pk))
-    return redirect("crm:import_progress", import_id=book_import.pk)
+    return redirect("web:import_progress", import_id=book_import.pk)
 
 
 @login_required

@@ -182,9 +182,9 @@ def test_the_settings_link_to_a_page_that_says_what_goes(
     # The export comes first: each link leads to a download of the book that is about to go.
     offer = page.index('data-testid="export-first"')
     assert offer < page.index('<form method="post" novalidate>')
-    for name in ("crm:export_json", "crm:export_zip", "crm:export_vcards"):
+    for name in ("web:export_json", "web:export_zip", "web:export_vcards"):
         assert f'href="{reverse(name)}"' in page[offer:]
-    assert client.get(reverse("crm:export_json")).status_code == 200
+    assert client.get(reverse("web:export_json")).status_code == 200
 
 
 def test_a_wrong_password_deletes_nothing(client: Any, books: Any) -> None:

@@ -80,9 +80,9 @@ def _import_preview_url(owner: Any) -> str:
     http = HttpClient()
     http.force_login(owner)
     http.post(
-        reverse("crm:import"), {"kind": "clients", "file": SimpleUploadedFile("book.csv", SEVEN_COLUMNS)}
+        reverse("web:import"), {"kind": "clients", "file": SimpleUploadedFile("book.csv", SEVEN_COLUMNS)}
     )
-    return reverse("crm:import_preview", kwargs={"import_id": BookImport.objects.latest("pk").pk})
+    return reverse("web:import_preview", kwargs={"import_id": BookImport.objects.latest("pk").pk})
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -95,11 +95,11 @@ def test_no_short_word_breaks_and_no_page_overflows(
     seed_demo_book(alice)
     make_client(alice, name="Oliver Bennett", company="Bennett & Sons Ltd")
     pages = [
-        reverse("crm:dashboard"),
-        reverse("crm:clients"),
-        reverse("crm:promises"),
-        reverse("crm:invoices"),
-        reverse("crm:conflicts"),
+        reverse("web:dashboard"),
+        reverse("web:clients"),
+        reverse("web:promises"),
+        reverse("web:invoices"),
+        reverse("web:conflicts"),
         _import_preview_url(alice),
     ]
     context = browser_context.new_context(

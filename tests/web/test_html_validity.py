@@ -49,30 +49,30 @@ def book(alice: Any) -> Any:
 
 def _pages(book: Any) -> list[str]:
     return [
-        reverse("crm:dashboard"),
-        reverse("crm:clients"),
-        reverse("crm:client", kwargs={"client_id": book.pk}),
-        reverse("crm:client_edit", kwargs={"client_id": book.pk}),
-        reverse("crm:promises"),
-        reverse("crm:invoices"),
-        reverse("crm:conflicts"),
-        reverse("crm:export"),
-        reverse("crm:import"),
-        reverse("crm:trash"),
-        reverse("crm:guide"),
+        reverse("web:dashboard"),
+        reverse("web:clients"),
+        reverse("web:client", kwargs={"client_id": book.pk}),
+        reverse("web:client_edit", kwargs={"client_id": book.pk}),
+        reverse("web:promises"),
+        reverse("web:invoices"),
+        reverse("web:conflicts"),
+        reverse("web:export"),
+        reverse("web:import"),
+        reverse("web:trash"),
+        reverse("web:guide"),
         reverse("profile"),
-        reverse("portal:preview", kwargs={"client_id": book.pk}),
-        reverse("crm:client_new"),
-        reverse("crm:interaction_new"),
-        reverse("crm:promise_new"),
-        reverse("crm:invoice_new"),
-        reverse("crm:conflict_new"),
-        reverse("crm:project_new", kwargs={"client_id": book.pk}),
-        reverse("crm:contact_new", kwargs={"client_id": book.pk}),
-        reverse("reminders:payment_reminders"),
-        reverse("reminders:calendar_settings"),
-        reverse("crm:mailbox"),
-        reverse("crm:api_tokens"),
+        reverse("web:client_page_preview", kwargs={"client_id": book.pk}),
+        reverse("web:client_new"),
+        reverse("web:interaction_new"),
+        reverse("web:promise_new"),
+        reverse("web:invoice_new"),
+        reverse("web:conflict_new"),
+        reverse("web:project_new", kwargs={"client_id": book.pk}),
+        reverse("web:contact_new", kwargs={"client_id": book.pk}),
+        reverse("web:payment_reminders"),
+        reverse("web:calendar_settings"),
+        reverse("web:mailbox"),
+        reverse("web:api_tokens"),
     ]
 
 
@@ -123,7 +123,7 @@ def test_the_pages_before_login_are_valid_html(client: Any, name: str) -> None:
 
 
 def test_a_phone_with_spaces_and_dots_is_dialled_as_digits(alice_client: Any, book: Any) -> None:
-    page = alice_client.get(reverse("crm:client", kwargs={"client_id": book.pk})).content.decode()
+    page = alice_client.get(reverse("web:client", kwargs={"client_id": book.pk})).content.decode()
 
     assert 'href="tel:+33612345678"' in page
     assert 'href="tel:0123456789"' in page
