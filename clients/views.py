@@ -136,7 +136,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             request,
             _("We sent a link to %(email)s: open it to confirm your address.") % {"email": user.email},
         )
-        return redirect("crm:dashboard")
+        return redirect("web:dashboard")
     return render(request, "registration/signup.html", {"form": form})
 
 

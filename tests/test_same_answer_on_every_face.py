@@ -537,7 +537,7 @@ def _date(day: date) -> str:
 
 
 def face_dashboard(browser: Browser, book: Book, answers: Answers, out: Disagreements, ahead: dict) -> None:
-    html = browser.get(reverse("crm:dashboard")).content.decode()
+    html = browser.get(reverse("web:dashboard")).content.decode()
     face = "dashboard"
     rows = {
         pk: _score_and_band(_element(html, f"client-{pk}", "tr") or "", "score-number") for pk in book.clients
@@ -580,7 +580,7 @@ def face_dashboard(browser: Browser, book: Book, answers: Answers, out: Disagree
 def face_workspace(browser: Browser, book: Book, answers: Answers, out: Disagreements) -> None:
     for pk in book.clients:
         face = "workspace"
-        html = browser.get(reverse("crm:client", kwargs={"client_id": pk})).content.decode()
+        html = browser.get(reverse("web:client", kwargs={"client_id": pk})).content.decode()
         panel = html[html.find('id="score-panel"') :]
         score, band = _score_and_band(panel, "score-big")
         out.check(face, f"score and band of {out.name(pk)}", answers.scores[pk], (score, band))
@@ -763,7 +763,7 @@ def face_trust_report(book: Book, answers: Answers, out: Disagreements) -> None:
 
 def face_calendar(book: Book, answers: Answers, out: Disagreements) -> None:
     face = "calendar feed"
-    url = reverse("reminders:calendar_feed", kwargs={"token": feed_token(book.owner.profile)})
+    url = reverse("web:calendar_feed", kwargs={"token": feed_token(book.owner.profile)})
     feed = icalendar.Calendar.from_ical(Browser().get(url).content)
     promises, updates = {}, {}
     for event in feed.walk("VEVENT"):
@@ -837,7 +837,7 @@ def _exported_book(book: Book, document: dict) -> Book:
 
 def face_exports(browser: Browser, book: Book, answers: Answers, out: Disagreements) -> None:
     face = "export (JSON)"
-    answer = browser.get(reverse("crm:export_json"))
+    answer = browser.get(reverse("web:export_json"))
     document = json.loads(b"".join(answer.streaming_content) if answer.streaming else answer.content)
     again = expect(_exported_book(book, document))
     out.compare(
@@ -874,7 +874,7 @@ def face_exports(browser: Browser, book: Book, answers: Answers, out: Disagreeme
                 latest["new_score"],
             )
     face = "export (CSV)"
-    answer = browser.get(reverse("crm:export_zip"))
+    answer = browser.get(reverse("web:export_zip"))
     archive = zipfile.ZipFile(
         io.BytesIO(b"".join(answer.streaming_content) if answer.streaming else answer.content)
     )

@@ -48,7 +48,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         except RefusedFile as refused:
             form.add_error("file", str(refused))
         else:
-            return redirect("crm:import_preview", import_id=book_import.pk)
+            return redirect("web:import_preview", import_id=book_import.pk)
     recent = BookImport.objects.filter(owner=request.user).defer("text")[:RECENT]
     context = {"form": form, "recent": recent, "samples": SAMPLE_FILES}
     return render(request, "crm/import.html", context, status=400 if form.errors else 200)
@@ -60,7 +60,7 @@ def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
     """Show what the file would import and every row's problems; map its columns; run it."""
     book_import = get_object_or_404(BookImport, pk=import_id, owner=request.user)
     if book_import.state != BookImport.State.PREVIEW:
-        return redirect("crm:import_progress", import_id=book_import.pk)
+        return redirect("web:import_progress", import_id=book_import.pk)
     checked = imports.check(book_import)
     header = checked.table.header if checked.table else []
     form = MappingForm(request.POST or None, book_import=book_import, header=header)
@@ -68,7 +68,7 @@ def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
         if form.mapping() != book_import.mapping or request.POST.get("action") != "import":
             book_import.mapping = form.mapping()
             book_import.save(update_fields=["mapping"])
-            return redirect("crm:import_preview", import_id=book_import.pk)
+            return redirect("web:import_preview", import_id=book_import.pk)
         if not checked.problems:
             return _start(request, book_import)
     context = {
@@ -91,7 +91,7 @@ def _start(request: HttpRequest, book_import: BookImport) -> HttpResponse:
         book_import.state = BookImport.State.QUEUED
         book_import.save(update_fields=["state"])
         return _queue(book_import)
-    return redirect("crm:import_progress", import_id=book_import.pk)
+    return redirect("web:import_progress", import_id=book_import.pk)
 
 
 def _queue(book_import: BookImport) -> HttpResponse:
@@ -99,7 +99,7 @@ def _queue(book_import: BookImport) -> HttpResponse:
     from crm.dataio.tasks import run_import
 
     transaction.on_commit(lambda: run_import.delay(book_import.pk))
-    return redirect("crm:import_progress", import_id=book_import.pk)
+    return redirect("web:import_progress", import_id=book_import.pk)
 
 
 @login_required

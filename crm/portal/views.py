@@ -157,7 +157,7 @@ def _panel_response(
 def _back_to_panel(request: HttpRequest, client: Client, **extra: Any) -> HttpResponse:
     if getattr(request, "htmx", False):
         return _panel_response(request, client, **extra)
-    return redirect("portal:panel", client_id=client.pk)
+    return redirect("web:client_page", client_id=client.pk)
 
 
 @login_required

@@ -55,9 +55,9 @@ def absolute(path: str) -> str:
 def client_url(client_id: int) -> str:
     """Return the absolute link to the client's workspace (the dashboard while that page is missing)."""
     try:
-        return absolute(reverse("crm:client", kwargs={"client_id": client_id}))
+        return absolute(reverse("web:client", kwargs={"client_id": client_id}))
     except NoReverseMatch:
-        return absolute(reverse("crm:dashboard"))
+        return absolute(reverse("web:dashboard"))
 
 
 def preferences_token(user_id: int, kind: str, version: int = 0) -> str:
@@ -78,7 +78,7 @@ def read_preferences_token(token: str) -> tuple[int, str, int]:
 
 def preferences_url(user_id: int, kind: str, version: int = 0) -> str:
     token = preferences_token(user_id, kind, version)
-    return absolute(reverse("reminders:email_preferences", kwargs={"token": token}))
+    return absolute(reverse("web:email_preferences", kwargs={"token": token}))
 
 
 def preferences_context(owner: Any, kind: str) -> tuple[dict[str, Any], dict[str, str]]:

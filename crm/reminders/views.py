@@ -44,7 +44,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     """Show the private feed address, with the button that replaces it."""
     token = feed_token(request.user.profile)
-    feed_url = absolute(reverse("reminders:calendar_feed", kwargs={"token": token})) if token else ""
+    feed_url = absolute(reverse("web:calendar_feed", kwargs={"token": token})) if token else ""
     return render(request, "crm/calendar_settings.html", {"feed_url": feed_url})
 
 
@@ -56,7 +56,7 @@ def rotate_calendar_token(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         request.user.profile.revoke_calendar_token()
         messages.success(request, _("Your calendar address was replaced. Subscribe again with the new one."))
-        return redirect("reminders:calendar_settings")
+        return redirect("web:calendar_settings")
     return render(request, "crm/calendar_settings.html", {"confirming": True})
 
 
@@ -108,9 +108,9 @@ def _client_for(request: HttpRequest, client_id: int) -> Client:
 
 def _workspace_url(client: Client) -> str:
     try:
-        return reverse("crm:client", kwargs={"client_id": client.pk})
+        return reverse("web:client", kwargs={"client_id": client.pk})
     except NoReverseMatch:  # the workspace page is another module's; fall back to the dashboard
-        return reverse("crm:dashboard")
+        return reverse("web:dashboard")
 
 
 @login_required
@@ -143,7 +143,7 @@ def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpRespons
     """
     client = _client_for(request, client_id)
     return HttpResponseRedirect(
-        reverse("crm:status_update_sent", kwargs={"client_id": client.pk}), status=307
+        reverse("web:status_update_mark_sent", kwargs={"client_id": client.pk}), status=307
     )
 
 
@@ -184,7 +184,7 @@ def approve_payment_reminder(request: HttpRequest, reminder_id: int) -> HttpResp
             _("Not sent: %(why)s.")
             % {"why": reminder.get_stop_reason_display() or reminder.get_state_display()},
         )
-    return redirect("reminders:payment_reminders")
+    return redirect("web:payment_reminders")
 
 
 @login_required
@@ -194,4 +194,4 @@ def skip_payment_reminder(request: HttpRequest, reminder_id: int) -> HttpRespons
     reminder = _reminder_for(request, reminder_id)
     if payment_follow_up.skip(reminder, timezone.now()):
         messages.success(request, _("The reminder was not sent. The next one will be prepared in its time."))
-    return redirect("reminders:payment_reminders")
+    return redirect("web:payment_reminders")

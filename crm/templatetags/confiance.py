@@ -27,14 +27,14 @@ BAND_ICONS = {Band.HEALTHY: "●", Band.WATCH: "◐", Band.AT_RISK: "▲", Band.
 
 # Where a reason's evidence lives: the event type named by the trust engine -> the page showing it.
 EVENT_ROUTES = {
-    "interaction": ("crm:interaction", "interaction_id"),
-    "promise": ("crm:promise", "promise_id"),
-    "invoice": ("crm:invoice", "invoice_id"),
-    "conflict": ("crm:conflict", "signal_id"),
-    "conflict_signal": ("crm:conflict", "signal_id"),
-    "conflictsignal": ("crm:conflict", "signal_id"),
-    "signal": ("crm:conflict", "signal_id"),
-    "client": ("crm:client", "client_id"),
+    "interaction": ("web:interaction", "interaction_id"),
+    "promise": ("web:promise", "promise_id"),
+    "invoice": ("web:invoice", "invoice_id"),
+    "conflict": ("web:conflict", "signal_id"),
+    "conflict_signal": ("web:conflict", "signal_id"),
+    "conflictsignal": ("web:conflict", "signal_id"),
+    "signal": ("web:conflict", "signal_id"),
+    "client": ("web:client", "client_id"),
 }
 
 COMPONENT_LABELS = {

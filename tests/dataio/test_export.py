@@ -82,7 +82,7 @@ def _a_book(owner: Any) -> Client:
 
 def test_the_zip_holds_one_csv_per_kind_with_formulas_neutralised(alice_client: Any, alice: Any) -> None:
     _a_book(alice)
-    response = alice_client.get(reverse("crm:export_zip"))
+    response = alice_client.get(reverse("web:export_zip"))
 
     assert response["Content-Type"] == "application/zip" and response.streaming
     archive = zipfile.ZipFile(io.BytesIO(_body(response)))
@@ -103,17 +103,17 @@ def test_bob_exports_only_his_own_book(client: Any, alice: Any, bob: Any) -> Non
     _a_book(alice)
     make_client(bob, name="Bob's only client")
     client.force_login(bob)
-    document = json.loads(_body(client.get(reverse("crm:export_json"))))
+    document = json.loads(_body(client.get(reverse("web:export_json"))))
     assert [c["name"] for c in document["clients"]] == ["Bob's only client"]
-    archive = zipfile.ZipFile(io.BytesIO(_body(client.get(reverse("crm:export_zip")))))
+    archive = zipfile.ZipFile(io.BytesIO(_body(client.get(reverse("web:export_zip")))))
     assert "Rita" not in archive.read("clients.csv").decode("utf-8-sig")
     assert "Compta" not in archive.read("contacts.csv").decode("utf-8-sig")
-    assert _body(client.get(reverse("crm:export_vcards"))) == b""
+    assert _body(client.get(reverse("web:export_vcards"))) == b""
 
 
 def test_the_json_is_versioned_and_keeps_every_record(alice_client: Any, alice: Any) -> None:
     _a_book(alice)
-    document = json.loads(_body(alice_client.get(reverse("crm:export_json"))))
+    document = json.loads(_body(alice_client.get(reverse("web:export_json"))))
     assert (document["format"], document["version"]) == ("confiance-book", 1)
     rita = document["clients"][0]
     assert {name: len(rita[name]) for name in ("contacts", "projects", "interactions", "promises", "invoices")} == {
@@ -215,7 +215,7 @@ def test_a_json_export_goes_into_an_empty_book_only_and_a_bad_one_writes_nothing
 )
 def test_a_bad_json_export_is_refused_clearly(alice_client: Any, alice: Any, text: str, message: str) -> None:
     response = alice_client.post(
-        reverse("crm:import"), {"kind": "book", "file": SimpleUploadedFile("b.json", text.encode())}
+        reverse("web:import"), {"kind": "book", "file": SimpleUploadedFile("b.json", text.encode())}
     )
     if response.status_code == 302:
         page = alice_client.post(response["Location"], {"action": "import"}, follow=True).content.decode()
@@ -227,7 +227,7 @@ def test_a_bad_json_export_is_refused_clearly(alice_client: Any, alice: Any, tex
 
 def test_the_vcard_export_is_read_back_by_vobject(alice_client: Any, alice: Any) -> None:
     _a_book(alice)
-    body = _body(alice_client.get(reverse("crm:export_vcards"))).decode()
+    body = _body(alice_client.get(reverse("web:export_vcards"))).decode()
     cards = {card.fn.value: card for card in vobject.readComponents(body)}
     assert set(cards) == {"Rita", "Compta"}
     assert (cards["Compta"].email.value, cards["Compta"].tel.value, cards["Compta"].org.value) == (

@@ -30,7 +30,7 @@ ENGLISH_1252 = (
 
 
 def upload(http: Any, data: bytes, kind: str = "clients", name: str = "book.csv") -> Any:
-    return http.post(reverse("crm:import"), {"kind": kind, "file": SimpleUploadedFile(name, data)})
+    return http.post(reverse("web:import"), {"kind": kind, "file": SimpleUploadedFile(name, data)})
 
 
 def preview_of(http: Any, response: Any) -> tuple[BookImport, str]:
@@ -42,7 +42,7 @@ def preview_of(http: Any, response: Any) -> tuple[BookImport, str]:
 def confirm(http: Any, book_import: BookImport) -> Any:
     data = {f"column_{index}": field for index, field in book_import.mapping.items()}
     return http.post(
-        reverse("crm:import_preview", kwargs={"import_id": book_import.pk}),
+        reverse("web:import_preview", kwargs={"import_id": book_import.pk}),
         data | {"action": "import"},
         follow=True,
     )
@@ -153,7 +153,7 @@ def test_a_column_mapped_by_hand_is_what_the_import_reads(alice_client: Any, ali
     csv = b"Raison;Courriel perso\nAtelier;a@x.fr\n"
     book_import, page = preview_of(alice_client, upload(alice_client, csv))
     assert book_import.mapping == {} or "Choose the column that holds the client." in page
-    url = reverse("crm:import_preview", kwargs={"import_id": book_import.pk})
+    url = reverse("web:import_preview", kwargs={"import_id": book_import.pk})
     alice_client.post(url, {"column_0": "client", "column_1": "email", "action": "map"})
     book_import.refresh_from_db()
     assert book_import.mapping == {"0": "client", "1": "email"}
@@ -163,7 +163,7 @@ def test_a_column_mapped_by_hand_is_what_the_import_reads(alice_client: Any, ali
 
 def test_one_field_from_two_columns_is_refused(alice_client: Any, alice: Any) -> None:
     book_import, _page = preview_of(alice_client, upload(alice_client, b"Client;Email\nX;x@x.fr\n"))
-    url = reverse("crm:import_preview", kwargs={"import_id": book_import.pk})
+    url = reverse("web:import_preview", kwargs={"import_id": book_import.pk})
     page = alice_client.post(
         url, {"column_0": "email", "column_1": "email", "action": "map"}
     ).content.decode()
@@ -208,26 +208,26 @@ def test_bob_cannot_see_or_run_alices_import(client: Any, alice: Any, bob: Any) 
     for name in ("import_preview", "import_progress"):
         assert client.get(reverse(f"crm:{name}", kwargs={"import_id": book_import.pk})).status_code == 404
     response = client.post(
-        reverse("crm:import_preview", kwargs={"import_id": book_import.pk}), {"action": "import"}
+        reverse("web:import_preview", kwargs={"import_id": book_import.pk}), {"action": "import"}
     )
     assert response.status_code == 404
     assert not Client.objects.exists()
 
 
 def test_a_sample_of_each_kind_is_served_and_imports_cleanly(alice_client: Any, alice: Any) -> None:
-    page = alice_client.get(reverse("crm:import")).content.decode()
+    page = alice_client.get(reverse("web:import")).content.decode()
     for kind in ("clients", "history", "vcard"):
-        url = reverse("crm:import_sample", kwargs={"kind": kind})
+        url = reverse("web:import_sample", kwargs={"kind": kind})
         assert url in page
     for kind in ("clients", "vcard", "history"):  # history names the clients the first sample adds
         data = b"".join(
-            alice_client.get(reverse("crm:import_sample", kwargs={"kind": kind})).streaming_content
+            alice_client.get(reverse("web:import_sample", kwargs={"kind": kind})).streaming_content
         )
         book_import, preview = preview_of(alice_client, upload(alice_client, data, kind))
         assert "No problem found" in preview, (kind, preview)
         confirm(alice_client, book_import)
         assert BookImport.objects.get(pk=book_import.pk).state == "done"
-    assert alice_client.get(reverse("crm:import_sample", kwargs={"kind": "passwd"})).status_code == 404
+    assert alice_client.get(reverse("web:import_sample", kwargs={"kind": "passwd"})).status_code == 404
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -236,7 +236,7 @@ def test_the_drawn_mapping_posted_back_unchanged_keeps_it(client: Any, bob: Any,
     bob.profile.save()
     client.force_login(bob)
     book_import, _page = preview_of(client, upload(client, FRENCH))
-    url = reverse("crm:import_preview", kwargs={"import_id": book_import.pk})
+    url = reverse("web:import_preview", kwargs={"import_id": book_import.pk})
     form = client.get(url).context["form"]
     drawn = {field.html_name: field.value() or "" for field in form}
 

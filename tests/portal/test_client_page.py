@@ -225,7 +225,7 @@ def test_the_preview_is_the_clients_page_but_for_its_banner(
     zoe = books["zoe"]
     seen = Browser().get(page_url(zoe["page"])).content.decode()
     preview = alice_client.get(
-        reverse("portal:preview", kwargs={"client_id": zoe["client"].pk})
+        reverse("web:client_page_preview", kwargs={"client_id": zoe["client"].pk})
     ).content.decode()
     banner = re.search(r'<div class="preview-banner" role="note">.*?</div>', preview, re.S)
     assert banner is not None

@@ -34,7 +34,7 @@ def _page_url(page: ClientPage) -> str:
 def test_the_workspace_loads_the_panel_and_links_to_it_without_javascript(
     alice_client: Browser, zoe: Any
 ) -> None:
-    html = alice_client.get(reverse("crm:client", kwargs={"client_id": zoe.pk})).content.decode()
+    html = alice_client.get(reverse("web:client", kwargs={"client_id": zoe.pk})).content.decode()
     assert f'hx-get="{_url("panel", zoe)}" hx-trigger="load"' in html
     assert f'<a href="{_url("panel", zoe)}">' in html
 

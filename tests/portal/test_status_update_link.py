@@ -44,6 +44,6 @@ def test_the_draft_page_shows_the_link_to_the_freelancer(alice_client: Any, alic
     client = make_client(alice, name="Ada", language="en")
     page = ClientPage.objects.create(client=client)
     html = alice_client.get(
-        reverse("reminders:prepare_status_update", kwargs={"client_id": client.pk})
+        reverse("web:status_update_draft", kwargs={"client_id": client.pk})
     ).content.decode()
     assert _link(page) in html

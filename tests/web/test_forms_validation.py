@@ -194,7 +194,7 @@ def test_client_form_refuses_bad_values(alice: Any, bad: dict[str, str], field: 
 def test_logging_for_another_freelancers_client_saves_nothing(alice_client: Any, bob: Any, kind: str) -> None:
     bobs_client = make_client(bob)
     _form, model = FORMS[kind]
-    response = alice_client.post(reverse(f"crm:{kind}_new"), _valid_data(kind, bobs_client))
+    response = alice_client.post(reverse(f"web:{kind}_new"), _valid_data(kind, bobs_client))
     assert response.status_code == 200
     assert NOT_AVAILABLE in response.content.decode()
     assert model.objects.count() == 0
@@ -203,7 +203,7 @@ def test_logging_for_another_freelancers_client_saves_nothing(alice_client: Any,
 def test_new_project_with_due_before_start_saves_nothing(alice_client: Any, alice: Any) -> None:
     client = make_client(alice)
     data = {**_valid_data("project", client), "start_on": "2026-03-02", "due_on": "2026-03-01"}
-    response = alice_client.post(reverse("crm:project_new", args=[client.pk]), data)
+    response = alice_client.post(reverse("web:project_new", args=[client.pk]), data)
     assert response.status_code == 200
     assert "The due date cannot be before the start date." in response.content.decode()
     assert Project.objects.count() == 0

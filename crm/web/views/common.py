@@ -84,7 +84,7 @@ def next_url(request: HttpRequest, fallback: str) -> str:
 
 
 def workspace_url(client_id: int) -> str:
-    return reverse("crm:client", kwargs={"client_id": client_id})
+    return reverse("web:client", kwargs={"client_id": client_id})
 
 
 def refresh_regions(response: HttpResponse) -> HttpResponse:

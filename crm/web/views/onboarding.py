@@ -27,7 +27,7 @@ def sample_book(request: HtmxHttpRequest) -> HttpResponse:
         messages.success(
             request, _("Here is a sample book to explore. Remove it in one click when you start your own.")
         )
-    return redirect("crm:dashboard")
+    return redirect("web:dashboard")
 
 
 @login_required
@@ -36,7 +36,7 @@ def sample_book_remove(request: HtmxHttpRequest) -> HttpResponse:
     removed = remove_sample_book(request.user)
     if removed:
         messages.success(request, _("The sample book is removed: your own clients stay."))
-    return redirect("crm:dashboard")
+    return redirect("web:dashboard")
 
 
 GUIDE_LANGUAGES = {"en", "fr"}

@@ -203,7 +203,7 @@ def _edit_page(
 def client_new(request: HtmxHttpRequest) -> HttpResponse:
     form = NewClientForm(request.POST or None, instance=Client(owner=request.user))
     return _edit_page(
-        request, form, _("New client"), _("Client added."), reverse("crm:clients"), changed=record_saved
+        request, form, _("New client"), _("Client added."), reverse("web:clients"), changed=record_saved
     )
 
 
@@ -217,7 +217,7 @@ def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         _("Edit %(client)s") % {"client": client},
         _("Client saved."),
         workspace_url(client.pk),
-        reverse("crm:client_delete", kwargs={"client_id": client.pk}),
+        reverse("web:client_delete", kwargs={"client_id": client.pk}),
         changed=record_saved,  # the door only when a field the score reads changed (not the name)
     )
 
@@ -247,7 +247,7 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         _("Edit %(project)s") % {"project": project},
         _("Project saved."),
         workspace_url(project.client_id),
-        reverse("crm:project_delete", kwargs={"project_id": project.pk}),
+        reverse("web:project_delete", kwargs={"project_id": project.pk}),
         changed=lambda project, fields: record_saved(project, fields, was_client_id=was_client),
     )
 
@@ -277,5 +277,5 @@ def contact_edit(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
         _("Edit %(contact)s") % {"contact": contact},
         _("Contact saved."),
         workspace_url(contact.client_id),
-        reverse("crm:contact_delete", kwargs={"contact_id": contact.pk}),
+        reverse("web:contact_delete", kwargs={"contact_id": contact.pk}),
     )
