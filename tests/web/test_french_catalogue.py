@@ -21,9 +21,9 @@ from tests.test_ownership_walk import _book, _url, _walk
 pytestmark = pytest.mark.django_db
 
 # Routes no person reads as a page: the admin (Django's, translated by Django), the load balancer's check,
-# the calendar feed (iCalendar, not HTML) and the pages behind a secret token (tested with a real token below).
+# the calendar feed (iCalendar, not HTML), the favicon's redirect and the pages behind a secret token (tested with a real token below).
 # The API answers JSON in English by design (docs/api.md): its problems are not pages of the app.
-SKIPPED = ("admin/", "health/", "accounts/logout/", "api/")
+SKIPPED = ("admin/", "health/", "accounts/logout/", "api/", "favicon.ico")
 ANONYMOUS = [
     "/accounts/login/",
     "/accounts/signup/",
