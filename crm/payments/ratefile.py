@@ -71,7 +71,9 @@ def parse(text: str) -> RateFile:
                 try:
                     result.checked_on = date.fromisoformat(match.group(1))
                 except ValueError:
-                    result.errors.append(f"line {number}: bad date {match.group(1)!r} in 'last checked' (YYYY-MM-DD)")
+                    result.errors.append(
+                        f"line {number}: bad date {match.group(1)!r} in 'last checked' (YYYY-MM-DD)"
+                    )
         elif line:
             data_lines.append((number, raw))
     if result.checked_on is None and not result.errors:
@@ -107,11 +109,15 @@ def parse(text: str) -> RateFile:
             problems.append(f"source longer than {SOURCE_LENGTH} characters")
         half_yearly = kind in interest.HALF_YEARLY
         if day is not None and half_yearly and day != interest.half_year_start(day):
-            problems.append(f"{kind} is set per half-year: it starts on a 1 January or 1 July, not {day_text}")
+            problems.append(
+                f"{kind} is set per half-year: it starts on a 1 January or 1 July, not {day_text}"
+            )
         if day is not None and kind in interest.SERIES:
             key = (kind, interest.half_year_start(day) if half_yearly else day)
             if key in seen:
-                problems.append(f"overlapping duplicate: {kind} from {day_text} is already given on line {seen[key]}")
+                problems.append(
+                    f"overlapping duplicate: {kind} from {day_text} is already given on line {seen[key]}"
+                )
             else:
                 seen[key] = number
         if problems:
