@@ -9,12 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from clients.models import Client
 from crm.models import Invoice, LatePaymentRate, PaymentReminder
-from crm.payments import interest
+from crm.payments import interest, ratefile
 
 RatesBySeries = dict[str, interest.RateTable]
 
@@ -129,3 +130,40 @@ def follow_up_of(invoice: Invoice, today: date) -> dict[str, Any]:
         "regime": regime_of(invoice.client).code,
         "reminders": reminders,
     }
+
+
+def store_rate_file(parsed: ratefile.RateFile) -> tuple[list[ratefile.Row], list[tuple[ratefile.Row, str]]]:
+    """Add the file's new rows and update the rows it changes, all or nothing; return the added rows and each
+    changed row with what it was. A row already as in the file is left alone (the same file twice changes
+    nothing); the day a row was checked only moves forward."""
+    if parsed.errors:
+        raise ValueError("a rates file with errors is never stored")
+    added: list[ratefile.Row] = []
+    changed: list[tuple[ratefile.Row, str]] = []
+    with transaction.atomic():
+        existing = {
+            (rate.series, rate.starts_on): rate for rate in LatePaymentRate.objects.select_for_update()
+        }
+        for row in parsed.rows:
+            rate = existing.get((row.kind, row.valid_from))
+            if rate is None:
+                LatePaymentRate.objects.create(
+                    series=row.kind,
+                    starts_on=row.valid_from,
+                    percent=row.percent,
+                    source=row.source,
+                    checked_on=parsed.checked_on,
+                )
+                added.append(row)
+                continue
+            checked_on = max(filter(None, (rate.checked_on, parsed.checked_on)), default=None)
+            if (rate.percent, rate.source, rate.checked_on) == (row.percent, row.source, checked_on):
+                continue
+            before = (
+                f"{rate.percent} %" if rate.percent != row.percent else f"{rate.percent} % (source or date)"
+            )
+            rate.percent, rate.source, rate.checked_on = row.percent, row.source, checked_on
+            rate.save(update_fields=["percent", "source", "checked_on"])
+            changed.append((row, before))
+    forget_rates()
+    return added, changed
