@@ -157,3 +157,12 @@ def seed_late_payment_rates() -> None:
                 starts_on=rate.starts_on,
                 defaults={"percent": rate.percent, "checked_on": table.checked_on},
             )
+
+
+def confirm_rate(series: str, starts_on: date, percent: str) -> LatePaymentRate:
+    """Store a rate the shipped file does not have yet (as `load_late_payment_rates` would), for a test set after
+    it: the ECB's rate unchanged at 2.15 % on 1 July 2026, say."""
+    rate, _ = LatePaymentRate.objects.update_or_create(
+        series=series, starts_on=starts_on, defaults={"percent": Decimal(percent), "source": "test"}
+    )
+    return rate

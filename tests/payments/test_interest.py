@@ -16,8 +16,8 @@ from crm.payments.interest import (
     FR_LEGAL_PROFESSIONAL,
     REGIMES,
     DatedRate,
-    late_payment_claim,
     RateTable,
+    late_payment_claim,
     rate_in_force,
     regime_for,
 )

@@ -16,7 +16,7 @@ from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, Dispatch, Interaction, Invoice, PaymentReminder
 from crm.reminders import outbox, payment_follow_up
 from crm.trust.health import recompute_book, recompute_client
-from tests.factories import make_client, make_conflict, make_invoice, make_user
+from tests.factories import confirm_rate, make_client, make_conflict, make_invoice, make_user
 
 DUE = date(2026, 10, 1)
 # 4 October 2026, 09:30 in Paris: the courteous reminder's day (due + 3).
@@ -30,6 +30,7 @@ def book(alice: Any) -> Any:
     """Alice's French business client, late on a 2,400 € invoice due 1 October; she claims what the law allows."""
     alice.profile.digest_hour = 9
     alice.profile.save()
+    confirm_rate("ecb_mro", date(2026, 7, 1), "2.15")  # the shipped file stops at 2026 H1
     with time_machine.travel(datetime(2026, 9, 1, 8, tzinfo=UTC), tick=False):
         client = make_client(
             alice,

@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 
 from crm.models import Interaction, PaymentReminder
-from tests.factories import make_client, make_invoice
+from tests.factories import confirm_rate, make_client, make_invoice
 
 NOW = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)
 
@@ -26,6 +26,7 @@ def _frozen() -> Any:
 
 
 def waiting_reminder(owner: Any, language: str = "en", **client: Any) -> PaymentReminder:
+    confirm_rate("ecb_mro", date(2026, 7, 1), "2.15")  # the shipped file stops at 2026 H1
     customer = make_client(owner, name="Northwind", email="ap@northwind.example", language=language, **client)
     invoice = make_invoice(
         customer,
@@ -44,7 +45,7 @@ def test_the_page_shows_the_reminder_as_the_client_will_read_it(alice: Any, alic
     page = alice_client.get(reverse("web:payment_reminders")).content.decode()
     # Alice reads English; her client reads French: the preview is in the client's language.
     assert "To ap@northwind.example, in French" in page
-    assert "Facture INV-7 : petit rappel" in page
+    assert "Facture INV-7\u00a0: petit rappel" in page
     assert "la facture INV-7 de 1\u00a0500,00\u00a0EUR, échue le 1 octobre 2026" in page
 
 
