@@ -222,3 +222,17 @@ def test_the_periods_cover_every_late_day_once(amount: Decimal, due_on: date, de
     for before, after in zip(claim.periods, claim.periods[1:], strict=False):
         assert after.first_day == before.last_day + timedelta(days=1)
         assert after.first_day.day == 1 and after.first_day.month in (1, 7)
+
+
+@given(amounts, due_days, delays, regimes)
+def test_a_half_year_without_its_rate_adds_nothing(
+    amount: Decimal, due_on: date, delay: int, regime: interest.Regime
+) -> None:
+    # The shipped ECB rates as they are: nothing known after 1 January 2026's half-year.
+    claim = late_payment_claim(
+        amount=amount, due_on=due_on, today=due_on + timedelta(days=delay), regime=regime, rates=ECB
+    )
+    assert all(p.interest == 0 and p.first_day >= date(2026, 7, 1) for p in claim.missing_periods)
+    known = sum((p.interest for p in claim.periods if p.rate_known), Decimal(0))
+    assert claim.interest == known.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert sum(p.days for p in claim.periods) == claim.days_late

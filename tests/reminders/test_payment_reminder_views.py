@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from crm.core.dates import LONG_DAY, written_day
-from crm.models import Interaction, PaymentReminder
+from crm.models import Interaction, LatePaymentRate, PaymentReminder
 from tests.factories import confirm_rate, make_client, make_invoice
 
 NOW = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)
@@ -173,3 +173,14 @@ def test_the_page_says_when_the_rate_of_the_half_year_is_not_known(alice: Any, a
     section = _rates_section(alice_client.get(reverse("web:payment_reminders")).content.decode())
     assert section.count("not known to Confiance for this half-year: no interest is claimed for it") == 4
     assert "Enter the new one" not in section
+
+
+def test_the_invoice_page_says_which_half_year_has_no_known_rate(alice: Any, alice_client: Any) -> None:
+    reminder = waiting_reminder(alice, claim_late_payment=True)
+    LatePaymentRate.objects.filter(series="ecb_mro", starts_on=date(2026, 7, 1)).delete()  # back to the file
+    page = alice_client.get(
+        reverse("web:invoice", kwargs={"invoice_id": reminder.invoice_id})
+    ).content.decode()
+    assert "the rate for this period is not known to Confiance: no interest is counted for it" in page
+    assert "Interest for 4 days late" in page and "0.00\u00a0EUR" in page  # nothing guessed
+    assert "40.00\u00a0EUR" in page
