@@ -151,9 +151,10 @@ class HealthSnapshotAdmin(admin.ModelAdmin):
 
 @admin.register(LatePaymentRate)
 class LatePaymentRateAdmin(admin.ModelAdmin):
-    """The dated rates of the late-payment law: enter each new half-year's value (docs/payments.md)."""
+    """The dated rates of the late-payment law, as loaded from the shipped file or `load_late_payment_rates`
+    (docs/payments.md): the file is the way to change them, so every machine has the same rates."""
 
-    list_display = ["series", "starts_on", "percent", "source"]
+    list_display = ["series", "starts_on", "percent", "checked_on", "source"]
     list_filter = ["series"]
     ordering = ["series", "-starts_on"]
 

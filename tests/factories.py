@@ -19,7 +19,7 @@ from django.utils import timezone
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, LatePaymentRate, Promise
-from crm.payments import interest
+from crm.payments import ratefile
 from crm.trust.door import journal_changed
 
 _numbers = itertools.count(1)
@@ -148,10 +148,21 @@ def store_unchecked(queryset: Any, **values: Any) -> None:
 
 
 def seed_late_payment_rates() -> None:
-    """Store the published late-payment rates, as the data migration does: a transactional test's flush empties
+    """Store the shipped late-payment rates, as the data migration does: a transactional test's flush empties
     the table the migration filled."""
-    for series in interest.SERIES:
-        for rate in interest.published_rates(series):
+    for series, table in ratefile.shipped_tables().items():
+        for rate in table.rates:
             LatePaymentRate.objects.get_or_create(
-                series=series, starts_on=rate.starts_on, defaults={"percent": rate.percent}
+                series=series,
+                starts_on=rate.starts_on,
+                defaults={"percent": rate.percent, "checked_on": table.checked_on},
             )
+
+
+def confirm_rate(series: str, starts_on: date, percent: str) -> LatePaymentRate:
+    """Store a rate the shipped file does not have yet (as `load_late_payment_rates` would), for a test set after
+    it: the ECB's rate unchanged at 2.15 % on 1 July 2026, say."""
+    rate, _ = LatePaymentRate.objects.update_or_create(
+        series=series, starts_on=starts_on, defaults={"percent": Decimal(percent), "source": "test"}
+    )
+    return rate

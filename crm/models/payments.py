@@ -40,6 +40,9 @@ class LatePaymentRate(models.Model):
         validators=[MinValueValidator(Decimal("-5")), MaxValueValidator(Decimal("100"))],
     )
     source = models.CharField(_("source"), max_length=300, blank=True)
+    # The day the rates file this row came from was last checked against the publications: the ECB's rate,
+    # published as dated changes, is known up to that day (crm.payments.interest.RateTable).
+    checked_on = models.DateField(_("checked on"), null=True, blank=True, validators=[validate_day_in_window])
 
     class Meta:
         verbose_name = _("late-payment rate")

@@ -111,48 +111,31 @@ class DatedRate:
     percent: Decimal
 
 
-# The published values seeded into the database by a data migration (which keeps its own frozen copy) and
-# listed with their sources in docs/payments.md. The database rows, editable in the admin, are what counts.
-PUBLISHED_RATES: dict[str, tuple[tuple[date, str], ...]] = {
-    # The ECB's main refinancing operations rate in force on each 1 January / 1 July.
-    ECB_MAIN_REFINANCING: (
-        (date(2022, 1, 1), "0.00"),
-        (date(2022, 7, 1), "0.00"),  # raised to 0.50 on 27 July 2022: after 1 July, so from 2023 on
-        (date(2023, 1, 1), "2.50"),
-        (date(2023, 7, 1), "4.00"),
-        (date(2024, 1, 1), "4.50"),
-        (date(2024, 7, 1), "4.25"),
-        (date(2025, 1, 1), "3.15"),
-        (date(2025, 7, 1), "2.15"),
-        (date(2026, 1, 1), "2.15"),
-    ),
-    FR_LEGAL_PROFESSIONAL: (
-        (date(2022, 1, 1), "0.76"),
-        (date(2022, 7, 1), "0.77"),
-        (date(2023, 1, 1), "2.06"),
-        (date(2023, 7, 1), "4.22"),
-        (date(2024, 1, 1), "5.07"),
-        (date(2024, 7, 1), "4.92"),
-        (date(2025, 1, 1), "3.71"),
-        (date(2025, 7, 1), "2.76"),
-        (date(2026, 1, 1), "2.62"),
-    ),
-    FR_LEGAL_PERSONAL: (
-        (date(2022, 1, 1), "3.13"),
-        (date(2022, 7, 1), "3.15"),
-        (date(2023, 1, 1), "4.47"),
-        (date(2023, 7, 1), "6.82"),
-        (date(2024, 1, 1), "8.01"),
-        (date(2024, 7, 1), "8.16"),
-        (date(2025, 1, 1), "7.21"),
-        (date(2025, 7, 1), "6.65"),
-        (date(2026, 1, 1), "6.67"),
-    ),
-}
+# How each series is published: the ECB's rate as dated changes (a decision takes effect on a day of its own),
+# the legal rates once per half-year. A half-yearly rate is known only for the half-year of its own row (never
+# carried over); a dated-change rate is known up to the later of its last row and the day the series was last
+# checked (a row on a 1 January / 1 July confirms an unchanged rate).
+HALF_YEARLY = frozenset({FR_LEGAL_PROFESSIONAL, FR_LEGAL_PERSONAL})
 
 
-def published_rates(series: str) -> list[DatedRate]:
-    return [DatedRate(day, Decimal(percent)) for day, percent in PUBLISHED_RATES[series]]
+@dataclass(frozen=True)
+class RateTable:
+    """The dated rates of one series, and how far they are known."""
+
+    rates: tuple[DatedRate, ...]
+    half_yearly: bool = False
+    # The day the values were last checked against the publication (None: up to the last row only).
+    checked_on: date | None = None
+
+    def known_until(self) -> date | None:
+        last = max((rate.starts_on for rate in self.rates), default=None)
+        if last is None or self.checked_on is None:
+            return last
+        return max(last, self.checked_on)
+
+
+def table_of(series: str, rates: Iterable[DatedRate], checked_on: date | None = None) -> RateTable:
+    return RateTable(tuple(rates), series in HALF_YEARLY, checked_on)
 
 
 def half_year_start(day: date) -> date:
@@ -165,15 +148,20 @@ def next_half_year_start(day: date) -> date:
     return date(start.year, 7, 1) if start.month == 1 else date(start.year + 1, 1, 1)
 
 
-def rate_in_force(rates: Iterable[DatedRate], day: date) -> DatedRate | None:
-    """Return the rate that applies to `day`: the latest one in force on the first day of its half-year.
-
-    A half-year with no row of its own (the new value not entered yet) keeps the latest earlier one; the caller
-    sees it through `starts_on` being before the half-year (`Claim.unconfirmed_rate`).
-    """
+def rate_in_force(rates: RateTable | Iterable[DatedRate], day: date) -> DatedRate | None:
+    """Return the rate that applies to `day`: the latest one in force on the first day of its half-year, or None
+    when it is not known (before the first row, a half-yearly rate without the row of its half-year, or a
+    dated-change rate after the day it is known until). Plain rates are read as dated changes."""
+    table = rates if isinstance(rates, RateTable) else RateTable(tuple(rates))
     start = half_year_start(day)
-    known = [rate for rate in rates if rate.starts_on <= start]
-    return max(known, key=lambda rate: rate.starts_on) if known else None
+    known = [rate for rate in table.rates if rate.starts_on <= start]
+    if not known:
+        return None
+    latest = max(known, key=lambda rate: rate.starts_on)
+    if table.half_yearly:
+        return latest if latest.starts_on == start else None
+    until = table.known_until()
+    return latest if until is not None and start <= until else None
 
 
 # -- the computation -------------------------------------------------------------------------------------------
@@ -186,27 +174,33 @@ class Period:
     first_day: date
     last_day: date
     days: int
-    percent: Decimal  # reference rate + margin
-    interest: Decimal  # exact, not rounded
+    percent: Decimal | None  # reference rate + margin; None: the rate of this half-year is not known
+    interest: Decimal  # exact, not rounded; 0 when the rate is not known (never guessed)
+
+    @property
+    def rate_known(self) -> bool:
+        return self.percent is not None
 
 
 def interest_periods(
-    amount: Decimal, after: date, until: date, rates: Sequence[DatedRate], margin_points: Decimal
+    amount: Decimal, after: date, until: date, rates: RateTable | Sequence[DatedRate], margin_points: Decimal
 ) -> list[Period]:
     """Return the delay from the day after `after` to `until` included, cut at each half-year, with its interest.
 
-    Raises `LookupError` when a day of the delay has no rate in force (before the first row).
+    A half-year whose rate is not known is a period without a percent and with no interest: it is never counted
+    at another half-year's rate, nor at 0 % silently (the claim says so).
     """
     periods = []
     day = after + timedelta(days=1)
     while day <= until:
         end = min(next_half_year_start(day) - timedelta(days=1), until)
         rate = rate_in_force(rates, day)
-        if rate is None:
-            raise LookupError(f"no rate in force on {day.isoformat()}")
         days = (end - day).days + 1
-        percent = rate.percent + margin_points
-        periods.append(Period(day, end, days, percent, amount * percent / 100 * days / DAY_COUNT))
+        if rate is None:
+            periods.append(Period(day, end, days, None, Decimal(0)))
+        else:
+            percent = rate.percent + margin_points
+            periods.append(Period(day, end, days, percent, amount * percent / 100 * days / DAY_COUNT))
         day = end + timedelta(days=1)
     return periods
 
@@ -218,15 +212,22 @@ class Claim:
     regime: Regime
     days_late: int
     periods: tuple[Period, ...]
-    interest: Decimal  # rounded to the cent
+    interest: Decimal  # rounded to the cent; only the periods whose rate is known
     compensation_eur: Decimal
-    # A day of the delay used a rate older than its half-year (the new rate not entered yet).
-    unconfirmed_rate: bool
 
     @property
     def total(self) -> Decimal:
         """Interest plus compensation (the compensation is in euros; the invoice's currency is the caller's)."""
         return self.interest + self.compensation_eur
+
+    @property
+    def missing_periods(self) -> tuple[Period, ...]:
+        """The periods of the delay whose rate is not known: no interest is claimed for them."""
+        return tuple(period for period in self.periods if not period.rate_known)
+
+    @property
+    def rate_missing(self) -> bool:
+        return bool(self.missing_periods)
 
 
 def late_payment_claim(
@@ -235,26 +236,23 @@ def late_payment_claim(
     due_on: date,
     today: date,
     regime: Regime,
-    rates: Sequence[DatedRate],
+    rates: RateTable | Sequence[DatedRate],
     paid_on: date | None = None,
     formal_notice_on: date | None = None,
 ) -> Claim:
     """Return what the law allows to claim on an invoice of `amount` due on `due_on`, as of `today`.
 
     Interest runs from the day after the due date (or, for a consumer, after `formal_notice_on`; none without
-    one) to the payment day, or `today` while unpaid; the compensation is owed from the first day late.
+    one) to the payment day, or `today` while unpaid; the compensation is owed from the first day late. The
+    half-years whose rate is not known add nothing and are listed in `missing_periods`.
     """
     late = rules.days_late(due_on, today, paid_on)
     if late == 0 or not regime.series:
-        return Claim(regime, late, (), Decimal("0.00"), Decimal("0.00"), False)
+        return Claim(regime, late, (), Decimal("0.00"), Decimal("0.00"))
     until = min(paid_on, today) if paid_on is not None else today
     after = due_on
     if not regime.runs_from_due_date:
         after = max(due_on, formal_notice_on) if formal_notice_on is not None else until
     periods = tuple(interest_periods(amount, after, until, rates, regime.margin_points))
     interest = sum((period.interest for period in periods), Decimal(0)).quantize(CENT, ROUND_HALF_UP)
-    unconfirmed = any(
-        rate_in_force(rates, period.first_day).starts_on < half_year_start(period.first_day)  # type: ignore[union-attr]  # a period exists only with a rate
-        for period in periods
-    )
-    return Claim(regime, late, periods, interest, regime.compensation_eur, unconfirmed)
+    return Claim(regime, late, periods, interest, regime.compensation_eur)

@@ -217,7 +217,7 @@ def render_preview(
     reminder: PaymentReminder, now: datetime, rates: RatesBySeries | None = None
 ) -> dict[str, Any]:
     """Return the subject and text the client will read, in the client's language (for the approval page), and
-    whether a claimed amount used a rate older than its half-year."""
+    whether a half-year of the delay has no known rate (the letter says so)."""
     context = email_context(reminder, now, rates)
     with (
         translation.override(reminder.invoice.client.language),
@@ -225,7 +225,7 @@ def render_preview(
     ):
         subject, text = render_text("payment-reminder", context)
     claim = context["claim"]
-    return {"subject": subject, "text": text, "unconfirmed_rate": bool(claim and claim.unconfirmed_rate)}
+    return {"subject": subject, "text": text, "rate_missing": bool(claim and claim.rate_missing)}
 
 
 def message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:

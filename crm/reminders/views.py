@@ -19,7 +19,7 @@ from clients.models import Client, Profile
 from crm.core.ownership import owned_or_404
 from crm.core.ratelimit import rate_limit
 from crm.models import Dispatch, Mailbox, PaymentReminder
-from crm.payments.claims import load_rates
+from crm.payments.claims import load_rates, rates_in_force
 from crm.reminders import payment_follow_up, tasks
 from crm.reminders.calendar import calendar_for, feed_token, profile_for_feed
 from crm.reminders.emails import absolute, read_preferences_token
@@ -156,7 +156,19 @@ def payment_reminders(request: HttpRequest) -> HttpResponse:
         for reminder in mine.awaiting_approval().order_by("due_on", "pk")
     ]
     decided = mine.exclude(state=PaymentReminder.State.PROPOSED).order_by("-created_at", "-pk")[:20]
-    return render(request, "crm/payment_reminders.html", {"waiting": waiting, "decided": decided})
+    today = timezone.localdate(now)  # in the freelancer's zone, activated by the middleware
+    shown, checked_on = rates_in_force(rates, today)
+    return render(
+        request,
+        "crm/payment_reminders.html",
+        {
+            "waiting": waiting,
+            "decided": decided,
+            "today": today,
+            "rates_in_force": shown,
+            "rates_checked_on": checked_on,
+        },
+    )
 
 
 @login_required

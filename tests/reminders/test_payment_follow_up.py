@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html import unescape as html_unescape
 from typing import Any
 
 import pytest
 import time_machine
 from django.core import mail
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
 
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, Dispatch, Interaction, Invoice, PaymentReminder
 from crm.reminders import outbox, payment_follow_up
 from crm.trust.health import recompute_book, recompute_client
-from tests.factories import make_client, make_conflict, make_invoice, make_user
+from tests.factories import confirm_rate, make_client, make_conflict, make_invoice, make_user
 
 DUE = date(2026, 10, 1)
 # 4 October 2026, 09:30 in Paris: the courteous reminder's day (due + 3).
@@ -30,6 +32,7 @@ def book(alice: Any) -> Any:
     """Alice's French business client, late on a 2,400 € invoice due 1 October; she claims what the law allows."""
     alice.profile.digest_hour = 9
     alice.profile.save()
+    confirm_rate("ecb_mro", date(2026, 7, 1), "2.15")  # the shipped file stops at 2026 H1
     with time_machine.travel(datetime(2026, 9, 1, 8, tzinfo=UTC), tick=False):
         client = make_client(
             alice,
@@ -265,3 +268,64 @@ def test_an_invoice_deleted_and_restored_keeps_its_reminders(book: Invoice, alic
         restore(item)
     assert list(PaymentReminder.objects.values()) == before
     assert plan_at(COURTEOUS_DAY + timedelta(days=1)) == 0  # the sequence goes on where it was
+
+
+@pytest.mark.parametrize(
+    ("language", "missing", "known"),
+    [
+        (
+            "fr",
+            "Du 1 juillet 2026 au 15 juillet 2026, le taux de cette période n’est pas connu de Confiance\u00a0: "
+            "les intérêts ne sont pas chiffrés.",
+            "Pénalités de retard au 15 juillet 2026, pour les périodes dont le taux est connu\u00a0: 7,99\u00a0EUR",
+        ),
+        (
+            "en",
+            "the rate for this period is not known to Confiance: the interest is not stated.",
+            "Late-payment interest as of {day}, for the periods whose rate is known: 7.99\u00a0EUR",
+        ),
+    ],
+)
+def test_a_formal_notice_across_a_half_year_without_its_rate_says_so_and_claims_no_interest_for_it(
+    alice: Any, language: str, missing: str, known: str
+) -> None:
+    """Due 20 June 2026, noticed 15 July: 10 days of June at 2.15 + 10 % are claimed, the 15 days of July (the
+    ECB's rate on 1 July 2026 not in the shipped file) are not, and the letter says so in the client's language."""
+    client = make_client(alice, name="Atelier Durand", email="compta@durand.example", language=language)
+    client.claim_late_payment = True
+    client.save()
+    invoice = make_invoice(
+        client,
+        number="F-2026-020",
+        amount=Decimal("2400.00"),
+        issued_on=date(2026, 5, 20),
+        due_on=date(2026, 6, 20),
+    )
+    notice = PaymentReminder.objects.create(
+        owner=alice,
+        invoice=invoice,
+        step=PaymentReminder.Step.FORMAL_NOTICE,
+        due_basis=invoice.due_on,
+        due_on=date(2026, 7, 15),
+    )
+    now = datetime(2026, 7, 15, 8, tzinfo=UTC)
+    claim = payment_follow_up.email_context(notice, now)["claim"]
+    # 2,400 × 12.15 % × 10 / 365 = 7.99 €: July counts nothing, neither at June's rate nor at 0 % silently.
+    assert (claim.interest, [p.days for p in claim.missing_periods]) == (Decimal("7.99"), [15])
+    preview = payment_follow_up.render_preview(notice, now)
+    assert preview["rate_missing"]
+    text = preview["text"]
+    with translation.override(language):
+        day = formats.date_format(date(2026, 7, 15), "DATE_FORMAT")
+    assert missing in text
+    assert known.format(day=day) in text
+    assert (
+        "2\u00a0447,99" if language == "fr" else "2,447.99"
+    ) in text  # 2,400 + 7.99 + 40: nothing for July
+    # The HTML part says the same (its apostrophe escaped).
+    with translation.override(language), timezone.override(alice.profile.zone):
+        html = render_to_string(
+            "emails/payment-reminder-body.html", payment_follow_up.email_context(notice, now)
+        )
+    assert html_unescape(missing) in html_unescape(html)
+    assert "7,99\u00a0EUR" in html if language == "fr" else "7.99\u00a0EUR" in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,9 +11,11 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
-from crm.models import Interaction, PaymentReminder
-from tests.factories import make_client, make_invoice
+from crm.core.dates import LONG_DAY, written_day
+from crm.models import Interaction, LatePaymentRate, PaymentReminder
+from tests.factories import confirm_rate, make_client, make_invoice
 
 NOW = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)
 
@@ -26,6 +29,7 @@ def _frozen() -> Any:
 
 
 def waiting_reminder(owner: Any, language: str = "en", **client: Any) -> PaymentReminder:
+    confirm_rate("ecb_mro", date(2026, 7, 1), "2.15")  # the shipped file stops at 2026 H1
     customer = make_client(owner, name="Northwind", email="ap@northwind.example", language=language, **client)
     invoice = make_invoice(
         customer,
@@ -105,3 +109,78 @@ def test_the_invoice_page_says_when_alice_waives_the_claim(alice: Any, alice_cli
     ).content.decode()
     assert "You do not claim late-payment interest from this client" in page
     assert "40.00" not in page
+
+
+def _rates_section(page: str) -> str:
+    start = page.index('id="late-payment-rates"')
+    return re.sub(r"[ \n]+", " ", page[start : page.index("</section>", start)])  # no-break spaces kept
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                "Late-payment rates in force",
+                "The rates that apply on {day}.",
+                "French late-payment rate between businesses (ECB rate + 10 points)</th>"
+                '<td class="amount">12.15 %</td><td>{start}</td>',
+                'ECB main refinancing rate</th><td class="amount">2.15 %</td><td>{start}</td>',
+                'French legal interest rate (all other cases)</th><td class="amount">2.76 %</td>',
+                'French legal interest rate (private-person creditors)</th><td class="amount">6.65 %</td>',
+                "publications on {checked};",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "Taux des pénalités de retard en vigueur",
+                "Les taux qui s’appliquent le {day}.",
+                "Taux des pénalités de retard entre professionnels (taux de la BCE + 10 points)</th>"
+                '<td class="amount">12,15 %</td><td>{start}</td>',
+                'Taux de refinancement principal de la BCE</th><td class="amount">2,15 %</td>',
+                "Banque de France le {checked}\u00a0;",
+            ],
+        ),
+    ],
+)
+def test_the_page_shows_the_rates_in_force_on_the_day_and_from_when(
+    alice: Any, alice_client: Any, language: str, expected: list[str]
+) -> None:
+    alice.profile.language = language
+    alice.profile.save()
+    with time_machine.travel(datetime(2025, 9, 15, 8, tzinfo=UTC), tick=False):
+        page = alice_client.get(reverse("web:payment_reminders")).content.decode()
+    section = _rates_section(page)
+    with translation.override(language):  # the dates as the page writes them in that language
+        days = {
+            name: written_day(day, LONG_DAY)
+            for name, day in [
+                ("day", date(2025, 9, 15)),
+                ("start", date(2025, 7, 1)),
+                ("checked", date(2025, 12, 31)),
+            ]
+        }
+    assert days["start"] == {"en": "July 1, 2025", "fr": "1 juillet 2025"}[language]
+    for text in expected:
+        assert text.format(**days) in section
+    assert "admin" not in page.lower().replace("administrator", "")
+
+
+def test_the_page_says_when_the_rate_of_the_half_year_is_not_known(alice: Any, alice_client: Any) -> None:
+    # 5 October 2026: the shipped file knows the ECB's rate up to 1 January 2026 and no 2026 legal rate.
+    section = _rates_section(alice_client.get(reverse("web:payment_reminders")).content.decode())
+    assert section.count("not known to Confiance for this half-year: no interest is claimed for it") == 4
+    assert "Enter the new one" not in section
+
+
+def test_the_invoice_page_says_which_half_year_has_no_known_rate(alice: Any, alice_client: Any) -> None:
+    reminder = waiting_reminder(alice, claim_late_payment=True)
+    LatePaymentRate.objects.filter(series="ecb_mro", starts_on=date(2026, 7, 1)).delete()  # back to the file
+    page = alice_client.get(
+        reverse("web:invoice", kwargs={"invoice_id": reminder.invoice_id})
+    ).content.decode()
+    assert "the rate for this period is not known to Confiance: no interest is counted for it" in page
+    assert "Interest for 4 days late" in page and "0.00\u00a0EUR" in page  # nothing guessed
+    assert "40.00\u00a0EUR" in page
