@@ -325,7 +325,9 @@ class BusinessForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["display_name"].help_text = _("Your name as your clients know you (never your login name).")
+        self.fields["display_name"].help_text = _(
+            "Your name as your clients know you (never your login name)."
+        )
         self.fields["website"].assume_scheme = "https"  # type: ignore[attr-defined]
 
     def clean_registration_number(self) -> str:
@@ -367,7 +369,9 @@ class BusinessStartForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
-        self.fields["display_name"].help_text = _("Your name as your clients know you (never your login name).")
+        self.fields["display_name"].help_text = _(
+            "Your name as your clients know you (never your login name)."
+        )
 
 
 class ClientForm(

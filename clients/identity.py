@@ -70,12 +70,16 @@ def validate_registration_number(value: str) -> None:
         )
     if len(number) == 9 and not is_siren(number):
         raise ValidationError(
-            _("This SIREN is not valid: its check digit does not match. Check it on your Kbis or INSEE notice."),
+            _(
+                "This SIREN is not valid: its check digit does not match. Check it on your Kbis or INSEE notice."
+            ),
             code="siren_checksum",
         )
     if len(number) == 14 and not is_siret(number):
         raise ValidationError(
-            _("This SIRET is not valid: its check digits do not match. Check it on your Kbis or INSEE notice."),
+            _(
+                "This SIRET is not valid: its check digits do not match. Check it on your Kbis or INSEE notice."
+            ),
             code="siret_checksum",
         )
 

@@ -157,7 +157,9 @@ class Profile(models.Model):
     city = models.CharField(_("city"), max_length=80, blank=True)
     country = CountryField(_("country"), blank=True)
     business_email = models.EmailField(
-        _("contact email"), blank=True, help_text=_("Where your clients write to you; also the reply address.")
+        _("contact email"),
+        blank=True,
+        help_text=_("Where your clients write to you; also the reply address."),
     )
     business_phone = models.CharField(_("phone"), max_length=32, blank=True)
     website = models.URLField(_("website"), max_length=200, blank=True)
@@ -259,6 +261,20 @@ class Profile(models.Model):
             lines.append(f"{_('VAT number')} {self.vat_number}")
         return lines + self.address_lines
 
+    def signature_lines(self) -> list[str]:
+        """Return how an email to a client ends: the person, the business when it has another name, the
+        signature text."""
+        lines = [self.client_facing_name]
+        if self.trade_name and self.trade_name != lines[0]:
+            lines.append(self.trade_name)
+        return lines + self.signature.strip().splitlines()
+
+    def sender(self, address: str) -> str:
+        """Return a From header for an email to a client: the business's name on `address`, never the login."""
+        from email.utils import formataddr, parseaddr
+
+        return formataddr((self.business_name, parseaddr(address)[1]))
+
     def contact_lines(self) -> list[str]:
         return [line for line in (self.business_email, self.business_phone, self.website) if line]
 
@@ -308,7 +324,9 @@ class BusinessLogo(models.Model):
     Kept in the database, not under a media URL: it is served only by views that fix its type and scope it to its
     owner or to a client's page link, and it stays out of the profile that every request loads."""
 
-    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="business_logo")
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="business_logo"
+    )
     image = models.BinaryField()
     content_type = models.CharField(max_length=16)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -542,14 +560,6 @@ class Client(models.Model):
             models.Index(fields=["owner", "status", "status_update_due_at"], name="client_update_due_idx"),
         ]
 
-    @classmethod
-    def new_for(cls, owner: Any, **fields: Any) -> Client:
-        """Return an unsaved client of `owner` speaking the freelancer's language, in the country of their business
-        address, else the language's own country (an English freelancer's new client is not French by default)."""
-        profile = owner.profile
-        country = profile.country.code if profile.country else LANGUAGE_COUNTRY.get(profile.language, "FR")
-        return cls(owner=owner, **{"language": profile.language, "country": country, **fields})
-
     def __str__(self) -> str:
         return f"{self.name} ({self.company})" if self.company else self.name
 
@@ -561,6 +571,14 @@ class Client(models.Model):
         # primary contact to write: no query spent.
         if not new_without_address and (update_fields is None or {"email", "phone"} & set(update_fields)):
             self.primary_contact_follows()
+
+    @classmethod
+    def new_for(cls, owner: Any, **fields: Any) -> Client:
+        """Return an unsaved client of `owner` speaking the freelancer's language, in the country of their business
+        address, else the language's own country (an English freelancer's new client is not French by default)."""
+        profile = owner.profile
+        country = profile.country.code if profile.country else LANGUAGE_COUNTRY.get(profile.language, "FR")
+        return cls(owner=owner, **{"language": profile.language, "country": country, **fields})
 
     def primary_contact_follows(self) -> None:
         """Write the client's email and phone to its primary contact (created, named after the client, when the

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clients.models import Client
-from clients.views import rate_limit
+from clients.models import BusinessLogo, Client
+from clients.views import logo_response, rate_limit
 from crm.models import ClientPage
 from crm.portal.forms import ClientPageForm, PaymentDateForm
 from crm.portal.page import page_sections
@@ -75,7 +75,10 @@ def _render_page(
         context = {
             "page": page,
             "client": client,
-            "freelancer": profile.name,
+            # Who the client deals with: the business identity, never the login name (clients/models.py).
+            "freelancer": profile.client_facing_name,
+            "identity": profile,
+            "logo_url": _logo_url(page, preview),
             "today": today,
             "preview": preview,
             "preview_post": preview and request.method == "POST",
@@ -85,6 +88,15 @@ def _render_page(
             **sections,
         }
         return _private(render(request, PAGE, context, status=status))
+
+
+def _logo_url(page: ClientPage, preview: bool) -> str:
+    """Return where the page's logo is served (through its own link, or the owner's settings), or ""."""
+    if not BusinessLogo.objects.filter(owner_id=page.client.owner_id).exists():
+        return ""
+    if preview or not page.token:
+        return reverse("business_logo")
+    return reverse("portal:logo", kwargs={"token": page.token})
 
 
 def _page_for_token(token: str) -> ClientPage:
@@ -102,6 +114,14 @@ def client_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         return _confirm_payment_date(request, page, token)
     return _render_page(request, page, preview=False)
+
+
+@rate_limit("RATE_LIMIT_TOKEN_PAGES")
+@require_http_methods(["GET"])
+def logo(request: HttpRequest, token: str) -> HttpResponse:
+    """Return the freelancer's logo to whoever holds the client's page link (nothing else reaches it)."""
+    page = _page_for_token(token)
+    return _private(logo_response(get_object_or_404(BusinessLogo, owner_id=page.client.owner_id)))
 
 
 def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) -> HttpResponse:
