@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from clients.identity import LOGO_MAX_BYTES, checked_logo, compact
-from clients.models import BusinessLogo, Client, Contact, FormSubmission, Profile, Project
+from clients.models import IDENTITY_FIELDS, BusinessLogo, Client, Contact, FormSubmission, Profile, Project
 from clients.widgets import RoundTripMixin, book_formfield
 
 # -- double submits and concurrent edits --------------------------------------------------------------------
@@ -272,24 +272,6 @@ class ProfileForm(KeepWhenMissingMixin, forms.ModelForm):
         ]
 
 
-BUSINESS_FIELDS = [
-    "display_name",
-    "trade_name",
-    "legal_form",
-    "registration_number",
-    "vat_number",
-    "address_line1",
-    "address_line2",
-    "postcode",
-    "city",
-    "country",
-    "business_email",
-    "business_phone",
-    "website",
-    "signature",
-]
-
-
 class BusinessForm(forms.ModelForm):
     """The business identity (Settings → Your business): who the freelancer is to a client, and the logo.
 
@@ -320,7 +302,7 @@ class BusinessForm(forms.ModelForm):
     class Meta:
         model = Profile
         formfield_callback = book_formfield
-        fields = BUSINESS_FIELDS
+        fields = IDENTITY_FIELDS
         widgets = {"signature": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

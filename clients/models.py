@@ -318,6 +318,25 @@ class Profile(models.Model):
         self.save(update_fields=["calendar_key", "calendar_secret_hash"])
 
 
+# The business identity's fields, in the order Settings, the exports and the import use them.
+IDENTITY_FIELDS = (
+    "display_name",
+    "trade_name",
+    "legal_form",
+    "registration_number",
+    "vat_number",
+    "address_line1",
+    "address_line2",
+    "postcode",
+    "city",
+    "country",
+    "business_email",
+    "business_phone",
+    "website",
+    "signature",
+)
+
+
 class BusinessLogo(models.Model):
     """The freelancer's logo: the re-encoded pixels of a checked PNG, JPEG or WebP (clients/identity.py).
 
