@@ -291,6 +291,12 @@ class BusinessForm(forms.ModelForm):
         required=False,
         help_text=_("Your country code then the number, for example FR 40 123456789."),
     )
+    website = forms.URLField(
+        label=Profile._meta.get_field("website").verbose_name,
+        max_length=200,
+        required=False,
+        assume_scheme="https",
+    )
     logo = forms.FileField(
         label=_("logo"),
         required=False,
@@ -310,7 +316,6 @@ class BusinessForm(forms.ModelForm):
         self.fields["display_name"].help_text = _(
             "Your name as your clients know you (never your login name)."
         )
-        self.fields["website"].assume_scheme = "https"  # type: ignore[attr-defined]
 
     def clean_registration_number(self) -> str:
         return compact(self.cleaned_data["registration_number"])

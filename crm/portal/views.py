@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -117,10 +117,11 @@ def client_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
-@require_http_methods(["GET"])
 def logo(request: HttpRequest, token: str) -> HttpResponse:
     """Return the freelancer's logo to whoever holds the client's page link (nothing else reaches it)."""
-    page = _page_for_token(token)
+    page = _page_for_token(token)  # first: a wrong link is a 404 whatever the method
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     return _private(logo_response(get_object_or_404(BusinessLogo, owner_id=page.client.owner_id)))
 
 
