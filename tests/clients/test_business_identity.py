@@ -123,9 +123,10 @@ def test_the_model_refuses_a_bad_number_with_a_clear_message_in_french(alice: An
 
     profile = alice.profile
     profile.registration_number = "732829321"
-    with translation.override("fr"), pytest.raises(ValidationError) as refused:
-        profile.full_clean()
-    assert "chiffre de contrôle" in " ".join(refused.value.message_dict["registration_number"])
+    with translation.override("fr"):
+        with pytest.raises(ValidationError) as refused:
+            profile.full_clean()
+        assert "chiffre de contrôle" in " ".join(refused.value.message_dict["registration_number"])
 
 
 # -- the page ---------------------------------------------------------------------------------------------------
@@ -163,7 +164,7 @@ def test_your_business_speaks_french(bob: Any, client: Any) -> None:
     client.force_login(bob)
     html = client.get(reverse("business")).content.decode()
     assert "Votre activité" in html
-    assert "Ajoutez votre numéro d’immatriculation : la mise en demeure en a besoin." in html
+    assert "Ajoutez votre numéro d’immatriculation\u00a0: la mise en demeure en a besoin." in html
 
 
 # -- the logo ---------------------------------------------------------------------------------------------------
