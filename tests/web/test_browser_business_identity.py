@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from crm.models import ClientPage, PaymentReminder
 from tests.factories import make_client, make_invoice, make_project, make_promise, seed_late_payment_rates
+from tests.web.test_browser import serious_violations
 from tests.web.test_browser_onboarding import browser_context  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,6 +74,7 @@ def test_the_client_sees_the_business_identity_never_the_login_name(
     page.click("main button[type=submit]")
     page.wait_for_selector(".first-run .business-start")
     assert words["welcome"] in page.inner_text("#toasts")
+    assert serious_violations(page) == []
     page.fill("#id_display_name", "Camille Martin")
     page.fill("#id_trade_name", "Studio Martin")
     page.click(".business-start button[type=submit]")
@@ -83,6 +85,7 @@ def test_the_client_sees_the_business_identity_never_the_login_name(
     page.goto(f"{live_server.url}{reverse('profile')}")
     page.click(f"a[href='{reverse('business')}']")
     assert page.locator("#identity-missing li").count() >= 3
+    assert serious_violations(page) == []
     page.select_option("#id_legal_form", "sasu")
     page.fill("#id_registration_number", "732 829 320 00074")
     page.fill("#id_vat_number", "FR 44 732829320")
@@ -127,6 +130,7 @@ def test_the_client_sees_the_business_identity_never_the_login_name(
     footer = visitor.inner_text(".business-identity")
     assert "Studio Martin (SASU)" in footer and "SIRET 73282932000074" in footer and "75002 Paris" in footer
     folder = SCREENSHOTS if os.environ.get("TAKE_SCREENSHOTS") == "1" else tmp_path
+    assert serious_violations(visitor) == []
     visitor.screenshot(path=str(folder / f"client-page-identity-{language}.png"), full_page=True)
 
     # 5. The status-update draft, signed with the identity.
