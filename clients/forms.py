@@ -8,21 +8,19 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
-from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from clients.identity import LOGO_MAX_BYTES, checked_logo, compact
 from clients.models import IDENTITY_FIELDS, BusinessLogo, Client, Contact, FormSubmission, Profile, Project
-from clients.widgets import RoundTripMixin, book_formfield
+from crm.core.forms import RoundTripMixin, VersionedFormMixin
+from crm.core.widgets import book_formfield
 
 # -- double submits and concurrent edits --------------------------------------------------------------------
 
 FORM_TOKEN = "form_token"
-DRAWN_STATE = "drawn_state"
-DRAWN_STATE_SALT = "clients.forms.drawn-state"
 CLAIMS_KEPT = timedelta(days=1)
 
 
@@ -90,91 +88,6 @@ class ActionForm(IdempotentFormMixin, forms.Form):
     """A one-click action's form: nothing but its one-time token."""
 
 
-def _as_text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-class VersionedFormMixin:
-    """Optimistic concurrency for a ModelForm's edit page: refuse to save over a change made since the form
-    was drawn, and show what changed.
-
-    The form carries, signed, the values of its fields as they were drawn; on save the row is read again
-    (locked until the transaction ends) and compared field by field. When another tab or person changed one,
-    the form answers with an error naming each change (what it was when drawn, what it is now) and keeps the
-    values posted; posting again saves them over the change, knowingly. Adopt it in one line: put it first
-    among a ModelForm's bases, `class NoteForm(VersionedFormMixin, forms.ModelForm)`, and render the form's
-    hidden fields (as `form.as_div` does).
-    """
-
-    fields: dict[str, forms.Field]
-    instance: models.Model
-    data: Any
-    initial: dict[str, Any]
-    _meta: Any
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.changes_since_drawn: list[tuple[str, str, str]] = []
-        self.fields[DRAWN_STATE] = forms.CharField(widget=forms.HiddenInput, required=False)
-        if self.instance.pk is not None:
-            self.initial[DRAWN_STATE] = self._sign(self.instance)
-
-    def _versioned_fields(self) -> list[str]:
-        names = [field.name for field in self.instance._meta.concrete_fields]
-        return [name for name in names if name in self.fields]
-
-    def _state(self, instance: models.Model) -> dict[str, str]:
-        return {
-            name: _as_text(instance._meta.get_field(name).value_from_object(instance))
-            for name in self._versioned_fields()
-        }
-
-    def _sign(self, instance: models.Model) -> str:
-        return signing.dumps(self._state(instance), salt=DRAWN_STATE_SALT, compress=True)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()  # type: ignore[misc]
-        token = self.data.get(self.add_prefix(DRAWN_STATE)) if self.instance.pk is not None else None  # type: ignore[attr-defined]
-        if not token:
-            return data
-        try:
-            drawn = signing.loads(token, salt=DRAWN_STATE_SALT)
-        except signing.BadSignature:
-            raise ValidationError(_("This form is out of date: reload the page."), code="stale") from None
-        rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
-        if connection.in_atomic_block:
-            rows = rows.select_for_update()
-        current = rows.first()
-        if current is None:
-            raise ValidationError(_("This record was deleted since you opened the page."), code="deleted")
-        now = self._state(current)
-        changed = [name for name in now if name in drawn and drawn[name] != now[name]]
-        if not changed:
-            return data
-        self.changes_since_drawn = [
-            (str(self.fields[name].label or name), drawn[name], now[name]) for name in changed
-        ]
-        # Posting again saves over the change knowingly: the form now carries what is stored.
-        self.data = self.data.copy()
-        self.data[self.add_prefix(DRAWN_STATE)] = self._sign(current)  # type: ignore[attr-defined]
-        raise ValidationError(
-            [
-                _(
-                    "This was changed elsewhere since you opened the page. Check the changes below, then save again to keep yours."
-                )
-            ]
-            + [
-                ValidationError(
-                    _("%(field)s: “%(drawn)s” when you opened the page, now “%(now)s”."),
-                    params={"field": label, "drawn": drawn_value or "—", "now": now_value or "—"},
-                    code="changed",
-                )
-                for label, drawn_value, now_value in self.changes_since_drawn
-            ],
-            code="changed",
-        )
-
-
 class AccountDeleteForm(forms.Form):
     """Ask for the password before deleting the account and its whole book."""
 
@@ -194,6 +107,56 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError(_("This is not your password. Nothing was deleted."), code="wrong_password")
         return password
+
+
+class ConfirmPasswordForm(forms.Form):
+    """Ask for the password before a change of the account's security (turning two-factor off, a new email)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("To confirm that it is you."),
+    )
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("This is not your password. Nothing was changed."), code="wrong_password")
+        return password
+
+
+class EmailChangeForm(ConfirmPasswordForm):
+    """A new email address for the account: used once the link sent to it is opened."""
+
+    email = forms.EmailField(label=_("New email"), max_length=254)
+    field_order = ["email", "password"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email.lower() == (self.user.email or "").lower():
+            raise ValidationError(_("This is already your email."), code="same_email")
+        User = get_user_model()
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists()
+        if taken or Profile.objects.filter(pending_email__iexact=email).exclude(user=self.user).exists():
+            raise ValidationError(_("An account already uses this email."), code="email_taken")
+        return email
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from the authenticator app, or (at login) one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"}
+        ),
+    )
 
 
 class LocalizedPasswordResetForm(PasswordResetForm):

@@ -4,10 +4,13 @@ from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import render
-from django.urls import Resolver404, resolve
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext
+
+from clients import devices, twofactor
 
 
 class ProfileLocaleMiddleware:
@@ -30,6 +33,50 @@ class ProfileLocaleMiddleware:
         if profile is not None:
             response.headers.setdefault("Content-Language", profile.language)
         return response
+
+
+class TwoFactorMiddleware:
+    """Hold a session that owes its second factor (or, for staff, its set-up) on that step: every other page
+    redirects there (clients/twofactor.py). Reads only the session's flags, so it costs no query."""
+
+    # The pages each kind of half-login may still open.
+    OPEN = {
+        twofactor.PENDING: {"two_factor_verify", "logout"},
+        twofactor.SETUP_REQUIRED: {"two_factor_setup", "logout"},
+    }
+    GO_TO = {twofactor.PENDING: "two_factor_verify", twofactor.SETUP_REQUIRED: "two_factor_setup"}
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and request.user.is_authenticated:
+            for flag, open_names in self.OPEN.items():
+                if session.get(flag):
+                    try:
+                        name = resolve(request.path_info).url_name
+                    except Resolver404:
+                        name = None
+                    if name not in open_names:
+                        target = reverse(self.GO_TO[flag])
+                        if request.method == "GET" and flag == twofactor.PENDING:
+                            target += "?" + urlencode({"next": request.get_full_path()})
+                        return redirect(target)
+        return self.get_response(request)
+
+
+class SessionSeenMiddleware:
+    """Keep Settings → Sessions' "last seen" of the signed-in session (clients/devices.py: a write at most
+    every few minutes)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if getattr(request, "session", None) is not None and request.user.is_authenticated:
+            devices.seen(request)
+        return self.get_response(request)
 
 
 def _has_nul(values: QueryDict) -> bool:

@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from clients.bounds import add_days, validate_day_in_window, validate_moment_in_window, window_constraint
 from clients.identity import LegalForm, compact, validate_registration_number, validate_vat_number
+from crm.core import queries, rules
+from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
+from crm.core.days import local_day
 
 
 class BookHistory(HistoricalRecords):
@@ -178,6 +180,12 @@ class Profile(models.Model):
     book_version = models.PositiveBigIntegerField(default=0, editable=False)
     # Carried by every emailed preferences link; moving it revokes every link sent so far.
     email_links_version = models.PositiveIntegerField(default=0, editable=False)
+    # Email verification (clients/verification.py). An account made by the operator (createsuperuser, the
+    # admin, a shell) is trusted; sign-up clears this until its link is followed. Until then nothing is emailed
+    # from or to the account (crm/reminders/outbox.py), the verification mail and password resets apart.
+    email_verified = models.BooleanField(_("email verified"), default=True)
+    # A new address asked for in Settings: used only once its link is followed (the old one stays until then).
+    pending_email = models.EmailField(_("new email, waiting for its verification"), blank=True)
 
     class Meta:
         verbose_name = _("freelancer profile")
@@ -305,7 +313,8 @@ class Profile(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     def local_today(self, now: datetime | None = None) -> date:
-        return timezone.localtime(now or timezone.now(), self.zone).date()
+        """Return the freelancer's day at `now` (or now), in their time zone."""
+        return local_day(now or timezone.now(), self.zone)
 
     def revoke_email_links(self) -> None:
         """Make every preferences link emailed so far invalid (the next emails carry fresh ones)."""
@@ -316,6 +325,57 @@ class Profile(models.Model):
         """Replace the calendar address: the old one finds no profile from now on; the new one is made when shown."""
         self.calendar_key, self.calendar_secret_hash = new_calendar_key(), ""
         self.save(update_fields=["calendar_key", "calendar_secret_hash"])
+
+    def may_send_email(self) -> bool:
+        """Return whether mail may go out on this account's behalf: only once its address is verified."""
+        return self.email_verified
+
+    def ask_email_change(self, email: str) -> None:
+        """Remember `email` as the account's next address; the current one stays until it is verified."""
+        self.pending_email = email
+        self.save(update_fields=["pending_email"])
+
+    def confirm_email(self, email: str) -> bool:
+        """Verify `email` (the account's address, or the one waiting in `pending_email`, which then replaces
+        it); return False when it is neither any more (an older link, another change since)."""
+        user = self.user
+        with transaction.atomic():
+            # Another account may have taken the address since the link was sent: it stays theirs.
+            if type(user).objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+                return False
+            if self.pending_email and email.lower() == self.pending_email.lower():
+                user.email = self.pending_email
+                user.save(update_fields=["email"])
+            elif not user.email or email.lower() != user.email.lower():
+                return False
+            self.pending_email = ""
+            self.email_verified = True
+            self.save(update_fields=["pending_email", "email_verified"])
+        return True
+
+
+class AccountSession(models.Model):
+    """A signed-in session of an account as Settings → Sessions lists it: which device, from where, last seen.
+
+    Written at login (clients/devices.py), refreshed at most every few minutes by its middleware, deleted at
+    logout or when the owner signs it out from another device (its session is deleted with it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_sessions"
+    )
+    session_key = models.CharField(max_length=40)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.CharField(max_length=45, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        # Sign-out finds a session's row by its key (logout, a key cycled by a password change).
+        indexes = [models.Index(fields=["session_key"], name="accountsession_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.ip_address}"
 
 
 # The business identity's fields, in the order Settings, the exports and the import use them.
@@ -418,6 +478,11 @@ class ClientQuerySet(models.QuerySet["Client"]):
             return self
         return self.filter(Q(name__icontains=text) | Q(company__icontains=text))
 
+    def status_update_listed(self, today: date, zone: zoneinfo.ZoneInfo) -> ClientQuerySet:
+        """Return the clients whose status update is listed as due on `today` in `zone`: the SQL of
+        `Client.status_update_listed` (`crm.core.queries.status_update_listed`)."""
+        return self.filter(queries.status_update_listed(today, zone))
+
 
 class Client(models.Model):
     class Status(models.TextChoices):
@@ -496,7 +561,8 @@ class Client(models.Model):
     # A client of the sample book a new freelancer explored (crm.onboarding): removed together in one click.
     sample = models.BooleanField(_("sample"), default=False, editable=False)
     # When the next status update is due, kept by the database itself so the dashboard can find the due ones
-    # through an index instead of computing it for every client of the book.
+    # through an index instead of computing it for every client of the book: the database's copy of
+    # `crm.core.rules.status_update_due_at` (tests/models/test_generated_columns.py checks they agree).
     status_update_due_at = models.GeneratedField(
         expression=AddDaysUTC(Coalesce("last_status_update_at", "created_at"), "cadence_days"),
         output_field=models.DateTimeField(),
@@ -529,7 +595,7 @@ class Client(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["prospect", "active", "paused", "former"]), name="client_status_valid"
             ),
-            # Every date within the book's window (clients/bounds.py): no "date plus cadence" can overflow.
+            # Every date within the book's window (crm/core/dates.py): no "date plus cadence" can overflow.
             window_constraint("client", "created_at", moment=True),
             window_constraint("client", "updated_at", moment=True),
             window_constraint("client", "last_status_update_at", moment=True, nullable=True),
@@ -620,14 +686,11 @@ class Client(models.Model):
         self.email, self.phone = email, phone
 
     def status_update_due_on(self, zone: zoneinfo.ZoneInfo | None = None) -> date:
-        """Return the day the next status update is due: the last one (or the start) plus the cadence, or the day
-        after an absence ends when that is later (the same rule as crm.trust.formula.status_update_due_on)."""
+        """Return the local day the next status update is due (`crm.core.rules.status_update_due_on`)."""
         since = self.last_status_update_at or self.created_at
-        # Held at date.max rather than overflowing, should a row predate the window (clients/bounds.py).
-        due = add_days(timezone.localtime(since, zone).date(), self.cadence_days)
-        if self.away_until is not None and self.away_until >= due:
-            return add_days(self.away_until, 1)
-        return due
+        return rules.status_update_due_on(
+            timezone.localtime(since, zone).date(), self.cadence_days, self.away_until
+        )
 
     def reminder_days(self, profile: Profile) -> tuple[int, int, int]:
         """Return the days after the due date of the courteous, firm and formal-notice reminders."""
@@ -636,12 +699,22 @@ class Client(models.Model):
         return profile.reminder_days
 
     def is_away(self, today: date) -> bool:
-        """Return True while the client is paused or away (no status update is due then)."""
-        return self.status == self.Status.PAUSED or (self.away_until is not None and self.away_until >= today)
+        """Return True while the client is paused or away (`crm.core.rules.is_away`: no status update is due)."""
+        return rules.is_away(today, paused=self.status == self.Status.PAUSED, away_until=self.away_until)
+
+    def status_update_listed(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> bool:
+        """Return True when the status update is listed as due on `today` (`crm.core.rules.status_update_listed`:
+        the dashboard and the digest list the same clients)."""
+        return rules.status_update_listed(
+            self.status_update_due_on(zone),
+            today,
+            active=self.status == self.Status.ACTIVE,
+            away_until=self.away_until,
+        )
 
     def status_update_days_late(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> int:
         """Return how many days the status update is overdue (negative: days left)."""
-        return (today - self.status_update_due_on(zone)).days
+        return rules.status_update_days_late(self.status_update_due_on(zone), today)
 
 
 class Project(models.Model):

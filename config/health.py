@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -53,7 +53,8 @@ def _broker() -> Check:
 def _beat() -> Check:
     stamp = cache.get(SWEEP_HEARTBEAT_KEY)
     if stamp is None:
-        if isinstance(cache, LocMemCache):
+        # `cache` is Django's proxy to the default backend, never a LocMemCache itself: ask the backend.
+        if isinstance(caches["default"], LocMemCache):
             # Each process has its own locmem cache: this one cannot see the worker's stamp (development).
             return {"ok": True, "detail": "not checked: the cache is not shared (CACHE_URL=locmem://)"}
         return {"ok": False, "detail": "the sweep never ran"}

@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "template_partials",
     "simple_history",
     "axes",
+    # Two-factor authentication (clients/twofactor.py): authenticator-app codes and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_countries",  # country names in every language, for a client's country
     "django_ratelimit",  # for its system checks: the counts must live in a cache every process shares
@@ -80,6 +84,11 @@ MIDDLEWARE = [
     # Names the signed-in freelancer on every history row a request writes (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "clients.middleware.ProfileLocaleMiddleware",
+    # A password alone is half a login for an account with two factors (and for staff, who must have them):
+    # every page but the second step's waits for it (clients/twofactor.py). Also keeps Settings → Sessions'
+    # "last seen" (clients/devices.py).
+    "clients.middleware.TwoFactorMiddleware",
+    "clients.middleware.SessionSeenMiddleware",
     # Before any view reads a value (in the freelancer's language): a NUL byte gets a 400, never a 500.
     "clients.middleware.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -89,6 +98,8 @@ MIDDLEWARE = [
     "clients.middleware.AtomicWritesMiddleware",
     # After the authentication middleware: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Sets the known-device cookie on the answer to a successful login (clients/throttle.py).
+    "clients.throttle.KnownDeviceMiddleware",
     # Turns a rate-limited view's refusal into RATELIMIT_VIEW's 429 page.
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
@@ -140,28 +151,48 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", default=True)
+# Staff (who reach the admin and everyone's data) cannot use the app before they set up a second factor.
+TWO_FACTOR_REQUIRED_FOR_STAFF = env_bool("TWO_FACTOR_REQUIRED_FOR_STAFF", default=True)
+# The name authenticator apps show beside the account (django-otp's TOTP devices).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Confiance")
+# How long a verification link (sign-up, a new email address) works.
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_DAYS", "3")))
 
-# Failed logins: this many per account (or per IP) within the window lock that account (or IP) out.
-LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+# Failed logins (clients/throttle.py): this many for one account from one address, or from one address for
+# any accounts, within the window lock that address (for that account, or for all); never the account itself.
+LOGIN_FAILURES_PER_ACCOUNT_AND_IP = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT_AND_IP", "5"))
 LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "20"))
 LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15")))
+# An account with this many failures from any addresses within the slowdown window is slowed down: each next
+# try waits 1, 2, 4... seconds after the last failure, at most LOGIN_SLOWDOWN_MAX (refused, never slept).
+LOGIN_SLOWDOWN_AFTER = int(os.environ.get("LOGIN_SLOWDOWN_AFTER", "5"))
+LOGIN_SLOWDOWN_MAX = int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", "300"))
+LOGIN_SLOWDOWN_WINDOW = timedelta(hours=int(os.environ.get("LOGIN_SLOWDOWN_WINDOW_HOURS", "24")))
+# A browser that logged in is a known device for a year (a signed cookie): the slowdown does not apply to it.
+KNOWN_DEVICE_MAX_AGE = timedelta(days=int(os.environ.get("KNOWN_DEVICE_MAX_AGE_DAYS", "365")))
+# The emailed unlock link works once, for this long.
+LOGIN_UNLOCK_MAX_AGE = timedelta(minutes=int(os.environ.get("LOGIN_UNLOCK_MAX_AGE_MINUTES", "60")))
 
 # django-axes counts failed logins in the database (every web process sees the same counts) for every form
-# that calls authenticate(), the admin's included; clients/throttle.py applies the two limits above.
+# that calls authenticate(), the admin's included; clients/throttle.py applies the rules above.
 AUTHENTICATION_BACKENDS = [
     "clients.throttle.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "clients.throttle.LoginThrottleHandler"
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_FAILURE_LIMIT = max(LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP)
+# One count per (account, address) and one per address: axes' own lockout parameters.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = max(LOGIN_FAILURES_PER_ACCOUNT_AND_IP, LOGIN_FAILURES_PER_IP)
 AXES_COOLOFF_TIME = "clients.throttle.login_window"
-AXES_RESET_ON_SUCCESS = True  # the account's own failures only (see LoginThrottleHandler)
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "clients.throttle.client_ip"
+AXES_RESET_ON_SUCCESS = True  # this address's failures for the account only (see LoginThrottleHandler)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try is not a failure: no longer wait
+AXES_CLIENT_IP_CALLABLE = "clients.throttle.axes_client_ip"
 AXES_USERNAME_CALLABLE = "clients.throttle.attempted_username"
 AXES_LOCKOUT_CALLABLE = "clients.throttle.lockout_response"
-AXES_DISABLE_ACCESS_LOG = True  # failures are kept (and shown in the admin); successes need no log
+# Every failure with its time and address (the slowdown counts them; the owner is told of them at login),
+# and every login (the previous one's time); both shown in the admin.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = False
 AXES_VERBOSE = False
 # The addresses of the reverse proxies in front of the app (IPs or networks, comma-separated): only from
 # them is X-Forwarded-For believed, and then its right-most address that is not itself a proxy is the client.
@@ -197,6 +228,19 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# The largest upload of each kind, in MB (docs/import-export.md): CSV books and histories, vCards and the JSON
+# book are read into memory and parsed with every field bounded; mail (.mbox/.eml) is spooled to disk and read
+# a message at a time. Past them an upload is refused before it is read, with the limit in the message.
+UPLOAD_MAX_MB = {
+    "clients": int(os.environ.get("UPLOAD_MAX_MB_CSV", "10")),
+    "history": int(os.environ.get("UPLOAD_MAX_MB_CSV", "10")),
+    "vcard": int(os.environ.get("UPLOAD_MAX_MB_VCARD", "10")),
+    "book": int(os.environ.get("UPLOAD_MAX_MB_BOOK", "10")),
+    "mail": int(os.environ.get("UPLOAD_MAX_MB_MAIL", "200")),
+}
+# A vCard or JSON book past this many MB is read by a Celery worker (no preview), not by the web process.
+PARSE_IN_WORKER_MB = int(os.environ.get("PARSE_IN_WORKER_MB", "1"))
 
 # Rendered journal items and client rows (crm/fragments.py); use Redis when several processes serve the app.
 CACHES = {"default": cache_settings(os.environ.get("CACHE_URL") or "locmem://")}
@@ -269,6 +313,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"visibility_timeout": 3600} if CELERY_BROKER_URL.startswith("redis") else {}
 )
+# Backups (crm/backup/dumps.py, docs/operations.md): the nightly copy goes to this folder, the newest
+# BACKUP_KEEP kept. With workers on several machines, make it a shared mount (or copy it off the machine).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or VAR_DIR / "backups")
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
 # /health/ fails when the beat sweep (every minute) last ran longer ago than this many seconds.
 HEALTH_BEAT_MAX_AGE = int(os.environ.get("HEALTH_BEAT_MAX_AGE", "180"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -295,6 +343,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-trash-nightly": {
         "task": "crm.purge_trash",
         "schedule": crontab(hour=3, minute=5),
+    },
+    # Before the nightly trust run writes its snapshots; a backup still queued an hour later is dropped (the
+    # next night's does its work) rather than run at a busy hour.
+    "backup-database-nightly": {
+        "task": "crm.backup_database",
+        "schedule": crontab(hour=1, minute=45),
+        "options": {"expires": 3600},
     },
 }
 if CELERY_BROKER_URL.startswith("sqla+"):

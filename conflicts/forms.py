@@ -6,15 +6,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.bounds import validate_day_in_window
 from clients.forms import (
     IdempotentFormMixin,
     InlineNewClientMixin,
     OwnedClientFormMixin,
-    VersionedFormMixin,
 )
-from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
 from conflicts.models import ConflictSignal
+from crm.core.dates import validate_day_in_window
+from crm.core.forms import RoundTripMixin, VersionedFormMixin
+from crm.core.widgets import IsoDateInput, book_formfield
 
 
 class ConflictSignalForm(

@@ -10,8 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from clients.bounds import validate_day_in_window, window_constraint
 from clients.models import BookHistory, Client, OwnedThroughClient, OwnedThroughClientQuerySet
+from crm.core.dates import validate_day_in_window, window_constraint
 
 
 class ConflictSignalQuerySet(OwnedThroughClientQuerySet):

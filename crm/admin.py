@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -10,6 +12,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from clients.admin import ClientAdmin, ProjectAdmin
+from clients.models import Client, Project
+from conflicts.admin import ConflictSignalAdmin
+from conflicts.models import ConflictSignal
 from crm.models import (
     ClientHealth,
     Dispatch,
@@ -22,10 +28,43 @@ from crm.models import (
     Promise,
 )
 from crm.reminders import tasks
+from crm.trust.door import journal_changed, record_saved
+
+
+class ThroughTheDoor(admin.ModelAdmin):
+    """The admin writes the book too: each save or delete of a scored record goes through the journal's door,
+    once (after the inline rows are saved too)."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        record, was_client_id = form.instance, form.initial.get("client")
+        if isinstance(record, Client | Project):
+            # A changed inline (a client's projects) may move the score: counted as a new record would be.
+            changed = form.changed_data if change and not any(f.has_changed() for f in formsets) else None
+            record_saved(record, changed, was_client_id=was_client_id)
+        else:
+            journal_changed([was_client_id, record.client_id])
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        # A client's delete takes its trust health along (crm.trust.signals moves the book version).
+        client_id = None if isinstance(obj, Client) else obj.client_id
+        super().delete_model(request, obj)
+        journal_changed([client_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        ids = [] if queryset.model is Client else list(queryset.values_list("client_id", flat=True))
+        super().delete_queryset(request, queryset)
+        journal_changed(ids)
+
+
+# The apps below crm register their admins without the door (they cannot import trust): crm adds it.
+for _model, _admin in ((Client, ClientAdmin), (Project, ProjectAdmin), (ConflictSignal, ConflictSignalAdmin)):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(_admin.__name__, (ThroughTheDoor, _admin), {}))
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(ThroughTheDoor):
     list_display = ["client", "kind", "direction", "happened_at", "summary"]
     list_filter = ["kind", "direction"]
     search_fields = ["client__name", "summary"]
@@ -34,7 +73,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Promise)
-class PromiseAdmin(admin.ModelAdmin):
+class PromiseAdmin(ThroughTheDoor):
     list_display = [
         "description",
         "client",
@@ -76,7 +115,7 @@ class InvoiceAdminForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ThroughTheDoor):
     form = InvoiceAdminForm
     list_display = [
         "number",

@@ -28,6 +28,7 @@ from django.utils import timezone
 from clients.models import Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import Feeling, HealthSnapshot, Interaction, Invoice, Promise
+from crm.trust.door import journal_changed
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "confiance-demo"
@@ -576,8 +577,10 @@ def seed_demo_book(owner: Any, now: datetime | None = None) -> list[Client]:
         story = Story(owner=owner, now=now, zone=zone, invoice_numbers=iter(range(1, 1000)))
         _stories(story)
         Interaction.objects.bulk_create(story.interactions, batch_size=500)
-        refresh_contact_times(owner)
-    return list(Client.objects.for_owner(owner))
+        clients = list(Client.objects.for_owner(owner))
+        # The journal's door, once for the whole book: contact clocks, trust health, book version.
+        journal_changed([client.pk for client in clients], now=now)
+    return clients
 
 
 class BookNotEmpty(Exception):
@@ -595,8 +598,7 @@ def seed_sample_book(owner: Any, now: datetime | None = None) -> int:
             raise BookNotEmpty
         clients = seed_demo_book(owner, now)
         Client.objects.for_owner(owner).update(sample=True)
-        compute_trust_health(owner, now, history_weeks=HISTORY_WEEKS)
-        Profile.book_changed([owner.pk])
+        compute_trust_health(owner, now, history_weeks=HISTORY_WEEKS)  # its recomputes move the book version
     return len(clients)
 
 
@@ -605,8 +607,7 @@ def remove_sample_book(owner: Any) -> int:
     with transaction.atomic():
         removed = Client.objects.for_owner(owner).filter(sample=True)
         count = removed.count()
-        removed.delete()
-        Profile.book_changed([owner.pk])
+        removed.delete()  # crm.trust.signals moves the book version as each client goes
     return count
 
 

@@ -84,6 +84,17 @@ def alice_client(client: Any, alice: Any) -> Any:
 
 
 @pytest.fixture
+def admin_client(admin_user: Any) -> Any:
+    """pytest-django's admin client (a test client of its own, beside `client`), past the second factor staff
+    must have (tests/factories.py)."""
+    from django.test import Client as HttpClient
+
+    from tests.factories import log_in_staff
+
+    return log_in_staff(HttpClient(), admin_user)
+
+
+@pytest.fixture
 def password() -> str:
     return PASSWORD
 

@@ -1,4 +1,8 @@
-"""Small explicit factories: make_<thing>(owner_or_client, **overrides)."""
+"""Small explicit factories: make_<thing>(owner_or_client, **overrides).
+
+Each one that writes a client's book goes through the journal's door (`crm.trust.door.journal_changed`) after
+its save, as every path of the app does: the contact clocks and the trust health are current when it returns.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, LatePaymentRate, Promise
 from crm.payments import interest
+from crm.trust.door import journal_changed
 
 _numbers = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -32,6 +37,21 @@ def make_user(username: str, **overrides: Any) -> Any:
     return user
 
 
+def log_in_staff(http: Any, user: Any) -> Any:
+    """Log `user` (staff) into the test client `http` as after both factors: an authenticator set up, its code
+    given (staff cannot use the app without one, clients/twofactor.py)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from clients import twofactor
+
+    TOTPDevice.objects.get_or_create(user=user, name=twofactor.DEVICE_NAME, defaults={"confirmed": True})
+    http.force_login(user)
+    session = http.session
+    session.pop(twofactor.PENDING, None)
+    session.save()
+    return http
+
+
 def make_client(owner: Any, **overrides: Any) -> Client:
     fields: dict[str, Any] = {
         "name": f"Client {next(_numbers)}",
@@ -39,7 +59,9 @@ def make_client(owner: Any, **overrides: Any) -> Client:
         "status": Client.Status.ACTIVE,
     }
     fields.update(overrides)
-    return Client.objects.create(owner=owner, **fields)
+    record = Client.objects.create(owner=owner, **fields)
+    journal_changed([record.pk])
+    return record
 
 
 def make_contact(client: Client, **overrides: Any) -> Contact:
@@ -51,13 +73,17 @@ def make_contact(client: Client, **overrides: Any) -> Contact:
 def make_project(client: Client, **overrides: Any) -> Project:
     fields: dict[str, Any] = {"title": "Site vitrine", "status": Project.Status.ACTIVE}
     fields.update(overrides)
-    return Project.objects.create(client=client, **fields)
+    record = Project.objects.create(client=client, **fields)
+    journal_changed([record.client_id])
+    return record
 
 
 def make_interaction(client: Client, **overrides: Any) -> Interaction:
     fields: dict[str, Any] = {"kind": Interaction.Kind.EMAIL, "summary": "Échange"}
     fields.update(overrides)
-    return Interaction.objects.create(client=client, **fields)
+    record = Interaction.objects.create(client=client, **fields)
+    journal_changed([record.client_id])
+    return record
 
 
 def make_promise(client: Client, **overrides: Any) -> Promise:
@@ -68,7 +94,9 @@ def make_promise(client: Client, **overrides: Any) -> Promise:
         "due_on": today + timedelta(days=7),
     }
     fields.update(overrides)
-    return Promise.objects.create(client=client, **fields)
+    record = Promise.objects.create(client=client, **fields)
+    journal_changed([record.client_id])
+    return record
 
 
 def make_invoice(client: Client, **overrides: Any) -> Invoice:
@@ -80,13 +108,17 @@ def make_invoice(client: Client, **overrides: Any) -> Invoice:
         "due_on": today + timedelta(days=30),
     }
     fields.update(overrides)
-    return Invoice.objects.create(owner=client.owner, client=client, **fields)
+    record = Invoice.objects.create(owner=client.owner, client=client, **fields)
+    journal_changed([record.client_id])
+    return record
 
 
 def make_conflict(client: Client, **overrides: Any) -> ConflictSignal:
     fields: dict[str, Any] = {"kind": ConflictSignal.Kind.IDEAS, "severity": 1, "observed_on": date.today()}
     fields.update(overrides)
-    return ConflictSignal.objects.create(client=client, **fields)
+    record = ConflictSignal.objects.create(client=client, **fields)
+    journal_changed([record.client_id])
+    return record
 
 
 def store_unchecked(queryset: Any, **values: Any) -> None:

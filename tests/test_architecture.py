@@ -121,12 +121,55 @@ def test_no_import_circles() -> None:
     assert _cycles() == []
 
 
+# The ground floor: every app may import it, it imports no room (only the standard library and Django).
+FLOOR = "crm.core"
+# The floor modules without Django, which the pure trust formula (and crm/payments/interest.py) may import.
+PLAIN_FLOOR = {"crm.core", "crm.core.days", "crm.core.rules"}
+
+
 @pytest.mark.parametrize(
     ("lower", "upper"),
     [("clients", "conflicts"), ("clients", "crm"), ("conflicts", "crm")],
 )
 def test_apps_import_in_one_direction(lower: str, upper: str) -> None:
-    assert [edge for edge in _imports_of(lower) if _within(edge[1], upper)] == []
+    # `crm.core` is the floor under all three apps, not a room of crm.
+    assert [
+        edge for edge in _imports_of(lower) if _within(edge[1], upper) and not _within(edge[1], FLOOR)
+    ] == []
+
+
+def test_the_floor_imports_no_room() -> None:
+    assert FLOOR in MODULES and set(MODULES) >= PLAIN_FLOOR
+    assert [edge for edge in _imports_of(FLOOR) if not _within(edge[1], FLOOR)] == []
+
+
+def test_the_plain_floor_imports_nothing_of_django() -> None:
+    for module in sorted(PLAIN_FLOOR):
+        tree = ast.parse(MODULES[module].read_text())
+        assert {name for name in _top_imports(tree) if name.split(".")[0] == "django"} == set(), module
+        assert GRAPH[module] <= PLAIN_FLOOR, module
+
+
+def _top_imports(tree: ast.AST) -> set[str]:
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return imported | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+
+
+def test_no_module_imports_a_private_name_of_another() -> None:
+    """A `_helper` used by another module belongs on the floor under its public name (`from x import _y`)."""
+    offenders = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            # Relative or project imports: what a third-party package keeps private is its own business.
+            if isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").split(".")[0] in PACKAGES
+            ):
+                offenders += [
+                    f"{module}: from {node.module} import {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert offenders == []
 
 
 @pytest.mark.parametrize(
@@ -191,10 +234,11 @@ def test_capture_and_reminders_do_not_import_each_other() -> None:
 
 
 def test_the_trust_formula_is_plain_python() -> None:
+    # It shares the rules of the plain floor (crm.core.rules, crm.core.days), and nothing else of the project.
     tree = ast.parse(MODULES["crm.trust.formula"].read_text())
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert {name for name in imported if name.split(".")[0] in {"django", *PACKAGES}} == set()
+    imported = {name for name in _top_imports(tree) if name.split(".")[0] in {"django", *PACKAGES}}
+    assert imported - PLAIN_FLOOR == set()
+    assert GRAPH["crm.trust.formula"] <= PLAIN_FLOOR
 
 
 def test_crm_root_holds_few_modules() -> None:
@@ -242,3 +286,76 @@ def test_tests_follow_the_code_map() -> None:
     for room in ("trust", "reminders", "web", "api", "capture"):
         assert (ROOT / "tests" / room / "__init__.py").exists()
         assert list((ROOT / "tests" / room).glob("test_*.py"))
+
+
+# -- trust health moves through the journal's door, never from a receiver ----------------------------------------
+
+MODEL_SIGNALS = {"pre_save", "post_save", "pre_delete", "post_delete", "m2m_changed"}
+RECOMPUTES = {
+    "recompute_client",
+    "recompute_clients",
+    "recompute_book",
+    "journal_changed",
+    "refresh_contact_times",
+}
+
+
+def _called_names(node: ast.AST) -> set[str]:
+    names = set()
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call):
+            func = call.func
+            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+def _receivers_that_recompute(source: str) -> list[str]:
+    """Return the model-signal receivers of `source` that call a recompute, directly or through a function of the
+    same module (`signal.connect(f)` or `@receiver(signal)`)."""
+    tree = ast.parse(source)
+    functions = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    receivers = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "connect"
+        ):
+            signal = node.func.value
+            if isinstance(signal, ast.Name) and signal.id in MODEL_SIGNALS and node.args:
+                receivers.add(getattr(node.args[0], "id", ""))
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and getattr(decorator.func, "id", "") == "receiver"
+                    and any(getattr(arg, "id", "") in MODEL_SIGNALS for arg in decorator.args)
+                ):
+                    receivers.add(node.name)
+    offenders = []
+    for name in sorted(receivers & set(functions)):
+        called = _called_names(functions[name])
+        called |= {c for helper in called & set(functions) for c in _called_names(functions[helper])}
+        if called & RECOMPUTES:
+            offenders.append(name)
+    return offenders
+
+
+def test_the_receiver_check_finds_a_recompute() -> None:
+    source = (
+        "def changed(sender, instance, **kw):\n    _rescore(instance)\n"
+        "def _rescore(instance):\n    recompute_client(instance.client_id)\n"
+        "post_save.connect(changed, sender=Promise)\n"
+    )
+    assert _receivers_that_recompute(source) == ["changed"]
+
+
+def test_no_model_signal_receiver_recomputes_trust_health() -> None:
+    """Trust health moves through `crm.trust.door.journal_changed`, called where the journal changes: a reader
+    follows a click to its effect through imports, and no save recomputes behind the caller's back."""
+    offenders = {
+        module: found
+        for module, path in MODULES.items()
+        if (found := _receivers_that_recompute(path.read_text()))
+    }
+    assert offenders == {}

@@ -271,6 +271,12 @@ TARGETS = [
         lambda b: {"email": "alice@example.com"},
         anonymous=True,
     ),
+    Target(
+        "login_unlock_request",
+        lambda b: reverse("login_unlock_request"),
+        lambda b: {"username": "alice"},
+        anonymous=True,
+    ),
     # Searches and filters: every query string the pages read.
     *[
         Target(f"search_{name}", lambda b, n=name: reverse(n), lambda b: FILTERS, method="get")
@@ -352,7 +358,8 @@ def book(alice: Any, settings: Any) -> Book:
     settings.RATE_LIMIT_SIGNUP = settings.RATE_LIMIT_PASSWORD_RESET = settings.RATE_LIMIT_TOKEN_PAGES = (
         "100000/s"
     )
-    settings.LOGIN_FAILURES_PER_ACCOUNT = settings.LOGIN_FAILURES_PER_IP = 100_000
+    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP = settings.LOGIN_FAILURES_PER_IP = 100_000
+    settings.LOGIN_SLOWDOWN_AFTER = 100_000
     rita = make_client(alice, name="Rita", email="rita@example.com")
     project = make_project(rita, title="Site")
     promise = make_promise(

@@ -58,6 +58,21 @@ def test_a_sweep_that_never_ran_fails_on_a_shared_cache(client: Any, db: None, s
     assert (status, answer["checks"]["beat"]) == (503, {"ok": False, "detail": "the sweep never ran"})
 
 
+def test_a_sweep_that_never_ran_is_not_checked_on_a_per_process_cache(
+    client: Any, db: None, settings: Any
+) -> None:
+    """The default cache (locmem://, development): this process cannot see the worker's stamp, so /health/
+    says so instead of answering 503 for ever."""
+    settings.CACHES = LOCMEM
+    assert cache.get(tasks.SWEEP_HEARTBEAT_KEY) is None
+    status, answer, _ = health(client)
+    assert status == 200
+    assert answer["checks"]["beat"] == {
+        "ok": True,
+        "detail": "not checked: the cache is not shared (CACHE_URL=locmem://)",
+    }
+
+
 def test_an_unreachable_broker_and_cache_fail_without_telling_where(
     client: Any, db: None, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

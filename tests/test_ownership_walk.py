@@ -46,6 +46,8 @@ ID_KWARGS = {
     "undo_id": lambda book: book["undo"],
     "token_id": lambda book: book["token"],
     "reminder_id": lambda book: book["payment_reminder"],
+    # Settings → Sessions: signing a session out is the account's own.
+    "session_id": lambda book: book["account_session"],
 }
 INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
 INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
@@ -89,7 +91,7 @@ def api_id_routes() -> list[str]:
 
 
 def _book(owner: Any) -> dict[str, Any]:
-    from clients.models import AccessToken
+    from clients.models import AccessToken, AccountSession
 
     client = make_client(owner, name=f"Client de {owner.username}")
     project = make_project(client)
@@ -113,6 +115,7 @@ def _book(owner: Any) -> dict[str, Any]:
         "trash_item": to_trash(make_promise(client, description="Supprimée"), owner),
         "token": AccessToken.issue(owner, "walk", AccessToken.Scope.WRITE)[0],
         "contact": make_contact(client, email=f"contact@{owner.username}.example"),
+        "account_session": AccountSession.objects.create(user=owner, session_key=f"walk-{owner.username}"),
         "undo": remember(
             owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)
         ),

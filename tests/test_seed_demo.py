@@ -59,7 +59,7 @@ def test_demo_book_tells_each_story(demo_book: Any) -> None:
     by_name = {c.name: c for c in Client.objects.for_owner(user)}
 
     late_payer = by_name["Oliver Bennett"]
-    assert max(i.days_late(today) for i in late_payer.invoices.all()) >= 45
+    assert max(i.lateness(today) for i in late_payer.invoices.all()) >= 45
     assert late_payer.invoices.overdue(today).exists()
 
     angry = by_name["Julien Moreau"]
@@ -78,7 +78,7 @@ def test_demo_book_tells_each_story(demo_book: Any) -> None:
 
     renegotiated = Invoice.objects.get(client=by_name["Lucie Garnier"], renegotiated_due_on__isnull=False)
     assert renegotiated.paid_on <= renegotiated.renegotiated_due_on < renegotiated.paid_on + timedelta(days=2)
-    assert renegotiated.days_late(today) == 0
+    assert renegotiated.lateness(today) == 0
 
     assert not by_name["Élodie Rousseau"].interactions.exists()
     assert by_name["James Harris"].conflict_signals.open().get().kind == ConflictSignal.Kind.INTERESTS
@@ -87,7 +87,7 @@ def test_demo_book_tells_each_story(demo_book: Any) -> None:
 
     model = by_name["Camille Lefèvre"]
     assert not model.promises.exclude(state="open").exclude(state="kept").exists()
-    assert all(i.days_late(today) == 0 for i in model.invoices.all())
+    assert all(i.lateness(today) == 0 for i in model.invoices.all())
     assert model.projects.exclude(goals="").exists()
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_ratelimit.core import _split_rate, is_ratelimited
+from django_ratelimit.core import get_usage
 from ninja.security import HttpBearer
 
 from clients.models import AccessToken, hash_token
@@ -60,8 +60,10 @@ class TokenAuth(HttpBearer):
 
     @staticmethod
     def _check_rate(request: Any) -> None:
-        if is_ratelimited(request, group="api", key=_token_key, rate=_rate, increment=True):
-            _count, seconds = _split_rate(settings.RATE_LIMIT_API)
+        # django-ratelimit's public get_usage(): whether to refuse, and the seconds left in the window.
+        usage = get_usage(request, group="api", key=_token_key, rate=_rate, increment=True)
+        if usage is not None and usage["should_limit"]:
+            retry = str(max(1, usage["time_left"]))
             raise Refused(
-                429, _("Too many requests with this token; try again shortly."), {"Retry-After": str(seconds)}
+                429, _("Too many requests with this token; try again shortly."), {"Retry-After": retry}
             )

@@ -6,7 +6,8 @@ from django import forms
 
 from clients.forms import IdempotentFormMixin
 from clients.models import AccessToken
-from clients.widgets import RoundTripMixin, book_formfield
+from crm.core.forms import RoundTripMixin
+from crm.core.widgets import book_formfield
 
 
 class AccessTokenForm(IdempotentFormMixin, RoundTripMixin, forms.ModelForm):

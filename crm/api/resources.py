@@ -2,9 +2,9 @@
 
 Every record is fetched for the token's owner (another owner's id is a 404, as in the web app); every write goes
 through the model's own validation (`full_clean`: field validators, the date window, `clean()`, the named
-constraints) inside one transaction, so the API stores nothing a form would refuse. Saving fires the same
-signals as the web app (trust health recomputed in the same transaction); a delete goes to the trash, like the
-web app's, and can be restored from `/trash/` for 30 days.
+constraints) inside one transaction, so the API stores nothing a form would refuse. A write then goes through
+the journal's door (`crm.trust.door`) as the web app's does, in the same transaction; a delete goes to the trash,
+like the web app's, and can be restored from `/trash/` for 30 days.
 """
 
 from __future__ import annotations
@@ -25,24 +25,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from clients.bounds import FUTURE_TOLERANCE
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.api import schemas
 from crm.api.pages import changed_since, page_of, refuse_unknown_parameters
 from crm.api.problems import ERROR_STATUSES, Problem
+from crm.core.dates import FUTURE_TOLERANCE
+from crm.core.ownership import owned, owned_or_404
 from crm.management.commands.trust_report import client_report
 from crm.models import ClientHealth, Interaction, Invoice, Promise
 from crm.trash.snapshot import to_trash
+from crm.trust.door import journal_changed, record_saved
 
 router = Router()
 
 # The references a body may carry, each looked up among the owner's own records (another owner's: a 404).
-REFERENCES: dict[str, Any] = {
-    "client_id": ("client", lambda owner: Client.objects.filter(owner=owner)),
-    "project_id": ("project", lambda owner: Project.objects.filter(client__owner=owner)),
-    "answers_id": ("answers", lambda owner: Interaction.objects.filter(client__owner=owner)),
-    "contact_id": ("contact", lambda owner: Contact.objects.filter(owner=owner)),
+REFERENCES: dict[str, tuple[str, type[Model]]] = {
+    "client_id": ("client", Client),
+    "project_id": ("project", Project),
+    "answers_id": ("answers", Interaction),
+    "contact_id": ("contact", Contact),
 }
 # Left out of a create, these take the model's default (today, now) rather than null.
 DEFAULTED = {"made_on", "issued_on", "happened_at", "language"}
@@ -56,7 +58,6 @@ class Kind:
     singular: str
     model: type[Model]
     kwarg: str  # the id in the URL, named as everywhere else (tests/test_ownership_walk.py)
-    owned: Any  # owner -> the owner's records
     schema_in: type[Schema]
     schema_patch: type[Schema]
     schema_out: type[Schema]
@@ -69,35 +70,32 @@ class Kind:
 
 KINDS = [
     Kind(
-        "clients", "client", Client, "client_id", lambda owner: Client.objects.filter(owner=owner),
+        "clients", "client", Client, "client_id",
         schemas.ClientIn, schemas.ClientPatch, schemas.ClientOut, schemas.ListFilters, owner_field="owner",
         new=Client.new_for,
     ),
     Kind(
-        "contacts", "contact", Contact, "contact_id", lambda owner: Contact.objects.filter(owner=owner),
+        "contacts", "contact", Contact, "contact_id",
         schemas.ContactIn, schemas.ContactPatch, schemas.ContactOut, save=lambda i, b: _save_contact(i),
     ),
     Kind(
         "projects", "project", Project, "project_id",
-        lambda owner: Project.objects.filter(client__owner=owner),
         schemas.ProjectIn, schemas.ProjectPatch, schemas.ProjectOut,
     ),
     Kind(
         "interactions", "interaction", Interaction, "interaction_id",
-        lambda owner: Interaction.objects.filter(client__owner=owner),
         schemas.InteractionIn, schemas.InteractionPatch, schemas.InteractionOut,
     ),
     Kind(
-        "promises", "promise", Promise, "promise_id", lambda owner: Promise.objects.filter(owner=owner),
+        "promises", "promise", Promise, "promise_id",
         schemas.PromiseIn, schemas.PromisePatch, schemas.PromiseOut,
     ),
     Kind(
-        "invoices", "invoice", Invoice, "invoice_id", lambda owner: Invoice.objects.filter(owner=owner),
+        "invoices", "invoice", Invoice, "invoice_id",
         schemas.InvoiceIn, schemas.InvoicePatch, schemas.InvoiceOut, owner_field="owner",
     ),
     Kind(
         "conflict-signals", "conflict signal", ConflictSignal, "signal_id",
-        lambda owner: ConflictSignal.objects.filter(owner=owner),
         schemas.SignalIn, schemas.SignalPatch, schemas.SignalOut,
     ),
 ]  # fmt: skip
@@ -127,8 +125,8 @@ def _assign(instance: Model, owner: Any, data: dict[str, Any]) -> None:
         raise ValidationError(nulls)
     for field, value in data.items():
         if field in REFERENCES:
-            name, owned = REFERENCES[field]
-            setattr(instance, name, None if value is None else get_object_or_404(owned(owner), pk=value))
+            name, model = REFERENCES[field]
+            setattr(instance, name, None if value is None else owned_or_404(model, owner, pk=value))
         else:
             setattr(instance, field, value)
 
@@ -148,6 +146,16 @@ def _save(instance: Model, before: Any = None) -> Model:
         instance.full_clean()
         instance.save()
     return instance
+
+
+def _changed(instance: Model, was_client_id: int | None, fields: list[str] | None) -> None:
+    """Go through the journal's door for what was written (`fields` set; None for a create): a journal record
+    changes its client's journal (and its former client's, when moved); a client or a project only when a
+    field the score reads changed; a contact is not scored."""
+    if isinstance(instance, Client | Project):
+        record_saved(instance, fields, was_client_id=was_client_id)
+    elif not isinstance(instance, Contact):
+        journal_changed([was_client_id, instance.client_id])
 
 
 def _signature(func: Callable[..., Any], **params: Any) -> Callable[..., Any]:
@@ -186,7 +194,7 @@ def _register(kind: Kind) -> None:
     def list_items(request: HttpRequest, **kwargs: Any) -> Any:
         filters = kwargs["filters"]
         refuse_unknown_parameters(request, kind.filters)
-        items: QuerySet[Any] = kind.owned(request.auth.owner)
+        items: QuerySet[Any] = owned(kind.model, request.auth.owner)
         if getattr(filters, "client_id", None) is not None:
             items = items.filter(client_id=filters.client_id)
         rows, cursor = page_of(items, filters, since)
@@ -199,21 +207,27 @@ def _register(kind: Kind) -> None:
         if kind.owner_field:
             setattr(instance, kind.owner_field, owner)
         _assign(instance, owner, {k: v for k, v in data.items() if not (k in DEFAULTED and v is None)})
-        return Status(201, save(instance, None))
+        saved = save(instance, None)
+        _changed(saved, None, None)  # in the request's transaction (clients.middleware)
+        return Status(201, saved)
 
     def get_item(request: HttpRequest, **kwargs: Any) -> Any:
-        return get_object_or_404(kind.owned(request.auth.owner), pk=kwargs[kind.kwarg])
+        return owned_or_404(kind.model, request.auth.owner, pk=kwargs[kind.kwarg])
 
     def update_item(request: HttpRequest, **kwargs: Any) -> Any:
         owner = request.auth.owner
-        instance = get_object_or_404(kind.owned(owner), pk=kwargs[kind.kwarg])
+        instance = owned_or_404(kind.model, owner, pk=kwargs[kind.kwarg])
         before = getattr(instance, "happened_at", None)
-        _assign(instance, owner, kwargs["payload"].dict(exclude_unset=True))
-        return save(instance, before)
+        was_client_id = getattr(instance, "client_id", None)
+        data = kwargs["payload"].dict(exclude_unset=True)
+        _assign(instance, owner, data)
+        saved = save(instance, before)
+        _changed(saved, was_client_id, list(data))  # in the request's transaction (clients.middleware)
+        return saved
 
     def delete_item(request: HttpRequest, **kwargs: Any) -> Any:
         owner = request.auth.owner
-        instance = get_object_or_404(kind.owned(owner), pk=kwargs[kind.kwarg])
+        instance = owned_or_404(kind.model, owner, pk=kwargs[kind.kwarg])
         with transaction.atomic():
             if kind.to_trash:
                 to_trash(instance, owner)

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictInt, model_validator
 
-from clients.bounds import END_MOMENT, FIRST_MOMENT
 from clients.models import Client, Language, Project
 from conflicts.models import ConflictSignal
+from crm.core.dates import END_MOMENT, FIRST_MOMENT
 from crm.models import Interaction, Promise
 
 MAX_ID = 2**63 - 1

@@ -6,19 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import AccessToken
 from crm.api.forms import AccessTokenForm
+from crm.core.ownership import owned_or_404
 
 TEMPLATE = "crm/api_tokens.html"
-
-
-def _token_for(request: HttpRequest, pk: int) -> AccessToken:
-    return get_object_or_404(AccessToken, pk=pk, owner=request.user)
 
 
 def _page(request: HttpRequest, form: AccessTokenForm, **context: object) -> HttpResponse:
@@ -56,7 +53,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = _token_for(request, token_id)
+    token = owned_or_404(AccessToken, request.user, pk=token_id)
     token.revoke()
     messages.success(
         request, _("Token “%(name)s” revoked: it no longer opens the API.") % {"name": token.name}

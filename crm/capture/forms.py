@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import IdempotentFormMixin, VersionedFormMixin
-from clients.widgets import book_formfield
+from clients.forms import IdempotentFormMixin
 from crm.capture.connection import LOCAL_HOSTS, Endpoint
 from crm.capture.secrets import decrypt, encrypt
+from crm.core.forms import VersionedFormMixin
+from crm.core.widgets import book_formfield
 from crm.models import Mailbox
 from crm.models.capture import Security
 
-# A whole mailbox export can be large; what is kept of it is small. Bigger files: sync the mailbox instead.
-IMPORT_MAX_BYTES = 200 * 1024 * 1024
 HOST_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789.-:[]")
 
 
@@ -160,9 +160,9 @@ class ImportForm(IdempotentFormMixin, forms.Form):
         name = (upload.name or "").lower()
         if not name.endswith((".mbox", ".eml", ".mbx")):
             raise ValidationError(_("Choose an .mbox or .eml file."))
-        if upload.size > IMPORT_MAX_BYTES:
+        if upload.size > settings.UPLOAD_MAX_MB["mail"] * 1024 * 1024:
             raise ValidationError(
                 _("This file is larger than %(size)s MB: connect the mailbox instead."),
-                params={"size": IMPORT_MAX_BYTES // (1024 * 1024)},
+                params={"size": settings.UPLOAD_MAX_MB["mail"]},
             )
         return upload

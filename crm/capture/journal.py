@@ -24,12 +24,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from clients.bounds import END_MOMENT, FIRST_MOMENT
 from crm.capture.messages import Facts
+from crm.core.dates import END_MOMENT, FIRST_MOMENT
 from crm.models import CapturedMessage, Interaction
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
-from crm.trust.health import recompute_client
-from crm.trust.signals import refresh_contact_times
+from crm.trust.door import journal_changed
 
 
 @dataclass
@@ -91,10 +90,8 @@ def record(
 
 
 def rescore(client_ids: set[int], now: datetime | None = None) -> None:
-    """Refresh the contact clocks and trust health of the given clients, once each."""
-    for client_id in sorted(client_ids):
-        refresh_contact_times(client_id)
-        recompute_client(client_id, now)
+    """Refresh the contact clocks and trust health of the given clients: the journal's door, once for all."""
+    journal_changed(client_ids, now=now)
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,9 +19,9 @@ from crm.capture.connection import MailboxError, check_imap, check_smtp
 from crm.capture.forms import DisconnectForm, ImportForm, MailboxForm
 from crm.capture.secrets import InvalidToken
 from crm.capture.tasks import sync_mailbox
+from crm.core.ownership import owned_or_404
 from crm.models import CapturedMessage, Interaction, Mailbox
-from crm.trust.health import recompute_client
-from crm.trust.signals import refresh_contact_times
+from crm.trust.door import journal_changed
 
 TEMPLATE = "crm/mailbox.html"
 
@@ -98,7 +98,7 @@ def _attempt(check: Any, endpoint: Any) -> str:
 @require_POST
 def mailbox_sync(request: HttpRequest) -> HttpResponse:
     """Sync now (the lock makes a second click, or a sync already running, harmless)."""
-    box = get_object_or_404(Mailbox, owner=request.user)
+    box = owned_or_404(Mailbox, request.user)
     Mailbox.objects.filter(pk=box.pk).update(state=Mailbox.State.IDLE, next_attempt_at=None)
     sync_mailbox.delay_on_commit(box.pk)
     messages.success(request, _("Sync started."))
@@ -109,7 +109,7 @@ def mailbox_sync(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mailbox_disconnect(request: HttpRequest) -> HttpResponse:
     """Delete the mailbox and its passwords; with "forget", every email logged from it too."""
-    box = get_object_or_404(Mailbox, owner=request.user)
+    box = owned_or_404(Mailbox, request.user)
     form = DisconnectForm(request.POST)
     if not form.is_valid():
         return _page(request, box, MailboxForm(instance=box), status=400)
@@ -122,9 +122,7 @@ def mailbox_disconnect(request: HttpRequest) -> HttpResponse:
             client_ids = set(forgotten.values_list("client_id", flat=True))
             forgotten.delete()
             Interaction.objects.filter(pk__in=interaction_ids, client__owner=request.user).delete()
-            for client_id in sorted(client_ids):
-                refresh_contact_times(client_id)
-                recompute_client(client_id)
+            journal_changed(client_ids)
         box.delete()
     messages.success(request, _("Mailbox disconnected: its passwords are deleted."))
     return redirect("crm:mailbox")

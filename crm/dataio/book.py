@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +28,7 @@ from conflicts.models import ConflictSignal
 from crm.dataio.reading import RefusedFile, neutralised
 from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from crm.trash.kinds import ExactJSONEncoder
-from crm.trust.health import recompute_book
-from crm.trust.signals import refresh_contact_times
+from crm.trust.door import journal_changed
 
 FORMAT = "confiance-book"
 VERSION = 1
@@ -172,10 +172,47 @@ def json_document(owner: Any) -> Iterator[str]:
     yield "]}\n"
 
 
+# No stored number of the book needs more: a 64-bit integer (BigAutoField, the largest column) has 19 digits.
+LARGEST_INTEGER = 2**63 - 1
+# A decimal amount's digits, with sign and point (the widest DecimalField is far narrower): longer is refused.
+LONGEST_NUMBER = 40
+
+
+class OutOfRange(str):
+    """A number of the file too large for any column, kept as its text: the record holding it is refused."""
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return text if len(text) <= 20 else f"{text[:12]}… ({len(text)} digits)"
+
+
+def _integer(text: str) -> int | OutOfRange:
+    # Never int() a long text: Python refuses one over 4,300 digits with a ValueError (a 500), and any number
+    # past 64 bits would only fail later, at the database.
+    if len(text) > 20 or abs(value := int(text)) > LARGEST_INTEGER:
+        return OutOfRange(text)
+    return value
+
+
+def _decimal(text: str) -> float | OutOfRange:
+    value = float(text)
+    if len(text) > LONGEST_NUMBER or not math.isfinite(value):
+        return OutOfRange(text)
+    return value
+
+
+def _constant(text: str) -> OutOfRange:
+    return OutOfRange(text)  # NaN, Infinity, -Infinity: not numbers any column holds
+
+
 def read_document(text: str) -> dict[str, Any]:
-    """Return the export document; refuse what is not one, or of a version this code cannot read."""
+    """Return the export document; refuse what is not one, or of a version this code cannot read.
+
+    Every number is range-checked as it is parsed (`_integer`, `_decimal`): one no column can hold is kept as
+    an `OutOfRange` text, which the record holding it refuses with its field's name (`_record`).
+    """
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_integer, parse_float=_decimal, parse_constant=_constant)
     except (json.JSONDecodeError, RecursionError):
         raise RefusedFile(
             _("This is not a JSON document: choose the .json file of a Confiance export.")
@@ -201,6 +238,10 @@ def _record(model: type[models.Model], data: Any, **known: Any) -> models.Model:
         if field.is_relation or field.name not in data:
             continue
         try:
+            if isinstance(data[field.name], OutOfRange):
+                raise ValidationError(
+                    _("The number %(number)s is out of range.") % {"number": str(data[field.name])}
+                )
             values[field.attname] = field.clean(data[field.name], None)
         except (ValidationError, TypeError) as error:
             message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
@@ -219,25 +260,36 @@ def import_book(owner: Any, document: dict[str, Any], progress: Callable[[int], 
     try:
         with transaction.atomic():
             for done, data in enumerate(document["clients"], start=1):
-                client = _record(Client, data, owner=owner)
-                changed_at = client.updated_at
-                # Inserted as it was: no save() (it would give the client a primary contact of its own address,
-                # and the export has it) and no signals (the whole book is rescored once, below).
-                Client.objects.bulk_create([client])
-                if changed_at is not None:  # `auto_now` wrote the time of the import: put back the export's
-                    Client.objects.filter(pk=client.pk).update(updated_at=changed_at)
-                _children_of(client, data, counts)
+                try:
+                    _client_of(owner, data, counts)
+                except RefusedFile as refused:
+                    # Say which client of the file, as a CSV import names its row.
+                    raise RefusedFile(
+                        _("Client %(number)d of the file: %(problem)s") % {"number": done, "problem": refused}
+                    ) from None
                 counts["clients"] += 1
                 if done % 100 == 0:
                     progress(done)
             import_identity(owner.profile, document.get("identity"))
-            recompute_book(owner)
-            Profile.book_changed([owner.pk])
+            # Every client imported, through the journal's door once: contact clocks, trust health, book version.
+            journal_changed(Client.objects.filter(owner=owner).values_list("pk", flat=True))
     except IntegrityError as error:
         raise RefusedFile(
             _("The export contradicts itself (%(error)s).") % {"error": str(error)[:200]}
         ) from None
     return counts
+
+
+def _client_of(owner: Any, data: Any, counts: dict[str, int]) -> None:
+    """Insert one client of the export and its records."""
+    client = _record(Client, data, owner=owner)
+    changed_at = client.updated_at
+    # Inserted as it was: no save() (it would give the client a primary contact of its own address, and the
+    # export has it) and no signals (the whole book is rescored once, by import_book).
+    Client.objects.bulk_create([client])
+    if changed_at is not None:  # `auto_now` wrote the time of the import: put back the export's
+        Client.objects.filter(pk=client.pk).update(updated_at=changed_at)
+    _children_of(client, data, counts)
 
 
 def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -> None:
@@ -277,7 +329,6 @@ def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -
         if target is not None:
             record.answers_id = _new_id(new_ids["answers"], target)
     Interaction.objects.bulk_update([record for record, target in answers if target is not None], ["answers"])
-    refresh_contact_times(client.pk)
 
 
 def _new_id(ids: dict[int, int], old: Any) -> int:

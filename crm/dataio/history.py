@@ -21,13 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from clients.bounds import FIRST_DAY, LAST_DAY
-from clients.models import Client, Contact, Profile
+from clients.models import Client, Contact
+from crm.core.dates import FIRST_DAY, LAST_DAY
 from crm.dataio.people import BATCH, Problem
 from crm.dataio.reading import looks_like_a_formula
 from crm.models import Interaction, Invoice, Promise
-from crm.trust.health import recompute_book
-from crm.trust.signals import refresh_contact_times
+from crm.trust.door import journal_changed
 
 TYPES = {
     "interaction": "interaction",
@@ -242,10 +241,6 @@ def import_entries(
         for name, model in (("interaction", Interaction), ("promise", Promise), ("invoice", Invoice)):
             bulk_create_with_history(rows[name], model, batch_size=BATCH)
             counts[f"{name}s"] = len(rows[name])
-        touched = {row.client_id for rows_of in rows.values() for row in rows_of}
-        for client_id in touched:
-            refresh_contact_times(client_id)
-        if touched:
-            recompute_book(owner)
-        Profile.book_changed([owner.pk])
+        # The clients whose journal the import changed: the door, once for all of them.
+        journal_changed({row.client_id for rows_of in rows.values() for row in rows_of})
     return counts

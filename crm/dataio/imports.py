@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -54,6 +55,29 @@ def receive(owner: Any, kind: str, filename: str, data: bytes) -> BookImport:
     book_import.text = text.text
     book_import.save()
     return book_import
+
+
+# Kinds with no columns to map, whose preview only lists what the file holds: past a size
+# (settings.PARSE_IN_WORKER_MB) a worker reads them, not the web process.
+READ_BY_WORKER = {Kind.VCARD, Kind.BOOK}
+
+
+def read_by_worker(kind: str, size: int) -> bool:
+    """Whether an upload of `kind` and `size` bytes is read (and imported) by a worker, without a preview."""
+    return kind in READ_BY_WORKER and size > settings.PARSE_IN_WORKER_MB * 1024 * 1024
+
+
+def receive_for_worker(owner: Any, kind: str, filename: str, data: bytes) -> BookImport:
+    """Keep a large vCard or JSON book for a worker: decoded (refused if it is no text), not parsed here."""
+    text = decode(data)
+    return BookImport.objects.create(
+        owner=owner,
+        kind=kind,
+        filename=filename[:200],
+        encoding=text.encoding,
+        text=text.text,
+        state=BookImport.State.QUEUED,
+    )
 
 
 def check(book_import: BookImport) -> Checked:

@@ -20,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from clients.models import Client, Contact, Profile, validate_other_emails
 from crm.dataio.reading import looks_like_a_formula
-from crm.trust.health import recompute_book
+from crm.trust.door import journal_changed
 
 BATCH = 1000
 Progress = Callable[[int], None]
@@ -49,7 +49,17 @@ LANGUAGE_WORDS = {
     "english": "en",
     "anglais": "en",
 }
-LIMITS = {"client": 200, "company": 200, "contact": 200, "phone": 40, "role": 120, "external_id": 100}
+# The longest value each column may hold; notes too (a text column, but no one's notes are 10,000 characters:
+# longer is a broken or hostile file, refused while it is read).
+LIMITS = {
+    "client": 200,
+    "company": 200,
+    "contact": 200,
+    "phone": 40,
+    "role": 120,
+    "external_id": 100,
+    "notes": 10_000,
+}
 
 
 @dataclass
@@ -239,9 +249,10 @@ def import_people(owner: Any, people: list[Person], progress: Progress | None = 
             if contact.is_primary and contact.client_id not in created_ids:
                 contact.client.copy_primary_contact(contact)  # an existing client without a primary contact
         if created:
-            # Every client needs its trust health row ("not enough history" for a new one).
-            recompute_book(owner, first_pk=min(client.pk for client in created))
-        Profile.book_changed([owner.pk])
+            # Every client needs its trust health row ("not enough history" for a new one): the door, once.
+            journal_changed([client.pk for client in created])
+        else:
+            Profile.book_changed([owner.pk])  # contacts only: nothing scored, but the book's pages changed
     return {"clients": len(created), "contacts": len(contacts), "skipped": skipped}
 
 

@@ -11,11 +11,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 # 10,000 rows of a client book are about 2 MB; anything past this is not a book.
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
+
+
+def upload_limit(kind: str) -> int:
+    """Return the largest upload of `kind` in bytes (settings.UPLOAD_MAX_MB, documented in docs)."""
+    return settings.UPLOAD_MAX_MB[kind] * 1024 * 1024
+
+
 DELIMITERS = [";", ",", "\t", "|"]
 BOM = "\ufeff"
 # Control characters never found in a text file (tab, line feed and carriage return are fine).

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.models import Contact
+from crm.core.ownership import owned_or_404
 from crm.dataio import book, imports, vcards
 from crm.dataio.forms import MappingForm, UploadForm
-from crm.dataio.reading import MAX_BYTES, RefusedFile
+from crm.dataio.reading import RefusedFile, upload_limit
 from crm.models import BookImport
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 SAMPLE_FILES = {"clients": "clients.csv", "history": "history.csv", "vcard": "contacts.vcf"}
 RECENT = 10
-
-
-def _import_for(request: HttpRequest, pk: int) -> BookImport:
-    return get_object_or_404(BookImport.objects.defer("text"), pk=pk, owner=request.user)
 
 
 @login_required
@@ -33,14 +31,17 @@ def import_page(request: HttpRequest) -> HttpResponse:
     """Upload a file: refused with a clear message, or kept for its preview."""
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        upload, kind = form.cleaned_data["file"], form.cleaned_data["kind"]
         try:
-            if upload.size > MAX_BYTES:  # refused before it is read into memory
+            if upload.size > upload_limit(kind):  # refused before it is read into memory
                 raise RefusedFile(
                     _("The file is larger than %(size)d MB: split it, or export fewer columns.")
-                    % {"size": MAX_BYTES // (1024 * 1024)}
+                    % {"size": settings.UPLOAD_MAX_MB[kind]}
                 )
-            book_import = imports.receive(request.user, form.cleaned_data["kind"], upload.name, upload.read())
+            if imports.read_by_worker(kind, upload.size):
+                book_import = imports.receive_for_worker(request.user, kind, upload.name, upload.read())
+                return _queue(book_import)
+            book_import = imports.receive(request.user, kind, upload.name, upload.read())
         except RefusedFile as refused:
             form.add_error("file", str(refused))
         else:
@@ -54,7 +55,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
     """Show what the file would import and every row's problems; map its columns; run it."""
-    book_import = get_object_or_404(BookImport, pk=import_id, owner=request.user)
+    book_import = owned_or_404(BookImport, request.user, pk=import_id)
     if book_import.state != BookImport.State.PREVIEW:
         return redirect("crm:import_progress", import_id=book_import.pk)
     checked = imports.check(book_import)
@@ -84,11 +85,17 @@ def _start(request: HttpRequest, book_import: BookImport) -> HttpResponse:
     if book_import.rows <= imports.IN_REQUEST_ROWS:
         imports.run(book_import)
     else:
-        from crm.dataio.tasks import run_import
-
         book_import.state = BookImport.State.QUEUED
         book_import.save(update_fields=["state"])
-        transaction.on_commit(lambda: run_import.delay(book_import.pk))
+        return _queue(book_import)
+    return redirect("crm:import_progress", import_id=book_import.pk)
+
+
+def _queue(book_import: BookImport) -> HttpResponse:
+    """Send a queued import to a worker once this transaction commits; show its progress."""
+    from crm.dataio.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.delay(book_import.pk))
     return redirect("crm:import_progress", import_id=book_import.pk)
 
 
@@ -96,7 +103,7 @@ def _start(request: HttpRequest, book_import: BookImport) -> HttpResponse:
 @require_GET
 def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     """Show the import's progress (htmx polls the bar until it is done), then what it did."""
-    book_import = _import_for(request, import_id)
+    book_import = owned_or_404(BookImport.objects.defer("text"), request.user, pk=import_id)
     template = (
         "crm/import_progress.html#progress"
         if request.headers.get("HX-Request")

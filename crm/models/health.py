@@ -119,7 +119,7 @@ class HealthSnapshot(models.Model):
 class HealthChange(models.Model):
     """A move of one client's trust health caused by a change to its history, shown in its timeline.
 
-    Written by `crm.trust.health.recompute_client` when the score moves by at least
+    Written by the journal's door (`crm.trust.door.journal_changed`) when the score moves by at least
     `HEALTH_CHANGE_MIN_POINTS` or the band changes; never by the nightly recompute of the whole book, where the
     fading of old events alone would fill every timeline every day. Never updated once written.
     """

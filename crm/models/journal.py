@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from clients.bounds import validate_day_in_window, validate_moment_in_window, window_constraint
 from clients.models import (
     BookHistory,
     Client,
@@ -25,11 +24,8 @@ from clients.models import (
     OwnedThroughClientQuerySet,
     Project,
 )
-
-# The trust formula's own constants (crm.trust.formula; models never import it): how long an open promise may stay
-# past due before the app asks to settle it, and how long a feeling weighs in. tests/trust checks they agree.
-SETTLE_AFTER_DAYS = 30
-FEELING_DAYS = 30
+from crm.core import queries, rules
+from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
 
 SUMMARY_LENGTH = 500
 
@@ -55,8 +51,8 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
     def log_status_update(self, client: Client, subject: str, body: str, at: datetime) -> Interaction:
         """Record a status update sent to the client; it restarts the client's cadence clock."""
         summary = truncate_code_points(f"{subject}\n\n{body}".strip(), SUMMARY_LENGTH)
-        # Saving it moves the client's cadence clock: crm.trust.signals keeps the contact times and the score,
-        # in the same transaction.
+        # Saving it moves the client's cadence clock: the caller takes it through the journal's door
+        # (crm.trust.door.journal_changed), which keeps the contact times and the score.
         with transaction.atomic():
             update = self.create(
                 client=client,
@@ -140,7 +136,7 @@ class Interaction(models.Model):
             models.CheckConstraint(
                 condition=Q(direction__in=["from_client", "to_client"]), name="interaction_direction_valid"
             ),
-            # Every date within the book's window (clients/bounds.py); "not in the future" is the form's rule.
+            # Every date within the book's window (crm/core/dates.py); "not in the future" is the form's rule.
             window_constraint("interaction", "happened_at", moment=True),
         ]
         indexes = [
@@ -184,7 +180,12 @@ class PromiseQuerySet(OwnedThroughClientQuerySet):
         return self.filter(state=Promise.State.OPEN)
 
     def overdue(self, today: date) -> PromiseQuerySet:
-        return self.open().filter(due_on__lt=today)
+        """Open promises past their due day (`crm.core.rules.is_overdue`)."""
+        return self.open().filter(queries.past_due("due_on", today))
+
+    def to_settle(self, today: date) -> PromiseQuerySet:
+        """Open promises so long past due that they should be settled (`crm.core.rules.is_to_settle`)."""
+        return self.open().filter(queries.to_settle("due_on", today))
 
     def due_between(self, first: date, last: date) -> PromiseQuerySet:
         return self.open().filter(due_on__gte=first, due_on__lte=last)
@@ -375,12 +376,17 @@ class Promise(OwnedThroughClient):
         return timezone.localtime(self.clarified_at, zone).date() <= self.due_on
 
     def is_overdue(self, today: date) -> bool:
-        return self.state == self.State.OPEN and self.due_on < today
+        """Return True when the promise is open past its due day (`crm.core.rules.is_overdue`)."""
+        return self.state == self.State.OPEN and rules.is_overdue(self.due_on, today)
 
     def is_to_settle(self, today: date) -> bool:
         """Return True when the promise has stayed open so long past due that it should be settled (kept late,
-        broken, or dropped by agreement): crm.trust.formula.SETTLE_AFTER_DAYS."""
-        return self.state == self.State.OPEN and (today - self.due_on).days > SETTLE_AFTER_DAYS
+        broken, or dropped by agreement): `crm.core.rules.is_to_settle`."""
+        return self.state == self.State.OPEN and rules.is_to_settle(self.due_on, today)
+
+    def days_overdue(self, today: date) -> int:
+        """Return how many days the open promise is past its due day (0 when not yet due)."""
+        return rules.days_late(self.due_on, today)
 
     def outcome(self, today: date, zone: object = None) -> str:
         """Return one of `Promise.Outcome`, telling kept late, broken silently and broken-but-explained apart."""
@@ -459,8 +465,9 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
         return self.filter(paid_on__isnull=False)
 
     def overdue(self, today: date) -> InvoiceQuerySet:
-        """Unpaid invoices past their (renegotiated, if any) due date."""
-        return self.unpaid().filter(current_due_on__lt=today)
+        """Unpaid invoices past their (renegotiated, if any) due date (`crm.core.rules.is_overdue` on
+        `current_due_on`, the database's copy of `crm.core.rules.effective_due_on`)."""
+        return self.unpaid().filter(queries.past_due("current_due_on", today))
 
 
 class Invoice(models.Model):
@@ -556,8 +563,8 @@ class Invoice(models.Model):
 
     @property
     def effective_due_on(self) -> date:
-        """The date the client is judged against: the renegotiated one when there is one."""
-        return self.renegotiated_due_on or self.due_on
+        """The date the client is judged against (`crm.core.rules.effective_due_on`)."""
+        return rules.effective_due_on(self.due_on, self.renegotiated_due_on)
 
     def clean(self) -> None:
         errors = {}
@@ -575,13 +582,14 @@ class Invoice(models.Model):
             raise ValidationError(errors)
         self.currency = (self.currency or "").upper()
 
-    def days_late(self, today: date) -> int:
-        """Return how many days late the payment is (or was, once paid); 0 when on time."""
-        paid_or_today = self.paid_on or today
-        return max(0, (paid_or_today - self.effective_due_on).days)
+    def lateness(self, today: date) -> int:
+        """Return how many days late the payment is (or was, once paid); 0 when on time
+        (`crm.core.rules.days_late`)."""
+        return rules.days_late(self.effective_due_on, today, self.paid_on)
 
     def is_overdue(self, today: date) -> bool:
-        return self.paid_on is None and self.effective_due_on < today
+        """Return True when the invoice is unpaid past its effective due day (`crm.core.rules.is_overdue`)."""
+        return self.paid_on is None and rules.is_overdue(self.effective_due_on, today)
 
     def mark_paid(self, on: date) -> None:
         """Record the payment on `on` (the client's promises to pay it are kept that day: see `save`)."""
@@ -660,7 +668,7 @@ class Invoice(models.Model):
 class Feeling(OwnedThroughClient):
     """The freelancer's own feeling about a client ("la confiance est une prise de risque volontaire", 002).
 
-    It weighs in the trust health for 30 days from the day it was given (crm.trust.formula.FEELING_DAYS), shown as
+    It weighs in the trust health for 30 days from the day it was given (crm.core.rules.FEELING_DAYS), shown as
     the freelancer's, then expires; only the latest one counts.
     """
 
@@ -695,10 +703,11 @@ class Feeling(OwnedThroughClient):
         return self.get_rating_display()
 
     def expires_on(self) -> date:
-        return self.felt_on + timedelta(days=FEELING_DAYS)
+        """Return the first day the feeling no longer counts (`crm.core.rules.feeling_expires_on`)."""
+        return rules.feeling_expires_on(self.felt_on)
 
     def is_current(self, today: date) -> bool:
-        return self.felt_on <= today < self.expires_on()
+        return rules.feeling_in_force(self.felt_on, today)
 
 
 __all__ = ["Feeling", "Interaction", "Invoice", "Promise"]

@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.bounds import validate_day_in_window, window_constraint
+from crm.core import rules
+from crm.core.dates import validate_day_in_window, window_constraint
 from crm.models.journal import Interaction, Invoice
 from crm.models.reminders import Dispatch
 
@@ -149,5 +150,7 @@ class PaymentReminder(models.Model):
     def is_formal_notice(self) -> bool:
         return self.step == self.Step.FORMAL_NOTICE
 
-    def days_late(self, today: date) -> int:
-        return max((today - self.due_basis).days, 0)
+    def lateness(self, today: date) -> int:
+        """Return how many days the invoice is late on `today`, counted from the due date this reminder was
+        prepared against (`crm.core.rules.days_late`)."""
+        return rules.days_late(self.due_basis, today)

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from crm.core import rules
+
 # -- the rules -------------------------------------------------------------------------------------------------
 
 # Days in the year the yearly rate is divided by: 365, leap years too (the usual convention of French
@@ -177,12 +179,6 @@ def rate_in_force(rates: Iterable[DatedRate], day: date) -> DatedRate | None:
 # -- the computation -------------------------------------------------------------------------------------------
 
 
-def days_late(due_on: date, today: date, paid_on: date | None = None) -> int:
-    """Return the days late: from the day after `due_on` to the payment day (or `today`) included, never < 0."""
-    until = min(paid_on, today) if paid_on is not None else today
-    return max((until - due_on).days, 0)
-
-
 @dataclass(frozen=True)
 class Period:
     """Days of a delay at one rate (one half-year, or the part of it that the delay covers)."""
@@ -248,7 +244,7 @@ def late_payment_claim(
     Interest runs from the day after the due date (or, for a consumer, after `formal_notice_on`; none without
     one) to the payment day, or `today` while unpaid; the compensation is owed from the first day late.
     """
-    late = days_late(due_on, today, paid_on)
+    late = rules.days_late(due_on, today, paid_on)
     if late == 0 or not regime.series:
         return Claim(regime, late, (), Decimal("0.00"), Decimal("0.00"), False)
     until = min(paid_on, today) if paid_on is not None else today

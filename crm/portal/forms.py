@@ -9,10 +9,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from clients.bounds import validate_day_in_window
 from clients.forms import IdempotentFormMixin
 from clients.models import Client
-from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield, iso_day
+from crm.core.dates import validate_day_in_window
+from crm.core.days import iso_day
+from crm.core.forms import RoundTripMixin
+from crm.core.widgets import IsoDateInput, book_formfield
 from crm.models import ClientPage, Invoice
 
 

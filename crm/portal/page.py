@@ -101,7 +101,7 @@ def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
             {
                 "invoice": invoice,
                 "overdue": invoice.is_overdue(today),
-                "days_late": invoice.days_late(today),
+                "days_late": invoice.lateness(today),
                 "claim": late_payment_amounts(invoice, today, notices.get(invoice.pk))
                 if invoice in overdue
                 else None,

@@ -20,9 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import BusinessLogo, Client
 from clients.views import logo_response, rate_limit
+from crm.core.ownership import owned_or_404
 from crm.models import ClientPage
 from crm.portal.forms import ClientPageForm, PaymentDateForm
 from crm.portal.page import page_sections
+from crm.trust.door import journal_changed
 
 PAGE = "portal/page.html"
 PANEL = "portal/panel.html"
@@ -138,11 +140,13 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) ->
         if form.is_valid():
             invoice, day = form.cleaned_data["invoice"], form.cleaned_data["new_due_on"]
             try:
-                _saved, url = form.save_once(
+                saved, url = form.save_once(
                     client.owner,
                     lambda promise: done_url,
                     save=lambda: invoice.confirm_new_date_by_client(day, today),
                 )
+                if saved is not None:
+                    journal_changed([client.pk])  # in the request's transaction (clients.middleware)
             except ValidationError as error:
                 form.add_error(None if hasattr(error, "error_dict") else "new_due_on", error)
             else:
@@ -151,10 +155,6 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) ->
 
 
 # -- the freelancer's side ----------------------------------------------------------------------------------
-
-
-def _client_for(request: HttpRequest, client_id: int) -> Client:
-    return get_object_or_404(Client, pk=client_id, owner=request.user)
 
 
 def _panel_response(
@@ -182,7 +182,7 @@ def _back_to_panel(request: HttpRequest, client: Client, **extra: Any) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def panel(request: HttpRequest, client_id: int) -> HttpResponse:
     """Show the client's page's link and choices; a POST saves what the page shows."""
-    client = _client_for(request, client_id)
+    client = owned_or_404(Client, request.user, pk=client_id)
     if request.method == "GET":
         return _panel_response(request, client)
     page = get_object_or_404(ClientPage, client=client)
@@ -197,7 +197,7 @@ def panel(request: HttpRequest, client_id: int) -> HttpResponse:
 @require_POST
 def renew(request: HttpRequest, client_id: int) -> HttpResponse:
     """Make the client's page's link, or replace it: the old one is a 404 at once."""
-    client = _client_for(request, client_id)
+    client = owned_or_404(Client, request.user, pk=client_id)
     page, created = ClientPage.objects.get_or_create(client=client)
     if not created:
         page.renew()
@@ -208,7 +208,7 @@ def renew(request: HttpRequest, client_id: int) -> HttpResponse:
 @require_POST
 def turn_off(request: HttpRequest, client_id: int) -> HttpResponse:
     """Turn the client's page's link off at once (making a new one turns the page on again)."""
-    client = _client_for(request, client_id)
+    client = owned_or_404(Client, request.user, pk=client_id)
     page = get_object_or_404(ClientPage, client=client)
     page.turn_off()
     return _back_to_panel(request, client, turned_off=True)
@@ -220,9 +220,7 @@ def preview(request: HttpRequest, client_id: int) -> HttpResponse:
     """Show the client's page exactly as the client sees it, with a banner saying it is a preview (its form
     posts back here, where nothing is recorded)."""
     # The owner and their profile in the same query: the page reads the freelancer's name, language and zone.
-    client = get_object_or_404(
-        Client.objects.select_related("owner__profile"), pk=client_id, owner=request.user
-    )
+    client = owned_or_404(Client.objects.select_related("owner__profile"), request.user, pk=client_id)
     page = ClientPage.objects.filter(client=client).first() or ClientPage(client=client, owner=client.owner)
     page.client = client
     return _render_page(request, page, preview=True, status=400 if request.method == "POST" else 200)

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from clients.bounds import add_days
 from clients.models import Client, Profile
 from crm.core import links
+from crm.core.dates import add_days
 from crm.models import Promise
 from crm.reminders.emails import client_url
 

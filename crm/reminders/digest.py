@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format
-from django.utils.translation import get_language
 
 from clients.models import Client, Profile
+from crm.core import queries, rules
+from crm.core.dates import SHORT_DAY, written_day
 from crm.models import Dispatch, Invoice, Promise
 from crm.models.health import Band
-from crm.models.journal import SETTLE_AFTER_DAYS
 from crm.reminders.emails import client_url, preferences_context, render_email
 from crm.trust.reasons import describe, side_label
 
@@ -25,23 +23,6 @@ WINDOW_DAYS = 7
 # A trust health that lost fewer points than this since last week is noise (a point or two comes and goes as
 # evidence ages), not news worth a line in the digest.
 MIN_HEALTH_DROP = 3
-# How days are written in the digest: "Friday 20 November" in a list, "20 November" for a due date.
-DAY = "l j F"
-SHORT_DAY = "j F"
-
-
-def written_day(day: date, pattern: str = DAY) -> str:
-    """Return `day` written out in the active language ("Friday 20 November", "vendredi 20 novembre").
-
-    The subject, the text and the HTML part say the same days, and most freelancers' digests say the same
-    week: each day is written once per worker and language (the date filter costs more than the rest of a line).
-    """
-    return _written_day(day, pattern, get_language())
-
-
-@lru_cache(maxsize=1024)
-def _written_day(day: date, pattern: str, language: str | None) -> str:
-    return date_format(day, pattern)
 
 
 @dataclass
@@ -128,17 +109,14 @@ class Digest:
         )
 
 
-def clients_due_for_status_update(
-    clients: list[Client], today: date, zone: Any, *, within_days: int = 1
-) -> list[ClientDue]:
-    """Return the clients whose status update lapsed or falls due within `within_days`, most late first."""
+def clients_due_for_status_update(clients: list[Client], today: date, zone: Any) -> list[ClientDue]:
+    """Return the clients whose status update is listed as due on `today` (`Client.status_update_listed`, the
+    dashboard's rule too: lapsed, due today or coming due), most late first."""
     due = []
     for client in clients:
-        if client.is_away(today):
-            continue  # a pause is not silence: nothing is due while the client is away
-        due_on = client.status_update_due_on(zone)
-        if due_on <= today + timedelta(days=within_days):
-            due.append(ClientDue(client, due_on, (today - due_on).days))
+        if client.status_update_listed(today, zone):
+            due_on = client.status_update_due_on(zone)
+            due.append(ClientDue(client, due_on, rules.status_update_days_late(due_on, today)))
     return sorted(due, key=lambda item: (-item.days_late, item.client.name))
 
 
@@ -165,7 +143,6 @@ def build_digest(owner: Any, now: datetime) -> Digest:
     }
 
     # 2. Every freelancer promise the digest can mention, and the client's promises to settle, split in Python.
-    settle_before = today - timedelta(days=SETTLE_AFTER_DAYS)
     promises = (
         Promise.objects.for_owner(owner)
         .filter(
@@ -175,14 +152,15 @@ def build_digest(owner: Any, now: datetime) -> Digest:
                 | Q(kept_on__gte=since, kept_on__lt=today)
             )
             & Q(promisor=Promise.Promisor.FREELANCER)
-            | Q(state=Promise.State.OPEN, promisor=Promise.Promisor.CLIENT, due_on__lt=settle_before)
+            | Q(state=Promise.State.OPEN, promisor=Promise.Promisor.CLIENT)
+            & queries.to_settle("due_on", today)
         )
         .order_by()
     )
     for promise in sorted(promises, key=_due_order):
         promise.client = clients[promise.client_id]
         if promise.is_to_settle(today):
-            promise.days_late = (today - promise.due_on).days
+            promise.days_late = promise.days_overdue(today)
             promise.due_day = written_day(promise.due_on)
             digest.to_settle.append(promise)
             if promise.promisor == Promise.Promisor.CLIENT:
@@ -195,9 +173,9 @@ def build_digest(owner: Any, now: datetime) -> Digest:
             if promise.state == Promise.State.KEPT and promise.kept_on <= promise.due_on:
                 digest.kept_on_time_last_week += 1
         if promise.state == Promise.State.OPEN and not promise.is_to_settle(today):
-            promise.days_late = (today - promise.due_on).days
+            promise.days_late = promise.days_overdue(today)
             promise.due_day = written_day(promise.due_on)
-            (digest.overdue if promise.due_on < today else digest.due_soon).append(promise)
+            (digest.overdue if promise.is_overdue(today) else digest.due_soon).append(promise)
 
     # The active clients' cadence, and the trust health that dropped since last week, worst drop first.
     active = [client for client in clients.values() if client.status == Client.Status.ACTIVE]
@@ -237,7 +215,7 @@ def build_digest(owner: Any, now: datetime) -> Digest:
     )
     for invoice in digest.overdue_invoices:
         invoice.client = clients[invoice.client_id]
-        invoice.late = invoice.days_late(today)
+        invoice.late = invoice.lateness(today)
         invoice.due_day = written_day(invoice.effective_due_on, SHORT_DAY)
     return digest
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.forms import IdempotentFormMixin
 from clients.models import Profile
-from clients.widgets import book_formfield
+from crm.core.widgets import book_formfield
 
 
 class StatusUpdateForm(IdempotentFormMixin, forms.Form):

@@ -285,6 +285,10 @@ def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
 
 def build_message(dispatch: Dispatch, now: datetime) -> EmailMessage | None:
     """Return the email of a dispatch from its kind's builder, or None when there is nothing to send."""
+    # Nothing is emailed on behalf of an account whose address is not verified yet (clients/verification.py):
+    # a sign-up with someone else's address must not reach that person, nor mail a stranger's clients.
+    if not dispatch.owner.profile.may_send_email():
+        return None
     return KINDS[dispatch.kind].build(dispatch, now)
 
 

@@ -29,6 +29,7 @@ from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
 from crm.payments import schedule
 from crm.payments.claims import RatesBySeries, claim_for, load_rates
 from crm.reminders.emails import render_email, render_text
+from crm.trust.door import journal_changed
 
 # Stop reasons that end when their cause does: the same step is proposed again then.
 PAUSED = (PaymentReminder.StopReason.DISPUTED, PaymentReminder.StopReason.NO_EMAIL)
@@ -208,7 +209,7 @@ def email_context(
         "freelancer": profile.client_facing_name,
         "identity": profile,
         "friendly": client.tone == Tone.FRIENDLY,
-        "days_late": reminder.days_late(today),
+        "days_late": reminder.lateness(today),
         "claim": claim,
         "business": client.kind == ClientKind.BUSINESS,
         "today": today,
@@ -272,7 +273,8 @@ def record_sent(dispatch: Dispatch, email: EmailMultiAlternatives, now: datetime
             )
         except PaymentReminder.DoesNotExist:
             return None
-        # Marked sent first: the interaction's save recomputes the client's trust health, which counts it.
+        # The reminder sent counts in the invoice's payment facts, the email in the journal: the door, once both
+        # are written.
         PaymentReminder.objects.filter(pk=reminder.pk).update(state=PaymentReminder.State.SENT, sent_at=now)
         interaction = Interaction.objects.create(
             client_id=reminder.invoice.client_id,
@@ -283,4 +285,5 @@ def record_sent(dispatch: Dispatch, email: EmailMultiAlternatives, now: datetime
             summary=truncate_code_points(f"{email.subject}\n\n{email.body}".strip(), SUMMARY_LENGTH),
         )
         PaymentReminder.objects.filter(pk=reminder.pk).update(interaction=interaction)
+        journal_changed([interaction.client_id], now=now)
     return interaction

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 
 from clients.models import Client, Profile, Project
 from crm.capture import sending
+from crm.core.days import local_day
 from crm.models import ClientPage, Dispatch, Interaction, OutgoingStatusUpdate, Promise
-from crm.models.journal import SETTLE_AFTER_DAYS
 from crm.reminders.digest import clients_due_for_status_update
 from crm.reminders.emails import absolute, preferences_context, render_email, render_text
 
@@ -88,7 +88,7 @@ def skip_nudges_with_nothing_due(
     for owner_id, row in nudges.items():
         try:
             zone = zoneinfo.ZoneInfo(zones[owner_id])
-            today = now.astimezone(zone).date()
+            today = local_day(now, zone)
             if not clients_due_for_status_update(clients.get(owner_id, []), today, zone):
                 row.state = Dispatch.State.SKIPPED
         except Exception as exc:
@@ -122,14 +122,10 @@ def nudge_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
     today = profile.local_today(now)
     # The promises left open long past due (the freelancer's and the client's): the nudge asks to settle them.
     to_settle = list(
-        Promise.objects.for_owner(owner)
-        .open()
-        .filter(due_on__lt=today - timedelta(days=SETTLE_AFTER_DAYS))
-        .select_related("client")
-        .order_by("due_on", "pk")
+        Promise.objects.for_owner(owner).to_settle(today).select_related("client").order_by("due_on", "pk")
     )
     for promise in to_settle:
-        promise.days_late = (today - promise.due_on).days
+        promise.days_late = promise.days_overdue(today)
     context, headers = preferences_context(owner, Dispatch.Kind.NUDGE)
     context.update(profile=profile, items=items, today=today, to_settle=to_settle)
     with translation.override(profile.language), timezone.override(zone):

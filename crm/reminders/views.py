@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.models import Client, Profile
 from clients.views import rate_limit
+from crm.core.ownership import owned_or_404
 from crm.models import Dispatch, Mailbox, PaymentReminder
 from crm.payments.claims import load_rates
 from crm.reminders import payment_follow_up, tasks
@@ -102,10 +103,6 @@ def email_preferences(request: HttpRequest, token: str) -> HttpResponse:
 TEMPLATE = "crm/status_update.html"
 
 
-def _client_for(request: HttpRequest, client_id: int) -> Client:
-    return get_object_or_404(Client, pk=client_id, owner=request.user)
-
-
 def _workspace_url(client: Client) -> str:
     try:
         return reverse("crm:client", kwargs={"client_id": client.pk})
@@ -117,7 +114,7 @@ def _workspace_url(client: Client) -> str:
 @require_GET
 def prepare_status_update(request: HttpRequest, client_id: int) -> HttpResponse:
     """Show the prepared draft, editable, with a mailto: link and a "mark as sent" button."""
-    client = _client_for(request, client_id)
+    client = owned_or_404(Client, request.user, pk=client_id)
     subject, body = status_update_draft(client, timezone.now())
     form = StatusUpdateForm(initial={"subject": subject, "body": body})
     context = {
@@ -141,14 +138,10 @@ def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpRespons
     307 keeps the method and the body, so a draft posted here (a page loaded before the change) is logged the
     same way, with its undo.
     """
-    client = _client_for(request, client_id)
+    client = owned_or_404(Client, request.user, pk=client_id)
     return HttpResponseRedirect(
         reverse("crm:status_update_sent", kwargs={"client_id": client.pk}), status=307
     )
-
-
-def _reminder_for(request: HttpRequest, reminder_id: int) -> PaymentReminder:
-    return get_object_or_404(PaymentReminder, pk=reminder_id, owner=request.user)
 
 
 @login_required
@@ -170,7 +163,7 @@ def payment_reminders(request: HttpRequest) -> HttpResponse:
 @require_POST
 def approve_payment_reminder(request: HttpRequest, reminder_id: int) -> HttpResponse:
     """Send the reminder now (through the outbox, once), or say why it was not."""
-    reminder = _reminder_for(request, reminder_id)
+    reminder = owned_or_404(PaymentReminder, request.user, pk=reminder_id)
     dispatch = payment_follow_up.approve(reminder, timezone.now())
     if dispatch is not None:
         tasks.enqueue([dispatch.pk])
@@ -191,7 +184,7 @@ def approve_payment_reminder(request: HttpRequest, reminder_id: int) -> HttpResp
 @require_POST
 def skip_payment_reminder(request: HttpRequest, reminder_id: int) -> HttpResponse:
     """Leave the reminder unsent; the next step comes in its time."""
-    reminder = _reminder_for(request, reminder_id)
+    reminder = owned_or_404(PaymentReminder, request.user, pk=reminder_id)
     if payment_follow_up.skip(reminder, timezone.now()):
         messages.success(request, _("The reminder was not sent. The next one will be prepared in its time."))
     return redirect("reminders:payment_reminders")

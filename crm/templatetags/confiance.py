@@ -181,15 +181,16 @@ def query_with(context: template.Context, **changes: Any) -> str:
     return f"?{query.urlencode()}"
 
 
-@register.filter
-def days_late(invoice: Any, today: Any) -> int:
-    return invoice.days_late(today)
+@register.filter(name="days_late")
+def invoice_lateness(invoice: Any, today: Any) -> int:
+    """Return how many days late the invoice's payment is, or was (`Invoice.lateness`)."""
+    return invoice.lateness(today)
 
 
 @register.filter
 def days_open(promise: Any, today: Any) -> int:
     """Return how many days an open promise is past its due date (0 when not yet due)."""
-    return max(0, (today - promise.due_on).days)
+    return promise.days_overdue(today)
 
 
 @register.filter

@@ -3,8 +3,8 @@
 A trash item holds Django's serialization of the record and of every row its delete removes, as Django's own
 delete collector finds them (a client takes its projects, interactions, promises, invoices, conflict signals and
 trust-health history along), parents first, and the rows the delete unlinked (a project's interactions). Restoring inserts the same rows with the same ids
-(`bulk_create`, so no per-row signal recomputes the score a hundred times), links those rows back, then refreshes
-the client's contact clocks and recomputes its trust health once, all in one transaction.
+(`bulk_create`), links those rows back, then goes through the journal's door once (`crm.trust.door`: the client's
+contact clocks and trust health), all in one transaction. A delete goes through the door too, once.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, ClientPage, Interaction, Invoice, Promise, TrashItem, Undo
 from crm.trash.kinds import as_json, kind_of
-from crm.trust.health import recompute_client
-from crm.trust.signals import refresh_contact_times
+from crm.trust.door import journal_changed
 
 # What a client's delete takes along, counted on the confirmation page and in the trash.
 CLIENT_CHILDREN: list[tuple[str, type[Model]]] = [
@@ -72,6 +71,9 @@ def _collect(
         found[model].update((row.pk, row) for row in collector.data[model])
     for rows in collector.fast_deletes:  # rows nothing points at, deleted without being loaded
         found[rows.model].update((row.pk, row) for row in rows)
+    # Read just above for the trash, in this transaction: a table that holds none of them needs no DELETE (a
+    # client's feelings, which no receiver listens to).
+    collector.fast_deletes = [rows for rows in collector.fast_deletes if rows]
     kept: list[dict[str, Any]] = []
     for model, rows in found.items():
         if model not in DERIVED:
@@ -107,11 +109,15 @@ def to_trash(obj: Model, owner: Any) -> TrashItem:
         rows=rows,
         relinks=relinks,
     )
-    # The same delete `obj.delete()` runs, collected once: the journal's signals recompute the client's trust
-    # health (or drop it, with the client).
+    # The same delete `obj.delete()` runs, collected once.
     delete.delete()
-    if isinstance(obj, Contact) and obj.is_primary:
-        client.copy_primary_contact(None)  # the client's email and phone were that contact's
+    if isinstance(obj, Contact):
+        if obj.is_primary:
+            client.copy_primary_contact(None)  # the client's email and phone were that contact's
+    elif not isinstance(obj, Client):
+        # A client's delete takes its trust health along (and crm.trust.signals moves its book version); a
+        # contact is not scored. Anything else changed the client's journal.
+        journal_changed([client.pk])
     return item
 
 
@@ -130,8 +136,7 @@ def restore(item: TrashItem) -> Client:
                 primary = client.contacts.filter(is_primary=True).first()
                 if primary is not None:
                     client.copy_primary_contact(primary)
-            refresh_contact_times(client.pk)
-            recompute_client(client.pk)
+            journal_changed([client.pk])
             Undo.objects.filter(trash=item).delete()
             item.delete()
     except IntegrityError as error:

@@ -1,9 +1,11 @@
 """Record what a one-click action changed, and take it back.
 
 An action runs through `remember` (fields changed), `remember_created` (a row it added) or `remember_deleted` (a
-trash item): each stores an `Undo` row for its owner, valid `UNDO_MINUTES`. `take_back` claims the row by deleting
-it (one statement: a double click undoes once), checks that the record still holds what the action left, and
-puts the previous values back through `save`, so the journal's signals recompute the client's trust health.
+trash item, which `crm.trash.snapshot.to_trash` already took through the door): the first two take the change
+through the journal's door (`crm.trust.door.journal_changed`), once; each stores an `Undo` row for its owner,
+valid `UNDO_MINUTES`. `take_back` claims the row by deleting it (one statement: a double click undoes once),
+checks that the record still holds what the action left, puts the previous values back through `save`, and goes
+through the journal's door once.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.models import Client, Contact
 from crm.models import TrashItem, Undo
 from crm.trash.kinds import KINDS, as_json, kind_of, owned
 from crm.trash.snapshot import RestoreError, restore
+from crm.trust.door import journal_changed
 
 
 class UndoError(Exception):
@@ -35,10 +39,19 @@ def _python(model: type[Model], values: dict[str, Any]) -> dict[str, Any]:
     return {name: model._meta.get_field(name).to_python(value) for name, value in values.items()}
 
 
+def _scored_client(obj: Model) -> int | None:
+    """Return the client whose journal `obj` belongs to (a client is its own); None for a contact (not scored)."""
+    if isinstance(obj, Contact):
+        return None
+    return obj.pk if isinstance(obj, Client) else obj.client_id  # type: ignore[attr-defined]
+
+
 def remember(owner: Any, obj: Model, fields: list[str], change: Callable[[], None]) -> Undo:
-    """Run `change` (which saves `obj`) and return the undo that puts `fields` back as they were."""
+    """Run `change` (which saves `obj`), take it through the journal's door, and return the undo that puts
+    `fields` back as they were. The one helper every one-click action of the web app applies its verb with."""
     before = _values(obj, fields)
     change()
+    journal_changed([_scored_client(obj)])
     return Undo.objects.create(
         owner=owner,
         action=Undo.Action.REVERT,
@@ -50,7 +63,8 @@ def remember(owner: Any, obj: Model, fields: list[str], change: Callable[[], Non
 
 
 def remember_created(owner: Any, obj: Model) -> Undo:
-    """Return the undo that removes `obj`, just created by an action."""
+    """Take `obj`, just created by an action, through the journal's door; return the undo that removes it."""
+    journal_changed([_scored_client(obj)])
     return Undo.objects.create(owner=owner, action=Undo.Action.REMOVE, kind=kind_of(obj), object_id=obj.pk)
 
 
@@ -76,8 +90,10 @@ def take_back(undo: Undo, now: datetime | None = None) -> Model | None:
         obj = owned(undo.kind, undo.owner_id).select_for_update().filter(pk=undo.object_id).first()
         if obj is None:
             raise UndoError(_("This record was deleted since."))
+        client_id = _scored_client(obj)
         if undo.action == Undo.Action.REMOVE:
             obj.delete()
+            journal_changed([client_id])  # restore() went through it above; a removed client is skipped
             return None
         model = KINDS[undo.kind]
         if _python(model, _values(obj, undo.after)) != _python(model, undo.after):
@@ -85,4 +101,5 @@ def take_back(undo: Undo, now: datetime | None = None) -> Model | None:
         for name, value in _python(model, undo.before).items():
             setattr(obj, name, value)
         obj.save(update_fields=list(undo.before))
+        journal_changed([client_id])
         return obj

@@ -30,6 +30,10 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from crm.core import rules
+from crm.core.days import local_day
+from crm.core.rules import SETTLE_AFTER_DAYS, status_update_due_on
+
 # -- the components and their weights ------------------------------------------------------------------------
 
 PROMISES = "promises"
@@ -86,9 +90,9 @@ PROMISE_KEPT_ON_TIME = 1.0
 PROMISE_KEPT_LATE = -0.4
 PROMISE_BROKEN_EXPLAINED = -0.8
 PROMISE_BROKEN_SILENTLY = -2.0
-# An open promise this long past its due date is "to settle": the app asks whether it was kept late, broken or
-# dropped by agreement. From then on its weight halves every SETTLE_HALF_LIFE_DAYS, down to SETTLE_FLOOR of it.
-SETTLE_AFTER_DAYS = 30
+# An open promise more than SETTLE_AFTER_DAYS past its due date (crm.core.rules) is "to settle": the app asks
+# whether it was kept late, broken or dropped by agreement. From then on its weight halves every
+# SETTLE_HALF_LIFE_DAYS, down to SETTLE_FLOOR of it.
 SETTLE_HALF_LIFE_DAYS = 60.0
 SETTLE_FLOOR = 0.25
 
@@ -129,9 +133,8 @@ REPLY_SLOW_MAX = 1.5  # ... up to this
 INTERACTION_HORIZON_DAYS = 365
 
 # The freelancer's own feeling about the client ("la confiance est une prise de risque volontaire"): it weighs
-# this much, without fading, for FEELING_DAYS from the day it was given, then expires.
+# this much, without fading, for FEELING_DAYS (crm.core.rules) from the day it was given, then expires.
 FEELING_MASSES: dict[str, float] = {"trust": 1.0, "doubt": -1.0, "distrust": -2.0}
-FEELING_DAYS = 30
 
 # Fewer recent events than this (each counted by how much of it has not faded yet): "not enough history",
 # unless the score is already at risk, or something has gone wrong already: a bad mass of at least BAD_EVIDENCE
@@ -179,7 +182,7 @@ class InvoiceFact:
 
     @property
     def effective_due_on(self) -> date:
-        return self.renegotiated_due_on or self.due_on
+        return rules.effective_due_on(self.due_on, self.renegotiated_due_on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,10 +377,9 @@ def promise_outcome(promise: PromiseFact, today: date) -> tuple[str, date | None
         return ("broken_explained" if explained else "broken_silently"), promise.broken_on
     if promise.state == "dropped" and promise.dropped_on is not None and promise.dropped_on <= today:
         return "dropped", promise.dropped_on
-    overdue_days = (today - promise.due_on).days
-    if overdue_days > SETTLE_AFTER_DAYS:
+    if rules.is_to_settle(promise.due_on, today):
         return ("to_settle_explained" if explained else "to_settle"), None
-    if overdue_days > PROMISE_GRACE_DAYS:
+    if (today - promise.due_on).days > PROMISE_GRACE_DAYS:
         return ("overdue_explained" if explained else "overdue"), None
     return "open", None
 
@@ -479,7 +481,7 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
         due = invoice.effective_due_on
         paid = invoice.paid_on if invoice.paid_on is not None and invoice.paid_on <= today else None
         if paid is not None:
-            days_late = (paid - due).days
+            days_late = rules.days_late(due, today, paid)
             age = (today - paid).days
             if days_late <= INVOICE_GRACE_DAYS:
                 code = (
@@ -508,7 +510,7 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
                 )
                 entry.keep_max("days_late", days_late)
             continue
-        days_late = (today - due).days
+        days_late = rules.days_late(due, today)
         if days_late <= INVOICE_GRACE_DAYS:
             continue
         share = float(invoice.amount) / total if total > 0 else 1.0
@@ -567,19 +569,6 @@ def lapse_mass(overdue_days: float, cadence_days: int) -> float:
     return -(LAPSE_PER_PERIOD * periods + SILENCE_PER_30_DAYS * months)
 
 
-def _local_day(moment: datetime, zone: tzinfo | None) -> date:
-    return moment.astimezone(zone).date() if zone is not None else moment.date()
-
-
-def status_update_due_on(last_day: date, cadence_days: int, away_until: date | None = None) -> date:
-    """Return the local day the next status update is due: the last one's day plus the cadence, or the day after
-    an absence ends when that is later (nothing was due while the client was away)."""
-    due = last_day + timedelta(days=cadence_days)
-    if away_until is not None and away_until >= due:
-        return away_until + timedelta(days=1)
-    return due
-
-
 def _cadence(
     ledger: _Ledger, facts: ClientFacts, updates: Iterable[tuple[int, datetime]], now: datetime, today: date
 ) -> None:
@@ -633,13 +622,13 @@ def _cadence(
             )
             entry.keep_max("longest_gap_days", int(gap_days))
         previous = sent_at
-    if facts.paused or (facts.away_until is not None and facts.away_until >= today):
+    if rules.is_away(today, paused=facts.paused, away_until=facts.away_until):
         return  # a pause is not silence: no lapse accrues while it lasts
     # The journal keeps the last status update on the client too (interactions older than the horizon aren't loaded).
     last = previous
     if facts.last_status_update_at is not None and last < facts.last_status_update_at <= now:
         last = facts.last_status_update_at
-    due_at = last + timedelta(days=cadence)
+    due_at = rules.status_update_due_at(last, cadence)
     if facts.away_until is not None:
         # Back from an absence: the lapse runs from the day after it, not from before it.
         back = datetime.combine(
@@ -649,9 +638,9 @@ def _cadence(
     lapse = lapse_mass(_days(now, due_at), cadence)
     if lapse < 0:
         entry = ledger.add(CADENCE, "status_update_overdue", lapse, 0, 1, "client", facts.id)
-        due_on = status_update_due_on(_local_day(last, facts.zone), cadence, facts.away_until)
+        due_on = status_update_due_on(local_day(last, facts.zone), cadence, facts.away_until)
         entry.params["due_on"] = due_on.isoformat()
-        entry.params["days_overdue"] = (today - due_on).days
+        entry.params["days_overdue"] = rules.status_update_days_late(due_on, today)
         entry.params["cadence_days"] = cadence
 
 
@@ -682,7 +671,7 @@ def _responsiveness(
                     "interaction",
                     message_id,
                 )
-                since = _local_day(message_at, zone)
+                since = local_day(message_at, zone)
                 entry.params["since_on"] = since.isoformat()
                 entry.params["days_waiting"] = (today - since).days
             continue
@@ -770,8 +759,8 @@ def _feeling(ledger: _Ledger, facts: ClientFacts, today: date) -> None:
     if facts.feeling is None:
         return
     rating, felt_on, note = facts.feeling
-    expires_on = felt_on + timedelta(days=FEELING_DAYS)
-    if rating not in FEELING_MASSES or not felt_on <= today < expires_on:
+    expires_on = rules.feeling_expires_on(felt_on)
+    if rating not in FEELING_MASSES or not rules.feeling_in_force(felt_on, today):
         return
     entry = ledger.add(FEELING, f"feeling_{rating}", FEELING_MASSES[rating], 0, 1, "client", facts.id)
     entry.params["felt_on"] = felt_on.isoformat()

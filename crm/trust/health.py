@@ -10,7 +10,7 @@ import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.db.models import (
     DateField,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -30,9 +31,9 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from clients.bounds import clamp_day
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
+from crm.core.days import local_day, local_midnight
 from crm.models import (
     ClientHealth,
     Feeling,
@@ -50,8 +51,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
 # A change to a client's history that moves its stored score by at least this many points, or changes its band,
-# is written to its timeline as a `HealthChange` (by `recompute_client` only: the nightly `recompute_book`,
-# where old events merely fade, writes none, or every timeline would fill up day after day).
+# is written to its timeline as a `HealthChange` (by `recompute_clients` only, behind the journal's door: the
+# nightly `recompute_book`, where old events merely fade, writes none, or every timeline would fill up day after day).
 HEALTH_CHANGE_MIN_POINTS = 1
 SPARKLINE_WEEKS = 11  # weekly snapshots before today, plus today's score: 12 points
 SPARKLINE_WIDTH, SPARKLINE_HEIGHT, SPARKLINE_PAD = 100, 24, 2
@@ -72,6 +73,7 @@ _COLUMNS = [
     "computed_at",
 ]
 _ATTNAMES = [ClientHealth._meta.get_field(name).attname for name in _COLUMNS]
+_OWNER = _COLUMNS.index("owner")
 
 
 def thresholds() -> formula.BandThresholds:
@@ -97,12 +99,6 @@ class _Zones(dict[str, zoneinfo.ZoneInfo]):
         return zone
 
 
-def _local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
-    # Held in the book's window (clients/bounds.py): midnight of year 1 east of UTC has no UTC instant, and one
-    # such row must not stop the nightly job of every freelancer.
-    return datetime.combine(clamp_day(day), time(), tzinfo=zone)
-
-
 def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Any, ...]]:
     """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (six reads, whatever the
     batch size).
@@ -114,7 +110,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
     zones = _Zones()
     default_zone = settings.TIME_ZONE
     zone_of = {row[0]: zones[row[5] or default_zone] for row in rows}
-    today_in = {zone: timezone.localtime(now, zone).date() for zone in set(zone_of.values())}
+    today_in = {zone: local_day(now, zone) for zone in set(zone_of.values())}
     today_of = {cid: today_in[zone] for cid, zone in zone_of.items()}
 
     active_since: dict[int, datetime] = {}
@@ -124,9 +120,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         )
     ):
         # In UTC: the formula compares it with every status update, and mixed zones make each comparison slow.
-        since = (
-            _local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
-        )
+        since = local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
         if client_id not in active_since or since < active_since[client_id]:
             active_since[client_id] = since
 
@@ -377,11 +371,12 @@ def _client_rows(queryset: Any, now: datetime, *extra: str) -> Any:
     )
 
 
-def _store(healths: list[tuple[Any, ...]]) -> None:
+def _store(healths: list[tuple[Any, ...]], *, bump: bool = True) -> None:
     """Upsert ClientHealth rows (values in `_COLUMNS` order) with one statement run for every row.
 
     No model instance per row and one round trip: building instances and splitting into SQLite's 999-parameter
-    statements cost more than the formula itself. The JSON columns go as JSON text written by orjson: the
+    statements cost more than the formula itself. With `bump`, the owners' book versions move (one UPDATE);
+    `recompute_clients` moves them itself, once for all its batches. The JSON columns go as JSON text written by orjson: the
     standard library's encoder took a fifth of a whole batch, orjson a tenth of that, and both texts read back
     as the same values, to the last bit of every float. The time is prepared by its model field, as
     `bulk_create` would; the other values (ints, strings, None) go to the driver as they are.
@@ -414,49 +409,119 @@ def _store(healths: list[tuple[Any, ...]]) -> None:
         params.append(values)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
-    # What the dashboard cached about these books is now out of date.
-    Profile.book_changed(row[_COLUMNS.index("owner")] for row in healths)
+    if bump:
+        # What the dashboard cached about these books is now out of date.
+        Profile.book_changed(row[_OWNER] for row in healths)
 
 
 def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealth | None:
     """Recompute and store one client's trust health; return it, or None when the client no longer exists.
 
-    A move of at least `HEALTH_CHANGE_MIN_POINTS` (or of band) from the stored score is written as a
-    `HealthChange`; the stored score is read with the client's row, in the same query.
+    `recompute_clients` for one client: a move is written as a `HealthChange`, the book version moves once.
+    """
+    healths = recompute_clients([client_id], now)
+    return healths[0] if healths else None
+
+
+def latest_contact_times() -> dict[str, Subquery]:
+    """Return a client's last contact and last status update (sent to the client) from its interactions, as
+    subqueries of a query on clients (uses interaction_client_time_idx)."""
+    journal = Interaction.objects.filter(client_id=OuterRef("pk")).order_by().values("client_id")
+    updates = journal.filter(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
+    return {
+        "last_contact_at": Subquery(journal.annotate(at=Max("happened_at")).values("at")),
+        "last_status_update_at": Subquery(updates.annotate(at=Max("happened_at")).values("at")),
+    }
+
+
+_LAST_UPDATE = 4  # where `_client_rows` puts the stored last status update
+
+
+def recompute_clients(
+    client_ids: Iterable[int],
+    now: datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    *,
+    contact_times: bool = False,
+) -> list[ClientHealth]:
+    """Recompute and store the trust health of these clients whose history changed; return it (in id order),
+    skipping the clients that no longer exist.
+
+    A move of at least `HEALTH_CHANGE_MIN_POINTS` (or of band) from a client's stored score is written as a
+    `HealthChange`; the stored score is read with the client's row, in the same query. With `contact_times`, the
+    clients' contact clocks are read from their interactions in that query too, scored as read, and written
+    back (one UPDATE) only for the clients whose clocks moved. Batches of `batch_size` clients cost the same few
+    queries each (the batch loader); the owners' book versions move once, at the end.
     """
     now = now or timezone.now()
-    rows = list(
-        _client_rows(
-            Client.objects.filter(pk=client_id),
-            now,
-            "health__score",
-            "health__band",
-            "health__reasons",
-            "health__evidence_count",
+    ids = sorted(set(client_ids))
+    stored: list[ClientHealth] = []
+    owners: set[int] = set()
+    clocks = latest_contact_times() if contact_times else {}
+    for first in range(0, len(ids), batch_size):
+        batch = ids[first : first + batch_size]
+        rows = list(
+            _client_rows(
+                Client.objects.filter(pk__in=batch).order_by("pk"),
+                now,
+                "health__score",
+                "health__band",
+                "health__reasons",
+                "health__evidence_count",
+                *(("last_contact_at", *clocks.values()) if clocks else ()),
+            )
         )
-    )
-    if not rows:
-        return None
-    healths = _compute_batch([client_id], [row[:CLIENT_COLUMN_COUNT] for row in rows], now)
-    _store(healths)
-    health = ClientHealth(**dict(zip(_ATTNAMES, healths[0], strict=True)))
-    old_score, old_band, old_reasons, old_evidence = rows[0][CLIENT_COLUMN_COUNT:]
+        if not rows:
+            continue
+        if clocks:
+            moved = [row[0] for row in rows if (row[-3], row[_LAST_UPDATE]) != tuple(row[-2:])]
+            # Scored with the clocks as the journal has them now.
+            rows = [(*row[:_LAST_UPDATE], row[-1], *row[_LAST_UPDATE + 1 : -3]) for row in rows]
+            if moved:
+                Client.objects.filter(pk__in=moved).update(**clocks)
+        healths = _compute_batch([row[0] for row in rows], [row[:CLIENT_COLUMN_COUNT] for row in rows], now)
+        _store(healths, bump=False)
+        moves = []
+        for row, values in zip(rows, healths, strict=True):
+            health = ClientHealth(**dict(zip(_ATTNAMES, values, strict=True)))
+            stored.append(health)
+            owners.add(values[_OWNER])
+            move = _health_change(health, *row[CLIENT_COLUMN_COUNT:], now)
+            if move is not None:
+                moves.append(move)
+        if moves:
+            HealthChange.objects.bulk_create(moves)
+    if owners:
+        # What the dashboard cached about these books is now out of date.
+        Profile.book_changed(owners)
+    return stored
+
+
+def _health_change(
+    health: ClientHealth,
+    old_score: int | None,
+    old_band: str | None,
+    old_reasons: list[dict[str, Any]] | None,
+    old_evidence: int | None,
+    now: datetime,
+) -> HealthChange | None:
+    """Return the timeline's `HealthChange` from the stored score to `health`, or None when it did not move."""
     # A client with nothing logged had a placeholder, not a score that moved: its first event writes nothing.
     had_score = old_score is not None and (old_band != Band.INSUFFICIENT or old_evidence)
     moved = had_score and (
         abs(health.score - old_score) >= HEALTH_CHANGE_MIN_POINTS or health.band != old_band
     )
-    if moved:
-        HealthChange.objects.create(
-            client_id=client_id,
-            at=now,
-            old_score=old_score,
-            new_score=health.score,
-            old_band=old_band,
-            new_band=health.band,
-            reason=reason_that_moved(old_reasons or [], health.reasons, health.score - old_score),
-        )
-    return health
+    if not moved:
+        return None
+    return HealthChange(
+        client_id=health.client_id,
+        at=now,
+        old_score=old_score,
+        new_score=health.score,
+        old_band=old_band,
+        new_band=health.band,
+        reason=reason_that_moved(old_reasons or [], health.reasons, health.score - old_score),
+    )
 
 
 def reason_that_moved(

@@ -7,15 +7,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from clients.bounds import FUTURE_TOLERANCE, validate_day_in_window
 from clients.forms import (
     IdempotentFormMixin,
     InlineNewClientMixin,
     OwnedClientFormMixin,
-    VersionedFormMixin,
 )
 from clients.models import Contact
-from clients.widgets import IsoDateInput, RoundTripMixin, book_formfield
+from crm.core.dates import FUTURE_TOLERANCE, validate_day_in_window
+from crm.core.forms import RoundTripMixin, VersionedFormMixin
+from crm.core.widgets import IsoDateInput, book_formfield
 from crm.models import Feeling, Interaction, Invoice, Promise
 
 # How many recent messages the "answers" select offers (the newest first).

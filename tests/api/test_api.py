@@ -221,7 +221,8 @@ def test_each_token_has_its_own_rate(alice: Any, bob: Any, settings: Any) -> Non
     statuses = [ApiCaller(first).get("/clients").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     refused = ApiCaller(first).get("/clients")
-    assert refused["Content-Type"] == PROBLEM and refused["Retry-After"] == "60"
+    # The seconds left in the minute's window (django-ratelimit's public get_usage), never more than the window.
+    assert refused["Content-Type"] == PROBLEM and 1 <= int(refused["Retry-After"]) <= 60
     assert ApiCaller(second).get("/clients").status_code == 200
 
 

@@ -235,7 +235,7 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
 ]
 
 
-# -- the book's window (clients/bounds.py): one case per side a column can leave it by, breaking that check alone --
+# -- the book's window (crm/core/dates.py): one case per side a column can leave it by, breaking that check alone --
 BEFORE_DAY, AFTER_DAY = date(1969, 12, 31), date(2101, 1, 1)
 BEFORE_MOMENT = datetime(1969, 12, 31, 23, 59, tzinfo=UTC)
 AFTER_MOMENT = datetime(2101, 1, 1, tzinfo=UTC)

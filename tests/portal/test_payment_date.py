@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from crm.models import ClientHealth, ClientPage, Invoice, Promise
 from crm.portal.forms import PaymentDateForm
+from crm.trust.door import journal_changed
 from crm.trust.health import recompute_client
 from tests.factories import make_client, make_invoice
 
@@ -178,6 +179,7 @@ def test_the_trust_engine_counts_the_promised_date_kept_or_missed(late: Invoice)
         recompute_client(late.client_id)
         missed = ClientHealth.objects.get(client_id=late.client_id)
         promise.keep(date(2026, 3, 19))
+        journal_changed([late.client_id])  # as every path that applies the verb does
         kept = ClientHealth.objects.get(client_id=late.client_id)
     assert any(code.startswith("client_promise_") for code in {r["code"] for r in missed.reasons})
     assert kept.score > missed.score

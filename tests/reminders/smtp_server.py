@@ -3,6 +3,7 @@ port to play an outage, refusing chosen recipients with the reply they name, kee
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -29,10 +30,18 @@ class MailServer:
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None
+        # While set, a client is kept waiting for the reply to its RCPT TO (a sender stuck mid-send); `held`
+        # counts the clients that got that far.
+        self.hold = threading.Event()
+        self.held = 0
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
+        if self.hold.is_set():
+            self.held += 1
+            while self.hold.is_set():
+                await asyncio.sleep(0.05)
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)

@@ -61,7 +61,7 @@ def _frozen_time() -> Any:
 
 @pytest.fixture
 def book(alice: Any) -> dict[str, Any]:
-    """A client with a bit of everything, its trust health computed by the journal's signals."""
+    """A client with a bit of everything, its trust health computed through the journal's door."""
     today = timezone.localdate()
     client = make_client(alice, name="Rita", cadence_days=14, notes="Boutique en ligne")
     project = make_project(client, budget=Decimal("4500.00"), start_on=today - timedelta(days=40))

@@ -342,7 +342,7 @@ def test_bulk_and_one_client_recomputes_store_the_same_health_as_the_plain_orm_p
     ]
     for client in (*clients[:2], clients[3]):
         _varied_history(client)
-    # The history above went through the signals: start again from the bulk path alone.
+    # The history above went through the journal's door: start again from the bulk path alone.
     ClientHealth.objects.all().delete()
 
     assert recompute_book(now=NOW, batch_size=2) == 4

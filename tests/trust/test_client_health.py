@@ -12,6 +12,7 @@ from django.utils import timezone
 from clients.models import Client
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, JobRun, Promise
+from crm.trust.door import journal_changed
 from crm.trust.health import recompute_book, recompute_client, sparkline_points, write_snapshots
 from crm.trust.tasks import snapshot_all_trust_health
 from tests.factories import (
@@ -55,11 +56,12 @@ def test_recompute_client_of_a_deleted_client_returns_none(alice: Any) -> None:
     assert recompute_client(987654) is None
 
 
-def test_keeping_a_promise_raises_the_score_through_the_signals(alice: Any) -> None:
+def test_keeping_a_promise_raises_the_score_through_the_door(alice: Any) -> None:
     client = make_client(alice)
     promise = make_promise(client, made_on=_days(20), due_on=_days(1))
     before = ClientHealth.objects.get(client=client).score
     promise.keep(TODAY)
+    journal_changed([client.pk])
     after = ClientHealth.objects.get(client=client)
     assert after.score > before
     assert "promise_kept_on_time" in [r["code"] for r in after.reasons]
@@ -70,6 +72,7 @@ def test_an_overdue_promise_lowers_the_score_and_explaining_it_softens_the_blow(
     promise = make_promise(client, made_on=_days(20), due_on=_days(10))
     silent = ClientHealth.objects.get(client=client).score
     promise.explain("L'hébergeur est en panne.", at=NOW - timedelta(days=12))
+    journal_changed([client.pk])
     assert ClientHealth.objects.get(client=client).score > silent
     assert silent < 50
 
@@ -115,6 +118,7 @@ def test_deleting_the_last_status_update_moves_it_back_and_the_lapse_shows(alice
     )
     assert "status_update_overdue" not in [r["code"] for r in ClientHealth.objects.get(client=client).reasons]
     recent.delete()
+    journal_changed([client.pk])
     client.refresh_from_db()
     assert client.last_status_update_at == old.happened_at
     assert ClientHealth.objects.get(client=client).reasons[0]["code"] == "status_update_overdue"
@@ -125,10 +129,12 @@ def test_conflict_and_invoice_changes_recompute_the_score(alice: Any) -> None:
     make_invoice(client, issued_on=_days(30), due_on=_days(2))  # within the grace period: not late yet
     unpaid = ClientHealth.objects.get(client=client).score
     Invoice.objects.get().mark_paid(TODAY)
+    journal_changed([client.pk])
     paid = ClientHealth.objects.get(client=client).score
     signal = make_conflict(client, kind=ConflictSignal.Kind.POSTURE, severity=3, observed_on=_days(2))
     angry = ClientHealth.objects.get(client=client).score
     signal.resolve(TODAY, "We talked it through.")
+    journal_changed([client.pk])
     calmer = ClientHealth.objects.get(client=client).score
     assert unpaid < paid
     assert angry < paid

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from crm.models import ClientHealth, HealthChange, Interaction
+from crm.trust.door import journal_changed
 from crm.trust.health import HEALTH_CHANGE_MIN_POINTS, reason_that_moved, recompute_book
 from tests.factories import make_client, make_interaction, make_project, make_promise
 
@@ -49,6 +50,7 @@ def test_breaking_a_promise_silently_records_the_drop_and_why(alice: Any, frozen
     HealthChange.objects.all().delete()
 
     promise.break_(today)
+    journal_changed([promise.client_id])
 
     change = HealthChange.objects.get(client=client)
     after = ClientHealth.objects.get(client=client)
@@ -69,6 +71,7 @@ def test_keeping_an_overdue_promise_records_the_rise_and_the_reason_that_went(
     HealthChange.objects.all().delete()
 
     promise.keep(today)
+    journal_changed([promise.client_id])
 
     change = HealthChange.objects.get(client=client)
     assert change.new_score > change.old_score
@@ -114,8 +117,10 @@ def test_deleting_an_event_records_the_move_back(alice: Any, frozen: Any) -> Non
     today = timezone.localdate()
     promise = make_promise(client, made_on=today - timedelta(days=20), due_on=today - timedelta(days=1))
     promise.break_(today)
+    journal_changed([promise.client_id])
     HealthChange.objects.all().delete()
     promise.delete()
+    journal_changed([promise.client_id])
     change = HealthChange.objects.get(client=client)
     assert change.new_score > change.old_score
 

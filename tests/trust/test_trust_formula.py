@@ -303,13 +303,3 @@ def test_the_last_status_update_on_the_client_counts_when_older_interactions_are
     facts = active_client(active_since=at(600), last_status_update_at=at(3), interactions=())
     assert "status_update_overdue" not in codes(score(facts))
     assert day(0) == NOW.date()
-
-
-def test_the_models_copies_of_the_formulas_delays_agree_with_it() -> None:
-    # crm.models never imports the trust package; it keeps its own copy of the two delays it shows.
-    from crm.models import journal
-
-    assert (journal.SETTLE_AFTER_DAYS, journal.FEELING_DAYS) == (
-        formula.SETTLE_AFTER_DAYS,
-        formula.FEELING_DAYS,
-    )

@@ -35,7 +35,7 @@ def _entry_data(kind: str, rita: Client) -> dict[str, Any]:
         "interaction": {
             "kind": "call",
             "direction": "from_client",
-            # An hour ago: an interaction in the future is refused (clients.bounds.FUTURE_TOLERANCE).
+            # An hour ago: an interaction in the future is refused (crm.core.days.FUTURE_TOLERANCE).
             "happened_at": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
             "summary": "Call",
         },

@@ -1,4 +1,4 @@
-"""Dates at and beyond the book's window (clients/bounds.py): refused with words, never a 500.
+"""Dates at and beyond the book's window (crm/core/dates.py): refused with words, never a 500.
 
 On main, a status update dated 9999-12-31 broke its client's workspace and the weekly digest for good, a promise due
 9999-12-31 broke the whole calendar feed, and a project starting 0001-01-01 broke the trust health and the nightly
@@ -16,7 +16,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from clients.bounds import (
+from clients.models import Client
+from crm.core.dates import (
     END_MOMENT,
     FIRST_DAY,
     FIRST_MOMENT,
@@ -27,12 +28,12 @@ from clients.bounds import (
     clamp_day,
     clamp_moment,
 )
-from clients.models import Client
+from crm.core.days import local_midnight
 from crm.models import HealthSnapshot, Interaction, Promise
 from crm.reminders.calendar import _event, feed_token
 from crm.reminders.digest import clients_due_for_status_update, digest_message
 from crm.trust import nightly
-from crm.trust.health import _local_midnight, recompute_client
+from crm.trust.health import recompute_client
 from crm.web.views.timeline import _timed_rows
 from tests.factories import make_client, make_interaction, make_project, make_promise
 
@@ -229,9 +230,9 @@ def test_date_arithmetic_never_overflows() -> None:
         tzinfo=UTC
     )
     # Held at the window's first day, whose midnight exists in every zone (Kiritimati was UTC-10:40 then).
-    assert _local_midnight(date(1, 1, 1), KIRITIMATI) == datetime(1970, 1, 1, tzinfo=KIRITIMATI)
-    assert _local_midnight(date(1, 1, 1), KIRITIMATI).astimezone(UTC).year == 1970
-    assert _local_midnight(date(9999, 12, 31), KIRITIMATI).year == 2100
+    assert local_midnight(date(1, 1, 1), KIRITIMATI) == datetime(1970, 1, 1, tzinfo=KIRITIMATI)
+    assert local_midnight(date(1, 1, 1), KIRITIMATI).astimezone(UTC).year == 1970
+    assert local_midnight(date(9999, 12, 31), KIRITIMATI).year == 2100
     assert _event("x", date.max, "s", "https://example.com", timezone.now()) is not None
 
 

@@ -29,9 +29,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clients.bounds import FIRST_DAY, LAST_DAY
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
+from crm.core.dates import FIRST_DAY, LAST_DAY
 from crm.models import Interaction, Invoice, Promise
 from crm.reminders.calendar import calendar_for, feed_token
 from crm.reminders.digest import digest_message

@@ -24,6 +24,8 @@ import time_machine
 from django.db import models
 from django.test import Client as Browser
 from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clients.models import AccessToken, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
@@ -31,6 +33,7 @@ from crm.models import ClientPage, Interaction, Invoice, Mailbox, Promise
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
 from crm.reminders.emails import preferences_token
 from tests.factories import (
+    PASSWORD,
     make_client,
     make_conflict,
     make_interaction,
@@ -486,6 +489,25 @@ CASES: list[Case] = [
         logged_in=False,
     ),
     Case(
+        "email_change",
+        "edit",
+        lambda book: reverse("email_change"),
+        None,
+        lambda book: Profile.objects.filter(user=book.user),
+        lambda book: {"email": "ana.new@example.com", "password": PASSWORD},
+        lambda book, form: {"pending_email": "ana.new@example.com"},
+    ),
+    Case(
+        "two_factor_setup",
+        "create",
+        lambda book: reverse("two_factor_setup"),
+        None,
+        lambda book: TOTPDevice.objects.filter(confirmed=True),
+        # What the authenticator app shows for the key the page drew (the device made by that GET).
+        lambda book: {"code": f"{totp(TOTPDevice.objects.get(user=book.user).bin_key):06d}"},
+        lambda book, form: {"user_id": book.user.pk, "confirmed": True},
+    ),
+    Case(
         "api_token_new",
         "create",
         lambda book: reverse("crm:api_tokens"),
@@ -671,6 +693,10 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "PromiseEditForm": "promise_edit",
         "InvoiceEditForm": "invoice_edit",
         "ConflictSignalEditForm": "conflict_edit",
+        "EmailChangeForm": "email_change",
+        "TwoFactorCodeForm": "two_factor_setup",
+        # A password typed to confirm turning two-factor off: nothing drawn from a stored row.
+        "ConfirmPasswordForm": None,
         # Account forms round-trip nothing stored from a drawn value (a password is never drawn).
         "SignupForm": None,
         "ThrottledAuthenticationForm": None,

@@ -14,7 +14,7 @@ from conflicts.forms import ConflictSignalForm
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
 from crm.web.forms import InteractionForm, InvoiceForm, PromiseForm
-from tests.factories import make_client, make_invoice, make_project, make_user
+from tests.factories import log_in_staff, make_client, make_invoice, make_project, make_user
 
 NOT_AVAILABLE = "Select a valid choice. That choice is not one of the available choices."
 
@@ -217,8 +217,7 @@ def admin_client(client: Any, db: None) -> Any:
     root = make_user("root")
     root.is_staff = root.is_superuser = True
     root.save()
-    client.force_login(root)
-    return client
+    return log_in_staff(client, root)
 
 
 def _admin_invoice(client: Client, **overrides: str) -> dict[str, Any]:

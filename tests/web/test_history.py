@@ -18,6 +18,7 @@ from django.utils import timezone
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
 from crm.models import HealthChange, Interaction, Invoice, Promise
+from crm.trust.door import journal_changed
 from tests.factories import make_client, make_project
 
 NOW = datetime.fromisoformat("2026-03-04T09:00:00+00:00")  # 10:00 in Paris, alice's and bob's zone
@@ -291,6 +292,7 @@ def test_a_kept_promise_appears_in_the_timeline_with_the_move_it_caused(
     promise = Promise.objects.create(
         client=rita, description="Logo", made_on=today - timedelta(days=30), due_on=today - timedelta(days=10)
     )
+    journal_changed([rita.pk])  # as every path that logs a promise does
     workspace = reverse("crm:client", kwargs={"client_id": rita.pk})
     said = "no longer the case: 1 promise overdue (by up to 10 days), not explained to the client."
     assert said not in _text(alice_client.get(workspace))

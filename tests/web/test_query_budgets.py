@@ -46,7 +46,7 @@ SIZES = {"small": 3, "large": 40}
 
 # The most queries each visit may run, whatever the size of the book: the counts measured at commit 92f6fbb
 # with 3 and with 40 clients, the same on SQLite and PostgreSQL. Every logged-in request starts with 3 (session,
-# user, profile for ProfileLocaleMiddleware). Saving a journal entry adds ~10 through crm.trust.signals (contact clocks,
+# user, profile for ProfileLocaleMiddleware). Saving a journal entry adds ~10 through the journal's door, crm.trust.door (contact clocks,
 # one batched rescore of its client: a query per journal, whatever the history; the owner's book version), and
 # model validation adds 3
 # per CheckConstraint (savepoint, check, release). Each comment names the query per row the budget keeps out.
@@ -212,7 +212,7 @@ BUDGETS: dict[str, int] = {
     "business_start_post": 4,  # the 3 of a logged-in request, the two names saved in one UPDATE
     "profile_post": 13,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 82,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +2 the business logo (its DELETE, and the user's cascade looking for one)
+    "account_delete_post": 94,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one)
     "client_page": 6,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
     "client_page_confirm_date": 28,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token
     "client_page_preview": 10,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
@@ -293,7 +293,7 @@ def build_book(owner: Any, size: int) -> Book:
                 company=f"Company {i:03d}",
                 email=f"client{i:03d}@example.com",
                 created_at=started,
-                # Kept by crm.trust.signals from the interactions below (bulk creation bypasses signals).
+                # Kept by the journal's door from the interactions below (bulk creation goes through no door).
                 last_contact_at=now - timedelta(days=i + 1),
             )
             for i in range(size)

@@ -57,7 +57,13 @@ class Command(BaseCommand):
                     raise CommandError(f"{len(problems)} problems: nothing was imported.")
                 self.stdout.write(f"{book_import.rows} rows, no problem (dry run: nothing written).")
                 return
-            done = imports.run(book_import, progress=lambda count: None)
+
+            def progress(count: int) -> None:
+                # -v 2 says how far a long import got (written, not yet committed: all or nothing still holds).
+                if options["verbosity"] >= 2:
+                    self.stdout.write(f"{count} rows written")
+
+            done = imports.run(book_import, progress=progress)
         if done.state != BookImport.State.DONE:
             raise CommandError(done.error)
         self.stdout.write(", ".join(f"{name}: {count}" for name, count in done.counts.items()))

@@ -21,17 +21,18 @@ from django.views.decorators.http import require_POST
 from clients.forms import ActionForm
 from conflicts.forms import ResolveConflictForm
 from crm.capture import sending
+from crm.core.ownership import owned_or_404
 from crm.models import Feeling, Interaction, Mailbox, Undo
 from crm.reminders.forms import StatusUpdateForm
 from crm.reminders.tasks import enqueue
 from crm.trash.undo import remember, remember_created
 from crm.web.forms import ExplainDelayForm, FeelingForm, RenegotiateForm
 from crm.web.views.common import (
+    CLIENTS,
+    INVOICES,
+    PROMISES,
+    SIGNALS,
     HtmxHttpRequest,
-    _client_for,
-    _invoice_for,
-    _promise_for,
-    _signal_for,
     answer_with_undo,
     next_url,
     workspace_url,
@@ -68,8 +69,9 @@ def _form_errors(form: Any) -> list[str]:
 def _run(
     request: HtmxHttpRequest, item: Any, fields: list[str], change: Callable[[], None]
 ) -> tuple[list[str], Undo | None]:
-    """Apply a model change in one transaction, remembering how to undo it; return its validation errors (if
-    any) and its undo."""
+    """Apply a model change in one transaction, remembering how to undo it (`remember` takes it through the
+    journal's door: the client's trust health is current in the answer); return its validation errors (if any)
+    and its undo."""
     try:
         with transaction.atomic():
             undo = remember(request.user, item, fields, change)
@@ -85,7 +87,7 @@ PROMISE_STATE = ["state", "kept_on", "broken_on", "dropped_on"]
 @login_required
 @require_POST
 def promise_keep(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
-    promise = _promise_for(request, promise_id)
+    promise = owned_or_404(PROMISES, request.user, pk=promise_id)
     errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.keep(timezone.localdate()))
     return _answer(request, "promise", promise, _("Promise marked as kept."), errors, undo=undo)
 
@@ -93,7 +95,7 @@ def promise_keep(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def promise_break(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
-    promise = _promise_for(request, promise_id)
+    promise = owned_or_404(PROMISES, request.user, pk=promise_id)
     day = max(timezone.localdate(), promise.made_on)
     errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.break_(day))
     return _answer(request, "promise", promise, _("Promise marked as broken."), errors, undo=undo)
@@ -102,7 +104,7 @@ def promise_break(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def promise_reopen(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
-    promise = _promise_for(request, promise_id)
+    promise = owned_or_404(PROMISES, request.user, pk=promise_id)
     errors, undo = _run(request, promise, PROMISE_STATE, promise.reopen)
     return _answer(request, "promise", promise, _("Promise open again."), errors, undo=undo)
 
@@ -111,7 +113,7 @@ def promise_reopen(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 @require_POST
 def promise_drop(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     """Settle a promise as dropped by agreement with the other side: it weighs for and against no one."""
-    promise = _promise_for(request, promise_id)
+    promise = owned_or_404(PROMISES, request.user, pk=promise_id)
     day = max(timezone.localdate(), promise.made_on)
     errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.drop(day))
     return _answer(request, "promise", promise, _("Promise dropped by agreement."), errors, undo=undo)
@@ -121,7 +123,7 @@ def promise_drop(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 @require_POST
 def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """Record the freelancer's own feeling about the client; it weighs in for 30 days."""
-    client = _client_for(request, client_id)
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
     form = FeelingForm(request.POST)
     if form.is_valid():
         with transaction.atomic():
@@ -131,7 +133,7 @@ def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 felt_on=timezone.localdate(),
             )
-            undo = remember_created(request.user, feeling)
+            undo = remember_created(request.user, feeling)  # through the journal's door
         return answer_with_undo(
             request, _("Your feeling is noted for 30 days."), undo, workspace_url(client.pk)
         )
@@ -143,7 +145,7 @@ def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def promise_explain(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
-    promise = _promise_for(request, promise_id)
+    promise = owned_or_404(PROMISES, request.user, pk=promise_id)
     form = ExplainDelayForm(request.POST)
     errors, undo = (
         _run(
@@ -161,7 +163,7 @@ def promise_explain(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def invoice_paid(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
-    invoice = _invoice_for(request, invoice_id)
+    invoice = owned_or_404(INVOICES, request.user, pk=invoice_id)
     day = max(timezone.localdate(), invoice.issued_on)
     errors, undo = _run(request, invoice, ["paid_on"], lambda: invoice.mark_paid(day))
     return _answer(request, "invoice", invoice, _("Invoice marked as paid."), errors, undo=undo)
@@ -170,7 +172,7 @@ def invoice_paid(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def invoice_reopen(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
-    invoice = _invoice_for(request, invoice_id)
+    invoice = owned_or_404(INVOICES, request.user, pk=invoice_id)
     errors, undo = _run(request, invoice, ["paid_on"], invoice.reopen)
     return _answer(request, "invoice", invoice, _("Invoice marked as unpaid."), errors, undo=undo)
 
@@ -178,7 +180,7 @@ def invoice_reopen(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def invoice_renegotiate(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
-    invoice = _invoice_for(request, invoice_id)
+    invoice = owned_or_404(INVOICES, request.user, pk=invoice_id)
     form = RenegotiateForm(request.POST, invoice=invoice)
     errors, undo = (
         _run(
@@ -199,7 +201,7 @@ CONFLICT_STATE = ["state", "resolved_on", "resolution"]
 @login_required
 @require_POST
 def conflict_resolve(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
-    signal = _signal_for(request, signal_id)
+    signal = owned_or_404(SIGNALS, request.user, pk=signal_id)
     form = ResolveConflictForm(request.POST, signal=signal)
     errors, undo = (
         _run(
@@ -217,7 +219,7 @@ def conflict_resolve(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def conflict_reopen(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
-    signal = _signal_for(request, signal_id)
+    signal = owned_or_404(SIGNALS, request.user, pk=signal_id)
     errors, undo = _run(request, signal, CONFLICT_STATE, signal.reopen)
     return _answer(request, "conflict", signal, _("Conflict signal open again."), errors, undo=undo)
 
@@ -234,7 +236,7 @@ def status_update_sent(request: HtmxHttpRequest, client_id: int, send: bool = Fa
 
     The old addresses stay as aliases: `crm:status_update_send` (send) and `reminders:mark_status_update_sent`.
     """
-    client = _client_for(request, client_id)
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
     send = send or request.POST.get("send") == "mailbox"
     drafted = send or "subject" in request.POST
     form = StatusUpdateForm(request.POST) if drafted else ActionForm(request.POST)

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from clients.models import Client
@@ -56,14 +56,12 @@ def _count(rows: QuerySet[Any]) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def status_updates_due(owner: Any, now: datetime, today: date | None = None) -> QuerySet[Client]:
-    """Return active clients whose status update is overdue or due within two days, most overdue first; a client
-    away (holidays, illness) up to `today` or later owes none meanwhile."""
-    today = today or now.date()
+def status_updates_due(owner: Any, today: date) -> QuerySet[Client]:
+    """Return the clients whose status update is listed as due on `today` (late, due today or coming due: the
+    rule of `crm.core.rules.status_update_listed`, which the digest applies too), most overdue first."""
     return (
         Client.objects.for_owner(owner)
-        .filter(status=Client.Status.ACTIVE, status_update_due_at__lte=now + timedelta(days=2))
-        .filter(Q(away_until__isnull=True) | Q(away_until__lt=today))
+        .status_update_listed(today, owner.profile.zone)
         .order_by("status_update_due_at", "pk")
     )
 
@@ -82,7 +80,7 @@ class Week:
 
 def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
     """Return the clients per band and the size of each list of the week's work, in one query."""
-    promises = Promise.objects.open()
+    promises = Promise.objects.all()
     # Every count walks one (owner, ...) index; "not enough history" is the rest of the book, so the client
     # table is counted once, not joined.
     health = ClientHealth.objects.all()
@@ -94,9 +92,9 @@ def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
             at_risk=_count(health.filter(band=Band.AT_RISK)),
             watch=_count(health.filter(band=Band.WATCH)),
             healthy=_count(health.filter(band=Band.HEALTHY)),
-            promises_overdue=_count(promises.filter(due_on__lt=today)),
-            promises_due=_count(promises.filter(due_on__gte=today, due_on__lte=today + timedelta(days=7))),
-            status_updates=_count(status_updates_due(owner, now, today).order_by()),
+            promises_overdue=_count(promises.overdue(today)),
+            promises_due=_count(promises.due_between(today, today + timedelta(days=7))),
+            status_updates=_count(status_updates_due(owner, today).order_by()),
             invoices_overdue=_count(Invoice.objects.overdue(today)),
             conflicts_open=_count(ConflictSignal.objects.open()),
         )
@@ -124,14 +122,14 @@ def count_clients(
 def week(owner: Any, today: date, now: datetime) -> Week:
     """Return the week's work: overdue and coming promises, status updates, overdue invoices, open conflicts."""
     cut = WEEK_LIST_LIMIT
-    promises = Promise.objects.for_owner(owner).open().select_related("client").order_by("due_on", "pk")
-    updates = list(status_updates_due(owner, now, today)[:cut])
+    promises = Promise.objects.for_owner(owner).select_related("client").order_by("due_on", "pk")
+    updates = list(status_updates_due(owner, today)[:cut])
     for client in updates:
-        client.days_late = client.status_update_days_late(today)
+        client.days_late = client.status_update_days_late(today, owner.profile.zone)
     return Week(
         counts=counts(owner, today, now),
-        promises_overdue=list(promises.filter(due_on__lt=today)[:cut]),
-        promises_due=list(promises.filter(due_on__gte=today, due_on__lte=today + timedelta(days=7))[:cut]),
+        promises_overdue=list(promises.overdue(today)[:cut]),
+        promises_due=list(promises.due_between(today, today + timedelta(days=7))[:cut]),
         status_updates=updates,
         invoices_overdue=list(
             Invoice.objects.for_owner(owner)
@@ -166,7 +164,7 @@ def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
 
 def cached_week(owner: Any, today: date, now: datetime) -> Week:
     """Return `week`, computed again once the book changes (its profile's book_version), the day turns or
-    the hour passes (status updates coming due within two days move with the clock)."""
+    the hour passes."""
     key = fragments.book_key("week", owner, today, now.strftime("%Y-%m-%dT%H"))
     found = cache.get(key)
     if found is None:

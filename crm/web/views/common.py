@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +16,7 @@ from django_htmx.middleware import HtmxDetails
 
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
-from crm.models import Interaction, Invoice, Promise, TrashItem, Undo
+from crm.models import Interaction, Invoice, Promise, Undo
 
 # Every region of a page that shows the journal (timeline, score panel, board, lists) listens for this
 # event and reloads itself, so an action anywhere updates everything in place.
@@ -30,49 +29,27 @@ class HtmxHttpRequest(HttpRequest):
     user: AbstractBaseUser
 
 
-def _client_for(request: HttpRequest, pk: int) -> Client:
-    return get_object_or_404(Client.objects.select_related("health"), pk=pk, owner=request.user)
-
-
-def _project_for(request: HttpRequest, pk: int) -> Project:
-    return get_object_or_404(Project.objects.select_related("client"), pk=pk, client__owner=request.user)
-
-
-def _contact_for(request: HttpRequest, pk: int) -> Contact:
-    return get_object_or_404(Contact.objects.select_related("client"), pk=pk, client__owner=request.user)
-
-
-def _interaction_for(request: HttpRequest, pk: int) -> Interaction:
-    return get_object_or_404(Interaction.objects.select_related("client"), pk=pk, client__owner=request.user)
-
-
-def _promise_for(request: HttpRequest, pk: int) -> Promise:
-    return get_object_or_404(Promise.objects.select_related("client"), pk=pk, client__owner=request.user)
-
-
-def _invoice_for(request: HttpRequest, pk: int) -> Invoice:
-    return get_object_or_404(Invoice.objects.select_related("client"), pk=pk, client__owner=request.user)
-
-
-def _signal_for(request: HttpRequest, pk: int) -> ConflictSignal:
-    return get_object_or_404(
-        ConflictSignal.objects.select_related("client"), pk=pk, client__owner=request.user
-    )
-
-
-def _trash_item_for(request: HttpRequest, pk: int) -> TrashItem:
-    return get_object_or_404(TrashItem, pk=pk, owner=request.user)
-
-
-def _undo_for(request: HttpRequest, pk: int) -> Undo:
-    return get_object_or_404(Undo.objects.select_related("trash"), pk=pk, owner=request.user)
+# What a page reads with each record, in the same query: fetched as `owned_or_404(PROMISES, request.user, pk=pk)`.
+CLIENTS = Client.objects.select_related("health")
+PROJECTS = Project.objects.select_related("client")
+CONTACTS = Contact.objects.select_related("client")
+INTERACTIONS = Interaction.objects.select_related("client")
+PROMISES = Promise.objects.select_related("client")
+INVOICES = Invoice.objects.select_related("client")
+SIGNALS = ConflictSignal.objects.select_related("client")
+UNDOS = Undo.objects.select_related("trash")
 
 
 def next_url(request: HttpRequest, fallback: str) -> str:
-    """Return the page to go back to after a plain (no-JS) POST: a safe `next`, else `fallback`."""
+    """Return the page to go back to after a plain (no-JS) POST: `next` when it is a path of this site, else
+    `fallback`.
+
+    Only a local path is taken ("/clients/3/"): a bare word ("x") is a relative URL Django's check lets through,
+    which `redirect()` then reads as a view name (a 500), and a scheme or a host would send the freelancer away.
+    """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts=set(), require_https=request.is_secure()
     ):
         return candidate
     return fallback
@@ -82,7 +59,7 @@ def workspace_url(client_id: int) -> str:
     return reverse("crm:client", kwargs={"client_id": client_id})
 
 
-def journal_changed(response: HttpResponse) -> HttpResponse:
+def refresh_regions(response: HttpResponse) -> HttpResponse:
     """Tell every listening region of the page to refresh itself (HX-Trigger: also works on a 204)."""
     return trigger_client_event(response, JOURNAL_CHANGED)
 
@@ -112,7 +89,7 @@ def answer_with_undo(
     )
     response = response if response is not None else HttpResponse()
     response.content = response.content + toast.encode()
-    return journal_changed(response)
+    return refresh_regions(response)
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE, count: int | None = None) -> Page:
@@ -130,20 +107,20 @@ def partial_for(request: HtmxHttpRequest, template: str, partials: set[str]) -> 
 
 
 __all__ = [
+    "CLIENTS",
+    "CONTACTS",
+    "INTERACTIONS",
+    "INVOICES",
     "JOURNAL_CHANGED",
+    "PROJECTS",
+    "PROMISES",
+    "SIGNALS",
+    "UNDOS",
     "HtmxHttpRequest",
-    "_client_for",
-    "_interaction_for",
-    "_invoice_for",
-    "_project_for",
-    "_promise_for",
-    "_signal_for",
-    "_trash_item_for",
-    "_undo_for",
     "answer_with_undo",
-    "journal_changed",
     "next_url",
     "paginate",
     "partial_for",
+    "refresh_regions",
     "workspace_url",
 ]

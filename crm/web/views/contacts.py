@@ -12,14 +12,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.web.views.common import HtmxHttpRequest, _contact_for, workspace_url
+from crm.core.ownership import owned_or_404
+from crm.web.views.common import CONTACTS, HtmxHttpRequest, workspace_url
 
 
 @login_required
 @require_POST
 def contact_make_primary(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
     """Make the contact its client's primary one; htmx gets the workspace's contacts again, others the page."""
-    contact = _contact_for(request, contact_id)
+    contact = owned_or_404(CONTACTS, request.user, pk=contact_id)
     with transaction.atomic():
         contact.make_primary()
     client = contact.client

@@ -23,31 +23,33 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from conflicts.forms import ConflictSignalEditForm
+from crm.core.ownership import owned_or_404
 from crm.trash.snapshot import client_summary, to_trash
 from crm.trash.undo import remember_deleted
+from crm.trust.door import journal_changed
 from crm.web.forms import InteractionEditForm, InvoiceEditForm, PromiseEditForm
 from crm.web.views.common import (
+    CLIENTS,
+    CONTACTS,
+    INTERACTIONS,
+    INVOICES,
+    PROJECTS,
+    PROMISES,
+    SIGNALS,
     HtmxHttpRequest,
-    _client_for,
-    _contact_for,
-    _interaction_for,
-    _invoice_for,
-    _project_for,
-    _promise_for,
-    _signal_for,
     answer_with_undo,
-    journal_changed,
     next_url,
+    refresh_regions,
     workspace_url,
 )
 
 
 @dataclass(frozen=True)
 class Editable:
-    """One kind of journal item: how to fetch it for its owner, its edit form, its URLs' id and its words."""
+    """One kind of journal item: what to fetch it from (for its owner), its edit form, its URLs' id and its words."""
 
     source: str
-    fetch: Any
+    records: Any
     form_class: type[forms.ModelForm]
     id_kwarg: str
     title: LazyText
@@ -58,7 +60,7 @@ class Editable:
 EDITABLE = {
     "interaction": Editable(
         "interaction",
-        _interaction_for,
+        INTERACTIONS,
         InteractionEditForm,
         "interaction_id",
         _("Edit the interaction"),
@@ -67,7 +69,7 @@ EDITABLE = {
     ),
     "promise": Editable(
         "promise",
-        _promise_for,
+        PROMISES,
         PromiseEditForm,
         "promise_id",
         _("Edit the promise"),
@@ -76,7 +78,7 @@ EDITABLE = {
     ),
     "invoice": Editable(
         "invoice",
-        _invoice_for,
+        INVOICES,
         InvoiceEditForm,
         "invoice_id",
         _("Edit the invoice"),
@@ -85,7 +87,7 @@ EDITABLE = {
     ),
     "conflict": Editable(
         "conflict",
-        _signal_for,
+        SIGNALS,
         ConflictSignalEditForm,
         "signal_id",
         _("Edit the conflict signal"),
@@ -110,25 +112,28 @@ def _urls(kind: Editable, item: Any, show_client: bool) -> dict[str, str]:
 def edit_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
     """Show an item's edit form (a page, or in place for htmx); save a valid one and show the item again."""
     editable = EDITABLE[kind]
-    item = editable.fetch(request, *ids.values())
+    item = owned_or_404(editable.records, request.user, pk=ids[editable.id_kwarg])
     show_client = request.GET.get("show_client") == "1" or request.POST.get("show_client") == "1"
     form = editable.form_class(request.POST or None, instance=item, owner=request.user)
     form.auto_id = f"edit-{kind}-{item.pk}-%s"  # several items may be edited on one page
+    was_client = item.client_id  # an item moved to another client changes both journals
     if request.method == "POST":
         # A repeat of a post already saved (a double click) saves nothing and answers as the first one did; a
         # change made elsewhere since the form was drawn is shown, not overwritten (VersionedFormMixin).
-        # crm.trust.signals recompute the client's trust health in the same transaction as the save.
+        # The door recomputes the clients' trust health in the request's transaction (clients.middleware).
         if form.is_valid():
             saved, url = form.save_once(
                 request.user, lambda obj: next_url(request, workspace_url(obj.client_id))
             )
+            if saved is not None:
+                journal_changed([was_client, saved.client_id])
         else:
             saved, url = None, form.earlier_submission(request.user)
         if url is not None:
             if request.htmx:
-                item = saved or editable.fetch(request, *ids.values())
+                item = saved or owned_or_404(editable.records, request.user, pk=ids[editable.id_kwarg])
                 context = {"item": item, "today": timezone.localdate(), "show_client": show_client}
-                return journal_changed(render(request, f"crm/items.html#{kind}", context))
+                return refresh_regions(render(request, f"crm/items.html#{kind}", context))
             messages.success(request, editable.saved)
             return redirect(url)
     context = {
@@ -161,7 +166,7 @@ def _delete(
 @require_http_methods(["GET", "POST"])
 def delete_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
     editable = EDITABLE[kind]
-    item = editable.fetch(request, *ids.values())
+    item = owned_or_404(editable.records, request.user, pk=ids[editable.id_kwarg])
     urls = _urls(editable, item, False)
     context = {"source": kind, "back": urls["detail"], "detail": urls["detail"]}
     return _delete(request, item, editable.deleted, workspace_url(item.client_id), context)
@@ -170,7 +175,7 @@ def delete_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_delete(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
-    project = _project_for(request, project_id)
+    project = owned_or_404(PROJECTS, request.user, pk=project_id)
     context = {"source": "project", "back": workspace_url(project.client_id)}
     return _delete(request, project, _("Project deleted."), workspace_url(project.client_id), context)
 
@@ -179,7 +184,7 @@ def project_delete(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_delete(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """Say what goes with the client (its projects and journal) before deleting it; then go to the dashboard."""
-    client = _client_for(request, client_id)
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
     workspace = workspace_url(client.pk)
     context = {"source": "client", "back": workspace, "detail": workspace}
     if request.method != "POST":
@@ -191,6 +196,6 @@ def client_delete(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_delete(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_for(request, contact_id)
+    contact = owned_or_404(CONTACTS, request.user, pk=contact_id)
     context = {"source": "contact", "back": workspace_url(contact.client_id)}
     return _delete(request, contact, _("Contact deleted."), workspace_url(contact.client_id), context)

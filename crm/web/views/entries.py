@@ -19,9 +19,11 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from conflicts.forms import ConflictSignalForm
+from crm.core.ownership import owned_or_404
 from crm.models import Interaction
+from crm.trust.door import journal_changed
 from crm.web.forms import InteractionForm, InvoiceForm, PromiseForm
-from crm.web.views.common import HtmxHttpRequest, _client_for, journal_changed, next_url, workspace_url
+from crm.web.views.common import CLIENTS, HtmxHttpRequest, next_url, refresh_regions, workspace_url
 
 ALREADY_SAVED = _("This form was already sent: nothing was saved twice.")
 
@@ -133,16 +135,18 @@ def entry_menu(client: Client) -> list[Entry]:
 
 @login_required
 def new_entry(request: HtmxHttpRequest, kind: str, client_id: int | None = None) -> HttpResponse:
-    client = _client_for(request, client_id) if client_id is not None else None
+    client = owned_or_404(CLIENTS, request.user, pk=client_id) if client_id is not None else None
     entry = _entry(request, KINDS[kind], client, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if entry.form.is_valid():
-            # crm.trust.signals moves the client's contact clocks and recomputes its score in the same
-            # transaction. A double submit (the same form token) saves nothing the second time.
+            # The door moves the client's contact clocks and recomputes its score in the same transaction. A
+            # double submit (the same form token) saves nothing the second time, so changes nothing.
             with transaction.atomic():
                 saved, url = entry.form.save_once(
                     request.user, lambda obj: next_url(request, workspace_url(obj.client_id))
                 )
+                if saved is not None:
+                    journal_changed([saved.client_id])
         else:
             # A repeat may no longer validate (the invoice number it created is taken): still a repeat.
             saved, url = None, entry.form.earlier_submission(request.user)
@@ -151,7 +155,7 @@ def new_entry(request: HtmxHttpRequest, kind: str, client_id: int | None = None)
             if request.htmx:
                 fresh = _entry(request, KINDS[kind], client)
                 fresh.saved = said
-                return journal_changed(render(request, "crm/entry_form.html#form", {"entry": fresh}))
+                return refresh_regions(render(request, "crm/entry_form.html#form", {"entry": fresh}))
             messages.success(request, said)
             return redirect(url)
     template = "crm/entry_form.html#form" if request.htmx else "crm/entry_form.html"

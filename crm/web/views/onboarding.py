@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.demo import BookNotEmpty, remove_sample_book, seed_sample_book
+from crm.trust import formula
+from crm.trust.health import thresholds
 from crm.web.views.common import HtmxHttpRequest
 
 
@@ -45,4 +47,17 @@ def guide(request: HtmxHttpRequest) -> HttpResponse:
     """Show the user guide in the freelancer's language (its prose is a page per language, not msgids)."""
     language = translation.get_language()
     body = f"crm/guide/{language if language in GUIDE_LANGUAGES else 'en'}.html"
-    return render(request, "crm/guide.html", {"guide_body": body})
+    return render(request, "crm/guide.html", {"guide_body": body, "bands": guide_bands()})
+
+
+def guide_bands() -> dict[str, int]:
+    """Return the numbers the guide states, read from the rule itself (`crm.trust.formula.band_for` and the
+    settings' thresholds), so the guide cannot say another rule than the score, the header and the timeline."""
+    bands = thresholds()
+    return {
+        "healthy": bands.healthy,
+        "watch": bands.watch,
+        "watch_top": bands.healthy - 1,
+        "min_evidence": bands.min_evidence,
+        "side_margin": round(formula.SIDE_MARGIN),
+    }

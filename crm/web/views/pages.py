@@ -16,22 +16,24 @@ from django.utils.translation import gettext as _
 
 from clients.forms import ClientForm, ContactForm, NewClientForm, ProjectForm
 from clients.models import Client, Contact
+from crm.core.ownership import owned_or_404
 from crm.models import Dispatch
 from crm.models.health import Band
 from crm.payments.claims import follow_up_of
+from crm.trust.door import record_saved
 from crm.web import fragments
 from crm.web.history import history_of
 from crm.web.views import board
 from crm.web.views.charts import trend_chart
 from crm.web.views.common import (
+    CLIENTS,
+    CONTACTS,
+    INTERACTIONS,
+    INVOICES,
+    PROJECTS,
+    PROMISES,
+    SIGNALS,
     HtmxHttpRequest,
-    _client_for,
-    _contact_for,
-    _interaction_for,
-    _invoice_for,
-    _project_for,
-    _promise_for,
-    _signal_for,
     paginate,
     partial_for,
     workspace_url,
@@ -89,7 +91,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    client = _client_for(request, client_id)
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
     today = timezone.localdate()
     page = request.GET.get("page") or "1"
     template = partial_for(request, "crm/client.html", {"score-panel", "timeline"})
@@ -141,38 +143,49 @@ def _event_page(
 
 @login_required
 def interaction_detail(request: HtmxHttpRequest, interaction_id: int) -> HttpResponse:
-    return _event_page(request, "interaction", _interaction_for(request, interaction_id))
+    return _event_page(request, "interaction", owned_or_404(INTERACTIONS, request.user, pk=interaction_id))
 
 
 @login_required
 def promise_detail(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
-    return _event_page(request, "promise", _promise_for(request, promise_id))
+    return _event_page(request, "promise", owned_or_404(PROMISES, request.user, pk=promise_id))
 
 
 @login_required
 def invoice_detail(request: HtmxHttpRequest, invoice_id: int) -> HttpResponse:
-    invoice = _invoice_for(request, invoice_id)
+    invoice = owned_or_404(INVOICES, request.user, pk=invoice_id)
     # The late-payment amounts (when claimed for this client) and the reminders sent or waiting.
     return _event_page(request, "invoice", invoice, lambda: follow_up_of(invoice, timezone.localdate()))
 
 
 @login_required
 def conflict_detail(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
-    return _event_page(request, "conflict", _signal_for(request, signal_id))
+    return _event_page(request, "conflict", owned_or_404(SIGNALS, request.user, pk=signal_id))
 
 
 def _edit_page(
-    request: HtmxHttpRequest, form: Any, title: str, saved: str, back: str, delete_url: str = ""
+    request: HtmxHttpRequest,
+    form: Any,
+    title: str,
+    saved: str,
+    back: str,
+    delete_url: str = "",
+    changed: Callable[[Any, list[str] | None], None] | None = None,
 ) -> HttpResponse:
     """Save a valid posted form and go to what it saved; else show the form (with its errors, a link to delete
-    what it edits and, for a record that exists, its history).
+    what it edits and, for a record that exists, its history). `changed(record, fields changed or None when
+    created)` runs after a save, in its transaction.
 
     A repeat of a post already saved (the same form token) saves nothing and goes where the first one went."""
     if request.method == "POST":
         if form.is_valid():
+            created = form.instance._state.adding
             saved_object, url = form.save_once(
                 request.user, lambda obj: workspace_url(getattr(obj, "client_id", obj.pk))
             )
+            if saved_object is not None and changed is not None:
+                # In the request's transaction (clients.middleware), like the save.
+                changed(saved_object, None if created else form.changed_data)
         else:
             saved_object, url = None, form.earlier_submission(request.user)
         if url is not None:
@@ -190,12 +203,14 @@ def _edit_page(
 @login_required
 def client_new(request: HtmxHttpRequest) -> HttpResponse:
     form = NewClientForm(request.POST or None, instance=Client.new_for(request.user))
-    return _edit_page(request, form, _("New client"), _("Client added."), reverse("crm:clients"))
+    return _edit_page(
+        request, form, _("New client"), _("Client added."), reverse("crm:clients"), changed=record_saved
+    )
 
 
 @login_required
 def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    client = _client_for(request, client_id)
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
     form = ClientForm(request.POST or None, instance=client)
     return _edit_page(
         request,
@@ -204,12 +219,13 @@ def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         _("Client saved."),
         workspace_url(client.pk),
         reverse("crm:client_delete", kwargs={"client_id": client.pk}),
+        changed=record_saved,  # the door only when a field the score reads changed (not the name)
     )
 
 
 @login_required
 def project_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    client = _client_for(request, client_id)
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
     form = ProjectForm(request.POST or None, owner=request.user, initial={"client": client})
     return _edit_page(
         request,
@@ -217,12 +233,14 @@ def project_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         _("New project for %(client)s") % {"client": client},
         _("Project added."),
         workspace_url(client.pk),
+        changed=record_saved,
     )
 
 
 @login_required
 def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
-    project = _project_for(request, project_id)
+    project = owned_or_404(PROJECTS, request.user, pk=project_id)
+    was_client = project.client_id  # a project moved to another client changes both scores
     form = ProjectForm(request.POST or None, instance=project, owner=request.user)
     return _edit_page(
         request,
@@ -231,12 +249,13 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         _("Project saved."),
         workspace_url(project.client_id),
         reverse("crm:project_delete", kwargs={"project_id": project.pk}),
+        changed=lambda project, fields: record_saved(project, fields, was_client_id=was_client),
     )
 
 
 @login_required
 def contact_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    client = _client_for(request, client_id)
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
     # The first contact of a client is its primary one unless unticked.
     first = not client.contacts.exists()
     form = ContactForm(request.POST or None, instance=Contact(client=client), initial={"is_primary": first})
@@ -251,7 +270,7 @@ def contact_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 def contact_edit(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_for(request, contact_id)
+    contact = owned_or_404(CONTACTS, request.user, pk=contact_id)
     form = ContactForm(request.POST or None, instance=contact)
     return _edit_page(
         request,

@@ -20,9 +20,9 @@ from django.db.models import DateField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.bounds import add_to_moment
 from clients.models import Client
 from conflicts.models import ConflictSignal
+from crm.core.days import add_to_moment, local_day
 from crm.models import HealthChange, Interaction, Invoice, Promise
 
 TIMELINE_PAGE_SIZE = 30
@@ -88,7 +88,7 @@ def _timed_rows(client: Client, source: str, limit: int) -> list[Row]:
     zone = timezone.get_current_timezone()
     field = TIMED[source]
     recent = SOURCES[source].objects.filter(client=client).order_by(f"-{field}", "-pk")
-    rows = {pk: timezone.localtime(at, zone).date() for pk, at in recent.values_list("pk", field)[:limit]}
+    rows = {pk: local_day(at, zone) for pk, at in recent.values_list("pk", field)[:limit]}
     if len(rows) == limit:
         last_day = min(rows.values())
         start = datetime.combine(last_day, time(), tzinfo=zone)

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm.core.ownership import owned_or_404
 from crm.models import TrashItem
 from crm.trash.snapshot import RestoreError, restore
 from crm.trash.undo import UndoError, take_back
 from crm.web.views.common import (
+    UNDOS,
     HtmxHttpRequest,
-    _trash_item_for,
-    _undo_for,
     answer_with_undo,
     paginate,
     workspace_url,
@@ -28,7 +28,7 @@ from crm.web.views.common import (
 @require_POST
 def undo(request: HtmxHttpRequest, undo_id: int) -> HttpResponse:
     """Put back what the action recorded in this undo changed (or restore what it deleted)."""
-    pending = _undo_for(request, undo_id)
+    pending = owned_or_404(UNDOS, request.user, pk=undo_id)
     fallback = reverse("crm:dashboard")
     try:
         take_back(pending)
@@ -48,7 +48,7 @@ def trash_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def trash_restore(request: HtmxHttpRequest, trash_id: int) -> HttpResponse:
     """Bring a deleted record back, with the same ids and everything that went with it."""
-    item = _trash_item_for(request, trash_id)
+    item = owned_or_404(TrashItem, request.user, pk=trash_id)
     try:
         client = restore(item)
     except RestoreError as error:
@@ -62,7 +62,7 @@ def trash_restore(request: HtmxHttpRequest, trash_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def trash_delete(request: HtmxHttpRequest, trash_id: int) -> HttpResponse:
     """Ask first (this cannot be undone), then delete a trash item for good."""
-    item = _trash_item_for(request, trash_id)
+    item = owned_or_404(TrashItem, request.user, pk=trash_id)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         item.delete()
         messages.success(request, _("%(what)s deleted for good.") % {"what": item.label})

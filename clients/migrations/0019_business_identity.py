@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0017_calendar_link_hashed'),
+        ('clients', '0018_account_security'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

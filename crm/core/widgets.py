@@ -20,18 +20,7 @@ from django import forms
 from django.db import models
 from django.utils import formats
 
-from clients.bounds import FIRST_DAY, LAST_DAY, validate_day_in_window
-
-
-def iso_day(value: date) -> str:
-    """Return `value` as `yyyy-mm-dd` (strftime drops the zero padding of years before 1000 on some systems)."""
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-
-
-def iso_minute(value: datetime) -> str:
-    """Return `value` as `yyyy-mm-ddThh:mm` (`datetime-local`'s own format), seconds added only when set."""
-    text = f"{iso_day(value)}T{value.hour:02d}:{value.minute:02d}"
-    return f"{text}:{value.second:02d}" if value.second or value.microsecond else text
+from crm.core.dates import FIRST_DAY, LAST_DAY, iso_day, iso_minute, validate_day_in_window
 
 
 class IsoDateInput(forms.DateInput):
@@ -123,32 +112,3 @@ def book_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
         # The window first, so that a form's own rules (a date in the future...) see only dates within it.
         formfield.validators.append(validate_day_in_window)
     return formfield
-
-
-class RoundTripMixin:
-    """Store what an unchanged form submits exactly as it was.
-
-    `datetime-local` shows minutes (and seconds when set), never microseconds: a submitted value equal to what
-    was drawn keeps the initial value exactly, so an unchanged edit does not trim it. Browsers submit a
-    textarea's lines with CRLF: they are stored with LF, as every other path writes them.
-    """
-
-    fields: dict[str, forms.Field]
-    cleaned_data: dict[str, Any]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()  # type: ignore[misc]
-        for name, field in self.fields.items():
-            if name not in data:
-                continue
-            if isinstance(field, forms.CharField) and isinstance(data[name], str):
-                data[name] = data[name].replace("\r\n", "\n")
-            if not isinstance(field, forms.DateTimeField):
-                continue
-            initial = self.get_initial_for_field(field, name)  # type: ignore[attr-defined]
-            drawn = field.widget.format_value(field.prepare_value(initial))
-            if isinstance(initial, datetime) and self[name].data == drawn:  # type: ignore[index]
-                # get_initial_for_field drops the microseconds (Django #22502): keep the stored value itself.
-                stored = self.initial.get(name)  # type: ignore[attr-defined]
-                data[name] = stored if isinstance(stored, datetime) else initial
-        return data

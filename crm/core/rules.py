@@ -1,0 +1,113 @@
+"""The rules every face must answer alike, one plain function each, written once.
+
+The dashboard, the workspace, the digest, the nudges, the outbox, the client's page, the API, the calendar feed,
+the exports and the trust formula all ask these questions; each asks this module, so no two faces can disagree.
+Plain Python over plain values (no Django, no ORM): the pure trust formula imports it. A queryset that asks the
+same question in SQL takes its bounds from here (`crm/core/queries.py`), and a test shows both agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from crm.core.days import add_days, add_to_moment
+
+# An open promise this long past its due date is "to settle": the app asks whether it was kept late, broken or
+# dropped by agreement (the digest and nudges list it; the trust formula fades its weight from then on).
+SETTLE_AFTER_DAYS = 30
+# The freelancer's feeling about a client weighs in for this many days from the day it was given, then expires.
+FEELING_DAYS = 30
+# A status update coming due this many days after today is listed as due already (the dashboard and the digest
+# alike), so the freelancer can write it before it lapses: today's and tomorrow's ("due tomorrow").
+STATUS_UPDATE_COMING_DAYS = 1
+
+
+# -- payments -------------------------------------------------------------------------------------------------
+
+
+def effective_due_on(due_on: date, renegotiated_due_on: date | None) -> date:
+    """Return the day an invoice is judged against: the renegotiated due date when there is one, else its own."""
+    return renegotiated_due_on or due_on
+
+
+def days_late(due_on: date, today: date, paid_on: date | None = None) -> int:
+    """Return how many days late a payment is, or was once paid: from the day after `due_on` up to `paid_on`
+    when paid, else up to `today`, both included; 0 when it is not late (paid or still due on time).
+
+    A payment dated after `today` has not happened yet as of `today` (the trust formula replays a book as of any
+    day the same way): the days run up to `today` then.
+    """
+    until = min(paid_on, today) if paid_on is not None else today
+    return max((until - due_on).days, 0)
+
+
+# -- promises -------------------------------------------------------------------------------------------------
+
+
+def is_overdue(due_on: date, today: date) -> bool:
+    """Return True when something still open (a promise, an unpaid invoice) is past its due day: due yesterday or
+    before. Due today is not overdue yet."""
+    return due_on < today
+
+
+def settle_before(today: date) -> date:
+    """Return the first due day an open promise may have and not be "to settle" yet: due before it, it is."""
+    return add_days(today, -SETTLE_AFTER_DAYS)
+
+
+def is_to_settle(due_on: date, today: date) -> bool:
+    """Return True when an open promise has stayed more than SETTLE_AFTER_DAYS past its due day."""
+    return due_on < settle_before(today)
+
+
+# -- the freelancer's feeling --------------------------------------------------------------------------------
+
+
+def feeling_expires_on(felt_on: date) -> date:
+    """Return the first day a feeling given on `felt_on` no longer counts (FEELING_DAYS later)."""
+    return add_days(felt_on, FEELING_DAYS)
+
+
+def feeling_in_force(felt_on: date, today: date) -> bool:
+    """Return True while a feeling counts: from the day it was given, for FEELING_DAYS."""
+    return felt_on <= today < feeling_expires_on(felt_on)
+
+
+# -- status updates -------------------------------------------------------------------------------------------
+
+
+def status_update_due_at(since: datetime, cadence_days: int) -> datetime:
+    """Return the instant a status update falls due: the last one (or the client's start) plus the cadence in
+    whole days of 24 hours. The database keeps this as `Client.status_update_due_at` (a generated column, for the
+    index); the day shown and listed is `status_update_due_on`."""
+    return add_to_moment(since, timedelta(days=cadence_days))
+
+
+def status_update_due_on(last_day: date, cadence_days: int, away_until: date | None = None) -> date:
+    """Return the local day the next status update is due: the last one's local day (or the client's start) plus
+    the cadence, or the day after an absence ends when that is later (nothing fell due while the client was
+    away). Held at `date.max` rather than overflowing."""
+    due = add_days(last_day, cadence_days)
+    if away_until is not None and away_until >= due:
+        return add_days(away_until, 1)
+    return due
+
+
+def is_away(today: date, *, paused: bool, away_until: date | None) -> bool:
+    """Return True while no status update is due and none lapses: the client is paused, or away (holidays,
+    illness) up to `away_until` included."""
+    return paused or (away_until is not None and away_until >= today)
+
+
+def status_update_listed(due_on: date, today: date, *, active: bool, away_until: date | None) -> bool:
+    """Return True when the client's status update is listed as due on `today`: the client is active (a paused,
+    prospect or former client owes none), not away, and the update is late, due today, or due within
+    STATUS_UPDATE_COMING_DAYS."""
+    if not active or is_away(today, paused=False, away_until=away_until):
+        return False
+    return due_on <= add_days(today, STATUS_UPDATE_COMING_DAYS)
+
+
+def status_update_days_late(due_on: date, today: date) -> int:
+    """Return how many days the status update is late (0: due today; negative: days left)."""
+    return (today - due_on).days

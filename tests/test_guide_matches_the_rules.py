@@ -1,0 +1,34 @@
+"""docs/trust-model.md says the thresholds and grace periods the code uses.
+
+Every number is read from the code (the settings' band limits, `crm.trust.formula`'s constants), never written
+here: change a threshold and this test names the sentence that now lies. The guide's own words (`/guide/`, both
+languages) are drawn from the same constants and checked by tests/web/test_guide_rule.py.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings as django_settings
+
+from crm.trust import formula
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "trust-model.md"
+
+
+def test_the_trust_model_page_states_the_grace_periods_the_code_uses() -> None:
+    text = re.sub(r"\s+", " ", DOCS.read_text(encoding="utf-8"))
+    sentences = [
+        f"a promise kept within **{formula.PROMISE_GRACE_DAYS} days** of its due date counts as on time",
+        f"an open promise counts as overdue from day {formula.PROMISE_GRACE_DAYS + 1}",
+        f"An invoice paid within **{formula.INVOICE_GRACE_DAYS} days** counts as on time",
+        f"A status update counts as late from **{formula.CADENCE_GRACE_DAYS} days** past the cadence",
+        f"fewer than **{formula.MIN_EVIDENCE} recent events**",
+        f"(the unfaded bad mass N is below **{formula.BAD_EVIDENCE}**)",
+        f'An open promise more than **{formula.SETTLE_AFTER_DAYS} days** past due becomes "to settle"',
+        f"`TRUST_BAND_HEALTHY` (default **{django_settings.TRUST_BAND_HEALTHY}**)",
+        f"`TRUST_BAND_WATCH` (default **{django_settings.TRUST_BAND_WATCH}**)",
+    ]
+    for said in sentences:
+        assert said in text, f"docs/trust-model.md does not say {said!r}"
