@@ -205,8 +205,9 @@ def import_people(owner: Any, people: list[Person], progress: Progress | None = 
                 client_key = key
                 client = new_clients.get(key) or new_clients.setdefault(
                     key,
-                    Client(
-                        owner=owner,
+                    # The file's language and country when it gives them, else the freelancer's (issue 24).
+                    Client.new_for(
+                        owner,
                         name=person.client_name,
                         external_id=person.external_id,
                         **{name: value for name, value in person.client.items() if value not in (None, "")},
