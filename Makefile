@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Compile the .po catalogues (Babel compiles them without GNU gettext, which a fresh machine lacks).
+# Compile the .po catalogues (Babel compiles them without GNU gettext, which a fresh machine lacks). Only the
+# French statistic is printed: the English catalogue is nearly empty by design (the source strings are English).
 messages: $(STAMP)
-	@if [ -d locale ]; then $(BIN)/pybabel compile --statistics -D django -d locale 2>&1 | grep -v '^$$' || true; fi
+	@if [ -d locale ]; then $(BIN)/pybabel compile --statistics -D django -d locale 2>&1 | grep 'locale/fr/.*translated' || true; fi
 
 makemessages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=staticfiles
@@ -46,9 +47,9 @@ test: $(STAMP) messages lint check
 
 # Debian's Chromium for the real-browser tests (Playwright's own browser download does not work here).
 browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@{ command -v chromium >/dev/null && dpkg -s chromium-l10n >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-l10n >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-l10n >/dev/null; fi; }
 
 # Debian's Dovecot for the mail-capture tests (tests/capture/dovecot.py starts its own, per test session, on a
 # spare loopback port; the package's system service is never used).

@@ -196,10 +196,10 @@ class Bench:
             Client.objects.filter(owner__username=username).exclude(pk=workspace_client_id).order_by("pk")
         )
         typical_id = typical.values_list("pk", flat=True)[typical.count() // 2]
-        workspace = reverse("crm:client", args=[workspace_client_id])
+        workspace = reverse("web:client", args=[workspace_client_id])
         self.measure("floor", get(reverse("bench_floor")), repeat)
-        self.measure("dashboard", get(reverse("crm:dashboard")), repeat)
-        self.measure("dashboard, cold caches", get(reverse("crm:dashboard")), repeat, cold=True)
+        self.measure("dashboard", get(reverse("web:dashboard")), repeat)
+        self.measure("dashboard, cold caches", get(reverse("web:dashboard")), repeat, cold=True)
         # What a freelancer meets after an action: one promise of the week changed (saved, so its client is
         # rescored and the book version moves), everything else as cached.
         from crm.models import Promise
@@ -212,12 +212,12 @@ class Bench:
             promise.save()
 
         self.measure(
-            "dashboard after one change", get(reverse("crm:dashboard")), repeat, before=change_one_promise
+            "dashboard after one change", get(reverse("web:dashboard")), repeat, before=change_one_promise
         )
         self.measure("client workspace (5,000-event timeline)", get(workspace), repeat)
         self.measure("client workspace (5,000 events), cold caches", get(workspace), repeat, cold=True)
         self.measure(
-            "client workspace (typical client)", get(reverse("crm:client", args=[typical_id])), repeat
+            "client workspace (typical client)", get(reverse("web:client", args=[typical_id])), repeat
         )
         # The client's page of the client with the long timeline, as the client opens it (no login) and as the
         # freelancer previews it; the rate limit of token pages (60/m) is lifted for the bench's repeats.
@@ -235,14 +235,16 @@ class Bench:
                 repeat,
             )
         self.measure(
-            "client's page preview", get(reverse("portal:preview", args=[workspace_client_id])), repeat
+            "client's page preview",
+            get(reverse("web:client_page_preview", args=[workspace_client_id])),
+            repeat,
         )
         for name, url_name in [
-            ("clients list", "crm:clients"),
-            ("promises list", "crm:promises"),
-            ("invoices list", "crm:invoices"),
-            ("conflicts list", "crm:conflicts"),
-            ("payment reminders to approve", "reminders:payment_reminders"),
+            ("clients list", "web:clients"),
+            ("promises list", "web:promises"),
+            ("invoices list", "web:invoices"),
+            ("conflicts list", "web:conflicts"),
+            ("payment reminders to approve", "web:payment_reminders"),
         ]:
             try:
                 url = reverse(url_name)
@@ -264,7 +266,7 @@ class Bench:
         self.measure("payment reminders planned (each sweep)", plan_once, repeat)
 
         # One logging action: log an interaction (POST, then the client's score recompute), no-JS redirect.
-        url = reverse("crm:interaction_new")
+        url = reverse("web:interaction_new")
         counter = iter(range(10**9))
 
         def log_interaction(client_id: int) -> Callable[[], Any]:
@@ -312,7 +314,7 @@ class Bench:
         repeat = 15 if self.small else 40
         for username, clients in sizes:
             http = self.login(username)
-            dashboard = lambda h=http: h.get(reverse("crm:dashboard"))  # noqa: E731
+            dashboard = lambda h=http: h.get(reverse("web:dashboard"))  # noqa: E731
             self.results["dashboard_growth"][clients] = self.measure(
                 f"dashboard @ {clients} clients", dashboard, repeat
             )

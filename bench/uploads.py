@@ -4,7 +4,7 @@
     .venv/bin/python bench/uploads.py
 
 Each child sets Django up, notes its peak RSS (the baseline: a worker before the upload), then does what
-`crm/dataio/imports.receive` does with an upload (decode it, read its people, every field bounded) and prints
+`crm.dataio.imports.receive` does with an upload (decode it, read its people, every field bounded) and prints
 the peak's growth. Nothing touches a database.
 """
 

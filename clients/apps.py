@@ -9,4 +9,4 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Client book")
 
     def ready(self) -> None:
-        from clients import signals  # noqa: F401  (connects the profile and login-failure receivers)
+        from clients import signals  # noqa: F401  (connects the receiver that gives each new account its profile)

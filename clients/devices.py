@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import AccountSession
-from clients.throttle import client_ip
+from crm.core.ratelimit import client_ip
 
 ROW = "account_session"
 SEEN = "account_session_seen"

@@ -113,7 +113,7 @@ class Profile(models.Model):
         _("send an “all clear” digest when there is nothing to report"), default=True
     )
     nudges_enabled = models.BooleanField(_("remind me when a status update is due"), default=True)
-    # Payment follow-up (crm/reminders/payments.py): the days after an invoice's due date at which each reminder
+    # Payment follow-up (crm/reminders/payment_follow_up.py): the days after an invoice's due date at which each reminder
     # is prepared; a client may have its own.
     reminder_courteous_days = models.PositiveSmallIntegerField(
         _("courteous payment reminder, days after the due date"),
@@ -558,7 +558,8 @@ class Client(models.Model):
         _("created"), default=timezone.now, editable=False, validators=[validate_moment_in_window]
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # A client of the sample book a new freelancer explored (crm.onboarding): removed together in one click.
+    # A client of the sample book a new freelancer explored (crm/demo/sample.py, the onboarding's): removed
+    # together in one click.
     sample = models.BooleanField(_("sample"), default=False, editable=False)
     # When the next status update is due, kept by the database itself so the dashboard can find the due ones
     # through an index instead of computing it for every client of the book: the database's copy of

@@ -21,17 +21,16 @@ login's time). What is ours, here:
 4. After a login, tell the owner how many failed attempts there were since their previous login, and from
    where (`LoginThrottleHandler.user_logged_in`).
 
-The client's address is the one the proxies in `TRUSTED_PROXIES` report (`client_ip`).
+The client's address is the one the proxies in `TRUSTED_PROXIES` report (`client_ip`, from `crm/core/ratelimit.py`,
+which the rate limits count by too).
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -50,57 +49,10 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import ngettext
 
+from crm.core.ratelimit import client_ip
+
 # What the database column holds (axes stores usernames in a varchar(255)).
 USERNAME_LENGTH = 255
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@lru_cache(maxsize=8)
-def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(proxy.strip(), strict=False) for proxy in proxies if proxy.strip())
-
-
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    text = text.strip()
-    if text.startswith("[") and "]" in text:  # [v6]:port
-        text = text[1 : text.index("]")]
-    elif text.count(":") == 1:  # v4:port
-        text = text.partition(":")[0]
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
-
-
-def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: tuple[Network, ...]) -> bool:
-    return any(address in network for network in networks)
-
-
-def client_ip(request: HttpRequest) -> str:
-    """Return the address of the client that sent this request, as far as it can be trusted.
-
-    The peer (REMOTE_ADDR) is the client unless it is one of `TRUSTED_PROXIES`; only then is X-Forwarded-For
-    read, from the right (each proxy appends the address it saw), skipping our own proxies: the first address
-    that is not one of them is the client. Anything a client writes into the header itself lies to the left of
-    that and is never believed, so forged headers cannot make every failed login count against the proxy.
-    """
-    peer = _address(request.META.get("REMOTE_ADDR", ""))
-    if peer is None:
-        return "unknown"
-    networks = _networks(tuple(settings.TRUSTED_PROXIES))
-    if not _trusted(peer, networks):
-        return str(peer)
-    hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    for hop in reversed(hops):
-        address = _address(hop)
-        if address is None:
-            # Garbage in the chain where a proxy should have written an address: stop at the last one we trust.
-            break
-        if not _trusted(address, networks):
-            return str(address)
-        peer = address
-    return str(peer)
 
 
 def axes_client_ip(request: HttpRequest) -> str | None:

@@ -41,23 +41,7 @@ from clients.forms import (
     TwoFactorCodeForm,
 )
 from clients.models import AccountSession, BusinessLogo
-
-
-def _client_key(group: str, request: HttpRequest) -> str:
-    return throttle.client_ip(request)
-
-
-def rate_limit(setting: str, method: str | list[str] = ratelimit.ALL) -> Any:
-    """Limit a view to the rate the named setting holds ("10/h"), per client address (block with a 429).
-
-    Views limited by the same setting share one budget: guessing tokens on two pages counts once."""
-    return ratelimit(
-        group=setting,
-        key=_client_key,
-        rate=lambda group, request: getattr(settings, setting),
-        method=method,
-        block=True,
-    )
+from crm.core.ratelimit import rate_limit
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -154,7 +138,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             request,
             _("We sent a link to %(email)s: open it to confirm your address.") % {"email": user.email},
         )
-        return redirect("crm:dashboard")
+        return redirect("web:dashboard")
     return render(request, "registration/signup.html", {"form": form})
 
 

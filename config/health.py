@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.celery import app as celery_app
-from crm.reminders.tasks import SWEEP_HEARTBEAT_KEY
+from crm.core.heartbeat import SWEEP_HEARTBEAT_KEY
 
 Check = dict[str, Any]
 

@@ -148,7 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "crm:dashboard"
+LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", default=True)
 # Staff (who reach the admin and everyone's data) cannot use the app before they set up a second factor.
@@ -209,6 +209,8 @@ RATE_LIMIT_API = os.environ.get("RATE_LIMIT_API", "600/m")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+# django-countries' own French misspells one name ("Îles Marshal"): ours, translated in our catalogue.
+COUNTRIES_OVERRIDE = {"MH": _("Marshall Islands")}
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
@@ -229,7 +231,7 @@ STORAGES = {
     },
 }
 
-# The largest upload of each kind, in MB (docs/import-export.md): CSV books and histories, vCards and the JSON
+# The largest upload of each kind, in MB (README.md, its settings): CSV books and histories, vCards and the JSON
 # book are read into memory and parsed with every field bounded; mail (.mbox/.eml) is spooled to disk and read
 # a message at a time. Past them an upload is refused before it is read, with the limit in the message.
 UPLOAD_MAX_MB = {
@@ -242,7 +244,7 @@ UPLOAD_MAX_MB = {
 # A vCard or JSON book past this many MB is read by a Celery worker (no preview), not by the web process.
 PARSE_IN_WORKER_MB = int(os.environ.get("PARSE_IN_WORKER_MB", "1"))
 
-# Rendered journal items and client rows (crm/fragments.py); use Redis when several processes serve the app.
+# Rendered journal items and client rows (crm/web/fragments.py); use Redis when several processes serve the app.
 CACHES = {"default": cache_settings(os.environ.get("CACHE_URL") or "locmem://")}
 # Django's own Redis cache increments atomically, which is all django-ratelimit needs (it only knows
 # django-redis's by name). A per-process memory cache is refused in production (django_ratelimit.E003):

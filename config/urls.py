@@ -3,14 +3,88 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.db import transaction
-from django.urls import include, path
+from django.templatetags.static import static
+from django.urls import URLPattern, include, path
+from django.views.generic.base import RedirectView
 
 from clients import views as account_views
 from config.health import health
+from crm.api import urls as api
+from crm.capture import urls as capture
+from crm.dataio import urls as dataio
+from crm.portal import urls as portal
+from crm.reminders import urls as reminders
+from crm.web import urls as web
+
+# The faces, each its own namespace. Faces import no faces (tests/test_architecture.py), so they meet here:
+# `web:` is the freelancer's app, whichever room a page's view lives in.
+WEB = [
+    *web.urlpatterns,
+    *reminders.urlpatterns,
+    *dataio.urlpatterns,
+    *capture.urlpatterns,
+    *api.settings_urlpatterns,
+    *portal.panel_urlpatterns,
+]
+
+# The names URLs had before the faces (issue 21), kept as aliases of the same paths so nothing that reverses
+# one breaks: old namespace -> (the patterns it held, {new name: old name} where the name changed).
+OLD_NAMES: dict[str, tuple[list[URLPattern], dict[str, str]]] = {
+    "crm": (
+        [
+            *web.urlpatterns,
+            *dataio.urlpatterns,
+            *capture.urlpatterns,
+            *api.settings_urlpatterns,
+        ],
+        {
+            "contact_make_primary": "contact_primary",
+            "status_update_mark_sent": "status_update_sent",
+            "client_feeling_new": "client_feeling",
+            "invoice_mark_paid": "invoice_paid",
+        },
+    ),
+    "reminders": (
+        reminders.urlpatterns,
+        {
+            "status_update_draft": "prepare_status_update",
+            "status_update_draft_mark_sent": "mark_status_update_sent",
+            "payment_reminder_approve": "approve_payment_reminder",
+            "payment_reminder_skip": "skip_payment_reminder",
+            "calendar_token_rotate": "rotate_calendar_token",
+        },
+    ),
+    "portal": (
+        portal.panel_urlpatterns,
+        {
+            "client_page": "panel",
+            "client_page_renew": "renew",
+            "client_page_turn_off": "off",
+            "client_page_preview": "preview",
+        },
+    ),
+}
+
+
+def _old_names(namespace: str) -> list[URLPattern]:
+    """Return the namespace's patterns again under their old names (the same route, view and arguments)."""
+    patterns, renamed = OLD_NAMES[namespace]
+    return [
+        path(
+            str(pattern.pattern),
+            pattern.callback,
+            pattern.default_args,
+            name=renamed.get(pattern.name, pattern.name),
+        )
+        for pattern in patterns
+    ]
+
 
 urlpatterns = [
     # For the load balancer: no login, no secrets (config/health.py).
     path("health/", health, name="health"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Failed logins are counted and locked out by django-axes (clients/throttle.py), here and in the admin.
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     # It writes nothing and sends an email: no request-long transaction (see AtomicWritesMiddleware).
@@ -48,8 +122,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     # The REST API (crm/api): bearer tokens, no session, so no CSRF; its errors are problem+json.
-    path("api/", include("crm.api.urls")),
-    path("", include("crm.web.urls")),
-    path("", include("crm.reminders.urls")),
-    path("", include("crm.portal.urls")),
+    path("api/", include(api.urlpatterns)),
+    path("", include((WEB, "web"))),
+    # The client's page; `portal:` also keeps the old names of the panel, now `web:client_page...`.
+    path("", include(([*portal.urlpatterns, *_old_names("portal")], "portal"))),
+    # The old names come after the faces: a path resolves to its face, an old name still reverses.
+    path("", include((_old_names("crm"), "crm"))),
+    path("", include((_old_names("reminders"), "reminders"))),
 ]

@@ -54,7 +54,7 @@ def _temporary_embedded_broker(tmp_path_factory: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    # Rendered items are cached by content (crm/fragments.py); each test starts with none, whatever the backend.
+    # Rendered items are cached by content (crm/web/fragments.py); each test starts with none, whatever the backend.
     from django.core.cache import cache
 
     cache.clear()

@@ -9,12 +9,14 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "clients", "conflicts", "crm")
+FLOOR = "crm.core"
 
 
 def _module_name(path: Path) -> str:
@@ -181,8 +183,8 @@ def test_no_module_imports_a_private_name_of_another() -> None:
         # The two rooms that use trust are siblings: neither reaches into the other.
         ("crm.web", "crm.reminders"),
         ("crm.reminders", "crm.web"),
-        # The API uses the book and trust health; nothing but the URLs uses it (the web app only routes its
-        # Settings page), and it reaches into neither sibling.
+        # The API uses the book and trust health; nothing but config/urls.py uses it, and it reaches into neither
+        # sibling.
         ("crm.api", "crm.web"),
         ("crm.api", "crm.reminders"),
         ("crm.trust", "crm.api"),
@@ -286,6 +288,193 @@ def test_tests_follow_the_code_map() -> None:
     for room in ("trust", "reminders", "web", "api", "capture"):
         assert (ROOT / "tests" / room / "__init__.py").exists()
         assert list((ROOT / "tests" / room).glob("test_*.py"))
+
+
+def test_nothing_imports_a_management_command() -> None:
+    """A command is an edge, like a view: what two edges share lives in a room both import."""
+    commands = "crm.management.commands"
+    importers = [
+        (module, target)
+        for module, targets in GRAPH.items()
+        for target in targets
+        if _within(target, commands) and not _within(module, commands)
+    ]
+    assert importers == []
+
+
+def test_the_web_app_takes_only_the_sample_of_the_demo() -> None:
+    """Onboarding needs the sample book, not the large generated books nor the seeding command's tools."""
+    taken = {target for _module, target in _imports_of("crm.web") if _within(target, "crm.demo")}
+    assert taken == {"crm.demo.sample"}
+    assert GRAPH["crm.demo"] == set()  # the package itself imports nothing, so importing a part takes only it
+
+
+# The faces: what a person meets (the freelancer's app, the API, the client's page), and the pages the rooms draw
+# for the freelancer's app. Each face stands on the floors (the models, trust, the rooms' plain modules) and
+# imports no other face; they meet only in config/urls.py, which gives each its namespace.
+FACES = {
+    "web": ("crm.web",),
+    "api": ("crm.api",),
+    "portal": ("crm.portal",),
+    "reminders pages": ("crm.reminders.views", "crm.reminders.urls"),
+    "capture pages": ("crm.capture.views", "crm.capture.urls"),
+    "dataio pages": ("crm.dataio.views", "crm.dataio.urls"),
+}
+
+
+def _face_of(module: str) -> str | None:
+    return next((face for face, roots in FACES.items() if any(_within(module, root) for root in roots)), None)
+
+
+def test_the_faces_are_found() -> None:
+    # Guards the rule below against a renamed module that no face claims any more.
+    for roots in FACES.values():
+        assert all(any(_within(module, root) for module in MODULES) for root in roots), roots
+
+
+def test_faces_import_no_faces() -> None:
+    crossings = [
+        (module, target)
+        for module, targets in GRAPH.items()
+        for target in targets
+        if _face_of(module) and _face_of(target) and _face_of(module) != _face_of(target)
+    ]
+    assert crossings == []
+
+
+def test_only_the_project_urls_include_a_faces_urls() -> None:
+    url_modules = {module for module in MODULES if module.startswith("crm.") and module.endswith(".urls")}
+    assert len(url_modules) >= 5
+    importers = sorted(
+        {module for module, targets in GRAPH.items() for target in targets if target in url_modules}
+    )
+    assert importers == ["config.urls"]
+
+
+# -- every path named in a comment exists ----------------------------------------------------------------------
+
+COMMENTED = (*PACKAGES, "bench", "tests")
+NAMED_PATH = re.compile(
+    r"(?<![\w/.@-])((?:config|clients|conflicts|crm|bench|tests|templates|docs|deploy|static|locale)/[^\s`'\"()\[\],;:]*)"
+)
+NAMED_MODULE = re.compile(r"(?<![\w/.@-])((?:config|clients|conflicts|crm|bench|tests)(?:\.[A-Za-z_]\w*)+)")
+# "clients.csv" names a file, not a module.
+FILE_SUFFIXES = {
+    "csv",
+    "json",
+    "zip",
+    "vcf",
+    "ics",
+    "eml",
+    "mbox",
+    "html",
+    "txt",
+    "py",
+    "md",
+    "png",
+    "example",
+}
+PLACEHOLDERS = set("<>{}*…")
+
+
+COMMENT = re.compile(r"(?:^|\s)#(.*)$", re.MULTILINE)
+DOCSTRING = re.compile(r'"""(.*?)"""', re.DOTALL)
+
+
+def _comments_and_docstrings(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield each comment and triple-quoted string (docstrings) with its line; read as text, which is fast."""
+    source = path.read_text()
+    for pattern in (COMMENT, DOCSTRING):
+        for match in pattern.finditer(source):
+            yield source.count("\n", 0, match.start()) + 1, match.group(1)
+
+
+def _all_modules() -> dict[str, Path]:
+    found = {}
+    for package in COMMENTED:
+        for path in (ROOT / package).rglob("*.py"):
+            found[_module_name(path)] = path
+    return found
+
+
+@cache
+def _top_level_names(path: Path) -> frozenset[str]:
+    names: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return frozenset(names)
+
+
+def _task_names() -> set[str]:
+    """Return the Celery task names given in the source (`@shared_task(name="crm.…")`): dotted, not modules."""
+    pattern = re.compile(r"""(?:shared_task|\.task)\([^)]*name=["']([\w.]+)["']""")
+    return {name for path in (ROOT / "crm").rglob("tasks.py") for name in pattern.findall(path.read_text())}
+
+
+def _module_exists(name: str, modules: dict[str, Path]) -> bool:
+    """A dotted name exists when its longest module prefix defines the next part (a model label counts too)."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        module = ".".join(parts[:cut])
+        if module in modules:
+            rest = parts[cut:]
+            if not rest:
+                return True
+            if rest[0] in _top_level_names(modules[module]):
+                return True
+            models = modules.get(f"{module}.models")  # "clients.Contact": an app label and its model
+            return cut == 1 and len(rest) == 1 and models is not None and rest[0] in _top_level_names(models)
+    return False
+
+
+def _ignored_paths() -> set[str]:
+    """Return what .gitignore names exactly (generated files a comment may mention: bench/results.json)."""
+    lines = (ROOT / ".gitignore").read_text().splitlines()
+    return {line.strip().rstrip("/") for line in lines if "/" in line.strip().rstrip("/")}
+
+
+def _stale_references() -> list[str]:
+    modules, tasks, ignored = _all_modules(), _task_names(), _ignored_paths()
+    stale = []
+    for package in COMMENTED:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue  # frozen history: it may name what was there then
+            where = path.relative_to(ROOT)
+            for line, text in _comments_and_docstrings(path):
+                for named in NAMED_PATH.findall(text):
+                    named = named.rstrip(".")
+                    if PLACEHOLDERS & set(named) or named in ignored:
+                        continue
+                    # A template is named as the template loader reads it: "crm/items.html".
+                    if not any((base / named.rstrip("/")).exists() for base in (ROOT, ROOT / "templates")):
+                        stale.append(f"{where}:{line}: {named}")
+                for named in NAMED_MODULE.findall(text):
+                    if named.rsplit(".", 1)[-1] in FILE_SUFFIXES or named in tasks:
+                        continue
+                    if not _module_exists(named, modules):
+                        stale.append(f"{where}:{line}: {named}")
+    return stale
+
+
+def test_the_reference_check_sees_a_stale_path() -> None:
+    # Guards the check below: the stale names of issue 21 would be found.
+    assert not _module_exists("crm.onboarding", _all_modules())
+    assert _module_exists("crm.trash.kinds.KINDS", _all_modules())
+    assert _module_exists("clients.Contact", _all_modules())
+    assert NAMED_PATH.findall("see crm/urls.py.") == ["crm/urls.py."]
+    assert not (ROOT / "crm/urls.py").exists()
+
+
+def test_every_path_named_in_a_comment_exists() -> None:
+    """Paths (`crm/web/fragments.py`, `templates/…`) and modules (`crm.trust.formula`) in comments and docstrings."""
+    assert _stale_references() == []
 
 
 # -- trust health moves through the journal's door, never from a receiver ----------------------------------------

@@ -127,55 +127,55 @@ FILTERS = {"q": "a", "band": "at_risk", "status": "active", "page": "1", "sort":
            "next": "/"}  # fmt: skip
 
 TARGETS = [
-    Target("client_new", lambda b: reverse("crm:client_new"), lambda b: CLIENT),
-    Target("client_edit", lambda b: reverse("crm:client_edit", args=[b.rita.pk]), lambda b: CLIENT),
+    Target("client_new", lambda b: reverse("web:client_new"), lambda b: CLIENT),
+    Target("client_edit", lambda b: reverse("web:client_edit", args=[b.rita.pk]), lambda b: CLIENT),
     Target(
         "project_new",
-        lambda b: reverse("crm:project_new", args=[b.rita.pk]),
+        lambda b: reverse("web:project_new", args=[b.rita.pk]),
         lambda b: PROJECT | {"client": str(b.rita.pk)},
     ),
     Target(
         "project_edit",
-        lambda b: reverse("crm:project_edit", args=[b.project.pk]),
+        lambda b: reverse("web:project_edit", args=[b.project.pk]),
         lambda b: PROJECT | {"client": str(b.rita.pk)},
     ),
     *[
         Target(
             f"{kind}_new",
-            lambda b, k=kind: reverse(f"crm:client_{k}_new", args=[b.rita.pk]),
+            lambda b, k=kind: reverse(f"web:client_{k}_new", args=[b.rita.pk]),
             lambda b, k=kind: _entry(k, b),
         )
         for kind in ("interaction", "promise", "invoice", "conflict")
     ],  # fmt: skip
     *[
         Target(
-            f"{kind}_new_anywhere", lambda b, k=kind: reverse(f"crm:{k}_new"), lambda b, k=kind: _entry(k, b)
+            f"{kind}_new_anywhere", lambda b, k=kind: reverse(f"web:{k}_new"), lambda b, k=kind: _entry(k, b)
         )
         for kind in ("interaction", "promise", "invoice", "conflict")
     ],
     Target(
         "promise_explain",
-        lambda b: reverse("crm:promise_explain", args=[b.promise.pk]),
+        lambda b: reverse("web:promise_explain", args=[b.promise.pk]),
         lambda b: {"clarification": "Told them"},
     ),
     Target(
         "invoice_renegotiate",
-        lambda b: reverse("crm:invoice_renegotiate", args=[b.invoice.pk]),
+        lambda b: reverse("web:invoice_renegotiate", args=[b.invoice.pk]),
         lambda b: {"renegotiated_due_on": _today(40)},
     ),
     Target(
         "conflict_resolve",
-        lambda b: reverse("crm:conflict_resolve", args=[b.signal.pk]),
+        lambda b: reverse("web:conflict_resolve", args=[b.signal.pk]),
         lambda b: {"resolved_on": _today(), "resolution": "Talked"},
     ),
     Target(
         "status_update_sent",
-        lambda b: reverse("crm:status_update_sent", args=[b.rita.pk]),
+        lambda b: reverse("web:status_update_mark_sent", args=[b.rita.pk]),
         lambda b: {"form_token": "t"},
     ),
     Target(
         "mark_status_update_sent",
-        lambda b: reverse("reminders:mark_status_update_sent", args=[b.rita.pk]),
+        lambda b: reverse("web:status_update_draft_mark_sent", args=[b.rita.pk]),
         lambda b: {"subject": "Point", "body": "Bonjour"},
     ),
     Target(
@@ -192,7 +192,7 @@ TARGETS = [
     ),  # fmt: skip
     Target(
         "mailbox",
-        lambda b: reverse("crm:mailbox"),
+        lambda b: reverse("web:mailbox"),
         lambda b: {
             "address": "alice@example.com",
             "imap_host": "imap.example.com",
@@ -209,7 +209,7 @@ TARGETS = [
     ),
     Target(
         "status_update_send",
-        lambda b: reverse("crm:status_update_send", args=[b.rita.pk]),
+        lambda b: reverse("web:status_update_send", args=[b.rita.pk]),
         lambda b: {"subject": "Point", "body": "Bonjour"},
     ),
     Target(
@@ -223,10 +223,12 @@ TARGETS = [
     ),  # fmt: skip
     # One-click actions read nothing but where to go back to.
     Target(
-        "promise_keep", lambda b: reverse("crm:promise_keep", args=[b.promise.pk]), lambda b: {"next": "/"}
+        "promise_keep", lambda b: reverse("web:promise_keep", args=[b.promise.pk]), lambda b: {"next": "/"}
     ),
     Target(
-        "invoice_paid", lambda b: reverse("crm:invoice_paid", args=[b.invoice.pk]), lambda b: {"next": "/"}
+        "invoice_paid",
+        lambda b: reverse("web:invoice_mark_paid", args=[b.invoice.pk]),
+        lambda b: {"next": "/"},
     ),
     Target(
         "email_preferences",
@@ -280,14 +282,14 @@ TARGETS = [
     # Searches and filters: every query string the pages read.
     *[
         Target(f"search_{name}", lambda b, n=name: reverse(n), lambda b: FILTERS, method="get")
-        for name in ("crm:dashboard", "crm:clients", "crm:promises", "crm:invoices", "crm:conflicts")
+        for name in ("web:dashboard", "web:clients", "web:promises", "web:invoices", "web:conflicts")
     ],
     Target(
-        "search_workspace", lambda b: reverse("crm:client", args=[b.rita.pk]), lambda b: FILTERS, method="get"
+        "search_workspace", lambda b: reverse("web:client", args=[b.rita.pk]), lambda b: FILTERS, method="get"
     ),
     Target(
         "search_status_update",
-        lambda b: reverse("reminders:prepare_status_update", args=[b.rita.pk]),
+        lambda b: reverse("web:status_update_draft", args=[b.rita.pk]),
         lambda b: FILTERS,
         method="get",
     ),
@@ -304,15 +306,13 @@ def _client_page_url(book: Book) -> str:
 def _client_page_panel_url(book: Book) -> str:
     """Return the panel of rita's page, the page made first (its choices are saved on it)."""
     _client_page_url(book)
-    return reverse("portal:panel", args=[book.rita.pk])
+    return reverse("web:client_page", args=[book.rita.pk])
 
 
 def _preferences_url(book: Book) -> str:
     from crm.reminders.emails import preferences_token
 
-    return reverse(
-        "reminders:email_preferences", kwargs={"token": preferences_token(book.alice.pk, "digest")}
-    )
+    return reverse("web:email_preferences", kwargs={"token": preferences_token(book.alice.pk, "digest")})
 
 
 @st.composite

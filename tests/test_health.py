@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from config.celery import app as celery_app
+from crm.core.heartbeat import SWEEP_HEARTBEAT_KEY
 from crm.reminders import tasks
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -38,7 +39,7 @@ def test_all_well_answers_200_without_login(
 
 
 def test_a_stale_sweep_means_beat_is_down(client: Any, db: None, settings: Any) -> None:
-    cache.set(tasks.SWEEP_HEARTBEAT_KEY, time.time() - settings.HEALTH_BEAT_MAX_AGE - 60, timeout=None)
+    cache.set(SWEEP_HEARTBEAT_KEY, time.time() - settings.HEALTH_BEAT_MAX_AGE - 60, timeout=None)
     status, answer, _ = health(client)
     assert status == 503
     assert answer["status"] == "failing"
@@ -92,7 +93,7 @@ def test_an_unreachable_broker_and_cache_fail_without_telling_where(
 
 
 def test_the_proxy_routes_on_what_a_web_process_needs(client: Any, db: None, settings: Any) -> None:
-    cache.set(tasks.SWEEP_HEARTBEAT_KEY, time.time() - settings.HEALTH_BEAT_MAX_AGE - 60, timeout=None)
+    cache.set(SWEEP_HEARTBEAT_KEY, time.time() - settings.HEALTH_BEAT_MAX_AGE - 60, timeout=None)
     response = client.get(reverse("health"), {"only": "database,cache,nonsense"})
     assert response.status_code == 200
     assert set(response.json()["checks"]) == {"database", "cache"}

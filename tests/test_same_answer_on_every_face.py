@@ -86,6 +86,7 @@ from crm.reminders.calendar import feed_token
 from crm.reminders.digest import digest_message
 from crm.reminders.status_updates import nudge_message
 from crm.trust import formula
+from crm.trust.door import journal_changed
 
 # -- the size of a run ---------------------------------------------------------------------------------------------
 
@@ -290,6 +291,9 @@ def _build(spec: BookSpec) -> Book:
                 client=client, kind=kind, severity=severity, observed_on=today - timedelta(days=ago)
             )
             book.conflicts[signal.pk] = signal
+    # The rows above were written as an importer writes them, straight to the tables: then the one door runs,
+    # as every path that changes a journal does (contact times, trust health, book version).
+    journal_changed(list(book.clients), now=spec.now)
     for client in book.clients.values():
         client.refresh_from_db()
     return book
@@ -360,6 +364,7 @@ def expect(book: Book) -> Answers:
             ),
             zone=zone,
             paused=client.status == Client.Status.PAUSED,
+            owes_status_updates=client.status == Client.Status.ACTIVE,
             away_until=client.away_until,
         )
         health = formula.compute(facts, book.now, today, thresholds)
@@ -537,7 +542,7 @@ def _date(day: date) -> str:
 
 
 def face_dashboard(browser: Browser, book: Book, answers: Answers, out: Disagreements, ahead: dict) -> None:
-    html = browser.get(reverse("crm:dashboard")).content.decode()
+    html = browser.get(reverse("web:dashboard")).content.decode()
     face = "dashboard"
     rows = {
         pk: _score_and_band(_element(html, f"client-{pk}", "tr") or "", "score-number") for pk in book.clients
@@ -580,7 +585,7 @@ def face_dashboard(browser: Browser, book: Book, answers: Answers, out: Disagree
 def face_workspace(browser: Browser, book: Book, answers: Answers, out: Disagreements) -> None:
     for pk in book.clients:
         face = "workspace"
-        html = browser.get(reverse("crm:client", kwargs={"client_id": pk})).content.decode()
+        html = browser.get(reverse("web:client", kwargs={"client_id": pk})).content.decode()
         panel = html[html.find('id="score-panel"') :]
         score, band = _score_and_band(panel, "score-big")
         out.check(face, f"score and band of {out.name(pk)}", answers.scores[pk], (score, band))
@@ -763,7 +768,7 @@ def face_trust_report(book: Book, answers: Answers, out: Disagreements) -> None:
 
 def face_calendar(book: Book, answers: Answers, out: Disagreements) -> None:
     face = "calendar feed"
-    url = reverse("reminders:calendar_feed", kwargs={"token": feed_token(book.owner.profile)})
+    url = reverse("web:calendar_feed", kwargs={"token": feed_token(book.owner.profile)})
     feed = icalendar.Calendar.from_ical(Browser().get(url).content)
     promises, updates = {}, {}
     for event in feed.walk("VEVENT"):
@@ -837,7 +842,7 @@ def _exported_book(book: Book, document: dict) -> Book:
 
 def face_exports(browser: Browser, book: Book, answers: Answers, out: Disagreements) -> None:
     face = "export (JSON)"
-    answer = browser.get(reverse("crm:export_json"))
+    answer = browser.get(reverse("web:export_json"))
     document = json.loads(b"".join(answer.streaming_content) if answer.streaming else answer.content)
     again = expect(_exported_book(book, document))
     out.compare(
@@ -874,7 +879,7 @@ def face_exports(browser: Browser, book: Book, answers: Answers, out: Disagreeme
                 latest["new_score"],
             )
     face = "export (CSV)"
-    answer = browser.get(reverse("crm:export_zip"))
+    answer = browser.get(reverse("web:export_zip"))
     archive = zipfile.ZipFile(
         io.BytesIO(b"".join(answer.streaming_content) if answer.streaming else answer.content)
     )
@@ -891,7 +896,6 @@ def face_exports(browser: Browser, book: Book, answers: Answers, out: Disagreeme
 # -- the property ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="issue 21: faces disagree until the floor lands")
 @settings(PROFILE)
 @given(spec=books)
 def test_every_face_gives_the_same_answer(db: None, spec: BookSpec) -> None:

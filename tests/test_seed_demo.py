@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
-from crm.demo import DEMO_PASSWORD
+from crm.demo.personas import DEMO_PASSWORD
 from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise
 
 NOW = datetime.fromisoformat("2026-03-04T10:00:00+01:00")

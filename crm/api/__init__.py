@@ -7,6 +7,6 @@ scripts, with personal access tokens.
 what goes in and out; `crm/api/resources.py` is the create/read/update/delete of each kind, through the models'
 own validation (`full_clean`, the date window) in one transaction, and the read-only trust health;
 `crm/api/pages.py` is cursor pagination and `updated_since`. `crm/api/views.py` is the Settings page where
-tokens are made and revoked (`crm:api_tokens`). It uses the models, trust and the trash; nothing imports it but
+tokens are made and revoked (`web:api_tokens`). It uses the models, trust and the trash; nothing imports it but
 the URLs.
 """

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 from ninja.security import HttpBearer
@@ -53,9 +53,8 @@ class TokenAuth(HttpBearer):
         found.touch(timezone.now())
         # Act as the owner: history rows name them (django-simple-history reads request.user when it saves).
         request.user = found.owner
-        profile = found.owner.profile
-        translation.activate(profile.language)
-        timezone.activate(profile.zone)
+        # Times in the owner's zone; the language is the request's (crm/api/language.py), not the owner's.
+        timezone.activate(found.owner.profile.zone)
         return found
 
     @staticmethod

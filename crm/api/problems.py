@@ -16,15 +16,32 @@ from django.core.exceptions import ValidationError as ModelValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InputValidationError
 
+from crm.api.language import in_requested_language
+
 MEDIA_TYPE = "application/problem+json"
 # Statuses every operation may answer with a problem (documented in the schema; see app.py).
 ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422, 429})
+
+
+# The status's name in the request's language (RFC 9457 lets a title change only by its localisation).
+TITLES = {
+    400: _lazy("Bad Request"),
+    401: _lazy("Unauthorized"),
+    403: _lazy("Forbidden"),
+    404: _lazy("Not Found"),
+    405: _lazy("Method Not Allowed"),
+    409: _lazy("Conflict"),
+    422: _lazy("Unprocessable Entity"),
+    429: _lazy("Too Many Requests"),
+}
 
 
 class Problem(Schema):
@@ -50,7 +67,8 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     """Return the problem response for `status`."""
-    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    title = TITLES.get(status, HTTPStatus(status).phrase)
+    body: dict[str, Any] = {"type": "about:blank", "title": str(title), "status": status}
     if detail:
         body["detail"] = detail
     if errors is not None:
@@ -69,10 +87,42 @@ def _field_of(location: Iterable[Any]) -> str:
     return ".".join(parts) or "__all__"
 
 
+# pydantic's error types in our words (its own messages are English only, and a validator's ValueError comes back
+# as "Value error, <our message>").
+INPUT_ERRORS = {
+    "missing": _lazy("This field is required."),
+    "int_parsing": _lazy("Enter a whole number."),
+    "int_type": _lazy("Enter a whole number."),
+    "int_from_float": _lazy("Enter a whole number."),
+    "float_parsing": _lazy("Enter a number."),
+    "decimal_parsing": _lazy("Enter a number."),
+    "decimal_type": _lazy("Enter a number."),
+    "bool_parsing": _lazy("Enter true or false."),
+    "bool_type": _lazy("Enter true or false."),
+    "string_type": _lazy("Enter a text."),
+    "string_too_long": _lazy("This text is too long."),
+    "list_type": _lazy("Enter a list."),
+    "dict_type": _lazy("Enter an object."),
+    "model_attributes_type": _lazy("Enter an object."),
+    "extra_forbidden": _lazy("This field is not expected here."),
+    "literal_error": _lazy("Choose one of the values the documentation lists."),
+    "enum": _lazy("Choose one of the values the documentation lists."),
+    "json_invalid": _lazy("The body is not valid JSON."),
+}
+
+
+def _input_message(error: dict[str, Any]) -> str:
+    if error.get("type") == "value_error":
+        context = error.get("ctx", {})
+        return str(context.get("error", "")) or str(error.get("msg", "")).removeprefix("Value error, ")
+    known = INPUT_ERRORS.get(str(error.get("type", "")))
+    return str(known) if known is not None else str(error.get("msg", ""))
+
+
 def input_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for error in errors:
-        found.setdefault(_field_of(error.get("loc", ())), []).append(str(error.get("msg", "")))
+        found.setdefault(_field_of(error.get("loc", ())), []).append(_input_message(error))
     return found
 
 
@@ -92,6 +142,9 @@ def install(api: Any) -> None:
         return problem(422, _("The request is not valid."), input_errors(exc.errors))
 
     def invalid_record(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+        if any(error.code == "number_taken" for error in getattr(exc, "error_dict", {}).get("number", [])):
+            # Not a malformed request: it collides with a record the book already holds (RFC 9110, 409).
+            return problem(409, _("This number is already taken."), model_errors(exc))
         return problem(422, _("The request is not valid."), model_errors(exc))
 
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -122,8 +175,17 @@ def install(api: Any) -> None:
 
 
 @csrf_exempt  # no session: nothing to forge (crm/api/auth.py)
+@in_requested_language
 def not_found_view(request: HttpRequest, rest: str = "") -> HttpResponse:
-    """Answer a URL under /api/ that names no endpoint (or an id that is not a number)."""
+    """Answer a URL under /api/ that names no endpoint (or an id that is not a number); a trailing slash is
+    forgiven: `/api/clients/` is `/api/clients`, whatever the method (no redirect, which would lose a body)."""
+    if rest.endswith("/"):
+        try:
+            match = resolve(request.path_info.rstrip("/"))
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found_view:
+            return match.func(request, *match.args, **match.kwargs)
     return problem(404, _("There is no such endpoint."))
 
 
@@ -134,7 +196,7 @@ def method_problems(patterns: list[Any]) -> list[Any]:
         if hasattr(pattern, "url_patterns"):
             method_problems(pattern.url_patterns)
         else:
-            pattern.callback = _problem_when_not_allowed(pattern.callback)
+            pattern.callback = in_requested_language(_problem_when_not_allowed(pattern.callback))
     return patterns
 
 

@@ -32,10 +32,10 @@ from crm.api.pages import changed_since, page_of, refuse_unknown_parameters
 from crm.api.problems import ERROR_STATUSES, Problem
 from crm.core.dates import FUTURE_TOLERANCE
 from crm.core.ownership import owned, owned_or_404
-from crm.management.commands.trust_report import client_report
 from crm.models import ClientHealth, Interaction, Invoice, Promise
 from crm.trash.snapshot import to_trash
 from crm.trust.door import journal_changed, record_saved
+from crm.trust.report import client_report
 
 router = Router()
 

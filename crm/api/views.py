@@ -1,4 +1,4 @@
-"""Settings → API tokens (`crm:api_tokens`): make a token (its value shown once), see when each was last used,
+"""Settings → API tokens (`web:api_tokens`): make a token (its value shown once), see when each was last used,
 revoke one."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         messages.info(
             request, _("That token was already made. If you did not copy it, revoke it and make another.")
         )
-        return redirect("crm:api_tokens")
+        return redirect("web:api_tokens")
     if not form.is_valid():
         return _page(request, form)
     issued: dict[str, str] = {}
@@ -46,7 +46,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         )
         return token
 
-    token, _next = form.save_once(request.user, lambda saved: reverse("crm:api_tokens"), issue)
+    token, _next = form.save_once(request.user, lambda saved: reverse("web:api_tokens"), issue)
     return _page(request, AccessTokenForm(), new_token=token, raw_token=issued.get("raw"))
 
 
@@ -58,4 +58,4 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     messages.success(
         request, _("Token “%(name)s” revoked: it no longer opens the API.") % {"name": token.name}
     )
-    return redirect("crm:api_tokens")
+    return redirect("web:api_tokens")

@@ -60,7 +60,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         saved = form.save()
         sync_mailbox.delay_on_commit(saved.pk)
         messages.success(request, _("Mailbox saved. The first sync starts now."))
-        return redirect("crm:mailbox")
+        return redirect("web:mailbox")
     return _page(request, box, form)
 
 
@@ -102,7 +102,7 @@ def mailbox_sync(request: HttpRequest) -> HttpResponse:
     Mailbox.objects.filter(pk=box.pk).update(state=Mailbox.State.IDLE, next_attempt_at=None)
     sync_mailbox.delay_on_commit(box.pk)
     messages.success(request, _("Sync started."))
-    return redirect("crm:mailbox")
+    return redirect("web:mailbox")
 
 
 @login_required
@@ -125,7 +125,7 @@ def mailbox_disconnect(request: HttpRequest) -> HttpResponse:
             journal_changed(client_ids)
         box.delete()
     messages.success(request, _("Mailbox disconnected: its passwords are deleted."))
-    return redirect("crm:mailbox")
+    return redirect("web:mailbox")
 
 
 @login_required
@@ -149,4 +149,4 @@ def mailbox_import(request: HttpRequest) -> HttpResponse:
         _("%(read)s messages read, %(kept)s from or to your clients, %(logged)s new in the journal.")
         % {"read": result.read, "kept": result.kept, "logged": result.logged},
     )
-    return redirect("crm:mailbox")
+    return redirect("web:mailbox")

@@ -4,7 +4,7 @@ and the import of that document into an empty book.
 Both exports are streamed: clients are read a batch at a time (each kind of record one query per batch), so a
 20,000-client book never sits in memory. The JSON keeps every stored value of every record (ids only as
 references between records), so its import writes the same records, and trust health computed from them is the
-same: the round trip is tested (tests/dataio/test_round_trip.py).
+same: the round trip is tested (tests/dataio/test_export.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -342,14 +343,31 @@ def _new_id(ids: dict[int, int], old: Any) -> int:
 # -- the ZIP of CSVs -------------------------------------------------------------------------------------------
 
 
-def _csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[bytes]:
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a spreadsheet of one locale reads a CSV: a French Excel or LibreOffice splits on ";" (the comma is its
+    decimal mark) and reads "1234,56" as a number; an English one splits on "," and reads "1234.56"."""
+
+    delimiter: str
+    decimal_mark: str
+
+
+CSV_STYLES = {"comma": CsvStyle(",", "."), "semicolon": CsvStyle(";", ",")}
+
+
+def csv_style_for(language: str) -> str:
+    """Return the CSV style a spreadsheet in `language` opens as columns without an import dialog."""
+    return "semicolon" if language.split("-")[0] == "fr" else "comma"
+
+
+def _csv_lines(header: list[str], rows: Iterable[Iterable[Any]], style: CsvStyle) -> Iterator[bytes]:
     """Yield CSV bytes (UTF-8 with BOM, so spreadsheets read the accents), every cell neutralised."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=style.delimiter)
     buffer.write("\ufeff")
     writer.writerow(header)
     for count, row in enumerate(rows, start=1):
-        writer.writerow([neutralised(_cell(value)) for value in row])
+        writer.writerow([neutralised(_cell(value, style)) for value in row])
         if count % 500 == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -357,9 +375,11 @@ def _csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[byt
     yield buffer.getvalue().encode()
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, style: CsvStyle) -> str:
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        return str(value).replace(".", style.decimal_mark)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, dict | list):
@@ -384,14 +404,16 @@ def _section_rows(owner: Any, section: Section) -> Iterator[list[Any]]:
     yield from rows.iterator(chunk_size=2000)
 
 
-def zip_of_csvs(owner: Any) -> ZipStream:
-    """Return the book as a ZIP streamed as it is read: clients.csv, contacts.csv, ... (one CSV per kind)."""
+def zip_of_csvs(owner: Any, style: str = "comma") -> ZipStream:
+    """Return the book as a ZIP streamed as it is read: clients.csv, contacts.csv, ... (one CSV per kind), in
+    one of `CSV_STYLES`."""
+    chosen = CSV_STYLES[style]
     archive = ZipStream(sized=False)
     client_header = ["id", *(_name(f) for f in stored_fields(Client))]
-    archive.add(_csv_lines(client_header, _client_rows(owner)), "clients.csv")
+    archive.add(_csv_lines(client_header, _client_rows(owner), chosen), "clients.csv")
     identity = identity_of(owner.profile)
-    archive.add(_csv_lines(list(identity), [list(identity.values())]), "identity.csv")
+    archive.add(_csv_lines(list(identity), [list(identity.values())], chosen), "identity.csv")
     for section in SECTIONS:
         header = ["id", "client_id", "client", *(_name(f) for f in stored_fields(section.model))]
-        archive.add(_csv_lines(header, _section_rows(owner, section)), f"{section.name}.csv")
+        archive.add(_csv_lines(header, _section_rows(owner, section), chosen), f"{section.name}.csv")
     return archive

@@ -189,58 +189,70 @@ def resolve_clients(owner: Any, entries: list[Entry], problems: list[Problem]) -
             )
 
 
+@dataclass
+class HistoryPlan:
+    """The records some entries add to a book, decided before anything is written (the preview shows it)."""
+
+    rows: dict[str, list[Any]]  # "interaction", "promise", "invoice" -> unsaved records
+    skipped: list[Entry]  # already in the book (or twice in the file): the duplicate rule
+
+
+def plan_entries(
+    owner: Any, entries: list[Entry], progress: Callable[[int], None] | None = None
+) -> HistoryPlan:
+    """Decide, writing nothing, which records `entries` add and which are already in the book: the same
+    interaction (client, moment, summary), the same promise (client, day made, words) or an invoice number
+    already taken. The one duplicate rule of the preview and of the import."""
+    zone = owner.profile.zone
+    client_ids = {entry.client_id for entry in entries}
+    seen_interactions = set(
+        Interaction.objects.filter(client_id__in=client_ids).values_list(
+            "client_id", "happened_at", "summary"
+        )
+    )
+    seen_promises = set(
+        Promise.objects.filter(client_id__in=client_ids).values_list("client_id", "made_on", "description")
+    )
+    # Numbers compared as the invoice rule does: whatever their case (Invoice.number_taken_by).
+    seen_numbers = {
+        number.lower() for number in Invoice.objects.filter(owner=owner).values_list("number", flat=True)
+    }
+    plan = HistoryPlan({"interaction": [], "promise": [], "invoice": []}, [])
+    for done, entry in enumerate(entries, start=1):
+        if progress and done % BATCH == 0:
+            progress(done)
+        client = Client(pk=entry.client_id, owner_id=owner.pk)
+        if entry.type == "interaction":
+            moment = entry.moment or datetime.combine(entry.day, time(12))
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, zone)
+            key: Any = (entry.client_id, moment, entry.fields["summary"])
+            seen: set[Any] = seen_interactions
+            record: Any = Interaction(client=client, happened_at=moment, **entry.fields)
+        elif entry.type == "promise":
+            key, seen = (entry.client_id, entry.day, entry.fields["description"]), seen_promises
+            record = Promise(client=client, made_on=entry.day, **entry.fields)
+        else:
+            key, seen = entry.fields["number"].lower(), seen_numbers
+            record = Invoice(owner=owner, client=client, issued_on=entry.day, **entry.fields)
+        if key in seen:
+            plan.skipped.append(entry)
+            continue
+        seen.add(key)
+        plan.rows[entry.type].append(record)
+    return plan
+
+
 def import_entries(
     owner: Any, entries: list[Entry], progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
     """Write the entries in one transaction, skipping those already in the book; rescore the clients touched."""
-    zone = owner.profile.zone
-    counts = {"interactions": 0, "promises": 0, "invoices": 0, "skipped": 0}
     with transaction.atomic():
-        client_ids = {entry.client_id for entry in entries}
-        seen_interactions = set(
-            Interaction.objects.filter(client_id__in=client_ids).values_list(
-                "client_id", "happened_at", "summary"
-            )
-        )
-        seen_promises = set(
-            Promise.objects.filter(client_id__in=client_ids).values_list(
-                "client_id", "made_on", "description"
-            )
-        )
-        seen_numbers = set(Invoice.objects.filter(owner=owner).values_list("number", flat=True))
-        rows: dict[str, list[Any]] = {"interaction": [], "promise": [], "invoice": []}
-        for done, entry in enumerate(entries, start=1):
-            if progress and done % BATCH == 0:
-                progress(done)
-            client = Client(pk=entry.client_id, owner_id=owner.pk)
-            if entry.type == "interaction":
-                moment = entry.moment or datetime.combine(entry.day, time(12))
-                if timezone.is_naive(moment):
-                    moment = timezone.make_aware(moment, zone)
-                key = (entry.client_id, moment, entry.fields["summary"])
-                if key in seen_interactions:
-                    counts["skipped"] += 1
-                    continue
-                seen_interactions.add(key)
-                rows["interaction"].append(Interaction(client=client, happened_at=moment, **entry.fields))
-            elif entry.type == "promise":
-                key = (entry.client_id, entry.day, entry.fields["description"])
-                if key in seen_promises:
-                    counts["skipped"] += 1
-                    continue
-                seen_promises.add(key)
-                rows["promise"].append(Promise(client=client, made_on=entry.day, **entry.fields))
-            else:
-                if entry.fields["number"] in seen_numbers:
-                    counts["skipped"] += 1
-                    continue
-                seen_numbers.add(entry.fields["number"])
-                rows["invoice"].append(
-                    Invoice(owner=owner, client=client, issued_on=entry.day, **entry.fields)
-                )
+        plan = plan_entries(owner, entries, progress)
+        counts = {"interactions": 0, "promises": 0, "invoices": 0, "skipped": len(plan.skipped)}
         for name, model in (("interaction", Interaction), ("promise", Promise), ("invoice", Invoice)):
-            bulk_create_with_history(rows[name], model, batch_size=BATCH)
-            counts[f"{name}s"] = len(rows[name])
+            bulk_create_with_history(plan.rows[name], model, batch_size=BATCH)
+            counts[f"{name}s"] = len(plan.rows[name])
         # The clients whose journal the import changed: the door, once for all of them.
-        journal_changed({row.client_id for rows_of in rows.values() for row in rows_of})
+        journal_changed({row.client_id for rows_of in plan.rows.values() for row in rows_of})
     return counts

@@ -57,6 +57,40 @@ def receive(owner: Any, kind: str, filename: str, data: bytes) -> BookImport:
     return book_import
 
 
+@dataclass
+class Known:
+    """A row of the file that is already in the book: the import will skip it (said before anything is written)."""
+
+    line: int
+    label: str
+
+
+def already_there(book_import: BookImport, checked: Checked) -> list[Known]:
+    """Return the rows of a checked file that the import would skip as already in the book, by the import's own
+    duplicate rule (`people.plan_people`, `history.plan_entries`); none while the file has problems."""
+    if checked.problems or not checked.rows:
+        return []
+    if book_import.kind == Kind.HISTORY:
+        return [
+            Known(entry.line, _entry_label(entry))
+            for entry in history.plan_entries(book_import.owner, checked.rows).skipped
+        ]
+    if book_import.kind in (Kind.CLIENTS, Kind.VCARD):
+        return [
+            Known(
+                person.line,
+                " · ".join(dict.fromkeys(part for part in (person.name, person.client_name) if part)),
+            )
+            for person in people.plan_people(book_import.owner, checked.rows).skipped
+        ]
+    return []
+
+
+def _entry_label(entry: history.Entry) -> str:
+    words = entry.fields.get("summary") or entry.fields.get("description") or entry.fields.get("number") or ""
+    return f"{entry.day.isoformat()} · {entry.client_ref} · {words}"
+
+
 # Kinds with no columns to map, whose preview only lists what the file holds: past a size
 # (settings.PARSE_IN_WORKER_MB) a worker reads them, not the web process.
 READ_BY_WORKER = {Kind.VCARD, Kind.BOOK}

@@ -183,70 +183,81 @@ class Known:
         return known
 
 
+@dataclass
+class Plan:
+    """What importing some rows adds to a book, decided before anything is written (the preview shows it)."""
+
+    new_clients: dict[str, Client]  # by the key of the row that made it
+    contacts: list[Contact]
+    skipped: list[Person]  # rows already in the book (or twice in the file): the duplicate rule
+
+
+def plan_people(owner: Any, people: list[Person], progress: Progress | None = None) -> Plan:
+    """Decide, writing nothing, which clients and contacts `people` add to `owner`'s book and which rows are
+    already there: the one duplicate rule of the preview and of the import."""
+    known = Known.of(owner)
+    plan = Plan({}, [], [])
+    seen_emails = set(known.by_email)
+    for done, person in enumerate(people, start=1):
+        if progress and done % BATCH == 0:
+            progress(done)
+        key = f"id:{person.external_id}" if person.external_id else f"name:{person.client_name.lower()}"
+        client_id = _existing_client(known, person)
+        if client_id is not None:
+            client, client_key = Client(pk=client_id, owner=owner), client_id
+        else:
+            client_key = key
+            client = plan.new_clients.get(key) or plan.new_clients.setdefault(
+                key,
+                # The file's language and country when it gives them, else the freelancer's (issue 24).
+                Client.new_for(
+                    owner,
+                    name=person.client_name,
+                    external_id=person.external_id,
+                    **{name: value for name, value in person.client.items() if value not in (None, "")},
+                ),
+            )
+        if (person.email and person.email in seen_emails) or (client_key, person.name.lower()) in known.names:
+            plan.skipped.append(person)
+            continue
+        primary = client_key not in known.with_primary
+        plan.contacts.append(
+            Contact(
+                client=client,
+                name=person.name,
+                email=person.email,
+                other_emails=person.other_emails,
+                phone=person.phone,
+                role=person.role,
+                notes=person.notes,
+                is_primary=primary,
+            )
+        )
+        known.names.add((client_key, person.name.lower()))
+        if person.email:
+            seen_emails.add(person.email)
+        if primary:
+            known.with_primary.add(client_key)
+            # The client's address is its primary contact's (Contact.save does it one by one).
+            client.email, client.phone = person.email, person.phone
+    return plan
+
+
 def import_people(owner: Any, people: list[Person], progress: Progress | None = None) -> dict[str, int]:
     """Write the people's clients and contacts for `owner` in one transaction; return what was added.
 
     Nothing is written when anything fails: the caller's transaction (or this one) is rolled back whole.
     """
     with transaction.atomic():
-        known = Known.of(owner)
-        new_clients: dict[str, Client] = {}  # by the key of the row that made it
-        contacts: list[Contact] = []
-        seen_emails = set(known.by_email)
-        skipped = 0
-        for done, person in enumerate(people, start=1):
-            if progress and done % BATCH == 0:
-                progress(done)
-            key = f"id:{person.external_id}" if person.external_id else f"name:{person.client_name.lower()}"
-            client_id = _existing_client(known, person)
-            if client_id is not None:
-                client, client_key = Client(pk=client_id, owner=owner), client_id
-            else:
-                client_key = key
-                client = new_clients.get(key) or new_clients.setdefault(
-                    key,
-                    # The file's language and country when it gives them, else the freelancer's (issue 24).
-                    Client.new_for(
-                        owner,
-                        name=person.client_name,
-                        external_id=person.external_id,
-                        **{name: value for name, value in person.client.items() if value not in (None, "")},
-                    ),
-                )
-            if (person.email and person.email in seen_emails) or (
-                client_key,
-                person.name.lower(),
-            ) in known.names:
-                skipped += 1
-                continue
-            primary = client_key not in known.with_primary
-            contacts.append(
-                Contact(
-                    client=client,
-                    name=person.name,
-                    email=person.email,
-                    other_emails=person.other_emails,
-                    phone=person.phone,
-                    role=person.role,
-                    notes=person.notes,
-                    is_primary=primary,
-                )
-            )
-            known.names.add((client_key, person.name.lower()))
-            if person.email:
-                seen_emails.add(person.email)
-            if primary:
-                known.with_primary.add(client_key)
-                # The client's address is its primary contact's (Contact.save does it one by one).
-                client.email, client.phone = person.email, person.phone
-        created = bulk_create_with_history(list(new_clients.values()), Client, batch_size=BATCH)
-        for contact in contacts:
+        plan = plan_people(owner, people, progress)
+        created = bulk_create_with_history(list(plan.new_clients.values()), Client, batch_size=BATCH)
+        for contact in plan.contacts:
             # The new clients have their ids now: set again, the client is kept (setting `client_id` alone
             # would drop it, and the owner copied from it would cost a query per contact).
             contact.client = contact.client
-        bulk_create_with_history(contacts, Contact, batch_size=BATCH)
+        bulk_create_with_history(plan.contacts, Contact, batch_size=BATCH)
         created_ids = {client.pk for client in created}
-        for contact in contacts:
+        for contact in plan.contacts:
             if contact.is_primary and contact.client_id not in created_ids:
                 contact.client.copy_primary_contact(contact)  # an existing client without a primary contact
         if created:
@@ -254,7 +265,7 @@ def import_people(owner: Any, people: list[Person], progress: Progress | None = 
             journal_changed([client.pk for client in created])
         else:
             Profile.book_changed([owner.pk])  # contacts only: nothing scored, but the book's pages changed
-    return {"clients": len(created), "contacts": len(contacts), "skipped": skipped}
+    return {"clients": len(created), "contacts": len(plan.contacts), "skipped": len(plan.skipped)}
 
 
 def _existing_client(known: Known, person: Person) -> int | None:

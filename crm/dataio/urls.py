@@ -1,4 +1,5 @@
-"""The import and export URLs, in the `crm:` namespace (crm/web/urls.py adds them)."""
+"""The import and export pages: pages of the freelancer's app, in the `web:` namespace (config/urls.py adds
+them)."""
 
 from __future__ import annotations
 

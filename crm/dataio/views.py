@@ -7,9 +7,17 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -45,7 +53,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         except RefusedFile as refused:
             form.add_error("file", str(refused))
         else:
-            return redirect("crm:import_preview", import_id=book_import.pk)
+            return redirect("web:import_preview", import_id=book_import.pk)
     recent = BookImport.objects.filter(owner=request.user).defer("text")[:RECENT]
     context = {"form": form, "recent": recent, "samples": SAMPLE_FILES}
     return render(request, "crm/import.html", context, status=400 if form.errors else 200)
@@ -54,19 +62,22 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
-    """Show what the file would import and every row's problems; map its columns; run it."""
+    """Show what the file would import, every row's problems and the rows already in the book; map its columns;
+    run it (a file whose every row is already there imports nothing, so it is not run)."""
     book_import = owned_or_404(BookImport, request.user, pk=import_id)
     if book_import.state != BookImport.State.PREVIEW:
-        return redirect("crm:import_progress", import_id=book_import.pk)
+        return redirect("web:import_progress", import_id=book_import.pk)
     checked = imports.check(book_import)
+    already = imports.already_there(book_import, checked)
+    nothing_new = bool(checked.rows) and len(already) == len(checked.rows)
     header = checked.table.header if checked.table else []
     form = MappingForm(request.POST or None, book_import=book_import, header=header)
     if request.method == "POST" and form.is_valid():
         if form.mapping() != book_import.mapping or request.POST.get("action") != "import":
             book_import.mapping = form.mapping()
             book_import.save(update_fields=["mapping"])
-            return redirect("crm:import_preview", import_id=book_import.pk)
-        if not checked.problems:
+            return redirect("web:import_preview", import_id=book_import.pk)
+        if not checked.problems and not nothing_new:
             return _start(request, book_import)
     context = {
         "book_import": book_import,
@@ -76,6 +87,9 @@ def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
         "people": checked.rows[:20] if not checked.table else [],
         "problems": checked.problems[:500],
         "problem_count": len(checked.problems),
+        "already": already[:500],
+        "already_count": len(already),
+        "nothing_new": nothing_new,
     }
     return render(request, "crm/import_preview.html", context)
 
@@ -88,7 +102,7 @@ def _start(request: HttpRequest, book_import: BookImport) -> HttpResponse:
         book_import.state = BookImport.State.QUEUED
         book_import.save(update_fields=["state"])
         return _queue(book_import)
-    return redirect("crm:import_progress", import_id=book_import.pk)
+    return redirect("web:import_progress", import_id=book_import.pk)
 
 
 def _queue(book_import: BookImport) -> HttpResponse:
@@ -96,7 +110,7 @@ def _queue(book_import: BookImport) -> HttpResponse:
     from crm.dataio.tasks import run_import
 
     transaction.on_commit(lambda: run_import.delay(book_import.pk))
-    return redirect("crm:import_progress", import_id=book_import.pk)
+    return redirect("web:import_progress", import_id=book_import.pk)
 
 
 @login_required
@@ -125,7 +139,13 @@ def import_sample(request: HttpRequest, kind: str) -> FileResponse:
 @login_required
 @require_GET
 def export_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "crm/export.html", {})
+    # The spreadsheet style of the user's language comes first: it opens as columns without a dialog.
+    styles = (
+        ["semicolon", "comma"]
+        if book.csv_style_for(get_language()) == "semicolon"
+        else ["comma", "semicolon"]
+    )
+    return render(request, "crm/export.html", {"csv_styles": styles})
 
 
 def _download(stream: object, content_type: str, extension: str) -> StreamingHttpResponse:
@@ -137,8 +157,13 @@ def _download(stream: object, content_type: str, extension: str) -> StreamingHtt
 
 @login_required
 @require_GET
-def export_zip(request: HttpRequest) -> StreamingHttpResponse:
-    return _download(book.zip_of_csvs(request.user), "application/zip", "zip")
+def export_zip(request: HttpRequest) -> HttpResponse:
+    style = request.GET.get("style") or book.csv_style_for(get_language())
+    if style not in book.CSV_STYLES:
+        return HttpResponseBadRequest(
+            _("Unknown spreadsheet style “%(style)s”: choose one on the export page.") % {"style": style[:40]}
+        )
+    return _download(book.zip_of_csvs(request.user, style), "application/zip", "zip")
 
 
 @login_required

@@ -7,6 +7,32 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+# What an import wrote (and skipped), in words: the keys of `BookImport.counts`.
+COUNT_WORDS = {
+    "clients": ngettext_lazy("%(count)d client added", "%(count)d clients added", "count"),
+    "contacts": ngettext_lazy("%(count)d contact added", "%(count)d contacts added", "count"),
+    "projects": ngettext_lazy("%(count)d project added", "%(count)d projects added", "count"),
+    "interactions": ngettext_lazy("%(count)d interaction added", "%(count)d interactions added", "count"),
+    "promises": ngettext_lazy("%(count)d promise added", "%(count)d promises added", "count"),
+    "invoices": ngettext_lazy("%(count)d invoice added", "%(count)d invoices added", "count"),
+    "conflict_signals": ngettext_lazy(
+        "%(count)d conflict signal added", "%(count)d conflict signals added", "count"
+    ),
+    "feelings": ngettext_lazy("%(count)d feeling added", "%(count)d feelings added", "count"),
+    "health_snapshots": ngettext_lazy(
+        "%(count)d day of trust health history", "%(count)d days of trust health history", "count"
+    ),
+    "health_changes": ngettext_lazy(
+        "%(count)d move of trust health", "%(count)d moves of trust health", "count"
+    ),
+    "skipped": ngettext_lazy(
+        "%(count)d row skipped: already in your book",
+        "%(count)d rows skipped: already in your book",
+        "count",
+    ),
+}
 
 
 class BookImport(models.Model):
@@ -64,6 +90,13 @@ class BookImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    def count_lines(self) -> list[str]:
+        """Return what the import wrote and skipped, one line each, in the active language."""
+        return [
+            str(COUNT_WORDS[name] % {"count": count}) if name in COUNT_WORDS else f"{name}: {count}"
+            for name, count in self.counts.items()
+        ]
 
     @property
     def finished(self) -> bool:

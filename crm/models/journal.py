@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -578,9 +579,29 @@ class Invoice(models.Model):
             errors["currency"] = _("Use a three-letter currency code, such as EUR.")
         if self.project_id and self.client_id and self.project.client_id != self.client_id:
             errors["project"] = _("This project belongs to another client.")
+        taken = self.number_taken_by()
+        if taken is not None:
+            errors["number"] = ValidationError(
+                _("You already have an invoice numbered %(number)s (%(client)s, issued on %(issued_on)s)."),
+                code="number_taken",
+                params={
+                    "number": taken.number,
+                    "client": taken.client.name,
+                    "issued_on": date_format(taken.issued_on),
+                },
+            )
         if errors:
             raise ValidationError(errors)
         self.currency = (self.currency or "").upper()
+
+    def number_taken_by(self) -> Invoice | None:
+        """Return the freelancer's other invoice with this number, whatever its case and surrounding spaces
+        ("f-1" is "F-1" to an accountant and to the tax office: one number, one invoice), or None."""
+        number = (self.number or "").strip()
+        if not number or self.owner_id is None:
+            return None
+        others = Invoice.objects.filter(owner_id=self.owner_id, number__iexact=number).exclude(pk=self.pk)
+        return others.select_related("client").order_by("pk").first()
 
     def lateness(self, today: date) -> int:
         """Return how many days late the payment is (or was, once paid); 0 when on time

@@ -28,6 +28,10 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+# What replacing a link writes.
+RETIRING_FIELDS = ("key", "secret_hash", "retired_key", "retired_secret_hash")
+
+
 class ClientPageQuerySet(models.QuerySet["ClientPage"]):
     def for_owner(self, user: object) -> ClientPageQuerySet:
         return self.filter(owner=user)
@@ -44,6 +48,18 @@ class ClientPageQuerySet(models.QuerySet["ClientPage"]):
             .first()
         )
         if page is None or not links.matches(secret, page.secret_hash):
+            return None
+        return page
+
+    def retired_for_token(self, token: str) -> ClientPage | None:
+        """Return the page whose link was `token` before it was replaced or turned off (its client is told the
+        link is gone, 410, rather than that it never existed), else None."""
+        parts = links.split(token)
+        if parts is None:
+            return None
+        key, secret = parts
+        page = self.filter(retired_key=key).select_related("client", "client__owner__profile").first()
+        if page is None or not links.matches(secret, page.retired_secret_hash):
             return None
         return page
 
@@ -67,12 +83,20 @@ class ClientPage(OwnedThroughClient):
         help_text=_("With an overdue invoice, the client can confirm a new payment date."),
     )
     renewed_at = models.DateTimeField(_("link made"), default=timezone.now, editable=False)
+    # The link before the last renewal or turning off, so that its holder reads "this link was replaced" (410) in
+    # the client's language instead of a bare 404; still compared in constant time, still stored hashed.
+    retired_key = models.CharField(max_length=links.KEY_LENGTH, blank=True, default="", editable=False)
+    retired_secret_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = ClientPageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("client's page")
         verbose_name_plural = _("clients' pages")
+        indexes = [
+            # A gone link is looked up by its key: WHERE retired_key = ?.
+            models.Index(fields=["retired_key"], name="clientpage_retired_key_idx"),
+        ]
 
     def __str__(self) -> str:
         return str(self.client)
@@ -88,13 +112,19 @@ class ClientPage(OwnedThroughClient):
         return links.token_for(PURPOSE, self.key, self.secret_hash)
 
     def renew(self) -> None:
-        """Replace the link (the old one is a 404 from now on) and turn it on."""
-        self.key, self.secret_hash = links.issue(PURPOSE)
+        """Replace the link (the old one answers "gone", 410, from now on) and turn it on."""
+        self._retire_link()
         self.is_on, self.renewed_at = True, timezone.now()
-        self.save(update_fields=["key", "secret_hash", "is_on", "renewed_at"])
+        self.save(update_fields=[*RETIRING_FIELDS, "is_on", "renewed_at"])
 
     def turn_off(self) -> None:
         """Turn the link off at once; its key and secret are replaced too, so turning it on again never revives it."""
-        self.key, self.secret_hash = links.issue(PURPOSE)
+        self._retire_link()
         self.is_on = False
-        self.save(update_fields=["key", "secret_hash", "is_on"])
+        self.save(update_fields=[*RETIRING_FIELDS, "is_on"])
+
+    def _retire_link(self) -> None:
+        # Only a link that was working is remembered: turning off twice keeps the link the client actually had.
+        if self.is_on:
+            self.retired_key, self.retired_secret_hash = self.key, self.secret_hash
+        self.key, self.secret_hash = links.issue(PURPOSE)

@@ -111,7 +111,7 @@ class Undo(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     action = models.CharField(max_length=8, choices=Action)
-    # The record acted on: "promise", "invoice", "conflict", "interaction" (see crm.trash.KINDS).
+    # The record acted on: "promise", "invoice", "conflict", "interaction" (see crm.trash.kinds.KINDS).
     kind = models.CharField(max_length=12, blank=True)
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     # Field values (JSON, times to the microsecond: crm.trash.kinds.as_json) before and after the action: an

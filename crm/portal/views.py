@@ -19,14 +19,16 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import BusinessLogo, Client
-from clients.views import logo_response, rate_limit
+from clients.views import logo_response
 from crm.core.ownership import owned_or_404
+from crm.core.ratelimit import rate_limit
 from crm.models import ClientPage
 from crm.portal.forms import ClientPageForm, PaymentDateForm
 from crm.portal.page import page_sections
 from crm.trust.door import journal_changed
 
 PAGE = "portal/page.html"
+GONE = "portal/no_page.html"
 PANEL = "portal/panel.html"
 
 
@@ -101,18 +103,26 @@ def _logo_url(page: ClientPage, preview: bool) -> str:
     return reverse("portal:logo", kwargs={"token": page.token})
 
 
-def _page_for_token(token: str) -> ClientPage:
-    page = ClientPage.objects.for_token(token)
-    if page is None:
-        raise Http404("Unknown link.")
-    return page
+def _no_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Answer a link that opens no page with the client-facing page of its own, whatever DEBUG says (Django's debug
+    404 would list the site's URLs): 410 in the client's language for a link replaced or turned off, else 404 in
+    the language the browser asks for."""
+    retired = ClientPage.objects.retired_for_token(token)
+    if retired is None:
+        return _private(render(request, GONE, {"gone": False}, status=404))
+    with translation.override(retired.client.language):
+        # Who the client dealt with: the business identity, never the login name (issue 24).
+        context = {"gone": True, "freelancer": retired.client.owner.profile.client_facing_name}
+        return _private(render(request, GONE, context, status=410))
 
 
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 @require_http_methods(["GET", "POST"])
 def client_page(request: HttpRequest, token: str) -> HttpResponse:
     """Show the client's page to whoever holds its link; a POST confirms a new payment date."""
-    page = _page_for_token(token)
+    page = ClientPage.objects.for_token(token)
+    if page is None:
+        return _no_page(request, token)
     if request.method == "POST":
         return _confirm_payment_date(request, page, token)
     return _render_page(request, page, preview=False)
@@ -121,7 +131,9 @@ def client_page(request: HttpRequest, token: str) -> HttpResponse:
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 def logo(request: HttpRequest, token: str) -> HttpResponse:
     """Return the freelancer's logo to whoever holds the client's page link (nothing else reaches it)."""
-    page = _page_for_token(token)  # first: a wrong link is a 404 whatever the method
+    page = ClientPage.objects.for_token(token)  # first: a wrong link is a 404 whatever the method
+    if page is None:
+        raise Http404("Unknown link.")
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     return _private(logo_response(get_object_or_404(BusinessLogo, owner_id=page.client.owner_id)))
@@ -175,7 +187,7 @@ def _panel_response(
 def _back_to_panel(request: HttpRequest, client: Client, **extra: Any) -> HttpResponse:
     if getattr(request, "htmx", False):
         return _panel_response(request, client, **extra)
-    return redirect("portal:panel", client_id=client.pk)
+    return redirect("web:client_page", client_id=client.pk)
 
 
 @login_required

@@ -6,6 +6,7 @@ language and time zone before rendering.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,10 @@ PREFERENCES_SALT = "crm.email-preferences"
 
 def render_text(name: str, context: dict[str, Any]) -> tuple[str, str]:
     """Return the (subject, plain-text body) of the template pair `name`."""
-    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+    # One line (a header cannot hold a newline), French no-break spaces kept: split on ASCII whitespace only.
+    subject = " ".join(
+        re.split(r"[ \t\r\n]+", render_to_string(f"emails/{name}-subject.txt", context).strip())
+    )
     body = render_to_string(f"emails/{name}-body.txt", context).strip() + "\n"
     return subject, body
 
@@ -55,9 +59,9 @@ def absolute(path: str) -> str:
 def client_url(client_id: int) -> str:
     """Return the absolute link to the client's workspace (the dashboard while that page is missing)."""
     try:
-        return absolute(reverse("crm:client", kwargs={"client_id": client_id}))
+        return absolute(reverse("web:client", kwargs={"client_id": client_id}))
     except NoReverseMatch:
-        return absolute(reverse("crm:dashboard"))
+        return absolute(reverse("web:dashboard"))
 
 
 def preferences_token(user_id: int, kind: str, version: int = 0) -> str:
@@ -78,7 +82,7 @@ def read_preferences_token(token: str) -> tuple[int, str, int]:
 
 def preferences_url(user_id: int, kind: str, version: int = 0) -> str:
     token = preferences_token(user_id, kind, version)
-    return absolute(reverse("reminders:email_preferences", kwargs={"token": token}))
+    return absolute(reverse("web:email_preferences", kwargs={"token": token}))
 
 
 def preferences_context(owner: Any, kind: str) -> tuple[dict[str, Any], dict[str, str]]:

@@ -117,7 +117,7 @@ def nudge_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
     items = []
     for item in due:
         subject, body = status_update_draft(item.client, now)
-        prepare = absolute(reverse("reminders:prepare_status_update", kwargs={"client_id": item.client.pk}))
+        prepare = absolute(reverse("web:status_update_draft", kwargs={"client_id": item.client.pk}))
         items.append({"due": item, "subject": subject, "body": body, "prepare_url": prepare})
     today = profile.local_today(now)
     # The promises left open long past due (the freelancer's and the client's): the nudge asks to settle them.

@@ -13,15 +13,12 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from crm.core.heartbeat import SWEEP_HEARTBEAT_KEY
 from crm.models import JobRun
 from crm.models.jobs import note_failures
 from crm.reminders import outbox, payment_follow_up
 
 logger = logging.getLogger(__name__)
-
-# The moment of the last sweep, in the shared cache: beat sends a sweep every minute, so the health endpoint
-# (config/health.py) reads an old value as "beat (or every worker) is down".
-SWEEP_HEARTBEAT_KEY = "confiance:sweep:last-run"
 
 
 def enqueue(dispatch_ids: Iterable[int]) -> None:

@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import Client, Profile
-from clients.views import rate_limit
 from crm.core.ownership import owned_or_404
+from crm.core.ratelimit import rate_limit
 from crm.models import Dispatch, Mailbox, PaymentReminder
 from crm.payments.claims import load_rates
 from crm.reminders import payment_follow_up, tasks
@@ -45,7 +45,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     """Show the private feed address, with the button that replaces it."""
     token = feed_token(request.user.profile)
-    feed_url = absolute(reverse("reminders:calendar_feed", kwargs={"token": token})) if token else ""
+    feed_url = absolute(reverse("web:calendar_feed", kwargs={"token": token})) if token else ""
     return render(request, "crm/calendar_settings.html", {"feed_url": feed_url})
 
 
@@ -57,7 +57,7 @@ def rotate_calendar_token(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         request.user.profile.revoke_calendar_token()
         messages.success(request, _("Your calendar address was replaced. Subscribe again with the new one."))
-        return redirect("reminders:calendar_settings")
+        return redirect("web:calendar_settings")
     return render(request, "crm/calendar_settings.html", {"confirming": True})
 
 
@@ -105,9 +105,9 @@ TEMPLATE = "crm/status_update.html"
 
 def _workspace_url(client: Client) -> str:
     try:
-        return reverse("crm:client", kwargs={"client_id": client.pk})
+        return reverse("web:client", kwargs={"client_id": client.pk})
     except NoReverseMatch:  # the workspace page is another module's; fall back to the dashboard
-        return reverse("crm:dashboard")
+        return reverse("web:dashboard")
 
 
 @login_required
@@ -140,7 +140,7 @@ def mark_status_update_sent(request: HttpRequest, client_id: int) -> HttpRespons
     """
     client = owned_or_404(Client, request.user, pk=client_id)
     return HttpResponseRedirect(
-        reverse("crm:status_update_sent", kwargs={"client_id": client.pk}), status=307
+        reverse("web:status_update_mark_sent", kwargs={"client_id": client.pk}), status=307
     )
 
 
@@ -177,7 +177,7 @@ def approve_payment_reminder(request: HttpRequest, reminder_id: int) -> HttpResp
             _("Not sent: %(why)s.")
             % {"why": reminder.get_stop_reason_display() or reminder.get_state_display()},
         )
-    return redirect("reminders:payment_reminders")
+    return redirect("web:payment_reminders")
 
 
 @login_required
@@ -187,4 +187,4 @@ def skip_payment_reminder(request: HttpRequest, reminder_id: int) -> HttpRespons
     reminder = owned_or_404(PaymentReminder, request.user, pk=reminder_id)
     if payment_follow_up.skip(reminder, timezone.now()):
         messages.success(request, _("The reminder was not sent. The next one will be prepared in its time."))
-    return redirect("reminders:payment_reminders")
+    return redirect("web:payment_reminders")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,14 +27,14 @@ BAND_ICONS = {Band.HEALTHY: "●", Band.WATCH: "◐", Band.AT_RISK: "▲", Band.
 
 # Where a reason's evidence lives: the event type named by the trust engine -> the page showing it.
 EVENT_ROUTES = {
-    "interaction": ("crm:interaction", "interaction_id"),
-    "promise": ("crm:promise", "promise_id"),
-    "invoice": ("crm:invoice", "invoice_id"),
-    "conflict": ("crm:conflict", "signal_id"),
-    "conflict_signal": ("crm:conflict", "signal_id"),
-    "conflictsignal": ("crm:conflict", "signal_id"),
-    "signal": ("crm:conflict", "signal_id"),
-    "client": ("crm:client", "client_id"),
+    "interaction": ("web:interaction", "interaction_id"),
+    "promise": ("web:promise", "promise_id"),
+    "invoice": ("web:invoice", "invoice_id"),
+    "conflict": ("web:conflict", "signal_id"),
+    "conflict_signal": ("web:conflict", "signal_id"),
+    "conflictsignal": ("web:conflict", "signal_id"),
+    "signal": ("web:conflict", "signal_id"),
+    "client": ("web:client", "client_id"),
 }
 
 COMPONENT_LABELS = {
@@ -217,3 +217,21 @@ def render_items(context: template.Context, items: Any, partial: str, **extra: A
 def render_entries(context: template.Context, entries: Any, **extra: Any) -> SafeString:
     """Render timeline entries (each with `.source` and `.item`) like `render_items`."""
     return fragments.render(context, ((entry.source, entry.item) for entry in entries), extra)
+
+
+@register.filter
+def machine_moment(value: datetime | None) -> str:
+    """Return a moment as HTML's `datetime` attribute wants it: ISO 8601 to the second, with its offset (Django's
+    "c" format keeps microseconds, which is not a valid HTML date-time)."""
+    if value is None:
+        return ""
+    return value.replace(microsecond=0).isoformat()
+
+
+@register.filter
+def tel_href(phone: str | None) -> str:
+    """Return a phone number as a `tel:` URI wants it (RFC 3966): a leading + and digits, no spaces or dots."""
+    if not phone:
+        return ""
+    digits = "".join(character for character in phone if character.isdigit())
+    return f"+{digits}" if phone.strip().startswith("+") else digits

@@ -16,7 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.core import serializers
 from django.db import IntegrityError, router, transaction
-from django.db.models import Model
+from django.db.models import Count, Model, OuterRef, Subquery
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from crm.trust.door import journal_changed
 
 # What a client's delete takes along, counted on the confirmation page and in the trash.
 CLIENT_CHILDREN: list[tuple[str, type[Model]]] = [
+    ("contacts", Contact),
     ("projects", Project),
     ("interactions", Interaction),
     ("promises", Promise),
@@ -44,8 +45,19 @@ class RestoreError(Exception):
 
 
 def client_summary(client: Client) -> dict[str, int]:
-    """Return how many records of each kind a delete of `client` takes along (one COUNT per kind)."""
-    return {name: model.objects.filter(client_id=client.pk).count() for name, model in CLIENT_CHILDREN}
+    """Return how many records of each kind a delete of `client` takes along (one query, a count per kind)."""
+    counts = {
+        f"n_{name}": Subquery(
+            model._default_manager.filter(client_id=OuterRef("pk"))
+            .order_by()
+            .values("client_id")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        for name, model in CLIENT_CHILDREN
+    }
+    row = Client.objects.filter(pk=client.pk).annotate(**counts).values(*counts).get()
+    return {name: row[f"n_{name}"] or 0 for name, _model in CLIENT_CHILDREN}
 
 
 def _serialize(objects: list[Model]) -> list[dict[str, Any]]:

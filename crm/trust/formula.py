@@ -242,6 +242,9 @@ class ClientFacts:
     zone: tzinfo | None = None
     # Paused (the client's status), or away until a local day included: no status-update lapse accrues meanwhile.
     paused: bool = False
+    # An active client (its status) owes status updates; a prospect, paused or former one does not
+    # (crm.core.rules.status_update_listed: the dashboard, the digest and the nudge say the same).
+    owes_status_updates: bool = True
     away_until: date | None = None
     # The freelancer's latest feeling about the client: (rating, local day given, their note); see FEELING_MASSES.
     feeling: tuple[str, date, str] | None = None
@@ -622,12 +625,30 @@ def _cadence(
             )
             entry.keep_max("longest_gap_days", int(gap_days))
         previous = sent_at
-    if rules.is_away(today, paused=facts.paused, away_until=facts.away_until):
+    _lapse(ledger, facts, None if previous is start else previous, cadence, now, today)
+
+
+def _lapse(
+    ledger: _Ledger,
+    facts: ClientFacts,
+    last_loaded: datetime | None,
+    cadence: int,
+    now: datetime,
+    today: date,
+) -> None:
+    """Weigh a status update owed and not sent while work is under way (an active project), by the one rule every
+    face lists it with (`crm.core.rules.status_update_due_on`): an active client, not away, from its last status
+    update (or, before any, from when it joined the book) plus the agreed cadence. Between projects nothing is
+    weighed: the dashboard still lists the update as due, the score does not judge silence when no work runs."""
+    if not facts.owes_status_updates or rules.is_away(
+        today, paused=facts.paused, away_until=facts.away_until
+    ):
         return  # a pause is not silence: no lapse accrues while it lasts
     # The journal keeps the last status update on the client too (interactions older than the horizon aren't loaded).
-    last = previous
-    if facts.last_status_update_at is not None and last < facts.last_status_update_at <= now:
-        last = facts.last_status_update_at
+    last = facts.last_status_update_at if facts.last_status_update_at is not None else facts.created_at
+    if last_loaded is not None and last < last_loaded <= now:
+        last = last_loaded
+    due_on = status_update_due_on(local_day(last, facts.zone), cadence, facts.away_until)
     due_at = rules.status_update_due_at(last, cadence)
     if facts.away_until is not None:
         # Back from an absence: the lapse runs from the day after it, not from before it.
@@ -638,7 +659,6 @@ def _cadence(
     lapse = lapse_mass(_days(now, due_at), cadence)
     if lapse < 0:
         entry = ledger.add(CADENCE, "status_update_overdue", lapse, 0, 1, "client", facts.id)
-        due_on = status_update_due_on(local_day(last, facts.zone), cadence, facts.away_until)
         entry.params["due_on"] = due_on.isoformat()
         entry.params["days_overdue"] = rules.status_update_days_late(due_on, today)
         entry.params["cadence_days"] = cadence

@@ -270,6 +270,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             journal=journals.get(cid, _NO_INTERACTIONS),
             zone=zone_of[cid],
             paused=status == _PAUSED,
+            owes_status_updates=status == _ACTIVE,
             away_until=away_until,
             feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
         )
@@ -298,6 +299,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 
 _NO_INTERACTIONS = formula.Journal()
 _PAUSED = str(Client.Status.PAUSED)  # a plain string: compared once per client of the book
+_ACTIVE = str(Client.Status.ACTIVE)
 
 
 def _datetime_from_text(connection: Any) -> Callable[[str], datetime]:

@@ -128,13 +128,8 @@ class InvoiceForm(
         self.limit_to_owner(owner)
 
     def clean_number(self) -> str:
-        number = self.cleaned_data["number"].strip()
-        taken = Invoice.objects.for_owner(self.owner).filter(number=number).exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(
-                _("You already have an invoice numbered %(number)s."), params={"number": number}
-            )
-        return number
+        # A number already taken is the model's rule (`Invoice.number_taken_by`), checked by its `clean()`.
+        return self.cleaned_data["number"].strip()
 
 
 class InteractionEditForm(VersionedFormMixin, InteractionForm):

@@ -1,13 +1,12 @@
+"""The freelancer's app: its pages and one-click actions, in the `web:` namespace (config/urls.py includes them
+with the pages of the other rooms: reminders, import and export, mail capture, API tokens, the client's page
+panel)."""
+
 from __future__ import annotations
 
 from django.urls import path
 
-from crm.api.urls import settings_urlpatterns as api_settings
-from crm.capture import views as capture
-from crm.dataio import urls as dataio_urls
 from crm.web import views
-
-app_name = "crm"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -25,11 +24,15 @@ urlpatterns = [
     path("clients/<int:client_id>/contacts/new/", views.contact_new, name="contact_new"),
     path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/delete/", views.contact_delete, name="contact_delete"),
-    path("contacts/<int:contact_id>/primary/", views.contact_make_primary, name="contact_primary"),
+    path("contacts/<int:contact_id>/primary/", views.contact_make_primary, name="contact_make_primary"),
     path("projects/<int:project_id>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:project_id>/delete/", views.project_delete, name="project_delete"),
-    path("clients/<int:client_id>/status-update-sent/", views.status_update_sent, name="status_update_sent"),
-    path("clients/<int:client_id>/feeling/", views.client_feeling, name="client_feeling"),
+    path(
+        "clients/<int:client_id>/status-update-sent/",
+        views.status_update_sent,
+        name="status_update_mark_sent",
+    ),
+    path("clients/<int:client_id>/feeling/", views.client_feeling, name="client_feeling_new"),
     # Logging: from a workspace (the client is given) or from anywhere (the client is chosen)
     path("interactions/new/", views.new_entry, {"kind": "interaction"}, name="interaction_new"),
     path("promises/new/", views.new_entry, {"kind": "promise"}, name="promise_new"),
@@ -84,7 +87,7 @@ urlpatterns = [
     path("promises/<int:promise_id>/delete/", views.delete_item, {"kind": "promise"}, name="promise_delete"),
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice"),
-    path("invoices/<int:invoice_id>/paid/", views.invoice_paid, name="invoice_paid"),
+    path("invoices/<int:invoice_id>/paid/", views.invoice_paid, name="invoice_mark_paid"),
     path("invoices/<int:invoice_id>/renegotiate/", views.invoice_renegotiate, name="invoice_renegotiate"),
     path("invoices/<int:invoice_id>/reopen/", views.invoice_reopen, name="invoice_reopen"),
     path("invoices/<int:invoice_id>/edit/", views.edit_item, {"kind": "invoice"}, name="invoice_edit"),
@@ -102,15 +105,7 @@ urlpatterns = [
     path("trash/", views.trash_list, name="trash"),
     path("trash/<int:trash_id>/restore/", views.trash_restore, name="trash_restore"),
     path("trash/<int:trash_id>/delete/", views.trash_delete, name="trash_delete"),
-    # Settings → API tokens (crm/api/views.py), in this namespace: crm:api_tokens.
-    *api_settings,
-    # Mail capture (crm/capture/): the mailbox settings, and status updates sent from the app
-    path("settings/mailbox/", capture.mailbox, name="mailbox"),
-    path("settings/mailbox/test/", capture.mailbox_test, name="mailbox_test"),
-    path("settings/mailbox/sync/", capture.mailbox_sync, name="mailbox_sync"),
-    path("settings/mailbox/disconnect/", capture.mailbox_disconnect, name="mailbox_disconnect"),
-    path("settings/mailbox/import/", capture.mailbox_import, name="mailbox_import"),
-    # The old name of "Send from my mailbox": the one status-update action (crm/web/views/actions.py), sending.
+    # The old address of "Send from my mailbox": the one status-update action (crm/web/views/actions.py), sending.
     path(
         "clients/<int:client_id>/status-update/send/",
         views.status_update_sent,
@@ -118,6 +113,3 @@ urlpatterns = [
         name="status_update_send",
     ),
 ]
-
-# Import and export (crm/dataio): `crm:import`, `crm:export`...
-urlpatterns += dataio_urls.urlpatterns

@@ -117,12 +117,15 @@ def test_a_write_recomputes_trust_health_as_the_web_does(alice: Any, alice_api: 
     assert any(reason["side"] == "client" and reason["text"] for reason in after["reasons"])
 
 
-def test_health_has_both_sides_reasons_in_the_owners_language(bob: Any, bob_api: ApiCaller) -> None:
+def test_health_has_both_sides_reasons_in_the_requests_language(bob: Any, bob_api: ApiCaller) -> None:
     client = make_client(bob)
     make_promise(client, made_on=_today() - timedelta(days=20), due_on=_today() - timedelta(days=10))
+    # bob's interface is French, but a script's output follows its request: English unless it asks otherwise.
+    assert bob_api.get(f"/clients/{client.pk}/health").json()["sides"]["mine"]["label"] == "My word"
+    bob_api.headers["Accept-Language"] = "fr-FR,fr;q=0.9"
     health = bob_api.get(f"/clients/{client.pk}/health").json()
     assert set(health["sides"]) == {"mine", "client"}
-    assert health["sides"]["mine"]["label"] == "Ma parole"  # bob reads French
+    assert health["sides"]["mine"]["label"] == "Ma parole"
     assert health["reasons"] and all(reason["next_step"] for reason in health["reasons"])
     listed = bob_api.get("/health").json()["items"]
     assert [entry["id"] for entry in listed] == [client.pk]
@@ -163,14 +166,26 @@ def test_a_refused_change_leaves_the_record_as_it_was(alice: Any, alice_api: Api
     assert promise.state == Promise.State.OPEN
 
 
-def test_an_invoice_number_taken_is_a_field_error(alice: Any, alice_api: ApiCaller) -> None:
+def test_an_invoice_number_taken_is_a_conflict(alice: Any, alice_api: ApiCaller) -> None:
     client = make_client(alice)
     make_invoice(client, number="F-7")
     response = alice_api.post(
         "/invoices", {"client_id": client.pk, "number": "F-7", "amount": "10", "due_on": "2099-01-01"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
+    assert response["Content-Type"] == PROBLEM
+    assert "You already have an invoice numbered F-7" in response.json()["errors"]["number"][0]
     assert Invoice.objects.filter(number="F-7").count() == 1
+
+
+def test_an_invoice_number_taken_in_another_case_is_a_conflict_too(alice: Any, alice_api: ApiCaller) -> None:
+    client = make_client(alice)
+    make_invoice(client, number="F-7")
+    response = alice_api.post(
+        "/invoices", {"client_id": client.pk, "number": "f-7", "amount": "10", "due_on": "2099-01-01"}
+    )
+    assert response.status_code == 409
+    assert Invoice.objects.count() == 1
 
 
 # -- tokens: scope, revocation, last use, rate -------------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_an_mbox_is_imported_by_the_capture_rules_and_only_once(alice_client, al
     upload = _mbox(tmp_path, _messages())
     for _ in range(2):
         answer = alice_client.post(
-            reverse("crm:mailbox_import"), {"file": SimpleUploadedFile("export.mbox", upload)}, follow=True
+            reverse("web:mailbox_import"), {"file": SimpleUploadedFile("export.mbox", upload)}, follow=True
         )
     assert "3 messages read, 2 from or to your clients, 0 new in the journal." in answer.content.decode()
     by_subject = {i.summary: i for i in Interaction.objects.filter(client=acme)}
@@ -58,14 +58,14 @@ def test_an_mbox_is_imported_by_the_capture_rules_and_only_once(alice_client, al
 def test_an_eml_file_is_imported(alice_client, alice) -> None:
     make_client(alice, email="paul@acme.fr")
     raw = _messages()[0]
-    alice_client.post(reverse("crm:mailbox_import"), {"file": SimpleUploadedFile("q.eml", raw)})
+    alice_client.post(reverse("web:mailbox_import"), {"file": SimpleUploadedFile("q.eml", raw)})
     assert list(Interaction.objects.values_list("summary", flat=True)) == ["Question"]
 
 
 def test_another_kind_of_file_is_refused_and_changes_nothing(alice_client, alice) -> None:
     make_client(alice, email="paul@acme.fr")
     answer = alice_client.post(
-        reverse("crm:mailbox_import"), {"file": SimpleUploadedFile("book.csv", b"a,b\n")}
+        reverse("web:mailbox_import"), {"file": SimpleUploadedFile("book.csv", b"a,b\n")}
     )
     assert answer.status_code == 400
     assert "Choose an .mbox or .eml file." in answer.content.decode()
@@ -76,7 +76,7 @@ def test_garbage_in_an_mbox_is_skipped_not_fatal(alice_client, alice, tmp_path) 
     make_client(alice, email="paul@acme.fr")
     upload = _mbox(tmp_path, [b"not an email at all", b"From: \r\n\r\n", _messages()[0]])
     answer = alice_client.post(
-        reverse("crm:mailbox_import"), {"file": SimpleUploadedFile("x.mbox", upload)}, follow=True
+        reverse("web:mailbox_import"), {"file": SimpleUploadedFile("x.mbox", upload)}, follow=True
     )
     assert "3 messages read, 1 from or to your clients, 1 new in the journal." in answer.content.decode()
 
@@ -85,6 +85,6 @@ def test_bobs_import_lands_in_bobs_book_only(client, bob, alice, tmp_path) -> No
     make_client(alice, email="paul@acme.fr")
     client.force_login(bob)
     client.post(
-        reverse("crm:mailbox_import"), {"file": SimpleUploadedFile("e.mbox", _mbox(tmp_path, _messages()))}
+        reverse("web:mailbox_import"), {"file": SimpleUploadedFile("e.mbox", _mbox(tmp_path, _messages()))}
     )
     assert not Interaction.objects.exists()

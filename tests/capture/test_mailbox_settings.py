@@ -38,11 +38,11 @@ def _settings(dovecot: Any, user: str, **overrides: Any) -> dict[str, Any]:
 def test_saving_stores_the_password_encrypted_and_never_draws_it(
     alice_client, alice, dovecot, imap_user
 ) -> None:
-    answer = alice_client.post(reverse("crm:mailbox"), _settings(dovecot, imap_user))
+    answer = alice_client.post(reverse("web:mailbox"), _settings(dovecot, imap_user))
     assert answer.status_code == 302
     box = Mailbox.objects.get(owner=alice)
     assert decrypt(box.imap_secret) == dovecot.users[imap_user]
-    page = alice_client.get(reverse("crm:mailbox")).content.decode()
+    page = alice_client.get(reverse("web:mailbox")).content.decode()
     assert dovecot.users[imap_user] not in page
     assert box.imap_secret not in page
 
@@ -50,11 +50,11 @@ def test_saving_stores_the_password_encrypted_and_never_draws_it(
 def test_an_empty_password_keeps_the_saved_one_but_not_for_another_server(
     alice_client, alice, dovecot, imap_user
 ) -> None:
-    alice_client.post(reverse("crm:mailbox"), _settings(dovecot, imap_user))
+    alice_client.post(reverse("web:mailbox"), _settings(dovecot, imap_user))
     secret = Mailbox.objects.get(owner=alice).imap_secret
     assert (
         alice_client.post(
-            reverse("crm:mailbox"), _settings(dovecot, imap_user, password="", status_keyword="Point")
+            reverse("web:mailbox"), _settings(dovecot, imap_user, password="", status_keyword="Point")
         ).status_code
         == 302
     )
@@ -62,7 +62,7 @@ def test_an_empty_password_keeps_the_saved_one_but_not_for_another_server(
     assert (box.imap_secret, box.status_keyword) == (secret, "Point")
 
     moved = alice_client.post(
-        reverse("crm:mailbox"), _settings(dovecot, imap_user, password="", imap_host="imap.other.example")
+        reverse("web:mailbox"), _settings(dovecot, imap_user, password="", imap_host="imap.other.example")
     )
     assert moved.status_code == 400
     assert "Enter the password of this mailbox." in moved.content.decode()
@@ -83,18 +83,18 @@ def test_bad_settings_are_refused_and_change_nothing(
     data = _settings(dovecot, imap_user, **{field: value})
     if field == "imap_security":
         data["imap_host"] = "imap.example.com"
-    answer = alice_client.post(reverse("crm:mailbox"), data)
+    answer = alice_client.post(reverse("web:mailbox"), data)
     assert answer.status_code == 400
     assert error in answer.content.decode()
     assert not Mailbox.objects.exists()
 
 
 def test_the_connection_test_says_what_is_wrong_and_saves_nothing(alice_client, dovecot, imap_user) -> None:
-    answer = alice_client.post(reverse("crm:mailbox_test"), _settings(dovecot, imap_user, password="wrong"))
+    answer = alice_client.post(reverse("web:mailbox_test"), _settings(dovecot, imap_user, password="wrong"))
     html = answer.content.decode()
     assert "refused the user name or password" in html
     assert not Mailbox.objects.exists()
-    works = alice_client.post(reverse("crm:mailbox_test"), _settings(dovecot, imap_user)).content.decode()
+    works = alice_client.post(reverse("web:mailbox_test"), _settings(dovecot, imap_user)).content.decode()
     assert "Reading mail (IMAP): <strong>it works.</strong>" in works
 
 
@@ -109,7 +109,7 @@ def test_the_status_line_shows_progress_last_sync_and_the_last_error(
         mail("paul@acme.fr", "alice@example.com", "Devis", "<1@acme.fr>", sync.timezone.now()),
     )
     assert sync.sync_mailbox(box.pk) == "synced"
-    html = alice_client.get(reverse("crm:mailbox")).content.decode()
+    html = alice_client.get(reverse("web:mailbox")).content.decode()
     assert "Last sync:" in html
     assert "1 email logged." in html
     Mailbox.objects.filter(pk=box.pk).update(
@@ -119,7 +119,7 @@ def test_the_status_line_shows_progress_last_sync_and_the_last_error(
         progress_done=200,
         progress_total=5000,
     )
-    html = alice_client.get(reverse("crm:mailbox")).content.decode()
+    html = alice_client.get(reverse("web:mailbox")).content.decode()
     assert "200 of 5000 messages read" in html
     assert 'hx-trigger="every 3s"' in html
     assert "Last error: The server refused the user name or password." in html
@@ -127,7 +127,7 @@ def test_the_status_line_shows_progress_last_sync_and_the_last_error(
 
 def test_the_page_speaks_french(client, bob) -> None:
     client.force_login(bob)
-    html = client.get(reverse("crm:mailbox")).content.decode()
+    html = client.get(reverse("web:mailbox")).content.decode()
     assert "Boîte mail" in html
     assert "Tester la connexion" in html
 
@@ -146,7 +146,7 @@ def test_disconnecting_deletes_the_passwords_and_if_asked_what_was_captured(
     sync.sync_mailbox(box.pk)
     assert Interaction.objects.count() == 2
 
-    alice_client.post(reverse("crm:mailbox_disconnect"), {"forget": "on"})
+    alice_client.post(reverse("web:mailbox_disconnect"), {"forget": "on"})
 
     assert not Mailbox.objects.exists()
     assert not CapturedMessage.objects.exists()
@@ -162,7 +162,7 @@ def test_disconnecting_keeps_the_journal_unless_asked(alice_client, alice, dovec
         mail("paul@acme.fr", "alice@example.com", "Devis", "<1@acme.fr>", sync.timezone.now()),
     )
     sync.sync_mailbox(Mailbox.objects.get().pk)
-    alice_client.post(reverse("crm:mailbox_disconnect"), {})
+    alice_client.post(reverse("web:mailbox_disconnect"), {})
     assert not Mailbox.objects.exists()
     assert Interaction.objects.count() == 1
 
@@ -175,7 +175,7 @@ def test_sync_now_waits_no_longer_for_a_backoff(
         state="failing", next_attempt_at=sync.timezone.now() + sync.BACKOFF_LONGEST
     )
     with django_capture_on_commit_callbacks(execute=True):
-        alice_client.post(reverse("crm:mailbox_sync"))
+        alice_client.post(reverse("web:mailbox_sync"))
     box.refresh_from_db()
     assert box.state == "idle"
     assert box.last_sync_at is not None
@@ -184,9 +184,9 @@ def test_sync_now_waits_no_longer_for_a_backoff(
 def test_bob_cannot_touch_alices_mailbox(client, bob, alice, dovecot, imap_user) -> None:
     make_mailbox(alice, dovecot, imap_user)
     client.force_login(bob)
-    assert client.post(reverse("crm:mailbox_sync")).status_code == 404
-    assert client.post(reverse("crm:mailbox_disconnect"), {"forget": "on"}).status_code == 404
-    assert "No mailbox connected." in client.get(reverse("crm:mailbox")).content.decode().replace(
+    assert client.post(reverse("web:mailbox_sync")).status_code == 404
+    assert client.post(reverse("web:mailbox_disconnect"), {"forget": "on"}).status_code == 404
+    assert "No mailbox connected." in client.get(reverse("web:mailbox")).content.decode().replace(
         "Aucune boîte mail connectée.", "No mailbox connected."
     )
     assert Mailbox.objects.filter(owner=alice).exists()

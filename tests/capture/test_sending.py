@@ -64,7 +64,7 @@ def ready(alice: Any, dovecot: Any, imap_user: str, smtp: MailServer) -> dict[st
 
 
 def _form(client_id: int, browser: Any) -> dict[str, str]:
-    page = browser.get(reverse("reminders:prepare_status_update", kwargs={"client_id": client_id}))
+    page = browser.get(reverse("web:status_update_draft", kwargs={"client_id": client_id}))
     html = page.content.decode()
     assert "Send from my mailbox" in html
     token = html.split('name="form_token" value="')[1].split('"')[0]
@@ -80,7 +80,7 @@ def test_the_edited_update_is_sent_once_and_logged(
 ) -> None:
     client = ready["client"]
     data = _form(client.pk, alice_client)
-    url = reverse("crm:status_update_send", kwargs={"client_id": client.pk})
+    url = reverse("web:status_update_send", kwargs={"client_id": client.pk})
     with django_capture_on_commit_callbacks(execute=True):
         first = alice_client.post(url, data)
         second = alice_client.post(url, data)  # a double click: the same form token
@@ -119,7 +119,7 @@ def test_the_sync_meeting_the_sent_update_logs_it_no_second_time(
 ) -> None:
     data = _form(ready["client"].pk, alice_client)
     with django_capture_on_commit_callbacks(execute=True):
-        alice_client.post(reverse("crm:status_update_send", kwargs={"client_id": ready["client"].pk}), data)
+        alice_client.post(reverse("web:status_update_send", kwargs={"client_id": ready["client"].pk}), data)
     # The freelancer's mail server keeps a copy in the sent folder.
     dovecot.append(imap_user, "Sent", smtp.received[0].as_bytes())
     assert sync.sync_mailbox(ready["box"].pk) == "synced"
@@ -151,7 +151,7 @@ def test_sending_offers_the_undo_and_undo_takes_the_status_update_back(
     """The send ends in the same recorded fact as "Mark as sent", with its undo; taken back before the outbox
     got to it, the email does not leave (the row is skipped)."""
     data = _form(ready["client"].pk, alice_client) | {"send": "mailbox"}
-    url = reverse("crm:status_update_sent", kwargs={"client_id": ready["client"].pk})
+    url = reverse("web:status_update_mark_sent", kwargs={"client_id": ready["client"].pk})
     with django_capture_on_commit_callbacks(execute=False):  # no worker: the dispatch waits, queued
         answer = alice_client.post(url, data, headers={"HX-Request": "true"})
     assert answer.status_code == 200
@@ -162,7 +162,7 @@ def test_sending_offers_the_undo_and_undo_takes_the_status_update_back(
     )
     undo = Undo.objects.get(owner=alice)
     assert f"/undo/{undo.pk}/" in answer.content.decode()
-    assert alice_client.post(reverse("crm:undo", kwargs={"undo_id": undo.pk})).status_code in (200, 302)
+    assert alice_client.post(reverse("web:undo", kwargs={"undo_id": undo.pk})).status_code in (200, 302)
     assert not Interaction.objects.exists()
     dispatch = Dispatch.objects.get(kind=Dispatch.Kind.UPDATE)
     assert outbox.deliver(dispatch.pk) == Dispatch.State.SKIPPED
@@ -173,7 +173,7 @@ def test_without_smtp_nothing_is_sent_and_the_form_says_why(alice_client, alice,
     make_mailbox(alice, dovecot, imap_user)
     client = make_client(alice, email="paul@acme.fr")
     answer = alice_client.post(
-        reverse("crm:status_update_send", kwargs={"client_id": client.pk}), {"subject": "S", "body": "B"}
+        reverse("web:status_update_send", kwargs={"client_id": client.pk}), {"subject": "S", "body": "B"}
     )
     assert answer.status_code == 400
     assert "Connect a mailbox with an SMTP server first" in answer.content.decode()
@@ -184,7 +184,7 @@ def test_bob_cannot_send_for_alices_client(client, bob, alice) -> None:
     acme = make_client(alice, email="paul@acme.fr")
     client.force_login(bob)
     answer = client.post(
-        reverse("crm:status_update_send", kwargs={"client_id": acme.pk}), {"subject": "S", "body": "B"}
+        reverse("web:status_update_send", kwargs={"client_id": acme.pk}), {"subject": "S", "body": "B"}
     )
     assert answer.status_code == 404
     assert not Dispatch.objects.exists()

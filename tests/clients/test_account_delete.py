@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from clients.account import delete_account
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
-from crm import demo
+from crm.demo import book, derived, large, personas
 from crm.models import ClientHealth, ClientPage, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from tests.factories import (
     PASSWORD,
@@ -134,9 +134,9 @@ def test_delete_account_removes_the_history_of_clients_deleted_earlier(books: An
 def test_delete_account_of_the_demo_book(bob: Any) -> None:
     with time_machine.travel(NOW, tick=False):
         _full_book(bob)
-        user, _created = demo.get_or_create_freelancer("demo", demo.DEMO_PASSWORD)
-        demo.seed_demo_book(user)
-        demo.compute_trust_health(user)
+        user, _created = personas.get_or_create_freelancer("demo", personas.DEMO_PASSWORD)
+        book.seed_demo_book(user)
+        derived.compute_trust_health(user)
     user_id, theirs = user.pk, _counts(bob.pk)
     assert Interaction.objects.filter(client__owner=user).count() > 100
     delete_account(user)
@@ -147,9 +147,9 @@ def test_delete_account_of_the_demo_book(bob: Any) -> None:
 def test_delete_account_of_a_generated_large_book(bob: Any) -> None:
     with time_machine.travel(NOW, tick=False):
         _full_book(bob)
-        user, _created = demo.get_or_create_freelancer("big", "big-password-1")
-        demo.seed_large_book(user, 60, 30)
-        demo.compute_trust_health(user, history_weeks=2)
+        user, _created = personas.get_or_create_freelancer("big", "big-password-1")
+        large.seed_large_book(user, 60, 30)
+        derived.compute_trust_health(user, history_weeks=2)
     user_id, theirs = user.pk, _counts(bob.pk)
     assert Interaction.objects.filter(client__owner=user).count() == 60 * 30
     delete_account(user)
@@ -163,8 +163,8 @@ def test_delete_account_of_a_generated_large_book(bob: Any) -> None:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", ["Delete my account", "This cannot be undone."]),
-        ("fr", ["Supprimer mon compte", "irréversible"]),
+        ("en", ["Delete my account", "This cannot be undone.", "Take your book with you first"]),
+        ("fr", ["Supprimer mon compte", "irréversible", "Emportez d’abord votre carnet"]),
     ],
 )
 def test_the_settings_link_to_a_page_that_says_what_goes(
@@ -179,6 +179,12 @@ def test_the_settings_link_to_a_page_that_says_what_goes(
     page = client.get(reverse("account_delete")).content.decode()
     for word in words:
         assert word in page
+    # The export comes first: each link leads to a download of the book that is about to go.
+    offer = page.index('data-testid="export-first"')
+    assert offer < page.index('<form method="post" novalidate>')
+    for name in ("web:export_json", "web:export_zip", "web:export_vcards"):
+        assert f'href="{reverse(name)}"' in page[offer:]
+    assert client.get(reverse("web:export_json")).status_code == 200
 
 
 def test_a_wrong_password_deletes_nothing(client: Any, books: Any) -> None:

@@ -27,7 +27,7 @@ def _login(http: Any, username: str, password: str, ip: str = "10.0.0.1") -> Any
 
 
 def _logged_in(http: Any) -> bool:
-    return http.get(reverse("crm:dashboard")).status_code == 200
+    return http.get(reverse("web:dashboard")).status_code == 200
 
 
 # -- log in, log out ---------------------------------------------------------------------------------------
@@ -43,7 +43,7 @@ def test_login_page_is_served_with_reset_and_signup_links(client: Any, db: None)
 def test_alice_logs_in_and_lands_on_her_dashboard(client: Any, alice: Any) -> None:
     response = _login(client, "alice", PASSWORD)
     assert response.status_code == 302
-    assert response.url == reverse("crm:dashboard")
+    assert response.url == reverse("web:dashboard")
     assert _logged_in(client)
 
 
@@ -55,7 +55,7 @@ def test_a_wrong_password_is_refused_with_a_message(client: Any, alice: Any) -> 
 
 
 def test_pages_need_a_login(client: Any, db: None) -> None:
-    response = client.get(reverse("crm:dashboard"))
+    response = client.get(reverse("web:dashboard"))
     assert response.status_code == 302
     assert response.url.startswith(LOGIN)
 
@@ -130,7 +130,7 @@ def _signup(http: Any, username: str = "chloe", email: str = "chloe@example.com"
 def test_signup_creates_a_freelancer_with_a_profile_and_logs_them_in(client: Any, db: None) -> None:
     response = _signup(client)
     assert response.status_code == 302
-    assert response.url == reverse("crm:dashboard")  # the first run: where to start (issue 14)
+    assert response.url == reverse("web:dashboard")  # the first run: where to start (issue 14)
     user = get_user_model().objects.get(username="chloe")
     assert user.email == "chloe@example.com"
     assert user.profile.time_zone == "Europe/Paris"

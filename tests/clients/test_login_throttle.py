@@ -15,7 +15,7 @@ from django.test import Client as HttpClient
 from django.test import RequestFactory
 from django.urls import reverse
 
-from clients.throttle import client_ip
+from crm.core.ratelimit import client_ip
 from tests.factories import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -197,9 +197,9 @@ def test_signups_are_rate_limited_with_a_clear_page(db: None, settings: Any) -> 
 
 def test_token_pages_are_rate_limited(alice: Any, settings: Any) -> None:
     settings.RATE_LIMIT_TOKEN_PAGES = "5/m"
-    feed = reverse("reminders:calendar_feed", kwargs={"token": "guess"})
+    feed = reverse("web:calendar_feed", kwargs={"token": "guess"})
     answers = [HttpClient().get(feed).status_code for _ in range(6)]
     assert answers == [404] * 5 + [429]
-    prefs = reverse("reminders:email_preferences", kwargs={"token": "guess"})
+    prefs = reverse("web:email_preferences", kwargs={"token": "guess"})
     assert HttpClient().get(prefs).status_code == 429  # the same address, the same budget
     assert HttpClient().get(prefs, REMOTE_ADDR="10.9.9.9").status_code == 404

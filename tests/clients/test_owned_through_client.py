@@ -135,7 +135,7 @@ def test_a_new_client_gets_its_not_enough_history_trust_health_at_once(alice: An
 
 def test_a_client_created_through_the_form_gets_its_trust_health_too(alice_client: Any, alice: Any) -> None:
     response = alice_client.post(
-        reverse("crm:client_new"),
+        reverse("web:client_new"),
         {"name": "Nadia Neuve", "language": "fr", "status": "active", "cadence_days": 14},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -149,7 +149,7 @@ def test_dashboard_shows_a_brand_new_client_with_a_dash_rather_than_a_score(
 ) -> None:
     client = make_client(alice, name="Nadia Neuve")
 
-    html = alice_client.get(reverse("crm:dashboard")).content.decode()
+    html = alice_client.get(reverse("web:dashboard")).content.decode()
 
     row = re.search(rf'<tr class="client-row" id="client-{client.pk}">.*?</tr>', html, re.S)
     assert row, "the new client is missing from the dashboard"

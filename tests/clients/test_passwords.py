@@ -34,14 +34,14 @@ WORDS = {
         "change_button": "Changer mon mot de passe",
         "changed": "Votre mot de passe est changé.",
         "reset_title": "Réinitialiser votre mot de passe",
-        "reset_button": "M'envoyer le lien",
+        "reset_button": "M’envoyer le lien",
         "sent": "un lien pour choisir un nouveau mot de passe est en route",
-        "subject": "Confiance : choisissez un nouveau mot de passe",
+        "subject": "Confiance\u00a0: choisissez un nouveau mot de passe",
         "body": "a demandé à réinitialiser le mot de passe de votre compte Confiance",
         "confirm_title": "Choisir un nouveau mot de passe",
         "saved": "Votre nouveau mot de passe est enregistré.",
         "bad_link": "Ce lien a expiré ou a déjà servi.",
-        "login_link": "Mot de passe oublié ?",
+        "login_link": "Mot de passe oublié\u00a0?",
     },
 }
 LANGUAGES = ["en", "fr"]

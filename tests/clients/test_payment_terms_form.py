@@ -23,7 +23,7 @@ CLIENT = {
 def test_the_type_country_tone_claim_and_days_are_stored(alice: Any, alice_client: Any) -> None:
     terms = {"kind": "consumer", "country": "BE", "tone": "friendly", "claim_late_payment": "on"}
     days = {"reminder_courteous_days": 5, "reminder_firm_days": 10, "reminder_notice_days": 20}
-    alice_client.post(reverse("crm:client_new"), {**CLIENT, **terms, **days})
+    alice_client.post(reverse("web:client_new"), {**CLIENT, **terms, **days})
     client = Client.objects.get(owner=alice)
     assert (client.kind, client.country.code, client.tone, client.claim_late_payment) == (
         "consumer",
@@ -37,13 +37,13 @@ def test_the_type_country_tone_claim_and_days_are_stored(alice: Any, alice_clien
 def test_days_out_of_order_are_refused_with_a_clear_message_and_nothing_changes(
     alice: Any, alice_client: Any
 ) -> None:
-    alice_client.post(reverse("crm:client_new"), CLIENT)
+    alice_client.post(reverse("web:client_new"), CLIENT)
     client = Client.objects.get(owner=alice)
     bad = {"reminder_courteous_days": 10, "reminder_firm_days": 5, "reminder_notice_days": 20}
-    page = alice_client.post(reverse("crm:client_edit", kwargs={"client_id": client.pk}), {**CLIENT, **bad})
+    page = alice_client.post(reverse("web:client_edit", kwargs={"client_id": client.pk}), {**CLIENT, **bad})
     assert "The reminders must come one after the other" in page.content.decode()
     half = {"reminder_courteous_days": 10}
-    page = alice_client.post(reverse("crm:client_edit", kwargs={"client_id": client.pk}), {**CLIENT, **half})
+    page = alice_client.post(reverse("web:client_edit", kwargs={"client_id": client.pk}), {**CLIENT, **half})
     assert "Set the three reminder days, or leave the three empty" in page.content.decode()
     client.refresh_from_db()
     assert client.reminder_days(alice.profile) == (3, 15, 30)
@@ -51,11 +51,11 @@ def test_days_out_of_order_are_refused_with_a_clear_message_and_nothing_changes(
 
 def test_a_post_without_the_new_fields_keeps_what_the_client_had(alice: Any, alice_client: Any) -> None:
     alice_client.post(
-        reverse("crm:client_new"), {**CLIENT, "kind": "consumer", "country": "DE", "tone": "friendly"}
+        reverse("web:client_new"), {**CLIENT, "kind": "consumer", "country": "DE", "tone": "friendly"}
     )
     client = Client.objects.get(owner=alice)
     alice_client.post(
-        reverse("crm:client_edit", kwargs={"client_id": client.pk}), {**CLIENT, "cadence_days": 14}
+        reverse("web:client_edit", kwargs={"client_id": client.pk}), {**CLIENT, "cadence_days": 14}
     )
     client.refresh_from_db()
     assert (client.cadence_days, client.kind, client.country.code, client.tone) == (
@@ -67,7 +67,7 @@ def test_a_post_without_the_new_fields_keeps_what_the_client_had(alice: Any, ali
 
 
 def test_an_unknown_country_is_refused(alice: Any, alice_client: Any) -> None:
-    page = alice_client.post(reverse("crm:client_new"), {**CLIENT, "country": "XX"})
+    page = alice_client.post(reverse("web:client_new"), {**CLIENT, "country": "XX"})
     assert "Select a valid choice" in page.content.decode()
     assert not Client.objects.filter(owner=alice).exists()
 

@@ -85,7 +85,7 @@ def test_an_offsite_next_is_not_followed(alice: Any, alice_with_two_factor: Any)
     answer = http.post(
         reverse("two_factor_verify") + "?next=https://evil.example/", {"code": _code(device, 1)}
     )
-    assert answer["Location"] == reverse("crm:dashboard")
+    assert answer["Location"] == reverse("web:dashboard")
 
 
 def test_a_recovery_code_works_once(alice: Any, alice_with_two_factor: Any) -> None:

@@ -35,7 +35,7 @@ def _portal(user: Any) -> str:
 
 
 LINKS: dict[str, tuple[Callable[[Any], str], str]] = {
-    "calendar": (_calendar, "reminders:calendar_feed"),
+    "calendar": (_calendar, "web:calendar_feed"),
     "portal": (_portal, "portal:page"),
 }
 
@@ -103,20 +103,21 @@ def test_the_comparison_is_constant_time(client, alice, link, monkeypatch: pytes
 def test_a_replaced_calendar_address_is_refused(client, alice) -> None:
     old = _calendar(alice)
     alice.profile.revoke_calendar_token()
-    assert _opens(client, "reminders:calendar_feed", old) == 404
+    assert _opens(client, "web:calendar_feed", old) == 404
     new = _calendar(alice)
-    assert new != old and _opens(client, "reminders:calendar_feed", new) == 200
+    assert new != old and _opens(client, "web:calendar_feed", new) == 200
 
 
 def test_a_renewed_or_turned_off_page_link_is_refused(client, alice) -> None:
     old = _portal(alice)
     page = ClientPage.objects.get(client__owner=alice)
     page.renew()
-    assert _opens(client, "portal:page", old) == 404
+    # Refused: the page is not shown; its client reads that the link is gone (410), not its page.
+    assert _opens(client, "portal:page", old) == 410
     renewed = page.token
     assert _opens(client, "portal:page", renewed) == 200
     page.turn_off()
-    assert _opens(client, "portal:page", renewed) == 404
+    assert _opens(client, "portal:page", renewed) == 410
     assert (
         page.token is not None and _opens(client, "portal:page", page.token) == 404
     )  # off: no token opens it
@@ -137,5 +138,5 @@ def test_a_link_made_before_hashing_works_but_cannot_be_shown_again(client, alic
     assert _opens(client, "portal:page", page.key + legacy) == 200
     assert page.token is None
     client.force_login(alice)
-    panel = client.get(reverse("portal:panel", kwargs={"client_id": page.client_id})).content.decode()
+    panel = client.get(reverse("web:client_page", kwargs={"client_id": page.client_id})).content.decode()
     assert "cannot be shown again" in panel

@@ -63,7 +63,7 @@ def test_every_parsed_number_is_range_checked() -> None:
 def test_the_upload_of_a_huge_integer_shows_a_clear_message(alice_client: Any, alice: Any) -> None:
     text = _document('{"name": "X", "cadence_days": ' + HUGE + "}")
     response = alice_client.post(
-        reverse("crm:import"), {"kind": "book", "file": SimpleUploadedFile("b.json", text.encode())}
+        reverse("web:import"), {"kind": "book", "file": SimpleUploadedFile("b.json", text.encode())}
     )
     assert response.status_code == 302
     page = alice_client.post(response["Location"], {"action": "import"}, follow=True).content.decode()

@@ -82,7 +82,7 @@ def _a_book(owner: Any) -> Client:
 
 def test_the_zip_holds_one_csv_per_kind_with_formulas_neutralised(alice_client: Any, alice: Any) -> None:
     _a_book(alice)
-    response = alice_client.get(reverse("crm:export_zip"))
+    response = alice_client.get(reverse("web:export_zip"))
 
     assert response["Content-Type"] == "application/zip" and response.streaming
     archive = zipfile.ZipFile(io.BytesIO(_body(response)))
@@ -107,17 +107,17 @@ def test_bob_exports_only_his_own_book(client: Any, alice: Any, bob: Any) -> Non
     _a_book(alice)
     make_client(bob, name="Bob's only client")
     client.force_login(bob)
-    document = json.loads(_body(client.get(reverse("crm:export_json"))))
+    document = json.loads(_body(client.get(reverse("web:export_json"))))
     assert [c["name"] for c in document["clients"]] == ["Bob's only client"]
-    archive = zipfile.ZipFile(io.BytesIO(_body(client.get(reverse("crm:export_zip")))))
+    archive = zipfile.ZipFile(io.BytesIO(_body(client.get(reverse("web:export_zip")))))
     assert "Rita" not in archive.read("clients.csv").decode("utf-8-sig")
     assert "Compta" not in archive.read("contacts.csv").decode("utf-8-sig")
-    assert _body(client.get(reverse("crm:export_vcards"))) == b""
+    assert _body(client.get(reverse("web:export_vcards"))) == b""
 
 
 def test_the_json_is_versioned_and_keeps_every_record(alice_client: Any, alice: Any) -> None:
     _a_book(alice)
-    document = json.loads(_body(alice_client.get(reverse("crm:export_json"))))
+    document = json.loads(_body(alice_client.get(reverse("web:export_json"))))
     assert (document["format"], document["version"]) == ("confiance-book", 1)
     rita = document["clients"][0]
     assert {name: len(rita[name]) for name in ("contacts", "projects", "interactions", "promises", "invoices")} == {
@@ -219,7 +219,7 @@ def test_a_json_export_goes_into_an_empty_book_only_and_a_bad_one_writes_nothing
 )
 def test_a_bad_json_export_is_refused_clearly(alice_client: Any, alice: Any, text: str, message: str) -> None:
     response = alice_client.post(
-        reverse("crm:import"), {"kind": "book", "file": SimpleUploadedFile("b.json", text.encode())}
+        reverse("web:import"), {"kind": "book", "file": SimpleUploadedFile("b.json", text.encode())}
     )
     if response.status_code == 302:
         page = alice_client.post(response["Location"], {"action": "import"}, follow=True).content.decode()
@@ -231,9 +231,61 @@ def test_a_bad_json_export_is_refused_clearly(alice_client: Any, alice: Any, tex
 
 def test_the_vcard_export_is_read_back_by_vobject(alice_client: Any, alice: Any) -> None:
     _a_book(alice)
-    body = _body(alice_client.get(reverse("crm:export_vcards"))).decode()
+    body = _body(alice_client.get(reverse("web:export_vcards"))).decode()
     cards = {card.fn.value: card for card in vobject.readComponents(body)}
     assert set(cards) == {"Rita", "Compta"}
     assert (cards["Compta"].email.value, cards["Compta"].tel.value, cards["Compta"].org.value) == (
         "compta@x.fr", "+33 6 00", ["ACME"],
     )  # fmt: skip
+
+
+def _csv_rows(response: Any, name: str, delimiter: str) -> list[dict[str, str]]:
+    archive = zipfile.ZipFile(io.BytesIO(_body(response)))
+    raw = archive.read(name)
+    assert raw.startswith(b"\xef\xbb\xbf"), "a BOM, so spreadsheets read the accents"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=delimiter))
+
+
+def test_a_french_freelancer_gets_semicolons_and_decimal_commas_by_default(client: Any, bob: Any) -> None:
+    # bob's interface is French: a French spreadsheet opens the file as columns, amounts as numbers.
+    _a_book(bob)
+    client.force_login(bob)
+
+    invoices = _csv_rows(client.get(reverse("web:export_zip")), "invoices.csv", ";")
+
+    assert {(row["number"], row["amount"]) for row in invoices} == {("F-1", "1234,56"), ("F-2", "800,00")}
+    clients = _csv_rows(client.get(reverse("web:export_zip")), "clients.csv", ";")
+    assert [row["name"] for row in clients] == ["Rita", "Calme"]
+
+
+def test_either_style_can_be_chosen_whatever_the_language(
+    client: Any, bob: Any, alice_client: Any, alice: Any
+) -> None:
+    _a_book(bob)
+    client.force_login(bob)
+    invoices = _csv_rows(client.get(reverse("web:export_zip"), {"style": "comma"}), "invoices.csv", ",")
+    assert {row["amount"] for row in invoices} == {"1234.56", "800.00"}
+
+    _a_book(alice)
+    invoices = _csv_rows(
+        alice_client.get(reverse("web:export_zip"), {"style": "semicolon"}), "invoices.csv", ";"
+    )
+    assert {row["amount"] for row in invoices} == {"1234,56", "800,00"}
+
+
+def test_an_unknown_csv_style_is_refused_clearly(alice_client: Any, alice: Any) -> None:
+    response = alice_client.get(reverse("web:export_zip"), {"style": "tab"})
+
+    assert response.status_code == 400
+    assert "Unknown spreadsheet style “tab”" in response.content.decode()
+
+
+@pytest.mark.parametrize(("language", "first"), [("fr", "«\u00a0;\u00a0»"), ("en", "“,” between columns")])
+def test_the_export_page_offers_the_languages_style_first(client: Any, language: str, first: str) -> None:
+    owner = make_user("carla", language=language, time_zone="Europe/Paris")
+    client.force_login(owner)
+    page = client.get(reverse("web:export"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    links = [line for line in page.splitlines() if "style=" in line]
+    assert len(links) == 2
+    assert first in links[0]

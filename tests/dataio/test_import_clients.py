@@ -30,7 +30,7 @@ ENGLISH_1252 = (
 
 
 def upload(http: Any, data: bytes, kind: str = "clients", name: str = "book.csv") -> Any:
-    return http.post(reverse("crm:import"), {"kind": kind, "file": SimpleUploadedFile(name, data)})
+    return http.post(reverse("web:import"), {"kind": kind, "file": SimpleUploadedFile(name, data)})
 
 
 def preview_of(http: Any, response: Any) -> tuple[BookImport, str]:
@@ -42,7 +42,7 @@ def preview_of(http: Any, response: Any) -> tuple[BookImport, str]:
 def confirm(http: Any, book_import: BookImport) -> Any:
     data = {f"column_{index}": field for index, field in book_import.mapping.items()}
     return http.post(
-        reverse("crm:import_preview", kwargs={"import_id": book_import.pk}),
+        reverse("web:import_preview", kwargs={"import_id": book_import.pk}),
         data | {"action": "import"},
         follow=True,
     )
@@ -76,13 +76,51 @@ def test_a_french_spreadsheet_is_read_mapped_previewed_then_imported(alice_clien
     assert BookImport.objects.get(pk=book_import.pk).counts == {"clients": 2, "contacts": 3, "skipped": 0}
 
 
-def test_importing_the_same_file_twice_adds_nothing(alice_client: Any, alice: Any) -> None:
-    for _ in range(2):
-        book_import, _page = preview_of(alice_client, upload(alice_client, FRENCH))
-        confirm(alice_client, book_import)
+def test_importing_the_same_file_twice_adds_nothing_and_the_preview_says_so_first(
+    alice_client: Any, alice: Any
+) -> None:
+    first, _page = preview_of(alice_client, upload(alice_client, FRENCH))
+    confirm(alice_client, first)
+
+    again, page = preview_of(alice_client, upload(alice_client, FRENCH))
+
+    # Said before writing, not "no problem, all of this can be imported" and then every row skipped.
+    assert "Everything in this file is already in your book: importing it would add nothing." in page
+    assert "everything below can be imported" not in page
+    assert 'value="import"' not in page
+    confirm(alice_client, again)
+    assert BookImport.objects.get(pk=again.pk).state == BookImport.State.PREVIEW  # not run
     assert Client.objects.filter(owner=alice).count() == 2
     assert Contact.objects.filter(owner=alice).count() == 3
-    assert BookImport.objects.latest("pk").counts == {"clients": 0, "contacts": 0, "skipped": 3}
+
+
+def test_the_preview_names_the_rows_already_in_the_book_and_the_import_skips_just_those(
+    client: Any, bob: Any
+) -> None:
+    client.force_login(bob)  # in French
+    dubois = make_client(bob, name="Atelier Dubois")
+    make_contact(dubois, name="Claire Dubois", email="claire@atelier-dubois.fr")
+
+    book_import, page = preview_of(client, upload(client, FRENCH))
+
+    assert "Aucun problème. 1 ligne est déjà dans votre carnet et sera ignorée" in page
+    assert (
+        "Ligne 2\u00a0: Claire Dubois · Atelier Dubois" in page
+        or "Ligne 2 : Claire Dubois · Atelier Dubois" in page
+    )
+    done = confirm(client, book_import).content.decode()
+    assert BookImport.objects.get(pk=book_import.pk).counts == {"clients": 1, "contacts": 2, "skipped": 1}
+    # The result in words, in the freelancer's language.
+    for line in ("1 client ajouté", "2 contacts ajoutés", "1 ligne ignorée"):
+        assert line in done
+    assert "skipped:" not in done and "clients:" not in done
+
+
+def test_the_result_says_what_was_added_in_english_too(alice_client: Any, alice: Any) -> None:
+    book_import, _page = preview_of(alice_client, upload(alice_client, FRENCH))
+    done = confirm(alice_client, book_import).content.decode()
+    for line in ("2 clients added", "3 contacts added", "0 rows skipped: already in your book"):
+        assert line in done
 
 
 def test_a_row_matching_an_existing_contacts_email_joins_that_client(alice_client: Any, alice: Any) -> None:
@@ -148,14 +186,14 @@ def test_the_preview_speaks_french(client: Any, bob: Any) -> None:
     bob.profile.save()
     client.force_login(bob)
     _import, page = preview_of(client, upload(client, b"Client;Email\nX;nope\n"))
-    assert "« nope » n’est pas une adresse e-mail." in page
+    assert "«\u00a0nope\u00a0» n’est pas une adresse e-mail." in page
 
 
 def test_a_column_mapped_by_hand_is_what_the_import_reads(alice_client: Any, alice: Any) -> None:
     csv = b"Raison;Courriel perso\nAtelier;a@x.fr\n"
     book_import, page = preview_of(alice_client, upload(alice_client, csv))
     assert book_import.mapping == {} or "Choose the column that holds the client." in page
-    url = reverse("crm:import_preview", kwargs={"import_id": book_import.pk})
+    url = reverse("web:import_preview", kwargs={"import_id": book_import.pk})
     alice_client.post(url, {"column_0": "client", "column_1": "email", "action": "map"})
     book_import.refresh_from_db()
     assert book_import.mapping == {"0": "client", "1": "email"}
@@ -165,7 +203,7 @@ def test_a_column_mapped_by_hand_is_what_the_import_reads(alice_client: Any, ali
 
 def test_one_field_from_two_columns_is_refused(alice_client: Any, alice: Any) -> None:
     book_import, _page = preview_of(alice_client, upload(alice_client, b"Client;Email\nX;x@x.fr\n"))
-    url = reverse("crm:import_preview", kwargs={"import_id": book_import.pk})
+    url = reverse("web:import_preview", kwargs={"import_id": book_import.pk})
     page = alice_client.post(
         url, {"column_0": "email", "column_1": "email", "action": "map"}
     ).content.decode()
@@ -210,26 +248,30 @@ def test_bob_cannot_see_or_run_alices_import(client: Any, alice: Any, bob: Any) 
     for name in ("import_preview", "import_progress"):
         assert client.get(reverse(f"crm:{name}", kwargs={"import_id": book_import.pk})).status_code == 404
     response = client.post(
-        reverse("crm:import_preview", kwargs={"import_id": book_import.pk}), {"action": "import"}
+        reverse("web:import_preview", kwargs={"import_id": book_import.pk}), {"action": "import"}
     )
     assert response.status_code == 404
     assert not Client.objects.exists()
 
 
 def test_a_sample_of_each_kind_is_served_and_imports_cleanly(alice_client: Any, alice: Any) -> None:
-    page = alice_client.get(reverse("crm:import")).content.decode()
+    page = alice_client.get(reverse("web:import")).content.decode()
     for kind in ("clients", "history", "vcard"):
-        url = reverse("crm:import_sample", kwargs={"kind": kind})
+        url = reverse("web:import_sample", kwargs={"kind": kind})
         assert url in page
     for kind in ("clients", "vcard", "history"):  # history names the clients the first sample adds
         data = b"".join(
-            alice_client.get(reverse("crm:import_sample", kwargs={"kind": kind})).streaming_content
+            alice_client.get(reverse("web:import_sample", kwargs={"kind": kind})).streaming_content
         )
         book_import, preview = preview_of(alice_client, upload(alice_client, data, kind))
+        if kind == "vcard":
+            # The vCard sample holds the spreadsheet sample's people: all of them are in the book already.
+            assert "Everything in this file is already in your book" in preview, preview
+            continue
         assert "No problem found" in preview, (kind, preview)
         confirm(alice_client, book_import)
         assert BookImport.objects.get(pk=book_import.pk).state == "done"
-    assert alice_client.get(reverse("crm:import_sample", kwargs={"kind": "passwd"})).status_code == 404
+    assert alice_client.get(reverse("web:import_sample", kwargs={"kind": "passwd"})).status_code == 404
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -238,7 +280,7 @@ def test_the_drawn_mapping_posted_back_unchanged_keeps_it(client: Any, bob: Any,
     bob.profile.save()
     client.force_login(bob)
     book_import, _page = preview_of(client, upload(client, FRENCH))
-    url = reverse("crm:import_preview", kwargs={"import_id": book_import.pk})
+    url = reverse("web:import_preview", kwargs={"import_id": book_import.pk})
     form = client.get(url).context["form"]
     drawn = {field.html_name: field.value() or "" for field in form}
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from clients.models import Client, Contact
-from crm.dataio.imports import check, receive, run
+from crm.dataio.imports import already_there, check, receive, run
 from crm.models import ClientHealth, Interaction, Invoice, Promise
 from tests.factories import make_client, make_contact
 
@@ -60,6 +60,24 @@ def test_history_imported_twice_adds_nothing(alice: Any, dubois: Client) -> None
     again = run(receive(alice, "history", "history.csv", HISTORY))
     assert again.counts == {"interactions": 0, "promises": 0, "invoices": 0, "skipped": 5}
     assert (Interaction.objects.count(), Promise.objects.count(), Invoice.objects.count()) == (2, 2, 1)
+
+
+def test_history_rows_already_in_the_book_are_named_before_the_import(alice: Any, dubois: Client) -> None:
+    run(receive(alice, "history", "history.csv", HISTORY.replace(b"F-2026-001", b"F-2026-000")))
+    again = receive(
+        alice,
+        "history",
+        "history.csv",
+        HISTORY + b"facture;2026-02-02;Atelier Dubois;;;Solde;2026-03-04;;;f-2026-000;10\n",
+    )
+
+    known = already_there(again, check(again))
+
+    # The rows of the first file (its invoice had another number), and an invoice whose number is taken whatever
+    # its case.
+    assert [row.line for row in known] == [2, 3, 4, 5, 7]
+    assert known[2].label == "2026-01-12 · Atelier Dubois · Envoyer la maquette"
+    assert run(again).counts["skipped"] == 5
 
 
 def test_history_rows_problems_are_listed_and_nothing_written(alice: Any, dubois: Client) -> None:

@@ -39,14 +39,14 @@ def test_a_large_file_is_imported_by_a_task_with_its_progress(
     alice_client: Any, alice: Any, eager_celery: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     alice_client.post(
-        reverse("crm:import"),
+        reverse("web:import"),
         {"kind": "clients", "file": SimpleUploadedFile("big.csv", big_file(rows=QUEUED_ROWS))},
     )
     book_import = BookImport.objects.get()
-    progress = reverse("crm:import_progress", kwargs={"import_id": book_import.pk})
+    progress = reverse("web:import_progress", kwargs={"import_id": book_import.pk})
     with django_capture_on_commit_callbacks() as queued:
         response = alice_client.post(
-            reverse("crm:import_preview", kwargs={"import_id": book_import.pk}),
+            reverse("web:import_preview", kwargs={"import_id": book_import.pk}),
             {f"column_{i}": f for i, f in book_import.mapping.items()} | {"action": "import"},
         )
     assert response["Location"] == progress

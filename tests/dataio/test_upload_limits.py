@@ -22,7 +22,7 @@ def test_a_vcard_past_its_kinds_limit_is_refused_clearly_and_changes_nothing(
     settings.UPLOAD_MAX_MB = {**settings.UPLOAD_MAX_MB, "vcard": 1}
     big = CARD.format(extra="NOTE:" + "x" * 1_200_000 + "\r\n").encode()
     response = alice_client.post(
-        reverse("crm:import"), {"kind": "vcard", "file": SimpleUploadedFile("c.vcf", big)}
+        reverse("web:import"), {"kind": "vcard", "file": SimpleUploadedFile("c.vcf", big)}
     )
     assert response.status_code == 400
     assert "The file is larger than 1 MB" in response.content.decode()
@@ -30,7 +30,7 @@ def test_a_vcard_past_its_kinds_limit_is_refused_clearly_and_changes_nothing(
     # The same bytes as a CSV (another kind, its own limit) are not refused for their size.
     csv = b"name;notes\nRita;" + b"x" * 1_200_000 + b"\n"
     answer = alice_client.post(
-        reverse("crm:import"), {"kind": "clients", "file": SimpleUploadedFile("c.csv", csv)}
+        reverse("web:import"), {"kind": "clients", "file": SimpleUploadedFile("c.csv", csv)}
     )
     assert "The file is larger than" not in answer.content.decode()
 
@@ -38,7 +38,7 @@ def test_a_vcard_past_its_kinds_limit_is_refused_clearly_and_changes_nothing(
 def test_a_mail_file_past_its_limit_is_refused_clearly(alice_client: Any, settings: Any) -> None:
     settings.UPLOAD_MAX_MB = {**settings.UPLOAD_MAX_MB, "mail": 1}
     mbox = b"From a@b Mon Jan  1 00:00:00 2026\nSubject: x\n\n" + b"y" * 1_100_000 + b"\n"
-    response = alice_client.post(reverse("crm:mailbox_import"), {"file": SimpleUploadedFile("m.mbox", mbox)})
+    response = alice_client.post(reverse("web:mailbox_import"), {"file": SimpleUploadedFile("m.mbox", mbox)})
     assert "This file is larger than 1 MB" in response.content.decode()
     assert not CapturedMessage.objects.exists()
 
@@ -72,10 +72,10 @@ def test_a_large_vcard_is_read_by_a_worker_not_the_web_process(alice_client: Any
         CARD.replace("Rita Big", f"Person {n}").format(extra=f"EMAIL:p{n}@rita.example\r\n") for n in range(3)
     )
     response = alice_client.post(
-        reverse("crm:import"), {"kind": "vcard", "file": SimpleUploadedFile("c.vcf", cards.encode())}
+        reverse("web:import"), {"kind": "vcard", "file": SimpleUploadedFile("c.vcf", cards.encode())}
     )
     book_import = BookImport.objects.get()
-    assert response["Location"] == reverse("crm:import_progress", kwargs={"import_id": book_import.pk})
+    assert response["Location"] == reverse("web:import_progress", kwargs={"import_id": book_import.pk})
     # Kept for the worker, not parsed here: nothing counted, nothing written.
     assert (book_import.state, book_import.rows) == ("queued", 0)
     assert not Contact.objects.exists()

@@ -69,10 +69,10 @@ def test_every_calendar_address_and_client_page_link_keeps_working(
             token[:12],
             hashlib.sha256(token[12:].encode()).hexdigest(),
         )
-        assert client.get(reverse("reminders:calendar_feed", kwargs={"token": token})).status_code == 200
+        assert client.get(reverse("web:calendar_feed", kwargs={"token": token})).status_code == 200
     # Alice's key with bob's secret opens nothing.
     mixed = CALENDAR_TOKENS["old-alice"][:12] + CALENDAR_TOKENS["old-bob"][12:]
-    assert client.get(reverse("reminders:calendar_feed", kwargs={"token": mixed})).status_code == 404
+    assert client.get(reverse("web:calendar_feed", kwargs={"token": mixed})).status_code == 404
     # 2. The client's page link too.
     assert client.get(reverse("portal:page", kwargs={"token": PAGE_KEY + PAGE_SECRET})).status_code == 200
     assert ClientPage.objects.get().secret_hash == hashlib.sha256(PAGE_SECRET.encode()).hexdigest()
@@ -85,4 +85,4 @@ def test_every_calendar_address_and_client_page_link_keeps_working(
     alice = Profile.objects.get(user__username="old-alice")
     alice.revoke_calendar_token()
     old = CALENDAR_TOKENS["old-alice"]
-    assert client.get(reverse("reminders:calendar_feed", kwargs={"token": old})).status_code == 404
+    assert client.get(reverse("web:calendar_feed", kwargs={"token": old})).status_code == 404

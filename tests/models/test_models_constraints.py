@@ -447,7 +447,7 @@ def test_duplicate_invoice_number_is_explained(alice: Any) -> None:
     make_invoice(client, number="2026-007")
     duplicate = make_invoice(client, number="2026-008")
     duplicate.number = "2026-007"
-    assert "already exists" in " ".join(_messages(duplicate)["__all__"])
+    assert "You already have an invoice numbered 2026-007" in " ".join(_messages(duplicate)["number"])
 
 
 def test_severity_out_of_range_is_explained(alice: Any) -> None:

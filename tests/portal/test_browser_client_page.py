@@ -191,7 +191,7 @@ def test_the_panel_loads_in_the_workspace_and_makes_the_link(
     page = browser_page
     client = make_client(alice, name="Zoé Lemaire", language="fr")
     log_in(page, live_server)
-    page.goto(live_server.url + reverse("crm:client", kwargs={"client_id": client.pk}))
+    page.goto(live_server.url + reverse("web:client", kwargs={"client_id": client.pk}))
     page.locator("#client-page-panel", has_text="There is no link yet.").wait_for()
     page.evaluate("window.__noReload = true")
     page.click("#client-page-panel button:has-text('Make the link')")

@@ -175,19 +175,52 @@ def test_tampered_tokens_are_a_404(client: Browser, books: dict[str, Any]) -> No
     assert books["zoe"]["late"].renegotiated_due_on is None
 
 
-def test_a_renewed_or_turned_off_link_is_a_404_at_once(client: Browser, books: dict[str, Any]) -> None:
+def test_a_renewed_or_turned_off_link_stops_at_once_and_says_it_is_gone(
+    client: Browser, books: dict[str, Any]
+) -> None:
     page = books["zoe"]["page"]
     old = page_url(page)
     page.renew()
-    assert client.get(old).status_code == 404
+    assert client.get(old).status_code == 410
     renewed = page_url(page)
     assert client.get(renewed).status_code == 200
     page.turn_off()
-    assert client.get(renewed).status_code == 404
+    assert client.get(renewed).status_code == 410
     assert client.get(page_url(page)).status_code == 404  # the off page's own token opens nothing either
     page.renew()  # turned on again: a new link, the old ones stay dead
     assert client.get(page_url(page)).status_code == 200
-    assert client.get(renewed).status_code == 404 and client.get(old).status_code == 404
+    # The link the client last had is still "gone"; an older one is simply unknown.
+    assert client.get(renewed).status_code == 410 and client.get(old).status_code == 404
+    late = books["zoe"]["late"]
+    answer = client.post(renewed, {"invoice": late.pk, "new_due_on": "2026-03-20"})
+    assert answer.status_code == 410
+    late.refresh_from_db()
+    assert late.renegotiated_due_on is None
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_link_that_opens_nothing_has_the_clients_own_page_whatever_debug_says(
+    client: Browser, books: dict[str, Any], settings: Any, debug: bool
+) -> None:
+    settings.DEBUG = debug
+    page = books["zoe"]["page"]  # Zoé reads French
+    old = page_url(page)
+    page.renew()
+
+    gone = client.get(old, HTTP_ACCEPT_LANGUAGE="en")
+    unknown = client.get(reverse("portal:page", kwargs={"token": "x" * 55}), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert gone.status_code == 410
+    text = gone.content.decode()
+    assert "Ce lien n’ouvre plus la page" in text and 'lang="fr"' in text
+    assert f"{page.client.owner.profile.name} a remplacé ce lien ou l’a désactivé." in text
+    assert unknown.status_code == 404
+    assert "This link opens no page" in unknown.content.decode()
+    for response in (gone, unknown):
+        assert "URLconf" not in response.content.decode()  # never Django's list of the site's URLs
+        assert response["X-Robots-Tag"] == "noindex, nofollow"
+    french = client.get(reverse("portal:page", kwargs={"token": "y" * 55}), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Ce lien n’ouvre aucune page" in french.content.decode()
 
 
 def test_the_freelancers_choices_hide_sections(client: Browser, books: dict[str, Any]) -> None:
@@ -225,7 +258,7 @@ def test_the_preview_is_the_clients_page_but_for_its_banner(
     zoe = books["zoe"]
     seen = Browser().get(page_url(zoe["page"])).content.decode()
     preview = alice_client.get(
-        reverse("portal:preview", kwargs={"client_id": zoe["client"].pk})
+        reverse("web:client_page_preview", kwargs={"client_id": zoe["client"].pk})
     ).content.decode()
     banner = re.search(r'<div class="preview-banner" role="note">.*?</div>', preview, re.S)
     assert banner is not None

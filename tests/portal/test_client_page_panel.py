@@ -34,7 +34,7 @@ def _page_url(page: ClientPage) -> str:
 def test_the_workspace_loads_the_panel_and_links_to_it_without_javascript(
     alice_client: Browser, zoe: Any
 ) -> None:
-    html = alice_client.get(reverse("crm:client", kwargs={"client_id": zoe.pk})).content.decode()
+    html = alice_client.get(reverse("web:client", kwargs={"client_id": zoe.pk})).content.decode()
     assert f'hx-get="{_url("panel", zoe)}" hx-trigger="load"' in html
     assert f'<a href="{_url("panel", zoe)}">' in html
 
@@ -57,7 +57,7 @@ def test_renew_kills_the_old_link_at_once(alice_client: Browser, zoe: Any) -> No
     answer = alice_client.post(_url("renew", zoe))
     assert answer.status_code == 302 and answer["Location"] == _url("panel", zoe)
     page.refresh_from_db()
-    assert Browser().get(old).status_code == 404
+    assert Browser().get(old).status_code == 410  # gone, said in the client's language
     assert Browser().get(_page_url(page)).status_code == 200
     assert "A new link is ready." in alice_client.post(_url("renew", zoe), headers=HTMX).content.decode()
 
@@ -67,7 +67,7 @@ def test_turn_off_kills_the_link_and_says_so(alice_client: Browser, zoe: Any) ->
     old = _page_url(page)
     html = alice_client.post(_url("off", zoe), headers=HTMX).content.decode()
     assert "The link is off" in html and 'class="link-field"' not in html
-    assert Browser().get(old).status_code == 404
+    assert Browser().get(old).status_code == 410
     assert "Make a new link" in html
 
 

@@ -67,8 +67,8 @@ def _page_html(invoice: Invoice) -> str:
 
 def test_the_page_shows_the_amounts_in_the_clients_language(alice: Any) -> None:
     html = _page_html(_example(alice, claim_late_payment=True, kind="business", country="FR"))
-    assert "intérêts de retard pour 97 jours : 80,52\u00a0EUR" in html
-    assert "l’indemnité forfaitaire pour frais de recouvrement : 40,00\u00a0EUR" in html
+    assert "intérêts de retard pour 97 jours\u00a0: 80,52\u00a0EUR" in html
+    assert "l’indemnité forfaitaire pour frais de recouvrement\u00a0: 40,00\u00a0EUR" in html
     assert "Code de commerce, articles L441-10 et D441-5." in html
 
 

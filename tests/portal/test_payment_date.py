@@ -224,11 +224,11 @@ def test_undoing_paid_reopens_the_promise_it_kept(alice: Any, late: Invoice) -> 
     promise = late.confirm_new_date_by_client(date(2026, 3, 10), date(2026, 3, 9))
     browser = Browser()
     browser.force_login(alice)
-    browser.post(reverse("crm:invoice_paid", kwargs={"invoice_id": late.pk}))
+    browser.post(reverse("web:invoice_mark_paid", kwargs={"invoice_id": late.pk}))
     promise.refresh_from_db()
     assert promise.state == Promise.State.KEPT
     undo = Undo.objects.get(owner=alice)
-    browser.post(reverse("crm:undo", kwargs={"undo_id": undo.pk}))
+    browser.post(reverse("web:undo", kwargs={"undo_id": undo.pk}))
     late.refresh_from_db()
     promise.refresh_from_db()
     assert late.paid_on is None

@@ -24,7 +24,7 @@ def test_the_draft_carries_the_clients_page_in_the_clients_language(alice: Any) 
     assert "/p/" not in body  # no page yet
     page = ClientPage.objects.create(client=client)
     _subject, body = status_update_draft(client, timezone.now())
-    assert f"une page privée, rien que pour vous) :\n{_link(page)}\n" in body
+    assert f"une page privée, rien que pour vous)\u00a0:\n{_link(page)}\n" in body
     assert body.rstrip().endswith("Alice Martin")
 
 
@@ -44,6 +44,6 @@ def test_the_draft_page_shows_the_link_to_the_freelancer(alice_client: Any, alic
     client = make_client(alice, name="Ada", language="en")
     page = ClientPage.objects.create(client=client)
     html = alice_client.get(
-        reverse("reminders:prepare_status_update", kwargs={"client_id": client.pk})
+        reverse("web:status_update_draft", kwargs={"client_id": client.pk})
     ).content.decode()
     assert _link(page) in html

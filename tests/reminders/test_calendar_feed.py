@@ -20,7 +20,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 def feed_url(user: Any) -> str:
     user.profile.refresh_from_db()
-    return reverse("reminders:calendar_feed", kwargs={"token": feed_token(user.profile)})
+    return reverse("web:calendar_feed", kwargs={"token": feed_token(user.profile)})
 
 
 def events(response: Any) -> dict[str, Any]:
@@ -88,7 +88,7 @@ def test_event_ids_stay_the_same_when_a_date_moves(
 
 
 def test_wrong_token_is_a_404(client: Any, alice: Any) -> None:
-    url = reverse("reminders:calendar_feed", kwargs={"token": "not-the-token"})
+    url = reverse("web:calendar_feed", kwargs={"token": "not-the-token"})
     assert client.get(url).status_code == 404
 
 
@@ -96,24 +96,24 @@ def test_revoked_token_is_a_404_and_the_new_one_works(
     alice_client: Any, alice: Any, alices_book: dict[str, Any]
 ) -> None:
     old = feed_url(alice)
-    response = alice_client.post(reverse("reminders:rotate_calendar_token"), {"confirm": "yes"})
+    response = alice_client.post(reverse("web:calendar_token_rotate"), {"confirm": "yes"})
     assert response.status_code == 302
     assert alice_client.get(old).status_code == 404
     new = feed_url(alice)
     assert new != old
     assert alice_client.get(new).status_code == 200
-    settings_page = alice_client.get(reverse("reminders:calendar_settings")).content.decode()
+    settings_page = alice_client.get(reverse("web:calendar_settings")).content.decode()
     assert f"http://127.0.0.1:8000{new}" in settings_page
 
 
 def test_rotation_cannot_be_undone_so_it_asks_first(alice_client: Any, alice: Any) -> None:
     """A GET, or a POST without the confirmation, shows what replacing breaks and changes nothing."""
     token = alice.profile.calendar_key
-    url = reverse("reminders:rotate_calendar_token")
+    url = reverse("web:calendar_token_rotate")
     page = alice_client.get(url).content.decode()
     assert "This cannot be undone." in page and 'name="confirm" value="yes"' in page
     assert "This cannot be undone." in alice_client.post(url).content.decode()
-    settings_page = alice_client.get(reverse("reminders:calendar_settings")).content.decode()
+    settings_page = alice_client.get(reverse("web:calendar_settings")).content.decode()
     assert f'href="{url}"' in settings_page  # the settings page links to the question, it does not post
     alice.profile.refresh_from_db()
     assert alice.profile.calendar_key == token
@@ -122,7 +122,7 @@ def test_rotation_cannot_be_undone_so_it_asks_first(alice_client: Any, alice: An
 def test_rotation_confirmation_in_french(alice_client: Any, alice: Any) -> None:
     alice.profile.language = "fr"
     alice.profile.save()
-    page = alice_client.get(reverse("reminders:rotate_calendar_token")).content.decode()
+    page = alice_client.get(reverse("web:calendar_token_rotate")).content.decode()
     assert "Remplacer l’adresse du calendrier\u00a0?" in page
     assert "Oui, remplacer l’adresse" in page
 
@@ -130,7 +130,7 @@ def test_rotation_confirmation_in_french(alice_client: Any, alice: Any) -> None:
 def test_rotation_needs_a_logged_in_post(client: Any, alice_client: Any, alice: Any) -> None:
     token = alice.profile.calendar_key
     alice_client.logout()
-    response = client.post(reverse("reminders:rotate_calendar_token"), {"confirm": "yes"})
+    response = client.post(reverse("web:calendar_token_rotate"), {"confirm": "yes"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     alice.profile.refresh_from_db()
     assert alice.profile.calendar_key == token

@@ -16,7 +16,7 @@ from crm.reminders.emails import preferences_token, preferences_url, read_prefer
 
 
 def url(user: Any, kind: str = "digest") -> str:
-    return reverse("reminders:email_preferences", kwargs={"token": preferences_token(user.pk, kind)})
+    return reverse("web:email_preferences", kwargs={"token": preferences_token(user.pk, kind)})
 
 
 def test_signed_link_opens_the_preferences_without_login(client: Any, bob: Any) -> None:
@@ -45,7 +45,7 @@ def test_one_click_unsubscribe_turns_off_that_kind_only(client: Any, alice: Any)
 
 def test_a_tampered_link_is_a_404(client: Any, alice: Any, bob: Any) -> None:
     token = preferences_token(alice.pk, "digest")
-    forged = reverse("reminders:email_preferences", kwargs={"token": token[:-3] + "abc"})
+    forged = reverse("web:email_preferences", kwargs={"token": token[:-3] + "abc"})
     assert client.get(forged).status_code == 404
     assert client.post(forged, {"List-Unsubscribe": "One-Click"}).status_code == 404
     alice.profile.refresh_from_db()

@@ -127,12 +127,12 @@ def test_48_hours_of_outage_fail_the_digest_and_tell_the_freelancer(
 
     client.force_login(alice_due)
     with time_machine.travel(moment, tick=False):
-        page = client.get(reverse("crm:dashboard")).content.decode()
+        page = client.get(reverse("web:dashboard")).content.decode()
     assert "Your weekly digest of 23 November could not be delivered to alice@example.com" in page
     alice_due.profile.language = "fr"
     alice_due.profile.save()
     with time_machine.travel(moment, tick=False):
-        french = client.get(reverse("crm:dashboard")).content.decode()
+        french = client.get(reverse("web:dashboard")).content.decode()
     assert "n’a pas pu être remis à alice@example.com" in french
 
     # The admin sees it and retries it by hand once the mail server is back: delivered once.
@@ -149,7 +149,7 @@ def test_48_hours_of_outage_fail_the_digest_and_tell_the_freelancer(
         assert outbox.deliver(row.pk) == "sent"
     assert len(mail_server.received) == 1
     with time_machine.travel(moment + timedelta(minutes=1), tick=False):
-        assert "could not be delivered" not in client.get(reverse("crm:dashboard")).content.decode()
+        assert "could not be delivered" not in client.get(reverse("web:dashboard")).content.decode()
 
 
 def digest_state(owner: Any) -> str:

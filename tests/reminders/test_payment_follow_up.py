@@ -117,7 +117,7 @@ def test_an_approved_reminder_reaches_the_client_once_in_their_language_and_is_l
     [message] = mail.outbox
     assert message.to == ["compta@dupont.example"]
     assert message.reply_to == ["alice@example.com"]
-    assert message.subject == "Facture F-2026-014 : petit rappel"
+    assert message.subject == "Facture F-2026-014\u00a0: petit rappel"
     assert (
         "Sauf erreur de ma part, la facture F-2026-014 de 2\u00a0400,00\u00a0EUR, échue le 1 octobre 2026"
         in message.body
@@ -129,7 +129,7 @@ def test_an_approved_reminder_reaches_the_client_once_in_their_language_and_is_l
     interaction = Interaction.objects.get()
     assert reminder.interaction == interaction
     assert (interaction.kind, interaction.direction) == ("email", "to_client")
-    assert interaction.summary.startswith("Facture F-2026-014 : petit rappel\n\nMadame, Monsieur,")
+    assert interaction.summary.startswith("Facture F-2026-014\u00a0: petit rappel\n\nMadame, Monsieur,")
 
 
 def test_the_formal_notice_states_the_claim_to_the_cent(book: Invoice) -> None:
@@ -143,18 +143,18 @@ def test_the_formal_notice_states_the_claim_to_the_cent(book: Invoice) -> None:
             step, moment
         )
     assert [m.subject for m in mail.outbox] == [
-        "Facture F-2026-014 : petit rappel",
-        "Facture F-2026-014 : paiement en retard",
-        "Mise en demeure : facture F-2026-014",
+        "Facture F-2026-014\u00a0: petit rappel",
+        "Facture F-2026-014\u00a0: paiement en retard",
+        "Mise en demeure\u00a0: facture F-2026-014",
     ]
     notice = mail.outbox[2].body
     # 2,400 × 12.15 % × 30 / 365 = 23.97 €, plus 40 €: 2,463.97 € in all.
-    assert "Pénalités de retard au 31 octobre 2026 : 23,97\u00a0EUR" in notice
+    assert "Pénalités de retard au 31 octobre 2026\u00a0: 23,97\u00a0EUR" in notice
     assert (
-        "Indemnité forfaitaire pour frais de recouvrement (article D441-5 du Code de commerce) : 40,00\u00a0EUR"
+        "Indemnité forfaitaire pour frais de recouvrement (article D441-5 du Code de commerce)\u00a0: 40,00\u00a0EUR"
         in notice
     )
-    assert "Total dû : 2\u00a0463,97\u00a0EUR" in notice
+    assert "Total dû\u00a0: 2\u00a0463,97\u00a0EUR" in notice
     assert "je vous mets en demeure de régler la somme de 2\u00a0463,97\u00a0EUR" in notice
     assert plan_at(moment + timedelta(days=30)) == 0  # the sequence is over
 

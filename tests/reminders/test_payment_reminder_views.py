@@ -41,7 +41,7 @@ def waiting_reminder(owner: Any, language: str = "en", **client: Any) -> Payment
 
 def test_the_page_shows_the_reminder_as_the_client_will_read_it(alice: Any, alice_client: Any) -> None:
     waiting_reminder(alice, language="fr")
-    page = alice_client.get(reverse("reminders:payment_reminders")).content.decode()
+    page = alice_client.get(reverse("web:payment_reminders")).content.decode()
     # Alice reads English; her client reads French: the preview is in the client's language.
     assert "To ap@northwind.example, in French" in page
     assert "Facture INV-7 : petit rappel" in page
@@ -53,8 +53,8 @@ def test_bob_sees_none_of_alices_reminders_and_cannot_send_or_skip_them(
 ) -> None:
     reminder = waiting_reminder(alice)
     client.force_login(bob)
-    assert "INV-7" not in client.get(reverse("reminders:payment_reminders")).content.decode()
-    for name in ("reminders:approve_payment_reminder", "reminders:skip_payment_reminder"):
+    assert "INV-7" not in client.get(reverse("web:payment_reminders")).content.decode()
+    for name in ("web:payment_reminder_approve", "web:payment_reminder_skip"):
         assert client.post(reverse(name, kwargs={"reminder_id": reminder.pk})).status_code == 404
     reminder.refresh_from_db()
     assert (reminder.state, reminder.dispatch_id) == ("proposed", None)
@@ -65,7 +65,7 @@ def test_send_it_delivers_the_email_once_and_logs_it(
     alice: Any, alice_client: Any, eager_celery: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     reminder = waiting_reminder(alice)
-    url = reverse("reminders:approve_payment_reminder", kwargs={"reminder_id": reminder.pk})
+    url = reverse("web:payment_reminder_approve", kwargs={"reminder_id": reminder.pk})
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(url, follow=True)
         alice_client.post(url)  # the double click
@@ -79,10 +79,10 @@ def test_send_it_delivers_the_email_once_and_logs_it(
 
 def test_do_not_send_leaves_it_unsent(alice: Any, alice_client: Any) -> None:
     reminder = waiting_reminder(alice)
-    alice_client.post(reverse("reminders:skip_payment_reminder", kwargs={"reminder_id": reminder.pk}))
+    alice_client.post(reverse("web:payment_reminder_skip", kwargs={"reminder_id": reminder.pk}))
     reminder.refresh_from_db()
     assert (reminder.state, reminder.dispatch_id) == ("skipped", None)
-    page = alice_client.get(reverse("reminders:payment_reminders")).content.decode()
+    page = alice_client.get(reverse("web:payment_reminders")).content.decode()
     assert "No reminder is waiting for your approval." in page
     assert "not sent (your choice)" in page
 
@@ -90,7 +90,7 @@ def test_do_not_send_leaves_it_unsent(alice: Any, alice_client: Any) -> None:
 def test_the_invoice_page_shows_the_claim_when_alice_makes_one(alice: Any, alice_client: Any) -> None:
     reminder = waiting_reminder(alice, claim_late_payment=True)
     page = alice_client.get(
-        reverse("crm:invoice", kwargs={"invoice_id": reminder.invoice_id})
+        reverse("web:invoice", kwargs={"invoice_id": reminder.invoice_id})
     ).content.decode()
     # 4 days late at 2.15 + 10 %: 1,500 × 0.1215 × 4 / 365 = 2.00 €, and the fixed 40 €.
     assert "Interest for 4 days late" in page and "2.00\u00a0EUR" in page
@@ -101,7 +101,7 @@ def test_the_invoice_page_shows_the_claim_when_alice_makes_one(alice: Any, alice
 def test_the_invoice_page_says_when_alice_waives_the_claim(alice: Any, alice_client: Any) -> None:
     reminder = waiting_reminder(alice)
     page = alice_client.get(
-        reverse("crm:invoice", kwargs={"invoice_id": reminder.invoice_id})
+        reverse("web:invoice", kwargs={"invoice_id": reminder.invoice_id})
     ).content.decode()
     assert "You do not claim late-payment interest from this client" in page
     assert "40.00" not in page

@@ -30,16 +30,16 @@ def dupont(alice: Any) -> Any:
 
 
 def prepare_url(client: Any) -> str:
-    return reverse("reminders:prepare_status_update", kwargs={"client_id": client.pk})
+    return reverse("web:status_update_draft", kwargs={"client_id": client.pk})
 
 
 def sent_url(client: Any) -> str:
     # The one status-update action; the draft page posts here (reminders:mark_status_update_sent is its alias).
-    return reverse("crm:status_update_sent", kwargs={"client_id": client.pk})
+    return reverse("web:status_update_mark_sent", kwargs={"client_id": client.pk})
 
 
 def old_url(client: Any) -> str:
-    return reverse("reminders:mark_status_update_sent", kwargs={"client_id": client.pk})
+    return reverse("web:status_update_draft_mark_sent", kwargs={"client_id": client.pk})
 
 
 @time_machine.travel(NOW, tick=False)
@@ -56,7 +56,7 @@ def test_prepare_shows_the_draft_in_the_clients_language(alice_client: Any, dupo
 def test_mark_as_sent_logs_the_status_update_and_restarts_the_cadence(alice_client: Any, dupont: Any) -> None:
     response = alice_client.post(sent_url(dupont), {"subject": "Point d'étape", "body": "Tout avance."})
     assert response.status_code == 302
-    assert response["Location"] == reverse("crm:client", kwargs={"client_id": dupont.pk})
+    assert response["Location"] == reverse("web:client", kwargs={"client_id": dupont.pk})
     update = Interaction.objects.get(client=dupont, kind=Interaction.Kind.STATUS_UPDATE)
     assert update.direction == Interaction.Direction.TO_CLIENT
     assert update.summary == "Point d'étape\n\nTout avance."
@@ -112,7 +112,7 @@ def test_the_old_address_hands_the_draft_to_the_one_action(alice_client: Any, du
     # 307: the browser posts the same body to the one action.
     assert (response.status_code, response["Location"]) == (307, sent_url(dupont))
     followed = alice_client.post(old_url(dupont), data, follow=True)
-    assert followed.redirect_chain[-1][0] == reverse("crm:client", kwargs={"client_id": dupont.pk})
+    assert followed.redirect_chain[-1][0] == reverse("web:client", kwargs={"client_id": dupont.pk})
     logged = Interaction.objects.get(client=dupont, kind=Interaction.Kind.STATUS_UPDATE)
     assert logged.summary == "Point d'étape\n\nTout avance."
 

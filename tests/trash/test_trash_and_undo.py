@@ -12,7 +12,7 @@ import time_machine
 from django.db.models import Model
 from django.utils import timezone
 
-from clients.models import Client, Project
+from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise, TrashItem, Undo
 from crm.models.trash import TRASH_DAYS, UNDO_MINUTES
@@ -23,6 +23,7 @@ from crm.trust.health import recompute_client
 from tests.factories import (
     make_client,
     make_conflict,
+    make_contact,
     make_interaction,
     make_invoice,
     make_project,
@@ -240,7 +241,11 @@ def _whole_book(client: Client | int) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_client_summary_counts_what_goes_with_it(book: dict[str, Any]) -> None:
+    make_contact(book["client"], name="Compta", email="compta@example.org")
+    contacts = Contact.objects.filter(client=book["client"]).count()
+    assert contacts >= 1
     assert client_summary(book["client"]) == {
+        "contacts": contacts,
         "projects": 1,
         "interactions": 1,
         "promises": 2,
@@ -257,6 +262,7 @@ def test_deleted_client_is_restored_exactly_with_its_children(alice: Any, book: 
     assert all(not r for r in _whole_book(client).values())
     assert health(client) == {}  # its trust health went with it
     assert item.counts == {
+        "contacts": 0,
         "projects": 1,
         "interactions": 1,
         "promises": 2,

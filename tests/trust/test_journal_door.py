@@ -126,7 +126,7 @@ def fresh_score(client_id: int) -> int:
 
 
 def page_score(http: Any, client_id: int) -> str:
-    html = http.get(reverse("crm:client", kwargs={"client_id": client_id})).content.decode()
+    html = http.get(reverse("web:client", kwargs={"client_id": client_id})).content.decode()
     return re.search(r'data-testid="score">([^<]*)<', html).group(1)
 
 
@@ -152,32 +152,32 @@ def _form(http: Any, url: str, action: str) -> dict[str, Any]:
 
 
 ACTIONS: dict[str, Callable[[Book], tuple[str, dict[str, Any]]]] = {
-    "promise_keep": lambda b: (reverse("crm:promise_keep", args=[b.promise.pk]), {}),
-    "promise_break": lambda b: (reverse("crm:promise_break", args=[b.promise.pk]), {}),
-    "promise_drop": lambda b: (reverse("crm:promise_drop", args=[b.promise.pk]), {}),
+    "promise_keep": lambda b: (reverse("web:promise_keep", args=[b.promise.pk]), {}),
+    "promise_break": lambda b: (reverse("web:promise_break", args=[b.promise.pk]), {}),
+    "promise_drop": lambda b: (reverse("web:promise_drop", args=[b.promise.pk]), {}),
     "promise_explain": lambda b: (
-        reverse("crm:promise_explain", args=[b.promise.pk]),
+        reverse("web:promise_explain", args=[b.promise.pk]),
         {"clarification": "Le serveur est tombé."},
     ),
-    "invoice_paid": lambda b: (reverse("crm:invoice_paid", args=[b.invoice.pk]), {}),
+    "invoice_paid": lambda b: (reverse("web:invoice_mark_paid", args=[b.invoice.pk]), {}),
     "invoice_renegotiate": lambda b: (
-        reverse("crm:invoice_renegotiate", args=[b.invoice.pk]),
+        reverse("web:invoice_renegotiate", args=[b.invoice.pk]),
         {"renegotiated_due_on": (timezone.localdate() + timedelta(days=10)).isoformat()},
     ),
     "conflict_resolve": lambda b: (
-        reverse("crm:conflict_resolve", args=[b.signal.pk]),
+        reverse("web:conflict_resolve", args=[b.signal.pk]),
         {"resolved_on": timezone.localdate().isoformat(), "resolution": "Réglé au téléphone"},
     ),
     "client_feeling": lambda b: (
-        reverse("crm:client_feeling", args=[b.client.pk]),
+        reverse("web:client_feeling_new", args=[b.client.pk]),
         {"rating": "doubt", "note": ""},
     ),
     "status_update_sent": lambda b: (
-        reverse("crm:status_update_sent", args=[b.client.pk]),
+        reverse("web:status_update_mark_sent", args=[b.client.pk]),
         {"form_token": "t-1"},
     ),
     "client_conflict_new": lambda b: (
-        reverse("crm:client_conflict_new", args=[b.client.pk]),
+        reverse("web:client_conflict_new", args=[b.client.pk]),
         {
             "client": b.client.pk,
             "kind": "posture",
@@ -187,7 +187,7 @@ ACTIONS: dict[str, Callable[[Book], tuple[str, dict[str, Any]]]] = {
         },
     ),
     "client_interaction_new": lambda b: (
-        reverse("crm:client_interaction_new", args=[b.client.pk]),
+        reverse("web:client_interaction_new", args=[b.client.pk]),
         {
             "client": b.client.pk,
             "kind": "call",
@@ -196,8 +196,8 @@ ACTIONS: dict[str, Callable[[Book], tuple[str, dict[str, Any]]]] = {
             "summary": "Appel",
         },
     ),
-    "promise_delete": lambda b: (reverse("crm:promise_delete", args=[b.promise.pk]), {}),
-    "invoice_delete": lambda b: (reverse("crm:invoice_delete", args=[b.invoice.pk]), {}),
+    "promise_delete": lambda b: (reverse("web:promise_delete", args=[b.promise.pk]), {}),
+    "invoice_delete": lambda b: (reverse("web:invoice_delete", args=[b.invoice.pk]), {}),
 }
 
 
@@ -220,7 +220,7 @@ def test_logging_a_conflict_moves_the_header_and_the_timeline_to_the_same_score_
     url, data = ACTIONS["client_conflict_new"](book)
     alice_client.post(url, data, headers=HTMX)
     move = HealthChange.objects.filter(client=book.client).latest("at")
-    html = alice_client.get(reverse("crm:client", kwargs={"client_id": book.client.pk})).content.decode()
+    html = alice_client.get(reverse("web:client", kwargs={"client_id": book.client.pk})).content.decode()
     panel = html[html.index('id="score-panel"') :]
     assert re.search(r'data-testid="score">([^<]*)<', panel).group(1) == str(move.new_score)
     assert f'class="band band-{move.new_band}"' in panel[: panel.index("</div>")]
@@ -230,7 +230,7 @@ def test_editing_an_item_goes_through_the_door_once_for_both_clients(
     alice_client: Any, alice: Any, book: Book
 ) -> None:
     other = make_client(alice, name="Sam")
-    edit = reverse("crm:promise_edit", args=[book.promise.pk])
+    edit = reverse("web:promise_edit", args=[book.promise.pk])
     data = _form(alice_client, edit, edit) | {"client": str(other.pk), "description": "Livrer la v2"}
     with watching(alice) as seen:
         assert alice_client.post(edit, data).status_code == 302
@@ -242,25 +242,25 @@ def test_editing_an_item_goes_through_the_door_once_for_both_clients(
 
 
 def test_undo_and_the_trash_go_through_the_door_once(alice_client: Any, alice: Any, book: Book) -> None:
-    alice_client.post(reverse("crm:promise_keep", args=[book.promise.pk]))
+    alice_client.post(reverse("web:promise_keep", args=[book.promise.pk]))
     undo = Undo.objects.latest("pk")
     with watching(alice) as seen:
-        alice_client.post(reverse("crm:undo", args=[undo.pk]))
+        alice_client.post(reverse("web:undo", args=[undo.pk]))
     assert_once(seen)
     assert PromiseModel.objects.get(pk=book.promise.pk).state == PromiseModel.State.OPEN
     assert_page_is_current(alice_client, book.client)
 
-    alice_client.post(reverse("crm:invoice_delete", args=[book.invoice.pk]))
+    alice_client.post(reverse("web:invoice_delete", args=[book.invoice.pk]))
     item = TrashItem.objects.latest("pk")
     with watching(alice) as seen:
-        alice_client.post(reverse("crm:trash_restore", args=[item.pk]))
+        alice_client.post(reverse("web:trash_restore", args=[item.pk]))
     assert_once(seen)
     assert_page_is_current(alice_client, book.client)
 
-    alice_client.post(reverse("crm:invoice_delete", args=[book.invoice.pk]))
+    alice_client.post(reverse("web:invoice_delete", args=[book.invoice.pk]))
     item = TrashItem.objects.latest("pk")
     with watching(alice) as seen:  # a purge deletes the kept copy: the journal does not change
-        alice_client.post(reverse("crm:trash_delete", args=[item.pk]), {"confirm": "yes"})
+        alice_client.post(reverse("web:trash_delete", args=[item.pk]), {"confirm": "yes"})
     assert (seen.door_runs, seen.recomputes, seen.versions, seen.moves) == (0, 0, 0, 0)
 
 
@@ -268,13 +268,13 @@ def test_deleting_a_client_moves_the_book_version_once_and_recomputes_nothing(
     alice_client: Any, alice: Any, book: Book
 ) -> None:
     with watching(alice) as seen:
-        alice_client.post(reverse("crm:client_delete", args=[book.client.pk]))
+        alice_client.post(reverse("web:client_delete", args=[book.client.pk]))
     assert not Client.objects.filter(pk=book.client.pk).exists()
     assert (seen.door_runs, seen.recomputes, seen.versions) == (0, 0, 1)
 
 
 def _client_form(http: Any, client: Client) -> dict[str, Any]:
-    edit = reverse("crm:client_edit", args=[client.pk])
+    edit = reverse("web:client_edit", args=[client.pk])
     return _form(http, edit, edit)
 
 
@@ -283,16 +283,16 @@ def test_a_clients_name_cannot_move_a_score_and_recomputes_nothing(
 ) -> None:
     data = _client_form(alice_client, book.client) | {"name": "Rita Renommée"}
     with watching(alice) as seen:
-        assert alice_client.post(reverse("crm:client_edit", args=[book.client.pk]), data).status_code == 302
+        assert alice_client.post(reverse("web:client_edit", args=[book.client.pk]), data).status_code == 302
     # The dashboard draws the name: its cached rows go, but nothing is scored again.
     assert (seen.door_runs, seen.recomputes, seen.versions, seen.moves) == (0, 0, 1, 0)
-    assert "Rita Renommée" in alice_client.get(reverse("crm:dashboard")).content.decode()
+    assert "Rita Renommée" in alice_client.get(reverse("web:dashboard")).content.decode()
 
 
 def test_a_clients_cadence_goes_through_the_door_once(alice_client: Any, alice: Any, book: Book) -> None:
     data = _client_form(alice_client, book.client) | {"cadence_days": "3"}
     with watching(alice) as seen:
-        assert alice_client.post(reverse("crm:client_edit", args=[book.client.pk]), data).status_code == 302
+        assert alice_client.post(reverse("web:client_edit", args=[book.client.pk]), data).status_code == 302
     assert_once(seen)
     assert_page_is_current(alice_client, book.client)
 
@@ -300,7 +300,7 @@ def test_a_clients_cadence_goes_through_the_door_once(alice_client: Any, alice: 
 def test_a_new_client_and_a_project_go_through_the_door_once(
     alice_client: Any, alice: Any, book: Book
 ) -> None:
-    new = reverse("crm:client_new")
+    new = reverse("web:client_new")
     data = _form(alice_client, new, new) | {"name": "Nadia"}
     with watching(alice) as seen:
         assert alice_client.post(new, data).status_code == 302
@@ -308,13 +308,13 @@ def test_a_new_client_and_a_project_go_through_the_door_once(
     nadia = Client.objects.get(name="Nadia")
     assert ClientHealth.objects.filter(client=nadia).exists()
 
-    new = reverse("crm:project_new", args=[book.client.pk])
+    new = reverse("web:project_new", args=[book.client.pk])
     data = _form(alice_client, new, new) | {"title": "Refonte", "status": "active"}
     with watching(alice) as seen:
         assert alice_client.post(new, data).status_code == 302
     assert_once(seen)
     project = Project.objects.get(title="Refonte")
-    edit = reverse("crm:project_edit", args=[project.pk])
+    edit = reverse("web:project_edit", args=[project.pk])
     data = _form(alice_client, edit, edit) | {"status": "delivered"}
     with watching(alice) as seen:
         assert alice_client.post(edit, data).status_code == 302
@@ -323,8 +323,8 @@ def test_a_new_client_and_a_project_go_through_the_door_once(
 
 
 def test_mark_as_sent_goes_through_the_door_once(alice_client: Any, alice: Any, book: Book) -> None:
-    prepare = reverse("reminders:prepare_status_update", kwargs={"client_id": book.client.pk})
-    url = reverse("crm:status_update_sent", kwargs={"client_id": book.client.pk})
+    prepare = reverse("web:status_update_draft", kwargs={"client_id": book.client.pk})
+    url = reverse("web:status_update_mark_sent", kwargs={"client_id": book.client.pk})
     data = _form(alice_client, prepare, url) | {"subject": "Point d'étape", "body": "Bonjour"}
     with watching(alice) as seen:
         alice_client.post(url, data)
@@ -397,7 +397,7 @@ def test_mail_capture_goes_through_the_door_once(alice_client: Any, alice: Any, 
         "rita@acme.fr", "alice@example.com", "Question", "<q@acme.fr>", timezone.now() - timedelta(hours=1)
     )
     with watching(alice) as seen:
-        alice_client.post(reverse("crm:mailbox_import"), {"file": SimpleUploadedFile("q.eml", raw)})
+        alice_client.post(reverse("web:mailbox_import"), {"file": SimpleUploadedFile("q.eml", raw)})
     assert Interaction.objects.filter(client=book.client, summary="Question").exists()
     assert_once(seen)
     assert_page_is_current(alice_client, book.client)
@@ -440,7 +440,7 @@ def test_the_sample_book_runs_the_door_once(alice_client: Any, bob: Any) -> None
     http = Browser()
     http.force_login(bob)
     with watching(bob) as seen:
-        assert http.post(reverse("crm:sample_book")).status_code == 302
+        assert http.post(reverse("web:sample_book")).status_code == 302
     # Once for the whole book; the weeks of history after it are a replay (`compute_trust_health`), not a change.
     assert seen.door_runs == 1
     assert seen.moves == 0

@@ -129,3 +129,29 @@ def test_report_without_user_covers_every_freelancer(book: dict[str, Any]) -> No
 def test_unknown_user_is_an_error(db: None) -> None:
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         _report("--user", "nobody")
+
+
+def test_the_api_answers_the_reports_entries(book: dict[str, Any], alice: Any) -> None:
+    """Both read `crm/trust/report.py`: a client's entry is the same JSON from the command and from the API."""
+    from clients.models import AccessToken
+    from tests.api.conftest import ApiCaller
+
+    report = json.loads(_report("--user", "alice", "--format", "json"))
+    api = ApiCaller(AccessToken.issue(alice, "tests", AccessToken.Scope.READ)[1])
+    for entry in report["freelancers"][0]["clients"]:
+        answer = api.get(f"/clients/{entry['id']}/health").json()
+        # The same instant, written "Z" by the API and "+00:00" by the command.
+        for moment in (answer, entry):
+            moment["computed_at"] = datetime.fromisoformat(moment["computed_at"])
+        # The API's schema shows a reason's words, not its internals (its events, its weight).
+        assert answer == _shown(entry, answer)
+        assert set(answer) == set(entry)
+
+
+def _shown(full: Any, shown: Any) -> Any:
+    """Return `full` cut down to the keys `shown` has, at every depth."""
+    if isinstance(shown, dict):
+        return {key: _shown(full[key], value) for key, value in shown.items()}
+    if isinstance(shown, list):
+        return [_shown(item, value) for item, value in zip(full, shown, strict=True)]
+    return full

@@ -264,7 +264,7 @@ def test_a_french_freelancer_creates_edits_undoes_deletes_and_restores(
     book = {(type(record).__name__, record.pk): stored(record, volatile=()) for record in records}
     page.get_by_role("link", name="Supprimer le client").click()
     counts = page.locator("[data-testid=delete-summary] li").all_inner_texts()
-    assert counts == ["1 projet", "1 échange", "1 promesse", "1 facture", "1 signal de conflit"]
+    assert counts == ["1 contact", "1 projet", "1 échange", "1 promesse", "1 facture", "1 signal de conflit"]
     page.locator("main form").get_by_role("button", name="Supprimer").click()
     page.locator("#toasts", has_text="supprimé, avec tout ce qui s’y rattachait.").wait_for()
     settled(page)

@@ -25,7 +25,7 @@ NOW = "2026-03-10 09:00 +01:00"
 
 
 def workspace(client: Any, target: Client, **params: Any) -> Any:
-    return client.get(reverse("crm:client", kwargs={"client_id": target.pk}), params)
+    return client.get(reverse("web:client", kwargs={"client_id": target.pk}), params)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -78,7 +78,7 @@ def test_score_panel_shows_score_band_components_reasons_and_next_step(alice_cli
     assert 'data-testid="score">31<' in html
     assert "at risk" in html and "Down 12 since last week." in html and "Based on 14 events." in html
     assert "Promises kept" in html
-    assert reverse("crm:promise", kwargs={"promise_id": promise.pk}) in html
+    assert reverse("web:promise", kwargs={"promise_id": promise.pk}) in html
     assert "Next step:" in html
 
 
@@ -136,7 +136,7 @@ def test_htmx_refresh_of_timeline_and_score_panel_returns_only_that_region(
     make_interaction(rita, summary="Hello")
     for target in ("timeline", "score-panel"):
         response = alice_client.get(
-            reverse("crm:client", kwargs={"client_id": rita.pk}),
+            reverse("web:client", kwargs={"client_id": rita.pk}),
             headers={"HX-Request": "true", "HX-Target": target},
         )
         html = response.content.decode().lstrip()

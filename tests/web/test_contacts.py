@@ -24,7 +24,7 @@ def _drawn(http: Any, url: str) -> dict[str, Any]:
 
 def test_the_first_contact_of_a_client_is_its_primary_one(alice_client: Any, alice: Any) -> None:
     atelier = make_client(alice, name="Atelier Nord")
-    url = reverse("crm:contact_new", kwargs={"client_id": atelier.pk})
+    url = reverse("web:contact_new", kwargs={"client_id": atelier.pk})
     data = _drawn(alice_client, url) | {"name": "Anne Martin", "email": "anne@atelier.fr", "is_primary": "on"}
 
     response = alice_client.post(url, data)
@@ -34,13 +34,13 @@ def test_the_first_contact_of_a_client_is_its_primary_one(alice_client: Any, ali
     assert (anne.name, anne.is_primary, anne.owner_id) == ("Anne Martin", True, alice.pk)
     atelier.refresh_from_db()
     assert atelier.email == "anne@atelier.fr"
-    page = alice_client.get(reverse("crm:client", kwargs={"client_id": atelier.pk})).content.decode()
+    page = alice_client.get(reverse("web:client", kwargs={"client_id": atelier.pk})).content.decode()
     assert "Anne Martin" in page and 'href="mailto:anne@atelier.fr"' in page
 
 
 def test_a_new_primary_contact_takes_over_the_clients_address(alice_client: Any, alice: Any) -> None:
     atelier = make_client(alice, email="anne@atelier.fr")
-    url = reverse("crm:contact_new", kwargs={"client_id": atelier.pk})
+    url = reverse("web:contact_new", kwargs={"client_id": atelier.pk})
     assert alice_client.get(url).context["form"]["is_primary"].value() is False  # there is one already
     data = _drawn(alice_client, url) | {"name": "Compta", "email": "compta@atelier.fr", "is_primary": "on"}
 
@@ -59,7 +59,7 @@ def test_make_primary_from_htmx_draws_the_contacts_again(alice_client: Any, alic
     bruno = make_contact(atelier, name="Bruno", email="bruno@atelier.fr")
 
     response = alice_client.post(
-        reverse("crm:contact_primary", kwargs={"contact_id": bruno.pk}), headers={"HX-Request": "true"}
+        reverse("web:contact_make_primary", kwargs={"contact_id": bruno.pk}), headers={"HX-Request": "true"}
     )
 
     html = response.content.decode()
@@ -74,7 +74,7 @@ def test_bob_cannot_touch_alices_contacts(client: Any, alice: Any, bob: Any) -> 
     for name, method in [("contact_edit", "get"), ("contact_delete", "post"), ("contact_primary", "post")]:
         response = getattr(client, method)(reverse(f"crm:{name}", kwargs={"contact_id": anne.pk}))
         assert response.status_code == 404, name
-    response = client.get(reverse("crm:contact_new", kwargs={"client_id": anne.client_id}))
+    response = client.get(reverse("web:contact_new", kwargs={"client_id": anne.client_id}))
     assert response.status_code == 404
     assert Contact.objects.get(pk=anne.pk).is_primary
 
@@ -85,7 +85,7 @@ def test_a_deleted_primary_contact_goes_to_the_trash_and_comes_back_with_the_add
     atelier = make_client(alice, email="anne@atelier.fr", phone="06")
     anne = atelier.contacts.get()
 
-    alice_client.post(reverse("crm:contact_delete", kwargs={"contact_id": anne.pk}))
+    alice_client.post(reverse("web:contact_delete", kwargs={"contact_id": anne.pk}))
 
     atelier.refresh_from_db()
     assert (atelier.email, atelier.phone) == ("", "")
@@ -111,7 +111,7 @@ def _interaction_data(client: Client, contact: Contact) -> dict[str, Any]:
 def test_an_interaction_logged_in_the_workspace_names_the_contact(alice_client: Any, alice: Any) -> None:
     atelier = make_client(alice)
     compta = make_contact(atelier, name="Compta")
-    url = reverse("crm:client_interaction_new", kwargs={"client_id": atelier.pk})
+    url = reverse("web:client_interaction_new", kwargs={"client_id": atelier.pk})
     drawn = alice_client.get(url).context["entry"].form
     assert list(drawn.fields["contact"].queryset) == [compta]  # only this client's contacts
 
@@ -124,7 +124,7 @@ def test_an_interaction_cannot_name_another_clients_contact(alice_client: Any, a
     atelier, other = make_client(alice), make_client(alice)
     stranger = make_contact(other, name="Stranger")
 
-    response = alice_client.post(reverse("crm:interaction_new"), _interaction_data(atelier, stranger))
+    response = alice_client.post(reverse("web:interaction_new"), _interaction_data(atelier, stranger))
 
     assert "This contact belongs to another client." in response.content.decode()
     assert not Interaction.objects.exists()
@@ -134,6 +134,6 @@ def test_bobs_contact_is_not_a_choice_for_alice(alice_client: Any, alice: Any, b
     atelier = make_client(alice)
     bobs = make_contact(make_client(bob), name="Bob's")
 
-    alice_client.post(reverse("crm:interaction_new"), _interaction_data(atelier, bobs))
+    alice_client.post(reverse("web:interaction_new"), _interaction_data(atelier, bobs))
 
     assert not Interaction.objects.exists()

@@ -23,7 +23,7 @@ def _policy(response: Any) -> dict[str, list[str]]:
 
 def test_every_page_sends_a_strict_policy(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice)
-    for url in ["/", reverse("crm:client", kwargs={"client_id": rita.pk}), reverse("login")]:
+    for url in ["/", reverse("web:client", kwargs={"client_id": rita.pk}), reverse("login")]:
         policy = _policy(alice_client.get(url))
         assert policy["script-src"] == ["'self'"]
         assert policy["style-src"] == ["'self'"]

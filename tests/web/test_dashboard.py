@@ -35,7 +35,7 @@ def book(alice: Any) -> dict[str, Client]:
 
 
 def page(client: Any, **params: Any) -> str:
-    return client.get(reverse("crm:dashboard"), params).content.decode()
+    return client.get(reverse("web:dashboard"), params).content.decode()
 
 
 @time_machine.travel(NOW, tick=False)
@@ -90,10 +90,10 @@ def test_weeks_work_lists_promises_status_updates_invoices_and_conflicts(
     assert '<span class="count-pill" data-count="invoices_overdue">1</span>' in html
     assert '<span class="count-pill" data-count="conflicts_open">1</span>' in html
     # Every item links to the event behind it.
-    assert reverse("crm:promise", kwargs={"promise_id": late.pk}) in html
-    assert reverse("crm:promise", kwargs={"promise_id": soon.pk}) in html
-    assert reverse("crm:invoice", kwargs={"invoice_id": invoice.pk}) in html
-    assert reverse("crm:conflict", kwargs={"signal_id": signal.pk}) in html
+    assert reverse("web:promise", kwargs={"promise_id": late.pk}) in html
+    assert reverse("web:promise", kwargs={"promise_id": soon.pk}) in html
+    assert reverse("web:invoice", kwargs={"invoice_id": invoice.pk}) in html
+    assert reverse("web:conflict", kwargs={"signal_id": signal.pk}) in html
     assert "10 days late" in html
     # Risky's cadence (7 days) lapsed 13 days ago; Fine's was created today (due in 7 days: not listed).
     assert '<span class="count-pill" data-count="status_updates">1</span>' in html
@@ -124,7 +124,7 @@ def test_filters_by_band_status_and_search(alice_client: Any, book: dict) -> Non
 @time_machine.travel(NOW, tick=False)
 def test_htmx_request_for_the_board_gets_only_the_board(alice_client: Any, book: dict) -> None:
     response = alice_client.get(
-        reverse("crm:dashboard"), {"q": "rita"}, headers={"HX-Request": "true", "HX-Target": "board"}
+        reverse("web:dashboard"), {"q": "rita"}, headers={"HX-Request": "true", "HX-Target": "board"}
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="board"')
@@ -133,7 +133,7 @@ def test_htmx_request_for_the_board_gets_only_the_board(alice_client: Any, book:
 
 
 def test_dashboard_needs_login(client: Any) -> None:
-    response = client.get(reverse("crm:dashboard"))
+    response = client.get(reverse("web:dashboard"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
@@ -176,6 +176,6 @@ def test_dashboard_query_count_does_not_grow_with_the_book(
     # and one query per list of the week's work, and whether the book is empty or a sample (the first run).
     # An N+1 on health, reasons or clients would blow it.
     with django_assert_max_num_queries(12):
-        response = alice_client.get(reverse("crm:dashboard"))
+        response = alice_client.get(reverse("web:dashboard"))
     assert response.status_code == 200
     assert "Client 0000" in response.content.decode()

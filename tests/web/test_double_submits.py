@@ -65,7 +65,7 @@ def test_the_same_create_form_posted_twice_creates_one_record(
     alice_client: Any, alice: Any, kind: str, htmx: bool
 ) -> None:
     rita = make_client(alice)
-    url = reverse(f"crm:client_{kind}_new", kwargs={"client_id": rita.pk})
+    url = reverse(f"web:client_{kind}_new", kwargs={"client_id": rita.pk})
     data = _entry_data(kind, rita) | _drawn(alice_client, url)
     headers = {"HX-Request": "true"} if htmx else {}
     first = alice_client.post(url, data, headers=headers)
@@ -82,18 +82,18 @@ def test_the_same_create_form_posted_twice_creates_one_record(
 
 
 def test_a_new_client_posted_twice_is_created_once_and_both_posts_land_on_it(alice_client: Any) -> None:
-    url = reverse("crm:client_new")
+    url = reverse("web:client_new")
     data = {"name": "Atelier", "language": "fr", "status": "active", "cadence_days": "7"} | _drawn(
         alice_client, url
     )
     first, second = alice_client.post(url, data), alice_client.post(url, data)
     created = Client.objects.get(name="Atelier")
-    assert first["Location"] == second["Location"] == reverse("crm:client", kwargs={"client_id": created.pk})
+    assert first["Location"] == second["Location"] == reverse("web:client", kwargs={"client_id": created.pk})
 
 
 def test_a_new_project_posted_twice_is_created_once(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice)
-    url = reverse("crm:project_new", kwargs={"client_id": rita.pk})
+    url = reverse("web:project_new", kwargs={"client_id": rita.pk})
     data = {"client": rita.pk, "title": "Refonte", "status": "active", "currency": "EUR"} | _drawn(
         alice_client, url
     )
@@ -104,7 +104,7 @@ def test_a_new_project_posted_twice_is_created_once(alice_client: Any, alice: An
 
 def test_a_token_is_claimed_per_owner(alice_client: Any, alice: Any, bob: Any) -> None:
     FormSubmission.objects.create(owner=bob, token="same-token", result_url="/elsewhere/")
-    url = reverse("crm:client_new")
+    url = reverse("web:client_new")
     data = {
         "name": "Atelier",
         "language": "fr",
@@ -119,10 +119,10 @@ def test_a_token_is_claimed_per_owner(alice_client: Any, alice: Any, bob: Any) -
 
 def test_two_clicks_on_status_update_sent_log_one_interaction(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice, created_at=timezone.now() - timedelta(days=30))
-    page = alice_client.get(reverse("crm:dashboard")).content.decode()
+    page = alice_client.get(reverse("web:dashboard")).content.decode()
     token = f"sent-{rita.pk}-0"
     assert f'name="form_token" value="{token}"' in page
-    url = reverse("crm:status_update_sent", kwargs={"client_id": rita.pk})
+    url = reverse("web:status_update_mark_sent", kwargs={"client_id": rita.pk})
     for _ in range(2):
         alice_client.post(url, {"form_token": token}, headers={"HX-Request": "true"})
     assert Interaction.objects.filter(client=rita, kind="status_update").count() == 1
@@ -135,8 +135,8 @@ def test_two_clicks_on_status_update_sent_log_one_interaction(alice_client: Any,
 
 def test_two_clicks_on_mark_as_sent_log_one_interaction(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice)
-    url = reverse("crm:status_update_sent", kwargs={"client_id": rita.pk})
-    drawn = _drawn(alice_client, reverse("reminders:prepare_status_update", kwargs={"client_id": rita.pk}))
+    url = reverse("web:status_update_mark_sent", kwargs={"client_id": rita.pk})
+    drawn = _drawn(alice_client, reverse("web:status_update_draft", kwargs={"client_id": rita.pk}))
     data = {"subject": "Point d'étape", "body": "Bonjour"} | drawn
     alice_client.post(url, data)
     alice_client.post(url, data)
@@ -153,7 +153,7 @@ def test_a_second_tab_is_told_what_changed_and_nothing_is_silently_lost(
     alice_client: Any, alice: Any
 ) -> None:
     rita = make_client(alice, name="Rita", company="Risque SARL", phone="")
-    url = reverse("crm:client_edit", kwargs={"client_id": rita.pk})
+    url = reverse("web:client_edit", kwargs={"client_id": rita.pk})
     tab_a, tab_b = _drawn(alice_client, url), _drawn(alice_client, url)
 
     saved = alice_client.post(
@@ -181,7 +181,7 @@ def test_a_second_tab_is_told_what_changed_and_nothing_is_silently_lost(
 def test_the_concurrency_check_speaks_french(client: Any, bob: Any) -> None:
     client.force_login(bob)
     rita = make_client(bob, name="Rita")
-    url = reverse("crm:client_edit", kwargs={"client_id": rita.pk})
+    url = reverse("web:client_edit", kwargs={"client_id": rita.pk})
     drawn = _drawn(client, url)
     Client.objects.filter(pk=rita.pk).update(name="Rita SA")
     page = client.post(url, CLIENT_FIELDS | drawn | {"name": "Rita B"}).content.decode()
@@ -191,7 +191,7 @@ def test_the_concurrency_check_speaks_french(client: Any, bob: Any) -> None:
 def test_a_second_tab_editing_a_project_is_told_too(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice)
     project = make_project(rita, title="Refonte")
-    url = reverse("crm:project_edit", kwargs={"project_id": project.pk})
+    url = reverse("web:project_edit", kwargs={"project_id": project.pk})
     drawn = _drawn(alice_client, url)
     Project.objects.filter(pk=project.pk).update(title="Refonte v2")
     data = {
@@ -208,7 +208,7 @@ def test_a_second_tab_editing_a_project_is_told_too(alice_client: Any, alice: An
 
 def test_a_forged_drawn_state_is_refused(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice, name="Rita")
-    url = reverse("crm:client_edit", kwargs={"client_id": rita.pk})
+    url = reverse("web:client_edit", kwargs={"client_id": rita.pk})
     page = alice_client.post(url, CLIENT_FIELDS | {"name": "X", "drawn_state": "forged"}).content.decode()
     assert "This form is out of date: reload the page." in page
     assert Client.objects.get(pk=rita.pk).name == "Rita"
@@ -250,13 +250,13 @@ def test_through_the_views_a_kept_promise_is_reopened_before_it_is_broken(
     alice_client: Any, alice: Any
 ) -> None:
     promise = make_promise(make_client(alice))
-    alice_client.post(reverse("crm:promise_keep", kwargs={"promise_id": promise.pk}))
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": promise.pk}))
     refused = alice_client.post(
-        reverse("crm:promise_break", kwargs={"promise_id": promise.pk}), headers={"HX-Request": "true"}
+        reverse("web:promise_break", kwargs={"promise_id": promise.pk}), headers={"HX-Request": "true"}
     )
     assert "This promise was kept. Reopen it first if that was a mistake." in refused.content.decode()
     explained = alice_client.post(
-        reverse("crm:promise_explain", kwargs={"promise_id": promise.pk}),
+        reverse("web:promise_explain", kwargs={"promise_id": promise.pk}),
         {"clarification": "Late"},
         headers={"HX-Request": "true"},
     )
@@ -265,10 +265,10 @@ def test_through_the_views_a_kept_promise_is_reopened_before_it_is_broken(
     assert promise.state == "kept" and promise.kept_on is not None
 
     reopened = alice_client.post(
-        reverse("crm:promise_reopen", kwargs={"promise_id": promise.pk}), headers={"HX-Request": "true"}
+        reverse("web:promise_reopen", kwargs={"promise_id": promise.pk}), headers={"HX-Request": "true"}
     )
     assert ">Kept</button>" in reopened.content.decode()  # open again: its actions are back
-    alice_client.post(reverse("crm:promise_break", kwargs={"promise_id": promise.pk}))
+    alice_client.post(reverse("web:promise_break", kwargs={"promise_id": promise.pk}))
     promise.refresh_from_db()
     assert (promise.state, promise.kept_on) == ("broken", None)
 
@@ -280,7 +280,7 @@ def test_two_simultaneous_posts_of_one_form_create_one_record(alice: Any) -> Non
     # SQLite runs one write transaction at a time: there is no race to test (CI runs this in its PostgreSQL pass).
     require_service(connection.vendor == "postgresql", "PostgreSQL as DATABASE_URL")
     rita = make_client(alice)
-    url = reverse("crm:client_promise_new", kwargs={"client_id": rita.pk})
+    url = reverse("web:client_promise_new", kwargs={"client_id": rita.pk})
     first = HttpClient()
     first.force_login(alice)
     data = _entry_data("promise", rita) | _drawn(first, url)
@@ -313,7 +313,7 @@ def test_claims_older_than_a_day_are_forgotten(alice_client: Any, alice: Any, bo
     bobs = FormSubmission.objects.create(
         owner=bob, token="bob", claimed_at=timezone.now() - timedelta(days=2)
     )
-    url = reverse("crm:client_new")
+    url = reverse("web:client_new")
     alice_client.post(
         url,
         {"name": "A", "language": "fr", "status": "active", "cadence_days": "7"} | _drawn(alice_client, url),

@@ -82,10 +82,10 @@ def in_french(alice: Any) -> None:
 
 
 EDIT_URLS = {
-    "interaction": ("crm:interaction_edit", "interaction_id"),
-    "promise": ("crm:promise_edit", "promise_id"),
-    "invoice": ("crm:invoice_edit", "invoice_id"),
-    "conflict": ("crm:conflict_edit", "signal_id"),
+    "interaction": ("web:interaction_edit", "interaction_id"),
+    "promise": ("web:promise_edit", "promise_id"),
+    "invoice": ("web:invoice_edit", "invoice_id"),
+    "conflict": ("web:conflict_edit", "signal_id"),
 }
 BOOK_KEYS = {"interaction": "interaction", "promise": "promise", "invoice": "invoice", "conflict": "signal"}
 EDITS = {
@@ -148,7 +148,7 @@ def test_edit_page_without_js_saves_and_redirects(alice_client: Any, book: dict[
     data, expected = EDITS[kind]
     response = alice_client.post(url, {"client": book["client"].pk, **data})
     assert response.status_code == 302
-    assert response["Location"] == reverse("crm:client", kwargs={"client_id": book["client"].pk})
+    assert response["Location"] == reverse("web:client", kwargs={"client_id": book["client"].pk})
     item = type(book[BOOK_KEYS[kind]]).objects.get(pk=book[BOOK_KEYS[kind]].pk)
     assert {field: getattr(item, field) for field in expected} == expected
     assert health_is_current(book["client"].pk)
@@ -173,7 +173,7 @@ def test_inline_edit_swaps_the_item_for_its_form_and_back(
 
 def test_cancel_fetches_the_item_back(alice_client: Any, book: dict[str, Any]) -> None:
     promise = book["promise"]
-    url = reverse("crm:promise", kwargs={"promise_id": promise.pk})
+    url = reverse("web:promise", kwargs={"promise_id": promise.pk})
     item = alice_client.get(url, headers=HTMX).content.decode()
     assert item.strip().startswith('<li class="event event-promise') and "Livrer la maquette" in item
     listed = alice_client.get(f"{url}?show_client=1", headers=HTMX).content.decode()
@@ -234,15 +234,15 @@ def test_edit_pages_speak_french_and_english(alice_client: Any, alice: Any, book
 
 
 def test_timeline_items_offer_edit_delete_and_reopen(alice_client: Any, book: dict[str, Any]) -> None:
-    page = alice_client.get(reverse("crm:client", kwargs={"client_id": book["client"].pk})).content.decode()
+    page = alice_client.get(reverse("web:client", kwargs={"client_id": book["client"].pk})).content.decode()
     for kind in EDIT_URLS:
         url = edit_url(kind, book)
         assert f'href="{url}"' in page and f'hx-get="{url}"' in page  # a real link, and in place with htmx
-    assert reverse("crm:promise_reopen", kwargs={"promise_id": book["kept"].pk}) in page
-    assert reverse("crm:invoice_reopen", kwargs={"invoice_id": book["paid"].pk}) in page
-    assert reverse("crm:promise_delete", kwargs={"promise_id": book["promise"].pk}) in page
-    assert reverse("crm:client_delete", kwargs={"client_id": book["client"].pk}) in page
-    listed = alice_client.get(reverse("crm:promises")).content.decode()
+    assert reverse("web:promise_reopen", kwargs={"promise_id": book["kept"].pk}) in page
+    assert reverse("web:invoice_reopen", kwargs={"invoice_id": book["paid"].pk}) in page
+    assert reverse("web:promise_delete", kwargs={"promise_id": book["promise"].pk}) in page
+    assert reverse("web:client_delete", kwargs={"client_id": book["client"].pk}) in page
+    listed = alice_client.get(reverse("web:promises")).content.decode()
     assert f'hx-get="{edit_url("promise", book)}?show_client=1"' in listed
 
 
@@ -254,13 +254,13 @@ def test_reopen_each_closed_record_with_undo(alice_client: Any, book: dict[str, 
     signal.resolve(timezone.localdate(), "Réglé")
     cases = [
         (
-            "crm:promise_reopen",
+            "web:promise_reopen",
             {"promise_id": book["kept"].pk},
             book["kept"],
             {"state": "open", "kept_on": None},
         ),
-        ("crm:invoice_reopen", {"invoice_id": book["paid"].pk}, book["paid"], {"paid_on": None}),
-        ("crm:conflict_reopen", {"signal_id": signal.pk}, signal, {"state": "open", "resolved_on": None}),
+        ("web:invoice_reopen", {"invoice_id": book["paid"].pk}, book["paid"], {"paid_on": None}),
+        ("web:conflict_reopen", {"signal_id": signal.pk}, signal, {"state": "open", "resolved_on": None}),
     ]
     for name, kwargs, item, expected in cases:
         before = type(item).objects.filter(pk=item.pk).values()[0]
@@ -271,13 +271,13 @@ def test_reopen_each_closed_record_with_undo(alice_client: Any, book: dict[str, 
         assert {key: after[key] for key in expected} == expected
         assert health_is_current(book["client"].pk)
         undo_id = int(re.search(r"/undo/(\d+)/", html).group(1))
-        alice_client.post(reverse("crm:undo", kwargs={"undo_id": undo_id}), headers=HTMX)
+        alice_client.post(reverse("web:undo", kwargs={"undo_id": undo_id}), headers=HTMX)
         assert type(item).objects.filter(pk=item.pk).values()[0] == before
         assert health_is_current(book["client"].pk)
 
 
 def test_reopening_an_open_promise_says_why_not(alice_client: Any, book: dict[str, Any]) -> None:
-    url = reverse("crm:promise_reopen", kwargs={"promise_id": book["promise"].pk})
+    url = reverse("web:promise_reopen", kwargs={"promise_id": book["promise"].pk})
     response = alice_client.post(url, follow=True)
     assert "This promise is already open." in response.content.decode()
     assert not Undo.objects.exists()
@@ -291,18 +291,18 @@ def test_kept_with_htmx_offers_an_accessible_undo_that_restores_everything(
 ) -> None:
     promise, client_id = book["promise"], book["client"].pk
     before, before_health = Promise.objects.filter(pk=promise.pk).values()[0], stored_health(client_id)
-    response = alice_client.post(reverse("crm:promise_keep", kwargs={"promise_id": promise.pk}), headers=HTMX)
+    response = alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": promise.pk}), headers=HTMX)
     html = response.content.decode()
     # The toast is swapped into the page's live region (role=status, aria-live=polite, inside <main>).
     assert '<div id="toasts" hx-swap-oob="innerHTML">' in html and "Promise marked as kept." in html
     undo = Undo.objects.get()
-    assert f'action="{reverse("crm:undo", kwargs={"undo_id": undo.pk})}"' in html
+    assert f'action="{reverse("web:undo", kwargs={"undo_id": undo.pk})}"' in html
     assert '<button type="submit" class="undo">Undo</button>' in html
     assert undo.expires_at - timezone.now() == timedelta(minutes=UNDO_MINUTES)  # far longer than 10 s
-    page = alice_client.get(reverse("crm:client", kwargs={"client_id": client_id})).content.decode()
+    page = alice_client.get(reverse("web:client", kwargs={"client_id": client_id})).content.decode()
     main = page[page.index('<main id="main">') : page.index("</main>")]
     assert '<div id="toasts" class="toasts" role="status" aria-live="polite">' in main
-    undone = alice_client.post(reverse("crm:undo", kwargs={"undo_id": undo.pk}), headers=HTMX)
+    undone = alice_client.post(reverse("web:undo", kwargs={"undo_id": undo.pk}), headers=HTMX)
     assert "Undone." in undone.content.decode() and "journal-changed" in undone["HX-Trigger"]
     assert Promise.objects.filter(pk=promise.pk).values()[0] == before
     assert stored_health(client_id) == before_health
@@ -312,13 +312,13 @@ def test_without_js_the_message_after_the_redirect_carries_the_undo(
     alice_client: Any, alice: Any, book: dict[str, Any]
 ) -> None:
     invoice = book["invoice"]
-    workspace = reverse("crm:client", kwargs={"client_id": book["client"].pk})
+    workspace = reverse("web:client", kwargs={"client_id": book["client"].pk})
     response = alice_client.post(
-        reverse("crm:invoice_paid", kwargs={"invoice_id": invoice.pk}), {"next": workspace}, follow=True
+        reverse("web:invoice_mark_paid", kwargs={"invoice_id": invoice.pk}), {"next": workspace}, follow=True
     )
     page = response.content.decode()
     undo = Undo.objects.get()
-    undo_url = reverse("crm:undo", kwargs={"undo_id": undo.pk})
+    undo_url = reverse("web:undo", kwargs={"undo_id": undo.pk})
     assert "Invoice marked as paid." in page and f'<form method="post" action="{undo_url}"' in page
     back = alice_client.post(undo_url, {"next": workspace})
     assert back.status_code == 302 and back["Location"] == workspace
@@ -329,7 +329,7 @@ def test_without_js_the_message_after_the_redirect_carries_the_undo(
 
 def test_undo_toast_in_french(alice_client: Any, alice: Any, book: dict[str, Any]) -> None:
     in_french(alice)
-    url = reverse("crm:promise_break", kwargs={"promise_id": book["promise"].pk})
+    url = reverse("web:promise_break", kwargs={"promise_id": book["promise"].pk})
     html = alice_client.post(url, headers=HTMX).content.decode()
     assert "Promesse marquée comme non tenue." in html
     assert ">Annuler l’action<" in html and ">Fermer<" in html
@@ -337,11 +337,11 @@ def test_undo_toast_in_french(alice_client: Any, alice: Any, book: dict[str, Any
 
 def test_an_expired_undo_says_so_and_changes_nothing(alice_client: Any, book: dict[str, Any]) -> None:
     promise = book["promise"]
-    alice_client.post(reverse("crm:promise_keep", kwargs={"promise_id": promise.pk}), headers=HTMX)
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": promise.pk}), headers=HTMX)
     undo = Undo.objects.get()
     with time_machine.travel(undo.expires_at + timedelta(seconds=1), tick=False):
         html = alice_client.post(
-            reverse("crm:undo", kwargs={"undo_id": undo.pk}), headers=HTMX
+            reverse("web:undo", kwargs={"undo_id": undo.pk}), headers=HTMX
         ).content.decode()
     assert "It is too late to undo this." in html and "toast error" in html
     promise.refresh_from_db()
@@ -351,9 +351,9 @@ def test_an_expired_undo_says_so_and_changes_nothing(alice_client: Any, book: di
 def test_status_update_sent_can_be_undone(alice_client: Any, book: dict[str, Any]) -> None:
     client = book["client"]
     before = Client.objects.filter(pk=client.pk).values("last_status_update_at", "last_contact_at")[0]
-    alice_client.post(reverse("crm:status_update_sent", kwargs={"client_id": client.pk}), headers=HTMX)
+    alice_client.post(reverse("web:status_update_mark_sent", kwargs={"client_id": client.pk}), headers=HTMX)
     assert Interaction.objects.status_updates().filter(client=client).count() == 1
-    alice_client.post(reverse("crm:undo", kwargs={"undo_id": Undo.objects.get().pk}), headers=HTMX)
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": Undo.objects.get().pk}), headers=HTMX)
     assert Interaction.objects.status_updates().filter(client=client).count() == 0
     assert Client.objects.filter(pk=client.pk).values("last_status_update_at", "last_contact_at")[0] == before
     assert health_is_current(client.pk)
@@ -367,8 +367,8 @@ def test_bob_cannot_use_alices_undo(client: Any, bob: Any, book: dict[str, Any])
         promise.owner, promise, ["state", "kept_on", "broken_on"], lambda: promise.keep(promise.made_on)
     )
     client.force_login(bob)
-    assert client.post(reverse("crm:undo", kwargs={"undo_id": undo.pk})).status_code == 404
-    assert client.post(reverse("crm:undo", kwargs={"undo_id": undo.pk}), headers=HTMX).status_code == 404
+    assert client.post(reverse("web:undo", kwargs={"undo_id": undo.pk})).status_code == 404
+    assert client.post(reverse("web:undo", kwargs={"undo_id": undo.pk}), headers=HTMX).status_code == 404
     promise.refresh_from_db()
     assert promise.state == "kept" and Undo.objects.filter(pk=undo.pk).exists()
 
@@ -383,7 +383,7 @@ def test_inline_delete_removes_the_item_and_undo_brings_it_back(
     item, client_id = book[BOOK_KEYS[kind]], book["client"].pk
     model, pk = type(item), item.pk
     before, before_health = model.objects.filter(pk=pk).values()[0], stored_health(client_id)
-    url = reverse(f"crm:{kind}_delete", kwargs={EDIT_URLS[kind][1]: pk})
+    url = reverse(f"web:{kind}_delete", kwargs={EDIT_URLS[kind][1]: pk})
     response = alice_client.post(url, headers=HTMX)
     html = response.content.decode()
     assert html.startswith(
@@ -393,7 +393,7 @@ def test_inline_delete_removes_the_item_and_undo_brings_it_back(
     assert not model.objects.filter(pk=pk).exists()
     assert TrashItem.objects.filter(kind=kind, object_id=pk).exists()
     assert health_is_current(client_id)
-    alice_client.post(reverse("crm:undo", kwargs={"undo_id": Undo.objects.get().pk}), headers=HTMX)
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": Undo.objects.get().pk}), headers=HTMX)
     assert model.objects.filter(pk=pk).values()[0] == before
     assert stored_health(client_id) == before_health
     assert not TrashItem.objects.exists()
@@ -403,22 +403,22 @@ def test_delete_without_js_asks_first_then_redirects_with_undo(
     alice_client: Any, book: dict[str, Any]
 ) -> None:
     promise = book["promise"]
-    url = reverse("crm:promise_delete", kwargs={"promise_id": promise.pk})
+    url = reverse("web:promise_delete", kwargs={"promise_id": promise.pk})
     ask = alice_client.get(url).content.decode()
     assert "Delete Livrer la maquette?" in ask and "It goes to the trash" in ask
     assert Promise.objects.filter(pk=promise.pk).exists()
-    detail = reverse("crm:promise", kwargs={"promise_id": promise.pk})
+    detail = reverse("web:promise", kwargs={"promise_id": promise.pk})
     response = alice_client.post(url, {"next": detail})
     # Never back to the page of what no longer exists: to the workspace.
-    assert response["Location"] == reverse("crm:client", kwargs={"client_id": book["client"].pk})
+    assert response["Location"] == reverse("web:client", kwargs={"client_id": book["client"].pk})
     page = alice_client.get(response["Location"]).content.decode()
     assert (
-        "Promise deleted." in page and reverse("crm:undo", kwargs={"undo_id": Undo.objects.get().pk}) in page
+        "Promise deleted." in page and reverse("web:undo", kwargs={"undo_id": Undo.objects.get().pk}) in page
     )
 
 
 def test_client_delete_states_what_goes_with_it(alice_client: Any, alice: Any, book: dict[str, Any]) -> None:
-    url = reverse("crm:client_delete", kwargs={"client_id": book["client"].pk})
+    url = reverse("web:client_delete", kwargs={"client_id": book["client"].pk})
     page = alice_client.get(url).content.decode()
     for said in ("1 project", "1 interaction", "2 promises", "2 invoices", "1 conflict signal"):
         assert f"<li>{said}</li>" in page
@@ -439,32 +439,32 @@ def _book_rows(client_id: int) -> dict[str, list[dict[str, Any]]]:
 def test_deleted_client_is_restored_from_the_trash_page(alice_client: Any, book: dict[str, Any]) -> None:
     client_id = book["client"].pk
     before, before_health = _book_rows(client_id), stored_health(client_id)
-    response = alice_client.post(reverse("crm:client_delete", kwargs={"client_id": client_id}))
-    assert response["Location"] == reverse("crm:dashboard")
+    response = alice_client.post(reverse("web:client_delete", kwargs={"client_id": client_id}))
+    assert response["Location"] == reverse("web:dashboard")
     dashboard = alice_client.get(response["Location"]).content.decode()
     assert "Rita deleted, with everything that went with it." in dashboard
     assert (
         not Client.objects.filter(pk=client_id).exists()
         and not ClientHealth.objects.filter(client_id=client_id).exists()
     )
-    assert alice_client.get(reverse("crm:client", kwargs={"client_id": client_id})).status_code == 404
-    trash = alice_client.get(reverse("crm:trash")).content.decode()
+    assert alice_client.get(reverse("web:client", kwargs={"client_id": client_id})).status_code == 404
+    trash = alice_client.get(reverse("web:trash")).content.decode()
     item = TrashItem.objects.get()
-    assert "Rita" in trash and reverse("crm:trash_restore", kwargs={"trash_id": item.pk}) in trash
-    restored = alice_client.post(reverse("crm:trash_restore", kwargs={"trash_id": item.pk}))
-    assert restored["Location"] == reverse("crm:client", kwargs={"client_id": client_id})
+    assert "Rita" in trash and reverse("web:trash_restore", kwargs={"trash_id": item.pk}) in trash
+    restored = alice_client.post(reverse("web:trash_restore", kwargs={"trash_id": item.pk}))
+    assert restored["Location"] == reverse("web:client", kwargs={"client_id": client_id})
     assert _book_rows(client_id) == before
     assert stored_health(client_id) == before_health
-    assert "The trash is empty." in alice_client.get(reverse("crm:trash")).content.decode()
+    assert "The trash is empty." in alice_client.get(reverse("web:trash")).content.decode()
 
 
 def test_deleted_project_unlinks_and_restore_links_back(alice_client: Any, book: dict[str, Any]) -> None:
     project, client_id = book["project"], book["client"].pk
     before = _book_rows(client_id)
-    alice_client.post(reverse("crm:project_delete", kwargs={"project_id": project.pk}))
+    alice_client.post(reverse("web:project_delete", kwargs={"project_id": project.pk}))
     assert not Project.objects.filter(pk=project.pk).exists()
     assert Interaction.objects.get(pk=book["interaction"].pk).project_id is None
-    alice_client.post(reverse("crm:trash_restore", kwargs={"trash_id": TrashItem.objects.get().pk}))
+    alice_client.post(reverse("web:trash_restore", kwargs={"trash_id": TrashItem.objects.get().pk}))
     assert _book_rows(client_id) == before
 
 
@@ -473,12 +473,12 @@ def test_trash_lists_only_the_owners_items(alice_client: Any, bob: Any, book: di
 
     bobs = to_trash(make_promise(make_client(bob, name="Client de Bob"), description="Promesse de Bob"), bob)
     to_trash(book["promise"], book["client"].owner)
-    page = alice_client.get(reverse("crm:trash")).content.decode()
+    page = alice_client.get(reverse("web:trash")).content.decode()
     assert "Livrer la maquette" in page and "Promesse de Bob" not in page
-    assert alice_client.post(reverse("crm:trash_restore", kwargs={"trash_id": bobs.pk})).status_code == 404
+    assert alice_client.post(reverse("web:trash_restore", kwargs={"trash_id": bobs.pk})).status_code == 404
     assert (
         alice_client.post(
-            reverse("crm:trash_delete", kwargs={"trash_id": bobs.pk}), {"confirm": "yes"}
+            reverse("web:trash_delete", kwargs={"trash_id": bobs.pk}), {"confirm": "yes"}
         ).status_code
         == 404
     )
@@ -489,33 +489,33 @@ def test_delete_for_good_asks_first(alice_client: Any, alice: Any, book: dict[st
     from crm.trash.snapshot import to_trash
 
     item = to_trash(book["promise"], alice)
-    url = reverse("crm:trash_delete", kwargs={"trash_id": item.pk})
+    url = reverse("web:trash_delete", kwargs={"trash_id": item.pk})
     assert "This cannot be undone." in alice_client.get(url).content.decode()
     alice_client.post(url)  # without the confirmation: nothing happens
     assert TrashItem.objects.filter(pk=item.pk).exists()
     response = alice_client.post(url, {"confirm": "yes"})
-    assert response["Location"] == reverse("crm:trash") and not TrashItem.objects.exists()
+    assert response["Location"] == reverse("web:trash") and not TrashItem.objects.exists()
     in_french(alice)
-    page = alice_client.get(reverse("crm:trash")).content.decode()
+    page = alice_client.get(reverse("web:trash")).content.decode()
     assert "Corbeille" in page and "La corbeille est vide." in page
 
 
 def test_restore_that_would_collide_says_why(alice_client: Any, book: dict[str, Any]) -> None:
-    alice_client.post(reverse("crm:invoice_delete", kwargs={"invoice_id": book["invoice"].pk}))
+    alice_client.post(reverse("web:invoice_delete", kwargs={"invoice_id": book["invoice"].pk}))
     make_invoice(book["client"], number="F-1")
     item = TrashItem.objects.get()
-    response = alice_client.post(reverse("crm:trash_restore", kwargs={"trash_id": item.pk}), follow=True)
+    response = alice_client.post(reverse("web:trash_restore", kwargs={"trash_id": item.pk}), follow=True)
     assert "This cannot be restored as it was" in response.content.decode()
     assert TrashItem.objects.filter(pk=item.pk).exists()
 
 
 def test_client_and_project_edit_pages_link_to_their_delete(alice_client: Any, book: dict[str, Any]) -> None:
     client, project = book["client"], book["project"]
-    page = alice_client.get(reverse("crm:client_edit", kwargs={"client_id": client.pk})).content.decode()
-    assert f'href="{reverse("crm:client_delete", kwargs={"client_id": client.pk})}"' in page
-    page = alice_client.get(reverse("crm:project_edit", kwargs={"project_id": project.pk})).content.decode()
-    assert f'href="{reverse("crm:project_delete", kwargs={"project_id": project.pk})}"' in page
-    ask = alice_client.get(reverse("crm:project_delete", kwargs={"project_id": project.pk})).content.decode()
+    page = alice_client.get(reverse("web:client_edit", kwargs={"client_id": client.pk})).content.decode()
+    assert f'href="{reverse("web:client_delete", kwargs={"client_id": client.pk})}"' in page
+    page = alice_client.get(reverse("web:project_edit", kwargs={"project_id": project.pk})).content.decode()
+    assert f'href="{reverse("web:project_delete", kwargs={"project_id": project.pk})}"' in page
+    ask = alice_client.get(reverse("web:project_delete", kwargs={"project_id": project.pk})).content.decode()
     assert "no longer linked to the project" in ask
 
 

@@ -43,7 +43,7 @@ KIRITIMATI = zoneinfo.ZoneInfo(
 
 
 def _entry(alice_client: Any, client: Client, kind: str, data: dict[str, str]) -> Any:
-    url = reverse(f"crm:client_{kind}_new", kwargs={"client_id": client.pk})
+    url = reverse(f"web:client_{kind}_new", kwargs={"client_id": client.pk})
     return alice_client.post(url, {"client": client.pk, **data})
 
 
@@ -75,7 +75,7 @@ def test_a_status_update_dated_9999_is_refused_in_words(
     assert answer.status_code == 200
     assert words in answer.content.decode()
     assert Interaction.objects.count() == before
-    assert alice_client.get(reverse("crm:client", kwargs={"client_id": client.pk})).status_code == 200
+    assert alice_client.get(reverse("web:client", kwargs={"client_id": client.pk})).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -154,7 +154,7 @@ def test_a_renegotiated_date_outside_the_window_is_refused(alice: Any, alice_cli
     from tests.factories import make_invoice
 
     invoice = make_invoice(make_client(alice))
-    url = reverse("crm:invoice_renegotiate", kwargs={"invoice_id": invoice.pk})
+    url = reverse("web:invoice_renegotiate", kwargs={"invoice_id": invoice.pk})
     answer = alice_client.post(url, {"renegotiated_due_on": "9999-12-31"}, headers={"HX-Request": "true"})
     assert "Enter a date between" in answer.content.decode()
     invoice.refresh_from_db()
@@ -166,7 +166,7 @@ def test_a_renegotiated_date_outside_the_window_is_refused(alice: Any, alice_cli
 
 def test_a_promise_due_on_the_last_day_keeps_the_calendar_feed_working(alice: Any, client: Any) -> None:
     make_promise(make_client(alice), made_on=FIRST_DAY, due_on=LAST_DAY)
-    feed = client.get(reverse("reminders:calendar_feed", kwargs={"token": feed_token(alice.profile)}))
+    feed = client.get(reverse("web:calendar_feed", kwargs={"token": feed_token(alice.profile)}))
     assert feed.status_code == 200
     body = feed.content.decode()
     assert "DTSTART;VALUE=DATE:21001231" in body
@@ -195,8 +195,8 @@ def test_status_updates_at_the_bounds_keep_the_workspace_the_digest_and_the_gene
     assert stored.status_update_due_at == last + timedelta(days=365)  # year 2101: no overflow in the database
     assert stored.status_update_due_on(KIRITIMATI) == date(2102, 1, 1)
     for client in (oldest, newest):
-        assert alice_client.get(reverse("crm:client", kwargs={"client_id": client.pk})).status_code == 200
-    assert alice_client.get(reverse("crm:dashboard")).status_code == 200
+        assert alice_client.get(reverse("web:client", kwargs={"client_id": client.pk})).status_code == 200
+    assert alice_client.get(reverse("web:dashboard")).status_code == 200
     message = digest_message(alice, timezone.now())
     assert message is not None and "Oldest" in message.body
     assert "Oldest" in message.alternatives[0][0]
@@ -213,7 +213,7 @@ def test_interactions_at_the_bounds_keep_the_timeline_working(alice: Any, alice_
     assert {day for day, _pk, _source in rows} >= {
         date(1969, 12, 31)
     }  # 1 January 00:00 UTC, local day in -11
-    page = alice_client.get(reverse("crm:client", kwargs={"client_id": client.pk}))
+    page = alice_client.get(reverse("web:client", kwargs={"client_id": client.pk}))
     assert page.status_code == 200 and "Premier" in page.content.decode()
 
 

@@ -156,7 +156,7 @@ def _fixed(**values: st.SearchStrategy[str]) -> Callable[[Book], st.SearchStrate
 
 
 def _in_workspace(kind: str) -> Callable[[Book], str]:
-    return lambda book: reverse(f"crm:client_{kind}_new", kwargs={"client_id": book.client.pk})
+    return lambda book: reverse(f"web:client_{kind}_new", kwargs={"client_id": book.client.pk})
 
 
 def _client_fields(book: Book) -> st.SearchStrategy[dict[str, str]]:
@@ -192,26 +192,26 @@ def _project_fields(book: Book) -> st.SearchStrategy[dict[str, str]]:
 FORMS = [
     Form(
         "client_new",
-        lambda book: reverse("crm:client_new"),
+        lambda book: reverse("web:client_new"),
         lambda book: Client.objects.all(),
         _client_fields,
     ),
     Form(
         "client_edit",
-        lambda book: reverse("crm:client_edit", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("web:client_edit", kwargs={"client_id": book.client.pk}),
         lambda book: Client.objects.filter(pk=book.client.pk),
         _client_fields,
         "edit",
     ),
     Form(
         "project_new",
-        lambda book: reverse("crm:project_new", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("web:project_new", kwargs={"client_id": book.client.pk}),
         lambda book: Project.objects.all(),
         _project_fields,
     ),
     Form(
         "project_edit",
-        lambda book: reverse("crm:project_edit", kwargs={"project_id": book.project.pk}),
+        lambda book: reverse("web:project_edit", kwargs={"project_id": book.project.pk}),
         lambda book: Project.objects.filter(pk=book.project.pk),
         _project_fields,
         "edit",
@@ -275,7 +275,7 @@ FORMS = [
     ),
     Form(
         "promise_explain",
-        lambda book: reverse("crm:promise_explain", kwargs={"promise_id": book.promise.pk}),
+        lambda book: reverse("web:promise_explain", kwargs={"promise_id": book.promise.pk}),
         lambda book: Promise.objects.filter(pk=book.promise.pk),
         _fixed(clarification=texts),
         "edit",
@@ -283,7 +283,7 @@ FORMS = [
     ),
     Form(
         "invoice_renegotiate",
-        lambda book: reverse("crm:invoice_renegotiate", kwargs={"invoice_id": book.invoice.pk}),
+        lambda book: reverse("web:invoice_renegotiate", kwargs={"invoice_id": book.invoice.pk}),
         lambda book: Invoice.objects.filter(pk=book.invoice.pk),
         _fixed(renegotiated_due_on=days),
         "edit",
@@ -291,7 +291,7 @@ FORMS = [
     ),
     Form(
         "conflict_resolve",
-        lambda book: reverse("crm:conflict_resolve", kwargs={"signal_id": book.signal.pk}),
+        lambda book: reverse("web:conflict_resolve", kwargs={"signal_id": book.signal.pk}),
         lambda book: ConflictSignal.objects.filter(pk=book.signal.pk),
         _fixed(resolved_on=days, resolution=texts),
         "edit",
@@ -299,7 +299,7 @@ FORMS = [
     ),
     Form(
         "status_update_sent",
-        lambda book: reverse("crm:status_update_sent", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("web:status_update_mark_sent", kwargs={"client_id": book.client.pk}),
         lambda book: Interaction.objects.all(),
         _fixed(subject=texts, body=texts),
     ),
@@ -322,7 +322,7 @@ FORMS = [
     Form(
         "email_preferences",
         lambda book: reverse(
-            "reminders:email_preferences", kwargs={"token": preferences_token(book.user.pk, "digest")}
+            "web:email_preferences", kwargs={"token": preferences_token(book.user.pk, "digest")}
         ),
         lambda book: Profile.objects.filter(user=book.user),
         _fixed(
@@ -345,13 +345,13 @@ def _state(form: Form, book: Book) -> Any:
 def _everything_renders(browser: Browser, book: Book) -> None:
     """Render every page and message that draws the book's dates and amounts; each must answer 200."""
     pages = [
-        reverse("crm:dashboard"),
-        reverse("crm:client", kwargs={"client_id": book.client.pk}),
-        reverse("crm:clients"),
-        reverse("crm:promises"),
-        reverse("crm:invoices"),
-        reverse("crm:conflicts"),
-        reverse("reminders:calendar_feed", kwargs={"token": feed_token(Profile.objects.get(user=book.user))}),
+        reverse("web:dashboard"),
+        reverse("web:client", kwargs={"client_id": book.client.pk}),
+        reverse("web:clients"),
+        reverse("web:promises"),
+        reverse("web:invoices"),
+        reverse("web:conflicts"),
+        reverse("web:calendar_feed", kwargs={"token": feed_token(Profile.objects.get(user=book.user))}),
     ]
     for page in pages:
         assert browser.get(page).status_code == 200, page

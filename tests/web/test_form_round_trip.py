@@ -183,7 +183,7 @@ class Case:
 
 
 def _ws(book: Book) -> str:
-    return reverse("crm:client", kwargs={"client_id": book.client.pk})
+    return reverse("web:client", kwargs={"client_id": book.client.pk})
 
 
 def _entry_cases(kind: str, model: type[models.Model], typed: Callable, expected: Callable) -> list[Case]:
@@ -196,8 +196,8 @@ def _entry_cases(kind: str, model: type[models.Model], typed: Callable, expected
         Case(
             f"{kind}_new_in_workspace",
             "create",
-            lambda book: reverse(f"crm:client_{kind}_new", kwargs={"client_id": book.client.pk}),
-            lambda book: reverse(f"crm:client_{kind}_new", kwargs={"client_id": book.client.pk}),
+            lambda book: reverse(f"web:client_{kind}_new", kwargs={"client_id": book.client.pk}),
+            lambda book: reverse(f"web:client_{kind}_new", kwargs={"client_id": book.client.pk}),
             lambda book: model.objects.all(),
             typed,
             expected,
@@ -205,8 +205,8 @@ def _entry_cases(kind: str, model: type[models.Model], typed: Callable, expected
         Case(
             f"{kind}_new",
             "create",
-            lambda book: reverse(f"crm:{kind}_new"),
-            lambda book: reverse(f"crm:{kind}_new"),
+            lambda book: reverse(f"web:{kind}_new"),
+            lambda book: reverse(f"web:{kind}_new"),
             lambda book: model.objects.all(),
             with_client,
             expected,
@@ -230,7 +230,7 @@ def _edit_case(kind: str, model: type[models.Model], attribute: str, id_kwarg: s
     return Case(
         f"{kind}_edit",
         "edit",
-        lambda book: reverse(f"crm:{kind}_edit", kwargs={id_kwarg: getattr(book, attribute).pk}),
+        lambda book: reverse(f"web:{kind}_edit", kwargs={id_kwarg: getattr(book, attribute).pk}),
         None,
         lambda book: model.objects.filter(pk=getattr(book, attribute).pk),
     )
@@ -245,7 +245,7 @@ CASES: list[Case] = [
     Case(
         "client_new",
         "create",
-        lambda book: reverse("crm:client_new"),
+        lambda book: reverse("web:client_new"),
         None,
         lambda book: Client.objects.all(),
         lambda book: {"name": "Nouveau · client ✓"},
@@ -266,14 +266,14 @@ CASES: list[Case] = [
     Case(
         "client_edit",
         "edit",
-        lambda book: reverse("crm:client_edit", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("web:client_edit", kwargs={"client_id": book.client.pk}),
         None,
         lambda book: Client.objects.filter(pk=book.client.pk),
     ),
     Case(
         "project_new",
         "create",
-        lambda book: reverse("crm:project_new", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("web:project_new", kwargs={"client_id": book.client.pk}),
         None,
         lambda book: Project.objects.all(),
         lambda book: {
@@ -295,14 +295,14 @@ CASES: list[Case] = [
     Case(
         "project_edit",
         "edit",
-        lambda book: reverse("crm:project_edit", kwargs={"project_id": book.project.pk}),
+        lambda book: reverse("web:project_edit", kwargs={"project_id": book.project.pk}),
         None,
         lambda book: Project.objects.filter(pk=book.project.pk),
     ),
     Case(
         "contact_new",
         "create",
-        lambda book: reverse("crm:contact_new", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("web:contact_new", kwargs={"client_id": book.client.pk}),
         None,
         lambda book: Contact.objects.all(),
         lambda book: {
@@ -326,7 +326,7 @@ CASES: list[Case] = [
     Case(
         "contact_edit",
         "edit",
-        lambda book: reverse("crm:contact_edit", kwargs={"contact_id": book.client.contacts.get().pk}),
+        lambda book: reverse("web:contact_edit", kwargs={"contact_id": book.client.contacts.get().pk}),
         None,
         lambda book: Contact.objects.filter(client=book.client),
     ),
@@ -389,7 +389,7 @@ CASES: list[Case] = [
         "promise_explain",
         "edit",
         _ws,
-        lambda book: reverse("crm:promise_explain", kwargs={"promise_id": book.promise.pk}),
+        lambda book: reverse("web:promise_explain", kwargs={"promise_id": book.promise.pk}),
         lambda book: Promise.objects.filter(pk=book.promise.pk),
         lambda book: {"clarification": "L’hébergeur était en panne 🙁"},
         lambda book, form: {"clarification": "L’hébergeur était en panne 🙁", "clarified_at": NOW},
@@ -398,7 +398,7 @@ CASES: list[Case] = [
         "invoice_renegotiate",
         "edit",
         _ws,
-        lambda book: reverse("crm:invoice_renegotiate", kwargs={"invoice_id": book.invoice.pk}),
+        lambda book: reverse("web:invoice_renegotiate", kwargs={"invoice_id": book.invoice.pk}),
         lambda book: Invoice.objects.filter(pk=book.invoice.pk),
         lambda book: {"renegotiated_due_on": "2026-10-15"},  # what a date picker submits, in any language
         lambda book, form: {"renegotiated_due_on": date(2026, 10, 15)},
@@ -407,7 +407,7 @@ CASES: list[Case] = [
         "conflict_resolve",
         "edit",
         _ws,
-        lambda book: reverse("crm:conflict_resolve", kwargs={"signal_id": book.signal.pk}),
+        lambda book: reverse("web:conflict_resolve", kwargs={"signal_id": book.signal.pk}),
         lambda book: ConflictSignal.objects.filter(pk=book.signal.pk),
         lambda book: {"resolution": "Appel et avenant signé"},
         lambda book, form: {
@@ -419,16 +419,16 @@ CASES: list[Case] = [
     Case(
         "status_update_sent",
         "create",
-        lambda book: reverse("reminders:prepare_status_update", kwargs={"client_id": book.client.pk}),
-        lambda book: reverse("crm:status_update_sent", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("web:status_update_draft", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("web:status_update_mark_sent", kwargs={"client_id": book.client.pk}),
         lambda book: Interaction.objects.all(),
         expected=_status_update_expected,
     ),
     Case(
         "mailbox",
         "edit",
-        lambda book: reverse("crm:mailbox"),
-        lambda book: reverse("crm:mailbox"),
+        lambda book: reverse("web:mailbox"),
+        lambda book: reverse("web:mailbox"),
         lambda book: _connected_mailbox(book),
     ),
     Case(
@@ -474,7 +474,7 @@ CASES: list[Case] = [
     Case(
         "client_page_choices",
         "edit",
-        lambda book: reverse("portal:panel", kwargs={"client_id": book.client.pk}),
+        lambda book: reverse("web:client_page", kwargs={"client_id": book.client.pk}),
         None,
         lambda book: ClientPage.objects.filter(pk=book.client_page.pk),
     ),
@@ -482,7 +482,7 @@ CASES: list[Case] = [
         "email_preferences",
         "edit",
         lambda book: reverse(
-            "reminders:email_preferences", kwargs={"token": preferences_token(book.user.pk, "digest")}
+            "web:email_preferences", kwargs={"token": preferences_token(book.user.pk, "digest")}
         ),
         None,
         lambda book: Profile.objects.filter(user=book.user),
@@ -510,7 +510,7 @@ CASES: list[Case] = [
     Case(
         "api_token_new",
         "create",
-        lambda book: reverse("crm:api_tokens"),
+        lambda book: reverse("web:api_tokens"),
         None,
         lambda book: AccessToken.objects.all(),
         lambda book: {"name": "Script « factures » ✓"},
@@ -595,7 +595,7 @@ def test_dates_are_drawn_in_iso_and_amounts_in_the_language(book: Book) -> None:
     language = book.language
     browser = Browser()
     browser.force_login(book.user)
-    html = browser.get(reverse("crm:project_edit", kwargs={"project_id": book.project.pk})).content.decode()
+    html = browser.get(reverse("web:project_edit", kwargs={"project_id": book.project.pk})).content.decode()
     assert 'type="date" name="start_on" value="2026-09-05"' in html or 'value="2026-09-05"' in html
     (form,) = [f for f in drawn_forms(html) if f.attrs.get("method") == "post" and f.action in ("",)]
     assert form.value("start_on") == "2026-09-05"
@@ -604,7 +604,7 @@ def test_dates_are_drawn_in_iso_and_amounts_in_the_language(book: Book) -> None:
     assert form.value("budget") == {"fr": "12345,67", "en": "12345.67"}[language]
     assert 'inputmode="decimal"' in html
     with time_machine.travel(NOW, tick=False):
-        html = browser.get(reverse("crm:interaction_new")).content.decode()
+        html = browser.get(reverse("web:interaction_new")).content.decode()
     (entry,) = [f for f in drawn_forms(html) if f.attrs.get("id") == "new-interaction"]
     assert entry.value("happened_at") == LOCAL_NOW[language]
 

@@ -150,11 +150,25 @@ def test_bad_values_are_refused_with_a_clear_message(
 
 
 def test_a_duplicate_invoice_number_is_refused(alice: Any) -> None:
-    client = make_client(alice)
-    make_invoice(client, number="2026-001")
+    client = make_client(alice, name="Atelier Brun")
+    make_invoice(client, number="2026-001", issued_on=date(2026, 3, 2))
     form = _bind("invoice", alice, _valid_data("invoice", client))
     assert not form.is_valid()
-    assert form.errors["number"] == ["You already have an invoice numbered 2026-001."]
+    assert form.errors["number"] == [
+        "You already have an invoice numbered 2026-001 (Atelier Brun, issued on March 2, 2026)."
+    ]
+
+
+@pytest.mark.parametrize("typed", ["f-2026-001", " F-2026-001 ", "F-2026-001"])
+def test_the_same_number_in_another_case_is_the_same_invoice_number(alice: Any, typed: str) -> None:
+    # One client, two invoices "F-2026-001" and "f-2026-001": the same number to an accountant.
+    client = make_client(alice, name="Atelier Brun")
+    make_invoice(client, number="F-2026-001", issued_on=date(2026, 3, 2))
+    form = _bind("invoice", alice, {**_valid_data("invoice", client), "number": typed})
+
+    assert not form.is_valid()
+    assert "You already have an invoice numbered F-2026-001" in form.errors["number"][0]
+    assert Invoice.objects.count() == 1
 
 
 def test_another_freelancers_invoice_number_is_free(alice: Any, bob: Any) -> None:
@@ -194,7 +208,7 @@ def test_client_form_refuses_bad_values(alice: Any, bad: dict[str, str], field: 
 def test_logging_for_another_freelancers_client_saves_nothing(alice_client: Any, bob: Any, kind: str) -> None:
     bobs_client = make_client(bob)
     _form, model = FORMS[kind]
-    response = alice_client.post(reverse(f"crm:{kind}_new"), _valid_data(kind, bobs_client))
+    response = alice_client.post(reverse(f"web:{kind}_new"), _valid_data(kind, bobs_client))
     assert response.status_code == 200
     assert NOT_AVAILABLE in response.content.decode()
     assert model.objects.count() == 0
@@ -203,7 +217,7 @@ def test_logging_for_another_freelancers_client_saves_nothing(alice_client: Any,
 def test_new_project_with_due_before_start_saves_nothing(alice_client: Any, alice: Any) -> None:
     client = make_client(alice)
     data = {**_valid_data("project", client), "start_on": "2026-03-02", "due_on": "2026-03-01"}
-    response = alice_client.post(reverse("crm:project_new", args=[client.pk]), data)
+    response = alice_client.post(reverse("web:project_new", args=[client.pk]), data)
     assert response.status_code == 200
     assert "The due date cannot be before the start date." in response.content.decode()
     assert Project.objects.count() == 0
@@ -238,7 +252,7 @@ def _admin_invoice(client: Client, **overrides: str) -> dict[str, Any]:
     [
         ({"due_on": "2026-03-01"}, "The due date cannot be before the issue date."),
         ({"amount": "-5"}, "Ensure this value is greater than or equal to 0.01."),
-        ({"number": "DUP-1"}, "Invoice with this Owner and Number already exists."),
+        ({"number": "DUP-1"}, "You already have an invoice numbered DUP-1"),
     ],
 )
 def test_admin_refuses_a_bad_invoice(

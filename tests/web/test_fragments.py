@@ -1,4 +1,4 @@
-"""Cached pieces of the pages: rendered items and rows (crm/fragments.py) and the dashboard's week of work.
+"""Cached pieces of the pages: rendered items and rows (crm/web/fragments.py) and the dashboard's week of work.
 
 What is cached must never show something stale, another language, or another session's CSRF token.
 """
@@ -37,7 +37,7 @@ def overdue(alice: Any) -> Promise:
 
 
 def dashboard(http: Any, **params: Any) -> str:
-    response = http.get(reverse("crm:dashboard"), params)
+    response = http.get(reverse("web:dashboard"), params)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -62,7 +62,7 @@ def test_an_item_changed_since_it_was_cached_is_drawn_again(alice_client: Any, o
 def test_the_week_of_work_follows_an_action_at_once(alice_client: Any, overdue: Promise) -> None:
     before = dashboard(alice_client)
     assert '<span class="count-pill" data-count="promises_overdue">1</span>' in before
-    assert alice_client.post(reverse("crm:promise_keep", args=[overdue.pk])).status_code == 302
+    assert alice_client.post(reverse("web:promise_keep", args=[overdue.pk])).status_code == 302
     after = dashboard(alice_client)
     assert '<span class="count-pill" data-count="promises_overdue">0</span>' in after
     assert f'id="promise-{overdue.pk}"' not in after
@@ -92,7 +92,7 @@ def test_cached_forms_carry_this_sessions_csrf_token_and_this_pages_address(
     item = item_html(dashboard(second, q="Rita"), overdue)  # from the cache, in another session
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', item).group(1)
     assert 'name="next" value="/?q=Rita"' in item
-    keep = reverse("crm:promise_keep", args=[overdue.pk])
+    keep = reverse("web:promise_keep", args=[overdue.pk])
     response = second.post(keep, {"csrfmiddlewaretoken": token, "next": "/?q=Rita"})
     assert response.status_code == 302 and response.url == "/?q=Rita"
     overdue.refresh_from_db()
@@ -133,8 +133,8 @@ def test_saving_a_stale_profile_keeps_the_newer_book_version(alice: Any) -> None
 def test_workspace_entry_forms_load_when_opened_and_work_without_javascript(
     alice_client: Any, overdue: Promise
 ) -> None:
-    workspace = alice_client.get(reverse("crm:client", args=[overdue.client_id])).content.decode()
-    new_promise = reverse("crm:client_promise_new", args=[overdue.client_id])
+    workspace = alice_client.get(reverse("web:client", args=[overdue.client_id])).content.decode()
+    new_promise = reverse("web:client_promise_new", args=[overdue.client_id])
     assert f'hx-get="{new_promise}" hx-trigger="toggle once"' in workspace
     assert (
         f'<a href="{new_promise}">Make a promise</a>' in workspace
@@ -168,7 +168,7 @@ def test_the_cached_workspace_regions_follow_the_journal_and_the_nightly_snapsho
     from crm.trust.health import write_snapshots
     from tests.factories import make_interaction
 
-    url = reverse("crm:client", args=[overdue.client_id])
+    url = reverse("web:client", args=[overdue.client_id])
     before = alice_client.get(url).content.decode()
     assert "No history yet: the trend appears after the first nightly snapshot." in before
     make_interaction(overdue.client, summary="Appel du lundi")

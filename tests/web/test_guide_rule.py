@@ -22,7 +22,7 @@ from crm.trust.health import thresholds
 
 def _bands_section(http: Any, language: str) -> str:
     with translation.override(language):
-        html = http.get(reverse("crm:guide"), headers={"Accept-Language": language}).content.decode()
+        html = http.get(reverse("web:guide"), headers={"Accept-Language": language}).content.decode()
     start = html.index('id="bands"')
     text = re.sub(r"<[^>]+>", " ", html[start : html.index('id="sides"', start)])
     return re.sub(r"\s+", " ", text)

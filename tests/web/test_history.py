@@ -33,14 +33,14 @@ WORDS = {
 
 def _text(response: Any) -> str:
     """Return the page's text without tags and with single spaces."""
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
+    return html.unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
 
 
 def _history(response: Any) -> str:
     page = response.content.decode()
     start = page.index('id="history-title"')
     return html.unescape(
-        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[start : page.index("</section>", start)]))
+        re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", page[start : page.index("</section>", start)]))
     )
 
 
@@ -81,7 +81,7 @@ def _create(client: Any, kind: str, rita: Client, project: Project) -> None:
         },
         "conflict": {"kind": "posture", "severity": 2, "observed_on": TODAY, "description": "Raised voice"},
     }[kind]
-    url = f"{reverse(f'crm:{kind}_new')}?client={rita.pk}"
+    url = f"{reverse(f'web:{kind}_new')}?client={rita.pk}"
     response = client.post(url, {"client": rita.pk, "project": project.pk, **data})
     assert response.status_code in (200, 302), response.content.decode()[:500]
 
@@ -89,10 +89,10 @@ def _create(client: Any, kind: str, rita: Client, project: Project) -> None:
 @pytest.mark.parametrize(
     ("kind", "model", "route", "kwarg"),
     [
-        ("interaction", Interaction, "crm:interaction", "interaction_id"),
-        ("promise", Promise, "crm:promise", "promise_id"),
-        ("invoice", Invoice, "crm:invoice", "invoice_id"),
-        ("conflict", ConflictSignal, "crm:conflict", "signal_id"),
+        ("interaction", Interaction, "web:interaction", "interaction_id"),
+        ("promise", Promise, "web:promise", "promise_id"),
+        ("invoice", Invoice, "web:invoice", "invoice_id"),
+        ("conflict", ConflictSignal, "web:conflict", "signal_id"),
     ],
 )
 def test_a_record_logged_in_the_app_shows_who_created_it_and_when(
@@ -113,7 +113,7 @@ def test_a_record_logged_in_the_app_shows_who_created_it_and_when(
     ("language", "lines"),
     [
         ("en", ["State: open → kept", "Kept on: – → March 4, 2026"]),
-        ("fr", ["État : ouverte → tenue", "Tenue le : – → 4 mars 2026"]),
+        ("fr", ["État\u00a0: ouverte → tenue", "Tenue le\u00a0: – → 4 mars 2026"]),
     ],
 )
 def test_a_kept_promise_shows_what_changed_in_the_readers_words(
@@ -126,9 +126,9 @@ def test_a_kept_promise_shows_what_changed_in_the_readers_words(
     _create(client, "promise", rita, make_project(rita))
     promise = Promise.objects.get(client=rita)
     frozen.shift(timedelta(hours=2))
-    client.post(reverse("crm:promise_keep", kwargs={"promise_id": promise.pk}))
+    client.post(reverse("web:promise_keep", kwargs={"promise_id": promise.pk}))
     assert [row.history_user for row in promise.history.all()] == [alice, alice]
-    page = _history(client.get(reverse("crm:promise", kwargs={"promise_id": promise.pk})))
+    page = _history(client.get(reverse("web:promise", kwargs={"promise_id": promise.pk})))
     for line in lines:
         assert line in page
     # Newest first: the change above the creation.
@@ -143,14 +143,14 @@ def test_paid_invoice_and_resolved_signal_show_their_changes(
     _create(alice_client, "invoice", rita, project)
     _create(alice_client, "conflict", rita, project)
     invoice, signal = Invoice.objects.get(client=rita), ConflictSignal.objects.get(client=rita)
-    alice_client.post(reverse("crm:invoice_paid", kwargs={"invoice_id": invoice.pk}))
+    alice_client.post(reverse("web:invoice_mark_paid", kwargs={"invoice_id": invoice.pk}))
     alice_client.post(
-        reverse("crm:conflict_resolve", kwargs={"signal_id": signal.pk}),
+        reverse("web:conflict_resolve", kwargs={"signal_id": signal.pk}),
         {"resolved_on": TODAY, "resolution": "We talked it through"},
     )
-    invoice_page = _history(alice_client.get(reverse("crm:invoice", kwargs={"invoice_id": invoice.pk})))
+    invoice_page = _history(alice_client.get(reverse("web:invoice", kwargs={"invoice_id": invoice.pk})))
     assert "Paid on: – → March 4, 2026" in invoice_page
-    signal_page = _history(alice_client.get(reverse("crm:conflict", kwargs={"signal_id": signal.pk})))
+    signal_page = _history(alice_client.get(reverse("web:conflict", kwargs={"signal_id": signal.pk})))
     assert "State: open → resolved" in signal_page
     assert "How it was resolved: – → We talked it through" in signal_page
 
@@ -159,7 +159,7 @@ def test_paid_invoice_and_resolved_signal_show_their_changes(
     ("language", "lines"),
     [
         ("en", ["Name: Rita → Rita Lopez", "Status-update cadence (days): 7 → 14"]),
-        ("fr", ["Nom : Rita → Rita Lopez", "Rythme des points d'étape (jours) : 7 → 14"]),
+        ("fr", ["Nom\u00a0: Rita → Rita Lopez", "Rythme des points d’étape (jours)\u00a0: 7 → 14"]),
     ],
 )
 def test_the_client_edit_page_shows_the_clients_history(
@@ -169,10 +169,10 @@ def test_the_client_edit_page_shows_the_clients_history(
     alice.profile.save()
     client.force_login(alice)
     client.post(
-        reverse("crm:client_new"), {"name": "Rita", "language": "fr", "status": "active", "cadence_days": 7}
+        reverse("web:client_new"), {"name": "Rita", "language": "fr", "status": "active", "cadence_days": 7}
     )
     rita = Client.objects.get(owner=alice)
-    url = reverse("crm:client_edit", kwargs={"client_id": rita.pk})
+    url = reverse("web:client_edit", kwargs={"client_id": rita.pk})
     response = client.post(
         url, {"name": "Rita Lopez", "language": "fr", "status": "active", "cadence_days": 14}
     )
@@ -188,10 +188,10 @@ def test_the_project_edit_page_names_dates_in_the_readers_format(
     alice_client: Any, alice: Any, frozen: Any
 ) -> None:
     rita = make_client(alice, name="Rita")
-    url = reverse("crm:project_new", kwargs={"client_id": rita.pk})
+    url = reverse("web:project_new", kwargs={"client_id": rita.pk})
     alice_client.post(url, {"client": rita.pk, "title": "Shop", "status": "active", "currency": "EUR"})
     project = Project.objects.get(client=rita)
-    edit = reverse("crm:project_edit", kwargs={"project_id": project.pk})
+    edit = reverse("web:project_edit", kwargs={"project_id": project.pk})
     data = {
         "client": rita.pk,
         "title": "Shop",
@@ -209,7 +209,7 @@ def test_a_change_made_outside_a_request_is_the_apps(alice_client: Any, alice: A
     interaction = Interaction.objects.create(client=rita, summary="Call", happened_at=timezone.now())
     interaction.summary = "Call about the logo"
     interaction.save()
-    page = _history(alice_client.get(reverse("crm:interaction", kwargs={"interaction_id": interaction.pk})))
+    page = _history(alice_client.get(reverse("web:interaction", kwargs={"interaction_id": interaction.pk})))
     assert "Confiance (automatically) — Summary: Call → Call about the logo" in page
 
 
@@ -224,7 +224,7 @@ def test_history_on_a_page_is_one_query_whatever_its_length(
         long.save()
     counts = []
     for record in (short, long):
-        url = reverse("crm:interaction", kwargs={"interaction_id": record.pk})
+        url = reverse("web:interaction", kwargs={"interaction_id": record.pk})
         with CaptureQueriesContext(connection) as queries:
             response = alice_client.get(url)
         assert response.status_code == 200
@@ -240,7 +240,7 @@ def test_history_on_a_page_is_one_query_whatever_its_length(
     ("language", "said"),
     [
         ("en", "62 → 48: 1 promise broken without a word to the client."),
-        ("fr", "62 → 48 : 1 promesse non tenue sans un mot au client."),
+        ("fr", "62 → 48\u00a0: 1 promesse non tenue sans un mot au client."),
     ],
 )
 def test_the_timeline_says_when_trust_health_moved_and_why(
@@ -259,7 +259,7 @@ def test_the_timeline_says_when_trust_health_moved_and_why(
         new_band="at_risk",
         reason={"code": "promise_broken_silently", "params": {"count": 1}},
     )
-    page = _text(client.get(reverse("crm:client", kwargs={"client_id": rita.pk})))
+    page = _text(client.get(reverse("web:client", kwargs={"client_id": rita.pk})))
     assert said in page
     assert ("now" if language == "en" else "désormais") in page
 
@@ -274,7 +274,7 @@ def test_a_reason_that_went_away_says_so(alice_client: Any, alice: Any, frozen: 
         new_band="watch",
         reason={"code": "promise_overdue", "params": {"count": 1, "days_overdue": 3}, "gone": True},
     )
-    page = _text(alice_client.get(reverse("crm:client", kwargs={"client_id": rita.pk})))
+    page = _text(alice_client.get(reverse("web:client", kwargs={"client_id": rita.pk})))
     assert (
         "40 → 55: no longer the case: 1 promise overdue (by up to 3 days), not explained to the client."
         in page
@@ -293,10 +293,10 @@ def test_a_kept_promise_appears_in_the_timeline_with_the_move_it_caused(
         client=rita, description="Logo", made_on=today - timedelta(days=30), due_on=today - timedelta(days=10)
     )
     journal_changed([rita.pk])  # as every path that logs a promise does
-    workspace = reverse("crm:client", kwargs={"client_id": rita.pk})
+    workspace = reverse("web:client", kwargs={"client_id": rita.pk})
     said = "no longer the case: 1 promise overdue (by up to 10 days), not explained to the client."
     assert said not in _text(alice_client.get(workspace))
-    alice_client.post(reverse("crm:promise_keep", kwargs={"promise_id": promise.pk}))
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": promise.pk}))
     change = HealthChange.objects.filter(client=rita).latest("pk")
     page = _text(alice_client.get(workspace))
     assert f"{change.old_score} → {change.new_score}: {said}" in page

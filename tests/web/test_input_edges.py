@@ -34,7 +34,7 @@ def test_a_nul_byte_in_a_search_is_refused_with_a_clear_page(alice_client: Any, 
 
 def test_a_nul_byte_in_a_form_stores_nothing(alice_client: Any) -> None:
     data = {"name": "Ate\x00lier", "language": "fr", "status": "active", "cadence_days": "7"}
-    response = alice_client.post(reverse("crm:client_new"), data)
+    response = alice_client.post(reverse("web:client_new"), data)
     assert response.status_code == 400
     assert NUL_MESSAGE in response.content.decode()
     assert not Client.objects.exists()
@@ -61,7 +61,7 @@ def test_a_status_update_subject_with_combining_marks_fits_the_summary_column(al
 
 def test_a_status_update_with_combining_marks_through_the_view(alice_client: Any, alice: Any) -> None:
     client = make_client(alice)
-    url = reverse("crm:status_update_sent", kwargs={"client_id": client.pk})
+    url = reverse("web:status_update_mark_sent", kwargs={"client_id": client.pk})
     response = alice_client.post(url, {"subject": "q\u0308" * 90, "body": "x\u0302" * 400})
     assert response.status_code == 302
     assert len(Interaction.objects.get(client=client).summary) <= 500
@@ -99,7 +99,7 @@ CLIENT_DATA = {"name": "Atelier Nord", "language": "fr", "status": "active", "ca
 def test_a_new_client_is_not_stored_when_the_request_fails_after_the_save(
     alice_client: Any, failing_after_save: None
 ) -> None:
-    response = _post(alice_client, reverse("crm:client_new"), CLIENT_DATA)
+    response = _post(alice_client, reverse("web:client_new"), CLIENT_DATA)
     assert response.status_code == 500
     assert not Client.objects.filter(name="Atelier Nord").exists()
 
@@ -108,9 +108,9 @@ def test_a_client_edit_is_rolled_back_when_the_request_fails_after_the_save(
     alice_client: Any, alice: Any, failing_after_save: None
 ) -> None:
     rita = Client.objects.bulk_create([Client(owner=alice, name="Rita", cadence_days=7)])[0]
-    edit = alice_client.get(reverse("crm:client_edit", kwargs={"client_id": rita.pk})).context["form"]
+    edit = alice_client.get(reverse("web:client_edit", kwargs={"client_id": rita.pk})).context["form"]
     data = {**CLIENT_DATA, "name": "Rita renamed", **_hidden(edit)}
-    response = _post(alice_client, reverse("crm:client_edit", kwargs={"client_id": rita.pk}), data)
+    response = _post(alice_client, reverse("web:client_edit", kwargs={"client_id": rita.pk}), data)
     assert response.status_code == 500
     assert Client.objects.get(pk=rita.pk).name == "Rita"
 
@@ -120,7 +120,7 @@ def test_a_new_project_is_not_stored_when_the_request_fails_after_the_save(
 ) -> None:
     rita = Client.objects.bulk_create([Client(owner=alice, name="Rita", cadence_days=7)])[0]
     data = {"client": rita.pk, "title": "Refonte", "status": "active", "currency": "EUR"}
-    response = _post(alice_client, reverse("crm:project_new", kwargs={"client_id": rita.pk}), data)
+    response = _post(alice_client, reverse("web:project_new", kwargs={"client_id": rita.pk}), data)
     assert response.status_code == 500
     assert not Project.objects.exists()
 
@@ -130,7 +130,7 @@ def test_a_project_edit_is_rolled_back_when_the_request_fails_after_the_save(
 ) -> None:
     rita = make_client(alice)
     project = make_project(rita, title="Refonte")
-    url = reverse("crm:project_edit", kwargs={"project_id": project.pk})
+    url = reverse("web:project_edit", kwargs={"project_id": project.pk})
     edit = alice_client.get(url).context["form"]
 
     def fail(**kwargs: Any) -> None:

@@ -58,7 +58,7 @@ def test_a_second_tab_editing_a_journal_record_is_told_what_changed(
 ) -> None:
     build, id_kwarg, field, first, second = KINDS[kind]
     row = build(make_client(alice))
-    url = reverse(f"crm:{kind}_edit", kwargs={id_kwarg: row.pk})
+    url = reverse(f"web:{kind}_edit", kwargs={id_kwarg: row.pk})
     tab_a, tab_b = _edit_form(alice_client, url), _edit_form(alice_client, url)
 
     assert alice_client.post(url, tab_a | {field: first}).status_code == 302
@@ -84,7 +84,7 @@ def test_an_edit_saved_twice_is_saved_once_and_both_posts_land_alike(
 ) -> None:
     build, id_kwarg, field, first, _second = KINDS[kind]
     row = build(make_client(alice))
-    url = reverse(f"crm:{kind}_edit", kwargs={id_kwarg: row.pk})
+    url = reverse(f"web:{kind}_edit", kwargs={id_kwarg: row.pk})
     data = _edit_form(alice_client, url) | {field: first}
     history_before = row.history.count()
 
@@ -104,7 +104,7 @@ def test_a_resolved_conflict_keeps_its_day_when_edited_unchanged_in_french(clien
     client.force_login(alice)
     signal = make_conflict(make_client(alice), observed_on=date(2026, 9, 2))
     signal.resolve(date(2026, 9, 5), "Réunion de cadrage")
-    url = reverse("crm:conflict_edit", kwargs={"signal_id": signal.pk})
+    url = reverse("web:conflict_edit", kwargs={"signal_id": signal.pk})
     data = _edit_form(client, url)
     assert data["resolved_on"] == "2026-09-05"  # ISO in <input type="date">, not "05/09/2026"
     assert client.post(url, data).status_code == 302
@@ -116,7 +116,7 @@ def test_bob_cannot_edit_alices_interaction_even_with_her_drawn_form(
     alice_client: Any, alice: Any, client: Any, bob: Any
 ) -> None:
     row = make_interaction(make_client(alice), summary="Call")
-    url = reverse("crm:interaction_edit", kwargs={"interaction_id": row.pk})
+    url = reverse("web:interaction_edit", kwargs={"interaction_id": row.pk})
     data = _edit_form(alice_client, url) | {"summary": "Bob was here"}
     client.force_login(bob)
     assert client.post(url, data).status_code == 404

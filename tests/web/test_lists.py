@@ -22,7 +22,7 @@ def test_clients_sort_by_score_name_and_last_contact(alice_client: Any, alice: A
     ClientHealth.objects.filter(client=anna).update(score=90, band="healthy")
     ClientHealth.objects.filter(client=zoe).update(score=20, band="at_risk")
     Client.objects.filter(pk=anna.pk).update(last_contact_at=timezone.now())
-    url = reverse("crm:clients")
+    url = reverse("web:clients")
     by_score = alice_client.get(url).content.decode()
     assert by_score.index("Zoé") < by_score.index("Anna")
     by_name = alice_client.get(url, {"sort": "name"}).content.decode()
@@ -41,7 +41,7 @@ def test_promise_tabs(alice_client: Any, alice: Any) -> None:
     )
     kept = make_promise(rita, description="Done deal")
     kept.keep(today)
-    url = reverse("crm:promises")
+    url = reverse("web:promises")
     due = alice_client.get(url).content.decode()
     assert "Coming" in due and "Late one" not in due and "Done deal" not in due
     assert "Late one" in alice_client.get(url, {"show": "overdue"}).content.decode()
@@ -58,7 +58,7 @@ def test_invoice_tabs_and_search_by_client(alice_client: Any, alice: Any) -> Non
         due_on=today - timedelta(days=3),
     )
     make_invoice(make_client(alice, name="Sam"), number="F-2")
-    url = reverse("crm:invoices")
+    url = reverse("web:invoices")
     unpaid = alice_client.get(url).content.decode()
     assert "F-1" in unpaid and "F-2" in unpaid
     overdue = alice_client.get(url, {"show": "overdue"}).content.decode()
@@ -71,7 +71,7 @@ def test_invoice_tabs_and_search_by_client(alice_client: Any, alice: Any) -> Non
 def test_conflict_tabs_and_htmx_results_partial(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice)
     make_conflict(rita, kind="ideas", description="Wants blue")
-    url = reverse("crm:conflicts")
+    url = reverse("web:conflicts")
     html = alice_client.get(url, headers={"HX-Request": "true", "HX-Target": "results"}).content.decode()
     assert html.lstrip().startswith('<div id="results"') and "Wants blue" in html
     assert "Wants blue" not in alice_client.get(url, {"show": "resolved"}).content.decode()
@@ -82,11 +82,11 @@ def test_lists_are_paginated(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice)
     for i in range(30):
         make_promise(rita, description=f"P{i:02d}", due_on=timezone.localdate() + timedelta(days=1 + i % 5))
-    html = alice_client.get(reverse("crm:promises")).content.decode()
+    html = alice_client.get(reverse("web:promises")).content.decode()
     assert "Page 1 of 2" in html
 
 
 def test_lists_show_only_the_owners_items(alice_client: Any, alice: Any, bob: Any) -> None:
     make_promise(make_client(bob), description="Bob's secret")
-    assert "Bob&#x27;s secret" not in alice_client.get(reverse("crm:promises")).content.decode()
-    assert "Bob" not in alice_client.get(reverse("crm:clients")).content.decode().split("<main")[1]
+    assert "Bob&#x27;s secret" not in alice_client.get(reverse("web:promises")).content.decode()
+    assert "Bob" not in alice_client.get(reverse("web:clients")).content.decode().split("<main")[1]

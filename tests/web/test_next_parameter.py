@@ -18,7 +18,7 @@ from tests.factories import make_client, make_conflict, make_invoice, make_promi
 NOW = "2026-03-10 09:00 +01:00"
 BAD_NEXTS = [
     "x",
-    "crm:dashboard",
+    "web:dashboard",
     "logout",
     "https://evil.example/",
     "//evil.example/",
@@ -32,7 +32,7 @@ BAD_NEXTS = [
     [
         ("/clients/3/?tab=journal", "/clients/3/?tab=journal"),
         ("x", "/fallback/"),
-        ("crm:dashboard", "/fallback/"),
+        ("web:dashboard", "/fallback/"),
         ("https://evil.example/", "/fallback/"),
         ("//evil.example/", "/fallback/"),
         ("/\\evil.example", "/fallback/"),
@@ -58,14 +58,14 @@ def _setup(alice: Any) -> dict[str, Any]:
 
 # Each action with a request that fails validation: (url name, the object's key, its url kwarg, the data).
 ERROR_PATHS = [
-    ("crm:promise_explain", "open", "promise_id", {"clarification": ""}),
-    ("crm:promise_explain", "kept", "promise_id", {"clarification": "Told them"}),
-    ("crm:promise_break", "kept", "promise_id", {}),
-    ("crm:promise_drop", "kept", "promise_id", {}),
-    ("crm:promise_reopen", "open", "promise_id", {}),
-    ("crm:invoice_renegotiate", "invoice", "invoice_id", {"renegotiated_due_on": "not a date"}),
-    ("crm:invoice_reopen", "invoice", "invoice_id", {}),
-    ("crm:conflict_resolve", "signal", "signal_id", {"resolved_on": "", "resolution": ""}),
+    ("web:promise_explain", "open", "promise_id", {"clarification": ""}),
+    ("web:promise_explain", "kept", "promise_id", {"clarification": "Told them"}),
+    ("web:promise_break", "kept", "promise_id", {}),
+    ("web:promise_drop", "kept", "promise_id", {}),
+    ("web:promise_reopen", "open", "promise_id", {}),
+    ("web:invoice_renegotiate", "invoice", "invoice_id", {"renegotiated_due_on": "not a date"}),
+    ("web:invoice_reopen", "invoice", "invoice_id", {}),
+    ("web:conflict_resolve", "signal", "signal_id", {"resolved_on": "", "resolution": ""}),
 ]
 
 
@@ -78,7 +78,7 @@ def test_an_error_path_with_a_bad_next_goes_back_to_the_workspace(
     book = _setup(alice)
     response = alice_client.post(reverse(name, kwargs={kwarg: book[key].pk}), {**data, "next": bad})
     assert response.status_code == 302
-    assert response["Location"] == reverse("crm:client", kwargs={"client_id": book["client"].pk})
+    assert response["Location"] == reverse("web:client", kwargs={"client_id": book["client"].pk})
 
 
 @time_machine.travel(NOW, tick=False)
@@ -97,13 +97,14 @@ def test_a_done_action_and_a_feeling_with_a_bad_next_go_back_to_the_workspace(
     alice_client: Any, alice: Any, bad: str
 ) -> None:
     book = _setup(alice)
-    workspace = reverse("crm:client", kwargs={"client_id": book["client"].pk})
+    workspace = reverse("web:client", kwargs={"client_id": book["client"].pk})
     kept = alice_client.post(
-        reverse("crm:promise_keep", kwargs={"promise_id": book["open"].pk}), {"next": bad}
+        reverse("web:promise_keep", kwargs={"promise_id": book["open"].pk}), {"next": bad}
     )
     assert (kept.status_code, kept["Location"]) == (302, workspace)
     feeling = alice_client.post(
-        reverse("crm:client_feeling", kwargs={"client_id": book["client"].pk}), {"rating": "", "next": bad}
+        reverse("web:client_feeling_new", kwargs={"client_id": book["client"].pk}),
+        {"rating": "", "next": bad},
     )
     assert (feeling.status_code, feeling["Location"]) == (302, workspace)
 

@@ -37,7 +37,7 @@ def post(client: Any, name: str, promise: Promise, data: dict | None = None, **h
 def test_htmx_keep_returns_the_kept_promise_and_asks_the_page_to_refresh(
     alice_client: Any, slipping: Promise
 ) -> None:
-    response = post(alice_client, "crm:promise_keep", slipping, **HTMX)
+    response = post(alice_client, "web:promise_keep", slipping, **HTMX)
     html = response.content.decode()
     assert html.lstrip().startswith('<li class="event event-promise outcome-kept_on_time"')
     assert "Kept on time" in html and "<html" not in html
@@ -48,9 +48,9 @@ def test_htmx_keep_returns_the_kept_promise_and_asks_the_page_to_refresh(
 
 @time_machine.travel(NOW, tick=False)
 def test_keeping_a_promise_updates_the_clients_trust_health(alice_client: Any, slipping: Promise) -> None:
-    post(alice_client, "crm:promise_keep", slipping, **HTMX)
+    post(alice_client, "web:promise_keep", slipping, **HTMX)
     panel = alice_client.get(
-        reverse("crm:client", kwargs={"client_id": slipping.client_id}),
+        reverse("web:client", kwargs={"client_id": slipping.client_id}),
         headers={**HTMX, "HX-Target": "score-panel"},
     ).content.decode()
     assert 'data-testid="score">–<' not in panel  # the signal stored a score for the client
@@ -58,7 +58,7 @@ def test_keeping_a_promise_updates_the_clients_trust_health(alice_client: Any, s
 
 @time_machine.travel(NOW, tick=False)
 def test_plain_post_keeps_the_promise_and_redirects_back(alice_client: Any, slipping: Promise) -> None:
-    response = post(alice_client, "crm:promise_keep", slipping, {"next": "/promises/?show=kept"})
+    response = post(alice_client, "web:promise_keep", slipping, {"next": "/promises/?show=kept"})
     assert response.status_code == 302 and response["Location"] == "/promises/?show=kept"
     page = alice_client.get(response["Location"]).content.decode()
     assert "Promise marked as kept." in page and "Deliver the mock-up" in page
@@ -66,13 +66,13 @@ def test_plain_post_keeps_the_promise_and_redirects_back(alice_client: Any, slip
 
 @time_machine.travel(NOW, tick=False)
 def test_redirect_never_leaves_the_site(alice_client: Any, slipping: Promise) -> None:
-    response = post(alice_client, "crm:promise_break", slipping, {"next": "https://evil.example/"})
-    assert response["Location"] == reverse("crm:client", kwargs={"client_id": slipping.client_id})
+    response = post(alice_client, "web:promise_break", slipping, {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("web:client", kwargs={"client_id": slipping.client_id})
 
 
 @time_machine.travel(NOW, tick=False)
 def test_broken_promise_reads_broken_without_a_word(alice_client: Any, slipping: Promise) -> None:
-    html = post(alice_client, "crm:promise_break", slipping, **HTMX).content.decode()
+    html = post(alice_client, "web:promise_break", slipping, **HTMX).content.decode()
     assert "Broken without a word" in html
 
 
@@ -80,7 +80,7 @@ def test_broken_promise_reads_broken_without_a_word(alice_client: Any, slipping:
 def test_explaining_the_delay_records_what_the_client_was_told(alice_client: Any, slipping: Promise) -> None:
     text = "Le serveur de test est tombé, livraison vendredi <b>promis</b>"
     html = post(
-        alice_client, "crm:promise_explain", slipping, {"clarification": text}, **HTMX
+        alice_client, "web:promise_explain", slipping, {"clarification": text}, **HTMX
     ).content.decode()
     assert "Le serveur de test est tombé, livraison vendredi &lt;b&gt;promis&lt;/b&gt;" in html
     slipping.refresh_from_db()
@@ -89,7 +89,7 @@ def test_explaining_the_delay_records_what_the_client_was_told(alice_client: Any
 
 @time_machine.travel(NOW, tick=False)
 def test_empty_explanation_is_refused_inline(alice_client: Any, slipping: Promise) -> None:
-    response = post(alice_client, "crm:promise_explain", slipping, {"clarification": "  "}, **HTMX)
+    response = post(alice_client, "web:promise_explain", slipping, {"clarification": "  "}, **HTMX)
     html = response.content.decode()
     assert 'class="errors" role="alert"' in html and "This field is required." in html
     assert "HX-Trigger" not in response
@@ -100,7 +100,7 @@ def test_empty_explanation_is_refused_inline(alice_client: Any, slipping: Promis
 @time_machine.travel(NOW, tick=False)
 def test_empty_explanation_without_js_redirects_with_the_error(alice_client: Any, slipping: Promise) -> None:
     response = alice_client.post(
-        reverse("crm:promise_explain", kwargs={"promise_id": slipping.pk}), {"clarification": ""}, follow=True
+        reverse("web:promise_explain", kwargs={"promise_id": slipping.pk}), {"clarification": ""}, follow=True
     )
     assert "This field is required." in response.content.decode()
 
@@ -108,14 +108,14 @@ def test_empty_explanation_without_js_redirects_with_the_error(alice_client: Any
 @time_machine.travel(NOW, tick=False)
 def test_actions_are_post_only(alice_client: Any, slipping: Promise) -> None:
     assert (
-        alice_client.get(reverse("crm:promise_keep", kwargs={"promise_id": slipping.pk})).status_code == 405
+        alice_client.get(reverse("web:promise_keep", kwargs={"promise_id": slipping.pk})).status_code == 405
     )
 
 
 @time_machine.travel(NOW, tick=False)
 def test_bob_cannot_keep_alices_promise(client: Any, bob: Any, slipping: Promise) -> None:
     client.force_login(bob)
-    for name in ("crm:promise_keep", "crm:promise_break", "crm:promise_explain"):
+    for name in ("web:promise_keep", "web:promise_break", "web:promise_explain"):
         assert post(client, name, slipping, {"clarification": "x"}).status_code == 404
     slipping.refresh_from_db()
     assert slipping.state == "open" and slipping.clarification == ""

@@ -27,20 +27,20 @@ def rita(alice: Any) -> Any:
 
 
 def _button(client: Any) -> tuple[str, dict[str, str]]:
-    return reverse("crm:status_update_sent", kwargs={"client_id": client.pk}), {
+    return reverse("web:status_update_mark_sent", kwargs={"client_id": client.pk}), {
         "form_token": f"sent-{client.pk}-0"
     }
 
 
 def _draft(client: Any) -> tuple[str, dict[str, str]]:
-    return reverse("crm:status_update_sent", kwargs={"client_id": client.pk}), {
+    return reverse("web:status_update_mark_sent", kwargs={"client_id": client.pk}), {
         "subject": "Point",
         "body": "Ça avance.",
     }
 
 
 def _old_address(client: Any) -> tuple[str, dict[str, str]]:
-    url = reverse("reminders:mark_status_update_sent", kwargs={"client_id": client.pk})
+    url = reverse("web:status_update_draft_mark_sent", kwargs={"client_id": client.pk})
     return url, {"subject": "Point", "body": "Ça avance."}
 
 
@@ -72,9 +72,9 @@ def test_every_entry_point_records_the_same_fact_and_offers_undo(
     assert rita.status_update_due_on() == NOW.date() + timedelta(days=7)  # the cadence restarts
     undo = Undo.objects.get(owner=alice)
     assert (undo.action, undo.object_id) == (Undo.Action.REMOVE, logged.pk)
-    assert reverse("crm:undo", kwargs={"undo_id": undo.pk}) in answer.content.decode()  # the toast's button
+    assert reverse("web:undo", kwargs={"undo_id": undo.pk}) in answer.content.decode()  # the toast's button
 
-    alice_client.post(reverse("crm:undo", kwargs={"undo_id": undo.pk}), headers=HTMX)
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": undo.pk}), headers=HTMX)
     assert not Interaction.objects.filter(client=rita).exists()
     rita.refresh_from_db()
     assert rita.last_status_update_at is None
@@ -86,11 +86,11 @@ def test_the_three_old_names_lead_to_one_view(alice_client: Any, rita: Any) -> N
 
     from crm.web.views.actions import status_update_sent
 
-    one = reverse("crm:status_update_sent", kwargs={"client_id": rita.pk})
-    send = reverse("crm:status_update_send", kwargs={"client_id": rita.pk})
+    one = reverse("web:status_update_mark_sent", kwargs={"client_id": rita.pk})
+    send = reverse("web:status_update_send", kwargs={"client_id": rita.pk})
     assert resolve(one).func is status_update_sent
     assert (resolve(send).func, resolve(send).kwargs["send"]) == (status_update_sent, True)
-    old = alice_client.post(reverse("reminders:mark_status_update_sent", kwargs={"client_id": rita.pk}), {})
+    old = alice_client.post(reverse("web:status_update_draft_mark_sent", kwargs={"client_id": rita.pk}), {})
     assert (old.status_code, old["Location"]) == (307, one)
 
 

@@ -1,7 +1,7 @@
 """The client's timeline, page after page: every event once, newest first by (local day, id), whatever the page.
 
-Each journal only gives its newest rows for a page (crm/views/timeline.py), so these tests walk whole timelines and
-compare them with the naive answer: every event of the five journals (trust-health moves included), sorted in
+Each journal only gives its newest rows for a page (crm/web/views/timeline.py), so these tests walk whole timelines
+and compare them with the naive answer: every event of the five journals (trust-health moves included), sorted in
 Python.
 """
 

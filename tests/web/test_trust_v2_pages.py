@@ -53,12 +53,12 @@ def test_day_counts_agree_just_after_local_midnight_without_a_recompute(
         assert today  # (UTC day, for the reader: the two zones cross midnight at different UTC hours)
     # 01:00 the next local day: the stored health still says 65, the invoice row is drawn from its due date.
     with time_machine.travel(evening + timedelta(minutes=90), tick=False):
-        html = client.get(reverse("crm:client", kwargs={"client_id": rita.pk})).content.decode()
+        html = client.get(reverse("web:client", kwargs={"client_id": rita.pk})).content.decode()
         panel = html.split('id="score-panel"')[1].split('id="timeline"')[0]
         timeline = html.split('id="timeline"')[1]
         assert _numbers(r"overdue by (\d+) days", panel) == [66]
         assert _numbers(r"(\d+) days late", timeline) == [66]
-        board = client.get(reverse("crm:dashboard")).content.decode()
+        board = client.get(reverse("web:dashboard")).content.decode()
         row = board.split('id="client-')[1].split("</tr>")[0]
         week = board.split('data-group="invoices_overdue"')[1].split('class="week-group"')[0]
         assert _numbers(r"overdue by (\d+) days", row) == _numbers(r"(\d+) days late", week) == [66]
@@ -75,9 +75,9 @@ def test_right_after_a_status_update_is_marked_sent_the_advice_no_longer_asks_fo
             make_interaction(
                 rita, kind=Interaction.Kind.STATUS_UPDATE, happened_at=now - timedelta(weeks=weeks)
             )
-        url = reverse("crm:client", kwargs={"client_id": rita.pk})
+        url = reverse("web:client", kwargs={"client_id": rita.pk})
         assert "Send a status update" in alice_client.get(url).content.decode()
-        alice_client.post(reverse("crm:status_update_sent", kwargs={"client_id": rita.pk}))
+        alice_client.post(reverse("web:status_update_mark_sent", kwargs={"client_id": rita.pk}))
         panel = alice_client.get(url).content.decode().split('id="score-panel"')[1].split('id="timeline"')[0]
     assert "Send a status update" not in panel
     assert "status update" in panel.lower()  # the past gap is still told, with its own next step
@@ -103,13 +103,13 @@ def test_score_panel_and_dashboard_show_both_sides_with_words_and_icons(
     )
     health = ClientHealth.objects.get(client=rita)
     assert health.client_band == "at_risk" and health.my_band == "healthy"
-    html = alice_client.get(reverse("crm:client", kwargs={"client_id": rita.pk})).content.decode()
+    html = alice_client.get(reverse("web:client", kwargs={"client_id": rita.pk})).content.decode()
     assert f'data-side="mine">{health.my_score}<' in html
     assert f'data-side="client">{health.client_score}<' in html
     assert "Hurts: −" in html and "Helps: +" in html  # words beside the icons, not colour alone
     assert "Next step, on the client&#x27;s side:" in html or "Next step, on the client's side:" in html
     assert "as much as a promise" in html  # the weight in words
-    board = alice_client.get(reverse("crm:dashboard")).content.decode()
+    board = alice_client.get(reverse("web:dashboard")).content.decode()
     pair = board.split('data-testid="side-pair"')[1].split("</span></span>")[0]
     assert f"me&nbsp;{health.my_score}" in pair.replace("\xa0", "&nbsp;")
 
@@ -122,7 +122,7 @@ def test_the_score_panel_reads_in_french(client: Any, bob: Any) -> None:
         made_on=timezone.localdate() - timedelta(days=20),
         due_on=timezone.localdate() - timedelta(days=10),
     )
-    html = client.get(reverse("crm:client", kwargs={"client_id": rita.pk})).content.decode()
+    html = client.get(reverse("web:client", kwargs={"client_id": rita.pk})).content.decode()
     assert "Ma parole" in html and "La parole du client" in html
     assert "Votre propre ressenti" in html
 
@@ -135,7 +135,7 @@ def test_noting_a_feeling_stores_it_and_shows_it_as_the_freelancers_until_it_exp
     alice_client: Any, alice: Any, django_assert_max_num_queries: Any
 ) -> None:
     rita = make_client(alice, name="Rita")
-    url = reverse("crm:client_feeling", kwargs={"client_id": rita.pk})
+    url = reverse("web:client_feeling_new", kwargs={"client_id": rita.pk})
     # session, user, profile, the client, the insert in its savepoint, one recompute of the client (as for any
     # journal entry: its reads, the upsert, the book version), and the flash message: a query per row is kept out
     with django_assert_max_num_queries(
@@ -145,7 +145,7 @@ def test_noting_a_feeling_stores_it_and_shows_it_as_the_freelancers_until_it_exp
     assert response.status_code == 302
     feeling = Feeling.objects.get(client=rita)
     assert (feeling.rating, feeling.felt_on, feeling.owner_id) == ("doubt", timezone.localdate(), alice.pk)
-    html = alice_client.get(reverse("crm:client", kwargs={"client_id": rita.pk})).content.decode()
+    html = alice_client.get(reverse("web:client", kwargs={"client_id": rita.pk})).content.decode()
     shown = html.split('data-testid="feeling"')[1].split("</p>")[0]
     assert "Something is off" in shown and "Asked for a discount after signing" in shown
     assert "until" in shown
@@ -160,7 +160,7 @@ def test_a_feeling_needs_a_rating_and_bob_cannot_note_one_on_alices_client(
     alice_client: Any, alice: Any, client: Any, bob: Any
 ) -> None:
     rita = make_client(alice, name="Rita")
-    url = reverse("crm:client_feeling", kwargs={"client_id": rita.pk})
+    url = reverse("web:client_feeling_new", kwargs={"client_id": rita.pk})
     alice_client.post(url, {"rating": "meh"})
     assert not Feeling.objects.exists()
     client.force_login(bob)
@@ -178,10 +178,10 @@ def test_a_promise_open_long_past_due_asks_to_be_settled_and_can_be_dropped_by_a
     today = timezone.localdate()
     rita = make_client(alice, name="Rita")
     forgotten = make_promise(rita, made_on=today - timedelta(days=90), due_on=today - timedelta(days=60))
-    html = alice_client.get(reverse("crm:client", kwargs={"client_id": rita.pk})).content.decode()
+    html = alice_client.get(reverse("web:client", kwargs={"client_id": rita.pk})).content.decode()
     assert "Open 60 days past its due date: settle it" in html
     assert "Dropped by agreement" in html and "Kept late" in html
-    url = reverse("crm:promise_drop", kwargs={"promise_id": forgotten.pk})
+    url = reverse("web:promise_drop", kwargs={"promise_id": forgotten.pk})
     with django_assert_max_num_queries(
         21
     ):  # as the other promise actions (history, trust-health move and undo rows and the request's savepoint included)
@@ -193,7 +193,7 @@ def test_a_promise_open_long_past_due_asks_to_be_settled_and_can_be_dropped_by_a
     assert "promise_to_settle" not in codes
     other = make_promise(rita, made_on=today - timedelta(days=90), due_on=today - timedelta(days=60))
     client.force_login(bob)
-    assert client.post(reverse("crm:promise_drop", kwargs={"promise_id": other.pk})).status_code == 404
+    assert client.post(reverse("web:promise_drop", kwargs={"promise_id": other.pk})).status_code == 404
     other.refresh_from_db()
     assert other.state == Promise.State.OPEN
 
@@ -215,7 +215,7 @@ def test_an_answer_is_set_in_the_interaction_form_from_the_clients_own_messages(
     bobs = make_interaction(
         make_client(bob), direction="from_client", happened_at=timezone.now() - timedelta(days=1)
     )
-    form_url = reverse("crm:client_interaction_new", kwargs={"client_id": rita.pk})
+    form_url = reverse("web:client_interaction_new", kwargs={"client_id": rita.pk})
     html = alice_client.get(f"{form_url}?answers={question.pk}").content.decode()
     assert "Can we move the launch?" in html
     assert f'<option value="{question.pk}" selected>' in html
@@ -244,7 +244,7 @@ def test_a_client_away_owes_no_status_update_on_the_dashboard(alice_client: Any,
     today = timezone.localdate()
     away = make_client(alice, name="Away on holiday", created_at=timezone.now() - timedelta(days=40))
     present = make_client(alice, name="Present", created_at=timezone.now() - timedelta(days=40))
-    edit = reverse("crm:client_edit", kwargs={"client_id": away.pk})
+    edit = reverse("web:client_edit", kwargs={"client_id": away.pk})
     form = {
         "name": away.name,
         "language": "fr",
@@ -255,7 +255,7 @@ def test_a_client_away_owes_no_status_update_on_the_dashboard(alice_client: Any,
     alice_client.post(edit, form)
     away.refresh_from_db()
     assert away.away_until == today + timedelta(days=5)
-    board = alice_client.get(reverse("crm:dashboard")).content.decode()
+    board = alice_client.get(reverse("web:dashboard")).content.decode()
     group = board.split('data-group="status_updates"')[1].split("</div>")[0]
     assert present.name in group and away.name not in group
     # A day already gone is refused when it is being set.
@@ -269,13 +269,13 @@ def test_the_feeling_form_in_the_cached_score_panel_carries_a_working_csrf_token
     browser = Browser(enforce_csrf_checks=True)
     browser.force_login(alice)
     rita = make_client(alice, name="Rita")
-    workspace = reverse("crm:client", kwargs={"client_id": rita.pk})
+    workspace = reverse("web:client", kwargs={"client_id": rita.pk})
     browser.get(workspace)  # fills the cache
     html = browser.get(workspace).content.decode()  # drawn from the cache
     form = html.split('class="feeling-form"')[1].split("</form>")[0]
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     response = browser.post(
-        reverse("crm:client_feeling", kwargs={"client_id": rita.pk}),
+        reverse("web:client_feeling_new", kwargs={"client_id": rita.pk}),
         {"rating": "trust", "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 302

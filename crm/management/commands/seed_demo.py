@@ -1,4 +1,4 @@
-"""Seed the demo freelancer's book, or a large generated book for benchmarks."""
+"""Seed the demo freelancer's book, or a large generated book for benchmarks (crm/demo/)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from crm import demo
+from crm.demo.book import seed_demo_book
+from crm.demo.derived import HISTORY_WEEKS, compute_trust_health
+from crm.demo.large import seed_large_book
+from crm.demo.personas import DEMO_PASSWORD, DEMO_USERNAME, get_or_create_freelancer
 
 
 class Command(BaseCommand):
@@ -29,8 +32,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--events-per-client", type=int, default=100, help="Interactions per generated client."
         )
-        parser.add_argument("--username", default=demo.DEMO_USERNAME)
-        parser.add_argument("--password", default=demo.DEMO_PASSWORD)
+        parser.add_argument("--username", default=DEMO_USERNAME)
+        parser.add_argument("--password", default=DEMO_PASSWORD)
         parser.add_argument("--seed", type=int, default=42, help="Random seed of the generated book.")
         parser.add_argument(
             "--no-health", action="store_true", help="Skip computing trust health after seeding."
@@ -57,8 +60,8 @@ class Command(BaseCommand):
             self.say(f"{summary} in {time.perf_counter() - started:.1f} s.")
             if not options["no_health"]:
                 started = time.perf_counter()
-                weeks = 0 if options["clients"] else demo.HISTORY_WEEKS
-                if demo.compute_trust_health(user, history_weeks=weeks):
+                weeks = 0 if options["clients"] else HISTORY_WEEKS
+                if compute_trust_health(user, history_weeks=weeks):
                     self.say(f"Computed trust health in {time.perf_counter() - started:.1f} s.")
                 else:
                     self.say(
@@ -70,8 +73,8 @@ class Command(BaseCommand):
         """Write the demo book or the generated one; return the freelancer and what was done."""
         username, password = options["username"], options["password"]
         if options["clients"]:
-            user, _created = demo.get_or_create_freelancer(username, password)
-            result = demo.seed_large_book(
+            user, _created = get_or_create_freelancer(username, password)
+            result = seed_large_book(
                 user, options["clients"], options["events_per_client"], seed=options["seed"]
             )
             return user, (
@@ -79,11 +82,11 @@ class Command(BaseCommand):
                 f"{result.promises} promises, {result.invoices} invoices and {result.conflicts} "
                 f"conflict signals to “{username}”"
             )
-        user, created = demo.get_or_create_freelancer(username, password, display_name="Léa Fournier")
+        user, created = get_or_create_freelancer(username, password, display_name="Léa Fournier")
         if not created:
             user.set_password(password)
             user.save(update_fields=["password"])
-        clients = demo.seed_demo_book(user)
+        clients = seed_demo_book(user)
         return user, f"Seeded the demo book of “{username}”: {len(clients)} clients"
 
     def say_login(self, username: str, password: str) -> None:

@@ -1,4 +1,4 @@
-"""The freelancer's web app: pages, lists, logging forms and one-click actions (see crm/urls.py)."""
+"""The freelancer's web app: pages, lists, logging forms and one-click actions (see crm/web/urls.py)."""
 
 from __future__ import annotations
 

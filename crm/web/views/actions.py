@@ -234,7 +234,7 @@ def status_update_sent(request: HtmxHttpRequest, client_id: int, send: bool = Fa
     the workspace's one-click button (no text), the prepared draft's "Mark as sent" (its text), or "Send from my
     mailbox" (its text, also sent through the freelancer's own SMTP server by the outbox, exactly once).
 
-    The old addresses stay as aliases: `crm:status_update_send` (send) and `reminders:mark_status_update_sent`.
+    The old addresses stay as aliases: `web:status_update_send` (send) and `web:status_update_draft_mark_sent`.
     """
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
     send = send or request.POST.get("send") == "mailbox"

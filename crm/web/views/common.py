@@ -56,7 +56,7 @@ def next_url(request: HttpRequest, fallback: str) -> str:
 
 
 def workspace_url(client_id: int) -> str:
-    return reverse("crm:client", kwargs={"client_id": client_id})
+    return reverse("web:client", kwargs={"client_id": client_id})
 
 
 def refresh_regions(response: HttpResponse) -> HttpResponse:
@@ -83,7 +83,7 @@ def answer_with_undo(
         messages.add_message(request, level, text, extra_tags=f"undo:{undo.pk}" if undo else "")
         return HttpResponseRedirect(next_url(request, fallback) if follow_next else fallback)
     toast = render_to_string(
-        "crm/undo.html#oob",
+        "crm/undo.html#toast_out_of_band",
         {"text": text, "undo_id": undo.pk if undo else None, "level": messages.DEFAULT_TAGS[level]},
         request,
     )
@@ -101,8 +101,11 @@ def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE, count:
 
 
 def partial_for(request: HtmxHttpRequest, template: str, partials: set[str]) -> str:
-    """Return `template`, or its partial named by the htmx request's target when it is one of `partials`."""
-    target = request.htmx.target if request.htmx else None
+    """Return `template`, or its partial named by the htmx request's target when it is one of `partials`.
+
+    The target is an element's id (`score-panel`); its partial bears the same name in snake_case (`score_panel`).
+    """
+    target = (request.htmx.target or "").replace("-", "_") if request.htmx else None
     return f"{template}#{target}" if target in partials else template
 
 

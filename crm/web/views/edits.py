@@ -99,9 +99,9 @@ EDITABLE = {
 
 def _urls(kind: Editable, item: Any, show_client: bool) -> dict[str, str]:
     kwargs = {kind.id_kwarg: item.pk}
-    detail = reverse(f"crm:{kind.source}", kwargs=kwargs)
+    detail = reverse(f"web:{kind.source}", kwargs=kwargs)
     return {
-        "action": reverse(f"crm:{kind.source}_edit", kwargs=kwargs),
+        "action": reverse(f"web:{kind.source}_edit", kwargs=kwargs),
         "cancel": f"{detail}?show_client=1" if show_client else detail,
         "detail": detail,
     }
@@ -145,7 +145,7 @@ def edit_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
         "back": workspace_url(item.client_id),
         **_urls(editable, item, show_client),
     }
-    template = "crm/edit_form.html#inline" if request.htmx else "crm/edit_form.html"
+    template = "crm/edit_form.html#form" if request.htmx else "crm/edit_form.html"
     return render(request, template, context)
 
 
@@ -190,7 +190,7 @@ def client_delete(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     if request.method != "POST":
         context["summary"] = client_summary(client)
     text = _("%(client)s deleted, with everything that went with it.") % {"client": client.name}
-    return _delete(request, client, text, reverse("crm:dashboard"), context)
+    return _delete(request, client, text, reverse("web:dashboard"), context)
 
 
 @login_required

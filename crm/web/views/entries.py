@@ -81,8 +81,8 @@ class Entry:
     @property
     def action(self) -> str:
         if self.client is None:
-            return reverse(f"crm:{self.kind.name}_new")
-        return reverse(f"crm:client_{self.kind.name}_new", kwargs={"client_id": self.client.pk})
+            return reverse(f"web:{self.kind.name}_new")
+        return reverse(f"web:client_{self.kind.name}_new", kwargs={"client_id": self.client.pk})
 
     @property
     def form_id(self) -> str:

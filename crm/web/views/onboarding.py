@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.demo import BookNotEmpty, remove_sample_book, seed_sample_book
+from crm.demo.sample import BookNotEmpty, remove_sample_book, seed_sample_book
 from crm.trust import formula
 from crm.trust.health import thresholds
 from crm.web.views.common import HtmxHttpRequest
@@ -27,7 +27,7 @@ def sample_book(request: HtmxHttpRequest) -> HttpResponse:
         messages.success(
             request, _("Here is a sample book to explore. Remove it in one click when you start your own.")
         )
-    return redirect("crm:dashboard")
+    return redirect("web:dashboard")
 
 
 @login_required
@@ -36,7 +36,7 @@ def sample_book_remove(request: HtmxHttpRequest) -> HttpResponse:
     removed = remove_sample_book(request.user)
     if removed:
         messages.success(request, _("The sample book is removed: your own clients stay."))
-    return redirect("crm:dashboard")
+    return redirect("web:dashboard")
 
 
 GUIDE_LANGUAGES = {"en", "fr"}

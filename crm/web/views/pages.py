@@ -94,11 +94,11 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
     today = timezone.localdate()
     page = request.GET.get("page") or "1"
-    template = partial_for(request, "crm/client.html", {"score-panel", "timeline"})
+    template = partial_for(request, "crm/client.html", {"score_panel", "timeline"})
     # The score panel and the timeline are drawn once per version of the book (and day): an htmx refresh of
     # one region draws that region only.
     regions = {
-        "score-panel": lambda: {"client": client, "today": today, "chart": trend_chart(client, today)},
+        "score_panel": lambda: {"client": client, "today": today, "chart": trend_chart(client, today)},
         "timeline": lambda: {"client": client, "today": today, "timeline": timeline_page(client, page)},
     }
     drawn = {
@@ -116,7 +116,7 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     context = {
         "client": client,
         "today": today,
-        "score_panel": drawn["score-panel"],
+        "score_panel": drawn["score_panel"],
         "timeline_region": drawn["timeline"],
         "projects": client.projects.all(),
         "contacts": client.contacts.all(),
@@ -204,7 +204,7 @@ def _edit_page(
 def client_new(request: HtmxHttpRequest) -> HttpResponse:
     form = NewClientForm(request.POST or None, instance=Client.new_for(request.user))
     return _edit_page(
-        request, form, _("New client"), _("Client added."), reverse("crm:clients"), changed=record_saved
+        request, form, _("New client"), _("Client added."), reverse("web:clients"), changed=record_saved
     )
 
 
@@ -218,7 +218,7 @@ def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         _("Edit %(client)s") % {"client": client},
         _("Client saved."),
         workspace_url(client.pk),
-        reverse("crm:client_delete", kwargs={"client_id": client.pk}),
+        reverse("web:client_delete", kwargs={"client_id": client.pk}),
         changed=record_saved,  # the door only when a field the score reads changed (not the name)
     )
 
@@ -248,7 +248,7 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         _("Edit %(project)s") % {"project": project},
         _("Project saved."),
         workspace_url(project.client_id),
-        reverse("crm:project_delete", kwargs={"project_id": project.pk}),
+        reverse("web:project_delete", kwargs={"project_id": project.pk}),
         changed=lambda project, fields: record_saved(project, fields, was_client_id=was_client),
     )
 
@@ -278,5 +278,5 @@ def contact_edit(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
         _("Edit %(contact)s") % {"contact": contact},
         _("Contact saved."),
         workspace_url(contact.client_id),
-        reverse("crm:contact_delete", kwargs={"contact_id": contact.pk}),
+        reverse("web:contact_delete", kwargs={"contact_id": contact.pk}),
     )

@@ -29,7 +29,7 @@ from crm.web.views.common import (
 def undo(request: HtmxHttpRequest, undo_id: int) -> HttpResponse:
     """Put back what the action recorded in this undo changed (or restore what it deleted)."""
     pending = owned_or_404(UNDOS, request.user, pk=undo_id)
-    fallback = reverse("crm:dashboard")
+    fallback = reverse("web:dashboard")
     try:
         take_back(pending)
     except UndoError as error:
@@ -53,7 +53,7 @@ def trash_restore(request: HtmxHttpRequest, trash_id: int) -> HttpResponse:
         client = restore(item)
     except RestoreError as error:
         messages.error(request, str(error))
-        return redirect("crm:trash")
+        return redirect("web:trash")
     messages.success(request, _("%(what)s restored.") % {"what": item.label})
     return redirect(workspace_url(client.pk))
 
@@ -66,5 +66,5 @@ def trash_delete(request: HtmxHttpRequest, trash_id: int) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         item.delete()
         messages.success(request, _("%(what)s deleted for good.") % {"what": item.label})
-        return redirect("crm:trash")
+        return redirect("web:trash")
     return render(request, "crm/trash.html", {"confirming": item})
