@@ -1155,7 +1155,7 @@ VISITS: list[Visit] = [
     Visit(
         "payment_reminders",
         url("web:payment_reminders"),
-        shows=text("Facture O-000 : petit rappel"),
+        shows=text("Facture O-000\u00a0: petit rappel"),
     ),
     Visit(
         "payment_reminder_send",
