@@ -37,7 +37,10 @@ from crm.core.days import (
 __all__ = [
     "DAY",
     "END_MOMENT",
+    "DAY_PATTERNS",
     "FIRST_DAY",
+    "FULL_DAY",
+    "LONG_DAY",
     "FIRST_MOMENT",
     "FUTURE_TOLERANCE",
     "LAST_DAY",
@@ -58,9 +61,15 @@ __all__ = [
     "written_day",
 ]
 
-# How days are written out: "Friday 20 November" in a list, "20 November" for a due date.
-DAY = "l j F"
-SHORT_DAY = "j F"
+# How days are written out, one way per language: English month first (as Django's own "Dec. 13, 2026" is),
+# French day first. DAY in a list ("Friday, November 20", "vendredi 20 novembre"), SHORT_DAY for a due date
+# ("November 20", "20 novembre"), LONG_DAY with its year ("November 20, 2026"), FULL_DAY with its weekday and
+# year. A pattern not named here is used as it is.
+DAY, SHORT_DAY, LONG_DAY, FULL_DAY = "day", "short_day", "long_day", "full_day"
+DAY_PATTERNS = {
+    "en": {DAY: "l, F j", SHORT_DAY: "F j", LONG_DAY: "F j, Y", FULL_DAY: "l, F j, Y"},
+    "fr": {DAY: "l j F", SHORT_DAY: "j F", LONG_DAY: "j F Y", FULL_DAY: "l j F Y"},
+}
 
 
 def window_error(code: str = "date_out_of_window") -> ValidationError:
@@ -142,4 +151,5 @@ def written_day(day: date, pattern: str = DAY) -> str:
 
 @lru_cache(maxsize=1024)
 def _written_day(day: date, pattern: str, language: str | None) -> str:
-    return formats.date_format(day, pattern)
+    patterns = DAY_PATTERNS.get((language or "en").split("-")[0], DAY_PATTERNS["en"])
+    return formats.date_format(day, patterns.get(pattern, pattern))

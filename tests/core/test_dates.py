@@ -39,8 +39,12 @@ def test_the_frozen_migrations_path_names_the_floors_objects() -> None:
 
 
 def test_a_written_day_follows_the_language() -> None:
+    # One order per language: English month first (as Django's own "Nov. 20, 2026"), French day first.
     with translation.override("en"):
-        assert dates.written_day(date(2026, 11, 20)) == "Friday 20 November"
+        assert dates.written_day(date(2026, 11, 20)) == "Friday, November 20"
+        assert dates.written_day(date(2026, 11, 20), dates.SHORT_DAY) == "November 20"
+        assert dates.written_day(date(2026, 11, 20), dates.FULL_DAY) == "Friday, November 20, 2026"
     with translation.override("fr"):
         assert dates.written_day(date(2026, 11, 20)) == "vendredi 20 novembre"
         assert dates.written_day(date(2026, 11, 20), dates.SHORT_DAY) == "20 novembre"
+        assert dates.written_day(date(2026, 11, 20), dates.FULL_DAY) == "vendredi 20 novembre 2026"

@@ -71,7 +71,7 @@ def test_the_approval_page_reads_well_and_passes_axe(
     log_in(page, live_server)
     page.goto(f"{live_server.url}/payment-reminders/")
     article = page.locator(f"#reminder-{reminder.pk}")
-    assert "Facture F-2026-014 : paiement en retard" in article.inner_text()
+    assert "Facture F-2026-014\u00a0: paiement en retard" in article.inner_text()
     assert serious_violations(page) == []
     shot(page, tmp_path, "payment-reminder-approval-en.png")
     # On a phone the preview wraps: nothing wider than the screen.

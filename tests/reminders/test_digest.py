@@ -76,7 +76,7 @@ def test_digest_email_says_it_in_both_parts(alice: Any, alices_week: dict[str, A
     for part in (message.body, html):
         assert "Say–do ratio: 1 of 3 promises due were kept on time (33%)." in part
         assert "Fix the contact form" in part
-        assert "Friday 20 November, 3 days late" in part
+        assert "Friday, November 20, 3 days late" in part
         assert "Call about hosting" in part
         assert "Launch the site" not in part  # due in 20 days
         assert "Send the texts" not in part  # the client's promise, not hers
@@ -85,7 +85,7 @@ def test_digest_email_says_it_in_both_parts(alice: Any, alices_week: dict[str, A
         assert "F-2026-031" in part and "10 days late" in part
         assert "F-2026-032" not in part  # renegotiated, not late
         assert f"http://127.0.0.1:8000/clients/{alices_week['dupont'].pk}/" in part
-    assert message.subject == "Your week in promises, 23 November — 1 overdue"
+    assert message.subject == "Your week in promises, November 23 — 1 overdue"
     assert message.alternatives[0][1] == "text/html"
 
 

@@ -81,7 +81,7 @@ def test_an_hour_long_smtp_outage_delivers_the_digest_exactly_once(
     assert outcomes.count("sent") == 1
     assert len(mail_server.received) == 1
     [message] = mail_server.received
-    assert (message["To"], message["Subject"]) == ("alice@example.com", "Your week in promises, 23 November")
+    assert (message["To"], message["Subject"]) == ("alice@example.com", "Your week in promises, November 23")
     assert "Send the mock-up" in message.get_body(("plain",)).get_content()
     row.refresh_from_db()
     assert (row.state, row.last_error, row.next_attempt_at) == ("sent", "", None)
@@ -128,7 +128,7 @@ def test_48_hours_of_outage_fail_the_digest_and_tell_the_freelancer(
     client.force_login(alice_due)
     with time_machine.travel(moment, tick=False):
         page = client.get(reverse("web:dashboard")).content.decode()
-    assert "Your weekly digest of 23 November could not be delivered to alice@example.com" in page
+    assert "Your weekly digest of November 23 could not be delivered to alice@example.com" in page
     alice_due.profile.language = "fr"
     alice_due.profile.save()
     with time_machine.travel(moment, tick=False):

@@ -67,7 +67,7 @@ def approved_reminder(owner: Any, language: str) -> Dispatch:
     [
         (
             "fr",
-            "Facture F-2026-014 : petit rappel",
+            "Facture F-2026-014\u00a0: petit rappel",
             "Sauf erreur de ma part",
             "Si votre paiement a croisé ce message",
         ),
@@ -113,7 +113,7 @@ def test_a_task_delivered_twice_sends_one_reminder_through_a_real_worker(
         send_dispatch.delay(dispatch.pk)
         send_dispatch.delay(dispatch.pk)
         wait_for(lambda: finished_tasks.count("crm.send_dispatch") == 2, "both deliveries")
-    assert [message.subject for message in mail.outbox] == ["Facture F-2026-014 : petit rappel"]
+    assert [message.subject for message in mail.outbox] == ["Facture F-2026-014\u00a0: petit rappel"]
     dispatch.refresh_from_db()
     assert (dispatch.state, dispatch.attempts) == ("sent", 1)
     reminder = PaymentReminder.objects.get(dispatch=dispatch)

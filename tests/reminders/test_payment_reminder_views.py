@@ -44,7 +44,7 @@ def test_the_page_shows_the_reminder_as_the_client_will_read_it(alice: Any, alic
     page = alice_client.get(reverse("web:payment_reminders")).content.decode()
     # Alice reads English; her client reads French: the preview is in the client's language.
     assert "To ap@northwind.example, in French" in page
-    assert "Facture INV-7 : petit rappel" in page
+    assert "Facture INV-7\u00a0: petit rappel" in page
     assert "la facture INV-7 de 1\u00a0500,00\u00a0EUR, échue le 1 octobre 2026" in page
 
 

@@ -32,7 +32,7 @@ def alice_with_a_promise(alice: Any) -> Any:
 
 def test_dry_run_prints_the_plain_text_digest_and_sends_nothing(alice_with_a_promise: Any) -> None:
     output = run("send_digests", "--user", "alice", "--dry-run", "--now", MONDAY_EIGHT_PARIS)
-    assert "# Subject: Your week in promises, 23 November" in output
+    assert "# Subject: Your week in promises, November 23" in output
     assert "Send the mock-up" in output
     assert "<html" not in output
     assert mail.outbox == []

@@ -53,12 +53,12 @@ def client_due(alice: Any) -> Any:
 
 def test_draft_restates_goals_deliveries_since_last_update_and_promises(client_due: Any) -> None:
     subject, body = status_update_draft(client_due, NOW)
-    assert subject == "Status update — Online shop — 23 November 2026"
+    assert subject == "Status update — Online shop — November 23, 2026"
     assert "Sell the spring collection online by March" in body
     assert "Product pages" in body
     assert "Old delivery" not in body  # before the last status update
-    assert "Payment page: Thursday 26 November" in body
-    assert "What I am waiting for from you:\n- Product photos: Tuesday 24 November" in body
+    assert "Payment page: Thursday, November 26" in body
+    assert "What I am waiting for from you:\n- Product photos: Tuesday, November 24" in body
     assert body.rstrip().endswith("Alice Martin")
 
 

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from crm.demo import seed_demo_book
+from crm.demo.book import seed_demo_book
 from crm.models import BookImport
 from tests.conftest import chromium_path, require_service
 from tests.factories import make_client
