@@ -240,8 +240,8 @@ BUDGETS: dict[str, int] = {
     # Import and export (crm/dataio): the rows of a file are read from the kept upload, never one query each.
     "import_page": 4,  # a query per recent import
     "import_upload": 4,  # a query per row of the file
-    "import_preview": 4,  # a query per row of the file (its clients found in a few queries, whatever the rows)
-    "import_map": 5,  # the same, when the columns are mapped again
+    "import_preview": 8,  # a query per row of the file (its clients found in a few queries, whatever the rows); +3 the plan of the rows already there (its owner, clients and contacts: measured 7 on main at 20:09, its budget left at 4); +1 the owner's profile, once, for new clients' language and country (issue 24)
+    "import_map": 9,  # the same, when the columns are mapped again
     "import_run": 28,  # a query per row imported (clients, contacts and their history are inserted in bulk)
     "import_progress": 4,  # anything read per row: the progress is in the cache
     "import_progress_htmx": 4,  # the same, for the polled bar
