@@ -42,6 +42,12 @@ WORDS = {
 }
 
 
+def _loaded_logo_width(page: Any, selector: str) -> int:
+    """Return the logo's drawn width once the browser has loaded it (0 would be a broken image)."""
+    page.wait_for_function(f"document.querySelector({selector!r})?.complete")
+    return page.evaluate(f"document.querySelector({selector!r}).naturalWidth")
+
+
 def _logo() -> bytes:
     """Return a small PNG logo: the initials on a coloured square."""
     from PIL import Image, ImageDraw
@@ -98,7 +104,7 @@ def test_the_client_sees_the_business_identity_never_the_login_name(
     page.set_input_files("#id_logo", files=[{"name": "logo.png", "mimeType": "image/png", "buffer": _logo()}])
     page.click("main form button[type=submit]")
     page.wait_for_selector("#identity-complete")
-    assert page.evaluate("document.querySelector('img.business-logo').naturalWidth") == 160
+    assert _loaded_logo_width(page, "img.business-logo") == 160
     user = get_user_model().objects.get(username=LOGIN)
     assert user.profile.language == language
     assert (user.profile.registration_number, user.profile.trade_name) == ("73282932000074", "Studio Martin")
@@ -125,7 +131,7 @@ def test_the_client_sees_the_business_identity_never_the_login_name(
     text = visitor.inner_text("body")
     assert LOGIN not in visitor.content()
     assert "Studio Martin" in visitor.inner_text(".site-header")
-    assert visitor.evaluate("document.querySelector('.site-header img.business-logo').naturalWidth") == 160
+    assert _loaded_logo_width(visitor, ".site-header img.business-logo") == 160
     assert f"{words['kept_by']} Camille Martin" in text
     footer = visitor.inner_text(".business-identity")
     assert "Studio Martin (SASU)" in footer and "SIRET 73282932000074" in footer and "75002 Paris" in footer
