@@ -13,7 +13,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Contact, FormSubmission, Profile, Project
+from clients.identity import LOGO_MAX_BYTES, checked_logo, compact
+from clients.models import IDENTITY_FIELDS, BusinessLogo, Client, Contact, FormSubmission, Profile, Project
 from crm.core.forms import RoundTripMixin, VersionedFormMixin
 from crm.core.widgets import book_formfield
 
@@ -234,6 +235,95 @@ class ProfileForm(KeepWhenMissingMixin, forms.ModelForm):
         ]
 
 
+class BusinessForm(forms.ModelForm):
+    """The business identity (Settings → Your business): who the freelancer is to a client, and the logo.
+
+    Numbers are read as people type them (spaces, dots) and kept compact; the logo is checked by decoding it
+    (clients/identity.py) and saved with the profile, in the request's transaction."""
+
+    # Wider than the stored columns: "123 456 789 00012" is typed, "12345678900012" is kept.
+    registration_number = forms.CharField(
+        label=Profile._meta.get_field("registration_number").verbose_name,
+        max_length=24,
+        required=False,
+        help_text=_("9 digits (SIREN) or 14 (SIRET); spaces are fine."),
+    )
+    vat_number = forms.CharField(
+        label=Profile._meta.get_field("vat_number").verbose_name,
+        max_length=24,
+        required=False,
+        help_text=_("Your country code then the number, for example FR 40 123456789."),
+    )
+    website = forms.URLField(
+        label=Profile._meta.get_field("website").verbose_name,
+        max_length=200,
+        required=False,
+        assume_scheme="https",
+    )
+    logo = forms.FileField(
+        label=_("logo"),
+        required=False,
+        help_text=_("PNG, JPEG or WebP, 512 KB at most; shown on your client's page."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(label=_("remove the logo"), required=False)
+
+    class Meta:
+        model = Profile
+        formfield_callback = book_formfield
+        fields = IDENTITY_FIELDS
+        widgets = {"signature": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].help_text = _(
+            "Your name as your clients know you (never your login name)."
+        )
+
+    def clean_registration_number(self) -> str:
+        return compact(self.cleaned_data["registration_number"])
+
+    def clean_vat_number(self) -> str:
+        return compact(self.cleaned_data["vat_number"])
+
+    def clean_logo(self) -> tuple[bytes, str] | None:
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        # Read no more than one byte past the limit: a huge upload is refused without being read whole.
+        return checked_logo(upload.read(LOGO_MAX_BYTES + 1))
+
+    def save(self, commit: bool = True) -> Profile:
+        profile = super().save(commit=commit)
+        if commit:
+            logo = self.cleaned_data.get("logo")
+            if logo is not None:
+                image, content_type = logo
+                BusinessLogo.objects.update_or_create(
+                    owner_id=profile.user_id,
+                    defaults={"image": image, "content_type": content_type, "updated_at": timezone.now()},
+                )
+            elif self.cleaned_data.get("remove_logo"):
+                BusinessLogo.objects.filter(owner_id=profile.user_id).delete()
+        return profile
+
+
+class BusinessStartForm(forms.ModelForm):
+    """The first run's question: who the freelancer is to their clients (the rest waits in Settings)."""
+
+    class Meta:
+        model = Profile
+        formfield_callback = book_formfield
+        fields = ["display_name", "trade_name"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].required = True
+        self.fields["display_name"].help_text = _(
+            "Your name as your clients know you (never your login name)."
+        )
+
+
 class ClientForm(
     VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, KeepWhenMissingMixin, forms.ModelForm
 ):
@@ -368,7 +458,7 @@ class InlineNewClientMixin:
             return data
         if data.get("project") is not None:
             self.add_error("project", _("A new client has no project yet: leave the project empty."))  # type: ignore[attr-defined]
-        self.new_client = Client(owner=self._new_client_owner, name=name)
+        self.new_client = Client.new_for(self._new_client_owner, name=name)
         # Kept out of cleaned_data: the form validates the record against the unsaved client set on it.
         data.pop("client", None)
         self.instance.client = self.new_client  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from clients.identity import LegalForm, compact, validate_registration_number, validate_vat_number
 from crm.core import queries, rules
 from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
 from crm.core.days import local_day
@@ -81,6 +82,12 @@ def new_calendar_key() -> str:
     return secrets.token_urlsafe(9)
 
 
+# A new client's country when the freelancer gave no business address: the one their language suggests.
+LANGUAGE_COUNTRY = {"fr": "FR", "en": "GB"}
+
+# What a client reads where the freelancer filled in no name at all.
+NEUTRAL_NAME = _("your contractor")
+
 REMINDERS_IN_ORDER = _(
     "The reminders must come one after the other: courteous first, then firmer, then the formal notice."
 )
@@ -127,6 +134,42 @@ class Profile(models.Model):
         _("send payment reminders without asking me first"),
         default=False,
         help_text=_("Otherwise each reminder waits for your approval."),
+    )
+    # The business identity: who the freelancer is to a client (clients/identity.py has the rules of its numbers).
+    # On the profile, which every request loads anyway: the client's page and every email read it for free.
+    trade_name = models.CharField(
+        _("trade name"),
+        max_length=120,
+        blank=True,
+        help_text=_("The name your clients know your business by; your own name if you have none."),
+    )
+    legal_form = models.CharField(_("legal form"), max_length=8, choices=LegalForm, blank=True)
+    registration_number = models.CharField(
+        _("registration number (SIREN or SIRET)"),
+        max_length=14,
+        blank=True,
+        validators=[validate_registration_number],
+    )
+    vat_number = models.CharField(
+        _("EU VAT number"), max_length=16, blank=True, validators=[validate_vat_number]
+    )
+    address_line1 = models.CharField(_("address"), max_length=120, blank=True)
+    address_line2 = models.CharField(_("address (continued)"), max_length=120, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    country = CountryField(_("country"), blank=True)
+    business_email = models.EmailField(
+        _("contact email"),
+        blank=True,
+        help_text=_("Where your clients write to you; also the reply address."),
+    )
+    business_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
+    signature = models.TextField(
+        _("signature"),
+        max_length=500,
+        blank=True,
+        help_text=_("Ends every email to a client, under your name."),
     )
     # The calendar feed's address is a secret link (crm/core/links.py, made and checked by crm/reminders/calendar.py):
     # this key finds the profile; of the secret only its SHA-256 is kept ("" until the address is first shown).
@@ -187,7 +230,83 @@ class Profile(models.Model):
 
     @property
     def name(self) -> str:
+        """Return the name the freelancer is greeted by in the app and its emails to them (never shown to a
+        client: see `client_facing_name`)."""
         return self.display_name or self.user.get_username()
+
+    # -- the business identity, as a client sees it ------------------------------------------------------------
+
+    @property
+    def client_facing_name(self) -> str:
+        """Return the person a client deals with: the display name, else the trade name, else a neutral wording;
+        never the login name, which the freelancer chose for themselves."""
+        return self.display_name or self.trade_name or str(NEUTRAL_NAME)
+
+    @property
+    def business_name(self) -> str:
+        """Return the business a client deals with: the trade name, else the display name, else a neutral wording."""
+        return self.trade_name or self.display_name or str(NEUTRAL_NAME)
+
+    @property
+    def address_lines(self) -> list[str]:
+        town = " ".join(part for part in (self.postcode, self.city) if part)
+        country = str(self.country.name) if self.country else ""
+        return [line for line in (self.address_line1, self.address_line2, town, country) if line]
+
+    def creditor_lines(self) -> list[str]:
+        """Return who the creditor is, line by line, as a formal notice names them: the trade name and legal form,
+        the person, the registration and VAT numbers, the postal address (what is filled in)."""
+        business = self.trade_name or self.display_name
+        if business and self.legal_form:
+            business = f"{business} ({self.get_legal_form_display()})"
+        lines = [business] if business else []
+        if self.trade_name and self.display_name:
+            lines.append(self.display_name)
+        if self.registration_number:
+            kind = _("SIRET") if len(self.registration_number) == 14 else _("SIREN")
+            lines.append(f"{kind} {self.registration_number}")
+        if self.vat_number:
+            lines.append(f"{_('VAT number')} {self.vat_number}")
+        return lines + self.address_lines
+
+    def signature_lines(self) -> list[str]:
+        """Return how an email to a client ends: the person, the business when it has another name, the
+        signature text."""
+        lines = [self.client_facing_name]
+        if self.trade_name and self.trade_name != lines[0]:
+            lines.append(self.trade_name)
+        return lines + self.signature.strip().splitlines()
+
+    def sender(self, address: str) -> str:
+        """Return a From header for an email to a client: the business's name on `address`, never the login."""
+        from email.utils import formataddr, parseaddr
+
+        return formataddr((self.business_name, parseaddr(address)[1]))
+
+    def contact_lines(self) -> list[str]:
+        return [line for line in (self.business_email, self.business_phone, self.website) if line]
+
+    def identity_missing(self) -> list[str]:
+        """Return what is missing from the business identity, each with why it matters (Settings lists them)."""
+        missing = []
+        if not self.display_name:
+            missing.append(_("Add your display name: your clients see it instead of your login name."))
+        if not self.trade_name:
+            missing.append(_("Add your trade name: the client's page and your emails are signed with it."))
+        if not self.legal_form:
+            missing.append(_("Add your legal form: the formal notice needs it."))
+        if not self.registration_number:
+            missing.append(_("Add your registration number: the formal notice needs it."))
+        if not (self.address_line1 and self.city and self.country):
+            missing.append(_("Add your postal address: the formal notice needs it."))
+        if not self.business_email:
+            missing.append(_("Add a contact email: your clients' answers go there."))
+        return missing
+
+    def clean(self) -> None:
+        # Numbers are kept as the registries write them: no spaces, upper case.
+        self.registration_number = compact(self.registration_number)
+        self.vat_number = compact(self.vat_number)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -257,6 +376,51 @@ class AccountSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.ip_address}"
+
+
+# The business identity's fields, in the order Settings, the exports and the import use them.
+IDENTITY_FIELDS = (
+    "display_name",
+    "trade_name",
+    "legal_form",
+    "registration_number",
+    "vat_number",
+    "address_line1",
+    "address_line2",
+    "postcode",
+    "city",
+    "country",
+    "business_email",
+    "business_phone",
+    "website",
+    "signature",
+)
+
+
+class BusinessLogo(models.Model):
+    """The freelancer's logo: the re-encoded pixels of a checked PNG, JPEG or WebP (clients/identity.py).
+
+    Kept in the database, not under a media URL: it is served only by views that fix its type and scope it to its
+    owner or to a client's page link, and it stays out of the profile that every request loads."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="business_logo"
+    )
+    image = models.BinaryField()
+    content_type = models.CharField(max_length=16)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("logo")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/png", "image/jpeg", "image/webp"]),
+                name="business_logo_raster_types_only",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"logo of {self.owner_id}"
 
 
 class FormSubmission(models.Model):
@@ -493,6 +657,14 @@ class Client(models.Model):
         # primary contact to write: no query spent.
         if not new_without_address and (update_fields is None or {"email", "phone"} & set(update_fields)):
             self.primary_contact_follows()
+
+    @classmethod
+    def new_for(cls, owner: Any, **fields: Any) -> Client:
+        """Return an unsaved client of `owner` speaking the freelancer's language, in the country of their business
+        address, else the language's own country (an English freelancer's new client is not French by default)."""
+        profile = owner.profile
+        country = profile.country.code if profile.country else LANGUAGE_COUNTRY.get(profile.language, "FR")
+        return cls(owner=owner, **{"language": profile.language, "country": country, **fields})
 
     def primary_contact_follows(self) -> None:
         """Write the client's email and phone to its primary contact (created, named after the client, when the

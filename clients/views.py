@@ -24,13 +24,15 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from clients import devices, throttle, twofactor, verification
 from clients.account import delete_account
 from clients.forms import (
     AccountDeleteForm,
+    BusinessForm,
+    BusinessStartForm,
     ConfirmPasswordForm,
     EmailChangeForm,
     LocalizedPasswordResetForm,
@@ -38,7 +40,7 @@ from clients.forms import (
     SignupForm,
     TwoFactorCodeForm,
 )
-from clients.models import AccountSession
+from clients.models import AccountSession, BusinessLogo
 from crm.core.ratelimit import rate_limit
 
 
@@ -158,6 +160,52 @@ def installed_version() -> str:
         return metadata.version("confiance")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+@login_required
+def business(request: HttpRequest) -> HttpResponse:
+    """Show and save the business identity: who the freelancer is to a client, and what is still missing."""
+    profile = request.user.profile
+    form = BusinessForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your business identity is saved."))
+        return redirect("business")
+    has_logo = BusinessLogo.objects.filter(owner=request.user).exists()
+    context = {"form": form, "missing": profile.identity_missing(), "has_logo": has_logo}
+    return render(request, "registration/business.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def business_start(request: HttpRequest) -> HttpResponse:
+    """Save the first run's answer (display name and trade name) and go back to the dashboard."""
+    form = BusinessStartForm(request.POST, instance=request.user.profile)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Thank you: your clients will see this name."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("crm:dashboard")
+
+
+def logo_response(logo: BusinessLogo) -> HttpResponse:
+    """Return the logo's bytes as the image they were checked to be, never sniffed as anything else."""
+    response = HttpResponse(bytes(logo.image), content_type=logo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def business_logo(request: HttpRequest) -> HttpResponse:
+    """Return the freelancer's own logo (the Settings page's preview)."""
+    return logo_response(get_object_or_404(BusinessLogo, owner=request.user))
 
 
 @login_required

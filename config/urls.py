@@ -103,6 +103,9 @@ urlpatterns = [
     path("accounts/unlock/<str:token>/", account_views.login_unlock, name="login_unlock"),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/business/", account_views.business, name="business"),
+    path("accounts/business/start/", account_views.business_start, name="business_start"),
+    path("accounts/business/logo/", account_views.business_logo, name="business_logo"),
     path("accounts/delete/", account_views.account_delete, name="account_delete"),
     # The account's security (clients/verification.py, clients/twofactor.py, clients/devices.py).
     path("accounts/email/", account_views.email_change, name="email_change"),

@@ -352,10 +352,21 @@ def _tampered(token: str) -> list[str]:
 
 
 def test_the_walk_covers_the_client_page() -> None:
-    assert TOKEN_ROUTES == ["p/<str:token>/"]
+    assert TOKEN_ROUTES == ["p/<str:token>/", "p/<str:token>/logo/"]
 
 
-@pytest.mark.parametrize("route", TOKEN_ROUTES)
+def test_each_token_shows_its_own_freelancers_logo_only(client: Any, alice: Any, bob: Any) -> None:
+    from clients.models import BusinessLogo
+
+    for owner in (alice, bob):
+        BusinessLogo.objects.create(owner=owner, image=owner.username.encode(), content_type="image/png")
+    for owner in (alice, bob):
+        page = ClientPage.objects.create(client=make_client(owner))
+        answer = client.get(_token_url("p/<str:token>/logo/", page.token))
+        assert answer.status_code == 200 and answer.content == owner.username.encode()
+
+
+@pytest.mark.parametrize("route", [route for route in TOKEN_ROUTES if not route.endswith("logo/")])
 def test_each_token_opens_its_own_clients_page_and_nothing_of_another(
     client: Any, alice: Any, bob: Any, route: str
 ) -> None:

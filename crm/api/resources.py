@@ -47,7 +47,7 @@ REFERENCES: dict[str, tuple[str, type[Model]]] = {
     "contact_id": ("contact", Contact),
 }
 # Left out of a create, these take the model's default (today, now) rather than null.
-DEFAULTED = {"made_on", "issued_on", "happened_at"}
+DEFAULTED = {"made_on", "issued_on", "happened_at", "language"}
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,14 @@ class Kind:
     owner_field: str = ""  # set from the token on create when the model stores its owner itself
     save: Any = None  # how a record of this kind is saved: `_save` unless it has its own rule
     to_trash: bool = True  # deleted to the trash (restorable), or deleted for good
+    new: Any = None  # owner -> a new unsaved record with the owner's defaults, else `model()`
 
 
 KINDS = [
     Kind(
         "clients", "client", Client, "client_id",
         schemas.ClientIn, schemas.ClientPatch, schemas.ClientOut, schemas.ListFilters, owner_field="owner",
+        new=Client.new_for,
     ),
     Kind(
         "contacts", "contact", Contact, "contact_id",
@@ -201,7 +203,7 @@ def _register(kind: Kind) -> None:
     def create_item(request: HttpRequest, **kwargs: Any) -> Any:
         owner = request.auth.owner
         data = kwargs["payload"].dict()
-        instance = kind.model()
+        instance = kind.new(owner) if kind.new else kind.model()
         if kind.owner_field:
             setattr(instance, kind.owner_field, owner)
         _assign(instance, owner, {k: v for k, v in data.items() if not (k in DEFAULTED and v is None)})

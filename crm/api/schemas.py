@@ -126,7 +126,7 @@ class ClientIn(Body):
     email: Text = ""
     phone: Text = ""
     notes: Text = ""
-    language: LanguageCode = "fr"
+    language: LanguageCode | None = Field(None, description="Left out: the freelancer's language.")
     status: ClientStatus = "active"
     cadence_days: StrictInt = Field(7, ge=1, le=365)
     away_until: Day | None = None

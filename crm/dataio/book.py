@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from zipstream import ZipStream
 
-from clients.models import Client, Contact, Project
+from clients.models import IDENTITY_FIELDS, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.dataio.reading import RefusedFile, neutralised
 from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
@@ -120,6 +120,36 @@ def _named(row: dict[str, Any], fields: list[models.Field]) -> dict[str, Any]:
 # -- JSON ------------------------------------------------------------------------------------------------------
 
 
+def identity_of(profile: Profile) -> dict[str, str]:
+    """Return the freelancer's business identity as the exports carry it (the logo stays out: an image)."""
+    return {name: str(getattr(profile, name) or "") for name in IDENTITY_FIELDS}
+
+
+def import_identity(profile: Profile, data: Any) -> None:
+    """Fill the profile's empty identity fields from an export's, each checked by its field; what the freelancer
+    typed already is kept."""
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise RefusedFile(_("The export's business identity is not an object."))
+    changed = []
+    for name in IDENTITY_FIELDS:
+        field = Profile._meta.get_field(name)
+        if getattr(profile, name) or not data.get(name):
+            continue
+        try:
+            setattr(profile, name, field.clean(data[name], profile))
+        except (ValidationError, TypeError) as error:
+            message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            raise RefusedFile(
+                _("%(kind)s “%(field)s”: %(error)s")
+                % {"kind": Profile._meta.verbose_name, "field": name, "error": message[:200]}
+            ) from None
+        changed.append(name)
+    if changed:
+        profile.save(update_fields=changed)
+
+
 def json_document(owner: Any) -> Iterator[str]:
     """Yield the book as one JSON document, client by client."""
     head = {
@@ -127,6 +157,7 @@ def json_document(owner: Any) -> Iterator[str]:
         "version": VERSION,
         "exported_at": timezone.now(),
         "profile": {"language": owner.profile.language, "time_zone": owner.profile.time_zone},
+        "identity": identity_of(owner.profile),
     }
     yield json.dumps(head, cls=ExactJSONEncoder)[:-1] + ', "clients": ['
     first = True
@@ -240,6 +271,7 @@ def import_book(owner: Any, document: dict[str, Any], progress: Callable[[int], 
                 counts["clients"] += 1
                 if done % 100 == 0:
                     progress(done)
+            import_identity(owner.profile, document.get("identity"))
             # Every client imported, through the journal's door once: contact clocks, trust health, book version.
             journal_changed(Client.objects.filter(owner=owner).values_list("pk", flat=True))
     except IntegrityError as error:
@@ -379,6 +411,8 @@ def zip_of_csvs(owner: Any, style: str = "comma") -> ZipStream:
     archive = ZipStream(sized=False)
     client_header = ["id", *(_name(f) for f in stored_fields(Client))]
     archive.add(_csv_lines(client_header, _client_rows(owner), chosen), "clients.csv")
+    identity = identity_of(owner.profile)
+    archive.add(_csv_lines(list(identity), [list(identity.values())], chosen), "identity.csv")
     for section in SECTIONS:
         header = ["id", "client_id", "client", *(_name(f) for f in stored_fields(section.model))]
         archive.add(_csv_lines(header, _section_rows(owner, section), chosen), f"{section.name}.csv")

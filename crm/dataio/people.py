@@ -209,8 +209,9 @@ def plan_people(owner: Any, people: list[Person], progress: Progress | None = No
             client_key = key
             client = plan.new_clients.get(key) or plan.new_clients.setdefault(
                 key,
-                Client(
-                    owner=owner,
+                # The file's language and country when it gives them, else the freelancer's (issue 24).
+                Client.new_for(
+                    owner,
                     name=person.client_name,
                     external_id=person.external_id,
                     **{name: value for name, value in person.client.items() if value not in (None, "")},

@@ -10,6 +10,7 @@ from crm.portal import views
 urlpatterns = [
     # The client's page: the link is the only credential (rate-limited with every other token page).
     path("p/<str:token>/", views.client_page, name="page"),
+    path("p/<str:token>/logo/", views.logo, name="logo"),
 ]
 
 panel_urlpatterns = [

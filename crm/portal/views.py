@@ -12,13 +12,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clients.models import Client
+from clients.models import BusinessLogo, Client
+from clients.views import logo_response
 from crm.core.ownership import owned_or_404
 from crm.core.ratelimit import rate_limit
 from crm.models import ClientPage
@@ -78,7 +79,10 @@ def _render_page(
         context = {
             "page": page,
             "client": client,
-            "freelancer": profile.name,
+            # Who the client deals with: the business identity, never the login name (clients/models.py).
+            "freelancer": profile.client_facing_name,
+            "identity": profile,
+            "logo_url": _logo_url(page, preview),
             "today": today,
             "preview": preview,
             "preview_post": preview and request.method == "POST",
@@ -90,6 +94,15 @@ def _render_page(
         return _private(render(request, PAGE, context, status=status))
 
 
+def _logo_url(page: ClientPage, preview: bool) -> str:
+    """Return where the page's logo is served (through its own link, or the owner's settings), or ""."""
+    if not BusinessLogo.objects.filter(owner_id=page.client.owner_id).exists():
+        return ""
+    if preview or not page.token:
+        return reverse("business_logo")
+    return reverse("portal:logo", kwargs={"token": page.token})
+
+
 def _no_page(request: HttpRequest, token: str) -> HttpResponse:
     """Answer a link that opens no page with the client-facing page of its own, whatever DEBUG says (Django's debug
     404 would list the site's URLs): 410 in the client's language for a link replaced or turned off, else 404 in
@@ -98,7 +111,8 @@ def _no_page(request: HttpRequest, token: str) -> HttpResponse:
     if retired is None:
         return _private(render(request, GONE, {"gone": False}, status=404))
     with translation.override(retired.client.language):
-        context = {"gone": True, "freelancer": retired.client.owner.profile.name}
+        # Who the client dealt with: the business identity, never the login name (issue 24).
+        context = {"gone": True, "freelancer": retired.client.owner.profile.client_facing_name}
         return _private(render(request, GONE, context, status=410))
 
 
@@ -112,6 +126,17 @@ def client_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         return _confirm_payment_date(request, page, token)
     return _render_page(request, page, preview=False)
+
+
+@rate_limit("RATE_LIMIT_TOKEN_PAGES")
+def logo(request: HttpRequest, token: str) -> HttpResponse:
+    """Return the freelancer's logo to whoever holds the client's page link (nothing else reaches it)."""
+    page = ClientPage.objects.for_token(token)  # first: a wrong link is a 404 whatever the method
+    if page is None:
+        raise Http404("Unknown link.")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return _private(logo_response(get_object_or_404(BusinessLogo, owner_id=page.client.owner_id)))
 
 
 def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) -> HttpResponse:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -204,7 +205,9 @@ def email_context(
         "reminder": reminder,
         "invoice": invoice,
         "client": client,
-        "freelancer": profile.name,
+        # Who the client deals with, signed and (in a formal notice) named as the creditor: never the login name.
+        "freelancer": profile.client_facing_name,
+        "identity": profile,
         "friendly": client.tone == Tone.FRIENDLY,
         "days_late": reminder.lateness(today),
         "claim": claim,
@@ -245,9 +248,16 @@ def message(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
     client = reminder.invoice.client
     context = email_context(reminder, now)
     with translation.override(client.language), timezone.override(reminder.owner.profile.zone):
-        email = render_email("payment-reminder", context, to=[client.email])
+        email = render_email(
+            "payment-reminder",
+            context,
+            to=[client.email],
+            from_email=reminder.owner.profile.sender(settings.DEFAULT_FROM_EMAIL),
+        )
+    reply_to = reminder.owner.profile.business_email or reminder.owner.email
+    if reply_to:
+        email.reply_to = [reply_to]
     if reminder.owner.email:
-        email.reply_to = [reminder.owner.email]
         email.cc = [reminder.owner.email]
     return email
 

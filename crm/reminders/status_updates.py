@@ -46,7 +46,8 @@ def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
     token = page.token if page else None  # None for a link that cannot be shown again (crm/core/links.py)
     context = {
         "client": client,
-        "freelancer": profile.name,
+        "freelancer": profile.client_facing_name,
+        "identity": profile,
         "projects": projects,
         "deliveries": deliveries,
         "my_promises": [p for p in promises if p.promisor == Promise.Promisor.FREELANCER],
@@ -148,7 +149,7 @@ def sent_update(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | N
             "status-update-sent",
             context,
             to=[update.to],
-            from_email=box.address,
+            from_email=dispatch.owner.profile.sender(box.address),
             headers={"Message-ID": update.message_id},
             connection=connection,
         )

@@ -92,7 +92,7 @@ def test_the_edited_update_is_sent_once_and_logged(
     assert (sent["Subject"], sent["To"], sent["From"]) == (
         "Point hebdo — édité",
         "paul@acme.fr",
-        "alice@example.com",
+        "Alice Martin <alice@example.com>",  # her name as her clients know it (issue 24), never her login
     )
     # Built from its email triple like every email of the outbox: the text as edited, and an HTML part.
     assert (

@@ -86,7 +86,11 @@ def test_the_zip_holds_one_csv_per_kind_with_formulas_neutralised(alice_client: 
 
     assert response["Content-Type"] == "application/zip" and response.streaming
     archive = zipfile.ZipFile(io.BytesIO(_body(response)))
-    assert set(archive.namelist()) == {"clients.csv", *(f"{section.name}.csv" for section in book.SECTIONS)}
+    assert set(archive.namelist()) == {
+        "clients.csv",
+        "identity.csv",
+        *(f"{section.name}.csv" for section in book.SECTIONS),
+    }
     clients = list(csv.DictReader(io.StringIO(archive.read("clients.csv").decode("utf-8-sig"))))
     assert [row["name"] for row in clients] == ["Rita", "Calme"]
     assert clients[0]["notes"] == '\'=HYPERLINK("http://evil","clic")'

@@ -157,6 +157,8 @@ def test_windows_1252_with_commas_and_english_headers(alice_client: Any, alice: 
         "Léon Durand",
         "Prefers calls, not emails",
     )
+    # No language or country in the file: the English freelancer's, not French and France (issue 24, item 2).
+    assert (leon.client.language, leon.client.country) == ("en", "GB")
 
 
 def test_every_rows_problems_are_listed_and_nothing_is_written(alice_client: Any, alice: Any) -> None:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from clients.models import AccessToken, Client, FormSubmission, Project
+from clients.models import AccessToken, BusinessLogo, Client, FormSubmission, Project
 from conflicts.models import ConflictSignal
 from crm.models import (
     ClientHealth,
@@ -100,6 +100,12 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
     ("mailbox_ports_valid (imap 0)", _mailbox, {"imap_port": 0}),
     ("mailbox_ports_valid (smtp 65536)", _mailbox, {"smtp_port": 65536}),
     ("profile_digest_hour_0_23", lambda u: u.profile, {"digest_hour": 24}),
+    # The business logo (issue 24): pixels only, never SVG (scripts) or HTML.
+    (
+        "business_logo_raster_types_only",
+        lambda u: BusinessLogo.objects.create(owner=u, image=b"\x89PNG", content_type="image/png"),
+        {"content_type": "image/svg+xml"},
+    ),
     ("profile_digest_weekday_0_6", lambda u: u.profile, {"digest_weekday": 7}),
     ("access_token_scope_valid", lambda u: AccessToken.issue(u, "script", "read")[0], {"scope": "admin"}),
     ("client_cadence_1_365_days (0)", lambda u: make_client(u), {"cadence_days": 0}),

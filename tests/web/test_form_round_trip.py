@@ -139,6 +139,35 @@ def _connected_mailbox(book: Book) -> models.QuerySet:
     return Mailbox.objects.filter(owner=book.user)
 
 
+def _identified(book: Book) -> models.QuerySet:
+    """The book's profile with its whole business identity filled in (every field drawn and sent back)."""
+    rows = Profile.objects.filter(user=book.user)
+    rows.update(
+        trade_name="Atelier « Ø » & fils",
+        legal_form="sasu",
+        registration_number="73282932000074",
+        vat_number="FR44732829320",
+        address_line1="12, rue de l’Église",
+        address_line2="Bât. B — 2ᵉ étage",
+        postcode="75011",
+        city="Paris",
+        country="FR",
+        business_email="contact@atelier.example",
+        business_phone="+33 1 23 45 67 89",
+        website="https://atelier.example/été",
+        signature="Atelier Ø\nTél. +33 1 23 45 67 89",
+    )
+    return rows
+
+
+def _unnamed(book: Book) -> models.QuerySet:
+    """The first run asks the name of a freelancer who has none yet: the book's own freelancer, unnamed, and no
+    client (the first run shows in an empty book only). "Create": the profile gains its names."""
+    Client.objects.filter(owner=book.user).delete()
+    Profile.objects.filter(user=book.user).update(display_name="")
+    return Profile.objects.filter(user=book.user, display_name__gt="")
+
+
 @dataclass(frozen=True)
 class Case:
     """One form: the page that draws it, the form on that page, what it writes and what must be stored."""
@@ -227,7 +256,9 @@ CASES: list[Case] = [
             "email": "",
             "phone": "",
             "notes": "",
-            "language": "fr",
+            # The freelancer's language, and its country while they gave no business address (issue 24, item 2).
+            "language": book.language,
+            "country": {"fr": "FR", "en": "GB"}[book.language],
             "status": "active",
             "cadence_days": 7,
         },
@@ -406,6 +437,22 @@ CASES: list[Case] = [
         lambda book: reverse("profile"),
         None,
         lambda book: Profile.objects.filter(user=book.user),
+    ),
+    Case(
+        "business",
+        "edit",
+        lambda book: reverse("business"),
+        None,
+        lambda book: _identified(book),
+    ),
+    Case(
+        "business_start",
+        "create",
+        lambda book: reverse("crm:dashboard"),
+        lambda book: reverse("business_start"),
+        lambda book: _unnamed(book),
+        lambda book: {"display_name": "Ana Ødegård", "trade_name": "Atelier « Ø » & fils"},
+        lambda book, form: {"display_name": "Ana Ødegård", "trade_name": "Atelier « Ø » & fils"},
     ),
     Case(
         "client_page_payment_date",
@@ -664,6 +711,8 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "UploadForm": None,
         "MappingForm": None,
         "MailboxForm": "mailbox",
+        "BusinessForm": "business",
+        "BusinessStartForm": "business_start",
         # A file to read and a checkbox that deletes: nothing drawn from a stored row to send back.
         "ImportForm": None,
         "DisconnectForm": None,

@@ -68,7 +68,11 @@ def _pages(book: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 def french_freelancer(db: None) -> Any:
-    return make_user("camille", display_name="Camille", language="fr", time_zone="Europe/Paris")
+    from clients.models import BusinessLogo
+
+    user = make_user("camille", display_name="Camille", language="fr", time_zone="Europe/Paris")
+    BusinessLogo.objects.create(owner=user, image=b"\x89PNG", content_type="image/png")  # its page is a 200
+    return user
 
 
 def test_the_spy_sees_a_missing_message(missing_in_french: set[str], french_freelancer: Any) -> None:

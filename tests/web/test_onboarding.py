@@ -160,6 +160,8 @@ def test_every_new_form_creates_the_missing_client_inline(alice_client: Any, ali
     assert answer.status_code == 302, answer.content.decode()[:2000]
     client = Client.objects.get(owner=alice)
     assert client.name == "Léa Roux"
+    # An English freelancer's client made on the way speaks English, in Britain (issue 24, item 2).
+    assert (client.language, client.country) == ("en", "GB")
     record = MODELS[kind].objects.get()
     assert record.client == client
     assert answer["Location"] == reverse("web:client", kwargs={"client_id": client.pk})

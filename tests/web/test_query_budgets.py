@@ -207,12 +207,15 @@ BUDGETS: dict[str, int] = {
     "email_preferences_post": 2,  # the same, when the preferences are saved
     "email_unsubscribe_one_click": 2,  # the same, for a mail client's one-click unsubscribe
     "profile": 3,  # anything read from the book to show the settings
+    "business": 4,  # the 3 of a logged-in request, is there a logo: nothing read from the book
+    "business_post": 4,  # the 3 of a logged-in request, the profile's identity saved in one UPDATE
+    "business_start_post": 4,  # the 3 of a logged-in request, the two names saved in one UPDATE
     "profile_post": 13,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 92,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log)
-    "client_page": 5,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out
+    "account_delete_post": 94,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one)
+    "client_page": 6,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
     "client_page_confirm_date": 28,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token
-    "client_page_preview": 9,  # the 3 of a logged-in request, the client with its owner, its page, one per section
+    "client_page_preview": 10,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
     "client_page_panel_htmx": 5,  # the same, for the panel alone
     "client_page_choices": 7,  # the same, and the page saved
@@ -237,8 +240,8 @@ BUDGETS: dict[str, int] = {
     # Import and export (crm/dataio): the rows of a file are read from the kept upload, never one query each.
     "import_page": 4,  # a query per recent import
     "import_upload": 4,  # a query per row of the file
-    "import_preview": 4,  # a query per row of the file (its clients found in a few queries, whatever the rows)
-    "import_map": 5,  # the same, when the columns are mapped again
+    "import_preview": 8,  # a query per row of the file (its clients found in a few queries, whatever the rows); +3 the plan of the rows already there (its owner, clients and contacts: measured 7 on main at 20:09, its budget left at 4); +1 the owner's profile, once, for new clients' language and country (issue 24)
+    "import_map": 9,  # the same, when the columns are mapped again
     "import_run": 28,  # a query per row imported (clients, contacts and their history are inserted in bulk)
     "import_progress": 4,  # anything read per row: the progress is in the cache
     "import_progress_htmx": 4,  # the same, for the polled bar
@@ -588,6 +591,18 @@ CLIENT_DATA = {
     "language": "fr",
     "status": "active",
     "cadence_days": 10,
+}
+BUSINESS_DATA = {
+    "display_name": "Camille Martin",
+    "trade_name": "Studio Martin",
+    "legal_form": "ei",
+    "registration_number": "732 829 320 00074",
+    "vat_number": "FR 44 732829320",
+    "address_line1": "12 rue de la Paix",
+    "postcode": "75002",
+    "city": "Paris",
+    "country": "FR",
+    "business_email": "contact@studio.example",
 }
 PROFILE_DATA = {
     "display_name": "Alice M.",
@@ -1257,6 +1272,23 @@ VISITS: list[Visit] = [
         lambda b: PROFILE_DATA,
         status=302,
         to=lambda b: reverse("profile"),
+    ),
+    Visit("business", url("business"), shows=text("Your business")),
+    Visit(
+        "business_post",
+        url("business"),
+        "post",
+        lambda b: BUSINESS_DATA,
+        status=302,
+        to=lambda b: reverse("business"),
+    ),
+    Visit(
+        "business_start_post",
+        url("business_start"),
+        "post",
+        lambda b: {"display_name": "Camille Martin", "trade_name": "Studio Martin"},
+        status=302,
+        to=lambda b: reverse("crm:dashboard"),
     ),
     Visit("account_delete", url("account_delete"), shows=text("Delete my account")),
     Visit(

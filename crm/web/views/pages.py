@@ -202,7 +202,7 @@ def _edit_page(
 
 @login_required
 def client_new(request: HtmxHttpRequest) -> HttpResponse:
-    form = NewClientForm(request.POST or None, instance=Client(owner=request.user))
+    form = NewClientForm(request.POST or None, instance=Client.new_for(request.user))
     return _edit_page(
         request, form, _("New client"), _("Client added."), reverse("web:clients"), changed=record_saved
     )
