@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.db import transaction
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import URLPattern, include, path
-from django.views.generic.base import RedirectView
 
 from clients import views as account_views
 from config.health import health
@@ -80,11 +80,16 @@ def _old_names(namespace: str) -> list[URLPattern]:
     ]
 
 
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    # Read at request time: in production the static file's hashed name comes from collectstatic's manifest.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
     # For the load balancer: no login, no secrets (config/health.py).
     path("health/", health, name="health"),
     # Browsers and feed readers ask for /favicon.ico whatever the page's <link rel="icon"> says.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     # Failed logins are counted and locked out by django-axes (clients/throttle.py), here and in the admin.
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     # It writes nothing and sends an email: no request-long transaction (see AtomicWritesMiddleware).
