@@ -88,27 +88,6 @@ class ActionForm(IdempotentFormMixin, forms.Form):
     """A one-click action's form: nothing but its one-time token."""
 
 
-class AccountDeleteForm(forms.Form):
-    """Ask for the password before deleting the account and its whole book."""
-
-    password = forms.CharField(
-        label=_("Your password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text=_("To confirm that it is you."),
-    )
-
-    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError(_("This is not your password. Nothing was deleted."), code="wrong_password")
-        return password
-
-
 class ConfirmPasswordForm(forms.Form):
     """Ask for the password before a change of the account's security (turning two-factor off, a new email)."""
 
@@ -123,11 +102,19 @@ class ConfirmPasswordForm(forms.Form):
         self.user = user
         super().__init__(*args, **kwargs)
 
+    refused = _("This is not your password. Nothing was changed.")
+
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise ValidationError(_("This is not your password. Nothing was changed."), code="wrong_password")
+            raise ValidationError(self.refused, code="wrong_password")
         return password
+
+
+class AccountDeleteForm(ConfirmPasswordForm):
+    """Ask for the password before deleting the account and its whole book."""
+
+    refused = _("This is not your password. Nothing was deleted.")
 
 
 class EmailChangeForm(ConfirmPasswordForm):
