@@ -200,9 +200,11 @@ class Bench:
         self.measure("floor", get(reverse("bench_floor")), repeat)
         self.measure("dashboard", get(reverse("web:dashboard")), repeat)
         self.measure("dashboard, cold caches", get(reverse("web:dashboard")), repeat, cold=True)
-        # What a freelancer meets after an action: one promise of the week changed (saved, so its client is
-        # rescored and the book version moves), everything else as cached.
+        # What a freelancer meets after an action: one promise of the week changed and the journal's door run, as
+        # every path that changes a journal does (its client rescored, the book version moved), everything else as
+        # cached. (A bare save no longer rescores anything: it would measure a warm dashboard.)
         from crm.models import Promise
+        from crm.trust.door import journal_changed
 
         promise = Promise.objects.for_owner(self.user(username)).open().order_by("due_on").first()
         edits = iter(range(10**9))
@@ -210,6 +212,7 @@ class Bench:
         def change_one_promise() -> None:
             promise.description = f"Livraison {next(edits)}"
             promise.save()
+            journal_changed([promise.client_id])
 
         self.measure(
             "dashboard after one change", get(reverse("web:dashboard")), repeat, before=change_one_promise
