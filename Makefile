@@ -19,7 +19,7 @@ install: $(STAMP)
 # Compile the .po catalogues (Babel compiles them without GNU gettext, which a fresh machine lacks). Only the
 # French statistic is printed: the English catalogue is nearly empty by design (the source strings are English).
 messages: $(STAMP)
-	@if [ -d locale ]; then $(BIN)/pybabel compile --statistics -D django -d locale 2>&1 | grep 'locale/fr/.*translated' || true; fi
+	@if [ -d locale ]; then $(BIN)/pybabel compile --statistics -D django -d locale 2>&1 | grep 'translated in locale/fr/' || true; fi
 
 makemessages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=staticfiles
