@@ -10,6 +10,3 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.payments import claims  # noqa: F401 (connects the rates' cache receivers)
-        from crm.trust import signals
-
-        signals.connect()

@@ -38,5 +38,8 @@ def remove_sample_book(owner: Any) -> int:
     with transaction.atomic():
         removed = Client.objects.for_owner(owner).filter(sample=True)
         count = removed.count()
-        removed.delete()  # crm.trust.signals moves the book version as each client goes
+        removed.delete()
+        Profile.book_changed(
+            [owner.pk]
+        )  # their trust health went with them: the dashboard must stop drawing them
     return count
