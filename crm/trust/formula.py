@@ -374,7 +374,7 @@ def promise_outcome(promise: PromiseFact, today: date) -> tuple[str, date | None
     """
     explained = promise.clarified_on is not None and promise.clarified_on <= min(promise.due_on, today)
     if promise.state == "kept" and promise.kept_on is not None and promise.kept_on <= today:
-        late = (promise.kept_on - promise.due_on).days > PROMISE_GRACE_DAYS
+        late = rules.days_late(promise.due_on, promise.kept_on) > PROMISE_GRACE_DAYS
         return ("kept_late" if late else "kept_on_time"), promise.kept_on
     if promise.state == "broken" and promise.broken_on is not None and promise.broken_on <= today:
         return ("broken_explained" if explained else "broken_silently"), promise.broken_on
@@ -382,7 +382,7 @@ def promise_outcome(promise: PromiseFact, today: date) -> tuple[str, date | None
         return "dropped", promise.dropped_on
     if rules.is_to_settle(promise.due_on, today):
         return ("to_settle_explained" if explained else "to_settle"), None
-    if (today - promise.due_on).days > PROMISE_GRACE_DAYS:
+    if rules.days_late(promise.due_on, today) > PROMISE_GRACE_DAYS:
         return ("overdue_explained" if explained else "overdue"), None
     return "open", None
 
@@ -424,7 +424,7 @@ def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date) -> 
         )
         base = _PROMISE_MASSES[outcome]
         if on is None:
-            days_overdue = (today - promise.due_on).days
+            days_overdue = rules.days_late(promise.due_on, today)
             code = prefix + ("to_settle" if outcome.startswith("to_settle") else outcome)
             # Never lighter than keeping it late: settling it as kept late never lowers the score.
             mass = min(base * settle_factor(days_overdue), PROMISE_KEPT_LATE)
@@ -435,7 +435,7 @@ def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date) -> 
         age = (today - on).days
         entry = ledger.add(component, prefix + outcome, base, age, _half_life(base), "promise", promise.id)
         if outcome == "kept_late":
-            entry.keep_max("days_late", (on - promise.due_on).days)
+            entry.keep_max("days_late", rules.days_late(promise.due_on, on))
         else:
             entry.keep_max("last_on", on.isoformat())
 
