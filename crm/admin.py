@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from clients.admin import ClientAdmin, ProjectAdmin
-from clients.models import Client, Profile, Project
+from clients.models import Client, Project
 from conflicts.admin import ConflictSignalAdmin
 from conflicts.models import ConflictSignal
 from crm.models import (
@@ -46,22 +46,13 @@ class ThroughTheDoor(admin.ModelAdmin):
             journal_changed([was_client_id, record.client_id])
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        if isinstance(obj, Client):
-            # Its trust health goes with it: nothing to rescore, but the dashboard must stop drawing it.
-            super().delete_model(request, obj)
-            Profile.book_changed([obj.owner_id])
-            return
-        client_id = obj.client_id
+        # A client's delete takes its trust health along (crm.trust.signals moves the book version).
+        client_id = None if isinstance(obj, Client) else obj.client_id
         super().delete_model(request, obj)
         journal_changed([client_id])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        if queryset.model is Client:
-            owners = set(queryset.values_list("owner_id", flat=True))
-            super().delete_queryset(request, queryset)
-            Profile.book_changed(owners)
-            return
-        ids = list(queryset.values_list("client_id", flat=True))
+        ids = [] if queryset.model is Client else list(queryset.values_list("client_id", flat=True))
         super().delete_queryset(request, queryset)
         journal_changed(ids)
 

@@ -10,3 +10,6 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.payments import claims  # noqa: F401 (connects the rates' cache receivers)
+        from crm.trust import signals
+
+        signals.connect()

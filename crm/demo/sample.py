@@ -38,8 +38,5 @@ def remove_sample_book(owner: Any) -> int:
     with transaction.atomic():
         removed = Client.objects.for_owner(owner).filter(sample=True)
         count = removed.count()
-        removed.delete()
-        Profile.book_changed(
-            [owner.pk]
-        )  # their trust health went with them: the dashboard must stop drawing them
+        removed.delete()  # crm.trust.signals moves the book version as each client goes
     return count

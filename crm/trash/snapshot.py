@@ -20,7 +20,7 @@ from django.db.models import Count, Model, OuterRef, Subquery
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 
-from clients.models import Client, Contact, Profile, Project
+from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, ClientPage, Interaction, Invoice, Promise, TrashItem, Undo
 from crm.trash.kinds import as_json, kind_of
@@ -126,11 +126,9 @@ def to_trash(obj: Model, owner: Any) -> TrashItem:
     if isinstance(obj, Contact):
         if obj.is_primary:
             client.copy_primary_contact(None)  # the client's email and phone were that contact's
-    elif isinstance(obj, Client):
-        # Its trust health went with it: nothing to rescore, but the dashboard must stop drawing it.
-        Profile.book_changed([owner.pk])
-    else:
-        # A contact is not scored; anything else changed the client's journal.
+    elif not isinstance(obj, Client):
+        # A client's delete takes its trust health along (and crm.trust.signals moves its book version); a
+        # contact is not scored. Anything else changed the client's journal.
         journal_changed([client.pk])
     return item
 

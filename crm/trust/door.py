@@ -12,8 +12,8 @@ calls `journal_changed(client_ids)` itself, once per request or operation. The d
    timeline;
 3. moves the owners' `Profile.book_version` once (one UPDATE), so every cached region of those books is drawn
    again.
-Clients deleted meanwhile are skipped: each path that deletes a client (the trash, the sample book's removal,
-the demo's reseed, the admin) moves its owner's book version itself, explicitly.
+Clients deleted meanwhile are skipped; their owner's book version moves with the deletion itself
+(`crm.trust.signals`, the one receiver left, which recomputes nothing).
 
 Why a call and not the model verbs or `post_save`: the models are the bottom of `crm` and import no behaviour
 (`tests/test_architecture.py`), so `Promise.keep` cannot call trust without an import circle; and a receiver is an
