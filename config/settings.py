@@ -319,6 +319,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 # BACKUP_KEEP kept. With workers on several machines, make it a shared mount (or copy it off the machine).
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or VAR_DIR / "backups")
 BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+# One beat, whatever the number of hosts (deploy/README.md): on Redis, RedBeat keeps the schedule's last runs in
+# Redis and holds a lock there; a second beat waits for the lock and takes over when the first dies (its lock
+# expires). The every-minute sweeps' period is SWEEP_EVERY_SECONDS (60; tests shorten it). A standby takes over
+# within the lock's expiry (one period) plus its poll (a quarter period): under two periods
+# (tests/test_one_beat.py). The running beat renews the lock at every tick, at most a quarter period apart.
+# The embedded SQLite broker (make run without Redis) keeps Celery's own file-based scheduler: one machine.
+SWEEP_EVERY_SECONDS = float(os.environ.get("SWEEP_EVERY_SECONDS", "60"))
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+    CELERY_REDBEAT_REDIS_OPTIONS: dict[str, object] = {}
+    CELERY_REDBEAT_LOCK_TIMEOUT = max(1, round(SWEEP_EVERY_SECONDS))
+    CELERY_BEAT_MAX_LOOP_INTERVAL = SWEEP_EVERY_SECONDS / 4
 # /health/ fails when the beat sweep (every minute) last ran longer ago than this many seconds.
 HEALTH_BEAT_MAX_AGE = int(os.environ.get("HEALTH_BEAT_MAX_AGE", "180"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -331,15 +344,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # that waited more than 55 s in the queue is dropped (the next one does its work).
     "sweep-reminders-every-minute": {
         "task": "crm.sweep_dispatches",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": SWEEP_EVERY_SECONDS,
+        "options": {"expires": SWEEP_EVERY_SECONDS * 0.9},
     },
     # Mail capture: hand the mailboxes whose next sync has come (every 5 minutes, backoff after failures) to
     # the workers; each mailbox's lock keeps a sync to one worker (crm/capture/sync.py).
     "sweep-mailboxes-every-minute": {
         "task": "crm.sweep_mailboxes",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": SWEEP_EVERY_SECONDS,
+        "options": {"expires": SWEEP_EVERY_SECONDS * 0.9},
     },
     # The trash keeps deleted records 30 days; the purge removes older ones (and undos past their time).
     "purge-trash-nightly": {
