@@ -118,7 +118,8 @@ def test_a_silent_imap_server_fills_the_capture_worker_and_digests_still_leave(t
     database_url, redis_url = _database_url(), _redis_url()
     import redis
 
-    redis.Redis.from_url(redis_url).delete(*QUEUES)  # nothing left over from an earlier run
+    broker = redis.Redis.from_url(redis_url)
+    broker.delete(*QUEUES)  # nothing left over from an earlier run
     local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
     workers = {n: c for n, c in deployed_workers().items() if _queues(c) & {"mail", "capture"}}
     capture = next(c for c in workers.values() if "capture" in _queues(c))
@@ -127,6 +128,7 @@ def test_a_silent_imap_server_fills_the_capture_worker_and_digests_still_leave(t
     logs = tmp_path / "logs"
     logs.mkdir()
     with ExitStack() as stack, SilentIMAPServer() as imap:
+        stack.callback(broker.delete, *QUEUES)  # the syncs left waiting, after the workers stopped
         people: list[Any] = []
         for i in range(FREELANCERS):
             user = make_user(
