@@ -129,8 +129,20 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'confiance.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # A persistent connection is checked (SELECT 1) before a request reuses it: a database or PgBouncer
+        # restart costs one reconnect, not one error page.
+        conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer; docs/scaling.md): each transaction may run on
+# another server connection, so nothing may outlive one. No server-side cursors (`.iterator()` would keep a
+# WITH HOLD cursor across transactions: it reads the rows in one go instead), no prepared statements
+# (psycopg prepares a query run five times, on one server connection). The code keeps no other session
+# state: no SET, no session advisory lock, no LISTEN (tests/test_pgbouncer.py runs real paths through one).
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server, the worker and beat read while one of them writes.
