@@ -330,6 +330,22 @@ def reset_run(redis_client: Any) -> None:
     redis_client.delete(*QUEUES, "unacked", "unacked_index")
 
 
+def make_due(freelancers: int) -> None:
+    """Make the first `freelancers` digests due now: this weekday, this hour, in their one time zone (the
+    others off: a database built for more freelancers runs a smaller morning)."""
+    from django.utils import timezone
+
+    from clients.models import Profile
+
+    local = timezone.localtime()
+    Profile.objects.filter(user__username__startswith=PREFIX).update(
+        digest_weekday=local.weekday(), digest_hour=local.hour, digest_enabled=False, nudges_enabled=False
+    )
+    Profile.objects.filter(user__username__in=[f"{PREFIX}{i}" for i in range(freelancers)]).update(
+        digest_enabled=True
+    )
+
+
 def run_once(
     workers: int, env: dict[str, str], args: argparse.Namespace, port: int, tmp: Path
 ) -> dict[str, Any]:
@@ -342,6 +358,7 @@ def run_once(
 
     broker = redis.Redis.from_url(env["CELERY_BROKER_URL"])
     reset_run(broker)
+    make_due(args.freelancers)
     connection.close()
     logs = tmp / f"logs-{workers}"
     logs.mkdir()
@@ -482,9 +499,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     new = not get_user_model().objects.filter(username__startswith=PREFIX).exists()
-    from django.utils import timezone
 
-    from clients.models import Profile
     from tests.reminders.smtp_server import free_port
 
     tmp = Path(tempfile.mkdtemp(prefix="monday-"))
@@ -503,11 +518,6 @@ def main() -> None:
             from crm.models import Mailbox
 
             Mailbox.objects.update(imap_port=dovecot.port)
-        # Due now: this weekday, this hour, in the freelancers' one time zone.
-        local = timezone.localtime()
-        Profile.objects.filter(user__username__startswith=PREFIX).update(
-            digest_weekday=local.weekday(), digest_hour=local.hour, digest_enabled=True, nudges_enabled=False
-        )
         port = free_port()
         results["runs"] = []
         for workers in [int(w) for w in args.workers.split(",")]:
