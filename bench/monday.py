@@ -326,7 +326,9 @@ def reset_run(redis_client: Any) -> None:
 
     Dispatch.objects.all().delete()
     MailFolder.objects.all().delete()
-    Mailbox.objects.update(state=Mailbox.State.IDLE, next_attempt_at=None, locked_until=None, failures=0)
+    Mailbox.objects.update(
+        state=Mailbox.State.IDLE, next_attempt_at=None, locked_until=None, failures=0, last_sync_at=None
+    )
     redis_client.delete(*QUEUES, "unacked", "unacked_index")
 
 
