@@ -251,7 +251,8 @@ class Journal:
 
     The other way, each *question*, the freelancer's email or message that answers nothing, with the client's
     answer to it or None while unanswered. Only an answer LINKED to one of the waiting questions counts (an
-    unlinked message of the client answers nothing); more questions before that answer change nothing.
+    unlinked message of the client answers nothing); more questions before that answer change nothing. That
+    answer is not a message waiting for the freelancer's reply, as an answer of the freelancer is no question.
     """
 
     status_updates: tuple[tuple[int, datetime], ...] = ()  # (interaction id, sent at), oldest first
@@ -787,6 +788,7 @@ def journals(
                     )
                 )
                 asked, asked_ids = None, set()
+                continue  # the answer to my question waits for no reply of mine: the turn is back with me
             if waiting is None:
                 waiting = (interaction_id, at)
             waiting_ids.add(interaction_id)

@@ -45,7 +45,8 @@ def _reference_journal(interactions: list[formula.InteractionFact], now: datetim
     """The reduction spelled out the long way: every status update, and each first message of a run from the
     client with the freelancer's answer (linked to a message of the run, or unlinked and not a status update);
     the other way, each first question of a run (an email or a message to the client that answers nothing) with
-    the client's answer LINKED to a question of the run. Auto-replies and mailings are left out."""
+    the client's answer LINKED to a question of the run (which then waits for no reply). Auto-replies and mailings
+    are left out."""
     ordered = sorted(
         (i for i in interactions if i.happened_at <= now and not i.automatic),
         key=lambda i: (i.happened_at, i.id),
@@ -62,6 +63,7 @@ def _reference_journal(interactions: list[formula.InteractionFact], now: datetim
             if asked is not None and interaction.answers in asked_run:
                 questions.append((asked.id, asked.happened_at, interaction.happened_at))
                 asked, asked_run = None, set()
+                continue  # an answer to my question waits for no reply
             waiting = waiting or interaction
             run.add(interaction.id)
             continue
