@@ -130,7 +130,7 @@ class Interaction(models.Model):
         verbose_name=_("answers"),
         help_text=_("The message this one answers, if it answers one."),
     )
-    # An auto-reply or a mailing (crm.capture.messages.automatic_kind): shown in the timeline, never an answer nor
+    # An auto-reply or a mailing (crm.capture.automatic.automatic_kind): shown in the timeline, never an answer nor
     # a contact (`InteractionQuerySet.contacts`, crm.trust.formula.journals).
     automatic = models.CharField(
         _("sent automatically"), max_length=12, choices=Automatic, blank=True, default=Automatic.NO
