@@ -141,6 +141,16 @@ def test_a_client_away_owes_no_answer_until_back() -> None:
     assert client_side(asked, paused=True) == pytest.approx(client_side())
 
 
+def test_the_clients_answer_to_my_question_waits_for_no_reply_of_mine() -> None:
+    base, asked = model_client(), question(10)
+    answered = _with(base, asked, answer(9, asked))
+    assert answered.sides["mine"] == score(base).sides["mine"]
+    assert "unanswered_message" not in codes(answered)
+    # Unlinked, the same email is a message of the client like any other: it waits for my reply (my next email,
+    # six days later, is a slow one).
+    assert "slow_replies" in codes(_with(base, asked, answer(9, None)))
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.floats(0, 60), st.floats(0, 1))
 def test_answering_never_lowers_the_clients_side(asked_days_ago: float, share: float) -> None:
