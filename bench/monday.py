@@ -506,13 +506,15 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="monday-"))
     tmp.chmod(0o755)  # Dovecot's unprivileged processes reach their sockets under it
-    dovecot = start_dovecot(tmp / "dovecot", args.mailboxes) if args.mailboxes else None
+    dovecot = None
     results: dict[str, Any] = {
         "freelancers": args.freelancers,
         "clients_each": args.clients,
         "mailboxes": args.mailboxes,
     }
     try:
+        if args.mailboxes:
+            dovecot = start_dovecot(tmp / "dovecot", args.mailboxes)
         if new:
             results["build"] = build_books(args.freelancers, args.clients, args.mailboxes, dovecot)
             print(f"built: {results['build']}", flush=True)  # noqa: T201
