@@ -12,4 +12,6 @@ app = Celery("confiance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each concern of the journal keeps its tasks beside its rules (crm/trust/tasks.py, crm/reminders/tasks.py,
 # crm/trash/tasks.py).
-app.autodiscover_tasks(["crm.trust", "crm.reminders", "crm.trash", "crm.dataio", "crm.capture", "crm.backup"])
+app.autodiscover_tasks(
+    ["crm.trust", "crm.reminders", "crm.trash", "crm.dataio", "crm.capture", "crm.backup", "crm.payments"]
+)
