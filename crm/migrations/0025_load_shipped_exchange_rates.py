@@ -28,6 +28,6 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0023_exchange_reference_rates")]
+    dependencies = [("crm", "0024_exchange_reference_rates")]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

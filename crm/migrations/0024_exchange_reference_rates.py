@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0022_load_shipped_late_payment_rates'),
+        ('crm', '0023_interaction_automatic_and_away_suggestion'),
     ]
 
     operations = [
