@@ -51,4 +51,6 @@ def _name_redbeat_settings(sender: Celery, **kwargs: object) -> None:
 
 # Each concern of the journal keeps its tasks beside its rules (crm/trust/tasks.py, crm/reminders/tasks.py,
 # crm/trash/tasks.py).
-app.autodiscover_tasks(["crm.trust", "crm.reminders", "crm.trash", "crm.dataio", "crm.capture", "crm.backup"])
+app.autodiscover_tasks(
+    ["crm.trust", "crm.reminders", "crm.trash", "crm.dataio", "crm.capture", "crm.backup", "crm.payments"]
+)

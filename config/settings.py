@@ -379,6 +379,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": 3600},
     },
 }
+# Exchange reference rates (docs/trust-model.md, "Money in several currencies"): when set, the ECB's
+# eurofxref-hist.csv kept at this path (refreshed by the host, e.g. a daily curl and unzip) is loaded every day
+# at 16:30 UTC, after the ECB publishes its rates (around 16:00 CET).
+EXCHANGE_RATES_FILE = os.environ.get("EXCHANGE_RATES_FILE", "")
+if EXCHANGE_RATES_FILE:
+    CELERY_BEAT_SCHEDULE["load-exchange-rates-daily"] = {
+        "task": "crm.load_exchange_rates",
+        "schedule": crontab(hour=16, minute=30),
+        "options": {"expires": 3600},
+    }
 if CELERY_BROKER_URL.startswith("sqla+"):
     # kombu's SQLAlchemy transport keeps every delivered message; delete them so the file stays small.
     CELERY_BEAT_SCHEDULE["purge-embedded-broker-hourly"] = {
