@@ -41,10 +41,6 @@ ITEMS_TEMPLATE = "crm/items.html"
 CACHE_SECONDS = 7 * 24 * 3600
 # Relations whose fields an item also displays (when they were loaded with it).
 SHOWN_RELATIONS = ("client", "health")
-# The item partials `item_list` draws (every partial an item is rendered with through `render`).
-LISTED_PARTIALS = frozenset(
-    {"interaction", "promise", "invoice", "conflict", "health", "status_update", "client_row"}
-)
 
 
 @once
@@ -52,12 +48,6 @@ def _holes() -> tuple[str, str]:
     """Return the CSRF and `next` placeholders: unguessable, so no user text can contain them."""
     secret = salted_hmac("crm.fragments.holes", "v1").hexdigest()[:20]
     return f"csrf-{secret}", f"next-{secret}"
-
-
-@once
-def _cut() -> SafeString:
-    """Return the mark drawn after each item of a list: unguessable, so no item's text can contain it."""
-    return mark_safe(f"<!--item-{salted_hmac('crm.fragments.cut', 'v1').hexdigest()[:20]}-->")
 
 
 @once
@@ -122,12 +112,12 @@ def render(
     setting = _setting(extra, today)
     keys = [fragment_key(partial, item, setting) for partial, item in entries]
     cached: dict[str, str] = cache.get_many(keys) if keys else {}
+    fresh: dict[str, str] = {}
     csrf_hole, next_hole = _holes()
-    missing = [(key, entry) for key, entry in zip(keys, entries, strict=True) if key not in cached]
-    if missing:
-        drawn = _render_list([entry for _key, entry in missing], extra, today, csrf_hole, next_hole)
-        fresh = {key: html for (key, _entry), html in zip(missing, drawn, strict=True)}
-        cached.update(fresh)
+    for key, (partial, item) in zip(keys, entries, strict=True):
+        if key not in cached:
+            fresh[key] = cached[key] = _render(partial, item, extra, today, csrf_hole, next_hole)
+    if fresh:
         cache.set_many(fresh, CACHE_SECONDS)
     html = mark_safe("".join(cached[key] for key in keys))  # drawn by the autoescaping template engine
     if context.get("keep_holes"):  # a larger fragment is being drawn to be cached: its holes stay open too
@@ -142,31 +132,14 @@ def fill_holes(html: str, request: HttpRequest | None) -> SafeString:
     return mark_safe(html.replace(csrf_hole, escape(token)).replace(next_hole, escape(here)))
 
 
-def _render_list(
-    entries: list[tuple[str, Model]],
-    extra: dict[str, Any],
-    today: date | None,
-    csrf_hole: str,
-    next_hole: str,
-) -> list[str]:
-    """Return the HTML of each (partial name, item) of `entries`, drawn in one loop of the `item_list` partial
-    (one template rendering for the list, not one per item) and cut back into items at the `cut` mark."""
-    unknown = {partial for partial, _item in entries} - LISTED_PARTIALS
-    if unknown:
-        raise ValueError(f"{ITEMS_TEMPLATE}#item_list does not draw {sorted(unknown)}")
-    cut = _cut()
+def _render(
+    partial: str, item: Model, extra: dict[str, Any], today: date | None, csrf_hole: str, next_hole: str
+) -> str:
+    template = get_template(f"{ITEMS_TEMPLATE}#{partial}")
     # No request here: what an item shows must not depend on one, except the two holes.
-    drawn = get_template(f"{ITEMS_TEMPLATE}#item_list").render(
-        {
-            "entries": entries,
-            "cut": cut,
-            "today": today,
-            "csrf_token": csrf_hole,
-            "next_url": next_hole,
-            **extra,
-        }
+    return template.render(
+        {"item": item, "today": today, "csrf_token": csrf_hole, "next_url": next_hole, **extra}
     )
-    return drawn.split(cut)[:-1]
 
 
 def render_each(context: Context, items: Sequence[Model], partial: str, **extra: Any) -> SafeString:

@@ -11,10 +11,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page
-from django.db.models import BooleanField, DateField, ExpressionWrapper, F, Q, QuerySet, Value, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
@@ -46,6 +57,18 @@ def ranked_clients(owner: Any, *, band: str = "", status: str = "", q: str = "")
     return clients.order_by(*WORST_FIRST)
 
 
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    """A scalar subquery counting `rows` that belong to the outer user (through their `owner` index)."""
+    counted = (
+        rows.filter(owner=OuterRef("pk"))
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("*"))  # COUNT(*): answered from the index alone
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def status_updates_due(owner: Any, today: date) -> QuerySet[Client]:
     """Return the clients whose status update is listed as due on `today` (late, due today or coming due: the
     rule of `crm.core.rules.status_update_listed`, which the digest applies too), most overdue first."""
@@ -60,8 +83,8 @@ def status_updates_due(owner: Any, today: date) -> QuerySet[Client]:
 class Week:
     """The week's work: each list is cut short; `counts` says how many there are in all.
 
-    `version` is the owner's book version it was read at, and `shares` what each client adds to the counts
-    (`Share`): with them a change to a few clients refreshes their part only (`refreshed`)."""
+    `version` is the owner's book version it was read at, and `shares` what each client read since then (by
+    `refreshed`) adds to the counts: a change to a few clients refreshes their part only."""
 
     counts: dict[str, int]
     promises_overdue: list[Promise] = field(default_factory=list)
@@ -105,53 +128,64 @@ def _counted(shares: dict[int, Share]) -> dict[str, int]:
     }
 
 
-def _journal(owner: Any, today: date, clients: Collection[int] | None) -> dict[str, QuerySet[Any]]:
-    """Return the rows behind the week's work, of these clients (all of the book when None): the clients with
-    their band and whether their status update is listed, the open promises due before the week's end, the
-    overdue invoices and the open conflict signals."""
-    listed = ExpressionWrapper(queries.status_update_listed(today, owner.profile.zone), BooleanField())
-    rows = {
-        "clients": Client.objects.for_owner(owner).annotate(band=F("health__band"), listed=listed),
-        "promises": Promise.objects.for_owner(owner).open().filter(due_on__lte=today + timedelta(days=7)),
-        "invoices": Invoice.objects.for_owner(owner).overdue(today),
-        "conflicts": ConflictSignal.objects.for_owner(owner).open(),
-    }
-    if clients is None:
-        return rows
+def _journal(owner: Any, today: date, clients: Collection[int]) -> dict[str, QuerySet[Any]]:
+    """Return the rows behind the week's work of these clients: the clients, their open promises due before the
+    week's end, their overdue invoices and their open conflict signals."""
     return {
-        name: (found.filter(pk__in=clients) if name == "clients" else found.filter(client_id__in=clients))
-        for name, found in rows.items()
+        "clients": Client.objects.for_owner(owner).filter(pk__in=clients),
+        "promises": Promise.objects.for_owner(owner)
+        .open()
+        .filter(client_id__in=clients, due_on__lte=today + timedelta(days=7)),
+        "invoices": Invoice.objects.for_owner(owner).overdue(today).filter(client_id__in=clients),
+        "conflicts": ConflictSignal.objects.for_owner(owner).open().filter(client_id__in=clients),
     }
 
 
-def _shares(
-    today: date,
-    clients: Iterable[tuple[int, str | None, bool]],
-    events: Iterable[tuple[int, str, date | None]],
-) -> dict[int, Share]:
-    """Return each client's share of the counts from its (id, band, listed) and the (client id, kind, due day) of
-    its open promises due before the week's end, overdue invoices and open conflict signals."""
-    shares = {pk: [band or Band.INSUFFICIENT, bool(listed), 0, 0, 0, 0] for pk, band, listed in clients}
-    column = {"invoice": _INVOICES_OVERDUE, "conflict": _CONFLICTS_OPEN}
-    for client_id, kind, due_on in events:
-        if client_id in shares:
-            index = column.get(kind) or (_PROMISES_OVERDUE if due_on < today else _PROMISES_DUE)
-            shares[client_id][index] += 1
-    return {pk: tuple(share) for pk, share in shares.items()}  # type: ignore[misc]  # six values, as Share says
-
-
-def _events(journal: dict[str, QuerySet[Any]]) -> QuerySet[Any]:
-    """Return the (client id, kind, due day) of the journal's promises, invoices and conflict signals, one query."""
-    no_day = Value(None, output_field=DateField())
-    promises = journal["promises"].order_by().values_list("client_id", Value("promise"), "due_on")
-    invoices = journal["invoices"].order_by().values_list("client_id", Value("invoice"), no_day)
-    conflicts = journal["conflicts"].order_by().values_list("client_id", Value("conflict"), no_day)
-    return promises.union(invoices, conflicts, all=True)
+def _shares(rows: Iterable[tuple[int, str, str | None, date | None]], today: date) -> dict[int, Share]:
+    """Return each client's share of the counts from its rows: (client id, what, band, due day), where what is
+    "client" (with its band), "listed" (its status update), "promise" (open, with its due day), "invoice"
+    (overdue) or "conflict" (open)."""
+    shares: dict[int, list[Any]] = {}
+    column = {"listed": _LISTED, "invoice": _INVOICES_OVERDUE, "conflict": _CONFLICTS_OPEN}
+    for client_id, what, band, due_on in rows:
+        share = shares.setdefault(client_id, [None, False, 0, 0, 0, 0])
+        if what == "client":
+            share[_BAND] = band or Band.INSUFFICIENT
+        elif what == "listed":
+            share[_LISTED] = True
+        elif what == "promise":
+            share[_PROMISES_OVERDUE if due_on < today else _PROMISES_DUE] += 1  # type: ignore[operator]
+        else:
+            share[column[what]] += 1
+    # A client's row is read with its journal's: one missing is a client deleted meanwhile.
+    return {pk: tuple(share) for pk, share in shares.items() if share[_BAND] is not None}  # type: ignore[misc]
 
 
 def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
-    """Return the clients per band and the size of each list of the week's work (`week`'s counts)."""
-    return week(owner, today, now).counts
+    """Return the clients per band and the size of each list of the week's work, in one query (one scalar
+    subquery per count, each along an (owner, ...) index)."""
+    promises = Promise.objects.all()
+    # Every count walks one (owner, ...) index; "not enough history" is the rest of the book, so the client
+    # table is counted once, not joined.
+    health = ClientHealth.objects.all()
+    row = (
+        get_user_model()
+        .objects.filter(pk=owner.pk)
+        .values(
+            book_size=_count(Client.objects.all()),
+            at_risk=_count(health.filter(band=Band.AT_RISK)),
+            watch=_count(health.filter(band=Band.WATCH)),
+            healthy=_count(health.filter(band=Band.HEALTHY)),
+            promises_overdue=_count(promises.overdue(today)),
+            promises_due=_count(promises.due_between(today, today + timedelta(days=7))),
+            status_updates=_count(status_updates_due(owner, today).order_by()),
+            invoices_overdue=_count(Invoice.objects.overdue(today)),
+            conflicts_open=_count(ConflictSignal.objects.open()),
+        )
+        .get()
+    )
+    row["insufficient"] = row["book_size"] - row["at_risk"] - row["watch"] - row["healthy"]
+    return row
 
 
 def count_clients(
@@ -173,26 +207,14 @@ def week(owner: Any, today: date, now: datetime) -> Week:
     """Return the week's work: overdue and coming promises, status updates, overdue invoices, open conflicts."""
     cut = WEEK_LIST_LIMIT
     version = owner.profile.book_version  # read first: a change made meanwhile is refreshed on the next read
-    journal = _journal(owner, today, None)
-    shares = _shares(
-        today, journal["clients"].order_by().values_list("pk", "band", "listed"), _events(journal)
-    )
-    # Both lists of promises in one query: the first `cut` of each side of today, numbered by a window.
-    late = ExpressionWrapper(Q(due_on__lt=today), output_field=BooleanField())
-    promises = list(
-        journal["promises"]
-        .annotate(late=late, place=Window(RowNumber(), partition_by=[late], order_by=["due_on", "pk"]))
-        .filter(place__lte=cut)
-        .select_related("client")
-        .order_by("due_on", "pk")
-    )
+    promises = Promise.objects.for_owner(owner).select_related("client").order_by("due_on", "pk")
     updates = list(status_updates_due(owner, today)[:cut])
     for client in updates:
         client.days_late = client.status_update_days_late(today, owner.profile.zone)
     return Week(
-        counts=_counted(shares),
-        promises_overdue=[promise for promise in promises if promise.due_on < today],
-        promises_due=[promise for promise in promises if promise.due_on >= today],
+        counts=counts(owner, today, now),
+        promises_overdue=list(promises.overdue(today)[:cut]),
+        promises_due=list(promises.due_between(today, today + timedelta(days=7))[:cut]),
         status_updates=updates,
         invoices_overdue=list(
             Invoice.objects.for_owner(owner)
@@ -207,7 +229,6 @@ def week(owner: Any, today: date, now: datetime) -> Week:
             .order_by("-severity", "observed_on", "pk")[:cut]
         ),
         version=version,
-        shares=shares,
     )
 
 
@@ -231,22 +252,31 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
         return None
     changed = {client_id for client_id, _mark in marks}
     journal = _journal(owner, today, changed)
-    clients = list(journal["clients"])
+    listed = ExpressionWrapper(queries.status_update_listed(today, owner.profile.zone), BooleanField())
+    clients = list(journal["clients"].annotate(band=F("health__band"), listed=listed))
     promises = list(journal["promises"].select_related("client"))
     invoices = list(journal["invoices"].select_related("client"))
     conflicts = list(journal["conflicts"].select_related("client"))
-    shares = {pk: share for pk, share in found.shares.items() if pk not in changed}
-    shares.update(
-        _shares(
-            today,
-            ((client.pk, client.band, client.listed) for client in clients),
-            [
-                *((promise.client_id, "promise", promise.due_on) for promise in promises),
-                *((invoice.client_id, "invoice", None) for invoice in invoices),
-                *((signal.client_id, "conflict", None) for signal in conflicts),
-            ],
-        )
+    shares = _shares(
+        [
+            *((client.pk, "client", client.band, None) for client in clients),
+            *((client.pk, "listed", None, None) for client in clients if client.listed),
+            *((promise.client_id, "promise", None, promise.due_on) for promise in promises),
+            *((invoice.client_id, "invoice", None, None) for invoice in invoices),
+            *((signal.client_id, "conflict", None, None) for signal in conflicts),
+        ],
+        today,
     )
+    if changed <= found.shares.keys():
+        # The counts move by what the changed clients add now less what they added when last read.
+        now_counts = dict(found.counts)
+        moves = [*((found.shares[pk], -1) for pk in changed), *((share, 1) for share in shares.values())]
+        for share, sign in moves:
+            for name, value in _counted({0: share}).items():
+                now_counts[name] += sign * value
+    else:  # what a client added is known once it has been read since the book was read whole
+        now_counts = counts(owner, today, now)
+    shares = {**{pk: share for pk, share in found.shares.items() if pk not in changed}, **shares}
     updates = [client for client in clients if client.listed]
     for client in updates:
         client.days_late = client.status_update_days_late(today, owner.profile.zone)
@@ -257,7 +287,7 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
         "invoices_overdue": invoices,
         "conflicts_open": conflicts,
     }
-    week = Week(counts=_counted(shares), version=version, shares=shares)
+    week = Week(counts=now_counts, version=version, shares=shares)
     for name, order in SECTIONS.items():
         merged = _merged(
             getattr(found, name), fresh[name], changed, order, found.counts[name], week.counts[name]
@@ -300,10 +330,15 @@ def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
     return page
 
 
+def week_key(owner: Any, today: date, now: datetime) -> str:
+    """Return the cache key of the owner's week of work read on `today`, in this hour (whatever its version)."""
+    return f"week:{owner.pk}:{fragments.templates_fingerprint()}:{today.isoformat()}:{now:%Y-%m-%dT%H}"
+
+
 def cached_week(owner: Any, today: date, now: datetime) -> Week:
     """Return `week`, refreshed for the clients changed since it was read (`refreshed`) when the book changes (its
     profile's book_version), read again whole when that cannot be, when the day turns or the hour passes."""
-    key = f"week:{owner.pk}:{fragments.templates_fingerprint()}:{today.isoformat()}:{now:%Y-%m-%dT%H}"
+    key = week_key(owner, today, now)
     found = cache.get(key)
     if found is not None and found.version == owner.profile.book_version:
         return found
