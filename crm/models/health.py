@@ -5,14 +5,12 @@ The formula itself lives in `crm.trust` (pure functions); these rows only keep i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Profile
+from clients.models import Client
 
 
 class Band(models.TextChoices):
@@ -42,10 +40,6 @@ class ClientHealth(models.Model):
     # Precomputed when written so list rows do no per-point template work: "x,y x,y ..." for an SVG polyline.
     sparkline_points = models.CharField(max_length=1000, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
-    # The owner's book version (`Profile.book_version`) moved by the last change of this client's journal, set
-    # after that move by `marked_changed`: the dashboard asks which clients changed since the version it drew
-    # (crm/web/views/board.py) and refreshes only their part of the week's work.
-    changed_in = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
     # Worst first: at risk, watch, healthy, then not enough history. Kept by the database so that the dashboard
     # pages through the book along the (owner, rank, score) index instead of sorting every client.
     rank = models.GeneratedField(
@@ -69,19 +63,10 @@ class ClientHealth(models.Model):
             # Dashboard: WHERE owner_id = ? ORDER BY rank, score (worst first).
             models.Index(fields=["owner", "rank", "score"], name="health_owner_rank_score_idx"),
             models.Index(fields=["owner", "band"], name="health_owner_band_idx"),
-            # Dashboard: WHERE owner_id = ? AND changed_in > ? (the clients changed since a drawn board).
-            models.Index(fields=["owner", "changed_in"], name="health_owner_changed_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.score} ({self.band})"
-
-    @classmethod
-    def mark_changed(cls, client_ids: Iterable[int]) -> None:
-        """Mark these clients as changed in their owner's current book version (one UPDATE); call it after moving
-        the book version, so a mark is never older than the move it stands for."""
-        version = Profile.objects.filter(user_id=models.OuterRef("owner_id")).values("book_version")[:1]
-        cls.objects.filter(client_id__in=client_ids).update(changed_in=models.Subquery(version))
 
     @property
     def has_score(self) -> bool:

@@ -495,8 +495,7 @@ def recompute_clients(
             HealthChange.objects.bulk_create(moves)
     if owners:
         # What the dashboard cached about these books is now out of date: for these clients only.
-        Profile.book_changed(owners)
-        ClientHealth.mark_changed([health.client_id for health in stored])
+        Profile.book_changed(owners, [health.client_id for health in stored])
     return stored
 
 

@@ -233,24 +233,19 @@ def week(owner: Any, today: date, now: datetime) -> Week:
 
 
 def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | None:
-    """Return `found` brought up to the owner's book version by reading again only the clients changed since
-    (`ClientHealth.changed_in`), or None when it cannot be: a change not tied to clients came between (a client
-    deleted, a name edited, trends redrawn), or a list lost items it has no next ones for.
+    """Return `found` brought up to the owner's book version by reading again only the clients the last move of
+    the version stands for (`Profile.book_changed_clients`), or None when it cannot be: more than one move came
+    between, or one not tied to clients (a client deleted, trends redrawn), or a list lost items it has no next
+    ones for.
 
-    A client changed is read again whole (its share, its items in every list), so reading one twice is
-    harmless; one read too few is what the marks rule out: each change of clients moves the book version once
-    and then marks them with it, so the versions between the drawn one and now are all marks, or one of them
-    was a change of another kind.
+    A client changed is read again whole (its share, its items in every list), so reading one twice is harmless;
+    the version and its clients move together in one UPDATE, so the clients are those of that very move.
     """
-    version = owner.profile.book_version
-    marks = list(
-        ClientHealth.objects.filter(owner=owner, changed_in__gt=found.version).values_list(
-            "client_id", "changed_in"
-        )
-    )
-    if len({mark for _client, mark in marks if mark <= version}) != version - found.version:
+    profile = owner.profile
+    if profile.book_version != found.version + 1 or profile.book_changed_clients is None:
         return None
-    changed = {client_id for client_id, _mark in marks}
+    version = profile.book_version
+    changed = set(profile.book_changed_clients)
     journal = _journal(owner, today, changed)
     listed = ExpressionWrapper(queries.status_update_listed(today, owner.profile.zone), BooleanField())
     clients = list(journal["clients"].annotate(band=F("health__band"), listed=listed))
@@ -320,7 +315,8 @@ def board_key(owner: Any, full_path: str, today: date, now: datetime) -> str:
 
 
 def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
-    """Give `page` its clients from the cache, read from the database once per version of the book."""
+    """Give `page` its clients from the cache, read from the database once per version of the book (the list
+    pages; the dashboard reads them with its board, which is drawn once per version)."""
     key = fragments.book_key("board-rows", owner, page.number, sorted(filters.items()))
     rows = cache.get(key)
     if rows is None:
