@@ -183,3 +183,20 @@ def test_bobs_changes_leave_alices_week_as_drawn(alice_client: Any, alice: Any, 
     make_promise(make_client(bob, name="Chez Bob"), made_on=yesterday, due_on=yesterday)
     assert owner(alice).profile.book_version == version
     assert_fresh(alice_client, alice)
+
+
+def test_the_dashboard_after_a_change_reads_the_changed_client_only(
+    alice_client: Any, alice: Any, book: dict, django_assert_max_num_queries: Any
+) -> None:
+    alice_client.get(reverse("web:dashboard"))
+    keep = reverse("web:promise_keep", kwargs={"promise_id": book["anne_late"].pk})
+    alice_client.post(keep, headers=HTMX)
+    alice_client.get(
+        reverse("web:dashboard")
+    )  # Anne read again: her share of the counts is known from now on
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": Undo.objects.latest("pk").pk}), headers=HTMX)
+    # Session, user, profile; Anne's client row, promises, invoices, conflicts (no count over the book); the
+    # board's rows; the first-run check; the undelivered digests.
+    with django_assert_max_num_queries(10):
+        html = alice_client.get(reverse("web:dashboard")).content.decode()
+    assert "Maquette d&#x27;Anne" in html
