@@ -26,6 +26,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
@@ -304,6 +305,8 @@ def _merged(
     ]
     merged = sorted([*kept, *fresh], key=order)
     if was > len(drawn):  # the list was cut: what came after its last item is unknown
+        if not drawn:
+            return None
         merged = [item for item in merged if order(item) <= order(drawn[-1])]
     merged = merged[:WEEK_LIST_LIMIT]
     return merged if len(merged) == min(now, WEEK_LIST_LIMIT) else None
@@ -328,7 +331,8 @@ def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
 
 def week_key(owner: Any, today: date, now: datetime) -> str:
     """Return the cache key of the owner's week of work read on `today`, in this hour (whatever its version)."""
-    return f"week:{owner.pk}:{fragments.templates_fingerprint()}:{today.isoformat()}:{now:%Y-%m-%dT%H}"
+    zone = timezone.get_current_timezone_name()
+    return f"week:{owner.pk}:{fragments.templates_fingerprint()}:{zone}:{today.isoformat()}:{now:%Y-%m-%dT%H}"
 
 
 def cached_week(owner: Any, today: date, now: datetime) -> Week:
