@@ -524,8 +524,8 @@ def recompute_clients(
         if moves:
             HealthChange.objects.bulk_create(moves)
     if owners:
-        # What the dashboard cached about these books is now out of date.
-        Profile.book_changed(owners)
+        # What the dashboard cached about these books is now out of date: for these clients only.
+        Profile.book_changed(owners, [health.client_id for health in stored])
     return stored
 
 
