@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core import rules
+from crm.core.checks import CheckConstraint
 from crm.core.dates import validate_day_in_window, window_constraint
 from crm.models.journal import Interaction, Invoice
 from crm.models.reminders import Dispatch
@@ -120,8 +121,8 @@ class PaymentReminder(models.Model):
             models.UniqueConstraint(
                 fields=["invoice", "step", "due_basis"], name="payment_reminder_once_per_step"
             ),
-            models.CheckConstraint(condition=Q(step__gte=1, step__lte=3), name="payment_reminder_step_1_3"),
-            models.CheckConstraint(
+            CheckConstraint(condition=Q(step__gte=1, step__lte=3), name="payment_reminder_step_1_3"),
+            CheckConstraint(
                 condition=Q(state="stopped") ^ Q(stop_reason=""), name="payment_reminder_stop_has_reason"
             ),
             window_constraint("payment_reminder", "due_on"),

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.forms import ClientForm
 from clients.models import AccessToken, Client, Contact, Project, hash_token
 from conflicts.models import ConflictSignal
 from crm.dataio.imports import receive
@@ -104,6 +105,7 @@ BUDGETS: dict[str, int] = {
     "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
     "client_new_post": 29,  # the new client's "not enough history" trust health written at once, not the book; +1 history row; +9 the three payment checks (type, reminder days)
+    "client_rename_post": 35,  # its name only: no rescore, no primary contact to write (the address as read)
     "client_edit_post": 35,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +4 contacts; +9 the three payment checks
     "client_edit_form": 5,  # anything read per client of the book; +1 its history (one query)
     "project_new_form": 5,  # a query per client choice of the select
@@ -592,6 +594,18 @@ CLIENT_DATA = {
     "status": "active",
     "cadence_days": 10,
 }
+
+
+def renamed(client: Client) -> dict[str, Any]:
+    """Return the client's edit form as drawn (its one-time token, the values as read), its name changed."""
+    data: dict[str, Any] = {}
+    for bound in ClientForm(instance=client):
+        value = bound.value()
+        if value is not None and value is not False:
+            data[bound.html_name] = "on" if value is True else value
+    return data | {"name": "Atelier Renommé"}
+
+
 BUSINESS_DATA = {
     "display_name": "Camille Martin",
     "trade_name": "Studio Martin",
@@ -980,6 +994,14 @@ VISITS: list[Visit] = [
         to=lambda b: reverse("web:client", kwargs={"client_id": Client.objects.latest("pk").pk}),
     ),
     Visit("client_edit_form", url("web:client_edit", **RITA), shows=lambda b: f"Edit {b.rita}"),
+    Visit(
+        "client_rename_post",
+        url("web:client_edit", **RITA),
+        "post",
+        lambda b: renamed(b.rita),
+        status=302,
+        to=to_workspace,
+    ),
     Visit(
         "client_edit_post",
         url("web:client_edit", **RITA),
