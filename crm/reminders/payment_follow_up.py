@@ -84,14 +84,13 @@ def stop_where_needed(now: datetime) -> int:
         | Q(invoice__client__email="")
         | _open_payment_conflict("invoice__client_id")
     )
-    pending = list(
-        PaymentReminder.objects.filter(state__in=PENDING)
-        .filter(must_stop)
-        .select_related("invoice__client")
-        .order_by("pk")
+    # Ids first (a sweep compiles and reads little when none must stop), then the few rows.
+    ids = list(
+        PaymentReminder.objects.filter(state__in=PENDING).filter(must_stop).order_by().values_list("pk", flat=True)
     )
-    if not pending:
+    if not ids:
         return 0
+    pending = list(PaymentReminder.objects.filter(pk__in=ids).select_related("invoice__client").order_by("pk"))
     disputed = disputed_client_ids({r.invoice.client_id for r in pending})
     stopped = 0
     for reminder in pending:
@@ -122,17 +121,20 @@ DUE_COLUMNS = (
 def due_invoices(now: datetime) -> list[dict[str, Any]]:
     """Return the unpaid invoices whose next reminder's day has come (`Invoice.next_reminder_at`, kept by
     `crm.payments.due`), as plain rows, without those of a client who disputes or has no email address (their
-    step waits, and comes once that ends). One query over `invoice_next_reminder_idx`: the rest of the book is
-    not read."""
+    step waits, and comes once that ends). One query over `invoice_next_reminder_idx` (ids only): the rest of
+    the book is not read; a second one reads the due rows, when there are some."""
+    # No ORDER BY: sorting by id would have SQLite walk the whole table in id order instead of the index.
+    ids = list(Invoice.objects.filter(next_reminder_at__lte=now).order_by().values_list("pk", flat=True))
+    if not ids:
+        return []
     rows = (
-        Invoice.objects.filter(next_reminder_at__lte=now, paid_on__isnull=True)
+        Invoice.objects.filter(pk__in=ids, paid_on__isnull=True)
         .exclude(client__email="")
         .exclude(_open_payment_conflict("client_id"))
-        # No ORDER BY: sorting by id would have SQLite walk the whole table in id order instead of the index.
-        .order_by()
+        .order_by("pk")
         .values(*DUE_COLUMNS)
     )
-    return sorted(rows, key=lambda row: row["pk"])
+    return list(rows)
 
 
 def plan(now: datetime) -> int:
