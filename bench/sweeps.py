@@ -1,6 +1,6 @@
 """The every-minute sweep's planners, with nothing due and with N due: ms per sweep and queries.
 
-Called from bench/run.py (`measure_sweeps(bench, sizes)`); the rows go into `bench.results["pages"]`, so the
+Called from bench/run.py (`measure_sweeps(bench, sizes)`); the rows go into the bench's "pages" results, so the
 report gives them their ratio to the floor. Each size is its own freelancer, "sweeps-N", whose book is written
 with bulk inserts of minimal rows (every client active, with an address, its status update sent yesterday; one
 unpaid invoice each, a day late, its first reminder days ahead), its "next step at" columns filled by
