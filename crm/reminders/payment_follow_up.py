@@ -86,11 +86,16 @@ def stop_where_needed(now: datetime) -> int:
     )
     # Ids first (a sweep compiles and reads little when none must stop), then the few rows.
     ids = list(
-        PaymentReminder.objects.filter(state__in=PENDING).filter(must_stop).order_by().values_list("pk", flat=True)
+        PaymentReminder.objects.filter(state__in=PENDING)
+        .filter(must_stop)
+        .order_by()
+        .values_list("pk", flat=True)
     )
     if not ids:
         return 0
-    pending = list(PaymentReminder.objects.filter(pk__in=ids).select_related("invoice__client").order_by("pk"))
+    pending = list(
+        PaymentReminder.objects.filter(pk__in=ids).select_related("invoice__client").order_by("pk")
+    )
     disputed = disputed_client_ids({r.invoice.client_id for r in pending})
     stopped = 0
     for reminder in pending:
