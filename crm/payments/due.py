@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import FilteredRelation, Q
 
 from clients.models import Client, Profile
 from crm.core import rules
@@ -187,11 +187,74 @@ def refresh_clients(scope: Q) -> int:
 
 
 def clients_changed(client_ids: Iterable[int]) -> None:
-    """Refresh both columns for these clients and their invoices (the journal's door calls it)."""
+    """Refresh both columns for these clients and their invoices (the journal's door calls it): one read of the
+    clients with their open invoices (unpaid, or with a column to clear) and those invoices' reminders, and an
+    UPDATE only for a column that moved."""
     ids = sorted(set(client_ids))
-    if ids:
-        refresh_clients(Q(pk__in=ids))
-        refresh_invoices(Q(client_id__in=ids))
+    if not ids:
+        return
+    open_invoices = FilteredRelation(
+        "invoices", condition=Q(invoices__paid_on__isnull=True) | Q(invoices__next_reminder_at__isnull=False)
+    )
+    rows = (
+        Client.objects.filter(pk__in=ids)
+        .annotate(open=open_invoices)
+        .order_by()
+        .values_list(
+            "pk",
+            "status_update_listed_at",
+            "owner__profile__time_zone",
+            "created_at",
+            "last_status_update_at",
+            "cadence_days",
+            "away_until",
+            "status",
+            "reminder_courteous_days",
+            "reminder_firm_days",
+            "reminder_notice_days",
+            "owner__profile__reminder_courteous_days",
+            "owner__profile__reminder_firm_days",
+            "owner__profile__reminder_notice_days",
+            "open__pk",
+            "open__due_on",
+            "open__renegotiated_due_on",
+            "open__paid_on",
+            "open__next_reminder_at",
+            "open__reminders__due_basis",
+            "open__reminders__step",
+            "open__reminders__state",
+            "open__reminders__decided_at",
+        )
+    )
+    zones = _Zones()
+    clients: dict[int, tuple[Any, ...]] = {}
+    invoices: dict[int, tuple[Any, ...]] = {}
+    reminders: dict[int, list[tuple[date, int, str, datetime | None]]] = defaultdict(list)
+    for row in rows:
+        pk, stored, time_zone, client = row[0], row[1], row[2], row[3:8]
+        days, invoice = row[8:14], row[14:19]
+        zone = zones[time_zone]
+        clients.setdefault(pk, (stored, client, zone))
+        invoice_id, due_on, renegotiated, paid_on, at = invoice
+        if invoice_id is not None:
+            steps = reminder_days(days[:3], days[3:])  # type: ignore[arg-type]
+            invoices.setdefault(
+                invoice_id, (at, rules.effective_due_on(due_on, renegotiated), paid_on, steps, zone)
+            )
+            if row[19] is not None:
+                reminders[invoice_id].append(row[19:23])  # type: ignore[arg-type]  # four values, as unpacked
+    moved_clients = {}
+    for pk, (stored, client, zone) in clients.items():
+        value = listed_at(client, zone)
+        if value != stored:
+            moved_clients[pk] = value
+    moved_invoices = {}
+    for pk, (stored, basis, paid_on, steps, zone) in invoices.items():
+        value = next_reminder_at(basis, paid_on, steps, reminders[pk], zone)
+        if value != stored:
+            moved_invoices[pk] = value
+    _write(Client, "status_update_listed_at", moved_clients)
+    _write(Invoice, "next_reminder_at", moved_invoices)
 
 
 def refresh_book(owner_ids: Iterable[int]) -> None:
