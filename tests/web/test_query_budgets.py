@@ -57,6 +57,10 @@ SIZES = {"small": 3, "large": 40}
 # in one transaction: a savepoint more).
 # Since the payment follow-up (issue 17): deleting an interaction unlinks the payment reminder that logged it (+1),
 # deleting an invoice (or a client, or the account) collects its payment reminders too (+2, +3, +2).
+# Since the sweep's "next step at" columns (issue 23, crm/payments/due.py): the door reads its clients with their open
+# invoices and those invoices' reminders (one query) and writes a column that moved (an UPDATE per column, when a
+# status update, a payment, a due date or a reminder's decision moves it; `build_book` writes some rows with
+# `update()`, so the first door call here moves them): "+N the sweep's columns" below.
 BUDGETS: dict[str, int] = {
     # The API (crm/api): the token (one query with its owner and profile) and its last use (one UPDATE a minute),
     # then the page in one query (limit + 1 rows, no count).
@@ -68,7 +72,7 @@ BUDGETS: dict[str, int] = {
     "api_promises_updated_since": 3,  # the history read as a subquery, not per row
     "api_health": 3,  # a query per client's health for its client
     "api_client_health": 3,
-    "api_promise_create": 36,  # full_clean (3 per CheckConstraint) and the client rescored, as the web's post
+    "api_promise_create": 39,  # full_clean (3 per CheckConstraint) and the client rescored, as the web's post; +3 the sweep's columns through the door (issue 23)
     # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12; and
     # whether the book is empty or holds the sample book (one DISTINCT on the owner's clients): +1 since issue 14.
     "dashboard": 13,  # a query per board row for its trust health, or per item of the week's work for its client
@@ -103,93 +107,93 @@ BUDGETS: dict[str, int] = {
     "invoice_detail": 7,  # the same; +1 its history (one query); +2 its payment reminders and the late-payment rates
     "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
-    "client_new_post": 29,  # the new client's "not enough history" trust health written at once, not the book; +1 history row; +9 the three payment checks (type, reminder days)
-    "client_edit_post": 35,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +4 contacts; +9 the three payment checks
+    "client_new_post": 31,  # the new client's "not enough history" trust health written at once, not the book; +1 history row; +9 the three payment checks (type, reminder days); +2 the sweep's columns through the door (issue 23)
+    "client_edit_post": 38,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +4 contacts; +9 the three payment checks; +3 the sweep's columns through the door (issue 23)
     "client_edit_form": 5,  # anything read per client of the book; +1 its history (one query)
     "project_new_form": 5,  # a query per client choice of the select
-    "project_new_post": 27,  # the same, and the client rescored event by event after the save; +2 history row, health move
+    "project_new_post": 30,  # the same, and the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
     "project_edit_form": 6,  # a query per client choice of the select; +1 its history (one query)
     "project_edit_post": 27,  # the same, and the client rescored event by event after the save; +2 history row, health move
     "interaction_new_anywhere_form": 6,  # a query per client or project choice of the selects
-    "interaction_new_anywhere_post": 29,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move
-    "interaction_new_anywhere_post_htmx": 32,  # the same, and a query per choice of the fresh form; +2 history row, health move
+    "interaction_new_anywhere_post": 31,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
+    "interaction_new_anywhere_post_htmx": 34,  # the same, and a query per choice of the fresh form; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
     "interaction_new_workspace_form": 6,  # a query per project choice of the client's select
-    "interaction_new_workspace_post": 30,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move
-    "interaction_new_workspace_post_htmx": 32,  # the same, and a query per choice of the fresh form; +2 history row, health move
+    "interaction_new_workspace_post": 32,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
+    "interaction_new_workspace_post_htmx": 34,  # the same, and a query per choice of the fresh form; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
     "promise_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "promise_new_anywhere_post": 27,  # the client rescored event by event after the save; +2 history row, health move
-    "promise_new_anywhere_post_htmx": 29,  # the same, and a query per choice of the fresh form; +2 history row, health move
+    "promise_new_anywhere_post": 30,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "promise_new_anywhere_post_htmx": 32,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
     "promise_new_workspace_form": 5,  # a query per project choice of the client's select
-    "promise_new_workspace_post": 28,  # the client rescored event by event after the save; +2 history row, health move
-    "promise_new_workspace_post_htmx": 29,  # the same, and a query per choice of the fresh form; +2 history row, health move
+    "promise_new_workspace_post": 31,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "promise_new_workspace_post_htmx": 32,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
     "invoice_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "invoice_new_anywhere_post": 28,  # the same rescoring, and the number checked against each invoice; +2 history row, health move
-    "invoice_new_anywhere_post_htmx": 30,  # the same, and a query per choice of the fresh form; +2 history row, health move
+    "invoice_new_anywhere_post": 32,  # the same rescoring, and the number checked against each invoice; +2 history row, health move; +4 the sweep's columns through the door (issue 23)
+    "invoice_new_anywhere_post_htmx": 34,  # the same, and a query per choice of the fresh form; +2 history row, health move; +4 the sweep's columns through the door (issue 23)
     "invoice_new_workspace_form": 5,  # a query per project choice of the client's select
-    "invoice_new_workspace_post": 29,  # the same rescoring, and the number checked against each invoice; +2 history row, health move
-    "invoice_new_workspace_post_htmx": 30,  # the same, and a query per choice of the fresh form; +2 history row, health move
+    "invoice_new_workspace_post": 33,  # the same rescoring, and the number checked against each invoice; +2 history row, health move; +4 the sweep's columns through the door (issue 23)
+    "invoice_new_workspace_post_htmx": 34,  # the same, and a query per choice of the fresh form; +2 history row, health move; +4 the sweep's columns through the door (issue 23)
     "conflict_new_anywhere_form": 4,  # a query per client choice of the select
-    "conflict_new_anywhere_post": 25,  # the client rescored event by event after the save; +2 history row, health move
-    "conflict_new_anywhere_post_htmx": 26,  # the same, and a query per choice of the fresh form; +2 history row, health move
+    "conflict_new_anywhere_post": 27,  # the client rescored event by event after the save; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
+    "conflict_new_anywhere_post_htmx": 28,  # the same, and a query per choice of the fresh form; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
     "conflict_new_workspace_form": 4,  # anything read per client of the book
-    "conflict_new_workspace_post": 26,  # the client rescored event by event after the save; +2 history row, health move
-    "conflict_new_workspace_post_htmx": 26,  # the same; +2 history row, health move
-    "promise_keep": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
-    "promise_keep_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
-    "promise_break": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
-    "promise_break_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
-    "promise_explain": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
-    "promise_explain_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
-    "invoice_paid": 20,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it
-    "invoice_paid_htmx": 20,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it
-    "invoice_renegotiate": 19,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row
-    "invoice_renegotiate_htmx": 19,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
-    "conflict_resolve": 32,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries); +2 history row, health move; +1 undo row
-    "conflict_resolve_htmx": 32,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row
-    "status_update_sent": 22,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (written under the form token's savepoint: no savepoint of its own)
-    "status_update_sent_htmx": 22,  # the same; +2 history row, health move; +1 undo row
+    "conflict_new_workspace_post": 28,  # the client rescored event by event after the save; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
+    "conflict_new_workspace_post_htmx": 28,  # the same; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
+    "promise_keep": 22,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "promise_keep_htmx": 22,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "promise_break": 21,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +2 the sweep's columns through the door (issue 23)
+    "promise_break_htmx": 21,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +2 the sweep's columns through the door (issue 23)
+    "promise_explain": 22,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "promise_explain_htmx": 22,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "invoice_paid": 23,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it; +3 the sweep's columns through the door (issue 23)
+    "invoice_paid_htmx": 23,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it; +3 the sweep's columns through the door (issue 23)
+    "invoice_renegotiate": 22,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "invoice_renegotiate_htmx": 22,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "conflict_resolve": 35,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries); +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "conflict_resolve_htmx": 35,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "status_update_sent": 24,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (written under the form token's savepoint: no savepoint of its own); +2 the sweep's columns through the door (issue 23)
+    "status_update_sent_htmx": 24,  # the same; +2 history row, health move; +1 undo row; +2 the sweep's columns through the door (issue 23)
     "status_update_draft": 11,  # a query per delivery for its project, or per open promise or project; +1 the client's page link (crm/portal); +1 is a mailbox connected (send from the app)
     "status_update_draft_htmx": 11,  # the same, for the draft region
-    "status_update_mark_sent": 22,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (issue 21: one action, with undo everywhere)
-    "status_update_mark_sent_htmx": 22,  # the same; +2 history row, health move; +1 undo row
+    "status_update_mark_sent": 24,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (issue 21: one action, with undo everywhere); +2 the sweep's columns through the door (issue 23)
+    "status_update_mark_sent_htmx": 24,  # the same; +2 history row, health move; +1 undo row; +2 the sweep's columns through the door (issue 23)
     "interaction_edit": 7,  # a query per project or client offered by the form's selects
     "interaction_edit_htmx": 7,  # a query per project or client offered by the form's selects
     "interaction_edit_post": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "interaction_edit_post_htmx": 28,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
     "interaction_delete": 4,  # anything read from the book to ask before deleting
-    "interaction_delete_post": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it
-    "interaction_delete_post_htmx": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it
+    "interaction_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +1 the sweep's columns through the door (issue 23)
+    "interaction_delete_post_htmx": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +1 the sweep's columns through the door (issue 23)
     "promise_edit": 6,  # a query per project or client offered by the form's selects
     "promise_edit_htmx": 6,  # a query per project or client offered by the form's selects
-    "promise_edit_post": 35,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
-    "promise_edit_post_htmx": 35,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "promise_edit_post": 36,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +1 the sweep's columns through the door (issue 23)
+    "promise_edit_post_htmx": 36,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +1 the sweep's columns through the door (issue 23)
     "promise_delete": 4,  # anything read from the book to ask before deleting
-    "promise_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "promise_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "promise_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "promise_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
     "invoice_edit": 6,  # a query per project or client offered by the form's selects
     "invoice_edit_htmx": 6,  # a query per project or client offered by the form's selects
-    "invoice_edit_post": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
-    "invoice_edit_post_htmx": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "invoice_edit_post": 34,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +1 the sweep's columns through the door (issue 23)
+    "invoice_edit_post_htmx": 34,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +1 the sweep's columns through the door (issue 23)
     "invoice_delete": 4,  # anything read from the book to ask before deleting
-    "invoice_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL)
-    "invoice_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL)
+    "invoice_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL); +1 the sweep's columns through the door (issue 23)
+    "invoice_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL); +1 the sweep's columns through the door (issue 23)
     "conflict_edit": 5,  # a query per project or client offered by the form's selects
     "conflict_edit_htmx": 5,  # a query per project or client offered by the form's selects
-    "conflict_edit_post": 32,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
-    "conflict_edit_post_htmx": 32,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move
+    "conflict_edit_post": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +1 the sweep's columns through the door (issue 23)
+    "conflict_edit_post_htmx": 33,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +1 the sweep's columns through the door (issue 23)
     "conflict_delete": 4,  # anything read from the book to ask before deleting
-    "conflict_delete_post": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "conflict_delete_post_htmx": 22,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "conflict_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "conflict_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
     "client_delete": 5,  # what goes with the client (its contacts, projects and journal) counted in one query
     "client_delete_post": 52,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked
     "project_delete": 4,  # anything read from the book to ask before deleting
-    "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
-    "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
-    "promise_reopen_htmx": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
-    "invoice_reopen": 20,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it
-    "invoice_reopen_htmx": 20,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it
-    "conflict_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
-    "conflict_reopen_htmx": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
+    "project_delete_post": 31,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "promise_reopen": 21,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
+    "promise_reopen_htmx": 21,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +2 the sweep's columns through the door (issue 23)
+    "invoice_reopen": 24,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it; +4 the sweep's columns through the door (issue 23)
+    "invoice_reopen_htmx": 24,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it; +4 the sweep's columns through the door (issue 23)
+    "conflict_reopen": 22,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "conflict_reopen_htmx": 22,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
     "undo": 21,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move
     "undo_htmx": 21,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move
     "trash": 5,  # a query per trash item (its rows are deferred: never read to list them)
@@ -197,8 +201,8 @@ BUDGETS: dict[str, int] = {
     "trash_delete": 4,  # anything read from the book to delete one trash item
     "trash_delete_post": 6,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
     "payment_reminders": 6,  # a query per reminder for its invoice, client or the late-payment rates
-    "payment_reminder_send": 10,  # anything read per reminder of the book when one is sent or stopped
-    "payment_reminder_skip": 6,  # anything read per reminder of the book when one is skipped
+    "payment_reminder_send": 13,  # anything read per reminder of the book when one is sent or stopped; +3 the sweep's columns through the door (issue 23)
+    "payment_reminder_skip": 8,  # anything read per reminder of the book when one is skipped; +2 the sweep's columns through the door (issue 23)
     "calendar_settings": 3,  # anything read from the book to show the feed's address
     "calendar_rotate_confirm": 3,  # the same, when asked to confirm replacing the address
     "calendar_rotate": 4,  # the same, when the address is replaced
@@ -225,7 +229,7 @@ BUDGETS: dict[str, int] = {
     "mailbox": 5,  # the mailbox row, nothing of the book
     "mailbox_status_htmx": 5,  # the same, for the status line the page polls while a sync runs
     "mailbox_post": 8,  # the mailbox read, saved (its row locked for the versioned form), nothing of the book
-    "status_update_send": 29,  # the client, the mailbox, the dispatch, the status update and its Message-ID written once (the form token); issue 21: the status update is now logged by the request (the same 13 queries as "mark as sent", before in the worker) with its undo row
+    "status_update_send": 31,  # the client, the mailbox, the dispatch, the status update and its Message-ID written once (the form token); issue 21: the status update is now logged by the request (the same 13 queries as "mark as sent", before in the worker) with its undo row; +2 the sweep's columns through the door (issue 23)
     "password_reset": 0,  # anything at all: an anonymous page
     # Contacts (issue 15): the workspace lists the client's contacts (+1, one query), the interaction forms offer
     # them (+1, one query), a client's edit writes its primary contact (+4: read it, save it, its history row,
@@ -242,7 +246,7 @@ BUDGETS: dict[str, int] = {
     "import_upload": 4,  # a query per row of the file
     "import_preview": 8,  # a query per row of the file (its clients found in a few queries, whatever the rows); +3 the plan of the rows already there (its owner, clients and contacts: measured 7 on main at 20:09, its budget left at 4); +1 the owner's profile, once, for new clients' language and country (issue 24)
     "import_map": 9,  # the same, when the columns are mapped again
-    "import_run": 28,  # a query per row imported (clients, contacts and their history are inserted in bulk)
+    "import_run": 30,  # a query per row imported (clients, contacts and their history are inserted in bulk); +2 the sweep's columns through the door (issue 23)
     "import_progress": 4,  # anything read per row: the progress is in the cache
     "import_progress_htmx": 4,  # the same, for the polled bar
     "export_page": 3,  # anything read from the book
