@@ -27,6 +27,9 @@ def test_the_trust_model_page_states_the_grace_periods_the_code_uses() -> None:
         f"fewer than **{formula.MIN_EVIDENCE} recent events**",
         f"(the unfaded bad mass N is below **{formula.BAD_EVIDENCE}**)",
         f'An open promise more than **{formula.SETTLE_AFTER_DAYS} days** past due becomes "to settle"',
+        f"**Answered within {formula.CLIENT_REPLY_WITHIN_DAYS:g} days**: +{formula.CLIENT_REPLY_QUICK:g}",
+        f"−{formula.CLIENT_REPLY_SLOW_PER_DAY:g} per day beyond the {formula.CLIENT_REPLY_WITHIN_DAYS:g}, down to "
+        f"−{formula.CLIENT_REPLY_SLOW_MAX:g}",
         f"`TRUST_BAND_HEALTHY` (default **{django_settings.TRUST_BAND_HEALTHY}**)",
         f"`TRUST_BAND_WATCH` (default **{django_settings.TRUST_BAND_WATCH}**)",
     ]
