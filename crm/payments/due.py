@@ -16,7 +16,7 @@ index, reading nothing for the rest of the book. They are written here, from the
    and a decision on a reminder (approved, skipped, sent) refreshes its invoice;
 3. a client's own reminder days (`crm.trust.door.record_saved`) and a freelancer's time zone or reminder days
    (`profile_saved`, below) refresh the rows they feed;
-4. migration 0023 filled them for the rows stored before; `refresh_book` fills a book written by bulk inserts
+4. migration 0025 (crm) filled them for the rows stored before; `refresh_book` fills a book written by bulk inserts
    (the large generated books of the bench).
 
 What is not in the columns is checked when the due rows are read, in SQL: an open payment conflict and a client

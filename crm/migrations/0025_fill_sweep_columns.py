@@ -80,6 +80,6 @@ def fill(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0023_invoice_next_reminder_at")]
+    dependencies = [("crm", "0024_invoice_next_reminder_at")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0020_client_status_update_listed_at'),
-        ('crm', '0022_load_shipped_late_payment_rates'),
+        ('crm', '0023_interaction_automatic_and_away_suggestion'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
