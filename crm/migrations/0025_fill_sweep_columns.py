@@ -8,6 +8,7 @@ import zoneinfo
 from collections import defaultdict
 from typing import Any
 
+from django.conf import settings
 from django.db import migrations
 
 from crm.core import rules
@@ -21,11 +22,12 @@ def fill(apps: Any, schema_editor: Any) -> None:
     Client = apps.get_model("clients", "Client")
     Invoice = apps.get_model("crm", "Invoice")
     PaymentReminder = apps.get_model("crm", "PaymentReminder")
-    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    zones: dict[str | None, zoneinfo.ZoneInfo] = {}
 
-    def zone(name: str) -> zoneinfo.ZoneInfo:
+    def zone(name: str | None) -> zoneinfo.ZoneInfo:
+        # An owner without a profile yet: the project's zone, as the trust engine reads it.
         if name not in zones:
-            zones[name] = zoneinfo.ZoneInfo(name)
+            zones[name] = zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
         return zones[name]
 
     clients = Client.objects.order_by("pk").values_list(

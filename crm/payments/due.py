@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import FilteredRelation, Q
 
 from clients.models import Client, Profile
@@ -49,9 +50,10 @@ PROFILE_FIELDS = frozenset(
 )
 
 
-class _Zones(dict[str, zoneinfo.ZoneInfo]):
-    def __missing__(self, name: str) -> zoneinfo.ZoneInfo:
-        zone = self[name] = zoneinfo.ZoneInfo(name)
+class _Zones(dict[str | None, zoneinfo.ZoneInfo]):
+    def __missing__(self, name: str | None) -> zoneinfo.ZoneInfo:
+        # An owner without a profile yet (rows written before it): the project's zone, as the trust engine reads it.
+        zone = self[name] = zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
         return zone
 
 
