@@ -23,6 +23,9 @@ def fill(apps: Any, schema_editor: Any) -> None:
     Invoice = apps.get_model("crm", "Invoice")
     PaymentReminder = apps.get_model("crm", "PaymentReminder")
     zones: dict[str | None, zoneinfo.ZoneInfo] = {}
+    # An owner without a profile yet: the settings' default reminder days.
+    names = ("reminder_courteous_days", "reminder_firm_days", "reminder_notice_days")
+    defaults = tuple(apps.get_model("clients", "Profile")._meta.get_field(name).default for name in names)
 
     def zone(name: str | None) -> zoneinfo.ZoneInfo:
         # An owner without a profile yet: the project's zone, as the trust engine reads it.
@@ -64,7 +67,7 @@ def fill(apps: Any, schema_editor: Any) -> None:
     batch = []
     for pk, due_on, renegotiated, time_zone, *days in invoices.iterator(BATCH):
         basis = renegotiated or due_on
-        steps = tuple(days[:3]) if all(days[:3]) else tuple(days[3:])
+        steps = tuple(days[:3]) if all(days[:3]) else tuple(days[3:]) if all(days[3:]) else defaults
         mine = [r for r in reminders[pk] if r[0] == basis]
         pending = any(state in ("proposed", "approved") for _b, _s, state, _d in mine)
         decided = {

@@ -62,7 +62,12 @@ def reminder_days(
 ) -> tuple[int, int, int]:
     """Return the three steps' days: the client's own when all three are set, else the freelancer's
     (`Client.reminder_days`)."""
-    return client_days if all(client_days) else profile_days
+    if all(client_days):
+        return client_days
+    if not all(profile_days):  # an owner without a profile yet: the settings' defaults
+        names = ("reminder_courteous_days", "reminder_firm_days", "reminder_notice_days")
+        return tuple(Profile._meta.get_field(name).default for name in names)  # type: ignore[return-value]
+    return profile_days
 
 
 def decided_days(reminders: Iterable[tuple[date, int, str, datetime | None]], basis: date, zone: Any) -> dict:
