@@ -224,6 +224,19 @@ class Profile(models.Model):
             ]
         super().save(*args, **kwargs)
 
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Profile:
+        profile = super().from_db(db, field_names, values)
+        # The settings the sweep's "next step at" columns are counted in, as loaded: a save that keeps them
+        # leaves the columns right (crm.payments.due.profile_saved).
+        profile.loaded_schedule = profile.schedule()
+        return profile
+
+    def schedule(self) -> tuple[Any, ...]:
+        """Return the settings the book's reminder schedule is counted in: time zone and reminder days."""
+        names = ("time_zone", "reminder_courteous_days", "reminder_firm_days", "reminder_notice_days")
+        return tuple(self.__dict__.get(name) for name in names)
+
     @property
     def reminder_days(self) -> tuple[int, int, int]:
         return (self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)
@@ -593,6 +606,15 @@ class Client(models.Model):
         verbose_name=_("next status update due"),
     )
 
+    # The instant from which the status update is listed as due (`crm.core.rules.status_update_listed_at`, in
+    # the freelancer's time zone), None while the client is not active: written by the journal's door
+    # (`crm.trust.door`) whenever the last status update, the cadence, the absence or the status moves, and by
+    # `crm.payments.due` when the freelancer's time zone does. The nudges read only the clients listed
+    # (`status_update_listed_at <= now`) instead of the whole book.
+    status_update_listed_at = models.DateTimeField(
+        _("status update listed from"), null=True, blank=True, editable=False
+    )
+
     # Who changed what and when (shown on the client's edit page). The clocks kept by the journal and the
     # generated due date are derived, not changed by anyone: they stay out of it.
     history = BookHistory(
@@ -600,6 +622,7 @@ class Client(models.Model):
             "last_status_update_at",
             "last_contact_at",
             "status_update_due_at",
+            "status_update_listed_at",
             "updated_at",
             "sample",
         ]
@@ -666,6 +689,8 @@ class Client(models.Model):
             models.Index(fields=["owner", "status"], name="client_owner_status_idx"),
             # Dashboard and digest: the active clients whose status update is due, soonest first.
             models.Index(fields=["owner", "status", "status_update_due_at"], name="client_update_due_idx"),
+            # The nudges: WHERE owner_id IN (...) AND status_update_listed_at <= now.
+            models.Index(fields=["owner", "status_update_listed_at"], name="client_update_listed_idx"),
         ]
 
     def __str__(self) -> str:

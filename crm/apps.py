@@ -9,7 +9,11 @@ class CrmConfig(AppConfig):
     verbose_name = _("Relationship journal")
 
     def ready(self) -> None:
-        from crm.payments import claims  # noqa: F401 (connects the rates' cache receivers)
+        from crm.payments import (
+            claims,  # noqa: F401 (connects the rates' cache receivers)
+            due,
+        )
         from crm.trust import signals
 
         signals.connect()
+        due.connect()

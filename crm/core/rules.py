@@ -8,9 +8,9 @@ same question in SQL takes its bounds from here (`crm/core/queries.py`), and a t
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
-from crm.core.days import add_days, add_to_moment
+from crm.core.days import add_days, add_to_moment, local_day, local_midnight
 
 # An open promise this long past its due date is "to settle": the app asks whether it was kept late, broken or
 # dropped by agreement (the digest and nudges list it; the trust formula fades its weight from then on).
@@ -117,6 +117,35 @@ def status_update_listed(due_on: date, today: date, *, active: bool, away_until:
     if not active or is_away(today, paused=False, away_until=away_until):
         return False
     return due_on <= add_days(today, STATUS_UPDATE_COMING_DAYS)
+
+
+def status_update_listed_from(
+    last_day: date, cadence_days: int, away_until: date | None, *, active: bool
+) -> date | None:
+    """Return the first local day the client's status update is listed as due (`status_update_listed` is True on
+    it and on every later day, until a new status update or a change of the client moves it), or None when the
+    client is not active (nothing is listed until it is again).
+
+    Listed on `today` means: not away on `today` (`away_until` before it) and `status_update_due_on` at most
+    STATUS_UPDATE_COMING_DAYS after it; both only grow truer as `today` moves on.
+    """
+    if not active:
+        return None
+    first = add_days(status_update_due_on(last_day, cadence_days, away_until), -STATUS_UPDATE_COMING_DAYS)
+    if away_until is not None:
+        first = max(first, add_days(away_until, 1))
+    return first
+
+
+def status_update_listed_at(
+    since: datetime, cadence_days: int, away_until: date | None, zone: tzinfo | None, *, active: bool
+) -> datetime | None:
+    """Return the instant from which the client's status update is listed as due: the start, in the
+    freelancer's `zone`, of `status_update_listed_from` (`since` is the last status update, or the client's
+    start). The database keeps it as `Client.status_update_listed_at`, kept by the journal's door, so the
+    nudges read only the clients listed (`status_update_listed_at <= now`) through an index."""
+    first = status_update_listed_from(local_day(since, zone), cadence_days, away_until, active=active)
+    return None if first is None else local_midnight(first, zone)
 
 
 def status_update_days_late(due_on: date, today: date) -> int:

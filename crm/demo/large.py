@@ -20,6 +20,7 @@ from django.utils import timezone
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
+from crm.payments import due
 
 K = Interaction.Kind
 D = Interaction.Direction
@@ -133,6 +134,8 @@ def seed_large_book(
             totals.promises += len(promises)
             totals.invoices += len(invoices)
             totals.conflicts += len(conflicts)
+    # The sweep's "next step at" columns, which the journal's door would have written client by client.
+    due.refresh_book([owner.pk])
     return totals
 
 

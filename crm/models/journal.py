@@ -534,8 +534,17 @@ class Invoice(LoadedRelationsChecked, models.Model):
         expression=Coalesce("renegotiated_due_on", "due_on"), output_field=models.DateField(), db_persist=True
     )
 
-    # The generated due date follows the two it is made of, which the history keeps.
-    history = BookHistory(excluded_fields=["current_due_on"])
+    # The instant the payment follow-up's planner prepares the next reminder: the start, in the freelancer's
+    # time zone, of `crm.payments.schedule.preparation_day`; None when paid, when a reminder awaits a decision or
+    # the sequence is over. Written by `crm.payments.due` (through the journal's door, which every change of an
+    # invoice passes, and by the planner's own steps): the planner reads only `next_reminder_at <= now`.
+    next_reminder_at = models.DateTimeField(
+        _("next reminder prepared at"), null=True, blank=True, editable=False
+    )
+
+    # The generated due date follows the two it is made of, which the history keeps; the planner's column is
+    # derived.
+    history = BookHistory(excluded_fields=["current_due_on", "next_reminder_at"])
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -565,6 +574,12 @@ class Invoice(LoadedRelationsChecked, models.Model):
             # Trust engine and invoice list: a client's invoices; overdue list: unpaid by due date.
             models.Index(fields=["client", "issued_on"], name="invoice_client_issued_idx"),
             models.Index(fields=["owner", "paid_on", "current_due_on"], name="invoice_owner_paid_due_idx"),
+            # The payment follow-up's planner, every minute: WHERE next_reminder_at <= now (the few due rows).
+            models.Index(
+                fields=["next_reminder_at"],
+                name="invoice_next_reminder_idx",
+                condition=Q(next_reminder_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

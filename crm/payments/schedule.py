@@ -34,6 +34,18 @@ def next_step(due_on: date, days: Sequence[int], decided: dict[int, date]) -> tu
     return None
 
 
+def preparation_day(
+    due_on: date, days: Sequence[int], decided: dict[int, date], *, pending: bool
+) -> date | None:
+    """Return the local day the planner prepares the invoice's next reminder (`next_step`'s day), or None when
+    it has nothing to prepare whatever the day: a step awaits the freelancer's decision (`pending`), or the
+    sequence is over. An unpaid invoice only; a step's day is always after `due_on` (every step's days >= 1)."""
+    if pending:
+        return None
+    step = next_step(due_on, days, decided)
+    return None if step is None else step[1]
+
+
 def send_moment(day: date, hour: int, zone: zoneinfo.ZoneInfo) -> datetime:
     """Return the instant (UTC) of `hour` o'clock on the local `day` in `zone`.
 

@@ -3,7 +3,8 @@
 1. `plan(now)` (every sweep) stops the reminders that must not go out any more (the invoice was paid, a new due
    date was agreed, a payment conflict is open) and prepares each overdue invoice's next step when its local day
    has come (crm/payments/schedule.py): "proposed", waiting for the freelancer's approval, or, for a freelancer
-   who opted in, approved at once with its `Dispatch` due at their hour.
+   who opted in, approved at once with its `Dispatch` due at their hour. It reads only the invoices whose
+   `next_reminder_at` has come (crm/payments/due.py keeps it), never the whole book.
 2. `approve(reminder, now)` turns a proposed reminder into an outbox `Dispatch` due now (the caller enqueues it);
    `skip` leaves it unsent and lets the sequence go on.
 3. The outbox's `deliver` claims the dispatch (exactly once, docs/reminders.md), asks `message` for the email
@@ -13,20 +14,23 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone, translation
 
 from clients.models import ClientKind, Tone
 from conflicts.models import ConflictSignal
+from crm.core import rules
 from crm.models import Dispatch, Interaction, Invoice, PaymentReminder
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
-from crm.payments import schedule
+from crm.payments import due, schedule
 from crm.payments.claims import RatesBySeries, claim_for, load_rates
 from crm.reminders.emails import render_email, render_text
 from crm.trust.door import journal_changed
@@ -47,18 +51,50 @@ def disputed_client_ids(client_ids: Any) -> set[int]:
 
 def _stop(reminder: PaymentReminder, reason: str, now: datetime) -> bool:
     """Stop a pending reminder for `reason`; return False when it was no longer pending (decided meanwhile)."""
-    return bool(
+    stopped = bool(
         PaymentReminder.objects.filter(pk=reminder.pk, state=reminder.state).update(
             state=PaymentReminder.State.STOPPED, stop_reason=reason, decided_at=now
+        )
+    )
+    if stopped:
+        # No step awaits a decision any more: the invoice's next one is scheduled again (a paused step comes
+        # back once its cause ends).
+        due.refresh_invoices(Q(pk=reminder.invoice_id))
+    return stopped
+
+
+def _open_payment_conflict(client: str) -> Exists:
+    """Return "the client (the `client` column of the outer query) has an open payment conflict signal"."""
+    return Exists(
+        ConflictSignal.objects.filter(
+            client_id=OuterRef(client), kind=ConflictSignal.Kind.PAYMENT, state=ConflictSignal.State.OPEN
         )
     )
 
 
 def stop_where_needed(now: datetime) -> int:
-    """Stop every pending reminder whose invoice was paid or renegotiated, or whose client disputes; return how
-    many (three queries)."""
+    """Stop every pending reminder whose invoice was paid or renegotiated, or whose client disputes or has no
+    email address; return how many (one query when none must stop).
+
+    The database picks the pending reminders where one of `PaymentReminder.stop_reason_now`'s reasons holds,
+    so a sweep reads none of the others; the model's rule then says which reason, row by row."""
+    must_stop = (
+        Q(invoice__paid_on__isnull=False)
+        | ~Q(invoice__current_due_on=F("due_basis"))
+        | Q(invoice__client__email="")
+        | _open_payment_conflict("invoice__client_id")
+    )
+    # Ids first (a sweep compiles and reads little when none must stop), then the few rows.
+    ids = list(
+        PaymentReminder.objects.filter(state__in=PENDING)
+        .filter(must_stop)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
     pending = list(
-        PaymentReminder.objects.filter(state__in=PENDING).select_related("invoice__client").order_by("pk")
+        PaymentReminder.objects.filter(pk__in=ids).select_related("invoice__client").order_by("pk")
     )
     disputed = disputed_client_ids({r.invoice.client_id for r in pending})
     stopped = 0
@@ -69,91 +105,134 @@ def stop_where_needed(now: datetime) -> int:
     return stopped
 
 
-def plan(now: datetime) -> int:
-    """Stop what must stop, then prepare every overdue invoice's next reminder whose day has come; return how
-    many were prepared. Safe to run any number of times, at once too (one row per step: a unique constraint)."""
-    stop_where_needed(now)
-    # Candidates: unpaid invoices already late somewhere on Earth (the freelancer's own day is checked below).
-    latest_today = (now + timedelta(days=1)).date()
-    invoices = list(
-        Invoice.objects.unpaid()
-        .filter(current_due_on__lt=latest_today)
-        .select_related("client", "owner__profile")
+# The columns of a due invoice the planner reads (no model object: a sweep builds none for rows it skips).
+DUE_COLUMNS = (
+    "pk",
+    "owner_id",
+    "due_on",
+    "renegotiated_due_on",
+    "client__reminder_courteous_days",
+    "client__reminder_firm_days",
+    "client__reminder_notice_days",
+    "owner__profile__time_zone",
+    "owner__profile__reminder_courteous_days",
+    "owner__profile__reminder_firm_days",
+    "owner__profile__reminder_notice_days",
+    "owner__profile__payment_reminders_auto",
+    "owner__profile__digest_hour",
+)
+
+
+def due_invoices(now: datetime) -> list[dict[str, Any]]:
+    """Return the unpaid invoices whose next reminder's day has come (`Invoice.next_reminder_at`, kept by
+    `crm.payments.due`), as plain rows, without those of a client who disputes or has no email address (their
+    step waits, and comes once that ends). One query over `invoice_next_reminder_idx` (ids only): the rest of
+    the book is not read; a second one reads the due rows, when there are some."""
+    # No ORDER BY: sorting by id would have SQLite walk the whole table in id order instead of the index.
+    ids = list(Invoice.objects.filter(next_reminder_at__lte=now).order_by().values_list("pk", flat=True))
+    if not ids:
+        return []
+    rows = (
+        Invoice.objects.filter(pk__in=ids, paid_on__isnull=True)
+        .exclude(client__email="")
+        .exclude(_open_payment_conflict("client_id"))
         .order_by("pk")
+        .values(*DUE_COLUMNS)
     )
+    return list(rows)
+
+
+def plan(now: datetime) -> int:
+    """Stop what must stop, then prepare the next reminder of every invoice whose day has come; return how many
+    were prepared. Safe to run any number of times, at once too (one row per step: a unique constraint).
+
+    Two queries when nothing is due, whatever the size of the books (`due_invoices`)."""
+    stop_where_needed(now)
+    invoices = due_invoices(now)
     if not invoices:
         return 0
-    disputed = disputed_client_ids({invoice.client_id for invoice in invoices})
-    reminders: dict[int, list[PaymentReminder]] = defaultdict(list)
-    for reminder in PaymentReminder.objects.filter(invoice__in=invoices):
-        reminders[reminder.invoice_id].append(reminder)
+    reminders: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for reminder in PaymentReminder.objects.filter(invoice_id__in=[row["pk"] for row in invoices]).values(
+        "pk", "invoice_id", "step", "due_basis", "state", "stop_reason", "decided_at"
+    ):
+        reminders[reminder["invoice_id"]].append(reminder)
     prepared = 0
     for invoice in invoices:
-        if invoice.client_id in disputed or not invoice.client.email:
-            continue
-        if _prepare_next(invoice, reminders[invoice.pk], now):
+        if _prepare_next(invoice, reminders[invoice["pk"]], now):
             prepared += 1
+    # Each invoice read moves on: to None once its step awaits a decision, to its next step's day otherwise.
+    due.refresh_invoices(Q(pk__in=[row["pk"] for row in invoices]))
     return prepared
 
 
-def _prepare_next(invoice: Invoice, existing: list[PaymentReminder], now: datetime) -> bool:
-    profile = invoice.owner.profile
-    zone = profile.zone
+def _prepare_next(invoice: dict[str, Any], existing: list[dict[str, Any]], now: datetime) -> bool:
+    zone = zoneinfo.ZoneInfo(invoice["owner__profile__time_zone"])
     today = timezone.localtime(now, zone).date()
-    basis = invoice.effective_due_on
+    basis = rules.effective_due_on(invoice["due_on"], invoice["renegotiated_due_on"])
     if basis >= today:
         return False
-    mine = [r for r in existing if r.due_basis == basis]
-    if any(r.state in PENDING for r in mine):
+    mine = [r for r in existing if r["due_basis"] == basis]
+    if any(r["state"] in PENDING for r in mine):
         return False  # one step at a time
     decided = {
-        r.step: timezone.localtime(r.decided_at, zone).date()
+        r["step"]: timezone.localtime(r["decided_at"], zone).date()
         for r in mine
-        if r.state in (PaymentReminder.State.SENT, PaymentReminder.State.SKIPPED) and r.decided_at
+        if r["state"] in (PaymentReminder.State.SENT, PaymentReminder.State.SKIPPED) and r["decided_at"]
     }
-    step = schedule.next_step(basis, invoice.client.reminder_days(profile), decided)
+    days = due.reminder_days(
+        (
+            invoice["client__reminder_courteous_days"],
+            invoice["client__reminder_firm_days"],
+            invoice["client__reminder_notice_days"],
+        ),
+        (
+            invoice["owner__profile__reminder_courteous_days"],
+            invoice["owner__profile__reminder_firm_days"],
+            invoice["owner__profile__reminder_notice_days"],
+        ),
+    )
+    step = schedule.next_step(basis, days, decided)
     if step is None or step[1] > today:
         return False
     number, day = step
-    paused = next((r for r in mine if r.step == number and r.stop_reason in PAUSED), None)
-    auto = profile.payment_reminders_auto
+    paused = next((r for r in mine if r["step"] == number and r["stop_reason"] in PAUSED), None)
+    auto = invoice["owner__profile__payment_reminders_auto"]
     state = PaymentReminder.State.APPROVED if auto else PaymentReminder.State.PROPOSED
     try:
         with transaction.atomic():
             if paused is not None:
                 # The dispute was resolved (or an email address added): the paused step comes back.
                 if not PaymentReminder.objects.filter(
-                    pk=paused.pk, state=PaymentReminder.State.STOPPED
+                    pk=paused["pk"], state=PaymentReminder.State.STOPPED
                 ).update(state=state, stop_reason="", decided_at=None, due_on=today):
                     return False
-                reminder = paused
-                reminder.state = state
+                reminder_id = paused["pk"]
             else:
-                reminder = PaymentReminder.objects.create(
-                    owner_id=invoice.owner_id,
-                    invoice=invoice,
+                reminder_id = PaymentReminder.objects.create(
+                    owner_id=invoice["owner_id"],
+                    invoice_id=invoice["pk"],
                     step=number,
                     due_basis=basis,
                     due_on=day,
                     state=state,
-                )
+                ).pk
             if auto:
-                moment = schedule.send_moment(today, profile.digest_hour, zone)
+                moment = schedule.send_moment(today, invoice["owner__profile__digest_hour"], zone)
                 # Due at the freelancer's hour today: already past when the day was reached later, then due now.
-                _attach_dispatch(reminder, moment, now)
+                _attach_dispatch(reminder_id, invoice["owner_id"], moment, now)
     except IntegrityError:  # another sweep prepared it at the same moment
         return False
     return True
 
 
-def _attach_dispatch(reminder: PaymentReminder, due_at: datetime, now: datetime) -> Dispatch:
+def _attach_dispatch(reminder_id: int, owner_id: int, due_at: datetime, now: datetime) -> Dispatch:
     dispatch = Dispatch.objects.create(
-        owner_id=reminder.owner_id,
+        owner_id=owner_id,
         kind=Dispatch.Kind.PAYMENT_REMINDER,
-        period=f"pr{reminder.pk}",
+        period=f"pr{reminder_id}",
         due_at=due_at,
     )
-    PaymentReminder.objects.filter(pk=reminder.pk).update(
+    PaymentReminder.objects.filter(pk=reminder_id).update(
         state=PaymentReminder.State.APPROVED, dispatch=dispatch, decided_at=now
     )
     return dispatch
@@ -171,16 +250,19 @@ def approve(reminder: PaymentReminder, now: datetime) -> Dispatch | None:
         if reason:
             _stop(reminder, reason, now)
             return None
-        return _attach_dispatch(reminder, now, now)
+        return _attach_dispatch(reminder.pk, reminder.owner_id, now, now)
 
 
 def skip(reminder: PaymentReminder, now: datetime) -> bool:
     """Leave a proposed reminder unsent (the next step comes in its time); return False if it was decided."""
-    return bool(
+    skipped = bool(
         PaymentReminder.objects.filter(pk=reminder.pk, state=PaymentReminder.State.PROPOSED).update(
             state=PaymentReminder.State.SKIPPED, decided_at=now
         )
     )
+    if skipped:
+        due.refresh_invoices(Q(pk=reminder.invoice_id))  # the next step is scheduled from this decision
+    return skipped
 
 
 # -- the email ----------------------------------------------------------------------------------------------------

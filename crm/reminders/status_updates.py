@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import logging
-import zoneinfo
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -14,14 +12,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from clients.models import Client, Profile, Project
+from clients.models import Client, Project
 from crm.capture import sending
-from crm.core.days import local_day
 from crm.models import ClientPage, Dispatch, Interaction, OutgoingStatusUpdate, Promise
 from crm.reminders.digest import clients_due_for_status_update
 from crm.reminders.emails import absolute, preferences_context, render_email, render_text
-
-logger = logging.getLogger(__name__)
 
 
 def status_update_draft(client: Client, now: datetime) -> tuple[str, str]:
@@ -74,29 +69,24 @@ def skip_nudges_with_nothing_due(
     rows: list[Dispatch], now: datetime, failures: dict[int, str]
 ) -> list[Dispatch]:
     """Mark as skipped the new nudges of freelancers with no status update due, so the day is settled once; return
-    the rows to write (without the nudges of freelancers whose clients could not be read)."""
+    the rows to write.
+
+    One query over `client_update_listed_idx`: the freelancers with a client whose status update is listed
+    (`Client.status_update_listed_at <= now`, the instant `crm.core.rules.status_update_listed` becomes true in
+    their time zone, kept by the journal's door). The rest of their books is not read."""
     nudges = {row.owner_id: row for row in rows if row.kind == Dispatch.Kind.NUDGE}
     if not nudges:
         return rows
-    zones = dict(Profile.objects.filter(user_id__in=nudges).values_list("user_id", "time_zone"))
-    clients: dict[int, list[Client]] = {}
-    for client in Client.objects.filter(owner_id__in=nudges, status=Client.Status.ACTIVE).only(
-        "owner_id", "cadence_days", "last_status_update_at", "created_at", "name", "status", "away_until"
-    ):
-        clients.setdefault(client.owner_id, []).append(client)
-    broken = set()
+    listed = set(
+        Client.objects.filter(owner_id__in=nudges, status_update_listed_at__lte=now)
+        .order_by()
+        .values_list("owner_id", flat=True)
+        .distinct()
+    )
     for owner_id, row in nudges.items():
-        try:
-            zone = zoneinfo.ZoneInfo(zones[owner_id])
-            today = local_day(now, zone)
-            if not clients_due_for_status_update(clients.get(owner_id, []), today, zone):
-                row.state = Dispatch.State.SKIPPED
-        except Exception as exc:
-            # Not written: the next sweep looks at this freelancer's nudge again.
-            logger.exception("Nudge of freelancer %s not looked at", owner_id)
-            failures[owner_id] = f"{type(exc).__name__}: {exc}"[:500]
-            broken.add(id(row))
-    return [row for row in rows if id(row) not in broken]
+        if owner_id not in listed:
+            row.state = Dispatch.State.SKIPPED
+    return rows
 
 
 def nudge(dispatch: Dispatch, now: datetime) -> EmailMultiAlternatives | None:
@@ -110,7 +100,8 @@ def nudge_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
     if not profile.nudges_enabled:
         return None
     zone = profile.zone
-    clients = list(Client.objects.for_owner(owner).filter(status=Client.Status.ACTIVE))
+    # Only the clients listed (`status_update_listed_at`, crm/payments/due.py), checked again by the rule itself.
+    clients = list(Client.objects.for_owner(owner).filter(status_update_listed_at__lte=now))
     due = clients_due_for_status_update(clients, profile.local_today(now), zone)
     if not due:
         return None

@@ -12,7 +12,10 @@ calls `journal_changed(client_ids)` itself, once per request or operation. The d
    timeline;
 3. moves the owners' `Profile.book_version` once (one UPDATE), so every cached region of those books is drawn
    again, and records with it which clients the move stands for (`Profile.book_changed_clients`), so the
-   dashboard's week of work reads again those clients only.
+   dashboard's week of work reads again those clients only;
+4. brings the sweep's "next step at" columns of these clients and their invoices up to date
+   (`crm.payments.due.clients_changed`: `Client.status_update_listed_at`, `Invoice.next_reminder_at`), so the
+   every-minute sweep reads only what is due.
 Clients deleted meanwhile are skipped; their owner's book version moves with the deletion itself
 (`crm.trust.signals`, the one receiver left, which recomputes nothing).
 
@@ -30,8 +33,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
+
 from clients.models import Client, Profile, Project
 from crm.models import ClientHealth
+from crm.payments import due
 from crm.trust.health import recompute_clients
 
 # The columns of a client and of a project the formula reads (`crm.trust.health._client_rows` and the active
@@ -40,6 +46,8 @@ SCORED_FIELDS: dict[type, frozenset[str]] = {
     Client: frozenset({"cadence_days", "status", "away_until"}),
     Project: frozenset({"client", "status", "start_on"}),
 }
+# A client's own payment reminder days: they move its invoices' `next_reminder_at` (`crm.payments.due`), no score.
+REMINDER_FIELDS = frozenset({"reminder_courteous_days", "reminder_firm_days", "reminder_notice_days"})
 
 
 def journal_changed(client_ids: Iterable[int | None], *, now: datetime | None = None) -> list[ClientHealth]:
@@ -50,7 +58,10 @@ def journal_changed(client_ids: Iterable[int | None], *, now: datetime | None = 
     ids = sorted({client_id for client_id in client_ids if client_id is not None})
     if not ids:
         return []
-    return recompute_clients(ids, now, contact_times=True)
+    healths = recompute_clients(ids, now, contact_times=True)
+    # The sweep's "next step at" columns, after the clocks moved: read by the nudges and the payment planner.
+    due.clients_changed(ids)
+    return healths
 
 
 def moves_a_score(record: Any, changed: Iterable[str] | None) -> bool:
@@ -72,6 +83,9 @@ def record_saved(
     if moves_a_score(record, changed):
         journal_changed([was_client_id, client.pk])
     else:
+        if isinstance(record, Client) and (changed is None or REMINDER_FIELDS & set(changed)):
+            # The client's own reminder days: when its invoices' next reminders are prepared.
+            due.refresh_invoices(Q(client_id=client.pk))
         Profile.book_changed([client.owner_id], [client.pk])
 
 

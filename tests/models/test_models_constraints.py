@@ -23,6 +23,7 @@ from crm.models import (
     LatePaymentRate,
     PaymentReminder,
     Promise,
+    Rate,
 )
 from tests.factories import (
     make_client,
@@ -84,7 +85,12 @@ def _late_payment_rate(owner: Any) -> LatePaymentRate:
     return LatePaymentRate.objects.create(series="ecb_mro", starts_on=date(2030, 1, 1), percent=Decimal("1"))
 
 
+def _exchange_rate(owner: Any) -> Rate:
+    return Rate.objects.create(currency="XTS", day=date(2030, 1, 1), per_euro=Decimal("1.5"))
+
+
 CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
+    ("rate_per_euro_positive", _exchange_rate, {"per_euro": Decimal("0")}),
     # The payment follow-up (issue 17).
     ("client_kind_valid", lambda u: make_client(u), {"kind": "robot"}),
     ("client_reminder_days_all_or_none", lambda u: make_client(u), {"reminder_courteous_days": 3}),
@@ -120,6 +126,7 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
     ("project_status_valid", lambda u: make_project(make_client(u)), {"status": "lost"}),
     ("interaction_kind_valid", lambda u: make_interaction(make_client(u)), {"kind": "fax"}),
     ("interaction_direction_valid", lambda u: make_interaction(make_client(u)), {"direction": "sideways"}),
+    ("interaction_automatic_valid", lambda u: make_interaction(make_client(u)), {"automatic": "vacation"}),
     (
         "promise_due_not_before_made",
         lambda u: make_promise(make_client(u), made_on=DAY, due_on=DAY),
@@ -255,6 +262,7 @@ WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
     ("client_away_until_in_window", lambda u: make_client(u), "away_until", BOTH_DAYS, {}),
     ("payment_reminder_due_on_in_window", _payment_reminder, "due_on", BOTH_DAYS, {}),
     ("late_payment_rate_starts_on_in_window", _late_payment_rate, "starts_on", BOTH_DAYS, {}),
+    ("rate_day_in_window", _exchange_rate, "day", BOTH_DAYS, {}),
     ("project_start_on_in_window", lambda u: make_project(make_client(u)), "start_on", BOTH_DAYS, {}),
     ("project_due_on_in_window", lambda u: make_project(make_client(u)), "due_on", BOTH_DAYS, {}),
     ("project_created_at_in_window", lambda u: make_project(make_client(u)), "created_at", BOTH_MOMENTS, {}),
@@ -263,6 +271,13 @@ WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
         lambda u: make_interaction(make_client(u)),
         "happened_at",
         BOTH_MOMENTS,
+        {},
+    ),
+    (
+        "interaction_away_until_suggested_in_window",
+        lambda u: make_interaction(make_client(u)),
+        "away_until_suggested",
+        BOTH_DAYS,
         {},
     ),
     ("promise_made_on_in_window", lambda u: make_promise(make_client(u)), "made_on", [BEFORE_DAY], {}),
