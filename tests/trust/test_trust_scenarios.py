@@ -279,21 +279,24 @@ def test_a_routine_status_update_is_not_an_answer_to_the_clients_question() -> N
     assert "quick_replies" in codes(answered)
 
 
-def test_a_promise_forgotten_for_months_asks_to_be_settled_and_weighs_less_with_time() -> None:
+def test_a_promise_forgotten_for_months_asks_to_be_settled_and_keeps_weighing_until_it_is() -> None:
     # "I promised a newsletter template in the spring and neither of us mentioned it again."
     # 000: "Encourager une attitude de « je dis – je fais »"; 004 "Les promesses": "l'éclaircissement sur les
-    # imprévus rencontrés, permettent de rester crédible".
+    # imprévus rencontrés, permettent de rester crédible". Issue 22: a word never settled used to fade to a quarter
+    # after 300 days; it keeps weighing until it is settled, and its reason says how long it has been open.
     recent = score(model_client(promises=(*kept(5), promise(30, 20))))
     forgotten = score(model_client(promises=(*kept(5), promise(130, 120))))
+    ancient = score(model_client(promises=(*kept(5), promise(330, 320))))
     assert "promise_overdue" in codes(recent)
     assert "promise_to_settle" in codes(forgotten)
-    assert describe(
-        next(r for r in forgotten.reasons if r["code"] == "promise_to_settle")
-    ).next_step.startswith("Settle it")
-    assert forgotten.score > recent.score
+    reason = next(r for r in forgotten.reasons if r["code"] == "promise_to_settle")
+    assert describe(reason).next_step.startswith("Settle it")
+    assert reason["params"]["made_on"] == day(130).isoformat()
+    assert "open for 4 months" in describe(reason, TODAY).text
+    assert forgotten.score == recent.score == ancient.score
     dropped = score(model_client(promises=(*kept(5), promise(130, 120, state="dropped", dropped_on=day(1)))))
     assert "promise_to_settle" not in codes(dropped)
-    assert dropped.score >= forgotten.score
+    assert dropped.score > forgotten.score
 
 
 def test_my_gut_feeling_weighs_in_for_a_month_then_expires() -> None:
