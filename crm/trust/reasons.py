@@ -88,7 +88,17 @@ def _step_overdue_explained() -> str:
 
 
 def _step_explained_late() -> str:
-    return _("You explained once the due date had passed: next time, warn the client before it, as soon as you know.")
+    return _(
+        "You explained once the due date had passed: next time, warn the client before it, as soon as you know."
+    )
+
+
+def _step_overdue_explained_late() -> str:
+    return _("Deliver now or agree on a new date; next time, warn the client before the due date, not after.")
+
+
+def _step_client_overdue_explained_late() -> str:
+    return _("Agree on a new date with the client, and ask them to tell you before the due date next time.")
 
 
 def _step_in_grace() -> str:
@@ -313,20 +323,20 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
         return Explanation(text % {"n": n}, _step_client_explained_late())
 
     def in_grace(r: dict[str, Any]) -> Explanation:
-        n, days = _count(r), _days_since(r, "due_on", "days_overdue")
+        n = _count(r)
         if mine:
             text = ngettext(
-                "%(n)d promise just past its due date (%(days)d days): kept now, it still counts as on time.",
-                "%(n)d promises just past their due date (up to %(days)d days): kept now, they still count as on time.",
+                "%(n)d promise just past its due date: kept now, it still counts as on time.",
+                "%(n)d promises just past their due date: kept now, they still count as on time.",
                 n,
             )
-            return Explanation(text % {"n": n, "days": days}, _step_in_grace())
+            return Explanation(text % {"n": n}, _step_in_grace())
         text = ngettext(
-            "The client's promise is just past its due date (%(days)d days): kept now, it still counts as on time.",
-            "%(n)d promises of the client are just past their due date (up to %(days)d days): kept now, they still count as on time.",
+            "The client's promise is just past its due date: kept now, it still counts as on time.",
+            "%(n)d promises of the client are just past their due date: kept now, they still count as on time.",
             n,
         )
-        return Explanation(text % {"n": n, "days": days}, _step_client_in_grace())
+        return Explanation(text % {"n": n}, _step_client_in_grace())
 
     def overdue_explained_late(r: dict[str, Any]) -> Explanation:
         n, days = _count(r), _days_since(r, "due_on", "days_overdue")
@@ -336,13 +346,13 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
                 "%(n)d promises overdue (by up to %(days)d days), explained only after the due date.",
                 n,
             )
-            return Explanation(text % {"n": n, "days": days}, _step_explained_late())
+            return Explanation(text % {"n": n, "days": days}, _step_overdue_explained_late())
         text = ngettext(
             "The client is %(days)d days late on %(n)d promise to you, explained only after the due date.",
             "The client is up to %(days)d days late on %(n)d promises to you, explained only after the due date.",
             n,
         )
-        return Explanation(text % {"n": n, "days": days}, _step_client_explained_late())
+        return Explanation(text % {"n": n, "days": days}, _step_client_overdue_explained_late())
 
     def overdue(r: dict[str, Any]) -> Explanation:
         n, days = _count(r), _days_since(r, "due_on", "days_overdue")
@@ -481,13 +491,13 @@ def _invoice_overdue(r: dict[str, Any]) -> Explanation:
 
 
 def _invoice_in_grace(r: dict[str, Any]) -> Explanation:
-    n, days, amount = _count(r), _days_since(r, "due_on", "days_late"), _amounts(r)
+    n, amount = _count(r), _amounts(r)
     text = ngettext(
-        "%(n)d invoice just past its due date (%(days)d days, %(amount)s): paid now, it still counts as on time.",
-        "%(n)d invoices just past their due date (up to %(days)d days, %(amount)s in all): paid now, they still count as on time.",
+        "%(n)d invoice just past its due date (%(amount)s): paid now, it still counts as on time.",
+        "%(n)d invoices just past their due date (%(amount)s in all): paid now, they still count as on time.",
         n,
     )
-    return Explanation(text % {"n": n, "days": days, "amount": amount}, _step_invoice_in_grace())
+    return Explanation(text % {"n": n, "amount": amount}, _step_invoice_in_grace())
 
 
 def _severity(r: dict[str, Any]) -> str:

@@ -273,7 +273,9 @@ def test_the_overall_is_never_healthy_while_one_side_is_at_risk(facts: ClientFac
 
 @PROPERTY
 @given(st.floats(-2, 400), st.floats(-2, 400), st.sampled_from([-2.0, -1.4, -0.8]))
-def test_an_open_promise_grows_in_weight_and_never_fades_while_open(first: float, later: float, full: float) -> None:
+def test_an_open_promise_grows_in_weight_and_never_fades_while_open(
+    first: float, later: float, full: float
+) -> None:
     # Issue 22: no jump when the grace ends, and no fading while a word is left open (it used to fade to a quarter).
     from crm.trust.formula import PROMISE_GRACE_DAYS, PROMISE_KEPT_LATE, PROMISE_RAMP_DAYS, open_promise_mass
 
