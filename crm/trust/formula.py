@@ -32,6 +32,7 @@ from typing import Any
 
 from crm.core import rules
 from crm.core.days import add_days, local_day, local_midnight
+from crm.core.rules import SETTLE_AFTER_DAYS as SETTLE_AFTER_DAYS  # re-exported: the docs' test reads it here
 from crm.core.rules import status_update_due_on
 
 # -- the components and their weights ------------------------------------------------------------------------
