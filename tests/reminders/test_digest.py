@@ -125,7 +125,8 @@ def test_digest_speaks_the_freelancers_language(alices_week: dict[str, Any]) -> 
         reasons=[{"code": "status_update_overdue", "params": {"days_overdue": 3, "cadence_days": 7}}],
     )
     message = digest_message(claire, NOW)
-    assert "Boulangerie Martin: 60 → 40." in message.body
+    # The promise two days past due weighs already, a little (smooth time): my side has a score beside the move.
+    assert "Boulangerie Martin: 60 → 40 (ma parole " in message.body
     assert "Status update overdue" not in message.body  # the reason too is in her language
     # 02:00 in Montreal: still Monday the 23rd there; the overdue promise was due Saturday the 21st.
     assert "23 novembre" in message.subject and not message.subject.startswith("Your week")
