@@ -18,7 +18,12 @@ Two sides, scored the same way from their own masses: "my word" (the freelancer'
 replies) and "the client's word" (their promises, payments and conflict signals). The overall score is the score
 above, capped at the weaker side plus 25 points (and never "healthy" while either side is at risk), so improving
 one side never lowers it. The freelancer's own
-feeling (a rating that weighs in for 30 days) counts in the overall score only.
+feeling (a rating that weighs in for 30 days, fading over its last week) counts in the overall score only.
+
+Smooth time (issue 22): nothing jumps on a calendar edge. Every "days since" is read on a clock of fractional local
+days (`day_clock`), and every grace and expiry is a ramp: an open promise or an unpaid invoice grows in weight from
+the end of its due day, the lapse of status updates comes in over two days, a feeling fades out. With nothing
+logged, no score moves more than 3 points in a minute (tests/trust/test_smooth_time.py).
 """
 
 from __future__ import annotations
