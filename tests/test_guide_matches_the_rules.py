@@ -33,6 +33,9 @@ def test_the_trust_model_page_states_the_grace_periods_the_code_uses() -> None:
         f"comes in over **{formula.CADENCE_RAMP_DAYS:g} days** after the grace",
         f"over its last **{formula.FEELING_FADE_DAYS:g}** (gone at {rules.FEELING_DAYS})",
         f"broken, **explained late** {formula.PROMISE_BROKEN_EXPLAINED_LATE:g}".replace("-", "−"),
+        f"**Answered within {formula.CLIENT_REPLY_WITHIN_DAYS:g} days**: +{formula.CLIENT_REPLY_QUICK:g}",
+        f"−{formula.CLIENT_REPLY_SLOW_PER_DAY:g} per day beyond the {formula.CLIENT_REPLY_WITHIN_DAYS:g}, down to "
+        f"−{formula.CLIENT_REPLY_SLOW_MAX:g}",
         f"`TRUST_BAND_HEALTHY` (default **{django_settings.TRUST_BAND_HEALTHY}**)",
         f"`TRUST_BAND_WATCH` (default **{django_settings.TRUST_BAND_WATCH}**)",
     ]

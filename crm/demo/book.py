@@ -40,6 +40,8 @@ class Story:
     client: Client | None = None
     project: Project | None = None
     interactions: list[Interaction] = field(default_factory=list)
+    # (answer, the question it answers): linked once both are written.
+    links: list[tuple[Interaction, Interaction]] = field(default_factory=list)
 
     @property
     def today(self) -> date:
@@ -109,6 +111,35 @@ class Story:
         reply_day = days_ago - (9 + reply_hours) // 24
         reply_hour = (9 + reply_hours) % 24
         return self.log(max(reply_day, 0), K.EMAIL, D.TO_CLIENT, answer, hour=reply_hour)
+
+    def ask(
+        self,
+        days_ago: float,
+        question: str,
+        answer: str = "",
+        answer_hours: int = 3,
+        auto_reply: str = "",
+    ) -> Story:
+        """The freelancer asks the client something by email; the client answers `answer_hours` later (an answer
+        linked to the question: only a linked answer counts), or never; an auto-reply may come back at once."""
+        self.log(days_ago, K.EMAIL, D.TO_CLIENT, question, hour=10)
+        asked = self.interactions[-1]
+        if auto_reply:
+            self.interactions.append(
+                Interaction(
+                    client=self.client,
+                    project=self.project,
+                    kind=K.EMAIL,
+                    direction=D.FROM_CLIENT,
+                    happened_at=asked.happened_at + timedelta(minutes=1),
+                    summary=auto_reply,
+                    automatic=Interaction.Automatic.AUTO_REPLY,
+                )
+            )
+        if answer:
+            self.log(days_ago - answer_hours / 24, K.EMAIL, D.FROM_CLIENT, answer, hour=10)
+            self.links.append((self.interactions[-1], asked))
+        return self
 
     def promise(
         self,
@@ -237,6 +268,7 @@ def _stories(s: Story) -> None:
     s.promise("Former l'équipe au back-office", 40, 30, kept=30)
     s.feel("trust", "Fiable : dit ce qu'elle fait et fait ce qu'elle dit.", 10)
     s.promise("Envoyer les photos des gâteaux", 125, 115, by_client=True, kept=116)
+    s.ask(26, "Quels horaires afficher pour la période des fêtes ?", "Les horaires sont en pièce jointe.")
     s.promise("Livrer le module de paiement", 10, -7)
     s.invoice("1950.00", 138, paid=130)
     s.invoice("2600.00", 75, paid=50)
@@ -413,6 +445,12 @@ def _stories(s: Story) -> None:
     s.promise("Send the signed photo releases", 70, 50, by_client=True)  # still open: to settle
     s.promise("Deliver the mock-ups", 60, 42, kept=42)
     s.invoice("1680.00", 115, terms=15, paid=70)
+    # A question left unanswered, but for an out-of-office reply (which answers nothing).
+    s.ask(
+        12,
+        "Could you send the sponsors' logos?",
+        auto_reply="Automatic reply: out of office",
+    )
 
     # 9. A new prospect with no history yet.
     s.start(
@@ -525,6 +563,9 @@ def seed_demo_book(owner: Any, now: datetime | None = None) -> list[Client]:
         story = Story(owner=owner, now=now, zone=zone, invoice_numbers=iter(range(1, 1000)))
         _stories(story)
         Interaction.objects.bulk_create(story.interactions, batch_size=500)
+        for answer, question in story.links:
+            answer.answers = question
+        Interaction.objects.bulk_update([answer for answer, _question in story.links], ["answers"])
         clients = list(Client.objects.for_owner(owner))
         # The journal's door, once for the whole book: contact clocks, trust health, book version.
         journal_changed([client.pk for client in clients], now=now)

@@ -49,6 +49,11 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
     def status_updates(self) -> InteractionQuerySet:
         return self.filter(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
 
+    def contacts(self) -> InteractionQuerySet:
+        """Return the interactions that are a contact with the client: not an auto-reply, not a bulk mailing
+        (RFC 3834). Only these move the last contact and count in the trust formula."""
+        return self.filter(automatic="")
+
     def log_status_update(self, client: Client, subject: str, body: str, at: datetime) -> Interaction:
         """Record a status update sent to the client; it restarts the client's cadence clock."""
         summary = truncate_code_points(f"{subject}\n\n{body}".strip(), SUMMARY_LENGTH)
@@ -79,6 +84,13 @@ class Interaction(models.Model):
     class Direction(models.TextChoices):
         FROM_CLIENT = "from_client", _("from the client")
         TO_CLIENT = "to_client", _("to the client")
+
+    class Automatic(models.TextChoices):
+        """What mail capture saw in a message's headers (RFC 3834): sent by a machine, not written to you."""
+
+        NO = "", _("written by a person")
+        AUTO_REPLY = "auto_reply", _("auto-reply")
+        BULK = "bulk", _("bulk mail")
 
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("client")
@@ -118,6 +130,14 @@ class Interaction(models.Model):
         verbose_name=_("answers"),
         help_text=_("The message this one answers, if it answers one."),
     )
+    # An auto-reply or a mailing (crm.capture.automatic.automatic_kind): shown in the timeline, never an answer nor
+    # a contact (`InteractionQuerySet.contacts`, crm.trust.formula.journals).
+    automatic = models.CharField(
+        _("sent automatically"), max_length=12, choices=Automatic, blank=True, default=Automatic.NO
+    )
+    # The last day of an absence an auto-reply announces ("Absent jusqu'au 14 décembre"): a suggestion shown on
+    # the entry, which the freelancer confirms by setting the client away (Client.away_until).
+    away_until_suggested = models.DateField(_("away until (as the auto-reply says)"), null=True, blank=True)
 
     history = BookHistory()
 
@@ -137,8 +157,12 @@ class Interaction(models.Model):
             models.CheckConstraint(
                 condition=Q(direction__in=["from_client", "to_client"]), name="interaction_direction_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(automatic__in=["", "auto_reply", "bulk"]), name="interaction_automatic_valid"
+            ),
             # Every date within the book's window (crm/core/dates.py); "not in the future" is the form's rule.
             window_constraint("interaction", "happened_at", moment=True),
+            window_constraint("interaction", "away_until_suggested", nullable=True),
         ]
         indexes = [
             # The timeline and the trust engine read a client's interactions in time order.

@@ -15,7 +15,8 @@ never raises the score, adding a good one never lowers it, and a bad event moves
 matching good one (because G ≥ ½ and every bad mass ÷ LOSS_SCALE ≥ its good counterpart ÷ GAIN_SCALE).
 
 Two sides, scored the same way from their own masses: "my word" (the freelancer's promises, status updates and
-replies) and "the client's word" (their promises, payments and conflict signals). The overall score is the score
+replies) and "the client's word" (their promises, payments, conflict signals and answers to the freelancer's
+questions). The overall score is the score
 above, capped at the weaker side plus 25 points (and never "healthy" while either side is at risk), so improving
 one side never lowers it. The freelancer's own
 feeling (a rating that weighs in for 30 days, fading over its last week) counts in the overall score only.
@@ -48,8 +49,18 @@ PAYMENTS = "payments"
 CONFLICTS = "conflicts"
 RECIPROCITY = "reciprocity"
 RESPONSIVENESS = "responsiveness"
+CLIENT_RESPONSIVENESS = "client_responsiveness"
 FEELING = "feeling"
-COMPONENTS = (PROMISES, CADENCE, PAYMENTS, CONFLICTS, RECIPROCITY, RESPONSIVENESS, FEELING)
+COMPONENTS = (
+    PROMISES,
+    CADENCE,
+    PAYMENTS,
+    CONFLICTS,
+    RECIPROCITY,
+    RESPONSIVENESS,
+    CLIENT_RESPONSIVENESS,
+    FEELING,
+)
 
 # The two sides of the word given ("réciprocité"): what the freelancer owes, and what the client owes.
 MINE = "mine"
@@ -62,11 +73,12 @@ SIDE_OF: dict[str, str] = {
     PAYMENTS: THEIRS,
     RECIPROCITY: THEIRS,
     CONFLICTS: THEIRS,
+    CLIENT_RESPONSIVENESS: THEIRS,  # the client's answers to the freelancer's questions
     FEELING: "",  # the freelancer's own feeling belongs to neither side: it weighs in the overall score only
 }
 
 # Every mass of a component is multiplied by its weight.
-# Each side's three components, in a fixed order (the bulk and the one-client paths add them up the same way).
+# Each side's components, in a fixed order (the bulk and the one-client paths add them up the same way).
 _SIDE_MEMBERS = tuple((side, tuple(c for c in COMPONENTS if SIDE_OF[c] == side)) for side in SIDES)
 
 WEIGHTS: dict[str, float] = {
@@ -76,6 +88,7 @@ WEIGHTS: dict[str, float] = {
     CONFLICTS: 1.0,
     RECIPROCITY: 0.6,
     RESPONSIVENESS: 0.5,
+    CLIENT_RESPONSIVENESS: 0.5,
     FEELING: 1.0,
 }
 
@@ -143,6 +156,15 @@ REPLY_WITHIN_DAYS = 2.0
 REPLY_QUICK = 0.3
 REPLY_SLOW_PER_DAY = 0.15  # per day beyond REPLY_WITHIN_DAYS ...
 REPLY_SLOW_MAX = 1.5  # ... up to this
+# The client's responsiveness ("des échanges bidirectionnels"): the client's answer to a question of the freelancer
+# (an email or a message to the client that answers nothing), counted only when the answer is LINKED to it (by mail
+# capture's threading or by hand). A client is given one more day than the freelancer, and the wait grows more
+# slowly; a question never answered weighs like a slow answer, still growing, from the end of the grace on (a
+# ramp, no step). Auto-replies and mailings are neither questions nor answers.
+CLIENT_REPLY_WITHIN_DAYS = 3.0
+CLIENT_REPLY_QUICK = 0.3
+CLIENT_REPLY_SLOW_PER_DAY = 0.1  # per day beyond CLIENT_REPLY_WITHIN_DAYS ...
+CLIENT_REPLY_SLOW_MAX = 1.5  # ... up to this (at 18 days)
 # Interactions older than this are not loaded: by then their mass has faded below a quarter.
 INTERACTION_HORIZON_DAYS = 365
 
@@ -210,6 +232,11 @@ class ConflictFact:
     resolved_on: date | None = None
 
 
+# The kinds of the freelancer's entries that wait for the client's answer (a meeting or a call is answered as it
+# happens; a status update or a delivery asks nothing).
+ASKING_KINDS = frozenset({"email", "message"})
+
+
 @dataclass(frozen=True, slots=True)
 class InteractionFact:
     id: int
@@ -217,10 +244,16 @@ class InteractionFact:
     kind: str = "email"
     direction: str = "to_client"  # to_client | from_client
     answers: int | None = None  # the id of the interaction this one answers, when it was linked
+    automatic: str = ""  # "auto_reply" | "bulk": sent by a machine, neither an answer nor a question
 
     @property
     def is_status_update(self) -> bool:
         return self.kind == "status_update" and self.direction == "to_client"
+
+    @property
+    def asks(self) -> bool:
+        """Whether it can be a question to the client: an email or a message from the freelancer."""
+        return self.kind in ASKING_KINDS and self.direction == "to_client"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,10 +264,16 @@ class Journal:
     freelancer's answer to it (the reply) or None while unanswered. An answer is the freelancer's first interaction
     linked to one of the waiting messages, or, when it is linked to nothing, the first one that is not a status
     update (older entries have no link). More messages from the client before that reply change nothing.
+
+    The other way, each *question*, the freelancer's email or message that answers nothing, with the client's
+    answer to it or None while unanswered. Only an answer LINKED to one of the waiting questions counts (an
+    unlinked message of the client answers nothing); more questions before that answer change nothing. That
+    answer is not a message waiting for the freelancer's reply, as an answer of the freelancer is no question.
     """
 
     status_updates: tuple[tuple[int, datetime], ...] = ()  # (interaction id, sent at), oldest first
     exchanges: tuple[tuple[int, datetime, datetime | None], ...] = ()  # (message id, message at, reply at)
+    questions: tuple[tuple[int, datetime, datetime | None], ...] = ()  # (question id, asked at, answer at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -777,12 +816,12 @@ def _responsiveness(
 
 
 def journals(
-    rows: Iterable[tuple[int, int, Any, bool, bool, int | None]],
+    rows: Iterable[tuple[int, int, Any, bool, bool, int | None, bool]],
     parse: Callable[[Any], datetime] | None = None,
 ) -> dict[int, Journal]:
     """Return each client's journal from (client id, interaction id, happened at, is a status update, is from the
-    client, id of the interaction it answers) rows, grouped by client and, within a client, in time order
-    (happened at, then id), up to now.
+    client, id of the interaction it answers, can ask: an email or a message to the client) rows, grouped by client
+    and, within a client, in time order (happened at, then id), up to now, auto-replies and mailings left out.
 
     One pass, one tuple per row read: this is the loop a whole book goes through. Only the times kept go through
     `parse` (a database's text timestamps, say), so a loader can hand over its cursor as it is.
@@ -791,33 +830,57 @@ def journals(
     current: int | None = None
     updates: list[tuple[int, datetime]] = []
     exchanges: list[tuple[int, datetime, datetime | None]] = []
+    questions: list[tuple[int, datetime, datetime | None]] = []
     # The client's first message since the freelancer's last answer, and every message waiting with it.
     waiting: tuple[int, Any] | None = None
     waiting_ids: set[int] = set()
-    for client_id, interaction_id, at, status_update, from_client, answers in rows:
+    # The other way: the freelancer's first question since the client's last linked answer, and every one with it.
+    asked: tuple[int, Any] | None = None
+    asked_ids: set[int] = set()
+    for client_id, interaction_id, at, status_update, from_client, answers, asks in rows:
         if client_id != current:
             if current is not None:
-                result[current] = _journal(updates, exchanges, waiting, parse)
-            current, updates, exchanges, waiting = client_id, [], [], None
-            waiting_ids = set()
+                result[current] = _journal(updates, exchanges, waiting, questions, asked, parse)
+            current, updates, exchanges, waiting, questions, asked = client_id, [], [], None, [], None
+            waiting_ids, asked_ids = set(), set()
         if from_client:
+            # Only an answer linked to a waiting question closes the freelancer's wait for the client.
+            if asked is not None and answers is not None and answers in asked_ids:
+                question_id, question_at = asked
+                questions.append(
+                    (
+                        question_id,
+                        parse(question_at) if parse is not None else question_at,
+                        parse(at) if parse is not None else at,
+                    )
+                )
+                asked, asked_ids = None, set()
+                continue  # the answer to my question waits for no reply of mine: the turn is back with me
             if waiting is None:
                 waiting = (interaction_id, at)
             waiting_ids.add(interaction_id)
             continue
-        if not status_update and waiting is None:
+        # Only an answer closes the wait: linked to a waiting message, or linked to nothing and not a status update.
+        answering = waiting is not None and (
+            answers in waiting_ids if answers is not None else not status_update
+        )
+        if asks and answers is None and not answering:
+            # A question: the freelancer's email or message that answers nothing.
+            if asked is None:
+                asked = (interaction_id, at)
+            asked_ids.add(interaction_id)
+        if not status_update and not answering:
             continue
         when = parse(at) if parse is not None else at
         if status_update:
             updates.append((interaction_id, when))
-        # Only an answer closes the wait: linked to a waiting message, or linked to nothing and not a status update.
-        if waiting is not None and (answers in waiting_ids if answers is not None else not status_update):
+        if answering and waiting is not None:
             message_id, message_at = waiting
             exchanges.append((message_id, parse(message_at) if parse is not None else message_at, when))
             waiting = None
             waiting_ids = set()
     if current is not None:
-        result[current] = _journal(updates, exchanges, waiting, parse)
+        result[current] = _journal(updates, exchanges, waiting, questions, asked, parse)
     return result
 
 
@@ -825,21 +888,106 @@ def _journal(
     updates: list[tuple[int, datetime]],
     exchanges: list[tuple[int, datetime, datetime | None]],
     waiting: tuple[int, Any] | None,
+    questions: list[tuple[int, datetime, datetime | None]],
+    asked: tuple[int, Any] | None,
     parse: Callable[[Any], datetime] | None,
 ) -> Journal:
     if waiting is not None:
         message_id, message_at = waiting
         exchanges.append((message_id, parse(message_at) if parse is not None else message_at, None))
-    return Journal(tuple(updates), tuple(exchanges))
+    if asked is not None:
+        question_id, question_at = asked
+        questions.append((question_id, parse(question_at) if parse is not None else question_at, None))
+    return Journal(tuple(updates), tuple(exchanges), tuple(questions))
 
 
 def journal_of(interactions: Iterable[InteractionFact], now: datetime) -> Journal:
-    """Return the journal of one client's interactions up to `now`, in any order."""
-    ordered = sorted((i for i in interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id))
+    """Return the journal of one client's interactions up to `now`, in any order (auto-replies and mailings left
+    out, as the loaders leave them out)."""
+    ordered = sorted(
+        (i for i in interactions if i.happened_at <= now and not i.automatic),
+        key=lambda i: (i.happened_at, i.id),
+    )
     rows = (
-        (0, i.id, i.happened_at, i.is_status_update, i.direction == "from_client", i.answers) for i in ordered
+        (0, i.id, i.happened_at, i.is_status_update, i.direction == "from_client", i.answers, i.asks)
+        for i in ordered
     )
     return journals(rows).get(0, Journal())
+
+
+def client_answer_mass(days: float) -> float:
+    """Return the mass of the client's answer `days` after the freelancer's question: positive when quick
+    (within CLIENT_REPLY_WITHIN_DAYS), negative and growing with each day beyond, up to CLIENT_REPLY_SLOW_MAX."""
+    if days <= CLIENT_REPLY_WITHIN_DAYS:
+        return CLIENT_REPLY_QUICK
+    return -min(CLIENT_REPLY_SLOW_PER_DAY * (days - CLIENT_REPLY_WITHIN_DAYS), CLIENT_REPLY_SLOW_MAX)
+
+
+def client_waiting_mass(days: float) -> float:
+    """Return the (negative or zero) mass of a question unanswered for `days`: nothing within the grace, then a
+    ramp (continuous in time, no step), never heavier than answering that late would have weighed."""
+    if days <= CLIENT_REPLY_WITHIN_DAYS:
+        return 0.0
+    return client_answer_mass(days)
+
+
+def _client_responsiveness(
+    ledger: _Ledger,
+    questions: Iterable[tuple[int, datetime, datetime | None]],
+    facts: ClientFacts,
+    now: datetime,
+    today: date,
+) -> None:
+    for question_id, asked_at, answer_at in questions:
+        if answer_at is None:  # the last question, while the freelancer still waits for the client's answer
+            if facts.paused:
+                continue  # the client paused the work: no wait accrues meanwhile
+            start = asked_at
+            if facts.away_until is not None:
+                # Away (holidays, illness): the clock runs from the day after the absence, when that is later.
+                back = datetime.combine(
+                    facts.away_until + timedelta(days=1), datetime.min.time(), facts.zone or now.tzinfo
+                )
+                start = max(start, back)
+            mass = client_waiting_mass(_days(now, start))
+            if mass < 0:
+                entry = ledger.add(
+                    CLIENT_RESPONSIVENESS,
+                    "client_unanswered_question",
+                    mass,
+                    0,
+                    1,
+                    "interaction",
+                    question_id,
+                )
+                since = local_day(asked_at, facts.zone)
+                entry.params["since_on"] = since.isoformat()
+                entry.params["days_waiting"] = (today - since).days
+            continue
+        days = _days(answer_at, asked_at)
+        mass = client_answer_mass(days)
+        age = _days(now, answer_at)
+        if mass > 0:
+            ledger.add(
+                CLIENT_RESPONSIVENESS,
+                "client_quick_answers",
+                mass,
+                age,
+                HALF_LIFE_GOOD_DAYS,
+                "interaction",
+                question_id,
+            )
+        else:
+            entry = ledger.add(
+                CLIENT_RESPONSIVENESS,
+                "client_slow_answers",
+                mass,
+                age,
+                HALF_LIFE_BAD_DAYS,
+                "interaction",
+                question_id,
+            )
+            entry.keep_max("max_days", int(days))
 
 
 def feeling_share(days_since_given: float) -> float:
@@ -938,6 +1086,7 @@ def compute(
     journal = facts.journal if facts.journal is not None else journal_of(facts.interactions, now)
     _cadence(ledger, facts, journal.status_updates, now, today)
     _responsiveness(ledger, journal.exchanges, now, today, facts.zone)
+    _client_responsiveness(ledger, journal.questions, facts, now, today)
     _feeling(ledger, facts, today, clock)
 
     good = sum(ledger.good[c] for c in COMPONENTS)
@@ -952,11 +1101,14 @@ def compute(
     # Each side on its own masses; a side without events stays at the neutral 50.
     sides: dict[str, dict[str, Any]] = {}
     goods, bads, counts = ledger.good, ledger.bad, ledger.evidence
-    for side, (first, second, third) in _SIDE_MEMBERS:
-        side_exact = _side_score(
-            goods[first] + goods[second] + goods[third], bads[first] + bads[second] + bads[third]
-        )
-        evidence = counts[first] + counts[second] + counts[third]
+    for side, members in _SIDE_MEMBERS:
+        side_good = side_bad = 0.0
+        evidence = 0
+        for member in members:  # in a fixed order: the bulk and the one-client paths add up the same floats
+            side_good += goods[member]
+            side_bad += bads[member]
+            evidence += counts[member]
+        side_exact = _side_score(side_good, side_bad)
         side_score = _rounded(side_exact) if evidence else None
         sides[side] = {
             "score": side_score,

@@ -210,10 +210,12 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         conflicts[cid].append(formula.ConflictFact(sid, kind, severity, observed_on, resolved_on))
 
     # The biggest table: one pass over the cursor into each client's journal, without an object per row.
-    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight.
+    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight. Auto-replies
+    # and mailings are neither answers nor questions (`contacts`).
     horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
     recent = (
-        Interaction.objects.filter(client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now)
+        Interaction.objects.contacts()
+        .filter(client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now)
         .order_by("client_id", "happened_at", "id")
         .values_list(
             "client_id",
@@ -226,6 +228,10 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             ),
             ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
             "answers_id",
+            ExpressionWrapper(
+                Q(kind__in=sorted(formula.ASKING_KINDS), direction=Interaction.Direction.TO_CLIENT),
+                output_field=BooleanField(),
+            ),
         )
     )
     journals = formula.journals(_raw_rows(recent), _datetime_from_text(connections[recent.db]))
@@ -427,8 +433,9 @@ def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealt
 
 def latest_contact_times() -> dict[str, Subquery]:
     """Return a client's last contact and last status update (sent to the client) from its interactions, as
-    subqueries of a query on clients (uses interaction_client_time_idx)."""
-    journal = Interaction.objects.filter(client_id=OuterRef("pk")).order_by().values("client_id")
+    subqueries of a query on clients (uses interaction_client_time_idx). Auto-replies and mailings are no contact
+    (`InteractionQuerySet.contacts`)."""
+    journal = Interaction.objects.contacts().filter(client_id=OuterRef("pk")).order_by().values("client_id")
     updates = journal.filter(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
     return {
         "last_contact_at": Subquery(journal.annotate(at=Max("happened_at")).values("at")),

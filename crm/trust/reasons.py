@@ -17,6 +17,8 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crm.trust.formula import CLIENT_REPLY_WITHIN_DAYS
+
 
 def _local_amount(value: str) -> str:
     """Format a stored amount ("4500.00") for the active language ("4 500,00" in French)."""
@@ -190,6 +192,16 @@ def _step_answer() -> str:
 
 def _step_unanswered() -> str:
     return _("Answer the client's message today, even briefly, and link your answer to it.")
+
+
+def _step_client_slow_answers() -> str:
+    return _(
+        "Agree with the client on how soon you each answer, and on who answers for them when they are away."
+    )
+
+
+def _step_client_unanswered() -> str:
+    return _("Ask again, by phone if need be, and link their answer to your question when it comes.")
 
 
 def _step_history() -> str:
@@ -614,6 +626,36 @@ def _unanswered(r: dict[str, Any]) -> Explanation:
     return Explanation(text % {"days": days}, _step_unanswered())
 
 
+def _client_quick_answers(r: dict[str, Any]) -> Explanation:
+    n = _count(r)
+    text = ngettext(
+        "%(n)d of your questions answered by the client within %(days)d days.",
+        "%(n)d of your questions answered by the client within %(days)d days.",
+        n,
+    )
+    return Explanation(text % {"n": n, "days": int(CLIENT_REPLY_WITHIN_DAYS)}, "")
+
+
+def _client_slow_answers(r: dict[str, Any]) -> Explanation:
+    n, days = _count(r), _p(r, "max_days", 0)
+    text = ngettext(
+        "%(n)d slow answer from the client to your questions (up to %(days)d days).",
+        "%(n)d slow answers from the client to your questions (up to %(days)d days).",
+        n,
+    )
+    return Explanation(text % {"n": n, "days": days}, _step_client_slow_answers())
+
+
+def _client_unanswered(r: dict[str, Any]) -> Explanation:
+    days = _days_since(r, "since_on", "days_waiting")
+    text = ngettext(
+        "Your question has been waiting %(days)d day for the client's answer.",
+        "Your question has been waiting %(days)d days for the client's answer.",
+        days,
+    )
+    return Explanation(text % {"days": days}, _step_client_unanswered())
+
+
 def _feeling(rating: str) -> Callable[[dict[str, Any]], Explanation]:
     def render(r: dict[str, Any]) -> Explanation:
         day = _written(_p(r, "expires_on", ""))
@@ -683,6 +725,9 @@ _RENDERERS: dict[str, Callable[[dict[str, Any]], Explanation]] = {
     "quick_replies": _quick_replies,
     "slow_replies": _slow_replies,
     "unanswered_message": _unanswered,
+    "client_quick_answers": _client_quick_answers,
+    "client_slow_answers": _client_slow_answers,
+    "client_unanswered_question": _client_unanswered,
     "not_enough_history": _not_enough_history,
     "feeling_trust": _feeling("trust"),
     "feeling_doubt": _feeling("doubt"),

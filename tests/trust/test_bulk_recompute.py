@@ -43,39 +43,59 @@ TODAY = timezone.localtime(NOW, timezone.get_fixed_timezone(60)).date()
 
 def _reference_journal(interactions: list[formula.InteractionFact], now: datetime) -> formula.Journal:
     """The reduction spelled out the long way: every status update, and each first message of a run from the
-    client with the freelancer's answer (linked to a message of the run, or unlinked and not a status update)."""
-    ordered = sorted((i for i in interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id))
+    client with the freelancer's answer (linked to a message of the run, or unlinked and not a status update);
+    the other way, each first question of a run (an email or a message to the client that answers nothing) with
+    the client's answer LINKED to a question of the run (which then waits for no reply). Auto-replies and mailings
+    are left out."""
+    ordered = sorted(
+        (i for i in interactions if i.happened_at <= now and not i.automatic),
+        key=lambda i: (i.happened_at, i.id),
+    )
     updates = tuple((i.id, i.happened_at) for i in ordered if i.is_status_update)
     exchanges = []
+    questions = []
     waiting: formula.InteractionFact | None = None
+    asked: formula.InteractionFact | None = None
     run: set[int] = set()
+    asked_run: set[int] = set()
     for interaction in ordered:
         if interaction.direction == "from_client":
+            if asked is not None and interaction.answers in asked_run:
+                questions.append((asked.id, asked.happened_at, interaction.happened_at))
+                asked, asked_run = None, set()
+                continue  # an answer to my question waits for no reply
             waiting = waiting or interaction
             run.add(interaction.id)
-        elif waiting is not None:
-            answer = (
-                interaction.answers in run
-                if interaction.answers is not None
-                else not interaction.is_status_update
-            )
-            if answer:
-                exchanges.append((waiting.id, waiting.happened_at, interaction.happened_at))
-                waiting, run = None, set()
+            continue
+        answer = waiting is not None and (
+            interaction.answers in run
+            if interaction.answers is not None
+            else not interaction.is_status_update
+        )
+        if answer:
+            assert waiting is not None
+            exchanges.append((waiting.id, waiting.happened_at, interaction.happened_at))
+            waiting, run = None, set()
+        elif interaction.kind in ("email", "message") and interaction.answers is None:
+            asked = asked or interaction
+            asked_run.add(interaction.id)
     if waiting is not None:
         exchanges.append((waiting.id, waiting.happened_at, None))
-    return formula.Journal(updates, tuple(exchanges))
+    if asked is not None:
+        questions.append((asked.id, asked.happened_at, None))
+    return formula.Journal(updates, tuple(exchanges), tuple(questions))
 
 
 _interactions = st.lists(
     st.builds(
-        lambda minutes, kind, direction, answers: formula.InteractionFact(
-            0, NOW - timedelta(minutes=minutes), kind, direction, answers
+        lambda minutes, kind, direction, answers, automatic: formula.InteractionFact(
+            0, NOW - timedelta(minutes=minutes), kind, direction, answers, automatic
         ),
         st.integers(-3 * 24 * 60, 30 * 24 * 60),  # some in the future, some at the same minute
-        st.sampled_from(["email", "call", "status_update", "delivery"]),
+        st.sampled_from(["email", "message", "call", "status_update", "delivery"]),
         st.sampled_from(["to_client", "from_client"]),
         st.one_of(st.none(), st.integers(0, 39)),  # a link to another interaction, by its place in the list
+        st.sampled_from(["", "", "", "auto_reply", "bulk"]),
     ),
     max_size=40,
 )
@@ -112,10 +132,12 @@ def test_journals_from_raw_rows_of_a_batch_match_each_clients_own_journal(
             i.is_status_update,
             i.direction == "from_client",
             i.answers,
+            i.asks,
         )
         for client_id, interactions in books.items()
         for i in sorted(
-            (i for i in interactions if i.happened_at <= NOW), key=lambda i: (i.happened_at, i.id)
+            (i for i in interactions if i.happened_at <= NOW and not i.automatic),
+            key=lambda i: (i.happened_at, i.id),
         )
     ]
     journals = formula.journals(rows, lambda text: datetime.fromisoformat(text + "+00:00"))
