@@ -42,6 +42,8 @@ class Story:
     interactions: list[Interaction] = field(default_factory=list)
     # (answer, the question it answers): linked once both are written.
     links: list[tuple[Interaction, Interaction]] = field(default_factory=list)
+    # The latest invoice written, which a client's promise to pay can name (`promise(..., pays=...)`).
+    last_invoice: Invoice | None = None
 
     @property
     def today(self) -> date:
@@ -151,11 +153,14 @@ class Story:
         kept: int | None = None,
         broken: int | None = None,
         explained: tuple[int, str] | None = None,
+        pays: Invoice | None = None,
     ) -> Story:
-        """Record a promise made `made` days ago, due `due` days ago (negative: in the future)."""
+        """Record a promise made `made` days ago, due `due` days ago (negative: in the future); `pays`: the
+        invoice a client's promise to pay is about (weighed with it, one story per debt)."""
         Promise.objects.create(
             client=self.client,
             project=self.project,
+            invoice=pays,
             promisor=Promise.Promisor.CLIENT if by_client else Promise.Promisor.FREELANCER,
             description=description,
             made_on=self.day(made),
@@ -184,7 +189,7 @@ class Story:
         currency: str = "EUR",
     ) -> Story:
         issued_on = self.day(issued)
-        Invoice.objects.create(
+        self.last_invoice = Invoice.objects.create(
             owner=self.owner,
             client=self.client,
             project=self.project,
@@ -293,12 +298,14 @@ def _stories(s: Story) -> None:
     _regular_client(s, 190, fr=False)
     s.invoice("3000.00", 185, paid=105)
     s.invoice("4500.00", 140, paid=60)
-    s.invoice("4500.00", 95)
-    s.invoice("1800.00", 70, currency="GBP")  # the UK office's share, billed in pounds: never added to euros
+    owed = s.invoice("4500.00", 95, renegotiated=25).last_invoice
+    # The UK office's share, billed in pounds: weighed in euros at the ECB's rate of its day, shown in pounds.
+    s.invoice("1800.00", 70, currency="GBP")
     s.log(40, K.CALL, D.TO_CLIENT, "Called about invoice: 'accounts will look at it next week'")
     s.log(15, K.EMAIL, D.TO_CLIENT, "Second reminder for the overdue invoice")
     s.promise("Deliver the new product pages", 60, 40, kept=41)
-    s.promise("Pay the overdue invoice", 40, 25, by_client=True, broken=24)
+    # A new date for the overdue invoice, not kept: one story with the invoice, still late from its first date.
+    s.promise("Pay the overdue invoice", 40, 25, by_client=True, broken=24, pays=owed)
 
     # 3. The angry posture: a late delivery, then reproaches and a raised voice last week.
     s.start(
@@ -419,8 +426,8 @@ def _stories(s: Story) -> None:
     s.invoice("2100.00", 145, paid=120)
     s.log(32, K.CALL, D.FROM_CLIENT, "Trésorerie tendue après le salon : demande un report de paiement")
     s.log(32, K.EMAIL, D.TO_CLIENT, "Accord écrit pour reporter l'échéance de la facture", hour=15)
-    s.invoice("2100.00", 62, renegotiated=10, paid=11)
-    s.promise("Régler la facture à la nouvelle date", 32, 10, by_client=True, kept=11)
+    rescheduled = s.invoice("2100.00", 62, renegotiated=10, paid=11).last_invoice
+    s.promise("Régler la facture à la nouvelle date", 32, 10, by_client=True, kept=11, pays=rescheduled)
 
     # 8. Reciprocity: the client's own promises (content, feedback, deposit) are broken.
     s.start(

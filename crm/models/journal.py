@@ -593,7 +593,7 @@ class Invoice(models.Model):
 
     @property
     def effective_due_on(self) -> date:
-        """The date the client is judged against (`crm.core.rules.effective_due_on`)."""
+        """The day the invoice is listed as overdue from (`crm.core.rules.effective_due_on`)."""
         return rules.effective_due_on(self.due_on, self.renegotiated_due_on)
 
     def clean(self) -> None:
@@ -633,9 +633,9 @@ class Invoice(models.Model):
         return others.select_related("client").order_by("pk").first()
 
     def lateness(self, today: date) -> int:
-        """Return how many days late the payment is (or was, once paid); 0 when on time
-        (`crm.core.rules.days_late`)."""
-        return rules.days_late(self.effective_due_on, today, self.paid_on)
+        """Return how many days late the payment is (or was, once paid), from the invoice's own due date even when
+        a new one was agreed; 0 when on time (`crm.core.rules.invoice_days_late`)."""
+        return rules.invoice_days_late(self.due_on, today, self.paid_on)
 
     def is_overdue(self, today: date) -> bool:
         """Return True when the invoice is unpaid past its effective due day (`crm.core.rules.is_overdue`)."""

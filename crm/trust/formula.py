@@ -128,8 +128,18 @@ INVOICE_LATE_PER_30_DAYS = 1.0  # a payment a month late weighs -1.0 ...
 INVOICE_LATE_MAX = 3.0  # ... up to -3.0 at three months
 AMOUNT_WEIGHT_MIN, AMOUNT_WEIGHT_MAX = 0.5, 2.0  # an invoice's amount relative to the client's mean invoice
 # What is still owed weighs more than what was paid late: an unpaid invoice past due weighs UNPAID_FACTOR times the
-# same delay paid, times (1 + its share of everything billed to the client in its currency).
+# same delay paid, times (1 + its share of everything billed to the client, across currencies).
 UNPAID_FACTOR = 1.5
+# Amounts in several currencies are weighed against each other in this one, converted by the loader with the
+# reference rate of the invoice's day (`InvoiceFact.common_amount`, crm.models.Rate). An invoice in a currency
+# without any rate is weighed against the client's invoices in its own currency only, and its reason says so.
+COMMON_CURRENCY = "EUR"
+# One story per debt: the client's word to pay an invoice by a new date (a promise linked to the invoice, or the
+# renegotiated due date itself) is weighed with the invoice, once, on the payments component, with the masses of
+# the client's promises (kept +1.0, kept late -0.4, broken -0.8 / -2.0) at the client's promises' weight. The
+# invoice's lateness still runs from its ORIGINAL due date: a new date never resets it, so a broken word to pay
+# always weighs more than no word at all, and a kept one a little less.
+PAYMENT_WORD_WEIGHT = 0.6
 
 # Payment reminders sent to the client (crm/reminders/payment_follow_up.py): having to chase a payment weighs on
 # the client's word, more at each step (courteous, firmer, formal notice), and fades like every bad event. An open
@@ -204,6 +214,8 @@ class PromiseFact:
     clarified_on: date | None = None  # local day the unforeseen was explained to the other side
     promisor: str = "freelancer"  # freelancer | client
     dropped_on: date | None = None
+    # The invoice a client's promise to pay is about: then it is weighed with that invoice (one story per debt).
+    invoice: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +229,9 @@ class InvoiceFact:
     currency: str = "EUR"
     # (local day sent, step 1-3) of each payment reminder sent about it.
     reminders_sent: tuple[tuple[date, int], ...] = ()
+    # The amount in COMMON_CURRENCY at the reference rate of its issue day (the loader converts it); None for an
+    # amount already in COMMON_CURRENCY, or when no rate is known for its currency.
+    common_amount: float | None = None
 
     @property
     def effective_due_on(self) -> date:
@@ -555,22 +570,105 @@ def unpaid_mass(days_late: float, share: float) -> float:
     return owed_late_mass(days_late) * UNPAID_FACTOR * (1.0 + max(0.0, min(share, 1.0)))
 
 
-def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date, clock: float) -> None:
+def common_value(invoice: InvoiceFact) -> float | None:
+    """Return the invoice's amount in COMMON_CURRENCY, or None when no reference rate converts it."""
+    if invoice.common_amount is not None:
+        return invoice.common_amount
+    return float(invoice.amount) if invoice.currency == COMMON_CURRENCY else None
+
+
+def payment_words(invoice: InvoiceFact, words: Iterable[PromiseFact], today: date) -> list[PromiseFact]:
+    """Return the client's words to pay `invoice` by a new date, as of `today`: its linked promises, or, with none,
+    its renegotiated due date read as one (kept by the payment, open until then)."""
+    linked = [word for word in words if word.made_on <= today]
+    if linked or invoice.renegotiated_due_on is None:
+        return linked
+    paid = invoice.paid_on if invoice.paid_on is not None and invoice.paid_on <= today else None
+    return [
+        PromiseFact(
+            invoice.id,
+            min(invoice.issued_on, invoice.renegotiated_due_on),
+            invoice.renegotiated_due_on,
+            "kept" if paid is not None else "open",
+            paid,
+            promisor="client",
+            invoice=invoice.id,
+        )
+    ]
+
+
+def payment_word_mass(word: PromiseFact, today: date, clock: float) -> tuple[str, float, float]:
+    """Return (outcome, mass, age in days) of the client's word to pay by a new date, as of `today` (`clock`, see
+    `day_clock`): the masses of the client's promises at PAYMENT_WORD_WEIGHT; an open one past due grows to the
+    weight of a broken one (`open_promise_mass`) and keeps it until it is settled."""
+    outcome, on = promise_outcome(word, today)
+    if outcome in ("open", "dropped"):
+        return outcome, 0.0, 0.0
+    if on is None:
+        kind, _, rest = outcome.partition("_explained")
+        full = _OPEN_PROMISE_MASSES["_explained" + rest if outcome != kind else ""]
+        return outcome, open_promise_mass(_since(word.due_on, clock) - 1, full) * PAYMENT_WORD_WEIGHT, 0.0
+    return outcome, _PROMISE_MASSES[outcome] * PAYMENT_WORD_WEIGHT, _since(on, clock)
+
+
+def _weigh_words(
+    ledger: _Ledger, entry: _Entry, invoice: InvoiceFact, words: list[PromiseFact], today: date, clock: float
+) -> None:
+    """Add the client's words to pay `invoice` to its reason `entry` (one story: one reason, both facts named)."""
+    for word in words:
+        outcome, mass, age = payment_word_mass(word, today, clock)
+        entry.keep_min("new_due_on", word.due_on.isoformat())
+        if outcome in ("open", "dropped"):
+            entry.params["words_open"] = entry.params.get("words_open", 0) + (outcome == "open")
+            continue
+        kept = outcome.startswith("kept")
+        key = "words_kept" if kept else "words_broken"
+        entry.params[key] = entry.params.get(key, 0) + 1
+        # The word's mass joins the invoice's reason; it is not one more event of evidence.
+        left = 1.0 if age <= 0 else math.exp(-LN2 * age / _half_life(mass))
+        weighted = mass * left * WEIGHTS[PAYMENTS]
+        if weighted >= 0:
+            entry.good += weighted
+            ledger.good[PAYMENTS] += weighted
+            ledger.raw_good[PAYMENTS] += mass * left
+        else:
+            entry.bad -= weighted
+            ledger.bad[PAYMENTS] -= weighted
+            ledger.raw_bad[PAYMENTS] -= mass * left
+
+
+def _payments(
+    ledger: _Ledger,
+    invoices: Iterable[InvoiceFact],
+    today: date,
+    clock: float,
+    words: Iterable[PromiseFact] = (),
+) -> None:
     issued = [invoice for invoice in invoices if invoice.issued_on <= today]
     if not issued:
         return
-    # Amounts in different currencies are never added together: means and shares are taken per currency.
-    billed: dict[str, Decimal] = {}
+    words_of: dict[int, list[PromiseFact]] = {}
+    for word in words:
+        if word.invoice is not None:
+            words_of.setdefault(word.invoice, []).append(word)
+    # What is owed is weighed against what was billed across currencies, in COMMON_CURRENCY; an invoice whose
+    # currency has no rate is weighed against the invoices of its own currency only (as before rates were kept).
+    values: list[float] = []
+    pools: list[str] = []
+    billed: dict[str, float] = {}
     counts: dict[str, int] = {}
     for invoice in issued:
-        billed[invoice.currency] = billed.get(invoice.currency, Decimal(0)) + invoice.amount
-        counts[invoice.currency] = counts.get(invoice.currency, 0) + 1
-    for invoice in issued:
-        total = float(billed[invoice.currency])
-        mean = total / counts[invoice.currency]
-        weight = (
-            min(max(float(invoice.amount) / mean, AMOUNT_WEIGHT_MIN), AMOUNT_WEIGHT_MAX) if mean > 0 else 1.0
-        )
+        common = common_value(invoice)
+        pool = COMMON_CURRENCY if common is not None else invoice.currency
+        value = common if common is not None else float(invoice.amount)
+        values.append(value)
+        pools.append(pool)
+        billed[pool] = billed.get(pool, 0.0) + value
+        counts[pool] = counts.get(pool, 0) + 1
+    for invoice, value, pool in zip(issued, values, pools, strict=True):
+        total = billed[pool]
+        mean = total / counts[pool]
+        weight = min(max(value / mean, AMOUNT_WEIGHT_MIN), AMOUNT_WEIGHT_MAX) if mean > 0 else 1.0
         for sent_on, step in invoice.reminders_sent:
             if sent_on <= today:
                 entry = ledger.add(
@@ -583,20 +681,18 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date, clo
                     invoice.id,
                 )
                 entry.keep_max("step", step)
-        due = invoice.effective_due_on
+        # The lateness runs from the ORIGINAL due date; the new date agreed is the client's word, weighed beside.
+        due = invoice.due_on
+        promised = payment_words(invoice, words_of.get(invoice.id, ()), today)
         paid = invoice.paid_on if invoice.paid_on is not None and invoice.paid_on <= today else None
         if paid is not None:
-            days_late = rules.days_late(due, today, paid)
+            days_late = rules.invoice_days_late(due, today, paid)
             age = _since(paid, clock)
+            outcomes = [promise_outcome(word, today)[0] for word in promised]
             if days_late <= INVOICE_GRACE_DAYS:
-                code = (
-                    "invoice_paid_on_renegotiated_date"
-                    if invoice.renegotiated_due_on
-                    else "invoice_paid_on_time"
-                )
-                ledger.add(
+                entry = ledger.add(
                     PAYMENTS,
-                    code,
+                    "invoice_paid_on_time",
                     INVOICE_PAID_ON_TIME * weight,
                     age,
                     HALF_LIFE_GOOD_DAYS,
@@ -604,9 +700,14 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date, clo
                     invoice.id,
                 )
             else:
+                code = (
+                    "invoice_paid_on_renegotiated_date"
+                    if outcomes and all(outcome == "kept_on_time" for outcome in outcomes[-1:])
+                    else "invoice_paid_late"
+                )
                 entry = ledger.add(
                     PAYMENTS,
-                    "invoice_paid_late",
+                    code,
                     invoice_late_mass(days_late) * weight,
                     age,
                     HALF_LIFE_BAD_DAYS,
@@ -614,9 +715,11 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date, clo
                     invoice.id,
                 )
                 entry.keep_max("days_late", days_late)
+                _weigh_words(ledger, entry, invoice, promised, today, clock)
+            _note_currency(entry, invoice, value if pool == COMMON_CURRENCY else None)
             continue
-        days_late = rules.days_late(due, today)
-        share = float(invoice.amount) / total if total > 0 else 1.0
+        days_late = rules.invoice_days_late(due, today)
+        share = value / total if total > 0 else 1.0
         mass = unpaid_mass(_since(due, clock) - 1, share) * weight
         if mass >= 0:
             continue  # not due yet
@@ -631,6 +734,17 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date, clo
         entry.params["renegotiated"] = (
             bool(entry.params.get("renegotiated")) or invoice.renegotiated_due_on is not None
         )
+        _weigh_words(ledger, entry, invoice, promised, today, clock)
+        _note_currency(entry, invoice, value if pool == COMMON_CURRENCY else None)
+
+
+def _note_currency(entry: _Entry, invoice: InvoiceFact, common: float | None) -> None:
+    """Keep, on the reason, the currencies no rate could convert (weighed in their own currency only)."""
+    if common is None:
+        missing = entry.params.setdefault("no_rate", [])
+        if invoice.currency not in missing:
+            missing.append(invoice.currency)
+            missing.sort()
 
 
 def conflict_mass(kind: str, severity: int) -> float:
@@ -1080,8 +1194,10 @@ def compute(
     clock = day_clock(now, today, facts.zone)
     thresholds = thresholds or BandThresholds()
     ledger = _Ledger()
-    _promises(ledger, facts.promises, today, clock)
-    _payments(ledger, facts.invoices, today, clock)
+    # One story per debt: a client's promise to pay an invoice is weighed with that invoice, not as a promise too.
+    billed = {invoice.id for invoice in facts.invoices}
+    _promises(ledger, [p for p in facts.promises if p.invoice not in billed], today, clock)
+    _payments(ledger, facts.invoices, today, clock, [p for p in facts.promises if p.invoice in billed])
     _conflicts(ledger, facts.conflicts, today, clock)
     journal = facts.journal if facts.journal is not None else journal_of(facts.interactions, now)
     _cadence(ledger, facts, journal.status_updates, now, today)

@@ -28,7 +28,7 @@ from django.db.models import (
     Subquery,
     TextField,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from clients.models import Client, Profile, Project
@@ -43,6 +43,7 @@ from crm.models import (
     Invoice,
     PaymentReminder,
     Promise,
+    Rate,
 )
 from crm.models.health import Band
 from crm.trust import formula
@@ -136,6 +137,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         broken_on,
         clarified_at,
         dropped_on,
+        invoice_id,
     ) in _raw_rows(
         # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
         Promise.objects.filter(client_id__in=ids).values_list(
@@ -149,12 +151,22 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             "broken_on",
             "clarified_at",
             "dropped_on",
+            "invoice_id",
         )
     ):
         clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
         promises[cid].append(
             formula.PromiseFact(
-                pid, made_on, due_on, state, kept_on, broken_on, clarified_on, promisor, dropped_on
+                pid,
+                made_on,
+                due_on,
+                state,
+                kept_on,
+                broken_on,
+                clarified_on,
+                promisor,
+                dropped_on,
+                invoice_id,
             )
         )
 
@@ -169,9 +181,16 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         )
         for step in PaymentReminder.Step.values
     }
+    # The reference rate of each invoice's issue day (the nearest earlier day known, else the first one after),
+    # read with the invoice (no query more), served by rate_once_per_currency_and_day's index.
+    rates = Rate.objects.filter(currency=OuterRef("currency"))
+    per_euro = Coalesce(
+        Subquery(rates.filter(day__lte=OuterRef("issued_on")).order_by("-day").values("per_euro")[:1]),
+        Subquery(rates.filter(day__gt=OuterRef("issued_on")).order_by("day").values("per_euro")[:1]),
+    )
     invoice_rows = (
         Invoice.objects.filter(client_id__in=ids)
-        .annotate(**reminder_steps)
+        .annotate(**reminder_steps, per_euro=per_euro)
         .values_list(
             "id",
             "client_id",
@@ -181,13 +200,14 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             "paid_on",
             "renegotiated_due_on",
             "currency",
+            "per_euro",
             *reminder_steps,
         )
     )
     # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
     decimal = _converter(Invoice, "amount", connections[invoice_rows.db])
     moment = _datetime_from_text(connections[invoice_rows.db])
-    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency, *steps in _raw_rows(
+    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency, rate, *steps in _raw_rows(
         invoice_rows
     ):
         reminders = tuple(
@@ -195,9 +215,12 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             for step, sent_at in enumerate(steps, start=1)
             if sent_at is not None
         )
+        amount = decimal(amount)
+        # In the common currency at the rate of its day (EUR needs none; a currency without any rate stays None).
+        common = float(amount) / float(rate) if rate and currency != formula.COMMON_CURRENCY else None
         invoices[cid].append(
             formula.InvoiceFact(
-                iid, decimal(amount), issued_on, due_on, paid_on, renegotiated, currency, reminders
+                iid, amount, issued_on, due_on, paid_on, renegotiated, currency, reminders, common
             )
         )
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from clients.models import Client, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, Feeling, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, Feeling, HealthSnapshot, Interaction, Invoice, Promise, Rate
 from crm.trust import formula
 from crm.trust.health import recompute_book, recompute_client, thresholds
 from tests.factories import (
@@ -205,7 +205,9 @@ def _varied_history(client: Client) -> None:
         clarified_at=datetime.combine(days(12), time(22, 45), tzinfo=UTC),  # the next day in Paris
     )
     make_promise(client, made_on=days(15), due_on=days(8), promisor=Promise.Promisor.CLIENT)
-    make_invoice(client, amount=Decimal("1234.56"), issued_on=days(70), due_on=days(40))  # overdue
+    owed = make_invoice(client, amount=Decimal("1234.56"), issued_on=days(70), due_on=days(40))  # overdue
+    # Issue 22: the client's promise to pay it by a new date, broken (one story with the invoice).
+    make_promise(client, made_on=days(30), due_on=days(20), promisor=Promise.Promisor.CLIENT, invoice=owed)
     make_invoice(client, amount=Decimal("99.99"), issued_on=days(60), due_on=days(30), paid_on=days(10))
     make_invoice(
         client,
@@ -255,6 +257,18 @@ def _varied_history(client: Client) -> None:
         )
 
 
+def _in_euros(invoice: Invoice) -> float | None:
+    """The invoice's amount in euros at the ECB rate of its day (the nearest earlier one, else the next)."""
+    if invoice.currency == "EUR":
+        return None
+    rates = Rate.objects.filter(currency=invoice.currency)
+    rate = (
+        rates.filter(day__lte=invoice.issued_on).order_by("-day").first()
+        or rates.filter(day__gt=invoice.issued_on).order_by("day").first()
+    )
+    return float(invoice.amount) / float(rate.per_euro) if rate else None
+
+
 def _plain_health(client: Client) -> dict[str, Any]:
     """The trust health through the ORM and one InteractionFact per row, as before the fast loaders."""
     zone = client.owner.profile.zone
@@ -282,12 +296,20 @@ def _plain_health(client: Client) -> dict[str, Any]:
                 timezone.localtime(p.clarified_at, zone).date() if p.clarified_at else None,
                 p.promisor,
                 p.dropped_on,
+                p.invoice_id,
             )
             for p in Promise.objects.filter(client=client)
         ),
         invoices=tuple(
             formula.InvoiceFact(
-                i.pk, i.amount, i.issued_on, i.due_on, i.paid_on, i.renegotiated_due_on, i.currency
+                i.pk,
+                i.amount,
+                i.issued_on,
+                i.due_on,
+                i.paid_on,
+                i.renegotiated_due_on,
+                i.currency,
+                common_amount=_in_euros(i),
             )
             for i in Invoice.objects.filter(client=client)
         ),
