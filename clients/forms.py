@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -21,7 +20,6 @@ from crm.core.widgets import book_formfield
 # -- double submits and concurrent edits --------------------------------------------------------------------
 
 FORM_TOKEN = "form_token"
-CLAIMS_KEPT = timedelta(days=1)
 
 
 class IdempotentFormMixin:
@@ -70,8 +68,6 @@ class IdempotentFormMixin:
                 url = url_for(saved)
                 # On PostgreSQL a second post waits here for the first one's transaction, then finds it taken.
                 FormSubmission.objects.create(owner=owner, token=token, result_url=url[:500])
-            # A day covers any double click or resent request; older claims are forgotten as new ones come.
-            FormSubmission.objects.filter(owner=owner, claimed_at__lt=timezone.now() - CLAIMS_KEPT).delete()
         except IntegrityError:
             earlier = (
                 FormSubmission.objects.filter(owner=owner, token=token)

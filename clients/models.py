@@ -23,6 +23,7 @@ from simple_history.models import HistoricalRecords
 
 from clients.identity import LegalForm, compact, validate_registration_number, validate_vat_number
 from crm.core import queries, rules
+from crm.core.checks import CheckConstraint, LoadedRelationsChecked
 from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
 from crm.core.days import local_day
 
@@ -178,6 +179,10 @@ class Profile(models.Model):
     # Moves whenever anything in the freelancer's book changes (see `book_changed`): what the dashboard caches
     # about the book is keyed on it. The middleware loads the profile anyway, so reading it costs nothing.
     book_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # The clients whose journal the last move of `book_version` stands for (moved with it, in the same UPDATE);
+    # None when it stands for anything else (a client deleted, the whole book): the dashboard, one move behind,
+    # reads again these clients only (crm/web/views/board.py `refreshed`).
+    book_changed_clients = models.JSONField(null=True, default=None, editable=False)
     # Carried by every emailed preferences link; moving it revokes every link sent so far.
     email_links_version = models.PositiveIntegerField(default=0, editable=False)
     # Email verification (clients/verification.py). An account made by the operator (createsuperuser, the
@@ -190,13 +195,13 @@ class Profile(models.Model):
     class Meta:
         verbose_name = _("freelancer profile")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(digest_hour__gte=0, digest_hour__lte=23), name="profile_digest_hour_0_23"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(digest_weekday__gte=0, digest_weekday__lte=6), name="profile_digest_weekday_0_6"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(reminder_courteous_days__gte=1)
                 & Q(reminder_firm_days__gt=F("reminder_courteous_days"))
                 & Q(reminder_notice_days__gt=F("reminder_firm_days"))
@@ -215,7 +220,7 @@ class Profile(models.Model):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "book_version"
+                if not field.primary_key and field.name not in {"book_version", "book_changed_clients"}
             ]
         super().save(*args, **kwargs)
 
@@ -224,9 +229,14 @@ class Profile(models.Model):
         return (self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)
 
     @classmethod
-    def book_changed(cls, owner_ids: Iterable[int]) -> None:
-        """Move the book version of these freelancers (one UPDATE, atomic in the database)."""
-        cls.objects.filter(user_id__in=set(owner_ids)).update(book_version=F("book_version") + 1)
+    def book_changed(cls, owner_ids: Iterable[int], client_ids: Iterable[int] | None = None) -> None:
+        """Move the book version of these freelancers (one UPDATE, atomic in the database); `client_ids` says
+        which clients' journals changed, when that is all that changed in one freelancer's book."""
+        owners = set(owner_ids)
+        changed = sorted(set(client_ids)) if client_ids is not None and len(owners) == 1 else None
+        cls.objects.filter(user_id__in=owners).update(
+            book_version=F("book_version") + 1, book_changed_clients=changed
+        )
 
     @property
     def name(self) -> str:
@@ -413,7 +423,7 @@ class BusinessLogo(models.Model):
     class Meta:
         verbose_name = _("logo")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(content_type__in=["image/png", "image/jpeg", "image/webp"]),
                 name="business_logo_raster_types_only",
             )
@@ -421,6 +431,10 @@ class BusinessLogo(models.Model):
 
     def __str__(self) -> str:
         return f"logo of {self.owner_id}"
+
+
+# How long a form's one-time token stays claimed: a day covers any double click or resent request.
+CLAIMS_KEPT = timedelta(days=1)
 
 
 class FormSubmission(models.Model):
@@ -442,6 +456,14 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+    @classmethod
+    def forget_old(cls, now: datetime) -> int:
+        """Delete the claims older than `CLAIMS_KEPT` (of every owner, by the nightly purge); return how many.
+
+        A day covers any double click or resent request; a post no longer deletes its owner's old claims itself
+        (one query less on every form)."""
+        return cls.objects.filter(claimed_at__lt=now - CLAIMS_KEPT).delete()[0]
 
 
 class AddDaysUTC(Func):
@@ -590,10 +612,10 @@ class Client(models.Model):
         verbose_name_plural = _("clients")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(cadence_days__gte=1, cadence_days__lte=365), name="client_cadence_1_365_days"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(status__in=["prospect", "active", "paused", "former"]), name="client_status_valid"
             ),
             # Every date within the book's window (crm/core/dates.py): no "date plus cadence" can overflow.
@@ -602,9 +624,9 @@ class Client(models.Model):
             window_constraint("client", "last_status_update_at", moment=True, nullable=True),
             window_constraint("client", "last_contact_at", moment=True, nullable=True),
             window_constraint("client", "away_until", nullable=True),
-            models.CheckConstraint(condition=Q(kind__in=["business", "consumer"]), name="client_kind_valid"),
+            CheckConstraint(condition=Q(kind__in=["business", "consumer"]), name="client_kind_valid"),
             # The client's own reminder days: all three or none (checked by forms too, with these messages) ...
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(
                     reminder_courteous_days__isnull=True,
                     reminder_firm_days__isnull=True,
@@ -621,7 +643,7 @@ class Client(models.Model):
                 ),
             ),
             # ... and one after the other.
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(reminder_courteous_days__isnull=True)
                 | Q(reminder_firm_days__isnull=True)
                 | Q(reminder_notice_days__isnull=True)
@@ -653,10 +675,24 @@ class Client(models.Model):
         new_without_address = self._state.adding and not (self.email or self.phone)
         super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
-        # Saves of the journal's clocks (update_fields without them) and new clients without an address have no
-        # primary contact to write: no query spent.
-        if not new_without_address and (update_fields is None or {"email", "phone"} & set(update_fields)):
+        # Saves of the journal's clocks (update_fields without them), new clients without an address and edits
+        # that leave the address as it was read (a name, a language: the primary contact holds it already) have
+        # no primary contact to write: no query spent.
+        address_as_read = getattr(self, "_address_as_read", None) == (self.email, self.phone)
+        if (
+            not new_without_address
+            and not address_as_read
+            and (update_fields is None or {"email", "phone"} & set(update_fields))
+        ):
             self.primary_contact_follows()
+        self._address_as_read = (self.email, self.phone)
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Client:
+        client = super().from_db(db, field_names, values)
+        if "email" in field_names and "phone" in field_names:
+            client._address_as_read = (client.email, client.phone)  # see save()
+        return client
 
     @classmethod
     def new_for(cls, owner: Any, **fields: Any) -> Client:
@@ -718,7 +754,7 @@ class Client(models.Model):
         return rules.status_update_days_late(self.status_update_due_on(zone), today)
 
 
-class Project(models.Model):
+class Project(LoadedRelationsChecked, models.Model):
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("proposed")
         ACTIVE = "active", _("active")
@@ -751,14 +787,14 @@ class Project(models.Model):
         verbose_name_plural = _("projects")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(due_on__isnull=True) | Q(start_on__isnull=True) | Q(due_on__gte=F("start_on")),
                 name="project_due_not_before_start",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(budget__isnull=True) | Q(budget__gte=0), name="project_budget_not_negative"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(status__in=["proposed", "active", "delivered", "cancelled"]),
                 name="project_status_valid",
             ),
@@ -789,7 +825,7 @@ class OwnedThroughClientQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class OwnedThroughClient(models.Model):
+class OwnedThroughClient(LoadedRelationsChecked, models.Model):
     """A journal row that stores its client's owner, so a freelancer's open items are found through an index
     on (owner, ...) instead of through every client of the book."""
 
@@ -1002,7 +1038,7 @@ class AccessToken(models.Model):
         verbose_name_plural = _("API access tokens")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(scope__in=["read", "write"]), name="access_token_scope_valid"),
+            CheckConstraint(condition=Q(scope__in=["read", "write"]), name="access_token_scope_valid"),
         ]
         indexes = [
             # The settings page: WHERE owner_id = ? ORDER BY created_at DESC.

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import BookHistory, Client, OwnedThroughClient, OwnedThroughClientQuerySet
+from crm.core.checks import CheckConstraint
 from crm.core.dates import validate_day_in_window, window_constraint
 
 
@@ -68,19 +69,17 @@ class ConflictSignal(OwnedThroughClient):
         verbose_name_plural = _("conflict signals")
         ordering = ["-observed_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(severity__gte=1, severity__lte=3), name="conflict_severity_1_3"
-            ),
-            models.CheckConstraint(
+            CheckConstraint(condition=Q(severity__gte=1, severity__lte=3), name="conflict_severity_1_3"),
+            CheckConstraint(
                 condition=Q(kind__in=["ideas", "interests", "payment", "posture"]), name="conflict_kind_valid"
             ),
             # A resolved signal says when; an open one has no resolution date.
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(Q(state="open") & Q(resolved_on__isnull=True))
                 | (Q(state="resolved") & Q(resolved_on__isnull=False)),
                 name="conflict_resolved_on_matches_state",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("observed_on")),
                 name="conflict_resolved_not_before_observed",
             ),

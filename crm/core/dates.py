@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.checks import CheckConstraint
 from crm.core.days import (
     END_MOMENT,
     FIRST_DAY,
@@ -110,24 +109,9 @@ def in_window(field: str, *, moment: bool = False, nullable: bool = False) -> Q:
     return Q(**{f"{field}__isnull": True}) | condition if nullable else condition
 
 
-class WindowConstraint(models.CheckConstraint):
-    """A check constraint keeping one column in the window, validated in Python by `full_clean()`.
-
-    Django validates a `CheckConstraint` by asking the database (one query each); a form saving a promise
-    would spend six queries on what a comparison answers. The database still enforces the condition itself.
-    """
-
-    def validate(self, model: Any, instance: Any, exclude: Any = None, using: Any = None) -> None:
-        for name in self.condition.referenced_base_fields:
-            if exclude and name in exclude:
-                continue
-            value = getattr(instance, model._meta.get_field(name).attname)
-            try:
-                validate_day_in_window(value)
-            except ValidationError:
-                raise ValidationError(
-                    self.get_violation_error_message(), code=self.violation_error_code
-                ) from None
+class WindowConstraint(CheckConstraint):
+    """A check constraint keeping one column in the window (`in_window`), validated in Python by `full_clean()`
+    from the same condition (`crm.core.checks`): no query for what a comparison answers."""
 
 
 def window_constraint(

@@ -53,18 +53,20 @@ def status_update_listed(today: date, zone: tzinfo) -> Q:
     Not away (an absence ended before today only moves the due day to today at the latest, so it never takes a
     client off the list), active, and the local day of the last status update (or of the start) plus the
     cadence at most STATUS_UPDATE_COMING_DAYS after today. The generated `status_update_due_at` (the same
-    instant plus the cadence in days of 24 hours) is bounded first, two days wide of the local day, so the
-    database walks `client_update_due_idx` and computes the exact local day only for the few rows near it.
+    instant plus the cadence in days of 24 hours, at most a day away from that local day across a change of
+    clock) is bounded first, two days wide of the local day on each side, so the database walks
+    `client_update_due_idx` and computes the exact local day only for the few rows near the edge: a client due
+    more than two days before it is listed without it (in a book of late clients, that is most of them).
     """
     last_listed = add_days(today, rules.STATUS_UPDATE_COMING_DAYS)
     since_day = TruncDate(Coalesce(F("last_status_update_at"), F("created_at")), tzinfo=zone)
+    surely_listed_before = local_midnight(last_listed, zone) - timedelta(days=2)
+    exactly_listed = Q(
+        models.lookups.LessThanOrEqual(AddDaysToDate(since_day, F("cadence_days")), models.Value(last_listed))
+    )
     return (
         Q(status="active")
         & (Q(away_until__isnull=True) | Q(away_until__lt=today))
         & Q(status_update_due_at__lt=local_midnight(add_days(last_listed, 1), zone) + timedelta(days=2))
-        & Q(
-            models.lookups.LessThanOrEqual(
-                AddDaysToDate(since_day, F("cadence_days")), models.Value(last_listed)
-            )
-        )
+        & (Q(status_update_due_at__lt=surely_listed_before) | exactly_listed)
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from crm.core.checks import CheckConstraint
 from crm.models.journal import Interaction
 from crm.models.reminders import Dispatch
 
@@ -89,7 +90,7 @@ class Mailbox(models.Model):
         verbose_name = _("mailbox")
         verbose_name_plural = _("mailboxes")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(imap_port__gte=1, imap_port__lte=65535, smtp_port__gte=1, smtp_port__lte=65535),
                 name="mailbox_ports_valid",
             ),

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from crm.core.checks import CheckConstraint
+
 # What an import wrote (and skipped), in words: the keys of `BookImport.counts`.
 COUNT_WORDS = {
     "clients": ngettext_lazy("%(count)d client added", "%(count)d clients added", "count"),
@@ -75,11 +77,11 @@ class BookImport(models.Model):
         verbose_name = _("book import")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(state__in=["preview", "queued", "running", "done", "failed"]),
                 name="bookimport_state_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(kind__in=["clients", "history", "vcard", "book"]), name="bookimport_kind_valid"
             ),
         ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from crm.core.checks import CheckConstraint
 
 
 class Band(models.TextChoices):
@@ -57,7 +58,7 @@ class ClientHealth(models.Model):
         verbose_name = _("trust health")
         verbose_name_plural = _("trust health")
         constraints = [
-            models.CheckConstraint(condition=models.Q(score__lte=100), name="health_score_0_100"),
+            CheckConstraint(condition=models.Q(score__lte=100), name="health_score_0_100"),
         ]
         indexes = [
             # Dashboard: WHERE owner_id = ? ORDER BY rank, score (worst first).
@@ -108,7 +109,7 @@ class HealthSnapshot(models.Model):
         verbose_name = _("trust health snapshot")
         constraints = [
             models.UniqueConstraint(fields=["client", "day"], name="snapshot_one_per_client_per_day"),
-            models.CheckConstraint(condition=models.Q(score__lte=100), name="snapshot_score_0_100"),
+            CheckConstraint(condition=models.Q(score__lte=100), name="snapshot_score_0_100"),
         ]
         # The unique constraint's index (client, day) serves the trend queries.
 
@@ -137,7 +138,7 @@ class HealthChange(models.Model):
     class Meta:
         verbose_name = _("trust health change")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=models.Q(old_score__lte=100, new_score__lte=100),
                 name="health_change_scores_0_100",
             ),

@@ -26,6 +26,7 @@ from clients.models import (
     Project,
 )
 from crm.core import queries, rules
+from crm.core.checks import CheckConstraint, LoadedRelationsChecked
 from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
 
 SUMMARY_LENGTH = 500
@@ -71,7 +72,7 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
         return update
 
 
-class Interaction(models.Model):
+class Interaction(LoadedRelationsChecked, models.Model):
     class Kind(models.TextChoices):
         MEETING = "meeting", _("meeting")
         CALL = "call", _("call")
@@ -148,16 +149,16 @@ class Interaction(models.Model):
         verbose_name_plural = _("interactions")
         ordering = ["-happened_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(
                     kind__in=["meeting", "call", "email", "message", "status_update", "delivery", "other"]
                 ),
                 name="interaction_kind_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(direction__in=["from_client", "to_client"]), name="interaction_direction_valid"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(automatic__in=["", "auto_reply", "bulk"]), name="interaction_automatic_valid"
             ),
             # Every date within the book's window (crm/core/dates.py); "not in the future" is the form's rule.
@@ -295,16 +296,16 @@ class Promise(OwnedThroughClient):
         verbose_name_plural = _("promises")
         ordering = ["due_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(due_on__gte=F("made_on")), name="promise_due_not_before_made"),
-            models.CheckConstraint(
+            CheckConstraint(condition=Q(due_on__gte=F("made_on")), name="promise_due_not_before_made"),
+            CheckConstraint(
                 condition=Q(state__in=["open", "kept", "broken", "dropped"]),
                 name="promise_state_with_dropped_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(promisor__in=["freelancer", "client"]), name="promise_promisor_valid"
             ),
             # kept_on is set exactly when the promise is kept, broken_on exactly when broken, dropped_on when dropped.
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(
                     Q(state="kept")
                     & Q(kept_on__isnull=False)
@@ -331,12 +332,12 @@ class Promise(OwnedThroughClient):
                 ),
                 name="promise_dates_match_state_with_dropped",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(kept_on__isnull=True) | Q(kept_on__gte=F("made_on")),
                 name="promise_kept_not_before_made",
             ),
             # An explanation has its text and its time together.
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(Q(clarified_at__isnull=True) & Q(clarification=""))
                 | (Q(clarified_at__isnull=False) & ~Q(clarification="")),
                 name="promise_clarification_has_time",
@@ -500,7 +501,7 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
         return self.unpaid().filter(queries.past_due("current_due_on", today))
 
 
-class Invoice(models.Model):
+class Invoice(LoadedRelationsChecked, models.Model):
     # The owner is stored (it is also the client's) so that numbers can be unique per freelancer.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoices")
     client = models.ForeignKey(
@@ -549,15 +550,13 @@ class Invoice(models.Model):
         ordering = ["-issued_on", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["owner", "number"], name="invoice_number_unique_per_owner"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(due_on__gte=F("issued_on")), name="invoice_due_not_before_issued"
-            ),
-            models.CheckConstraint(
+            CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_not_before_issued"),
+            CheckConstraint(
                 condition=Q(paid_on__isnull=True) | Q(paid_on__gte=F("issued_on")),
                 name="invoice_paid_not_before_issued",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(renegotiated_due_on__isnull=True) | Q(renegotiated_due_on__gte=F("issued_on")),
                 name="invoice_renegotiated_not_before_issued",
             ),
@@ -740,7 +739,7 @@ class Feeling(OwnedThroughClient):
         verbose_name_plural = _("feelings")
         ordering = ["-felt_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(rating__in=["trust", "doubt", "distrust"]), name="feeling_rating_valid"
             ),
         ]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core import rules
+from crm.core.checks import CheckConstraint
 from crm.core.dates import validate_day_in_window, window_constraint
 from crm.models.journal import Interaction, Invoice
 from crm.models.reminders import Dispatch
@@ -81,7 +82,7 @@ class Rate(models.Model):
         constraints = [
             # Also the index of the trust loader's lookup: WHERE currency = ? AND day <= ? ORDER BY day DESC.
             models.UniqueConstraint(fields=["currency", "day"], name="rate_once_per_currency_and_day"),
-            models.CheckConstraint(condition=Q(per_euro__gt=0), name="rate_per_euro_positive"),
+            CheckConstraint(condition=Q(per_euro__gt=0), name="rate_per_euro_positive"),
             window_constraint("rate", "day"),
         ]
 
@@ -152,8 +153,8 @@ class PaymentReminder(models.Model):
             models.UniqueConstraint(
                 fields=["invoice", "step", "due_basis"], name="payment_reminder_once_per_step"
             ),
-            models.CheckConstraint(condition=Q(step__gte=1, step__lte=3), name="payment_reminder_step_1_3"),
-            models.CheckConstraint(
+            CheckConstraint(condition=Q(step__gte=1, step__lte=3), name="payment_reminder_step_1_3"),
+            CheckConstraint(
                 condition=Q(state="stopped") ^ Q(stop_reason=""), name="payment_reminder_stop_has_reason"
             ),
             window_constraint("payment_reminder", "due_on"),

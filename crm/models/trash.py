@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.checks import CheckConstraint
+
 # How long a deleted record waits in the trash before the nightly purge removes it for good.
 TRASH_DAYS = 30
 # How long the "Undo" of an action stays valid: long enough to read the toast (or the message after a plain
@@ -66,7 +68,7 @@ class TrashItem(models.Model):
         verbose_name_plural = _("trash")
         ordering = ["-deleted_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(
                     kind__in=["client", "project", "contact", "interaction", "promise", "invoice", "conflict"]
                 ),
@@ -128,11 +130,11 @@ class Undo(models.Model):
     class Meta:
         verbose_name = _("undo")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(action__in=["revert", "remove", "restore"]), name="undo_action_valid"
             ),
             # A restore names its trash item; the others name the record they act on.
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(Q(action="restore") & Q(trash__isnull=False))
                 | (~Q(action="restore") & Q(object_id__isnull=False)),
                 name="undo_names_its_target",

@@ -20,7 +20,7 @@ from django.db.models import Count, Model, OuterRef, Subquery
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 
-from clients.models import Client, Contact, Project
+from clients.models import Client, Contact, FormSubmission, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, ClientPage, Interaction, Invoice, Promise, TrashItem, Undo
 from crm.trash.kinds import as_json, kind_of
@@ -199,7 +199,8 @@ def _relink(item: TrashItem, client: Client) -> None:
 
 
 def purge(now: datetime) -> dict[str, int]:
-    """Delete for good the trash items older than 30 days and the undos past their time; return how many."""
+    """Delete for good the trash items older than 30 days, the undos past their time and the forms' one-time
+    tokens older than a day; return how many."""
     trashed = TrashItem.objects.expired(now).delete()[1].get(TrashItem._meta.label, 0)
     undos = Undo.objects.expired(now).delete()[0]
-    return {"trash_items": trashed, "undos": undos}
+    return {"trash_items": trashed, "undos": undos, "form_tokens": FormSubmission.forget_old(now)}

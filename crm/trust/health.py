@@ -115,11 +115,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
     today_of = {cid: today_in[zone] for cid, zone in zone_of.items()}
 
     active_since: dict[int, datetime] = {}
-    for client_id, start_on, created_at in _raw_rows(
-        Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE).values_list(
-            "client_id", "start_on", "created_at"
-        )
-    ):
+    for client_id, start_on, created_at in _rows(_active_projects, ids):
         # In UTC: the formula compares it with every status update, and mixed zones make each comparison slow.
         since = local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
         if client_id not in active_since or since < active_since[client_id]:
@@ -138,22 +134,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         clarified_at,
         dropped_on,
         invoice_id,
-    ) in _raw_rows(
-        # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
-        Promise.objects.filter(client_id__in=ids).values_list(
-            "id",
-            "client_id",
-            "promisor",
-            "made_on",
-            "due_on",
-            "state",
-            "kept_on",
-            "broken_on",
-            "clarified_at",
-            "dropped_on",
-            "invoice_id",
-        )
-    ):
+    ) in _rows(_promises, ids):
         clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
         promises[cid].append(
             formula.PromiseFact(
@@ -171,44 +152,12 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         )
 
     invoices: dict[int, list[formula.InvoiceFact]] = defaultdict(list)
-    # Each step's latest payment reminder sent, read with the invoice (no query more): a subquery per step served
-    # by payment_reminder_once_per_step's index, which starts with the invoice.
-    sent = PaymentReminder.objects.filter(invoice=OuterRef("pk"), state=PaymentReminder.State.SENT)
-    reminder_steps = {
-        f"reminder_{step}": Cast(
-            Subquery(sent.filter(step=step).order_by("-sent_at").values("sent_at")[:1]),
-            output_field=TextField(),
-        )
-        for step in PaymentReminder.Step.values
-    }
-    # The reference rate of each invoice's issue day (the nearest earlier day known, else the first one after),
-    # read with the invoice (no query more), served by rate_once_per_currency_and_day's index.
-    rates = Rate.objects.filter(currency=OuterRef("currency"))
-    per_euro = Coalesce(
-        Subquery(rates.filter(day__lte=OuterRef("issued_on")).order_by("-day").values("per_euro")[:1]),
-        Subquery(rates.filter(day__gt=OuterRef("issued_on")).order_by("day").values("per_euro")[:1]),
-    )
-    invoice_rows = (
-        Invoice.objects.filter(client_id__in=ids)
-        .annotate(**reminder_steps, per_euro=per_euro)
-        .values_list(
-            "id",
-            "client_id",
-            "amount",
-            "issued_on",
-            "due_on",
-            "paid_on",
-            "renegotiated_due_on",
-            "currency",
-            "per_euro",
-            *reminder_steps,
-        )
-    )
     # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
-    decimal = _converter(Invoice, "amount", connections[invoice_rows.db])
-    moment = _datetime_from_text(connections[invoice_rows.db])
-    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency, rate, *steps in _raw_rows(
-        invoice_rows
+    connection = connections[router.db_for_read(Invoice)]
+    decimal = _converter(Invoice, "amount", connection)
+    moment = _datetime_from_text(connection)
+    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency, rate, *steps in _rows(
+        _invoices, ids
     ):
         reminders = tuple(
             (moment(sent_at).astimezone(zone_of[cid]).date(), step)
@@ -225,39 +174,15 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         )
 
     conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)
-    for sid, cid, kind, severity, observed_on, resolved_on in _raw_rows(
-        ConflictSignal.objects.filter(client_id__in=ids).values_list(
-            "id", "client_id", "kind", "severity", "observed_on", "resolved_on"
-        )
-    ):
+    for sid, cid, kind, severity, observed_on, resolved_on in _rows(_conflicts, ids):
         conflicts[cid].append(formula.ConflictFact(sid, kind, severity, observed_on, resolved_on))
 
     # The biggest table: one pass over the cursor into each client's journal, without an object per row.
-    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight. Auto-replies
-    # and mailings are neither answers nor questions (`contacts`).
     horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
-    recent = (
-        Interaction.objects.contacts()
-        .filter(client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now)
-        .order_by("client_id", "happened_at", "id")
-        .values_list(
-            "client_id",
-            "id",
-            # As text: the drivers' datetime converters (Python code per value) cost more than the fetch.
-            Cast("happened_at", output_field=TextField()),
-            ExpressionWrapper(
-                Q(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT),
-                output_field=BooleanField(),
-            ),
-            ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
-            "answers_id",
-            ExpressionWrapper(
-                Q(kind__in=sorted(formula.ASKING_KINDS), direction=Interaction.Direction.TO_CLIENT),
-                output_field=BooleanField(),
-            ),
-        )
+    journals = formula.journals(
+        _rows(_recent_interactions, ids, horizon, now),
+        _datetime_from_text(connections[router.db_for_read(Interaction)]),
     )
-    journals = formula.journals(_raw_rows(recent), _datetime_from_text(connections[recent.db]))
 
     # The weekly snapshots of the sparkline; the one 7 days ago is also "a week ago".
     days_ago_of: dict[date, int] = {}
@@ -265,11 +190,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         for weeks in range(1, SPARKLINE_WEEKS + 1):
             days_ago_of[today - timedelta(weeks=weeks)] = weeks * 7
     history: dict[int, dict[date, int]] = defaultdict(dict)
-    for cid, day, score in _raw_rows(
-        HealthSnapshot.objects.filter(client_id__in=ids, day__in=list(days_ago_of)).values_list(
-            "client_id", "day", "score"
-        )
-    ):
+    for cid, day, score in _rows(_snapshots, ids, sorted(days_ago_of)):
         history[cid][day] = score
 
     bands = thresholds()
@@ -329,6 +250,184 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 _NO_INTERACTIONS = formula.Journal()
 _PAUSED = str(Client.Status.PAUSED)  # a plain string: compared once per client of the book
 _ACTIVE = str(Client.Status.ACTIVE)
+
+
+# The six reads of a batch, each a function of the clients' ids (a list, or a subquery for a book's batch) and of
+# the moments it reads around, so `_rows` can compile it once for one client.
+
+
+def _active_projects(ids: Any) -> Any:
+    return Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE).values_list(
+        "client_id", "start_on", "created_at"
+    )
+
+
+def _promises(ids: Any) -> Any:
+    # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
+    return Promise.objects.filter(client_id__in=ids).values_list(
+        "id",
+        "client_id",
+        "promisor",
+        "made_on",
+        "due_on",
+        "state",
+        "kept_on",
+        "broken_on",
+        "clarified_at",
+        "dropped_on",
+        "invoice_id",
+    )
+
+
+def _invoices(ids: Any) -> Any:
+    # Each step's latest payment reminder sent, read with the invoice (no query more): a subquery per step served
+    # by payment_reminder_once_per_step's index, which starts with the invoice.
+    sent = PaymentReminder.objects.filter(invoice=OuterRef("pk"), state=PaymentReminder.State.SENT)
+    reminder_steps = {
+        f"reminder_{step}": Cast(
+            Subquery(sent.filter(step=step).order_by("-sent_at").values("sent_at")[:1]),
+            output_field=TextField(),
+        )
+        for step in PaymentReminder.Step.values
+    }
+    # The reference rate of each invoice's issue day (the nearest earlier day known, else the first one after),
+    # read with the invoice (no query more), served by rate_once_per_currency_and_day's index.
+    rates = Rate.objects.filter(currency=OuterRef("currency"))
+    per_euro = Coalesce(
+        Subquery(rates.filter(day__lte=OuterRef("issued_on")).order_by("-day").values("per_euro")[:1]),
+        Subquery(rates.filter(day__gt=OuterRef("issued_on")).order_by("day").values("per_euro")[:1]),
+    )
+    return (
+        Invoice.objects.filter(client_id__in=ids)
+        .annotate(**reminder_steps, per_euro=per_euro)
+        .values_list(
+            "id",
+            "client_id",
+            "amount",
+            "issued_on",
+            "due_on",
+            "paid_on",
+            "renegotiated_due_on",
+            "currency",
+            "per_euro",
+            *reminder_steps,
+        )
+    )
+
+
+def _conflicts(ids: Any) -> Any:
+    return ConflictSignal.objects.filter(client_id__in=ids).values_list(
+        "id", "client_id", "kind", "severity", "observed_on", "resolved_on"
+    )
+
+
+def _recent_interactions(ids: Any, horizon: datetime, now: datetime) -> Any:
+    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight. Auto-replies
+    # and mailings are neither answers nor questions (`contacts`).
+    return (
+        Interaction.objects.contacts()
+        .filter(client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now)
+        .order_by("client_id", "happened_at", "id")
+        .values_list(
+            "client_id",
+            "id",
+            # As text: the drivers' datetime converters (Python code per value) cost more than the fetch.
+            Cast("happened_at", output_field=TextField()),
+            ExpressionWrapper(
+                Q(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT),
+                output_field=BooleanField(),
+            ),
+            ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
+            "answers_id",
+            ExpressionWrapper(
+                Q(kind__in=sorted(formula.ASKING_KINDS), direction=Interaction.Direction.TO_CLIENT),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+
+
+def _snapshots(ids: Any, days: list[date]) -> Any:
+    return HealthSnapshot.objects.filter(client_id__in=ids, day__in=days).values_list(
+        "client_id", "day", "score"
+    )
+
+
+# The SQL of each read for one client, compiled once per process and database: (sql, params, where each of the
+# call's values goes among the params).
+_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any], list[tuple[int, int]]]] = {}
+
+
+def _rows(build: Callable[..., Any], ids: Any, *values: Any) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of the read `build(ids, *values)` straight from the cursor (see `_raw_rows`).
+
+    For one client (the journal's door, after each click), its SQL is compiled once and run again with this
+    client's values: building and compiling the six querysets cost Django more than the database takes to answer
+    them. Compiled with stand-in values (a negative id, moments and days of 1901), each found again among the
+    parameters and replaced by the call's own, adapted for the database as Django adapts it. A read whose
+    stand-ins cannot all be found is built as usual.
+    """
+    if not isinstance(ids, list) or len(ids) != 1:
+        yield from _raw_rows(build(ids, *values))
+        return
+    connection = connections[router.db_for_read(Client)]  # the book's tables live in one database
+    leaves = [ids[0], *(item for value in values for item in (value if isinstance(value, list) else [value]))]
+    key = (build, connection.alias, tuple(len(v) if isinstance(v, list) else -1 for v in values))
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = _compile(build, connection, values)
+    sql, params, places = compiled
+    if not places:  # a stand-in was not found: built as usual
+        yield from _raw_rows(build(ids, *values))
+        return
+    params = list(params)
+    for position, leaf in places:
+        params[position] = _adapt(leaves[leaf], connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        yield from chain.from_iterable(iter(lambda: cursor.fetchmany(5000), []))
+
+
+def _compile(
+    build: Callable[..., Any], connection: Any, values: tuple[Any, ...]
+) -> tuple[str, list[Any], list[tuple[int, int]]]:
+    """Return the SQL of `build` for one client compiled with stand-ins, its params, and where each value goes."""
+    counter = iter(range(1, 10**6))
+
+    def stand_in(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return datetime(1901, 1, 1, tzinfo=UTC) + timedelta(seconds=next(counter))
+        if isinstance(value, date):
+            return date(1901, 1, 1) + timedelta(days=next(counter))
+        return -(10**9) - next(counter)
+
+    stand_ins = [
+        [stand_in(item) for item in value] if isinstance(value, list) else stand_in(value) for value in values
+    ]
+    leaves = [
+        stand_in(0),
+        *(item for value in stand_ins for item in (value if isinstance(value, list) else [value])),
+    ]
+    queryset = build([leaves[0]], *stand_ins)
+    sql, params = queryset.query.get_compiler(using=connection.alias).as_sql()
+    params = list(params)
+    places = []
+    for leaf, value in enumerate(leaves):
+        adapted = _adapt(value, connection)
+        found = [i for i, param in enumerate(params) if type(param) is type(adapted) and param == adapted]
+        if not found:
+            return sql, params, []
+        places += [(position, leaf) for position in found]
+    return sql, params, places
+
+
+def _adapt(value: Any, connection: Any) -> Any:
+    """Return `value` as Django hands it to the database driver for a query's parameter."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
 
 
 def _datetime_from_text(connection: Any) -> Callable[[str], datetime]:
@@ -524,8 +623,8 @@ def recompute_clients(
         if moves:
             HealthChange.objects.bulk_create(moves)
     if owners:
-        # What the dashboard cached about these books is now out of date.
-        Profile.book_changed(owners)
+        # What the dashboard cached about these books is now out of date: for these clients only.
+        Profile.book_changed(owners, [health.client_id for health in stored])
     return stored
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from clients.models import Client, FormSubmission, Project
 from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
+from crm.trash.tasks import purge_trash
 from tests.conftest import require_service
 from tests.factories import make_client, make_project, make_promise
 
@@ -305,7 +306,9 @@ def test_two_simultaneous_posts_of_one_form_create_one_record(alice: Any) -> Non
     assert Promise.objects.filter(client=rita).count() == 1
 
 
-def test_claims_older_than_a_day_are_forgotten(alice_client: Any, alice: Any, bob: Any) -> None:
+def test_claims_older_than_a_day_are_forgotten_by_the_nightly_purge(
+    alice_client: Any, alice: Any, bob: Any
+) -> None:
     old = FormSubmission.objects.create(
         owner=alice, token="old", claimed_at=timezone.now() - timedelta(days=2)
     )
@@ -318,5 +321,9 @@ def test_claims_older_than_a_day_are_forgotten(alice_client: Any, alice: Any, bo
         url,
         {"name": "A", "language": "fr", "status": "active", "cadence_days": "7"} | _drawn(alice_client, url),
     )
+    # A post claims its own token and deletes nothing (one query less on every form)...
+    assert {old.pk, recent.pk, bobs.pk} <= set(FormSubmission.objects.values_list("pk", flat=True))
+    # ...the nightly purge forgets every owner's claims older than a day.
+    assert purge_trash()["form_tokens"] == 2
     left = set(FormSubmission.objects.values_list("pk", flat=True))
-    assert old.pk not in left and {recent.pk, bobs.pk} <= left
+    assert old.pk not in left and bobs.pk not in left and recent.pk in left and len(left) == 2

@@ -51,7 +51,7 @@ def _board_context(request: HtmxHttpRequest, filters: dict[str, str], today: dat
     clients = board.ranked_clients(request.user, **filters)
     page = paginate(request, clients, count=board.count_clients(request.user, counts=week.counts, **filters))
     return {
-        "page": board.cached_rows(request.user, page, filters),
+        "page": page,  # read with the board: drawn again only when the book or the hour moves
         "week": week,
         "filters": filters,
         "today": today,
