@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings as django_settings
 
+from crm.core import rules
 from crm.trust import formula
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "trust-model.md"
@@ -27,6 +28,11 @@ def test_the_trust_model_page_states_the_grace_periods_the_code_uses() -> None:
         f"fewer than **{formula.MIN_EVIDENCE} recent events**",
         f"(the unfaded bad mass N is below **{formula.BAD_EVIDENCE}**)",
         f'An open promise more than **{formula.SETTLE_AFTER_DAYS} days** past due becomes "to settle"',
+        # Smooth time (issue 22): the ramps the code uses.
+        f"then to its full mass as broken **{formula.PROMISE_RAMP_DAYS:g} days** later",
+        f"comes in over **{formula.CADENCE_RAMP_DAYS:g} days** after the grace",
+        f"over its last **{formula.FEELING_FADE_DAYS:g}** (gone at {rules.FEELING_DAYS})",
+        f"broken, **explained late** {formula.PROMISE_BROKEN_EXPLAINED_LATE:g}".replace("-", "−"),
         f"**Answered within {formula.CLIENT_REPLY_WITHIN_DAYS:g} days**: +{formula.CLIENT_REPLY_QUICK:g}",
         f"−{formula.CLIENT_REPLY_SLOW_PER_DAY:g} per day beyond the {formula.CLIENT_REPLY_WITHIN_DAYS:g}, down to "
         f"−{formula.CLIENT_REPLY_SLOW_MAX:g}",

@@ -242,6 +242,7 @@ class Promise(OwnedThroughClient):
         KEPT_ON_TIME = "kept_on_time", _("kept on time")
         KEPT_LATE = "kept_late", _("kept late")
         BROKEN_EXPLAINED = "broken_explained", _("broken but explained in time")
+        BROKEN_EXPLAINED_LATE = "broken_explained_late", _("broken, explained late")
         BROKEN_SILENTLY = "broken_silently", _("broken without a word")
 
     client = models.ForeignKey(
@@ -415,14 +416,18 @@ class Promise(OwnedThroughClient):
         return rules.days_late(self.due_on, today)
 
     def outcome(self, today: date, zone: object = None) -> str:
-        """Return one of `Promise.Outcome`, telling kept late, broken silently and broken-but-explained apart."""
+        """Return one of `Promise.Outcome`, telling kept late, broken silently, broken but explained in time and
+        broken but explained late apart."""
         if self.state == self.State.KEPT:
             return self.Outcome.KEPT_ON_TIME if self.kept_on <= self.due_on else self.Outcome.KEPT_LATE
         if self.state == self.State.BROKEN:
+            if self.clarified_at is None:
+                return self.Outcome.BROKEN_SILENTLY
+            # Explained after the due date: not silence, but not the timely warning either (its own weight).
             return (
                 self.Outcome.BROKEN_EXPLAINED
                 if self.explained_in_time(zone)
-                else self.Outcome.BROKEN_SILENTLY
+                else self.Outcome.BROKEN_EXPLAINED_LATE
             )
         if self.state == self.State.DROPPED:
             return self.Outcome.DROPPED

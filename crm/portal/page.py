@@ -32,6 +32,7 @@ OUTCOME_SHOWN = {
     Promise.Outcome.KEPT_ON_TIME: ("kept", _("kept")),
     Promise.Outcome.KEPT_LATE: ("kept", _("kept late")),
     Promise.Outcome.BROKEN_EXPLAINED: ("explained", _("not kept, explained")),
+    Promise.Outcome.BROKEN_EXPLAINED_LATE: ("explained", _("not kept, explained late")),
     Promise.Outcome.BROKEN_SILENTLY: ("broken", _("not kept")),
     Promise.Outcome.DROPPED: ("dropped", _("dropped by agreement")),
 }

@@ -19,7 +19,12 @@ replies) and "the client's word" (their promises, payments, conflict signals and
 questions). The overall score is the score
 above, capped at the weaker side plus 25 points (and never "healthy" while either side is at risk), so improving
 one side never lowers it. The freelancer's own
-feeling (a rating that weighs in for 30 days) counts in the overall score only.
+feeling (a rating that weighs in for 30 days, fading over its last week) counts in the overall score only.
+
+Smooth time (issue 22): nothing jumps on a calendar edge. Every "days since" is read on a clock of fractional local
+days (`day_clock`), and every grace and expiry is a ramp: an open promise or an unpaid invoice grows in weight from
+the end of its due day, the lapse of status updates comes in over two days, a feeling fades out. With nothing
+logged, no score moves more than 3 points in a minute (tests/trust/test_smooth_time.py).
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from decimal import Decimal
 from typing import Any
 
 from crm.core import rules
-from crm.core.days import local_day
-from crm.core.rules import SETTLE_AFTER_DAYS, status_update_due_on
+from crm.core.days import add_days, local_day, local_midnight
+from crm.core.rules import SETTLE_AFTER_DAYS as SETTLE_AFTER_DAYS  # re-exported: the docs' test reads it here
+from crm.core.rules import status_update_due_on
 
 # -- the components and their weights ------------------------------------------------------------------------
 
@@ -102,15 +108,21 @@ PROMISE_GRACE_DAYS = 2  # kept within two days of the due date counts as on time
 PROMISE_KEPT_ON_TIME = 1.0
 PROMISE_KEPT_LATE = -0.4
 PROMISE_BROKEN_EXPLAINED = -0.8
+# Explained, but only after the due date: the other side heard of the unforeseen once it had already waited for
+# nothing ("l'éclaircissement sur les imprévus" is worth most before). Not silence, not a timely warning either.
+PROMISE_BROKEN_EXPLAINED_LATE = -1.4
 PROMISE_BROKEN_SILENTLY = -2.0
-# An open promise more than SETTLE_AFTER_DAYS past its due date (crm.core.rules) is "to settle": the app asks
-# whether it was kept late, broken or dropped by agreement. From then on its weight halves every
-# SETTLE_HALF_LIFE_DAYS, down to SETTLE_FLOOR of it.
-SETTLE_HALF_LIFE_DAYS = 60.0
-SETTLE_FLOOR = 0.25
+# Smooth time: an open promise past due grows in weight instead of jumping at the end of the grace. From the end of
+# its due day it grows to the weight of a promise kept late at the end of the grace (so keeping it then never
+# lowers the score), then to its full weight (as broken) PROMISE_RAMP_DAYS later. An open promise more than
+# SETTLE_AFTER_DAYS past due (crm.core.rules) is "to settle": the app asks whether it was kept late, broken or
+# dropped by agreement, and it keeps its full weight until it is settled (a word given does not fade while open).
+PROMISE_RAMP_DAYS = 5.0
 
 # Payments.
 INVOICE_GRACE_DAYS = 3
+# Smooth time: an unpaid invoice weighs in from the end of its due day, a little at first, and reaches the weight of
+# its delay (below) at the end of the grace: paid within the grace it still counts as on time.
 INVOICE_PAID_ON_TIME = 1.0
 INVOICE_LATE_PER_30_DAYS = 1.0  # a payment a month late weighs -1.0 ...
 INVOICE_LATE_MAX = 3.0  # ... up to -3.0 at three months
@@ -140,6 +152,8 @@ CONFLICT_KIND_WEIGHTS: dict[str, float] = {"posture": 1.5, "payment": 1.0, "inte
 # Status-update cadence.
 STATUS_UPDATE_SENT = 0.5  # at most one counted per half cadence, so a flood of updates earns no more
 CADENCE_GRACE_DAYS = 2
+# Smooth time: past the grace, the lapse comes in over CADENCE_RAMP_DAYS instead of all at once.
+CADENCE_RAMP_DAYS = 2.0
 LAPSE_PER_PERIOD = 0.55  # per cadence period overdue ...
 LAPSE_MAX_PERIODS = 8.0  # ... counted up to eight periods
 # ... plus the silence itself, whatever the cadence: 1.5 per 30 days overdue, up to three months. A month without
@@ -165,8 +179,10 @@ CLIENT_REPLY_SLOW_MAX = 1.5  # ... up to this (at 18 days)
 INTERACTION_HORIZON_DAYS = 365
 
 # The freelancer's own feeling about the client ("la confiance est une prise de risque volontaire"): it weighs
-# this much, without fading, for FEELING_DAYS (crm.core.rules) from the day it was given, then expires.
+# this much for FEELING_DAYS (crm.core.rules) from the day it was given; over its last FEELING_FADE_DAYS it fades
+# to nothing (smooth time: it does not drop off at once when it expires).
 FEELING_MASSES: dict[str, float] = {"trust": 1.0, "doubt": -1.0, "distrust": -2.0}
+FEELING_FADE_DAYS = 7.0
 
 # Fewer recent events than this (each counted by how much of it has not faded yet): "not enough history",
 # unless the score is already at risk, or something has gone wrong already: a bad mass of at least BAD_EVIDENCE
@@ -423,50 +439,82 @@ def _half_life(base: float) -> float:
 def promise_outcome(promise: PromiseFact, today: date) -> tuple[str, date | None]:
     """Return (outcome, day it happened) as of `today`; outcomes as in `Promise.Outcome`, with the grace period.
 
-    Events dated after `today` have not happened yet, so the history can be replayed as of any day. A promise open
-    more than SETTLE_AFTER_DAYS past due is "to settle" (or "to_settle_explained").
+    Events dated after `today` have not happened yet, so the history can be replayed as of any day. An explanation
+    given by the due day is "explained", one given after it "explained_late" (not silence, not a timely warning
+    either). An open promise within the grace after its due day is "in_grace"; after the grace "overdue"; more than
+    SETTLE_AFTER_DAYS past due "to settle".
     """
-    explained = promise.clarified_on is not None and promise.clarified_on <= min(promise.due_on, today)
+    told_on = (
+        promise.clarified_on if promise.clarified_on is not None and promise.clarified_on <= today else None
+    )
+    told = told_on is not None
+    explained = told_on is not None and told_on <= promise.due_on
+    suffix = "_explained" if explained else "_explained_late" if told else ""
     if promise.state == "kept" and promise.kept_on is not None and promise.kept_on <= today:
         late = rules.days_late(promise.due_on, promise.kept_on) > PROMISE_GRACE_DAYS
         return ("kept_late" if late else "kept_on_time"), promise.kept_on
     if promise.state == "broken" and promise.broken_on is not None and promise.broken_on <= today:
-        return ("broken_explained" if explained else "broken_silently"), promise.broken_on
+        return ("broken" + suffix if told else "broken_silently"), promise.broken_on
     if promise.state == "dropped" and promise.dropped_on is not None and promise.dropped_on <= today:
         return "dropped", promise.dropped_on
     if rules.is_to_settle(promise.due_on, today):
-        return ("to_settle_explained" if explained else "to_settle"), None
-    if rules.days_late(promise.due_on, today) > PROMISE_GRACE_DAYS:
-        return ("overdue_explained" if explained else "overdue"), None
-    return "open", None
+        return "to_settle" + suffix, None
+    days_late = rules.days_late(promise.due_on, today)
+    if days_late > PROMISE_GRACE_DAYS:
+        return "overdue" + suffix, None
+    return ("in_grace" if days_late > 0 else "open"), None
 
 
 _PROMISE_MASSES = {
     "kept_on_time": PROMISE_KEPT_ON_TIME,
     "kept_late": PROMISE_KEPT_LATE,
     "broken_explained": PROMISE_BROKEN_EXPLAINED,
+    "broken_explained_late": PROMISE_BROKEN_EXPLAINED_LATE,
     "broken_silently": PROMISE_BROKEN_SILENTLY,
-    # Still open past the grace period: as bad as broken (explained or not), and it does not fade while open ...
-    "overdue_explained": PROMISE_BROKEN_EXPLAINED,
-    "overdue": PROMISE_BROKEN_SILENTLY,
-    # ... until it is to settle: then it follows `settle_factor`.
-    "to_settle_explained": PROMISE_BROKEN_EXPLAINED,
-    "to_settle": PROMISE_BROKEN_SILENTLY,
+}
+# Still open past due: it grows to the weight of the broken promise it is becoming (`open_promise_mass`), explained
+# in time, late or not at all, and keeps it until it is settled.
+_OPEN_PROMISE_MASSES = {
+    "": PROMISE_BROKEN_SILENTLY,
+    "_explained": PROMISE_BROKEN_EXPLAINED,
+    "_explained_late": PROMISE_BROKEN_EXPLAINED_LATE,
 }
 
 
-def settle_factor(days_overdue: int) -> float:
-    """Return the share of an open promise's weight left `days_overdue` days past its due date.
+def open_promise_mass(days_past_due: float, full: float) -> float:
+    """Return the (negative) mass of a promise still open `days_past_due` days after the end of its due day, `full`
+    being the mass of the same promise broken. Smooth time: 0 at the end of the due day, the mass of a promise kept
+    late at the end of the grace (keeping it then never lowers the score), `full` PROMISE_RAMP_DAYS later, and so
+    on without fading until it is settled (kept, broken or dropped by agreement)."""
+    if days_past_due <= 0:
+        return 0.0
+    if days_past_due <= PROMISE_GRACE_DAYS:
+        return PROMISE_KEPT_LATE * days_past_due / PROMISE_GRACE_DAYS
+    share = min((days_past_due - PROMISE_GRACE_DAYS) / PROMISE_RAMP_DAYS, 1.0)
+    return min(PROMISE_KEPT_LATE + (full - PROMISE_KEPT_LATE) * share, PROMISE_KEPT_LATE)
 
-    Full weight up to SETTLE_AFTER_DAYS; then it halves every SETTLE_HALF_LIFE_DAYS, never below SETTLE_FLOOR (and
-    the mass never below that of a promise kept late).
+
+def day_clock(now: datetime, today: date, zone: tzinfo | None) -> float:
+    """Return the local day `today` as a number of days (its ordinal) plus the share of it gone by at `now` in
+    `zone` (`now`'s own zone when none is given), between 0 and 1.
+
+    Smooth time: every "days since" of the formula is read on this clock, so a weight that grows or fades with
+    days moves a little each minute and nothing happens at midnight. A day of 23 or 25 hours (a change of daylight
+    saving time) is one day all the same: its share runs from 0 to 1 over its real length.
     """
-    if days_overdue <= SETTLE_AFTER_DAYS:
-        return 1.0
-    return max(SETTLE_FLOOR, _left(days_overdue - SETTLE_AFTER_DAYS, SETTLE_HALF_LIFE_DAYS))
+    zone = zone or now.tzinfo
+    start = local_midnight(today, zone).timestamp()
+    length = local_midnight(add_days(today, 1), zone).timestamp() - start
+    share = (now.timestamp() - start) / length if length > 0 else 0.0
+    return today.toordinal() + min(max(share, 0.0), 1.0)
 
 
-def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date) -> None:
+def _since(day: date, clock: float) -> float:
+    """Return the days from the start of the local `day` up to the clock (`day_clock`)."""
+    return clock - day.toordinal()
+
+
+def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date, clock: float) -> None:
     for promise in promises:
         if promise.made_on > today:
             continue
@@ -476,17 +524,22 @@ def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date) -> 
         component, prefix = (
             (RECIPROCITY, "client_promise_") if promise.promisor == "client" else (PROMISES, "promise_")
         )
-        base = _PROMISE_MASSES[outcome]
         if on is None:
             days_overdue = rules.days_late(promise.due_on, today)
-            code = prefix + ("to_settle" if outcome.startswith("to_settle") else outcome)
-            # Never lighter than keeping it late: settling it as kept late never lowers the score.
-            mass = min(base * settle_factor(days_overdue), PROMISE_KEPT_LATE)
+            kind, _, suffix = outcome.partition("_explained")
+            suffix = "_explained" + suffix if outcome != kind else ""
+            code = prefix + ("to_settle" if kind == "to_settle" else outcome)
+            mass = open_promise_mass(_since(promise.due_on, clock) - 1, _OPEN_PROMISE_MASSES[suffix])
+            if mass >= 0:
+                continue  # the very first instant after its due day
             entry = ledger.add(component, code, mass, 0, 1, "promise", promise.id)
             entry.keep_max("days_overdue", days_overdue)
             entry.keep_min("due_on", promise.due_on.isoformat())
+            if kind == "to_settle":
+                entry.keep_min("made_on", promise.made_on.isoformat())
             continue
-        age = (today - on).days
+        base = _PROMISE_MASSES[outcome]
+        age = _since(on, clock)
         entry = ledger.add(component, prefix + outcome, base, age, _half_life(base), "promise", promise.id)
         if outcome == "kept_late":
             entry.keep_max("days_late", rules.days_late(promise.due_on, on))
@@ -501,10 +554,20 @@ def invoice_late_mass(days_late: int) -> float:
     return -min(INVOICE_LATE_PER_30_DAYS * days_late / 30.0, INVOICE_LATE_MAX)
 
 
-def unpaid_mass(days_late: int, share: float) -> float:
+def owed_late_mass(days_past_due: float) -> float:
+    """Return the (negative) lateness mass of an invoice still unpaid `days_past_due` days after the end of its due
+    day (a fraction of a day counts). Smooth time: it grows from 0 at the end of the due day to the mass of the same
+    delay paid at the end of the grace (`invoice_late_mass`), and is that mass from then on."""
+    if days_past_due <= 0:
+        return 0.0
+    ramp = min(days_past_due / INVOICE_GRACE_DAYS, 1.0)
+    return -min(INVOICE_LATE_PER_30_DAYS * days_past_due / 30.0, INVOICE_LATE_MAX) * ramp
+
+
+def unpaid_mass(days_late: float, share: float) -> float:
     """Return the (negative) mass of an invoice still unpaid `days_late` days past due, `share` (0-1) being its
     part of everything billed to the client in its currency: always at least the same delay paid."""
-    return invoice_late_mass(days_late) * UNPAID_FACTOR * (1.0 + max(0.0, min(share, 1.0)))
+    return owed_late_mass(days_late) * UNPAID_FACTOR * (1.0 + max(0.0, min(share, 1.0)))
 
 
 def common_value(invoice: InvoiceFact) -> float | None:
@@ -534,25 +597,26 @@ def payment_words(invoice: InvoiceFact, words: Iterable[PromiseFact], today: dat
     ]
 
 
-def payment_word_mass(word: PromiseFact, today: date) -> tuple[str, float, int]:
-    """Return (outcome, mass, age in days) of the client's word to pay by a new date, as of `today`: the masses of
-    the client's promises (an open one past due counts as broken, on the settle curve) at PAYMENT_WORD_WEIGHT."""
+def payment_word_mass(word: PromiseFact, today: date, clock: float) -> tuple[str, float, float]:
+    """Return (outcome, mass, age in days) of the client's word to pay by a new date, as of `today` (`clock`, see
+    `day_clock`): the masses of the client's promises at PAYMENT_WORD_WEIGHT; an open one past due grows to the
+    weight of a broken one (`open_promise_mass`) and keeps it until it is settled."""
     outcome, on = promise_outcome(word, today)
     if outcome in ("open", "dropped"):
-        return outcome, 0.0, 0
-    base = _PROMISE_MASSES[outcome]
+        return outcome, 0.0, 0.0
     if on is None:
-        days_overdue = rules.days_late(word.due_on, today)
-        return outcome, min(base * settle_factor(days_overdue), PROMISE_KEPT_LATE) * PAYMENT_WORD_WEIGHT, 0
-    return outcome, base * PAYMENT_WORD_WEIGHT, (today - on).days
+        kind, _, rest = outcome.partition("_explained")
+        full = _OPEN_PROMISE_MASSES["_explained" + rest if outcome != kind else ""]
+        return outcome, open_promise_mass(_since(word.due_on, clock) - 1, full) * PAYMENT_WORD_WEIGHT, 0.0
+    return outcome, _PROMISE_MASSES[outcome] * PAYMENT_WORD_WEIGHT, _since(on, clock)
 
 
 def _weigh_words(
-    ledger: _Ledger, entry: _Entry, invoice: InvoiceFact, words: list[PromiseFact], today: date
+    ledger: _Ledger, entry: _Entry, invoice: InvoiceFact, words: list[PromiseFact], today: date, clock: float
 ) -> None:
     """Add the client's words to pay `invoice` to its reason `entry` (one story: one reason, both facts named)."""
     for word in words:
-        outcome, mass, age = payment_word_mass(word, today)
+        outcome, mass, age = payment_word_mass(word, today, clock)
         entry.keep_min("new_due_on", word.due_on.isoformat())
         if outcome in ("open", "dropped"):
             entry.params["words_open"] = entry.params.get("words_open", 0) + (outcome == "open")
@@ -574,7 +638,11 @@ def _weigh_words(
 
 
 def _payments(
-    ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date, words: Iterable[PromiseFact] = ()
+    ledger: _Ledger,
+    invoices: Iterable[InvoiceFact],
+    today: date,
+    clock: float,
+    words: Iterable[PromiseFact] = (),
 ) -> None:
     issued = [invoice for invoice in invoices if invoice.issued_on <= today]
     if not issued:
@@ -607,7 +675,7 @@ def _payments(
                     PAYMENTS,
                     "payment_reminder_sent",
                     -PAYMENT_REMINDER_MASSES[min(max(step, 1), 3) - 1],
-                    (today - sent_on).days,
+                    _since(sent_on, clock),
                     HALF_LIFE_BAD_DAYS,
                     "invoice",
                     invoice.id,
@@ -619,7 +687,7 @@ def _payments(
         paid = invoice.paid_on if invoice.paid_on is not None and invoice.paid_on <= today else None
         if paid is not None:
             days_late = rules.invoice_days_late(due, today, paid)
-            age = (today - paid).days
+            age = _since(paid, clock)
             outcomes = [promise_outcome(word, today)[0] for word in promised]
             if days_late <= INVOICE_GRACE_DAYS:
                 entry = ledger.add(
@@ -647,22 +715,17 @@ def _payments(
                     invoice.id,
                 )
                 entry.keep_max("days_late", days_late)
-                _weigh_words(ledger, entry, invoice, promised, today)
+                _weigh_words(ledger, entry, invoice, promised, today, clock)
             _note_currency(entry, invoice, value if pool == COMMON_CURRENCY else None)
             continue
         days_late = rules.invoice_days_late(due, today)
-        if days_late <= INVOICE_GRACE_DAYS:
-            continue
         share = value / total if total > 0 else 1.0
-        entry = ledger.add(
-            PAYMENTS,
-            "invoice_overdue",
-            unpaid_mass(days_late, share) * weight,
-            0,
-            1,
-            "invoice",
-            invoice.id,
-        )
+        mass = unpaid_mass(_since(due, clock) - 1, share) * weight
+        if mass >= 0:
+            continue  # not due yet
+        # Within the grace it is weighed under its own reason: paid now, it still counts as on time.
+        code = "invoice_overdue" if days_late > INVOICE_GRACE_DAYS else "invoice_in_grace"
+        entry = ledger.add(PAYMENTS, code, mass, 0, 1, "invoice", invoice.id)
         entry.keep_max("days_late", days_late)
         entry.keep_min("due_on", due.isoformat())
         amounts = entry.params.setdefault("amounts", {})
@@ -671,7 +734,7 @@ def _payments(
         entry.params["renegotiated"] = (
             bool(entry.params.get("renegotiated")) or invoice.renegotiated_due_on is not None
         )
-        _weigh_words(ledger, entry, invoice, promised, today)
+        _weigh_words(ledger, entry, invoice, promised, today, clock)
         _note_currency(entry, invoice, value if pool == COMMON_CURRENCY else None)
 
 
@@ -689,13 +752,13 @@ def conflict_mass(kind: str, severity: int) -> float:
     return -CONFLICT_KIND_WEIGHTS.get(kind, 1.0) * max(1, min(severity, 3))
 
 
-def _conflicts(ledger: _Ledger, conflicts: Iterable[ConflictFact], today: date) -> None:
+def _conflicts(ledger: _Ledger, conflicts: Iterable[ConflictFact], today: date, clock: float) -> None:
     for conflict in conflicts:
         if conflict.observed_on > today:
             continue
         mass = conflict_mass(conflict.kind, conflict.severity)
         if conflict.resolved_on is not None and conflict.resolved_on <= today:
-            age = (today - conflict.resolved_on).days
+            age = _since(conflict.resolved_on, clock)
             entry = ledger.add(
                 CONFLICTS,
                 "conflict_resolved",
@@ -718,12 +781,15 @@ def _days(later: datetime, earlier: datetime) -> float:
 
 def lapse_mass(overdue_days: float, cadence_days: int) -> float:
     """Return the (negative) mass of a status update `overdue_days` past the agreed cadence: so much per cadence
-    period, plus the silence itself (per 30 days, whatever the cadence)."""
+    period, plus the silence itself (per 30 days, whatever the cadence), coming in over CADENCE_RAMP_DAYS after the
+    grace."""
     if overdue_days <= CADENCE_GRACE_DAYS:
         return 0.0
     periods = min(overdue_days / max(cadence_days, 1), LAPSE_MAX_PERIODS)
     months = min(overdue_days / 30.0, SILENCE_MAX_MONTHS)
-    return -(LAPSE_PER_PERIOD * periods + SILENCE_PER_30_DAYS * months)
+    # Smooth time: past the grace it comes in over CADENCE_RAMP_DAYS rather than all at once.
+    ramp = min((overdue_days - CADENCE_GRACE_DAYS) / CADENCE_RAMP_DAYS, 1.0)
+    return -(LAPSE_PER_PERIOD * periods + SILENCE_PER_30_DAYS * months) * ramp
 
 
 def _cadence(
@@ -1038,14 +1104,24 @@ def _client_responsiveness(
             entry.keep_max("max_days", int(days))
 
 
-def _feeling(ledger: _Ledger, facts: ClientFacts, today: date) -> None:
+def feeling_share(days_since_given: float) -> float:
+    """Return the share of a feeling's mass left `days_since_given` days after the start of the day it was given:
+    all of it, then fading to nothing over the last FEELING_FADE_DAYS of its FEELING_DAYS (smooth time)."""
+    left = (rules.FEELING_DAYS - days_since_given) / FEELING_FADE_DAYS
+    return min(max(left, 0.0), 1.0)
+
+
+def _feeling(ledger: _Ledger, facts: ClientFacts, today: date, clock: float) -> None:
     if facts.feeling is None:
         return
     rating, felt_on, note = facts.feeling
     expires_on = rules.feeling_expires_on(felt_on)
     if rating not in FEELING_MASSES or not rules.feeling_in_force(felt_on, today):
         return
-    entry = ledger.add(FEELING, f"feeling_{rating}", FEELING_MASSES[rating], 0, 1, "client", facts.id)
+    share = feeling_share(_since(felt_on, clock))
+    if share <= 0:
+        return
+    entry = ledger.add(FEELING, f"feeling_{rating}", FEELING_MASSES[rating] * share, 0, 1, "client", facts.id)
     entry.params["felt_on"] = felt_on.isoformat()
     entry.params["expires_on"] = expires_on.isoformat()
     entry.params["note"] = note
@@ -1054,14 +1130,37 @@ def _feeling(ledger: _Ledger, facts: ClientFacts, today: date) -> None:
 # -- the score -----------------------------------------------------------------------------------------------
 
 
-def band_for(score: int, recent_evidence: float, thresholds: BandThresholds, bad_mass: float = 0.0) -> str:
+def band_for(
+    score: int,
+    recent_evidence: float,
+    thresholds: BandThresholds,
+    bad_mass: float = 0.0,
+    logged: int | None = None,
+) -> str:
     """Return the band; too little recent evidence reads "not enough history", unless the score is at risk or
-    something has gone wrong already (a bad mass of BAD_EVIDENCE or more): the evidence rule is monotone."""
+    something has gone wrong already (a bad mass of BAD_EVIDENCE or more): the evidence rule is monotone.
+
+    With no evidence at all (`logged` is 0: nothing logged, only the status updates owed since the client joined
+    and the freelancer's own feeling), it is "not enough history" whatever the score: a silence the journal may
+    simply not record, or a feeling, is not a history to judge."""
+    if logged == 0:
+        return "insufficient"
     if score < thresholds.watch:
         return "at_risk"
     if recent_evidence < thresholds.min_evidence and bad_mass < BAD_EVIDENCE:
         return "insufficient"
     return "healthy" if score >= thresholds.healthy else "watch"
+
+
+# What is weighed without being a logged event: the status update owed now (the journal may just not record the
+# ones sent) and the freelancer's own feeling. Neither is evidence of a history.
+_NOT_LOGGED = ("status_update_overdue", "feeling_trust", "feeling_doubt", "feeling_distrust")
+
+
+def logged_evidence(ledger: _Ledger) -> int:
+    """Return how many logged events the score rests on: every event weighed, bar those of `_NOT_LOGGED`."""
+    unlogged = sum(ledger.entries[code].count for code in _NOT_LOGGED if code in ledger.entries)
+    return sum(ledger.evidence.values()) - unlogged
 
 
 def side_band(score: int | None, thresholds: BandThresholds) -> str:
@@ -1092,18 +1191,19 @@ def compute(
 ) -> TrustHealth:
     """Return the trust health of one client as of `now` (`today` is the local day; defaults to `now`'s date)."""
     today = today or now.date()
+    clock = day_clock(now, today, facts.zone)
     thresholds = thresholds or BandThresholds()
     ledger = _Ledger()
     # One story per debt: a client's promise to pay an invoice is weighed with that invoice, not as a promise too.
     billed = {invoice.id for invoice in facts.invoices}
-    _promises(ledger, [p for p in facts.promises if p.invoice not in billed], today)
-    _payments(ledger, facts.invoices, today, [p for p in facts.promises if p.invoice in billed])
-    _conflicts(ledger, facts.conflicts, today)
+    _promises(ledger, [p for p in facts.promises if p.invoice not in billed], today, clock)
+    _payments(ledger, facts.invoices, today, clock, [p for p in facts.promises if p.invoice in billed])
+    _conflicts(ledger, facts.conflicts, today, clock)
     journal = facts.journal if facts.journal is not None else journal_of(facts.interactions, now)
     _cadence(ledger, facts, journal.status_updates, now, today)
     _responsiveness(ledger, journal.exchanges, now, today, facts.zone)
     _client_responsiveness(ledger, journal.questions, facts, now, today)
-    _feeling(ledger, facts, today)
+    _feeling(ledger, facts, today, clock)
 
     good = sum(ledger.good[c] for c in COMPONENTS)
     bad = sum(ledger.bad[c] for c in COMPONENTS)
@@ -1177,8 +1277,8 @@ def compute(
     for reason in reasons:
         del reason["_sort"]
 
-    evidence = sum(ledger.evidence.values())
-    band = band_for(score, ledger.recent, thresholds, bad)
+    evidence = logged_evidence(ledger)
+    band = band_for(score, ledger.recent, thresholds, bad, evidence)
     if band == "healthy" and any(sides[side]["band"] == "at_risk" for side in SIDES):
         band = "watch"  # whatever the thresholds: never healthy while one side is at risk
     if band == "insufficient":

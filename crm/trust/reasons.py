@@ -89,6 +89,36 @@ def _step_overdue_explained() -> str:
     return _("Your explanation was given: deliver now, or agree on a new date with the client.")
 
 
+def _step_explained_late() -> str:
+    return _(
+        "You explained once the due date had passed: next time, warn the client before it, as soon as you know."
+    )
+
+
+def _step_overdue_explained_late() -> str:
+    return _("Deliver now or agree on a new date; next time, warn the client before the due date, not after.")
+
+
+def _step_client_overdue_explained_late() -> str:
+    return _("Agree on a new date with the client, and ask them to tell you before the due date next time.")
+
+
+def _step_in_grace() -> str:
+    return _("Deliver it within the grace days, or tell the client now what is holding it up.")
+
+
+def _step_client_in_grace() -> str:
+    return _("Remind the client kindly of what they promised: a day or two late still counts as on time.")
+
+
+def _step_client_explained_late() -> str:
+    return _("The client explained only after the due date: ask them to warn you earlier next time.")
+
+
+def _step_invoice_in_grace() -> str:
+    return _("Check the payment has left: paid within the grace days, it still counts as on time.")
+
+
 def _step_settle() -> str:
     return _("Settle it: mark it kept late, broken, or dropped by agreement with the client.")
 
@@ -204,6 +234,25 @@ def _p(reason: dict[str, Any], key: str, default: Any = "") -> Any:
     return reason.get("params", {}).get(key, default)
 
 
+def _open_for(r: dict[str, Any], text: str) -> str:
+    """Return `text` followed by how long the oldest promise it counts has been open ("Open for 7 months."), from
+    the day it was made to the drawing day, when the reason stores that day. A word left open keeps its weight
+    until it is settled: the time it has been open is what the reason says instead."""
+    today, made = _TODAY.get(), _p(r, "made_on", "")
+    if today is None or not made:
+        return text
+    try:
+        days = (today - date.fromisoformat(made)).days
+    except ValueError:
+        return text
+    if days < 60:
+        since = ngettext("Open for %(n)d day.", "Open for %(n)d days.", days) % {"n": days}
+    else:
+        months = days // 30
+        since = ngettext("Open for %(n)d month.", "Open for %(n)d months.", months) % {"n": months}
+    return f"{text} {since}"
+
+
 def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanation]]:
     """Return the renderers of the promise outcomes, for the freelancer's promises or the client's own."""
     mine = whose == "freelancer"
@@ -269,6 +318,54 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
         )
         return Explanation(text % {"n": n}, _step_reciprocity())
 
+    def broken_explained_late(r: dict[str, Any]) -> Explanation:
+        n = _count(r)
+        if mine:
+            text = ngettext(
+                "%(n)d promise broken, explained only after the due date.",
+                "%(n)d promises broken, explained only after the due date.",
+                n,
+            )
+            return Explanation(text % {"n": n}, _step_explained_late())
+        text = ngettext(
+            "The client broke %(n)d promise to you and explained only after the due date.",
+            "The client broke %(n)d promises to you and explained only after the due date.",
+            n,
+        )
+        return Explanation(text % {"n": n}, _step_client_explained_late())
+
+    def in_grace(r: dict[str, Any]) -> Explanation:
+        n = _count(r)
+        if mine:
+            text = ngettext(
+                "%(n)d promise just past its due date: kept now, it still counts as on time.",
+                "%(n)d promises just past their due date: kept now, they still count as on time.",
+                n,
+            )
+            return Explanation(text % {"n": n}, _step_in_grace())
+        text = ngettext(
+            "The client's promise is just past its due date: kept now, it still counts as on time.",
+            "%(n)d promises of the client are just past their due date: kept now, they still count as on time.",
+            n,
+        )
+        return Explanation(text % {"n": n}, _step_client_in_grace())
+
+    def overdue_explained_late(r: dict[str, Any]) -> Explanation:
+        n, days = _count(r), _days_since(r, "due_on", "days_overdue")
+        if mine:
+            text = ngettext(
+                "%(n)d promise overdue (by up to %(days)d days), explained only after the due date.",
+                "%(n)d promises overdue (by up to %(days)d days), explained only after the due date.",
+                n,
+            )
+            return Explanation(text % {"n": n, "days": days}, _step_overdue_explained_late())
+        text = ngettext(
+            "The client is %(days)d days late on %(n)d promise to you, explained only after the due date.",
+            "The client is up to %(days)d days late on %(n)d promises to you, explained only after the due date.",
+            n,
+        )
+        return Explanation(text % {"n": n, "days": days}, _step_client_overdue_explained_late())
+
     def overdue(r: dict[str, Any]) -> Explanation:
         n, days = _count(r), _days_since(r, "due_on", "days_overdue")
         if mine:
@@ -303,28 +400,32 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
 
     def to_settle(r: dict[str, Any]) -> Explanation:
         n, days = _count(r), _days_since(r, "due_on", "days_overdue")
+        values = {"n": n, "days": days}
         if mine:
             text = ngettext(
                 "%(n)d promise still open %(days)d days after its due date: is it kept, broken or dropped?",
                 "%(n)d promises still open, up to %(days)d days after their due date: are they kept, broken or dropped?",
                 n,
             )
-            return Explanation(text % {"n": n, "days": days}, _step_settle())
+            return Explanation(_open_for(r, text % values), _step_settle())
         text = ngettext(
             "The client's promise is still open %(days)d days after its due date: is it kept, broken or dropped?",
             "%(n)d promises of the client are still open, up to %(days)d days after their due date: are they kept, broken or dropped?",
             n,
         )
-        return Explanation(text % {"n": n, "days": days}, _step_client_settle())
+        return Explanation(_open_for(r, text % values), _step_client_settle())
 
     prefix = "promise_" if mine else "client_promise_"
     return {
         prefix + "kept_on_time": kept_on_time,
         prefix + "kept_late": kept_late,
         prefix + "broken_explained": broken_explained,
+        prefix + "broken_explained_late": broken_explained_late,
         prefix + "broken_silently": broken_silently,
+        prefix + "in_grace": in_grace,
         prefix + "overdue": overdue,
         prefix + "overdue_explained": overdue_explained,
+        prefix + "overdue_explained_late": overdue_explained_late,
         prefix + "to_settle": to_settle,
     }
 
@@ -444,6 +545,16 @@ def _invoice_overdue(r: dict[str, Any]) -> Explanation:
     else:
         step = _step_payment()
     return Explanation(text + _no_rate(r), step)
+
+
+def _invoice_in_grace(r: dict[str, Any]) -> Explanation:
+    n, amount = _count(r), _amounts(r)
+    text = ngettext(
+        "%(n)d invoice just past its due date (%(amount)s): paid now, it still counts as on time.",
+        "%(n)d invoices just past their due date (%(amount)s in all): paid now, they still count as on time.",
+        n,
+    )
+    return Explanation(text % {"n": n, "amount": amount}, _step_invoice_in_grace())
 
 
 def _severity(r: dict[str, Any]) -> str:
@@ -646,6 +757,7 @@ _RENDERERS: dict[str, Callable[[dict[str, Any]], Explanation]] = {
     "invoice_paid_on_renegotiated_date": _paid_on_renegotiated,
     "invoice_paid_late": _paid_late,
     "invoice_overdue": _invoice_overdue,
+    "invoice_in_grace": _invoice_in_grace,
     "payment_reminder_sent": _reminders_sent,
     "conflict_open_posture": _conflict("posture"),
     "conflict_open_ideas": _conflict("ideas"),

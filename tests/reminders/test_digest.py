@@ -125,7 +125,8 @@ def test_digest_speaks_the_freelancers_language(alices_week: dict[str, Any]) -> 
         reasons=[{"code": "status_update_overdue", "params": {"days_overdue": 3, "cadence_days": 7}}],
     )
     message = digest_message(claire, NOW)
-    assert "Boulangerie Martin: 60 → 40." in message.body
+    # The promise two days past due weighs already, a little (smooth time): my side has a score beside the move.
+    assert "Boulangerie Martin: 60 → 40 (ma parole " in message.body
     assert "Status update overdue" not in message.body  # the reason too is in her language
     # 02:00 in Montreal: still Monday the 23rd there; the overdue promise was due Saturday the 21st.
     assert "23 novembre" in message.subject and not message.subject.startswith("Your week")
@@ -223,3 +224,36 @@ def test_sending_a_digest_takes_as_many_queries_for_3_clients_as_for_40(
         counts.append(len(captured))
     assert counts[0] == counts[1]
     assert len(mail.outbox) == 2 and mail.outbox[1].body.count("Promise ") == 40
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "1 promise broken, explained only after the due date."),
+        ("fr", "1 promesse non tenue, expliquée seulement après l’échéance."),
+    ],
+)
+def test_the_digest_tells_a_promise_explained_late_from_silence(
+    alice: Any, alices_week: dict[str, Any], language: str, said: str
+) -> None:
+    # Issue 22: a promise explained after its due date used to read "broken without a word" in the digest too.
+    alice.profile.language = language
+    alice.profile.save(update_fields=["language"])
+    quiet = alices_week["quiet"]
+    with time_machine.travel(NOW, tick=False):
+        make_promise(
+            quiet,
+            description="Deliver the logo",
+            made_on=days(-20),
+            due_on=days(-5),
+            state=Promise.State.BROKEN,
+            broken_on=days(-4),
+            clarification="Ill for a week",
+            clarified_at=NOW - timedelta(days=3),
+        )
+    health = ClientHealth.objects.get(client=quiet)
+    assert health.reasons[0]["code"] == "promise_broken_explained_late"
+    ClientHealth.objects.filter(client=quiet).update(score_week_ago=health.score + 20)
+    body = digest_message(alice, NOW).body
+    assert said in body
+    assert "without a word" not in body and "sans un mot" not in body

@@ -91,7 +91,8 @@ def test_explained_in_time_is_judged_on_the_freelancers_local_day(alice: Any) ->
         clarification="…",
         clarified_at=late,
     )
-    assert ClientHealth.objects.get(client=client).reasons[0]["code"] == "promise_broken_silently"
+    # Explained, but after the due date (issue 22: its own state, no longer "broken without a word").
+    assert ClientHealth.objects.get(client=client).reasons[0]["code"] == "promise_broken_explained_late"
     Promise.objects.update(clarified_at=late - timedelta(hours=1))
     assert recompute_client(client.pk).reasons[0]["code"] == "promise_broken_explained"
 

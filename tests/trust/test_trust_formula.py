@@ -90,22 +90,49 @@ def test_promise_outcomes_rank_kept_on_time_then_late_then_explained_then_silent
     assert len(set(scores)) == 4
 
 
-def test_explanation_after_the_due_date_does_not_count() -> None:
+def test_an_explanation_after_the_due_date_is_explained_late_between_in_time_and_silence() -> None:
+    # Issue 22: explained after the due date used to read "broken without a word". 004 "Les promesses":
+    # "l'éclaircissement sur les imprévus rencontrés, permettent de rester crédible" -- worth most before.
     in_time = score(client(promises=(*kept(3), promise(40, 20, broken_on=18, clarified_on=21))))
-    too_late = score(client(promises=(*kept(3), promise(40, 20, broken_on=18, clarified_on=19))))
+    late = score(client(promises=(*kept(3), promise(40, 20, broken_on=18, clarified_on=19))))
+    silent = score(client(promises=(*kept(3), promise(40, 20, broken_on=18))))
     assert "promise_broken_explained" in codes(in_time)
-    assert "promise_broken_silently" in codes(too_late)
+    assert "promise_broken_explained_late" in codes(late)
+    assert "promise_broken_silently" in codes(silent)
+    assert in_time.exact > late.exact > silent.exact
+    # Still open past due: the same three states.
+    open_late = score(client(promises=(*kept(3), promise(40, 20, clarified_on=19))))
+    open_in_time = score(client(promises=(*kept(3), promise(40, 20, clarified_on=20))))
+    open_silent = score(client(promises=(*kept(3), promise(40, 20))))
+    assert "promise_overdue_explained_late" in codes(open_late)
+    assert open_in_time.exact > open_late.exact > open_silent.exact
 
 
-def test_open_promise_past_the_grace_period_counts_as_broken_silently() -> None:
-    within_grace = score(client(promises=(*kept(3), promise(10, formula.PROMISE_GRACE_DAYS))))
-    overdue = score(client(promises=(*kept(3), promise(10, formula.PROMISE_GRACE_DAYS + 1))))
-    broken = score(client(promises=(*kept(3), promise(10, formula.PROMISE_GRACE_DAYS + 1, broken_on=0))))
+def test_an_open_promise_past_due_grows_to_the_weight_of_a_broken_one_without_a_jump() -> None:
+    # Issue 22, smooth time: the open promise used to become "as bad as broken" at once when the grace ended.
+    def open_(days_past_due: int, minutes: int = 0) -> float:
+        facts = client(promises=(*kept(3), promise(10, days_past_due)))
+        moment = NOW + timedelta(minutes=minutes)
+        return formula.compute(facts, moment, moment.date()).exact
+
+    grace = formula.PROMISE_GRACE_DAYS
+    within_grace = score(client(promises=(*kept(3), promise(10, grace))))
+    overdue = score(client(promises=(*kept(3), promise(10, grace + 1))))
     assert "promise_overdue" not in codes(within_grace)
+    assert "promise_in_grace" in codes(within_grace)
     assert overdue.top_reason["code"] == "promise_overdue"
-    assert overdue.top_reason["params"]["days_overdue"] == formula.PROMISE_GRACE_DAYS + 1
-    assert overdue.exact == pytest.approx(broken.exact)
+    assert overdue.top_reason["params"]["days_overdue"] == grace + 1
     assert within_grace.exact > overdue.exact
+    # Each day a little heavier, until it weighs as broken; never a jump at midnight (NOW is noon, UTC).
+    ramp_end = grace + int(formula.PROMISE_RAMP_DAYS) + 1
+    broken = score(client(promises=(*kept(3), promise(20, ramp_end, broken_on=0))))
+    days = [open_(d) for d in range(0, ramp_end + 2)]
+    assert days == sorted(days, reverse=True)
+    assert open_(ramp_end) == pytest.approx(
+        broken.exact, abs=0.1
+    )  # broken at midnight, faded since by half a day
+    for d in range(0, ramp_end + 1):
+        assert abs(open_(d, minutes=-12 * 60 + 1) - open_(d, minutes=-12 * 60 - 1)) < 1.0
 
 
 def test_promise_kept_within_the_grace_period_counts_as_on_time() -> None:

@@ -272,12 +272,33 @@ def test_the_overall_is_never_healthy_while_one_side_is_at_risk(facts: ClientFac
 
 
 @PROPERTY
-@given(st.integers(0, 400), st.integers(0, 400))
-def test_a_promise_to_settle_weighs_less_with_time_but_never_less_than_kept_late(
-    first: int, later: int
+@given(st.floats(-2, 400), st.floats(-2, 400), st.sampled_from([-2.0, -1.4, -0.8]))
+def test_an_open_promise_grows_in_weight_and_never_fades_while_open(
+    first: float, later: float, full: float
 ) -> None:
-    from crm.trust.formula import SETTLE_AFTER_DAYS, SETTLE_FLOOR, settle_factor
+    # Issue 22: no jump when the grace ends, and no fading while a word is left open (it used to fade to a quarter).
+    from crm.trust.formula import PROMISE_GRACE_DAYS, PROMISE_KEPT_LATE, PROMISE_RAMP_DAYS, open_promise_mass
 
     low, high = sorted((first, later))
-    assert SETTLE_FLOOR <= settle_factor(high) <= settle_factor(low) <= 1.0
-    assert settle_factor(min(low, SETTLE_AFTER_DAYS)) == 1.0
+    assert full <= open_promise_mass(high, full) <= open_promise_mass(low, full) <= 0.0
+    if low >= PROMISE_GRACE_DAYS:
+        assert open_promise_mass(low, full) <= PROMISE_KEPT_LATE
+    if low >= PROMISE_GRACE_DAYS + PROMISE_RAMP_DAYS:
+        assert open_promise_mass(low, full) == full
+    # Continuous: a minute never moves it by more than its steepest slope allows.
+    minute = 1 / 1440
+    assert abs(open_promise_mass(low + minute, full) - open_promise_mass(low, full)) <= 2 * minute + 1e-12
+
+
+@PROPERTY
+@given(histories(), promises(state="broken"))
+def test_explaining_a_broken_promise_late_never_lowers_the_score_nor_beats_explaining_in_time(
+    facts: ClientFacts, broken: PromiseFact
+) -> None:
+    due = min(broken.due_on, TODAY - timedelta(days=1))
+    made = min(broken.made_on, due)
+    base = replace(broken, made_on=made, due_on=due, broken_on=max(broken.broken_on or made, made))
+    silent = exact(_with(facts, promises=replace(base, clarified_on=None)))
+    late = exact(_with(facts, promises=replace(base, clarified_on=due + timedelta(days=1))))
+    in_time = exact(_with(facts, promises=replace(base, clarified_on=due)))
+    assert silent - EPSILON <= late <= in_time + EPSILON

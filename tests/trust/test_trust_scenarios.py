@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from crm.trust.reasons import describe
 from tests.trust.facts import (
+    TODAY,
     active_client,
     at,
     client,
@@ -70,6 +71,27 @@ def test_client_with_no_history_gets_a_neutral_score_and_not_enough_history() ->
     # 004 Conclusion: "le client ne donne pas sa confiance facilement, mais il est possible de la gagner".
     health = score(client(created_at=at(2)))
     assert (health.score, health.band) == (50, "insufficient")
+
+
+def test_with_nothing_logged_an_old_active_project_is_not_enough_history_not_at_risk() -> None:
+    # Issue 22: an active project started 60 days ago with nothing logged scored 17, "at risk". 002: "La confiance
+    # que l'on appelle subjective est accordée de manière naturelle, instinctive" -- nothing logged is nothing known.
+    health = score(client(created_at=at(60), active_since=at(60)))
+    assert health.band == "insufficient"
+    assert health.evidence_count == 0
+    assert health.reasons[0]["code"] == "not_enough_history"
+    assert "status_update_overdue" in codes(health)  # the silence is still said, beside the band
+
+
+def test_a_feeling_alone_is_not_enough_history_and_is_shown_beside_it() -> None:
+    # Issue 22: a "distrust" feeling alone scored 34, "at risk". 002: "la confiance est une prise de risque
+    # volontaire. C'est un choix" -- the freelancer's own choice, not a history of the client.
+    health = score(client(created_at=at(60), feeling=("distrust", day(3), "")))
+    assert health.band == "insufficient"
+    assert codes(health)[:2] == ["not_enough_history", "feeling_distrust"]
+    # One logged event and the same feeling: judged as before, evidence or not.
+    judged = score(client(created_at=at(60), feeling=("distrust", day(3), ""), promises=(promise(30, 20),)))
+    assert judged.band == "at_risk"
 
 
 def test_one_kept_promise_is_not_a_perfect_record() -> None:
@@ -279,21 +301,24 @@ def test_a_routine_status_update_is_not_an_answer_to_the_clients_question() -> N
     assert "quick_replies" in codes(answered)
 
 
-def test_a_promise_forgotten_for_months_asks_to_be_settled_and_weighs_less_with_time() -> None:
+def test_a_promise_forgotten_for_months_asks_to_be_settled_and_keeps_weighing_until_it_is() -> None:
     # "I promised a newsletter template in the spring and neither of us mentioned it again."
     # 000: "Encourager une attitude de « je dis – je fais »"; 004 "Les promesses": "l'éclaircissement sur les
-    # imprévus rencontrés, permettent de rester crédible".
+    # imprévus rencontrés, permettent de rester crédible". Issue 22: a word never settled used to fade to a quarter
+    # after 300 days; it keeps weighing until it is settled, and its reason says how long it has been open.
     recent = score(model_client(promises=(*kept(5), promise(30, 20))))
     forgotten = score(model_client(promises=(*kept(5), promise(130, 120))))
+    ancient = score(model_client(promises=(*kept(5), promise(330, 320))))
     assert "promise_overdue" in codes(recent)
     assert "promise_to_settle" in codes(forgotten)
-    assert describe(
-        next(r for r in forgotten.reasons if r["code"] == "promise_to_settle")
-    ).next_step.startswith("Settle it")
-    assert forgotten.score > recent.score
+    reason = next(r for r in forgotten.reasons if r["code"] == "promise_to_settle")
+    assert describe(reason).next_step.startswith("Settle it")
+    assert reason["params"]["made_on"] == day(130).isoformat()
+    assert "Open for 4 months." in describe(reason, TODAY).text
+    assert forgotten.score == recent.score == ancient.score
     dropped = score(model_client(promises=(*kept(5), promise(130, 120, state="dropped", dropped_on=day(1)))))
     assert "promise_to_settle" not in codes(dropped)
-    assert dropped.score >= forgotten.score
+    assert dropped.score > forgotten.score
 
 
 def test_my_gut_feeling_weighs_in_for_a_month_then_expires() -> None:

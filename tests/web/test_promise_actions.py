@@ -119,3 +119,23 @@ def test_bob_cannot_keep_alices_promise(client: Any, bob: Any, slipping: Promise
         assert post(client, name, slipping, {"clarification": "x"}).status_code == 404
     slipping.refresh_from_db()
     assert slipping.state == "open" and slipping.clarification == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "Broken, explained late"), ("fr", "Non tenue, expliquée en retard")]
+)
+def test_a_delay_explained_after_the_due_date_reads_explained_late_not_silence(
+    alice_client: Any, slipping: Promise, language: str, said: str
+) -> None:
+    # Issue 22: explained after the due date used to read "broken without a word"; it is its own state.
+    alice_client.cookies["django_language"] = language
+    alice = slipping.client.owner
+    alice.profile.language = language
+    alice.profile.save(update_fields=["language"])
+    with time_machine.travel("2026-03-14 09:00 +01:00", tick=False):  # three days after the due date
+        post(alice_client, "web:promise_explain", slipping, {"clarification": "Le serveur est tombé"}, **HTMX)
+        html = post(alice_client, "web:promise_break", slipping, **HTMX).content.decode()
+    assert html.lstrip().startswith('<li class="event event-promise outcome-broken_explained_late"')
+    assert said in html
+    slipping.refresh_from_db()
+    assert slipping.outcome(slipping.broken_on) == Promise.Outcome.BROKEN_EXPLAINED_LATE
