@@ -31,8 +31,9 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from clients.models import Client, Profile, Project
+from clients.models import Absence, Client, Profile, Project
 from conflicts.models import ConflictSignal
+from crm.core import rules
 from crm.core.days import local_day, local_midnight
 from crm.models import (
     ClientHealth,
@@ -100,7 +101,7 @@ class _Zones(dict[str, zoneinfo.ZoneInfo]):
 
 
 def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Any, ...]]:
-    """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (six reads, whatever the
+    """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (seven reads, whatever the
     batch size).
 
     `ids` selects the same clients for the reads' `client_id__in`: a list for one client; for a batch, a
@@ -114,15 +115,28 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
     today_of = {cid: today_in[zone] for cid, zone in zone_of.items()}
 
     active_since: dict[int, datetime] = {}
-    for client_id, start_on, created_at in _raw_rows(
+    # The pauses of each active project (an active project never paused pauses nothing): `rules.away_spans`.
+    project_pauses: dict[int, dict[int, list[rules.Period]]] = defaultdict(dict)
+    for client_id, project_id, start_on, created_at in _raw_rows(
         Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE).values_list(
-            "client_id", "start_on", "created_at"
+            "client_id", "id", "start_on", "created_at"
         )
     ):
+        project_pauses[client_id][project_id] = []
         # In UTC: the formula compares it with every status update, and mixed zones make each comparison slow.
         since = local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
         if client_id not in active_since or since < active_since[client_id]:
             active_since[client_id] = since
+
+    # Every absence, past ones too: a past absence still explains the silence during it.
+    own_absences: dict[int, list[rules.Period]] = defaultdict(list)
+    for client_id, project_id, start_on, end_on in _raw_rows(
+        Absence.objects.filter(client_id__in=ids).values_list("client_id", "project_id", "start_on", "end_on")
+    ):
+        if project_id is None:
+            own_absences[client_id].append((start_on, end_on))
+        elif project_id in project_pauses[client_id]:
+            project_pauses[client_id][project_id].append((start_on, end_on))
 
     promises: dict[int, list[formula.PromiseFact]] = defaultdict(list)
     for (
@@ -253,7 +267,6 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         last_status_update_at,
         _zone,
         status,
-        away_until,
         feeling_rating,
         felt_on,
         feeling_note,
@@ -271,7 +284,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             zone=zone_of[cid],
             paused=status == _PAUSED,
             owes_status_updates=status == _ACTIVE,
-            away_until=away_until,
+            away=_away(own_absences.get(cid), project_pauses.get(cid)),
             feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
         )
         today = today_of[cid]
@@ -295,6 +308,13 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             )
         )
     return results
+
+
+def _away(own: list[rules.Period] | None, projects: dict[int, list[rules.Period]] | None) -> rules.Spans:
+    """Return a client's merged away days (`rules.away_spans`); nothing to merge for most clients."""
+    if not own and not (projects and all(projects.values())):
+        return ()
+    return rules.away_spans(own or (), (projects or {}).values())
 
 
 _NO_INTERACTIONS = formula.Journal()
@@ -347,7 +367,7 @@ def _converter(model: Any, name: str, connection: Any) -> Callable[[Any], Any]:
 
 
 # The clients' own columns the formula reads (`_client_rows`); a caller may ask for more after them.
-CLIENT_COLUMN_COUNT = 11
+CLIENT_COLUMN_COUNT = 10
 
 
 def _client_rows(queryset: Any, now: datetime, *extra: str) -> Any:
@@ -365,7 +385,6 @@ def _client_rows(queryset: Any, now: datetime, *extra: str) -> Any:
         "last_status_update_at",
         "owner__profile__time_zone",
         "status",
-        "away_until",
         Subquery(latest.values("rating")[:1]),
         Subquery(latest.values("felt_on")[:1], output_field=DateField()),
         Subquery(latest.values("note")[:1]),
