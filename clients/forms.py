@@ -350,7 +350,6 @@ class ClientForm(
         }
 
 
-
 class ContactForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms.ModelForm):
     """A person at the client; ticking "primary" makes them the one the client's email and phone are."""
 

@@ -830,6 +830,24 @@ class Project(models.Model):
             raise ValidationError({"currency": _("Use a three-letter currency code, such as EUR.")})
         self.currency = (self.currency or "").upper()
 
+    def pause(self, today: date) -> None:
+        """Pause the project from `today` on, until it resumes (nothing when a pause already holds today)."""
+        holding = self.pauses.filter(start_on__lte=today).filter(
+            Q(end_on__isnull=True) | Q(end_on__gte=today)
+        )
+        if not holding.exists():
+            Absence.objects.create(
+                client_id=self.client_id, project=self, kind=Absence.Kind.PAUSED, start_on=today
+            )
+
+    def resume(self, today: date) -> None:
+        """Resume the project today: the pauses holding today end yesterday (one begun today is dropped)."""
+        holding = self.pauses.filter(start_on__lte=today).filter(
+            Q(end_on__isnull=True) | Q(end_on__gte=today)
+        )
+        holding.filter(start_on=today).delete()
+        holding.update(end_on=today - timedelta(days=1))
+
 
 class OwnedThroughClientQuerySet(models.QuerySet):
     """For rows that store their client's owner: bulk inserts copy it from the client too."""

@@ -92,7 +92,7 @@ def calendar_for(owner: Any, now: datetime) -> bytes:
                     now,
                 )
             )
-        for client in Client.objects.for_owner(owner).filter(status=Client.Status.ACTIVE):
+        for client in Client.objects.for_owner(owner).filter(status=Client.Status.ACTIVE).with_absences():
             summary = _("Status update due: %(client)s") % {"client": client.name}
             calendar.add_component(
                 _event(

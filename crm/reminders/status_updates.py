@@ -80,8 +80,10 @@ def skip_nudges_with_nothing_due(
         return rows
     zones = dict(Profile.objects.filter(user_id__in=nudges).values_list("user_id", "time_zone"))
     clients: dict[int, list[Client]] = {}
-    for client in Client.objects.filter(owner_id__in=nudges, status=Client.Status.ACTIVE).only(
-        "owner_id", "cadence_days", "last_status_update_at", "created_at", "name", "status", "away_until"
+    for client in (
+        Client.objects.filter(owner_id__in=nudges, status=Client.Status.ACTIVE)
+        .only("owner_id", "cadence_days", "last_status_update_at", "created_at", "name", "status")
+        .with_absences()
     ):
         clients.setdefault(client.owner_id, []).append(client)
     broken = set()

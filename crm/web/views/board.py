@@ -123,7 +123,7 @@ def week(owner: Any, today: date, now: datetime) -> Week:
     """Return the week's work: overdue and coming promises, status updates, overdue invoices, open conflicts."""
     cut = WEEK_LIST_LIMIT
     promises = Promise.objects.for_owner(owner).select_related("client").order_by("due_on", "pk")
-    updates = list(status_updates_due(owner, today)[:cut])
+    updates = list(status_updates_due(owner, today).with_absences()[:cut])
     for client in updates:
         client.days_late = client.status_update_days_late(today, owner.profile.zone)
     return Week(

@@ -14,16 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.forms import ClientForm, ContactForm, NewClientForm, ProjectForm
-from clients.models import Client, Contact
+from clients.forms import AbsenceForm, ClientForm, ContactForm, NewClientForm, ProjectForm
+from clients.models import Absence, Client, Contact
 from crm.core.ownership import owned_or_404
 from crm.models import Dispatch
 from crm.models.health import Band
 from crm.payments.claims import follow_up_of
-from crm.trust.door import record_saved
+from crm.trust.door import journal_changed, record_saved
 from crm.web import fragments
 from crm.web.history import history_of
 from crm.web.views import board
+from crm.web.views.absences import ABSENCES
 from crm.web.views.charts import trend_chart
 from crm.web.views.common import (
     CLIENTS,
@@ -91,7 +92,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    client = owned_or_404(CLIENTS, request.user, pk=client_id)
+    client = owned_or_404(CLIENTS.with_absences(), request.user, pk=client_id)
     today = timezone.localdate()
     page = request.GET.get("page") or "1"
     template = partial_for(request, "crm/client.html", {"score_panel", "timeline"})
@@ -118,11 +119,35 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         "today": today,
         "score_panel": drawn["score_panel"],
         "timeline_region": drawn["timeline"],
-        "projects": client.projects.all(),
+        "projects": _projects_with_pauses(client, today),
+        "absences": _absences(client, today),
+        "away": client.current_absence(today),
         "contacts": client.contacts.all(),
         "forms": entry_menu(client),
     }
     return render(request, template, context)
+
+
+def _absences(client: Client, today: date) -> list[Absence]:
+    """Return the client's own absences, latest first, each with `can_end`: it holds today and lasts beyond."""
+    absences = sorted(
+        (absence for absence in client.absences.all() if absence.project_id is None),
+        key=lambda absence: (absence.start_on, absence.pk),
+        reverse=True,
+    )
+    for absence in absences:
+        absence.can_end = absence.holds(today) and absence.end_on != today
+    return absences
+
+
+def _projects_with_pauses(client: Client, today: date) -> list[Any]:
+    """Return the client's projects, each with `pause`: the pause holding it today, or None (from the absences
+    prefetched with the client: no query more)."""
+    pauses = {a.project_id: a for a in client.absences.all() if a.project_id is not None and a.holds(today)}
+    projects = list(client.projects.all())
+    for project in projects:
+        project.pause = pauses.get(project.pk)
+    return projects
 
 
 def _event_page(
@@ -250,6 +275,40 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         workspace_url(project.client_id),
         reverse("web:project_delete", kwargs={"project_id": project.pk}),
         changed=lambda project, fields: record_saved(project, fields, was_client_id=was_client),
+    )
+
+
+def _absence_changed(absence: Absence, changed: list[str] | None) -> None:
+    journal_changed([absence.client_id])
+
+
+@login_required
+def absence_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
+    form = AbsenceForm(
+        request.POST or None, instance=Absence(client=client), initial={"start_on": timezone.localdate()}
+    )
+    return _edit_page(
+        request,
+        form,
+        _("New absence of %(client)s") % {"client": client},
+        _("Absence added."),
+        workspace_url(client.pk),
+        changed=_absence_changed,
+    )
+
+
+@login_required
+def absence_edit(request: HtmxHttpRequest, absence_id: int) -> HttpResponse:
+    absence = owned_or_404(ABSENCES, request.user, pk=absence_id)
+    form = AbsenceForm(request.POST or None, instance=absence)
+    return _edit_page(
+        request,
+        form,
+        _("Edit the absence of %(client)s") % {"client": absence.client},
+        _("Absence saved."),
+        workspace_url(absence.client_id),
+        changed=_absence_changed,
     )
 
 
