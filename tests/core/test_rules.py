@@ -78,7 +78,9 @@ def away(*periods: tuple[date, date | None]) -> rules.Spans:
 def test_an_absence_holds_the_status_update_until_the_day_after_it() -> None:
     assert rules.status_update_due_on(date(2026, 3, 13), 7, away((date(2026, 3, 1), TODAY))) == TOMORROW
     # An absence that ended before the due day changes nothing, nor one that starts after it.
-    assert rules.status_update_due_on(date(2026, 3, 13), 7, away((date(2026, 3, 1), date(2026, 3, 15)))) == TODAY
+    assert (
+        rules.status_update_due_on(date(2026, 3, 13), 7, away((date(2026, 3, 1), date(2026, 3, 15)))) == TODAY
+    )
     assert rules.status_update_due_on(date(2026, 3, 13), 7, away((TOMORROW, None))) == TODAY
     # Two absences back to back are one: the update is due after the second.
     back_to_back = away((date(2026, 3, 18), TODAY), (TOMORROW, date(2026, 3, 25)))
