@@ -765,6 +765,11 @@ class Client(models.Model):
             spans=spans,
         )
 
+    def current_absence(self, today: date) -> Absence | None:
+        """Return the client's own absence holding `today` (the latest begun), or None."""
+        holding = [a for a in self.absences.all() if a.project_id is None and a.holds(today)]
+        return max(holding, key=lambda a: (a.start_on, a.pk), default=None)
+
     def status_update_days_late(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> int:
         """Return how many days the status update is overdue (negative: days left)."""
         return rules.status_update_days_late(self.status_update_due_on(zone), today)
@@ -1108,7 +1113,10 @@ class Absence(OwnedThroughClient):
         if self.project_id is not None:
             if self.project.client_id != self.client_id:
                 raise ValidationError({"project": _("Choose one of this client's projects.")})
-            self.kind = self.Kind.PAUSED
+            if self.kind != self.Kind.PAUSED:
+                raise ValidationError(
+                    {"kind": _("A project does not take holidays: it is paused by the client.")}
+                )
 
     @property
     def period(self) -> rules.Period:
