@@ -11,7 +11,6 @@ from crm.trust.reasons import describe
 from tests.trust.facts import (
     active_client,
     at,
-    away as away_days,
     client,
     codes,
     conflict,
@@ -25,6 +24,9 @@ from tests.trust.facts import (
     promise,
     score,
     weekly_updates,
+)
+from tests.trust.facts import (
+    away as away_days,
 )
 
 
