@@ -122,10 +122,17 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         "projects": _projects_with_pauses(client, today),
         "absences": _absences(client, today),
         "away": client.current_absence(today),
+        # None while an open absence or pause holds the due day: nothing falls due until the client is back.
+        "next_due": _next_due(client),
         "contacts": client.contacts.all(),
         "forms": entry_menu(client),
     }
     return render(request, template, context)
+
+
+def _next_due(client: Client) -> date | None:
+    due_on = client.status_update_due_on()
+    return None if due_on == date.max else due_on
 
 
 def _absences(client: Client, today: date) -> list[Absence]:
