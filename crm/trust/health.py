@@ -47,6 +47,7 @@ from crm.models import (
     Promise,
 )
 from crm.models.health import Band
+from crm.models.trash import UNDO_MINUTES
 from crm.trust import formula
 
 logger = logging.getLogger(__name__)
@@ -490,6 +491,10 @@ def recompute_clients(
     stored: list[ClientHealth] = []
     owners: set[int] = set()
     clocks = latest_contact_times() if contact_times else {}
+    # The client's last move still within the undo window, read with its row: a new move is folded into it.
+    recent = HealthChange.objects.filter(
+        client_id=OuterRef("pk"), at__gt=now - timedelta(minutes=UNDO_MINUTES), at__lte=now
+    ).order_by("-at", "-pk")
     for first in range(0, len(ids), batch_size):
         batch = ids[first : first + batch_size]
         rows = list(
@@ -500,6 +505,9 @@ def recompute_clients(
                 "health__band",
                 "health__reasons",
                 "health__evidence_count",
+                Subquery(recent.values("pk")[:1]),
+                Subquery(recent.values("old_score")[:1]),
+                Subquery(recent.values("old_band")[:1]),
                 *(("last_contact_at", *clocks.values()) if clocks else ()),
             )
         )
@@ -518,15 +526,46 @@ def recompute_clients(
             health = ClientHealth(**dict(zip(_ATTNAMES, values, strict=True)))
             stored.append(health)
             owners.add(values[_OWNER])
-            move = _health_change(health, *row[CLIENT_COLUMN_COUNT:], now)
+            move = _health_change(health, *row[CLIENT_COLUMN_COUNT : CLIENT_COLUMN_COUNT + 4], now)
             if move is not None:
-                moves.append(move)
+                moves.append((move, *row[CLIENT_COLUMN_COUNT + 4 : CLIENT_COLUMN_COUNT + 7]))
         if moves:
-            HealthChange.objects.bulk_create(moves)
+            write_moves(moves)
     if owners:
         # What the dashboard cached about these books is now out of date.
         Profile.book_changed(owners)
     return stored
+
+
+def write_moves(moves: list[tuple[HealthChange, int | None, int | None, str | None]]) -> None:
+    """Write the timeline's moves, each folded into its client's last move when that one was written within the
+    undo window (its id, old score and old band given with each move), so the timeline shows the net move only:
+    marking, undoing and redoing within minutes is one move, or none.
+
+    1. A move back to where the recent one started deletes it: nothing moved in the end.
+    2. Any other move makes the recent one the net move, from its old score to the new one; the step's reason
+       replaces its reason when the step moves the same way as the net move.
+    3. A client with no recent move gets its move as a new row.
+    """
+    new, netted, turned, gone = [], [], [], []
+    for move, recent_id, old_score, old_band in moves:
+        if recent_id is None:
+            new.append(move)
+        elif (old_score, old_band) == (move.new_score, move.new_band):
+            gone.append(recent_id)
+        else:
+            net = HealthChange(
+                pk=recent_id, new_score=move.new_score, new_band=move.new_band, reason=move.reason
+            )
+            (netted if (move.new_score - old_score) * move.points > 0 else turned).append(net)
+    if gone:
+        HealthChange.objects.filter(pk__in=gone).delete()
+    if netted:
+        HealthChange.objects.bulk_update(netted, ["new_score", "new_band", "reason"])
+    if turned:
+        HealthChange.objects.bulk_update(turned, ["new_score", "new_band"])
+    if new:
+        HealthChange.objects.bulk_create(new)
 
 
 def _health_change(
