@@ -108,6 +108,37 @@ def eager_celery(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app.conf, "task_eager_propagates", True)
 
 
+# Fixtures through which a test reaches the database or a service (the closure of a test's fixtures is checked).
+_DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_setup",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """In CI's second database pass (SECOND_DATABASE_PASS=1), leave out the tests that touch neither the database
+    nor a service: the first pass ran them on the same code, and they cannot answer differently on PostgreSQL."""
+    if os.environ.get("SECOND_DATABASE_PASS") != "1":
+        return
+    kept, left_out = [], []
+    for item in items:
+        reaches_a_service = (
+            item.get_closest_marker("django_db")
+            or item.get_closest_marker("worker")
+            or item.get_closest_marker("postgresql")
+            or item.get_closest_marker("services")
+            or _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (kept if reaches_a_service else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Report what the fuzz (tests/test_fuzz.py) sent and how it was answered, when it ran."""
     import sys

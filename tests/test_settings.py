@@ -271,6 +271,7 @@ def test_cache_url_picks_redis_or_per_process_memory() -> None:
         cache_settings("memcached://127.0.0.1")
 
 
+@pytest.mark.services
 def test_the_configured_cache_keeps_what_it_is_given() -> None:
     # With CACHE_URL=redis://... (as in CI) this talks to the real Redis: a missing server fails the test.
     from django.core.cache import cache
