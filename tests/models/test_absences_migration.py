@@ -1,5 +1,6 @@
-"""The migration that dated absences (clients/0020_absences) turns each client's `away_until` and paused status into
-absence rows, so the next status update falls due where it did before; migrating back gives `away_until` back."""
+"""The migration that dated absences (clients/migrations/0020_absences.py) turns each client's `away_until` and
+paused status into absence rows, so the next status update falls due where it did before; migrating back gives
+`away_until` back."""
 
 from __future__ import annotations
 
