@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models, transaction
-from django.db.models import F, Func, Q
+from django.db.models import Count, ExpressionWrapper, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -488,18 +488,9 @@ class ClientQuerySet(models.QuerySet["Client"]):
         )
 
     def with_absences(self) -> ClientQuerySet:
-        """Return the clients with their absences and active projects prefetched (`Client.away_spans`): two
-        queries for the whole list instead of two per client."""
-        return self.prefetch_related(
-            models.Prefetch("absences", queryset=Absence.objects.order_by()),
-            models.Prefetch(
-                "projects",
-                queryset=Project.objects.filter(status=Project.Status.ACTIVE).only(
-                    "id", "client_id", "status"
-                ),
-                to_attr="active_projects",
-            ),
-        )
+        """Return the clients with their absences prefetched for `Client.away_spans`: one query for the whole
+        list instead of one per client."""
+        return self.prefetch_related(models.Prefetch("absences", queryset=Absence.objects.for_spans()))
 
 
 class Client(models.Model):
@@ -720,21 +711,19 @@ class Client(models.Model):
 
     def away_spans(self) -> rules.Spans:
         """Return the days the client is away (`crm.core.rules.away_spans`): its absences and the days every active
-        project is paused. Two queries, or none after `ClientQuerySet.with_absences`."""
+        project is paused. One query, or none after `ClientQuerySet.with_absences`."""
         if "absences" in getattr(self, "_prefetched_objects_cache", {}):
             absences = list(self.absences.all())
         else:
-            absences = list(Absence.objects.filter(client_id=self.pk).order_by())
-        active = getattr(self, "active_projects", None)
-        if active is None:
-            active = list(self.projects.filter(status=Project.Status.ACTIVE).only("id"))
-        pauses: dict[int, list[rules.Period]] = {project.pk: [] for project in active}
+            absences = list(Absence.objects.filter(client_id=self.pk).for_spans())
+        own = [absence.period for absence in absences if absence.project_id is None]
+        pauses: dict[int, list[rules.Period]] = {}
         for absence in absences:
-            if absence.project_id in pauses:
-                pauses[absence.project_id].append(absence.period)
-        return rules.away_spans(
-            [absence.period for absence in absences if absence.project_id is None], pauses.values()
-        )
+            if absence.project_id is not None and absence.project_active:
+                pauses.setdefault(absence.project_id, []).append(absence.period)
+        # Every active project paused on some days; else an active project never paused, and the pauses count not.
+        every_one = bool(pauses) and len(pauses) == absences[0].active_projects
+        return rules.away_spans(own, pauses.values() if every_one else ())
 
     def status_update_due_on(self, zone: zoneinfo.ZoneInfo | None = None) -> date:
         """Return the local day the next status update is due (`crm.core.rules.status_update_due_on`)."""
@@ -1031,6 +1020,19 @@ class Contact(OwnedThroughClient):
 class AbsenceQuerySet(OwnedThroughClientQuerySet):
     def for_owner(self, user: object) -> AbsenceQuerySet:
         return self.filter(owner=user)
+
+    def for_spans(self) -> AbsenceQuerySet:
+        """Return the absences with what `Client.away_spans` needs besides them, read in the same query: whether
+        a paused project is active, and how many active projects the client has (every one paused or not)."""
+        active = Project.objects.filter(client=OuterRef("client_id"), status=Project.Status.ACTIVE)
+        return self.order_by().annotate(
+            project_active=ExpressionWrapper(
+                Q(project__status=Project.Status.ACTIVE), output_field=models.BooleanField()
+            ),
+            active_projects=Coalesce(
+                Subquery(active.order_by().values("client").annotate(n=Count("pk")).values("n")), 0
+            ),
+        )
 
 
 class Absence(OwnedThroughClient):

@@ -125,8 +125,8 @@ def _due_order(row: Promise | Invoice) -> tuple[date, int]:
 
 
 def build_digest(owner: Any, now: datetime) -> Digest:
-    """Return the digest of `owner` as of `now` (in their time zone); five queries whatever the book size (the
-    clients' absences and active projects are two of them).
+    """Return the digest of `owner` as of `now` (in their time zone); four queries whatever the book size (the
+    clients' absences are one of them).
 
     Four when `owner.profile` is not loaded yet (the sender loads it with the owner).
     """
