@@ -72,18 +72,19 @@ BUDGETS: dict[str, int] = {
     # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12; and
     # whether the book is empty or holds the sample book (one DISTINCT on the owner's clients): +1 since issue 14.
     "dashboard": 13,  # a query per board row for its trust health, or per item of the week's work for its client
-    "dashboard_board_htmx": 11,  # the same, for the board region refreshed by htmx
-    "dashboard_filtered": 13,
+    # + the week's status updates' absences (their due day moves past a day away): one query for the list.
+    "dashboard_board_htmx": 12,  # the same, for the board region refreshed by htmx
+    "dashboard_filtered": 14,
     "guide": 3,  # the session, the user and the profile  # the same, filtered by band and status
     "clients_by_score": 5,  # a query per client row for its trust health (score, band, sparkline, reason)
     "clients_by_name": 5,  # the same, sorted by name
     "clients_by_last_contact": 5,  # the same, sorted by last contact
     "clients_filtered": 5,  # the same, filtered by band, status and a search
     "clients_results_htmx": 5,  # the same, for the results region refreshed by htmx
-    "workspace": 19,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's)
+    "workspace": 20,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's); +1 the client's absences
     "workspace_score_panel_htmx": 11,  # a query per reason for the event it links to
     "workspace_timeline_htmx": 16,  # a query per timeline row (the count, each journal's newest rows, the page); +2 trust-health moves (newest rows, the page's)
-    "workspace_timeline_page_2": 17,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's)
+    "workspace_timeline_page_2": 18,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's); +1 the client's absences
     "workspace_timeline_page_2_htmx": 14,  # the same, for the timeline region refreshed by htmx; +2 trust-health moves (newest rows, the page's)
     "promises_due": 5,  # a query per promise row for its client
     "promises_overdue": 5,  # the same
@@ -183,7 +184,7 @@ BUDGETS: dict[str, int] = {
     "client_delete": 5,  # what goes with the client (its contacts, projects and journal) counted in one query
     "client_delete_post": 52,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked
     "project_delete": 4,  # anything read from the book to ask before deleting
-    "project_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move
+    "project_delete_post": 29,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the project's pauses (the delete's cascade)
     "promise_reopen": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
     "promise_reopen_htmx": 19,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move
     "invoice_reopen": 20,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it
@@ -202,7 +203,7 @@ BUDGETS: dict[str, int] = {
     "calendar_settings": 3,  # anything read from the book to show the feed's address
     "calendar_rotate_confirm": 3,  # the same, when asked to confirm replacing the address
     "calendar_rotate": 4,  # the same, when the address is replaced
-    "calendar_feed": 3,  # a query per open promise for its client, or per client for its cadence
+    "calendar_feed": 4,  # a query per open promise for its client, or per client for its cadence; +1 the clients' absences (their due days)
     "email_preferences": 1,  # anything but the profile read, from an emailed link
     "email_preferences_post": 2,  # the same, when the preferences are saved
     "email_unsubscribe_one_click": 2,  # the same, for a mail client's one-click unsubscribe
@@ -212,7 +213,7 @@ BUDGETS: dict[str, int] = {
     "business_start_post": 4,  # the 3 of a logged-in request, the two names saved in one UPDATE
     "profile_post": 13,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 94,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one)
+    "account_delete_post": 100,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade)
     "client_page": 6,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
     "client_page_confirm_date": 28,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token
     "client_page_preview": 10,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
@@ -246,8 +247,8 @@ BUDGETS: dict[str, int] = {
     "import_progress": 4,  # anything read per row: the progress is in the cache
     "import_progress_htmx": 4,  # the same, for the polled bar
     "export_page": 3,  # anything read from the book
-    "export_zip": 14,  # a query per record: one query per kind (and per 500 clients), streamed
-    "export_json": 14,  # the same
+    "export_zip": 15,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences
+    "export_json": 15,  # the same
     "export_vcards": 4,  # a query per contact for its client  # a query per interaction naming the contact (one UPDATE sets them null)
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -92,7 +93,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    client = owned_or_404(CLIENTS.with_absences(), request.user, pk=client_id)
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
     today = timezone.localdate()
     page = request.GET.get("page") or "1"
     template = partial_for(request, "crm/client.html", {"score_panel", "timeline"})
@@ -114,6 +115,8 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     }
     if "#" in template:
         return HttpResponse(drawn[template.partition("#")[2]])
+    # The page's absences, the next due day and the projects' pauses read the client's absences once.
+    prefetch_related_objects([client], Prefetch("absences", queryset=Absence.objects.for_spans()))
     context = {
         "client": client,
         "today": today,
