@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format messages makemessages browser dovecot bench check clean
+.PHONY: install run test lint format messages makemessages browser dovecot pgbouncer bench check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ dovecot:
 	@command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq dovecot-imapd >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq dovecot-imapd >/dev/null; fi; }
+
+# Debian's PgBouncer for the transaction-pooling test (tests/test_pgbouncer.py starts its own on a spare loopback
+# port in front of PostgreSQL; the package's system service is never used).
+pgbouncer:
+	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq pgbouncer >/dev/null; fi; }
 
 # wrk (Debian) drives the HTTP throughput part; without it (no root) the bench says so and skips that part.
 bench: $(STAMP) messages

@@ -178,6 +178,10 @@ class Profile(models.Model):
     # Moves whenever anything in the freelancer's book changes (see `book_changed`): what the dashboard caches
     # about the book is keyed on it. The middleware loads the profile anyway, so reading it costs nothing.
     book_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # The clients whose journal the last move of `book_version` stands for (moved with it, in the same UPDATE);
+    # None when it stands for anything else (a client deleted, the whole book): the dashboard, one move behind,
+    # reads again these clients only (crm/web/views/board.py `refreshed`).
+    book_changed_clients = models.JSONField(null=True, default=None, editable=False)
     # Carried by every emailed preferences link; moving it revokes every link sent so far.
     email_links_version = models.PositiveIntegerField(default=0, editable=False)
     # Email verification (clients/verification.py). An account made by the operator (createsuperuser, the
@@ -215,7 +219,7 @@ class Profile(models.Model):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "book_version"
+                if not field.primary_key and field.name not in {"book_version", "book_changed_clients"}
             ]
         super().save(*args, **kwargs)
 
@@ -224,9 +228,14 @@ class Profile(models.Model):
         return (self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)
 
     @classmethod
-    def book_changed(cls, owner_ids: Iterable[int]) -> None:
-        """Move the book version of these freelancers (one UPDATE, atomic in the database)."""
-        cls.objects.filter(user_id__in=set(owner_ids)).update(book_version=F("book_version") + 1)
+    def book_changed(cls, owner_ids: Iterable[int], client_ids: Iterable[int] | None = None) -> None:
+        """Move the book version of these freelancers (one UPDATE, atomic in the database); `client_ids` says
+        which clients' journals changed, when that is all that changed in one freelancer's book."""
+        owners = set(owner_ids)
+        changed = sorted(set(client_ids)) if client_ids is not None and len(owners) == 1 else None
+        cls.objects.filter(user_id__in=owners).update(
+            book_version=F("book_version") + 1, book_changed_clients=changed
+        )
 
     @property
     def name(self) -> str:

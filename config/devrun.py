@@ -15,13 +15,16 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from config.celery import QUEUES
+
 
 def _commands(port: str, var_dir: Path) -> dict[str, list[str]]:
     python = sys.executable
     celery = [python, "-m", "celery", "-A", "config"]
     return {
         "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}"],
-        "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
+        # One worker for every queue (config/celery.py); production runs one per kind of work (deploy/).
+        "worker": [*celery, "worker", "-Q", ",".join(QUEUES), "--loglevel=INFO", "--concurrency=2"],
         # One beat, as in production; it keeps its schedule state under var/.
         "beat": [*celery, "beat", "--loglevel=INFO", f"--schedule={var_dir / 'celerybeat-schedule'}"],
     }

@@ -129,8 +129,20 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'confiance.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # A persistent connection is checked (SELECT 1) before a request reuses it: a database or PgBouncer
+        # restart costs one reconnect, not one error page.
+        conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer; docs/scaling.md): each transaction may run on
+# another server connection, so nothing may outlive one. No server-side cursors (`.iterator()` would keep a
+# WITH HOLD cursor across transactions: it reads the rows in one go instead), no prepared statements
+# (psycopg prepares a query run five times, on one server connection). The code keeps no other session
+# state: no SET, no session advisory lock, no LISTEN (tests/test_pgbouncer.py runs real paths through one).
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server, the worker and beat read while one of them writes.
@@ -319,6 +331,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 # BACKUP_KEEP kept. With workers on several machines, make it a shared mount (or copy it off the machine).
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or VAR_DIR / "backups")
 BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+# One beat, whatever the number of hosts (deploy/README.md): on Redis, RedBeat keeps the schedule's last runs in
+# Redis and holds a lock there; a second beat waits for the lock and takes over when the first dies (its lock
+# expires). The every-minute sweeps' period is SWEEP_EVERY_SECONDS (60; tests shorten it). A standby takes over
+# within the lock's expiry (one period) plus its poll (a quarter period): under two periods
+# (tests/test_one_beat.py). The running beat renews the lock at every tick, at most a quarter period apart.
+# The embedded SQLite broker (make run without Redis) keeps Celery's own file-based scheduler: one machine.
+SWEEP_EVERY_SECONDS = float(os.environ.get("SWEEP_EVERY_SECONDS", "60"))
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+    CELERY_REDBEAT_REDIS_OPTIONS: dict[str, object] = {}
+    CELERY_REDBEAT_LOCK_TIMEOUT = max(1, round(SWEEP_EVERY_SECONDS))
+    CELERY_BEAT_MAX_LOOP_INTERVAL = SWEEP_EVERY_SECONDS / 4
 # /health/ fails when the beat sweep (every minute) last ran longer ago than this many seconds.
 HEALTH_BEAT_MAX_AGE = int(os.environ.get("HEALTH_BEAT_MAX_AGE", "180"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -331,15 +356,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # that waited more than 55 s in the queue is dropped (the next one does its work).
     "sweep-reminders-every-minute": {
         "task": "crm.sweep_dispatches",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": SWEEP_EVERY_SECONDS,
+        "options": {"expires": SWEEP_EVERY_SECONDS * 0.9},
     },
     # Mail capture: hand the mailboxes whose next sync has come (every 5 minutes, backoff after failures) to
     # the workers; each mailbox's lock keeps a sync to one worker (crm/capture/sync.py).
     "sweep-mailboxes-every-minute": {
         "task": "crm.sweep_mailboxes",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": SWEEP_EVERY_SECONDS,
+        "options": {"expires": SWEEP_EVERY_SECONDS * 0.9},
     },
     # The trash keeps deleted records 30 days; the purge removes older ones (and undos past their time).
     "purge-trash-nightly": {
@@ -354,6 +379,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": 3600},
     },
 }
+# Exchange reference rates (docs/trust-model.md, "Money in several currencies"): when set, the ECB's
+# eurofxref-hist.csv kept at this path (refreshed by the host, e.g. a daily curl and unzip) is loaded every day
+# at 16:30 UTC, after the ECB publishes its rates (around 16:00 CET).
+EXCHANGE_RATES_FILE = os.environ.get("EXCHANGE_RATES_FILE", "")
+if EXCHANGE_RATES_FILE:
+    CELERY_BEAT_SCHEDULE["load-exchange-rates-daily"] = {
+        "task": "crm.load_exchange_rates",
+        "schedule": crontab(hour=16, minute=30),
+        "options": {"expires": 3600},
+    }
 if CELERY_BROKER_URL.startswith("sqla+"):
     # kombu's SQLAlchemy transport keeps every delivered message; delete them so the file stays small.
     CELERY_BEAT_SCHEDULE["purge-embedded-broker-hourly"] = {

@@ -27,8 +27,16 @@ def test_the_trust_model_page_states_the_grace_periods_the_code_uses() -> None:
         f"fewer than **{formula.MIN_EVIDENCE} recent events**",
         f"(the unfaded bad mass N is below **{formula.BAD_EVIDENCE}**)",
         f'An open promise more than **{formula.SETTLE_AFTER_DAYS} days** past due becomes "to settle"',
+        f"**Answered within {formula.CLIENT_REPLY_WITHIN_DAYS:g} days**: +{formula.CLIENT_REPLY_QUICK:g}",
+        f"−{formula.CLIENT_REPLY_SLOW_PER_DAY:g} per day beyond the {formula.CLIENT_REPLY_WITHIN_DAYS:g}, down to "
+        f"−{formula.CLIENT_REPLY_SLOW_MAX:g}",
         f"`TRUST_BAND_HEALTHY` (default **{django_settings.TRUST_BAND_HEALTHY}**)",
         f"`TRUST_BAND_WATCH` (default **{django_settings.TRUST_BAND_WATCH}**)",
+        # Issue 22: the client's word about a debt, and the currency amounts are weighed in.
+        f"at the client's promises' weight (**{formula.PAYMENT_WORD_WEIGHT}**)",
+        f"kept on time **+{formula.PROMISE_KEPT_ON_TIME * formula.PAYMENT_WORD_WEIGHT:g}**",
+        f"**−{-formula.PROMISE_BROKEN_SILENTLY * formula.PAYMENT_WORD_WEIGHT:g}**",
+        f"converted to **{formula.COMMON_CURRENCY}**",
     ]
     for said in sentences:
         assert said in text, f"docs/trust-model.md does not say {said!r}"

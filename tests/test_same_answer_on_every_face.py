@@ -341,7 +341,8 @@ class Answers:
     status_due_on: dict[int, date]  # every client not paused: the day its next status update is due
     status_due: dict[int, int]  # the clients whose status update is due now: days late (0: due today)
     promises_overdue: dict[int, int]  # open promises past their due day: days past it
-    invoices_overdue: dict[int, int]  # unpaid invoices past their (renegotiated) due day: days late
+    # unpaid invoices past their (renegotiated) due day: days late, from their own first due day
+    invoices_overdue: dict[int, int]
     scores: dict[int, tuple[int | None, str]]  # shown score (None: "–", nothing to judge yet) and band
     health: dict[int, formula.TrustHealth] = field(default_factory=dict)
 
@@ -431,9 +432,10 @@ def expect(book: Book) -> Answers:
         if promise.state == Promise.State.OPEN and promise.due_on < today:
             answers.promises_overdue[pk] = (today - promise.due_on).days
     for pk, invoice in book.invoices.items():
+        # Listed as overdue from its renegotiated due date, if any; late from its own first due date (issue 22).
         due = invoice.renegotiated_due_on or invoice.due_on
         if invoice.paid_on is None and due < today:
-            answers.invoices_overdue[pk] = (today - due).days
+            answers.invoices_overdue[pk] = max((today - invoice.due_on).days, 0)
     return answers
 
 
@@ -444,12 +446,11 @@ def expected_reason_due_on(book: Book, answers: Answers, pk: int) -> dict[str, s
     earliest due day it stands for, so its day count is the oracle's largest.
     """
     today = answers.today
+    # The score weighs an unpaid invoice from its own first due date, a new date agreed or not (issue 22).
     invoices = [
-        (i.renegotiated_due_on or i.due_on)
+        i.due_on
         for i in book.invoices.values()
-        if i.client_id == pk
-        and i.pk in answers.invoices_overdue
-        and answers.invoices_overdue[i.pk] > INVOICE_GRACE_DAYS
+        if i.client_id == pk and i.paid_on is None and (today - i.due_on).days > INVOICE_GRACE_DAYS
     ]
     found: dict[str, str | None] = {"invoice_overdue": min(invoices).isoformat() if invoices else None}
     for prefix, promisor in (("promise_", "freelancer"), ("client_promise_", "client")):
@@ -951,7 +952,7 @@ def face_exports(browser: Browser, book: Book, answers: Answers, out: Disagreeme
     for row in rows:
         due = date.fromisoformat(row["renegotiated_due_on"] or row["due_on"])
         if not row["paid_on"] and due < book.today:
-            found[int(row["id"])] = (book.today - due).days
+            found[int(row["id"])] = max((book.today - date.fromisoformat(row["due_on"])).days, 0)
     out.compare(face, "overdue invoice, from the exported rows", answers.invoices_overdue, found, str)
 
 

@@ -430,11 +430,20 @@ class SignalOut(Schema):
 # -- trust health ----------------------------------------------------------------------------------------------
 
 
+class ResponsivenessOut(Schema):
+    score: int | None = Field(description="That side's answers on their own, 0-100; null without any.")
+    contribution: float = Field(description="The points they move the overall score by.")
+    evidence: int
+
+
 class SideOut(Schema):
     score: int | None
     band: str
     band_label: str
     label: str
+    responsiveness: ResponsivenessOut = Field(
+        description="My answers to the client's messages (`mine`), the client's answers to my questions (`client`)."
+    )
 
 
 class ReasonOut(Schema, extra="allow"):

@@ -9,6 +9,9 @@
    References, newest first), when that one is of the same client, from the other side and earlier (one of
    the same side makes it a follow-up, not an answer); and a kept message answered by a newcomer is linked
    the other way. Responsiveness then reads true reply times in both directions.
+   An auto-reply or a mailing (crm.capture.automatic, RFC 3834) is logged marked as such (`Interaction.automatic`)
+   and never linked, neither as an answer nor as what is answered: an out-of-office message is no answer, and
+   neither counts as a contact. An auto-reply announcing an absence carries the day it ends as a suggestion.
 4. Trust health follows: each client touched is rescored once per batch (once per sync for a sync), not
    once per message.
 A batch is written in one transaction: kept in full, or not at all.
@@ -24,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from crm.capture.automatic import away_until_in
 from crm.capture.messages import Facts
 from crm.core.dates import END_MOMENT, FIRST_MOMENT
 from crm.models import CapturedMessage, Interaction
@@ -54,6 +58,13 @@ def _summary(facts: Facts) -> str:
     if facts.snippet:
         text = f"{text}\n\n{facts.snippet}"
     return truncate_code_points(text, SUMMARY_LENGTH)
+
+
+def _away_until(facts: Facts) -> Any:
+    """Return the last day of the absence an auto-reply announces (in its subject or kept snippet), or None."""
+    if facts.automatic != Interaction.Automatic.AUTO_REPLY:
+        return None
+    return away_until_in(f"{facts.subject}\n{facts.snippet}", facts.sent_at.date())
 
 
 def _answerable(parent: tuple[int, int, str, datetime], client_id: int, direction: str, at: datetime) -> bool:
@@ -110,12 +121,13 @@ def _record(owner: Any, placed: list[Placed], status_keyword: str, now: datetime
     items = sorted((p for mid, p in fresh.items() if mid not in seen), key=lambda p: p.facts.sent_at)
     if not items:
         return 0
-    # The kept messages these may answer: (interaction, client, direction, time) by Message-ID.
-    wanted = {parent for item in items for parent in item.facts.thread_parents}
+    # The kept messages these may answer: (interaction, client, direction, time) by Message-ID (none sent by a
+    # machine: an auto-reply is not answered, it answers nothing).
+    wanted = {parent for item in items if not item.facts.automatic for parent in item.facts.thread_parents}
     parents: dict[str, tuple[int, int, str, datetime]] = {
         mid: (interaction_id, client_id, direction, at)
         for mid, interaction_id, client_id, direction, at in CapturedMessage.objects.filter(
-            owner=owner, message_id__in=list(wanted), interaction__isnull=False
+            owner=owner, message_id__in=list(wanted), interaction__isnull=False, interaction__automatic=""
         ).values_list("message_id", "interaction_id", "client_id", "direction", "sent_at")
     }
     interactions = [
@@ -124,19 +136,23 @@ def _record(owner: Any, placed: list[Placed], status_keyword: str, now: datetime
             contact_id=item.contact_id,
             kind=(
                 Interaction.Kind.STATUS_UPDATE
-                if is_status_update(item.facts, item.direction, status_keyword)
+                if not item.facts.automatic and is_status_update(item.facts, item.direction, status_keyword)
                 else Interaction.Kind.EMAIL
             ),
             direction=item.direction,
             # A sender's clock set in the future does not log a message that has not happened yet.
             happened_at=min(item.facts.sent_at, now),
             summary=_summary(item.facts),
+            automatic=item.facts.automatic,
+            away_until_suggested=_away_until(item.facts),
         )
         for item in items
     ]
     bulk_create_with_history(interactions, Interaction, batch_size=500)
     answered: list[Interaction] = []
     for item, interaction in zip(items, interactions, strict=True):
+        if item.facts.automatic:
+            continue
         # The parent is the nearest known message of the thread; one from the same side means a follow-up.
         known = [parents[mid] for mid in item.facts.thread_parents if mid in parents]
         if known and _answerable(known[0], item.client_id, item.direction, interaction.happened_at):
@@ -171,15 +187,24 @@ def _record(owner: Any, placed: list[Placed], status_keyword: str, now: datetime
         ],
         batch_size=500,
     )
-    _link_earlier_answers(owner, {item.facts.message_id: parents[item.facts.message_id] for item in items})
+    _link_earlier_answers(
+        owner,
+        {item.facts.message_id: parents[item.facts.message_id] for item in items if not item.facts.automatic},
+    )
     touched |= {item.client_id for item in items}
     return len(items)
 
 
 def _link_earlier_answers(owner: Any, new: dict[str, tuple[int, int, str, datetime]]) -> None:
     """Link kept messages that answer one of `new` (read before it: the inbox before the sent folder)."""
+    if not new:
+        return
     waiting = CapturedMessage.objects.filter(
-        owner=owner, in_reply_to__in=list(new), interaction__isnull=False, interaction__answers__isnull=True
+        owner=owner,
+        in_reply_to__in=list(new),
+        interaction__isnull=False,
+        interaction__answers__isnull=True,
+        interaction__automatic="",
     ).values_list("interaction_id", "in_reply_to", "client_id", "direction", "sent_at")
     for interaction_id, in_reply_to, client_id, direction, at in waiting:
         parent = new[in_reply_to]

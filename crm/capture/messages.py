@@ -13,8 +13,20 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from crm.capture import automatic
+
 # The headers a sync fetches (IMAP BODY.PEEK[HEADER.FIELDS (...)]): nothing else of a message is read.
-HEADERS = ("FROM", "TO", "CC", "DATE", "SUBJECT", "MESSAGE-ID", "IN-REPLY-TO", "REFERENCES")
+HEADERS = (
+    "FROM",
+    "TO",
+    "CC",
+    "DATE",
+    "SUBJECT",
+    "MESSAGE-ID",
+    "IN-REPLY-TO",
+    "REFERENCES",
+    *automatic.HEADERS,
+)
 MESSAGE_ID_LENGTH = 255
 SUBJECT_LENGTH = 500
 SNIPPET_LENGTH = 200
@@ -37,6 +49,8 @@ class Facts:
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
     snippet: str = ""
+    # "auto_reply" or "bulk" for a message sent by a machine (crm.capture.automatic), "" for one written by a person.
+    automatic: str = ""
 
     @property
     def thread_parents(self) -> list[str]:
@@ -121,4 +135,5 @@ def read(raw: bytes, *, fallback_date: datetime | None = None, with_snippet: boo
         in_reply_to=normalise_message_id(_header(message, "In-Reply-To")),
         references=references,
         snippet=snippet_of(message) if with_snippet else "",
+        automatic=automatic.automatic_kind(message),
     )

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -52,11 +53,27 @@ def backoff(failures: int) -> timedelta:
     return min(BACKOFF_LONGEST, BACKOFF_FIRST * 2 ** min(max(failures - 1, 0), 16))
 
 
+def next_sync_at(owner_id: int, now: datetime) -> datetime:
+    """Return the next sync of `owner_id`'s mailbox: on the owner's own phase of the SYNC_EVERY cycle, between
+    half a cycle and one and a half from `now` (one cycle on average).
+
+    The phase spreads the mailboxes over the cycle (a multiplicative hash: neighbouring owners fall far
+    apart), and keeps them spread after anything that made them due together (an outage, a deploy).
+    """
+    period = int(SYNC_EVERY.total_seconds())
+    phase = (owner_id * 2654435761) % period
+    earliest = now.timestamp() + period / 2
+    slot = math.ceil((earliest - phase) / period) * period + phase
+    return datetime.fromtimestamp(slot, tz=UTC)
+
+
 def due_mailboxes(now: datetime) -> list[int]:
-    """Return the ids of the mailboxes whose next sync has come (not those waiting for new settings)."""
+    """Return the ids of the mailboxes whose next sync has come (not those waiting for new settings, nor
+    those a sync holds: a hanging server's mailbox is not queued again every minute)."""
     return list(
         Mailbox.objects.exclude(state=Mailbox.State.NEEDS_ATTENTION)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .exclude(locked_until__gt=now)
         .values_list("pk", flat=True)
     )
 
@@ -90,7 +107,7 @@ def sync_mailbox(mailbox_id: int, *, now: datetime | None = None) -> str:
             failures=0,
             last_error="",
             last_sync_at=timezone.now(),
-            next_attempt_at=now + SYNC_EVERY,
+            next_attempt_at=next_sync_at(mailbox.owner_id, now),
             progress_done=0,
             progress_total=0,
         )

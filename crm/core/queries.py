@@ -71,12 +71,14 @@ def status_update_listed(
     when the client is away on it: as the client is not away today, a `d` up to today is listed (today is a day
     back, so the first one is today at the latest); a `d` in the coming days is listed when one of the coming days
     from `d` on is a day back. The generated `status_update_due_at` (the same instant plus the cadence in days of
-    24 hours) is bounded first, two days wide of the local day, so the database walks `client_update_due_idx` and
-    computes the exact local day and the absences only for the few rows near it.
+    24 hours, at most a day away from that local day across a change of clock) is bounded first, two days wide of
+    the local day on each side, so the database walks `client_update_due_idx` and computes the exact local day
+    only for the few rows near the edge: a client due more than two days before it is listed when not away today.
     """
     last_listed = add_days(today, rules.STATUS_UPDATE_COMING_DAYS)
     since_day = TruncDate(Coalesce(F("last_status_update_at"), F("created_at")), tzinfo=zone)
     due_day = AddDaysToDate(since_day, F("cadence_days"))
+    surely_listed_before = local_midnight(last_listed, zone) - timedelta(days=2)
 
     def due_by(day: date) -> Q:
         return Q(models.lookups.LessThanOrEqual(due_day, models.Value(day)))
@@ -88,7 +90,6 @@ def status_update_listed(
     return (
         Q(status="active")
         & Q(status_update_due_at__lt=local_midnight(add_days(last_listed, 1), zone) + timedelta(days=2))
-        & due_by(last_listed)
         & ~away_on(today, absences, active_projects)
-        & back_in_time
+        & (Q(status_update_due_at__lt=surely_listed_before) | (due_by(last_listed) & back_in_time))
     )

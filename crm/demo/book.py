@@ -40,6 +40,10 @@ class Story:
     client: Client | None = None
     project: Project | None = None
     interactions: list[Interaction] = field(default_factory=list)
+    # (answer, the question it answers): linked once both are written.
+    links: list[tuple[Interaction, Interaction]] = field(default_factory=list)
+    # The latest invoice written, which a client's promise to pay can name (`promise(..., pays=...)`).
+    last_invoice: Invoice | None = None
 
     @property
     def today(self) -> date:
@@ -116,6 +120,35 @@ class Story:
         reply_hour = (9 + reply_hours) % 24
         return self.log(max(reply_day, 0), K.EMAIL, D.TO_CLIENT, answer, hour=reply_hour)
 
+    def ask(
+        self,
+        days_ago: float,
+        question: str,
+        answer: str = "",
+        answer_hours: int = 3,
+        auto_reply: str = "",
+    ) -> Story:
+        """The freelancer asks the client something by email; the client answers `answer_hours` later (an answer
+        linked to the question: only a linked answer counts), or never; an auto-reply may come back at once."""
+        self.log(days_ago, K.EMAIL, D.TO_CLIENT, question, hour=10)
+        asked = self.interactions[-1]
+        if auto_reply:
+            self.interactions.append(
+                Interaction(
+                    client=self.client,
+                    project=self.project,
+                    kind=K.EMAIL,
+                    direction=D.FROM_CLIENT,
+                    happened_at=asked.happened_at + timedelta(minutes=1),
+                    summary=auto_reply,
+                    automatic=Interaction.Automatic.AUTO_REPLY,
+                )
+            )
+        if answer:
+            self.log(days_ago - answer_hours / 24, K.EMAIL, D.FROM_CLIENT, answer, hour=10)
+            self.links.append((self.interactions[-1], asked))
+        return self
+
     def promise(
         self,
         description: str,
@@ -126,11 +159,14 @@ class Story:
         kept: int | None = None,
         broken: int | None = None,
         explained: tuple[int, str] | None = None,
+        pays: Invoice | None = None,
     ) -> Story:
-        """Record a promise made `made` days ago, due `due` days ago (negative: in the future)."""
+        """Record a promise made `made` days ago, due `due` days ago (negative: in the future); `pays`: the
+        invoice a client's promise to pay is about (weighed with it, one story per debt)."""
         Promise.objects.create(
             client=self.client,
             project=self.project,
+            invoice=pays,
             promisor=Promise.Promisor.CLIENT if by_client else Promise.Promisor.FREELANCER,
             description=description,
             made_on=self.day(made),
@@ -159,7 +195,7 @@ class Story:
         currency: str = "EUR",
     ) -> Story:
         issued_on = self.day(issued)
-        Invoice.objects.create(
+        self.last_invoice = Invoice.objects.create(
             owner=self.owner,
             client=self.client,
             project=self.project,
@@ -243,6 +279,7 @@ def _stories(s: Story) -> None:
     s.promise("Former l'équipe au back-office", 40, 30, kept=30)
     s.feel("trust", "Fiable : dit ce qu'elle fait et fait ce qu'elle dit.", 10)
     s.promise("Envoyer les photos des gâteaux", 125, 115, by_client=True, kept=116)
+    s.ask(26, "Quels horaires afficher pour la période des fêtes ?", "Les horaires sont en pièce jointe.")
     s.promise("Livrer le module de paiement", 10, -7)
     s.invoice("1950.00", 138, paid=130)
     s.invoice("2600.00", 75, paid=50)
@@ -267,12 +304,14 @@ def _stories(s: Story) -> None:
     _regular_client(s, 190, fr=False)
     s.invoice("3000.00", 185, paid=105)
     s.invoice("4500.00", 140, paid=60)
-    s.invoice("4500.00", 95)
-    s.invoice("1800.00", 70, currency="GBP")  # the UK office's share, billed in pounds: never added to euros
+    owed = s.invoice("4500.00", 95, renegotiated=25).last_invoice
+    # The UK office's share, billed in pounds: weighed in euros at the ECB's rate of its day, shown in pounds.
+    s.invoice("1800.00", 70, currency="GBP")
     s.log(40, K.CALL, D.TO_CLIENT, "Called about invoice: 'accounts will look at it next week'")
     s.log(15, K.EMAIL, D.TO_CLIENT, "Second reminder for the overdue invoice")
     s.promise("Deliver the new product pages", 60, 40, kept=41)
-    s.promise("Pay the overdue invoice", 40, 25, by_client=True, broken=24)
+    # A new date for the overdue invoice, not kept: one story with the invoice, still late from its first date.
+    s.promise("Pay the overdue invoice", 40, 25, by_client=True, broken=24, pays=owed)
 
     # 3. The angry posture: a late delivery, then reproaches and a raised voice last week.
     s.start(
@@ -393,8 +432,8 @@ def _stories(s: Story) -> None:
     s.invoice("2100.00", 145, paid=120)
     s.log(32, K.CALL, D.FROM_CLIENT, "Trésorerie tendue après le salon : demande un report de paiement")
     s.log(32, K.EMAIL, D.TO_CLIENT, "Accord écrit pour reporter l'échéance de la facture", hour=15)
-    s.invoice("2100.00", 62, renegotiated=10, paid=11)
-    s.promise("Régler la facture à la nouvelle date", 32, 10, by_client=True, kept=11)
+    rescheduled = s.invoice("2100.00", 62, renegotiated=10, paid=11).last_invoice
+    s.promise("Régler la facture à la nouvelle date", 32, 10, by_client=True, kept=11, pays=rescheduled)
 
     # 8. Reciprocity: the client's own promises (content, feedback, deposit) are broken.
     s.start(
@@ -419,6 +458,12 @@ def _stories(s: Story) -> None:
     s.promise("Send the signed photo releases", 70, 50, by_client=True)  # still open: to settle
     s.promise("Deliver the mock-ups", 60, 42, kept=42)
     s.invoice("1680.00", 115, terms=15, paid=70)
+    # A question left unanswered, but for an out-of-office reply (which answers nothing).
+    s.ask(
+        12,
+        "Could you send the sponsors' logos?",
+        auto_reply="Automatic reply: out of office",
+    )
 
     # 9. A new prospect with no history yet.
     s.start(
@@ -531,6 +576,9 @@ def seed_demo_book(owner: Any, now: datetime | None = None) -> list[Client]:
         story = Story(owner=owner, now=now, zone=zone, invoice_numbers=iter(range(1, 1000)))
         _stories(story)
         Interaction.objects.bulk_create(story.interactions, batch_size=500)
+        for answer, question in story.links:
+            answer.answers = question
+        Interaction.objects.bulk_update([answer for answer, _question in story.links], ["answers"])
         clients = list(Client.objects.for_owner(owner))
         # The journal's door, once for the whole book: contact clocks, trust health, book version.
         journal_changed([client.pk for client in clients], now=now)

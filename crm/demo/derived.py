@@ -30,6 +30,7 @@ def refresh_contact_times(owner: Any) -> None:
     )
     latest_contact = dict(
         Interaction.objects.for_owner(owner)
+        .contacts()
         .values("client")
         .annotate(at=Max("happened_at"))
         .values_list("client", "at")

@@ -5,7 +5,7 @@ from crm.models.dataio import BookImport
 from crm.models.health import ClientHealth, HealthChange, HealthSnapshot
 from crm.models.jobs import JobChunk, JobRun
 from crm.models.journal import Feeling, Interaction, Invoice, Promise
-from crm.models.payments import LatePaymentRate, PaymentReminder
+from crm.models.payments import LatePaymentRate, PaymentReminder, Rate
 from crm.models.portal import ClientPage
 from crm.models.reminders import Dispatch
 from crm.models.trash import TrashItem, Undo
@@ -29,6 +29,7 @@ __all__ = [
     "LatePaymentRate",
     "PaymentReminder",
     "Promise",
+    "Rate",
     "TrashItem",
     "Undo",
 ]

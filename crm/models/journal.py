@@ -49,6 +49,11 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
     def status_updates(self) -> InteractionQuerySet:
         return self.filter(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
 
+    def contacts(self) -> InteractionQuerySet:
+        """Return the interactions that are a contact with the client: not an auto-reply, not a bulk mailing
+        (RFC 3834). Only these move the last contact and count in the trust formula."""
+        return self.filter(automatic="")
+
     def log_status_update(self, client: Client, subject: str, body: str, at: datetime) -> Interaction:
         """Record a status update sent to the client; it restarts the client's cadence clock."""
         summary = truncate_code_points(f"{subject}\n\n{body}".strip(), SUMMARY_LENGTH)
@@ -79,6 +84,13 @@ class Interaction(models.Model):
     class Direction(models.TextChoices):
         FROM_CLIENT = "from_client", _("from the client")
         TO_CLIENT = "to_client", _("to the client")
+
+    class Automatic(models.TextChoices):
+        """What mail capture saw in a message's headers (RFC 3834): sent by a machine, not written to you."""
+
+        NO = "", _("written by a person")
+        AUTO_REPLY = "auto_reply", _("auto-reply")
+        BULK = "bulk", _("bulk mail")
 
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("client")
@@ -118,6 +130,14 @@ class Interaction(models.Model):
         verbose_name=_("answers"),
         help_text=_("The message this one answers, if it answers one."),
     )
+    # An auto-reply or a mailing (crm.capture.automatic.automatic_kind): shown in the timeline, never an answer nor
+    # a contact (`InteractionQuerySet.contacts`, crm.trust.formula.journals).
+    automatic = models.CharField(
+        _("sent automatically"), max_length=12, choices=Automatic, blank=True, default=Automatic.NO
+    )
+    # The last day of an absence an auto-reply announces ("Absent jusqu'au 14 décembre"): a suggestion shown on
+    # the entry, which the freelancer confirms by setting the client away (Client.away_until).
+    away_until_suggested = models.DateField(_("away until (as the auto-reply says)"), null=True, blank=True)
 
     history = BookHistory()
 
@@ -137,8 +157,12 @@ class Interaction(models.Model):
             models.CheckConstraint(
                 condition=Q(direction__in=["from_client", "to_client"]), name="interaction_direction_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(automatic__in=["", "auto_reply", "bulk"]), name="interaction_automatic_valid"
+            ),
             # Every date within the book's window (crm/core/dates.py); "not in the future" is the form's rule.
             window_constraint("interaction", "happened_at", moment=True),
+            window_constraint("interaction", "away_until_suggested", nullable=True),
         ]
         indexes = [
             # The timeline and the trust engine read a client's interactions in time order.
@@ -564,7 +588,7 @@ class Invoice(models.Model):
 
     @property
     def effective_due_on(self) -> date:
-        """The date the client is judged against (`crm.core.rules.effective_due_on`)."""
+        """The day the invoice is listed as overdue from (`crm.core.rules.effective_due_on`)."""
         return rules.effective_due_on(self.due_on, self.renegotiated_due_on)
 
     def clean(self) -> None:
@@ -604,9 +628,9 @@ class Invoice(models.Model):
         return others.select_related("client").order_by("pk").first()
 
     def lateness(self, today: date) -> int:
-        """Return how many days late the payment is (or was, once paid); 0 when on time
-        (`crm.core.rules.days_late`)."""
-        return rules.days_late(self.effective_due_on, today, self.paid_on)
+        """Return how many days late the payment is (or was, once paid), from the invoice's own due date even when
+        a new one was agreed; 0 when on time (`crm.core.rules.invoice_days_late`)."""
+        return rules.invoice_days_late(self.due_on, today, self.paid_on)
 
     def is_overdue(self, today: date) -> bool:
         """Return True when the invoice is unpaid past its effective due day (`crm.core.rules.is_overdue`)."""

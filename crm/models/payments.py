@@ -57,6 +57,38 @@ class LatePaymentRate(models.Model):
         return f"{self.get_series_display()} {self.starts_on}: {self.percent} %"
 
 
+class Rate(models.Model):
+    """A reference exchange rate: how many units of `currency` one euro bought on `day` (the ECB's euro foreign
+    exchange reference rates, published each working day). Reference data, not a freelancer's: no owner.
+
+    The trust health weighs what a client owes against what they were billed across currencies with the rate of
+    each invoice's day (the nearest earlier day known; docs/trust-model.md, "Money in several currencies").
+    """
+
+    currency = models.CharField(_("currency"), max_length=3)
+    day = models.DateField(_("day"), validators=[validate_day_in_window])
+    per_euro = models.DecimalField(
+        _("units for one euro"),
+        max_digits=18,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+    )
+
+    class Meta:
+        verbose_name = _("exchange reference rate")
+        verbose_name_plural = _("exchange reference rates")
+        ordering = ["currency", "-day"]
+        constraints = [
+            # Also the index of the trust loader's lookup: WHERE currency = ? AND day <= ? ORDER BY day DESC.
+            models.UniqueConstraint(fields=["currency", "day"], name="rate_once_per_currency_and_day"),
+            models.CheckConstraint(condition=Q(per_euro__gt=0), name="rate_per_euro_positive"),
+            window_constraint("rate", "day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.day}: {self.per_euro}"
+
+
 class PaymentReminderQuerySet(models.QuerySet["PaymentReminder"]):
     def for_owner(self, user: object) -> PaymentReminderQuerySet:
         return self.filter(owner=user)

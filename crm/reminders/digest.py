@@ -218,7 +218,8 @@ def build_digest(owner: Any, now: datetime) -> Digest:
     for invoice in digest.overdue_invoices:
         invoice.client = clients[invoice.client_id]
         invoice.late = invoice.lateness(today)
-        invoice.due_day = written_day(invoice.effective_due_on, SHORT_DAY)
+        # Late from its own due date (a new date agreed does not reset it): the day the count starts from.
+        invoice.due_day = written_day(invoice.due_on, SHORT_DAY)
     return digest
 
 

@@ -49,7 +49,9 @@ RETRY_LONGEST = timedelta(minutes=30)
 # Hand-offs of one row to a worker (attempts, re-enqueues of lost messages) before it is failed whatever the
 # time: a safety net for a message that kills its worker every time. 48 h of retries take about 130.
 MAX_ATTEMPTS = 400
-ENQUEUE_BATCH = 500
+# Rows claimed per update, and at most per sweep (docs/scaling.md).
+CLAIM_BATCH = 500
+QUEUE_AT_MOST = 50_000
 
 
 def digest_period_and_moment(
@@ -131,31 +133,49 @@ def queue_due_dispatches(now: datetime) -> list[int]:
     return their ids.
 
     The caller hands these ids to the broker (`crm.reminders.tasks.enqueue_due_dispatches`): this module
-    holds the rules and knows nothing of Celery.
+    holds the rules and knows nothing of Celery. Rows are claimed CLAIM_BATCH at a time, up to QUEUE_AT_MOST
+    per sweep: a Monday 08:00 of 10,000 digests is queued by one sweep in twenty updates.
     """
     handed: list[int] = []
     due = [
-        (Dispatch.State.PENDING, Dispatch.objects.filter(state=Dispatch.State.PENDING, due_at__lte=now)),
-        (
-            Dispatch.State.RETRYING,
-            Dispatch.objects.filter(state=Dispatch.State.RETRYING, next_attempt_at__lte=now),
-        ),
+        (Dispatch.State.PENDING, Q(state=Dispatch.State.PENDING, due_at__lte=now)),
+        (Dispatch.State.RETRYING, Q(state=Dispatch.State.RETRYING, next_attempt_at__lte=now)),
     ]
-    for state, rows in due:
-        for pk in rows.values_list("pk", flat=True)[:ENQUEUE_BATCH]:
-            # The row count says which sweep won the row; only the winner enqueues it.
-            if Dispatch.objects.filter(pk=pk, state=state).update(state=Dispatch.State.QUEUED, queued_at=now):
-                handed.append(pk)
+    for _state, condition in due:
+        while len(handed) < QUEUE_AT_MOST:
+            batch = _claim_batch(condition, now)
+            handed += batch
+            if len(batch) < CLAIM_BATCH:
+                break
     stuck = Dispatch.objects.filter(
         state__in=[Dispatch.State.QUEUED, Dispatch.State.SENDING], queued_at__lt=now - REQUEUE_AFTER
     ).values_list("pk", "state", "queued_at")
-    for pk, state, queued_at in stuck[:ENQUEUE_BATCH]:
+    for pk, state, queued_at in stuck[:CLAIM_BATCH]:
         if Dispatch.objects.filter(pk=pk, state=state, queued_at=queued_at).update(
             state=Dispatch.State.QUEUED, queued_at=now
         ):
             logger.warning("Re-enqueuing dispatch %s, %s since %s", pk, state, queued_at)
             handed.append(pk)
     return handed
+
+
+def _claim_batch(condition: Q, now: datetime) -> list[int]:
+    """Mark queued up to CLAIM_BATCH rows matching `condition`; return their ids.
+
+    The rows are locked first (skipping those another sweep holds), so each row is won by one sweep only:
+    once this commits they are queued and match no more. (SQLite has no row locks: it runs one write at a
+    time, which gives the same.)
+    """
+    with transaction.atomic():
+        ids = list(
+            Dispatch.objects.filter(condition)
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:CLAIM_BATCH]
+        )
+        if ids:
+            Dispatch.objects.filter(pk__in=ids).update(state=Dispatch.State.QUEUED, queued_at=now)
+    return ids
 
 
 def retry_now(dispatch_ids: Any, now: datetime) -> list[int]:
@@ -242,12 +262,13 @@ def _retry_later(dispatch: Dispatch, error: str, now: datetime) -> str:
     return Dispatch.State.RETRYING
 
 
-def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
+def deliver(dispatch_id: int, *, now: datetime | None = None, connection: Any = None) -> str:
     """Claim, build and send one dispatch; return the state it ended in ("" if another worker has it).
 
     A transient failure (network, 4xx) leaves the row "retrying" with its next attempt's time, which the
     every-minute sweep honours (no Celery countdown: see docs/reminders.md); a permanent one (5xx, a bad
-    address, a bug) fails it at once. Nothing is raised: the row records the outcome.
+    address, a bug) fails it at once. Nothing is raised: the row records the outcome. `connection`, an open
+    mail backend, is used instead of a new one.
     """
     now = now or timezone.now()
     dispatch = claim(dispatch_id, now)
@@ -258,6 +279,8 @@ def deliver(dispatch_id: int, *, now: datetime | None = None) -> str:
         if message is None:
             _finish(dispatch, Dispatch.State.SKIPPED)
             return Dispatch.State.SKIPPED
+        if connection is not None:  # a chunk's one SMTP session (crm/reminders/tasks.py)
+            message.connection = connection
         message.send()
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"

@@ -5,29 +5,44 @@ The outbox decides which rows are due and marks them queued; only this module ta
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from celery import shared_task
 from django.core.cache import cache
+from django.core.mail import get_connection
 from django.utils import timezone
 
 from crm.core.heartbeat import SWEEP_HEARTBEAT_KEY
-from crm.models import JobRun
+from crm.models import Dispatch, JobRun
 from crm.models.jobs import note_failures
 from crm.reminders import outbox, payment_follow_up
 
 logger = logging.getLogger(__name__)
 
+# Dispatches per broker message: 10,000 digests are 200 messages (docs/scaling.md).
+CHUNK_SIZE = 50
+CHUNK_BUDGET = 120.0
+
 
 def enqueue(dispatch_ids: Iterable[int]) -> None:
-    """Hand rows already marked queued to the broker, after the transaction commits."""
-    for pk in dispatch_ids:
+    """Hand rows already marked queued to the broker, after the transaction commits, in chunks of CHUNK_SIZE
+    (one message per chunk; a chunk of one is a plain `crm.send_dispatch`). Workers take chunks as they free
+    up, so more workers send a Monday morning sooner."""
+    ids = list(dispatch_ids)
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start : start + CHUNK_SIZE]
         try:
-            send_dispatch.delay_on_commit(pk)
-        except Exception:  # broker down: the row stays queued and the next sweeps re-enqueue it
-            logger.exception("Could not enqueue dispatch %s; a later sweep will retry", pk)
+            if len(chunk) == 1:
+                send_dispatch.delay_on_commit(chunk[0])
+            else:
+                send_dispatch_chunk.delay_on_commit(chunk)
+        except Exception:  # broker down: the rows stay queued and the next sweeps re-enqueue them
+            logger.exception("Could not enqueue dispatches %s; a later sweep will retry", chunk)
 
 
 def enqueue_due_dispatches(now: datetime) -> list[int]:
@@ -74,6 +89,43 @@ def send_dispatch(dispatch_id: int) -> str:
     every-minute sweep honours for 48 hours (docs/reminders.md says why not a countdown).
     """
     return outbox.deliver(dispatch_id)
+
+
+# A chunk stops taking rows after CHUNK_BUDGET seconds and hands the rest on as a new chunk, so it ends well
+# within its soft limit even when every send waits on a slow mail server (20 s timeout each).
+@shared_task(
+    name="crm.send_dispatch_chunk", ignore_result=True, acks_late=True, soft_time_limit=240, time_limit=270
+)
+def send_dispatch_chunk(dispatch_ids: list[int]) -> dict[str, int]:
+    """Send a chunk of digests and nudges through one SMTP session, each exactly once (each row is claimed on
+    its own: a redelivered chunk sends only what was not sent); return how many ended in each state."""
+    outcomes: dict[str, int] = {}
+    started = time.monotonic()
+    connection = get_connection()
+    _open(connection)
+    try:
+        for n, pk in enumerate(dispatch_ids):
+            if time.monotonic() - started > CHUNK_BUDGET:
+                enqueue(dispatch_ids[n:])
+                outcomes["handed on"] = len(dispatch_ids) - n
+                break
+            state = outbox.deliver(pk, connection=connection)
+            outcomes[state] = outcomes.get(state, 0) + 1
+            if state in (Dispatch.State.RETRYING, Dispatch.State.FAILED):
+                # The session may be broken: the next row gets a new one.
+                with contextlib.suppress(Exception):
+                    connection.close()
+                _open(connection)
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+    return outcomes
+
+
+def _open(connection: Any) -> None:
+    """Open the chunk's mail session; a server that is down is left to each send, which records a retry."""
+    with contextlib.suppress(Exception):
+        connection.open()
 
 
 @shared_task(name="crm.purge_broker_messages", ignore_result=True)

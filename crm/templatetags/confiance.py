@@ -42,6 +42,7 @@ COMPONENT_LABELS = {
     "payments": _("Payments"),
     "cadence": _("Status updates on time"),
     "responsiveness": _("Responsiveness"),
+    "client_responsiveness": _("Client's answers"),
     "conflicts": _("Conflict signals"),
     "reciprocity": _("Client's own promises"),
     "feeling": _("Your own feeling"),

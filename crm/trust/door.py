@@ -11,7 +11,8 @@ calls `journal_changed(client_ids)` itself, once per request or operation. The d
    thousands, the same few queries per batch) and writes each move of the score as a `HealthChange` for the
    timeline;
 3. moves the owners' `Profile.book_version` once (one UPDATE), so every cached region of those books is drawn
-   again.
+   again, and records with it which clients the move stands for (`Profile.book_changed_clients`), so the
+   dashboard's week of work reads again those clients only.
 Clients deleted meanwhile are skipped; their owner's book version moves with the deletion itself
 (`crm.trust.signals`, the one receiver left, which recomputes nothing).
 
@@ -71,7 +72,7 @@ def record_saved(
     if moves_a_score(record, changed):
         journal_changed([was_client_id, client.pk])
     else:
-        Profile.book_changed([client.owner_id])
+        Profile.book_changed([client.owner_id], [client.pk])
 
 
 __all__ = ["SCORED_FIELDS", "journal_changed", "moves_a_score", "record_saved"]

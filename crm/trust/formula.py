@@ -15,7 +15,8 @@ never raises the score, adding a good one never lowers it, and a bad event moves
 matching good one (because G ≥ ½ and every bad mass ÷ LOSS_SCALE ≥ its good counterpart ÷ GAIN_SCALE).
 
 Two sides, scored the same way from their own masses: "my word" (the freelancer's promises, status updates and
-replies) and "the client's word" (their promises, payments and conflict signals). The overall score is the score
+replies) and "the client's word" (their promises, payments, conflict signals and answers to the freelancer's
+questions). The overall score is the score
 above, capped at the weaker side plus 25 points (and never "healthy" while either side is at risk), so improving
 one side never lowers it. The freelancer's own
 feeling (a rating that weighs in for 30 days) counts in the overall score only.
@@ -42,8 +43,18 @@ PAYMENTS = "payments"
 CONFLICTS = "conflicts"
 RECIPROCITY = "reciprocity"
 RESPONSIVENESS = "responsiveness"
+CLIENT_RESPONSIVENESS = "client_responsiveness"
 FEELING = "feeling"
-COMPONENTS = (PROMISES, CADENCE, PAYMENTS, CONFLICTS, RECIPROCITY, RESPONSIVENESS, FEELING)
+COMPONENTS = (
+    PROMISES,
+    CADENCE,
+    PAYMENTS,
+    CONFLICTS,
+    RECIPROCITY,
+    RESPONSIVENESS,
+    CLIENT_RESPONSIVENESS,
+    FEELING,
+)
 
 # The two sides of the word given ("réciprocité"): what the freelancer owes, and what the client owes.
 MINE = "mine"
@@ -56,11 +67,12 @@ SIDE_OF: dict[str, str] = {
     PAYMENTS: THEIRS,
     RECIPROCITY: THEIRS,
     CONFLICTS: THEIRS,
+    CLIENT_RESPONSIVENESS: THEIRS,  # the client's answers to the freelancer's questions
     FEELING: "",  # the freelancer's own feeling belongs to neither side: it weighs in the overall score only
 }
 
 # Every mass of a component is multiplied by its weight.
-# Each side's three components, in a fixed order (the bulk and the one-client paths add them up the same way).
+# Each side's components, in a fixed order (the bulk and the one-client paths add them up the same way).
 _SIDE_MEMBERS = tuple((side, tuple(c for c in COMPONENTS if SIDE_OF[c] == side)) for side in SIDES)
 
 WEIGHTS: dict[str, float] = {
@@ -70,6 +82,7 @@ WEIGHTS: dict[str, float] = {
     CONFLICTS: 1.0,
     RECIPROCITY: 0.6,
     RESPONSIVENESS: 0.5,
+    CLIENT_RESPONSIVENESS: 0.5,
     FEELING: 1.0,
 }
 
@@ -103,8 +116,18 @@ INVOICE_LATE_PER_30_DAYS = 1.0  # a payment a month late weighs -1.0 ...
 INVOICE_LATE_MAX = 3.0  # ... up to -3.0 at three months
 AMOUNT_WEIGHT_MIN, AMOUNT_WEIGHT_MAX = 0.5, 2.0  # an invoice's amount relative to the client's mean invoice
 # What is still owed weighs more than what was paid late: an unpaid invoice past due weighs UNPAID_FACTOR times the
-# same delay paid, times (1 + its share of everything billed to the client in its currency).
+# same delay paid, times (1 + its share of everything billed to the client, across currencies).
 UNPAID_FACTOR = 1.5
+# Amounts in several currencies are weighed against each other in this one, converted by the loader with the
+# reference rate of the invoice's day (`InvoiceFact.common_amount`, crm.models.Rate). An invoice in a currency
+# without any rate is weighed against the client's invoices in its own currency only, and its reason says so.
+COMMON_CURRENCY = "EUR"
+# One story per debt: the client's word to pay an invoice by a new date (a promise linked to the invoice, or the
+# renegotiated due date itself) is weighed with the invoice, once, on the payments component, with the masses of
+# the client's promises (kept +1.0, kept late -0.4, broken -0.8 / -2.0) at the client's promises' weight. The
+# invoice's lateness still runs from its ORIGINAL due date: a new date never resets it, so a broken word to pay
+# always weighs more than no word at all, and a kept one a little less.
+PAYMENT_WORD_WEIGHT = 0.6
 
 # Payment reminders sent to the client (crm/reminders/payment_follow_up.py): having to chase a payment weighs on
 # the client's word, more at each step (courteous, firmer, formal notice), and fades like every bad event. An open
@@ -129,6 +152,15 @@ REPLY_WITHIN_DAYS = 2.0
 REPLY_QUICK = 0.3
 REPLY_SLOW_PER_DAY = 0.15  # per day beyond REPLY_WITHIN_DAYS ...
 REPLY_SLOW_MAX = 1.5  # ... up to this
+# The client's responsiveness ("des échanges bidirectionnels"): the client's answer to a question of the freelancer
+# (an email or a message to the client that answers nothing), counted only when the answer is LINKED to it (by mail
+# capture's threading or by hand). A client is given one more day than the freelancer, and the wait grows more
+# slowly; a question never answered weighs like a slow answer, still growing, from the end of the grace on (a
+# ramp, no step). Auto-replies and mailings are neither questions nor answers.
+CLIENT_REPLY_WITHIN_DAYS = 3.0
+CLIENT_REPLY_QUICK = 0.3
+CLIENT_REPLY_SLOW_PER_DAY = 0.1  # per day beyond CLIENT_REPLY_WITHIN_DAYS ...
+CLIENT_REPLY_SLOW_MAX = 1.5  # ... up to this (at 18 days)
 # Interactions older than this are not loaded: by then their mass has faded below a quarter.
 INTERACTION_HORIZON_DAYS = 365
 
@@ -166,6 +198,8 @@ class PromiseFact:
     clarified_on: date | None = None  # local day the unforeseen was explained to the other side
     promisor: str = "freelancer"  # freelancer | client
     dropped_on: date | None = None
+    # The invoice a client's promise to pay is about: then it is weighed with that invoice (one story per debt).
+    invoice: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +213,9 @@ class InvoiceFact:
     currency: str = "EUR"
     # (local day sent, step 1-3) of each payment reminder sent about it.
     reminders_sent: tuple[tuple[date, int], ...] = ()
+    # The amount in COMMON_CURRENCY at the reference rate of its issue day (the loader converts it); None for an
+    # amount already in COMMON_CURRENCY, or when no rate is known for its currency.
+    common_amount: float | None = None
 
     @property
     def effective_due_on(self) -> date:
@@ -194,6 +231,11 @@ class ConflictFact:
     resolved_on: date | None = None
 
 
+# The kinds of the freelancer's entries that wait for the client's answer (a meeting or a call is answered as it
+# happens; a status update or a delivery asks nothing).
+ASKING_KINDS = frozenset({"email", "message"})
+
+
 @dataclass(frozen=True, slots=True)
 class InteractionFact:
     id: int
@@ -201,10 +243,16 @@ class InteractionFact:
     kind: str = "email"
     direction: str = "to_client"  # to_client | from_client
     answers: int | None = None  # the id of the interaction this one answers, when it was linked
+    automatic: str = ""  # "auto_reply" | "bulk": sent by a machine, neither an answer nor a question
 
     @property
     def is_status_update(self) -> bool:
         return self.kind == "status_update" and self.direction == "to_client"
+
+    @property
+    def asks(self) -> bool:
+        """Whether it can be a question to the client: an email or a message from the freelancer."""
+        return self.kind in ASKING_KINDS and self.direction == "to_client"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +263,16 @@ class Journal:
     freelancer's answer to it (the reply) or None while unanswered. An answer is the freelancer's first interaction
     linked to one of the waiting messages, or, when it is linked to nothing, the first one that is not a status
     update (older entries have no link). More messages from the client before that reply change nothing.
+
+    The other way, each *question*, the freelancer's email or message that answers nothing, with the client's
+    answer to it or None while unanswered. Only an answer LINKED to one of the waiting questions counts (an
+    unlinked message of the client answers nothing); more questions before that answer change nothing. That
+    answer is not a message waiting for the freelancer's reply, as an answer of the freelancer is no question.
     """
 
     status_updates: tuple[tuple[int, datetime], ...] = ()  # (interaction id, sent at), oldest first
     exchanges: tuple[tuple[int, datetime, datetime | None], ...] = ()  # (message id, message at, reply at)
+    questions: tuple[tuple[int, datetime, datetime | None], ...] = ()  # (question id, asked at, answer at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,22 +509,100 @@ def unpaid_mass(days_late: int, share: float) -> float:
     return invoice_late_mass(days_late) * UNPAID_FACTOR * (1.0 + max(0.0, min(share, 1.0)))
 
 
-def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> None:
+def common_value(invoice: InvoiceFact) -> float | None:
+    """Return the invoice's amount in COMMON_CURRENCY, or None when no reference rate converts it."""
+    if invoice.common_amount is not None:
+        return invoice.common_amount
+    return float(invoice.amount) if invoice.currency == COMMON_CURRENCY else None
+
+
+def payment_words(invoice: InvoiceFact, words: Iterable[PromiseFact], today: date) -> list[PromiseFact]:
+    """Return the client's words to pay `invoice` by a new date, as of `today`: its linked promises, or, with none,
+    its renegotiated due date read as one (kept by the payment, open until then)."""
+    linked = [word for word in words if word.made_on <= today]
+    if linked or invoice.renegotiated_due_on is None:
+        return linked
+    paid = invoice.paid_on if invoice.paid_on is not None and invoice.paid_on <= today else None
+    return [
+        PromiseFact(
+            invoice.id,
+            min(invoice.issued_on, invoice.renegotiated_due_on),
+            invoice.renegotiated_due_on,
+            "kept" if paid is not None else "open",
+            paid,
+            promisor="client",
+            invoice=invoice.id,
+        )
+    ]
+
+
+def payment_word_mass(word: PromiseFact, today: date) -> tuple[str, float, int]:
+    """Return (outcome, mass, age in days) of the client's word to pay by a new date, as of `today`: the masses of
+    the client's promises (an open one past due counts as broken, on the settle curve) at PAYMENT_WORD_WEIGHT."""
+    outcome, on = promise_outcome(word, today)
+    if outcome in ("open", "dropped"):
+        return outcome, 0.0, 0
+    base = _PROMISE_MASSES[outcome]
+    if on is None:
+        days_overdue = rules.days_late(word.due_on, today)
+        return outcome, min(base * settle_factor(days_overdue), PROMISE_KEPT_LATE) * PAYMENT_WORD_WEIGHT, 0
+    return outcome, base * PAYMENT_WORD_WEIGHT, (today - on).days
+
+
+def _weigh_words(
+    ledger: _Ledger, entry: _Entry, invoice: InvoiceFact, words: list[PromiseFact], today: date
+) -> None:
+    """Add the client's words to pay `invoice` to its reason `entry` (one story: one reason, both facts named)."""
+    for word in words:
+        outcome, mass, age = payment_word_mass(word, today)
+        entry.keep_min("new_due_on", word.due_on.isoformat())
+        if outcome in ("open", "dropped"):
+            entry.params["words_open"] = entry.params.get("words_open", 0) + (outcome == "open")
+            continue
+        kept = outcome.startswith("kept")
+        key = "words_kept" if kept else "words_broken"
+        entry.params[key] = entry.params.get(key, 0) + 1
+        # The word's mass joins the invoice's reason; it is not one more event of evidence.
+        left = 1.0 if age <= 0 else math.exp(-LN2 * age / _half_life(mass))
+        weighted = mass * left * WEIGHTS[PAYMENTS]
+        if weighted >= 0:
+            entry.good += weighted
+            ledger.good[PAYMENTS] += weighted
+            ledger.raw_good[PAYMENTS] += mass * left
+        else:
+            entry.bad -= weighted
+            ledger.bad[PAYMENTS] -= weighted
+            ledger.raw_bad[PAYMENTS] -= mass * left
+
+
+def _payments(
+    ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date, words: Iterable[PromiseFact] = ()
+) -> None:
     issued = [invoice for invoice in invoices if invoice.issued_on <= today]
     if not issued:
         return
-    # Amounts in different currencies are never added together: means and shares are taken per currency.
-    billed: dict[str, Decimal] = {}
+    words_of: dict[int, list[PromiseFact]] = {}
+    for word in words:
+        if word.invoice is not None:
+            words_of.setdefault(word.invoice, []).append(word)
+    # What is owed is weighed against what was billed across currencies, in COMMON_CURRENCY; an invoice whose
+    # currency has no rate is weighed against the invoices of its own currency only (as before rates were kept).
+    values: list[float] = []
+    pools: list[str] = []
+    billed: dict[str, float] = {}
     counts: dict[str, int] = {}
     for invoice in issued:
-        billed[invoice.currency] = billed.get(invoice.currency, Decimal(0)) + invoice.amount
-        counts[invoice.currency] = counts.get(invoice.currency, 0) + 1
-    for invoice in issued:
-        total = float(billed[invoice.currency])
-        mean = total / counts[invoice.currency]
-        weight = (
-            min(max(float(invoice.amount) / mean, AMOUNT_WEIGHT_MIN), AMOUNT_WEIGHT_MAX) if mean > 0 else 1.0
-        )
+        common = common_value(invoice)
+        pool = COMMON_CURRENCY if common is not None else invoice.currency
+        value = common if common is not None else float(invoice.amount)
+        values.append(value)
+        pools.append(pool)
+        billed[pool] = billed.get(pool, 0.0) + value
+        counts[pool] = counts.get(pool, 0) + 1
+    for invoice, value, pool in zip(issued, values, pools, strict=True):
+        total = billed[pool]
+        mean = total / counts[pool]
+        weight = min(max(value / mean, AMOUNT_WEIGHT_MIN), AMOUNT_WEIGHT_MAX) if mean > 0 else 1.0
         for sent_on, step in invoice.reminders_sent:
             if sent_on <= today:
                 entry = ledger.add(
@@ -483,20 +615,18 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
                     invoice.id,
                 )
                 entry.keep_max("step", step)
-        due = invoice.effective_due_on
+        # The lateness runs from the ORIGINAL due date; the new date agreed is the client's word, weighed beside.
+        due = invoice.due_on
+        promised = payment_words(invoice, words_of.get(invoice.id, ()), today)
         paid = invoice.paid_on if invoice.paid_on is not None and invoice.paid_on <= today else None
         if paid is not None:
-            days_late = rules.days_late(due, today, paid)
+            days_late = rules.invoice_days_late(due, today, paid)
             age = (today - paid).days
+            outcomes = [promise_outcome(word, today)[0] for word in promised]
             if days_late <= INVOICE_GRACE_DAYS:
-                code = (
-                    "invoice_paid_on_renegotiated_date"
-                    if invoice.renegotiated_due_on
-                    else "invoice_paid_on_time"
-                )
-                ledger.add(
+                entry = ledger.add(
                     PAYMENTS,
-                    code,
+                    "invoice_paid_on_time",
                     INVOICE_PAID_ON_TIME * weight,
                     age,
                     HALF_LIFE_GOOD_DAYS,
@@ -504,9 +634,14 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
                     invoice.id,
                 )
             else:
+                code = (
+                    "invoice_paid_on_renegotiated_date"
+                    if outcomes and all(outcome == "kept_on_time" for outcome in outcomes[-1:])
+                    else "invoice_paid_late"
+                )
                 entry = ledger.add(
                     PAYMENTS,
-                    "invoice_paid_late",
+                    code,
                     invoice_late_mass(days_late) * weight,
                     age,
                     HALF_LIFE_BAD_DAYS,
@@ -514,13 +649,21 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
                     invoice.id,
                 )
                 entry.keep_max("days_late", days_late)
+                _weigh_words(ledger, entry, invoice, promised, today)
+            _note_currency(entry, invoice, value if pool == COMMON_CURRENCY else None)
             continue
-        days_late = rules.days_late(due, today)
+        days_late = rules.invoice_days_late(due, today)
         if days_late <= INVOICE_GRACE_DAYS:
             continue
-        share = float(invoice.amount) / total if total > 0 else 1.0
+        share = value / total if total > 0 else 1.0
         entry = ledger.add(
-            PAYMENTS, "invoice_overdue", unpaid_mass(days_late, share) * weight, 0, 1, "invoice", invoice.id
+            PAYMENTS,
+            "invoice_overdue",
+            unpaid_mass(days_late, share) * weight,
+            0,
+            1,
+            "invoice",
+            invoice.id,
         )
         entry.keep_max("days_late", days_late)
         entry.keep_min("due_on", due.isoformat())
@@ -530,6 +673,17 @@ def _payments(ledger: _Ledger, invoices: Iterable[InvoiceFact], today: date) -> 
         entry.params["renegotiated"] = (
             bool(entry.params.get("renegotiated")) or invoice.renegotiated_due_on is not None
         )
+        _weigh_words(ledger, entry, invoice, promised, today)
+        _note_currency(entry, invoice, value if pool == COMMON_CURRENCY else None)
+
+
+def _note_currency(entry: _Entry, invoice: InvoiceFact, common: float | None) -> None:
+    """Keep, on the reason, the currencies no rate could convert (weighed in their own currency only)."""
+    if common is None:
+        missing = entry.params.setdefault("no_rate", [])
+        if invoice.currency not in missing:
+            missing.append(invoice.currency)
+            missing.sort()
 
 
 def conflict_mass(kind: str, severity: int) -> float:
@@ -719,12 +873,12 @@ def _responsiveness(
 
 
 def journals(
-    rows: Iterable[tuple[int, int, Any, bool, bool, int | None]],
+    rows: Iterable[tuple[int, int, Any, bool, bool, int | None, bool]],
     parse: Callable[[Any], datetime] | None = None,
 ) -> dict[int, Journal]:
     """Return each client's journal from (client id, interaction id, happened at, is a status update, is from the
-    client, id of the interaction it answers) rows, grouped by client and, within a client, in time order
-    (happened at, then id), up to now.
+    client, id of the interaction it answers, can ask: an email or a message to the client) rows, grouped by client
+    and, within a client, in time order (happened at, then id), up to now, auto-replies and mailings left out.
 
     One pass, one tuple per row read: this is the loop a whole book goes through. Only the times kept go through
     `parse` (a database's text timestamps, say), so a loader can hand over its cursor as it is.
@@ -733,33 +887,57 @@ def journals(
     current: int | None = None
     updates: list[tuple[int, datetime]] = []
     exchanges: list[tuple[int, datetime, datetime | None]] = []
+    questions: list[tuple[int, datetime, datetime | None]] = []
     # The client's first message since the freelancer's last answer, and every message waiting with it.
     waiting: tuple[int, Any] | None = None
     waiting_ids: set[int] = set()
-    for client_id, interaction_id, at, status_update, from_client, answers in rows:
+    # The other way: the freelancer's first question since the client's last linked answer, and every one with it.
+    asked: tuple[int, Any] | None = None
+    asked_ids: set[int] = set()
+    for client_id, interaction_id, at, status_update, from_client, answers, asks in rows:
         if client_id != current:
             if current is not None:
-                result[current] = _journal(updates, exchanges, waiting, parse)
-            current, updates, exchanges, waiting = client_id, [], [], None
-            waiting_ids = set()
+                result[current] = _journal(updates, exchanges, waiting, questions, asked, parse)
+            current, updates, exchanges, waiting, questions, asked = client_id, [], [], None, [], None
+            waiting_ids, asked_ids = set(), set()
         if from_client:
+            # Only an answer linked to a waiting question closes the freelancer's wait for the client.
+            if asked is not None and answers is not None and answers in asked_ids:
+                question_id, question_at = asked
+                questions.append(
+                    (
+                        question_id,
+                        parse(question_at) if parse is not None else question_at,
+                        parse(at) if parse is not None else at,
+                    )
+                )
+                asked, asked_ids = None, set()
+                continue  # the answer to my question waits for no reply of mine: the turn is back with me
             if waiting is None:
                 waiting = (interaction_id, at)
             waiting_ids.add(interaction_id)
             continue
-        if not status_update and waiting is None:
+        # Only an answer closes the wait: linked to a waiting message, or linked to nothing and not a status update.
+        answering = waiting is not None and (
+            answers in waiting_ids if answers is not None else not status_update
+        )
+        if asks and answers is None and not answering:
+            # A question: the freelancer's email or message that answers nothing.
+            if asked is None:
+                asked = (interaction_id, at)
+            asked_ids.add(interaction_id)
+        if not status_update and not answering:
             continue
         when = parse(at) if parse is not None else at
         if status_update:
             updates.append((interaction_id, when))
-        # Only an answer closes the wait: linked to a waiting message, or linked to nothing and not a status update.
-        if waiting is not None and (answers in waiting_ids if answers is not None else not status_update):
+        if answering and waiting is not None:
             message_id, message_at = waiting
             exchanges.append((message_id, parse(message_at) if parse is not None else message_at, when))
             waiting = None
             waiting_ids = set()
     if current is not None:
-        result[current] = _journal(updates, exchanges, waiting, parse)
+        result[current] = _journal(updates, exchanges, waiting, questions, asked, parse)
     return result
 
 
@@ -767,21 +945,106 @@ def _journal(
     updates: list[tuple[int, datetime]],
     exchanges: list[tuple[int, datetime, datetime | None]],
     waiting: tuple[int, Any] | None,
+    questions: list[tuple[int, datetime, datetime | None]],
+    asked: tuple[int, Any] | None,
     parse: Callable[[Any], datetime] | None,
 ) -> Journal:
     if waiting is not None:
         message_id, message_at = waiting
         exchanges.append((message_id, parse(message_at) if parse is not None else message_at, None))
-    return Journal(tuple(updates), tuple(exchanges))
+    if asked is not None:
+        question_id, question_at = asked
+        questions.append((question_id, parse(question_at) if parse is not None else question_at, None))
+    return Journal(tuple(updates), tuple(exchanges), tuple(questions))
 
 
 def journal_of(interactions: Iterable[InteractionFact], now: datetime) -> Journal:
-    """Return the journal of one client's interactions up to `now`, in any order."""
-    ordered = sorted((i for i in interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id))
+    """Return the journal of one client's interactions up to `now`, in any order (auto-replies and mailings left
+    out, as the loaders leave them out)."""
+    ordered = sorted(
+        (i for i in interactions if i.happened_at <= now and not i.automatic),
+        key=lambda i: (i.happened_at, i.id),
+    )
     rows = (
-        (0, i.id, i.happened_at, i.is_status_update, i.direction == "from_client", i.answers) for i in ordered
+        (0, i.id, i.happened_at, i.is_status_update, i.direction == "from_client", i.answers, i.asks)
+        for i in ordered
     )
     return journals(rows).get(0, Journal())
+
+
+def client_answer_mass(days: float) -> float:
+    """Return the mass of the client's answer `days` after the freelancer's question: positive when quick
+    (within CLIENT_REPLY_WITHIN_DAYS), negative and growing with each day beyond, up to CLIENT_REPLY_SLOW_MAX."""
+    if days <= CLIENT_REPLY_WITHIN_DAYS:
+        return CLIENT_REPLY_QUICK
+    return -min(CLIENT_REPLY_SLOW_PER_DAY * (days - CLIENT_REPLY_WITHIN_DAYS), CLIENT_REPLY_SLOW_MAX)
+
+
+def client_waiting_mass(days: float) -> float:
+    """Return the (negative or zero) mass of a question unanswered for `days`: nothing within the grace, then a
+    ramp (continuous in time, no step), never heavier than answering that late would have weighed."""
+    if days <= CLIENT_REPLY_WITHIN_DAYS:
+        return 0.0
+    return client_answer_mass(days)
+
+
+def _client_responsiveness(
+    ledger: _Ledger,
+    questions: Iterable[tuple[int, datetime, datetime | None]],
+    facts: ClientFacts,
+    now: datetime,
+    today: date,
+) -> None:
+    for question_id, asked_at, answer_at in questions:
+        if answer_at is None:  # the last question, while the freelancer still waits for the client's answer
+            if facts.paused:
+                continue  # the client paused the work: no wait accrues meanwhile
+            start = asked_at
+            if facts.away_until is not None:
+                # Away (holidays, illness): the clock runs from the day after the absence, when that is later.
+                back = datetime.combine(
+                    facts.away_until + timedelta(days=1), datetime.min.time(), facts.zone or now.tzinfo
+                )
+                start = max(start, back)
+            mass = client_waiting_mass(_days(now, start))
+            if mass < 0:
+                entry = ledger.add(
+                    CLIENT_RESPONSIVENESS,
+                    "client_unanswered_question",
+                    mass,
+                    0,
+                    1,
+                    "interaction",
+                    question_id,
+                )
+                since = local_day(asked_at, facts.zone)
+                entry.params["since_on"] = since.isoformat()
+                entry.params["days_waiting"] = (today - since).days
+            continue
+        days = _days(answer_at, asked_at)
+        mass = client_answer_mass(days)
+        age = _days(now, answer_at)
+        if mass > 0:
+            ledger.add(
+                CLIENT_RESPONSIVENESS,
+                "client_quick_answers",
+                mass,
+                age,
+                HALF_LIFE_GOOD_DAYS,
+                "interaction",
+                question_id,
+            )
+        else:
+            entry = ledger.add(
+                CLIENT_RESPONSIVENESS,
+                "client_slow_answers",
+                mass,
+                age,
+                HALF_LIFE_BAD_DAYS,
+                "interaction",
+                question_id,
+            )
+            entry.keep_max("max_days", int(days))
 
 
 def _feeling(ledger: _Ledger, facts: ClientFacts, today: date) -> None:
@@ -840,12 +1103,15 @@ def compute(
     today = today or now.date()
     thresholds = thresholds or BandThresholds()
     ledger = _Ledger()
-    _promises(ledger, facts.promises, today)
-    _payments(ledger, facts.invoices, today)
+    # One story per debt: a client's promise to pay an invoice is weighed with that invoice, not as a promise too.
+    billed = {invoice.id for invoice in facts.invoices}
+    _promises(ledger, [p for p in facts.promises if p.invoice not in billed], today)
+    _payments(ledger, facts.invoices, today, [p for p in facts.promises if p.invoice in billed])
     _conflicts(ledger, facts.conflicts, today)
     journal = facts.journal if facts.journal is not None else journal_of(facts.interactions, now)
     _cadence(ledger, facts, journal.status_updates, now, today)
     _responsiveness(ledger, journal.exchanges, now, today, facts.zone)
+    _client_responsiveness(ledger, journal.questions, facts, now, today)
     _feeling(ledger, facts, today)
 
     good = sum(ledger.good[c] for c in COMPONENTS)
@@ -860,11 +1126,14 @@ def compute(
     # Each side on its own masses; a side without events stays at the neutral 50.
     sides: dict[str, dict[str, Any]] = {}
     goods, bads, counts = ledger.good, ledger.bad, ledger.evidence
-    for side, (first, second, third) in _SIDE_MEMBERS:
-        side_exact = _side_score(
-            goods[first] + goods[second] + goods[third], bads[first] + bads[second] + bads[third]
-        )
-        evidence = counts[first] + counts[second] + counts[third]
+    for side, members in _SIDE_MEMBERS:
+        side_good = side_bad = 0.0
+        evidence = 0
+        for member in members:  # in a fixed order: the bulk and the one-client paths add up the same floats
+            side_good += goods[member]
+            side_bad += bads[member]
+            evidence += counts[member]
+        side_exact = _side_score(side_good, side_bad)
         side_score = _rounded(side_exact) if evidence else None
         sides[side] = {
             "score": side_score,

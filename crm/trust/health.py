@@ -29,7 +29,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from clients.models import Absence, Client, Profile, Project
@@ -45,6 +45,7 @@ from crm.models import (
     Invoice,
     PaymentReminder,
     Promise,
+    Rate,
 )
 from crm.models.health import Band
 from crm.models.trash import UNDO_MINUTES
@@ -162,6 +163,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         broken_on,
         clarified_at,
         dropped_on,
+        invoice_id,
     ) in _raw_rows(
         # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
         Promise.objects.filter(client_id__in=ids).values_list(
@@ -175,12 +177,22 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             "broken_on",
             "clarified_at",
             "dropped_on",
+            "invoice_id",
         )
     ):
         clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
         promises[cid].append(
             formula.PromiseFact(
-                pid, made_on, due_on, state, kept_on, broken_on, clarified_on, promisor, dropped_on
+                pid,
+                made_on,
+                due_on,
+                state,
+                kept_on,
+                broken_on,
+                clarified_on,
+                promisor,
+                dropped_on,
+                invoice_id,
             )
         )
 
@@ -195,9 +207,16 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         )
         for step in PaymentReminder.Step.values
     }
+    # The reference rate of each invoice's issue day (the nearest earlier day known, else the first one after),
+    # read with the invoice (no query more), served by rate_once_per_currency_and_day's index.
+    rates = Rate.objects.filter(currency=OuterRef("currency"))
+    per_euro = Coalesce(
+        Subquery(rates.filter(day__lte=OuterRef("issued_on")).order_by("-day").values("per_euro")[:1]),
+        Subquery(rates.filter(day__gt=OuterRef("issued_on")).order_by("day").values("per_euro")[:1]),
+    )
     invoice_rows = (
         Invoice.objects.filter(client_id__in=ids)
-        .annotate(**reminder_steps)
+        .annotate(**reminder_steps, per_euro=per_euro)
         .values_list(
             "id",
             "client_id",
@@ -207,13 +226,14 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             "paid_on",
             "renegotiated_due_on",
             "currency",
+            "per_euro",
             *reminder_steps,
         )
     )
     # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
     decimal = _converter(Invoice, "amount", connections[invoice_rows.db])
     moment = _datetime_from_text(connections[invoice_rows.db])
-    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency, *steps in _raw_rows(
+    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency, rate, *steps in _raw_rows(
         invoice_rows
     ):
         reminders = tuple(
@@ -221,9 +241,12 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             for step, sent_at in enumerate(steps, start=1)
             if sent_at is not None
         )
+        amount = decimal(amount)
+        # In the common currency at the rate of its day (EUR needs none; a currency without any rate stays None).
+        common = float(amount) / float(rate) if rate and currency != formula.COMMON_CURRENCY else None
         invoices[cid].append(
             formula.InvoiceFact(
-                iid, decimal(amount), issued_on, due_on, paid_on, renegotiated, currency, reminders
+                iid, amount, issued_on, due_on, paid_on, renegotiated, currency, reminders, common
             )
         )
 
@@ -236,10 +259,12 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         conflicts[cid].append(formula.ConflictFact(sid, kind, severity, observed_on, resolved_on))
 
     # The biggest table: one pass over the cursor into each client's journal, without an object per row.
-    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight.
+    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight. Auto-replies
+    # and mailings are neither answers nor questions (`contacts`).
     horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
     recent = (
-        Interaction.objects.filter(client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now)
+        Interaction.objects.contacts()
+        .filter(client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now)
         .order_by("client_id", "happened_at", "id")
         .values_list(
             "client_id",
@@ -252,6 +277,10 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             ),
             ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
             "answers_id",
+            ExpressionWrapper(
+                Q(kind__in=sorted(formula.ASKING_KINDS), direction=Interaction.Direction.TO_CLIENT),
+                output_field=BooleanField(),
+            ),
         )
     )
     journals = formula.journals(_raw_rows(recent), _datetime_from_text(connections[recent.db]))
@@ -458,8 +487,9 @@ def recompute_client(client_id: int, now: datetime | None = None) -> ClientHealt
 
 def latest_contact_times() -> dict[str, Subquery]:
     """Return a client's last contact and last status update (sent to the client) from its interactions, as
-    subqueries of a query on clients (uses interaction_client_time_idx)."""
-    journal = Interaction.objects.filter(client_id=OuterRef("pk")).order_by().values("client_id")
+    subqueries of a query on clients (uses interaction_client_time_idx). Auto-replies and mailings are no contact
+    (`InteractionQuerySet.contacts`)."""
+    journal = Interaction.objects.contacts().filter(client_id=OuterRef("pk")).order_by().values("client_id")
     updates = journal.filter(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
     return {
         "last_contact_at": Subquery(journal.annotate(at=Max("happened_at")).values("at")),
@@ -532,8 +562,8 @@ def recompute_clients(
         if moves:
             write_moves(moves)
     if owners:
-        # What the dashboard cached about these books is now out of date.
-        Profile.book_changed(owners)
+        # What the dashboard cached about these books is now out of date: for these clients only.
+        Profile.book_changed(owners, [health.client_id for health in stored])
     return stored
 
 

@@ -17,6 +17,8 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crm.trust.formula import CLIENT_REPLY_WITHIN_DAYS
+
 
 def _local_amount(value: str) -> str:
     """Format a stored amount ("4500.00") for the active language ("4 500,00" in French)."""
@@ -160,6 +162,16 @@ def _step_answer() -> str:
 
 def _step_unanswered() -> str:
     return _("Answer the client's message today, even briefly, and link your answer to it.")
+
+
+def _step_client_slow_answers() -> str:
+    return _(
+        "Agree with the client on how soon you each answer, and on who answers for them when they are away."
+    )
+
+
+def _step_client_unanswered() -> str:
+    return _("Ask again, by phone if need be, and link their answer to your question when it comes.")
 
 
 def _step_history() -> str:
@@ -319,27 +331,54 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
 
 def _paid_on_time(r: dict[str, Any]) -> Explanation:
     n = _count(r)
-    return Explanation(
-        ngettext("%(n)d invoice paid on time.", "%(n)d invoices paid on time.", n) % {"n": n}, ""
-    )
+    text = ngettext("%(n)d invoice paid on time.", "%(n)d invoices paid on time.", n) % {"n": n}
+    return Explanation(text + _no_rate(r), "")
 
 
 def _paid_on_renegotiated(r: dict[str, Any]) -> Explanation:
     n = _count(r)
-    text = ngettext(
-        "%(n)d invoice paid by the new due date you agreed.",
-        "%(n)d invoices paid by the new due dates you agreed.",
-        n,
-    )
-    return Explanation(text % {"n": n}, "")
+    if _p(r, "days_late", None) is None:  # a reason stored before lateness ran from the first due date
+        text = ngettext(
+            "%(n)d invoice paid by the new due date you agreed.",
+            "%(n)d invoices paid by the new due dates you agreed.",
+            n,
+        )
+    else:
+        # One story: the word kept, and the lateness from the first due date, each said once.
+        text = ngettext(
+            "%(n)d invoice paid by the new due date you agreed, the client's word kept, %(days)d days after its "
+            "first due date.",
+            "%(n)d invoices paid by the new due dates you agreed, the client's word kept, up to %(days)d days "
+            "after their first due dates.",
+            n,
+        )
+    step = _("The client kept the new date: agree on payment terms they can keep before the next invoice.")
+    return Explanation(text % {"n": n, "days": _p(r, "days_late", 0)} + _no_rate(r), step)
 
 
 def _paid_late(r: dict[str, Any]) -> Explanation:
     n, days = _count(r), _p(r, "days_late", 0)
     text = ngettext(
         "%(n)d invoice paid late (up to %(days)d days).", "%(n)d invoices paid late (up to %(days)d days).", n
-    )
-    return Explanation(text % {"n": n, "days": days}, _step_paid_late())
+    ) % {"n": n, "days": days}
+    broken = int(_p(r, "words_broken", 0))
+    if broken:
+        text += " " + ngettext(
+            "The client had promised to pay it by %(day)s and paid after that day.",
+            "The client had promised new dates (the first %(day)s) and paid after them.",
+            broken,
+        ) % {"day": _written(_p(r, "new_due_on", ""))}
+    return Explanation(text + _no_rate(r), _step_paid_late())
+
+
+def _no_rate(r: dict[str, Any]) -> str:
+    """Return the sentence saying which currencies no reference rate converts (else "")."""
+    missing = _p(r, "no_rate", None)
+    if not missing:
+        return ""
+    return " " + _(
+        "No exchange rate is known for %(currencies)s: weighed against the invoices in that currency only."
+    ) % {"currencies": ", ".join(missing)}
 
 
 def _reminders_sent(r: dict[str, Any]) -> Explanation:
@@ -378,15 +417,33 @@ def _invoice_overdue(r: dict[str, Any]) -> Explanation:
         "%(n)d unpaid invoice overdue by %(days)d days (%(amount)s).",
         "%(n)d unpaid invoices overdue, by up to %(days)d days (%(amount)s in all).",
         n,
-    )
-    step = (
-        _(
+    ) % {"n": n, "days": days, "amount": amount}
+    # One story per debt: the client's word to pay by a new date is said here, once, beside the lateness.
+    broken, waiting = int(_p(r, "words_broken", 0)), int(_p(r, "words_open", 0))
+    new_day = _written(_p(r, "new_due_on", "")) if _p(r, "new_due_on", "") else ""
+    if broken:
+        text += " " + ngettext(
+            "The client's promise to pay by %(day)s was not kept.",
+            "%(count)d promises of the client to pay (the first by %(day)s) were not kept.",
+            broken,
+        ) % {"count": broken, "day": new_day}
+        step = _(
             "The new due date you agreed has passed too: talk it through with the client before you go on working."
         )
-        if _p(r, "renegotiated", False)
-        else _step_payment()
-    )
-    return Explanation(text % {"n": n, "days": days, "amount": amount}, step)
+    elif waiting:
+        text += " " + ngettext(
+            "The client has promised to pay it by %(day)s.",
+            "The client has promised to pay them, the first by %(day)s.",
+            waiting,
+        ) % {"day": new_day}
+        step = _("A new date is agreed: note it, and remind the client the day before rather than after.")
+    elif _p(r, "renegotiated", False) and not new_day:  # a reason stored before the word was weighed with it
+        step = _(
+            "The new due date you agreed has passed too: talk it through with the client before you go on working."
+        )
+    else:
+        step = _step_payment()
+    return Explanation(text + _no_rate(r), step)
 
 
 def _severity(r: dict[str, Any]) -> str:
@@ -503,6 +560,36 @@ def _unanswered(r: dict[str, Any]) -> Explanation:
     return Explanation(text % {"days": days}, _step_unanswered())
 
 
+def _client_quick_answers(r: dict[str, Any]) -> Explanation:
+    n = _count(r)
+    text = ngettext(
+        "%(n)d of your questions answered by the client within %(days)d days.",
+        "%(n)d of your questions answered by the client within %(days)d days.",
+        n,
+    )
+    return Explanation(text % {"n": n, "days": int(CLIENT_REPLY_WITHIN_DAYS)}, "")
+
+
+def _client_slow_answers(r: dict[str, Any]) -> Explanation:
+    n, days = _count(r), _p(r, "max_days", 0)
+    text = ngettext(
+        "%(n)d slow answer from the client to your questions (up to %(days)d days).",
+        "%(n)d slow answers from the client to your questions (up to %(days)d days).",
+        n,
+    )
+    return Explanation(text % {"n": n, "days": days}, _step_client_slow_answers())
+
+
+def _client_unanswered(r: dict[str, Any]) -> Explanation:
+    days = _days_since(r, "since_on", "days_waiting")
+    text = ngettext(
+        "Your question has been waiting %(days)d day for the client's answer.",
+        "Your question has been waiting %(days)d days for the client's answer.",
+        days,
+    )
+    return Explanation(text % {"days": days}, _step_client_unanswered())
+
+
 def _feeling(rating: str) -> Callable[[dict[str, Any]], Explanation]:
     def render(r: dict[str, Any]) -> Explanation:
         day = _written(_p(r, "expires_on", ""))
@@ -571,6 +658,9 @@ _RENDERERS: dict[str, Callable[[dict[str, Any]], Explanation]] = {
     "quick_replies": _quick_replies,
     "slow_replies": _slow_replies,
     "unanswered_message": _unanswered,
+    "client_quick_answers": _client_quick_answers,
+    "client_slow_answers": _client_slow_answers,
+    "client_unanswered_question": _client_unanswered,
     "not_enough_history": _not_enough_history,
     "feeling_trust": _feeling("trust"),
     "feeling_doubt": _feeling("doubt"),

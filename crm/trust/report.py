@@ -19,13 +19,24 @@ from crm.trust.reasons import describe, side_label
 REPORT_VERSION = 2
 
 
+# Each side's responsiveness component: my answers to the client's messages, the client's to my questions.
+RESPONSIVENESS_OF = {"mine": "responsiveness", "client": "client_responsiveness"}
+
+
 def _side(health: ClientHealth, side: str) -> dict[str, Any]:
     band = health.side_band(side)
+    component = (health.components or {}).get(RESPONSIVENESS_OF[side]) or {}
     return {
         "score": health.my_score if side == "mine" else health.client_score,
         "band": str(band),
         "band_label": str(Band(band).label),
         "label": side_label(side),
+        # That side's answers on their own (0-100, null without any), and the points they move the overall by.
+        "responsiveness": {
+            "score": component.get("score"),
+            "contribution": component.get("contribution", 0.0),
+            "evidence": component.get("evidence", 0),
+        },
     }
 
 

@@ -84,8 +84,9 @@ def mail(
     in_reply_to: str = "",
     references: str = "",
     body: str = "Bonjour,\n\nVoici le point de la semaine.\n",
+    headers: dict[str, str] | None = None,
 ) -> bytes:
-    """Return an RFC 5322 message as bytes."""
+    """Return an RFC 5322 message as bytes (with `headers` added: an auto-reply's, a mailing's)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -95,5 +96,7 @@ def mail(
     if in_reply_to:
         message["In-Reply-To"] = in_reply_to
         message["References"] = references or in_reply_to
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     return bytes(message)

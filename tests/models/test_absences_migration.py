@@ -1,4 +1,4 @@
-"""The migration that dated absences (clients/migrations/0020_absences.py) turns each client's `away_until` and
+"""The migration that dated absences (clients/migrations/0021_absences.py) turns each client's `away_until` and
 paused status into absence rows, so the next status update falls due where it did before; migrating back gives
 `away_until` back."""
 
@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("clients", "0019_business_identity")]
-AFTER = [("clients", "0020_absences")]
+BEFORE = [("clients", "0020_profile_book_changed_clients")]
+AFTER = [("clients", "0021_absences")]
 CREATED = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
 LAST_UPDATE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -173,7 +173,8 @@ def test_the_date_picker_offers_only_today_onwards(late: Invoice) -> None:
 
 
 def test_the_trust_engine_counts_the_promised_date_kept_or_missed(late: Invoice) -> None:
-    """Part 4: the date is the client's promise, which the trust engine counts in reciprocity like any other."""
+    """Part 4: the date is the client's promise, which the trust engine weighs with its invoice (issue 22: one story
+    per debt, not a promise of the client too)."""
     promise = late.confirm_new_date_by_client(date(2026, 3, 20), date(2026, 3, 9))
     with time_machine.travel("2026-03-25 10:00 +01:00", tick=False):
         recompute_client(late.client_id)
@@ -181,7 +182,9 @@ def test_the_trust_engine_counts_the_promised_date_kept_or_missed(late: Invoice)
         promise.keep(date(2026, 3, 19))
         journal_changed([late.client_id])  # as every path that applies the verb does
         kept = ClientHealth.objects.get(client_id=late.client_id)
-    assert any(code.startswith("client_promise_") for code in {r["code"] for r in missed.reasons})
+    assert not any(code.startswith("client_promise_") for code in {r["code"] for r in missed.reasons})
+    owed = next(r for r in missed.reasons if r["code"] == "invoice_overdue")
+    assert owed["params"]["words_broken"] == 1 and owed["params"]["new_due_on"] == "2026-03-20"
     assert kept.score > missed.score
 
 
@@ -199,8 +202,8 @@ def test_paying_the_invoice_keeps_the_clients_promise_to_pay(late: Invoice) -> N
     with time_machine.travel("2026-05-01 10:00 +02:00", tick=False):
         recompute_client(late.client_id)
         codes = _reasons(late)
-    assert "client_promise_kept_on_time" in codes
-    assert not {"client_promise_overdue", "client_promise_to_settle"} & codes
+    assert "invoice_paid_on_renegotiated_date" in codes  # the word kept, weighed with the invoice
+    assert not {code for code in codes if code.startswith("client_promise_")}
 
 
 def test_paying_after_the_date_given_keeps_it_late(late: Invoice) -> None:

@@ -56,6 +56,9 @@ def worker_on(broker_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
     monkeypatch.setenv("CELERY_BROKER_URL", broker_url)  # Celery reads this variable before its settings
     monkeypatch.setattr(celery_app.conf, "broker_url", broker_url)
     monkeypatch.setattr(celery_app.conf, "task_default_queue", f"test-reminders-{uuid.uuid4().hex[:10]}")
+    # Every task to that queue alone (not to the shared queues by kind of work, config/celery.py).
+    monkeypatch.setattr(celery_app.conf, "task_routes", {})
+    monkeypatch.setattr(celery_app.conf, "task_queues", None)
     options = {"visibility_timeout": 3600} if broker_url.startswith("redis") else {}
     monkeypatch.setattr(celery_app.conf, "broker_transport_options", options)
     _reset_connections()

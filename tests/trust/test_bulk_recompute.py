@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from clients.models import Absence, Client, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, Feeling, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import ClientHealth, Feeling, HealthSnapshot, Interaction, Invoice, Promise, Rate
 from crm.trust import formula
 from crm.trust.health import recompute_book, recompute_client, thresholds
 from tests.factories import (
@@ -43,39 +43,59 @@ TODAY = timezone.localtime(NOW, timezone.get_fixed_timezone(60)).date()
 
 def _reference_journal(interactions: list[formula.InteractionFact], now: datetime) -> formula.Journal:
     """The reduction spelled out the long way: every status update, and each first message of a run from the
-    client with the freelancer's answer (linked to a message of the run, or unlinked and not a status update)."""
-    ordered = sorted((i for i in interactions if i.happened_at <= now), key=lambda i: (i.happened_at, i.id))
+    client with the freelancer's answer (linked to a message of the run, or unlinked and not a status update);
+    the other way, each first question of a run (an email or a message to the client that answers nothing) with
+    the client's answer LINKED to a question of the run (which then waits for no reply). Auto-replies and mailings
+    are left out."""
+    ordered = sorted(
+        (i for i in interactions if i.happened_at <= now and not i.automatic),
+        key=lambda i: (i.happened_at, i.id),
+    )
     updates = tuple((i.id, i.happened_at) for i in ordered if i.is_status_update)
     exchanges = []
+    questions = []
     waiting: formula.InteractionFact | None = None
+    asked: formula.InteractionFact | None = None
     run: set[int] = set()
+    asked_run: set[int] = set()
     for interaction in ordered:
         if interaction.direction == "from_client":
+            if asked is not None and interaction.answers in asked_run:
+                questions.append((asked.id, asked.happened_at, interaction.happened_at))
+                asked, asked_run = None, set()
+                continue  # an answer to my question waits for no reply
             waiting = waiting or interaction
             run.add(interaction.id)
-        elif waiting is not None:
-            answer = (
-                interaction.answers in run
-                if interaction.answers is not None
-                else not interaction.is_status_update
-            )
-            if answer:
-                exchanges.append((waiting.id, waiting.happened_at, interaction.happened_at))
-                waiting, run = None, set()
+            continue
+        answer = waiting is not None and (
+            interaction.answers in run
+            if interaction.answers is not None
+            else not interaction.is_status_update
+        )
+        if answer:
+            assert waiting is not None
+            exchanges.append((waiting.id, waiting.happened_at, interaction.happened_at))
+            waiting, run = None, set()
+        elif interaction.kind in ("email", "message") and interaction.answers is None:
+            asked = asked or interaction
+            asked_run.add(interaction.id)
     if waiting is not None:
         exchanges.append((waiting.id, waiting.happened_at, None))
-    return formula.Journal(updates, tuple(exchanges))
+    if asked is not None:
+        questions.append((asked.id, asked.happened_at, None))
+    return formula.Journal(updates, tuple(exchanges), tuple(questions))
 
 
 _interactions = st.lists(
     st.builds(
-        lambda minutes, kind, direction, answers: formula.InteractionFact(
-            0, NOW - timedelta(minutes=minutes), kind, direction, answers
+        lambda minutes, kind, direction, answers, automatic: formula.InteractionFact(
+            0, NOW - timedelta(minutes=minutes), kind, direction, answers, automatic
         ),
         st.integers(-3 * 24 * 60, 30 * 24 * 60),  # some in the future, some at the same minute
-        st.sampled_from(["email", "call", "status_update", "delivery"]),
+        st.sampled_from(["email", "message", "call", "status_update", "delivery"]),
         st.sampled_from(["to_client", "from_client"]),
         st.one_of(st.none(), st.integers(0, 39)),  # a link to another interaction, by its place in the list
+        st.sampled_from(["", "", "", "auto_reply", "bulk"]),
     ),
     max_size=40,
 )
@@ -112,10 +132,12 @@ def test_journals_from_raw_rows_of_a_batch_match_each_clients_own_journal(
             i.is_status_update,
             i.direction == "from_client",
             i.answers,
+            i.asks,
         )
         for client_id, interactions in books.items()
         for i in sorted(
-            (i for i in interactions if i.happened_at <= NOW), key=lambda i: (i.happened_at, i.id)
+            (i for i in interactions if i.happened_at <= NOW and not i.automatic),
+            key=lambda i: (i.happened_at, i.id),
         )
     ]
     journals = formula.journals(rows, lambda text: datetime.fromisoformat(text + "+00:00"))
@@ -183,7 +205,9 @@ def _varied_history(client: Client) -> None:
         clarified_at=datetime.combine(days(12), time(22, 45), tzinfo=UTC),  # the next day in Paris
     )
     make_promise(client, made_on=days(15), due_on=days(8), promisor=Promise.Promisor.CLIENT)
-    make_invoice(client, amount=Decimal("1234.56"), issued_on=days(70), due_on=days(40))  # overdue
+    owed = make_invoice(client, amount=Decimal("1234.56"), issued_on=days(70), due_on=days(40))  # overdue
+    # Issue 22: the client's promise to pay it by a new date, broken (one story with the invoice).
+    make_promise(client, made_on=days(30), due_on=days(20), promisor=Promise.Promisor.CLIENT, invoice=owed)
     make_invoice(client, amount=Decimal("99.99"), issued_on=days(60), due_on=days(30), paid_on=days(10))
     make_invoice(
         client,
@@ -233,6 +257,18 @@ def _varied_history(client: Client) -> None:
         )
 
 
+def _in_euros(invoice: Invoice) -> float | None:
+    """The invoice's amount in euros at the ECB rate of its day (the nearest earlier one, else the next)."""
+    if invoice.currency == "EUR":
+        return None
+    rates = Rate.objects.filter(currency=invoice.currency)
+    rate = (
+        rates.filter(day__lte=invoice.issued_on).order_by("-day").first()
+        or rates.filter(day__gt=invoice.issued_on).order_by("day").first()
+    )
+    return float(invoice.amount) / float(rate.per_euro) if rate else None
+
+
 def _plain_health(client: Client) -> dict[str, Any]:
     """The trust health through the ORM and one InteractionFact per row, as before the fast loaders."""
     zone = client.owner.profile.zone
@@ -260,12 +296,20 @@ def _plain_health(client: Client) -> dict[str, Any]:
                 timezone.localtime(p.clarified_at, zone).date() if p.clarified_at else None,
                 p.promisor,
                 p.dropped_on,
+                p.invoice_id,
             )
             for p in Promise.objects.filter(client=client)
         ),
         invoices=tuple(
             formula.InvoiceFact(
-                i.pk, i.amount, i.issued_on, i.due_on, i.paid_on, i.renegotiated_due_on, i.currency
+                i.pk,
+                i.amount,
+                i.issued_on,
+                i.due_on,
+                i.paid_on,
+                i.renegotiated_due_on,
+                i.currency,
+                common_amount=_in_euros(i),
             )
             for i in Invoice.objects.filter(client=client)
         ),

@@ -188,14 +188,15 @@ def test_unpaid_overdue_invoice_hurts_and_says_how_much() -> None:
     assert top["params"]["due_on"] == (TODAY - timedelta(days=45)).isoformat()
 
 
-def test_renegotiated_due_date_is_judged_against_the_new_date() -> None:
+def test_a_renegotiated_due_date_met_is_a_word_kept_and_the_lateness_runs_from_the_first_due_date() -> None:
+    # Issue 22: the new date no longer resets how late the payment was; meeting it is the client's word kept.
     renegotiated = invoice("1200", 90, terms=30, renegotiated_due_on=20, paid_on=21)
     original_only = invoice("1200", 90, terms=30, paid_on=21)
-    assert codes(score(client(invoices=(renegotiated,)))) == [
-        "not_enough_history",
-        "invoice_paid_on_renegotiated_date",
-    ]
-    assert score(client(invoices=(renegotiated,))).exact > score(client(invoices=(original_only,))).exact
+    health = score(client(invoices=(renegotiated,)))
+    assert codes(health) == ["invoice_paid_on_renegotiated_date"]
+    assert health.reasons[0]["params"]["days_late"] == 39  # from the first due date, 60 days ago
+    assert health.reasons[0]["params"]["words_kept"] == 1
+    assert health.exact > score(client(invoices=(original_only,))).exact
 
 
 # -- conflict signals ----------------------------------------------------------------------------------------

@@ -79,7 +79,9 @@ def test_json_report_entries_carry_trend_reasons_and_next_steps(book: dict[str, 
     }
     # Issue 13: the posture conflict puts the client's word at risk, and the report names the side.
     assert angry["sides"]["client"]["band"] == "at_risk"
-    assert set(angry["sides"]["mine"]) == {"score", "band", "band_label", "label"}
+    assert set(angry["sides"]["mine"]) == {"score", "band", "band_label", "label", "responsiveness"}
+    # Issue 22: each side gains its responsiveness (the client: answers to my questions; none logged here).
+    assert angry["sides"]["client"]["responsiveness"] == {"score": None, "contribution": 0.0, "evidence": 0}
     assert angry["band"] == "at_risk"
     assert angry["score_week_ago"] == 70
     assert angry["trend"] == angry["score"] - 70

@@ -102,7 +102,9 @@ def test_trend_chart_draws_the_last_90_days_of_snapshots(alice_client: Any, alic
 def test_timeline_merges_the_four_journals_newest_first(alice_client: Any, alice: Any) -> None:
     rita = make_client(alice)
     today = timezone.localdate()
-    make_interaction(rita, summary="Kick-off call", happened_at=timezone.now() - timedelta(days=10))
+    make_interaction(
+        rita, kind="call", summary="Kick-off call", happened_at=timezone.now() - timedelta(days=10)
+    )
     make_promise(rita, description="Deliver the mock-up", made_on=today - timedelta(days=8))
     make_invoice(rita, number="F-7", issued_on=today - timedelta(days=5))
     make_conflict(rita, kind="posture", observed_on=today - timedelta(days=1), description="Raised voice")

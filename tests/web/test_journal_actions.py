@@ -7,7 +7,7 @@ from typing import Any
 
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from clients.models import Client
 from crm.models import Interaction, Promise
@@ -45,7 +45,9 @@ def test_renegotiated_due_date_is_shown_and_refused_before_issue(alice_client: A
     bad = alice_client.post(url, {"renegotiated_due_on": "2025-01-01"}, headers=HTMX).content.decode()
     assert "The new due date cannot be before the issue date." in bad
     good = alice_client.post(url, {"renegotiated_due_on": "2026-03-31"}, headers=HTMX).content.decode()
-    assert "due March 31, 2026" in good and "(renegotiated)" in good
+    # The first due date stays (the lateness runs from it), the new one beside it (issue 22).
+    first = f"due {formats.date_format(invoice.due_on, 'DATE_FORMAT')}"
+    assert first in good and "new date agreed: March 31, 2026" in good
 
 
 @time_machine.travel(NOW, tick=False)

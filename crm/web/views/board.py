@@ -5,6 +5,8 @@ Each function runs one query whatever the size of the book, so the dashboard has
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,11 +14,23 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from clients.models import Client
 from conflicts.models import ConflictSignal
+from crm.core import queries
 from crm.models import ClientHealth, Invoice, Promise
 from crm.models.health import Band
 from crm.web import fragments
@@ -68,7 +82,10 @@ def status_updates_due(owner: Any, today: date) -> QuerySet[Client]:
 
 @dataclass
 class Week:
-    """The week's work: each list is cut short; `counts` says how many there are in all."""
+    """The week's work: each list is cut short; `counts` says how many there are in all.
+
+    `version` is the owner's book version it was read at, and `shares` what each client read since then (by
+    `refreshed`) adds to the counts: a change to a few clients refreshes their part only."""
 
     counts: dict[str, int]
     promises_overdue: list[Promise] = field(default_factory=list)
@@ -76,10 +93,78 @@ class Week:
     status_updates: list[Client] = field(default_factory=list)
     invoices_overdue: list[Invoice] = field(default_factory=list)
     conflicts_open: list[ConflictSignal] = field(default_factory=list)
+    version: int = -1
+    shares: dict[int, Share] = field(default_factory=dict)
+
+
+# What one client adds to the counts: its band, whether its status update is listed, and how many of its
+# promises are overdue and due this week, invoices overdue and conflict signals open.
+Share = tuple[str, bool, int, int, int, int]
+_BAND, _LISTED, _PROMISES_OVERDUE, _PROMISES_DUE, _INVOICES_OVERDUE, _CONFLICTS_OPEN = range(6)
+
+# Each list of the week's work, in its order (the order of the query that reads it, which ends on the pk).
+SECTIONS: dict[str, Callable[[Any], tuple]] = {
+    "promises_overdue": lambda promise: (promise.due_on, promise.pk),
+    "promises_due": lambda promise: (promise.due_on, promise.pk),
+    "status_updates": lambda client: (client.status_update_due_at, client.pk),
+    "invoices_overdue": lambda invoice: (invoice.current_due_on, invoice.pk),
+    "conflicts_open": lambda signal: (-signal.severity, signal.observed_on, signal.pk),
+}
+
+
+def _counted(shares: dict[int, Share]) -> dict[str, int]:
+    """Return the counts of the week's work from every client's share of them."""
+    bands = Counter(share[_BAND] for share in shares.values())
+    return {
+        "book_size": len(shares),
+        "at_risk": bands[Band.AT_RISK],
+        "watch": bands[Band.WATCH],
+        "healthy": bands[Band.HEALTHY],
+        "insufficient": len(shares) - bands[Band.AT_RISK] - bands[Band.WATCH] - bands[Band.HEALTHY],
+        "status_updates": sum(share[_LISTED] for share in shares.values()),
+        "promises_overdue": sum(share[_PROMISES_OVERDUE] for share in shares.values()),
+        "promises_due": sum(share[_PROMISES_DUE] for share in shares.values()),
+        "invoices_overdue": sum(share[_INVOICES_OVERDUE] for share in shares.values()),
+        "conflicts_open": sum(share[_CONFLICTS_OPEN] for share in shares.values()),
+    }
+
+
+def _journal(owner: Any, today: date, clients: Collection[int]) -> dict[str, QuerySet[Any]]:
+    """Return the rows behind the week's work of these clients: the clients, their open promises due before the
+    week's end, their overdue invoices and their open conflict signals."""
+    return {
+        "clients": Client.objects.for_owner(owner).filter(pk__in=clients),
+        "promises": Promise.objects.for_owner(owner)
+        .open()
+        .filter(client_id__in=clients, due_on__lte=today + timedelta(days=7)),
+        "invoices": Invoice.objects.for_owner(owner).overdue(today).filter(client_id__in=clients),
+        "conflicts": ConflictSignal.objects.for_owner(owner).open().filter(client_id__in=clients),
+    }
+
+
+def _shares(rows: Iterable[tuple[int, str, str | None, date | None]], today: date) -> dict[int, Share]:
+    """Return each client's share of the counts from its rows: (client id, what, band, due day), where what is
+    "client" (with its band), "listed" (its status update), "promise" (open, with its due day), "invoice"
+    (overdue) or "conflict" (open)."""
+    shares: dict[int, list[Any]] = {}
+    column = {"listed": _LISTED, "invoice": _INVOICES_OVERDUE, "conflict": _CONFLICTS_OPEN}
+    for client_id, what, band, due_on in rows:
+        share = shares.setdefault(client_id, [None, False, 0, 0, 0, 0])
+        if what == "client":
+            share[_BAND] = band or Band.INSUFFICIENT
+        elif what == "listed":
+            share[_LISTED] = True
+        elif what == "promise":
+            share[_PROMISES_OVERDUE if due_on < today else _PROMISES_DUE] += 1  # type: ignore[operator]
+        else:
+            share[column[what]] += 1
+    # A client's row is read with its journal's: one missing is a client deleted meanwhile.
+    return {pk: tuple(share) for pk, share in shares.items() if share[_BAND] is not None}  # type: ignore[misc]
 
 
 def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
-    """Return the clients per band and the size of each list of the week's work, in one query."""
+    """Return the clients per band and the size of each list of the week's work, in one query (one scalar
+    subquery per count, each along an (owner, ...) index)."""
     promises = Promise.objects.all()
     # Every count walks one (owner, ...) index; "not enough history" is the rest of the book, so the client
     # table is counted once, not joined.
@@ -122,6 +207,7 @@ def count_clients(
 def week(owner: Any, today: date, now: datetime) -> Week:
     """Return the week's work: overdue and coming promises, status updates, overdue invoices, open conflicts."""
     cut = WEEK_LIST_LIMIT
+    version = owner.profile.book_version  # read first: a change made meanwhile is refreshed on the next read
     promises = Promise.objects.for_owner(owner).select_related("client").order_by("due_on", "pk")
     updates = list(status_updates_due(owner, today).with_absences()[:cut])
     for client in updates:
@@ -143,7 +229,87 @@ def week(owner: Any, today: date, now: datetime) -> Week:
             .select_related("client")
             .order_by("-severity", "observed_on", "pk")[:cut]
         ),
+        version=version,
     )
+
+
+def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | None:
+    """Return `found` brought up to the owner's book version by reading again only the clients the last move of
+    the version stands for (`Profile.book_changed_clients`), or None when it cannot be: more than one move came
+    between, or one not tied to clients (a client deleted, trends redrawn), or a list lost items it has no next
+    ones for.
+
+    A client changed is read again whole (its share, its items in every list), so reading one twice is harmless;
+    the version and its clients move together in one UPDATE, so the clients are those of that very move.
+    """
+    profile = owner.profile
+    if profile.book_version != found.version + 1 or profile.book_changed_clients is None:
+        return None
+    version = profile.book_version
+    changed = set(profile.book_changed_clients)
+    journal = _journal(owner, today, changed)
+    listed = ExpressionWrapper(queries.status_update_listed(today, owner.profile.zone), BooleanField())
+    clients = list(journal["clients"].annotate(band=F("health__band"), listed=listed))
+    promises = list(journal["promises"].select_related("client"))
+    invoices = list(journal["invoices"].select_related("client"))
+    conflicts = list(journal["conflicts"].select_related("client"))
+    shares = _shares(
+        [
+            *((client.pk, "client", client.band, None) for client in clients),
+            *((client.pk, "listed", None, None) for client in clients if client.listed),
+            *((promise.client_id, "promise", None, promise.due_on) for promise in promises),
+            *((invoice.client_id, "invoice", None, None) for invoice in invoices),
+            *((signal.client_id, "conflict", None, None) for signal in conflicts),
+        ],
+        today,
+    )
+    if changed <= found.shares.keys():
+        # The counts move by what the changed clients add now less what they added when last read.
+        now_counts = dict(found.counts)
+        moves = [*((found.shares[pk], -1) for pk in changed), *((share, 1) for share in shares.values())]
+        for share, sign in moves:
+            for name, value in _counted({0: share}).items():
+                now_counts[name] += sign * value
+    else:  # what a client added is known once it has been read since the book was read whole
+        now_counts = counts(owner, today, now)
+    shares = {**{pk: share for pk, share in found.shares.items() if pk not in changed}, **shares}
+    updates = [client for client in clients if client.listed]
+    for client in updates:
+        client.days_late = client.status_update_days_late(today, owner.profile.zone)
+    fresh = {
+        "promises_overdue": [promise for promise in promises if promise.due_on < today],
+        "promises_due": [promise for promise in promises if promise.due_on >= today],
+        "status_updates": updates,
+        "invoices_overdue": invoices,
+        "conflicts_open": conflicts,
+    }
+    week = Week(counts=now_counts, version=version, shares=shares)
+    for name, order in SECTIONS.items():
+        merged = _merged(
+            getattr(found, name), fresh[name], changed, order, found.counts[name], week.counts[name]
+        )
+        if merged is None:
+            return None
+        setattr(week, name, merged)
+    return week
+
+
+def _merged(
+    drawn: list[Any], fresh: list[Any], changed: set[int], order: Callable[[Any], tuple], was: int, now: int
+) -> list[Any] | None:
+    """Return a list of the week's work with the items of the `changed` clients replaced by their `fresh` ones,
+    cut short again; None when it would need items after the ones `drawn` (there were `was` in all, there are
+    `now`), which only the database has."""
+    kept = [
+        item for item in drawn if (item.pk if isinstance(item, Client) else item.client_id) not in changed
+    ]
+    merged = sorted([*kept, *fresh], key=order)
+    if was > len(drawn):  # the list was cut: what came after its last item is unknown
+        if not drawn:
+            return None
+        merged = [item for item in merged if order(item) <= order(drawn[-1])]
+    merged = merged[:WEEK_LIST_LIMIT]
+    return merged if len(merged) == min(now, WEEK_LIST_LIMIT) else None
 
 
 def board_key(owner: Any, full_path: str, today: date, now: datetime) -> str:
@@ -152,7 +318,8 @@ def board_key(owner: Any, full_path: str, today: date, now: datetime) -> str:
 
 
 def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
-    """Give `page` its clients from the cache, read from the database once per version of the book."""
+    """Give `page` its clients from the cache, read from the database once per version of the book (the list
+    pages; the dashboard reads them with its board, which is drawn once per version)."""
     key = fragments.book_key("board-rows", owner, page.number, sorted(filters.items()))
     rows = cache.get(key)
     if rows is None:
@@ -162,12 +329,19 @@ def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
     return page
 
 
+def week_key(owner: Any, today: date, now: datetime) -> str:
+    """Return the cache key of the owner's week of work read on `today`, in this hour (whatever its version)."""
+    zone = timezone.get_current_timezone_name()
+    return f"week:{owner.pk}:{fragments.templates_fingerprint()}:{zone}:{today.isoformat()}:{now:%Y-%m-%dT%H}"
+
+
 def cached_week(owner: Any, today: date, now: datetime) -> Week:
-    """Return `week`, computed again once the book changes (its profile's book_version), the day turns or
-    the hour passes."""
-    key = fragments.book_key("week", owner, today, now.strftime("%Y-%m-%dT%H"))
+    """Return `week`, refreshed for the clients changed since it was read (`refreshed`) when the book changes (its
+    profile's book_version), read again whole when that cannot be, when the day turns or the hour passes."""
+    key = week_key(owner, today, now)
     found = cache.get(key)
-    if found is None:
-        found = week(owner, today, now)
-        cache.set(key, found, 3600)
+    if found is not None and found.version == owner.profile.book_version:
+        return found
+    found = (found is not None and refreshed(owner, found, today, now)) or week(owner, today, now)
+    cache.set(key, found, 3600)
     return found

@@ -53,7 +53,7 @@ def _board_context(request: HtmxHttpRequest, filters: dict[str, str], today: dat
     clients = board.ranked_clients(request.user, **filters)
     page = paginate(request, clients, count=board.count_clients(request.user, counts=week.counts, **filters))
     return {
-        "page": board.cached_rows(request.user, page, filters),
+        "page": page,  # read with the board: drawn again only when the book or the hour moves
         "week": week,
         "filters": filters,
         "today": today,
@@ -243,10 +243,21 @@ def client_new(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+def _suggested_absence(request: HtmxHttpRequest) -> dict[str, Any]:
+    """Return the form's initial "away until" when the page is opened from an auto-reply's suggestion
+    (`?away_until=YYYY-MM-DD`, crm/capture/automatic.py): the freelancer confirms it by saving."""
+    if request.method != "GET":
+        return {}
+    try:
+        return {"away_until": date.fromisoformat(request.GET.get("away_until", ""))}
+    except ValueError:
+        return {}
+
+
 @login_required
 def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
-    form = ClientForm(request.POST or None, instance=client)
+    form = ClientForm(request.POST or None, instance=client, initial=_suggested_absence(request))
     return _edit_page(
         request,
         form,

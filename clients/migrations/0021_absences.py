@@ -60,7 +60,7 @@ def current_absence_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0019_business_identity"),
+        ("clients", "0020_profile_book_changed_clients"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,202 @@
+"""The dashboard after a change: the week's work reads again the changed clients only (their items, their share of
+the counts), keeps every other client's items as read, and never shows a stale item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Profile
+from crm.models import Promise, TrashItem, Undo
+from crm.web.views import board
+from tests.factories import make_client, make_conflict, make_invoice, make_promise
+
+NOW = "2026-03-10 09:00 +01:00"
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _frozen_time() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def book(alice: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    anne, bruno = make_client(alice, name="Anne Arnaud"), make_client(alice, name="Bruno Blanc")
+    return {
+        "anne": anne,
+        "bruno": bruno,
+        "anne_late": make_promise(
+            anne,
+            description="Maquette d'Anne",
+            made_on=today - timedelta(days=9),
+            due_on=today - timedelta(days=3),
+        ),
+        "bruno_late": make_promise(
+            bruno,
+            description="Devis de Bruno",
+            made_on=today - timedelta(days=9),
+            due_on=today - timedelta(days=2),
+        ),
+        "bruno_invoice": make_invoice(
+            bruno, number="F-7", issued_on=today - timedelta(days=40), due_on=today - timedelta(days=10)
+        ),
+        "anne_conflict": make_conflict(anne),
+    }
+
+
+def owner(user: Any) -> Any:
+    """Return the user as a request has it: its profile, and so its book version, read now."""
+    return get_user_model().objects.select_related("profile").get(pk=user.pk)
+
+
+def drawn(user: Any) -> board.Week:
+    """Return the week of work the dashboard drew last (from the cache)."""
+    return cache.get(board.week_key(user, timezone.localdate(), timezone.now()))
+
+
+def pks(items: list[Any]) -> list[int]:
+    return [item.pk for item in items]
+
+
+def assert_fresh(http: Any, user: Any) -> str:
+    """Draw the dashboard and check that the week of work it used is the one read whole from the database."""
+    html = http.get(reverse("web:dashboard")).content.decode()
+    shown, truth = drawn(user), board.week(owner(user), timezone.localdate(), timezone.now())
+    assert shown.counts == truth.counts
+    for name in board.SECTIONS:
+        assert pks(getattr(shown, name)) == pks(getattr(truth, name)), name
+    return html
+
+
+def test_a_change_to_one_client_reads_again_that_client_only(
+    alice_client: Any, alice: Any, book: dict
+) -> None:
+    alice_client.get(reverse("web:dashboard"))
+    before = drawn(alice)
+    assert pks(before.promises_overdue) == [book["anne_late"].pk, book["bruno_late"].pk]
+
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": book["anne_late"].pk}), headers=HTMX)
+    after = board.refreshed(owner(alice), before, timezone.localdate(), timezone.now())
+
+    assert after is not None  # refreshed, not read whole
+    assert after.shares.keys() == {book["anne"].pk}  # only Anne was read again
+    assert pks(after.promises_overdue) == [book["bruno_late"].pk]
+    assert (
+        after.promises_overdue[0] is before.promises_overdue[1]
+    )  # Bruno's item kept as read, not read again
+    assert after.invoices_overdue[0] is before.invoices_overdue[0]
+    assert after.counts == {**before.counts, "promises_overdue": 1}
+
+
+def test_the_dashboard_shows_the_fresh_state_after_every_action(
+    alice_client: Any, alice: Any, book: dict
+) -> None:
+    assert_fresh(alice_client, alice)
+    keep = reverse("web:promise_keep", kwargs={"promise_id": book["anne_late"].pk})
+
+    alice_client.post(keep, headers=HTMX)  # kept
+    html = assert_fresh(alice_client, alice)
+    assert "Maquette d&#x27;Anne" not in html and "Devis de Bruno" in html
+    assert '<span class="count-pill" data-count="promises_overdue">1</span>' in html
+
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": Undo.objects.latest("pk").pk}), headers=HTMX)
+    html = assert_fresh(alice_client, alice)  # undone: Anne's promise is overdue again
+    assert "Maquette d&#x27;Anne" in html
+    assert '<span class="count-pill" data-count="promises_overdue">2</span>' in html
+
+    alice_client.post(keep, headers=HTMX)  # Anne's share is known now: the counts move by hers alone
+    assert_fresh(alice_client, alice)
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": Undo.objects.latest("pk").pk}), headers=HTMX)
+    assert_fresh(alice_client, alice)
+
+    alice_client.post(
+        reverse("web:promise_delete", kwargs={"promise_id": book["bruno_late"].pk}), headers=HTMX
+    )
+    html = assert_fresh(alice_client, alice)  # to the trash
+    assert "Devis de Bruno" not in html
+
+    alice_client.post(reverse("web:trash_restore", kwargs={"trash_id": TrashItem.objects.get().pk}))
+    html = assert_fresh(alice_client, alice)  # restored
+    assert "Devis de Bruno" in html
+
+    edit = reverse("web:promise_edit", kwargs={"promise_id": book["anne_late"].pk})
+    next_week = timezone.localdate() + timedelta(days=3)
+    response = alice_client.post(
+        edit,
+        {
+            "client": book["anne"].pk,
+            "promisor": "client",
+            "description": "Maquette d'Anne",
+            "made_on": (timezone.localdate() - timedelta(days=9)).isoformat(),
+            "due_on": next_week.isoformat(),
+            "state": "open",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert Promise.objects.get(pk=book["anne_late"].pk).due_on == next_week
+    html = assert_fresh(alice_client, alice)  # its due date moved it from overdue to due this week
+    assert '<span class="count-pill" data-count="promises_overdue">1</span>' in html
+    assert '<span class="count-pill" data-count="promises_due">1</span>' in html
+
+
+def test_a_list_cut_short_that_loses_an_item_is_read_again(alice_client: Any, alice: Any) -> None:
+    today = timezone.localdate()
+    clients = [make_client(alice, name=f"Client {n}") for n in range(board.WEEK_LIST_LIMIT + 2)]
+    late = [
+        make_promise(client, made_on=today - timedelta(days=30), due_on=today - timedelta(days=20 - n))
+        for n, client in enumerate(clients)
+    ]
+    assert_fresh(alice_client, alice)
+    # The first item of a list cut at eight goes: the ninth, never drawn, must come in.
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": late[0].pk}), headers=HTMX)
+    assert pks(assert_fresh(alice_client, alice) and drawn(alice).promises_overdue) == pks(late[1:9])
+    # An item moving within the list and one moving past its end.
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": late[5].pk}), headers=HTMX)
+    assert_fresh(alice_client, alice)
+
+
+def test_a_change_not_tied_to_clients_reads_the_week_whole(alice_client: Any, alice: Any, book: dict) -> None:
+    alice_client.get(reverse("web:dashboard"))
+    before = drawn(alice)
+    Profile.book_changed([alice.pk])  # a move of the book version with no client marked (a deletion, trends)
+    assert board.refreshed(owner(alice), before, timezone.localdate(), timezone.now()) is None
+    alice_client.post(reverse("web:client_delete", kwargs={"client_id": book["bruno"].pk}))
+    html = assert_fresh(alice_client, alice)
+    assert "Devis de Bruno" not in html and "F-7" not in html
+
+
+def test_bobs_changes_leave_alices_week_as_drawn(alice_client: Any, alice: Any, bob: Any, book: dict) -> None:
+    alice_client.get(reverse("web:dashboard"))
+    version = owner(alice).profile.book_version
+    yesterday = timezone.localdate() - timedelta(days=1)
+    make_promise(make_client(bob, name="Chez Bob"), made_on=yesterday, due_on=yesterday)
+    assert owner(alice).profile.book_version == version
+    assert_fresh(alice_client, alice)
+
+
+def test_the_dashboard_after_a_change_reads_the_changed_client_only(
+    alice_client: Any, alice: Any, book: dict, django_assert_max_num_queries: Any
+) -> None:
+    alice_client.get(reverse("web:dashboard"))
+    keep = reverse("web:promise_keep", kwargs={"promise_id": book["anne_late"].pk})
+    alice_client.post(keep, headers=HTMX)
+    alice_client.get(
+        reverse("web:dashboard")
+    )  # Anne read again: her share of the counts is known from now on
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": Undo.objects.latest("pk").pk}), headers=HTMX)
+    # Session, user, profile; Anne's client row, promises, invoices, conflicts (no count over the book); the
+    # board's rows; the first-run check; the undelivered digests.
+    with django_assert_max_num_queries(10):
+        html = alice_client.get(reverse("web:dashboard")).content.decode()
+    assert "Maquette d&#x27;Anne" in html
