@@ -997,16 +997,10 @@ def _client_responsiveness(
 ) -> None:
     for question_id, asked_at, answer_at in questions:
         if answer_at is None:  # the last question, while the freelancer still waits for the client's answer
-            if facts.paused:
-                continue  # the client paused the work: no wait accrues meanwhile
-            start = asked_at
-            if facts.away_until is not None:
-                # Away (holidays, illness): the clock runs from the day after the absence, when that is later.
-                back = datetime.combine(
-                    facts.away_until + timedelta(days=1), datetime.min.time(), facts.zone or now.tzinfo
-                )
-                start = max(start, back)
-            mass = client_waiting_mass(_days(now, start))
+            if facts.paused or rules.is_covered(today, facts.away):
+                continue  # the client paused the work, or is away: no wait accrues meanwhile
+            # Away (holidays, illness, a pause) since the question: those days are not counted.
+            mass = client_waiting_mass(_days(now, asked_at) - _away_between(facts, asked_at, now))
             if mass < 0:
                 entry = ledger.add(
                     CLIENT_RESPONSIVENESS,

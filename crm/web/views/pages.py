@@ -244,12 +244,12 @@ def client_new(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _suggested_absence(request: HtmxHttpRequest) -> dict[str, Any]:
-    """Return the form's initial "away until" when the page is opened from an auto-reply's suggestion
-    (`?away_until=YYYY-MM-DD`, crm/capture/automatic.py): the freelancer confirms it by saving."""
+    """Return the absence form's initial last day when the page is opened from an auto-reply's suggestion
+    (`?end_on=YYYY-MM-DD`, crm/capture/automatic.py): the freelancer confirms it by saving."""
     if request.method != "GET":
         return {}
     try:
-        return {"away_until": date.fromisoformat(request.GET.get("away_until", ""))}
+        return {"end_on": date.fromisoformat(request.GET.get("end_on", ""))}
     except ValueError:
         return {}
 
@@ -257,7 +257,7 @@ def _suggested_absence(request: HtmxHttpRequest) -> dict[str, Any]:
 @login_required
 def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
-    form = ClientForm(request.POST or None, instance=client, initial=_suggested_absence(request))
+    form = ClientForm(request.POST or None, instance=client)
     return _edit_page(
         request,
         form,
@@ -306,9 +306,9 @@ def _absence_changed(absence: Absence, changed: list[str] | None) -> None:
 @login_required
 def absence_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
-    form = AbsenceForm(
-        request.POST or None, instance=Absence(client=client), initial={"start_on": timezone.localdate()}
-    )
+    # Opened from an auto-reply's suggestion (`?end_on=YYYY-MM-DD`, crm/capture/automatic.py): its last day.
+    initial = {"start_on": timezone.localdate(), **_suggested_absence(request)}
+    form = AbsenceForm(request.POST or None, instance=Absence(client=client), initial=initial)
     return _edit_page(
         request,
         form,
