@@ -13,7 +13,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from clients.identity import LOGO_MAX_BYTES, checked_logo, compact
-from clients.models import IDENTITY_FIELDS, BusinessLogo, Client, Contact, FormSubmission, Profile, Project
+from clients.models import (
+    IDENTITY_FIELDS,
+    Absence,
+    BusinessLogo,
+    Client,
+    Contact,
+    FormSubmission,
+    Profile,
+    Project,
+)
 from crm.core.forms import RoundTripMixin, VersionedFormMixin
 from crm.core.widgets import book_formfield
 
@@ -323,7 +332,6 @@ class ClientForm(
             "language",
             "status",
             "cadence_days",
-            "away_until",
             "kind",
             "country",
             "tone",
@@ -336,13 +344,6 @@ class ClientForm(
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
-
-    def clean_away_until(self) -> Any:
-        day = self.cleaned_data.get("away_until")
-        # A past day is refused when it is being set, not when an old one is kept on another edit.
-        if day is not None and "away_until" in self.changed_data and day < timezone.localdate():
-            raise ValidationError(_("The client cannot be away until a day that has already passed."))
-        return day
 
 
 class ContactForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms.ModelForm):
@@ -366,6 +367,20 @@ class ContactForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms
             else:
                 contact.save()
         return contact
+
+
+class AbsenceForm(VersionedFormMixin, IdempotentFormMixin, RoundTripMixin, forms.ModelForm):
+    """A dated absence of the client (holidays, illness, a pause), or a pause of one of its projects."""
+
+    class Meta:
+        model = Absence
+        formfield_callback = book_formfield
+        fields = ["kind", "project", "start_on", "end_on", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only this client's projects (a tampered select is refused as an invalid choice).
+        self.fields["project"].queryset = Project.objects.filter(client_id=self.instance.client_id)
 
 
 class OwnedClientFormMixin:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models, transaction
-from django.db.models import F, Func, Q
+from django.db.models import Count, ExpressionWrapper, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -516,7 +516,16 @@ class ClientQuerySet(models.QuerySet["Client"]):
     def status_update_listed(self, today: date, zone: zoneinfo.ZoneInfo) -> ClientQuerySet:
         """Return the clients whose status update is listed as due on `today` in `zone`: the SQL of
         `Client.status_update_listed` (`crm.core.queries.status_update_listed`)."""
-        return self.filter(queries.status_update_listed(today, zone))
+        return self.filter(
+            queries.status_update_listed(
+                today, zone, Absence.objects.all(), Project.objects.filter(status=Project.Status.ACTIVE)
+            )
+        )
+
+    def with_absences(self) -> ClientQuerySet:
+        """Return the clients with their absences prefetched for `Client.away_spans`: one query for the whole
+        list instead of one per client."""
+        return self.prefetch_related(models.Prefetch("absences", queryset=Absence.objects.for_spans()))
 
 
 class Client(models.Model):
@@ -550,8 +559,6 @@ class Client(models.Model):
         _("last status update"), null=True, blank=True, editable=False
     )
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
-    # Holidays, illness ("vacances, maladie"): while the client is away, up to this day included, no status update
-    # is due and none is counted late (crm.trust); the paused status does the same without an end date.
     # Payment follow-up and the late-payment amounts the law allows (crm/payments/interest.py): the law depends on
     # who the client is and where; claiming is the freelancer's choice, client by client (many waive it).
     kind = models.CharField(_("client type"), max_length=10, choices=ClientKind, default=ClientKind.BUSINESS)
@@ -581,13 +588,6 @@ class Client(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
-    )
-    away_until = models.DateField(
-        _("away until"),
-        null=True,
-        blank=True,
-        help_text=_("Holidays or illness: no status update is due up to this day included."),
-        validators=[validate_day_in_window],
     )
     created_at = models.DateTimeField(
         _("created"), default=timezone.now, editable=False, validators=[validate_moment_in_window]
@@ -646,7 +646,6 @@ class Client(models.Model):
             window_constraint("client", "updated_at", moment=True),
             window_constraint("client", "last_status_update_at", moment=True, nullable=True),
             window_constraint("client", "last_contact_at", moment=True, nullable=True),
-            window_constraint("client", "away_until", nullable=True),
             CheckConstraint(condition=Q(kind__in=["business", "consumer"]), name="client_kind_valid"),
             # The client's own reminder days: all three or none (checked by forms too, with these messages) ...
             CheckConstraint(
@@ -711,13 +710,32 @@ class Client(models.Model):
         ):
             self.primary_contact_follows()
         self._address_as_read = (self.email, self.phone)
+        stored = getattr(self, "_stored_status", None)
+        if self.status != stored and (update_fields is None or "status" in update_fields):
+            if Client.Status.PAUSED in (stored, self.status):
+                self.pause_follows(timezone.localdate())
+            self._stored_status = self.status
 
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> Client:
         client = super().from_db(db, field_names, values)
         if "email" in field_names and "phone" in field_names:
             client._address_as_read = (client.email, client.phone)  # see save()
+        client._stored_status = client.__dict__.get("status")
         return client
+
+    def pause_follows(self, today: date) -> None:
+        """Write the paused status to the client's pauses, the history the trust formula replays: paused, a pause
+        opens today (unless one is open); no longer paused, the open pauses end yesterday (one begun today goes)."""
+        open_pauses = Absence.objects.filter(
+            client_id=self.pk, project__isnull=True, kind=Absence.Kind.PAUSED, end_on__isnull=True
+        )
+        if self.status == Client.Status.PAUSED:
+            if not open_pauses.exists():
+                Absence.objects.create(client=self, kind=Absence.Kind.PAUSED, start_on=today)
+            return
+        open_pauses.filter(start_on__gte=today).delete()
+        open_pauses.update(end_on=today - timedelta(days=1))
 
     @classmethod
     def new_for(cls, owner: Any, **fields: Any) -> Client:
@@ -747,11 +765,32 @@ class Client(models.Model):
         Client.objects.filter(pk=self.pk).exclude(email=email, phone=phone).update(email=email, phone=phone)
         self.email, self.phone = email, phone
 
+    def away_spans(self) -> rules.Spans:
+        """Return the days the client is away (`crm.core.rules.away_spans`): its absences and the days every active
+        project is paused. One query, or none after `ClientQuerySet.with_absences`."""
+        if "absences" in getattr(self, "_prefetched_objects_cache", {}):
+            absences = list(self.absences.all())
+        else:
+            absences = list(Absence.objects.filter(client_id=self.pk).for_spans())
+        return Client.spans_of(absences)
+
+    @staticmethod
+    def spans_of(absences: list[Absence]) -> rules.Spans:
+        """Return the away days of one client from its absences as `AbsenceQuerySet.for_spans` reads them."""
+        own = [absence.period for absence in absences if absence.project_id is None]
+        pauses: dict[int, list[rules.Period]] = {}
+        for absence in absences:
+            if absence.project_id is not None and absence.project_active:
+                pauses.setdefault(absence.project_id, []).append(absence.period)
+        # Every active project paused on some days; else an active project never paused, and the pauses count not.
+        every_one = bool(pauses) and len(pauses) == absences[0].active_projects
+        return rules.away_spans(own, pauses.values() if every_one else ())
+
     def status_update_due_on(self, zone: zoneinfo.ZoneInfo | None = None) -> date:
         """Return the local day the next status update is due (`crm.core.rules.status_update_due_on`)."""
         since = self.last_status_update_at or self.created_at
         return rules.status_update_due_on(
-            timezone.localtime(since, zone).date(), self.cadence_days, self.away_until
+            timezone.localtime(since, zone).date(), self.cadence_days, self.away_spans()
         )
 
     def reminder_days(self, profile: Profile) -> tuple[int, int, int]:
@@ -762,17 +801,24 @@ class Client(models.Model):
 
     def is_away(self, today: date) -> bool:
         """Return True while the client is paused or away (`crm.core.rules.is_away`: no status update is due)."""
-        return rules.is_away(today, paused=self.status == self.Status.PAUSED, away_until=self.away_until)
+        return rules.is_away(today, paused=self.status == self.Status.PAUSED, spans=self.away_spans())
 
     def status_update_listed(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> bool:
         """Return True when the status update is listed as due on `today` (`crm.core.rules.status_update_listed`:
         the dashboard and the digest list the same clients)."""
+        spans = self.away_spans()
+        since = self.last_status_update_at or self.created_at
         return rules.status_update_listed(
-            self.status_update_due_on(zone),
+            rules.status_update_due_on(timezone.localtime(since, zone).date(), self.cadence_days, spans),
             today,
             active=self.status == self.Status.ACTIVE,
-            away_until=self.away_until,
+            spans=spans,
         )
+
+    def current_absence(self, today: date) -> Absence | None:
+        """Return the client's own absence holding `today` (the latest begun), or None."""
+        holding = [a for a in self.absences.all() if a.project_id is None and a.holds(today)]
+        return max(holding, key=lambda a: (a.start_on, a.pk), default=None)
 
     def status_update_days_late(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> int:
         """Return how many days the status update is overdue (negative: days left)."""
@@ -838,6 +884,24 @@ class Project(LoadedRelationsChecked, models.Model):
         if self.currency and not (len(self.currency) == 3 and self.currency.isalpha()):
             raise ValidationError({"currency": _("Use a three-letter currency code, such as EUR.")})
         self.currency = (self.currency or "").upper()
+
+    def pause(self, today: date) -> None:
+        """Pause the project from `today` on, until it resumes (nothing when a pause already holds today)."""
+        holding = self.pauses.filter(start_on__lte=today).filter(
+            Q(end_on__isnull=True) | Q(end_on__gte=today)
+        )
+        if not holding.exists():
+            Absence.objects.create(
+                client_id=self.client_id, project=self, kind=Absence.Kind.PAUSED, start_on=today
+            )
+
+    def resume(self, today: date) -> None:
+        """Resume the project today: the pauses holding today end yesterday (one begun today is dropped)."""
+        holding = self.pauses.filter(start_on__lte=today).filter(
+            Q(end_on__isnull=True) | Q(end_on__gte=today)
+        )
+        holding.filter(start_on=today).delete()
+        holding.update(end_on=today - timedelta(days=1))
 
 
 class OwnedThroughClientQuerySet(models.QuerySet):
@@ -1012,6 +1076,123 @@ class Contact(OwnedThroughClient):
                 contact.save(update_fields=["is_primary", "updated_at"])
             self.is_primary = True
             self.save()
+
+
+class AbsenceQuerySet(OwnedThroughClientQuerySet):
+    def for_owner(self, user: object) -> AbsenceQuerySet:
+        return self.filter(owner=user)
+
+    def for_spans(self) -> AbsenceQuerySet:
+        """Return the absences with what `Client.away_spans` needs besides them, read in the same query: whether
+        a paused project is active, and how many active projects the client has (every one paused or not)."""
+        active = Project.objects.filter(client=OuterRef("client_id"), status=Project.Status.ACTIVE)
+        return self.order_by().annotate(
+            project_active=ExpressionWrapper(
+                Q(project__status=Project.Status.ACTIVE), output_field=models.BooleanField()
+            ),
+            active_projects=Coalesce(
+                Subquery(active.order_by().values("client").annotate(n=Count("pk")).values("n")), 0
+            ),
+        )
+
+
+class Absence(OwnedThroughClient):
+    """A dated period when the client is away (holidays, illness) or its work is paused by the client: no status
+    update falls due and no silence is counted during it (`crm.core.rules.away_spans`), today or when the book is
+    recomputed later. With a project, only that project is paused: the client is away on the days when every one
+    of its active projects is paused.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("holiday")
+        ILLNESS = "illness", _("illness")
+        PAUSED = "paused", _("paused by the client")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="absences", verbose_name=_("client")
+    )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="pauses",
+        verbose_name=_("project"),
+        help_text=_("Only this project is paused; leave empty for the whole client."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.HOLIDAY)
+    start_on = models.DateField(_("first day"), validators=[validate_day_in_window])
+    end_on = models.DateField(
+        _("last day"),
+        null=True,
+        blank=True,
+        validators=[validate_day_in_window],
+        help_text=_("Included. Leave empty while it lasts."),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False, validators=[validate_moment_in_window]
+    )
+
+    history = BookHistory()
+
+    objects = AbsenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["-start_on", "-pk"]
+        constraints = [
+            CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=F("start_on")),
+                name="absence_ends_after_it_starts",
+                violation_error_message=_("The last day cannot be before the first day."),
+            ),
+            CheckConstraint(
+                condition=Q(kind__in=["holiday", "illness", "paused"]), name="absence_kind_valid"
+            ),
+            # A project is paused, it does not take holidays.
+            CheckConstraint(
+                condition=Q(project__isnull=True) | Q(kind="paused"), name="absence_project_only_paused"
+            ),
+            window_constraint("absence", "start_on"),
+            window_constraint("absence", "end_on", nullable=True),
+            window_constraint("absence", "created_at", moment=True),
+        ]
+        indexes = [
+            # The status-update list's "away today" (crm.core.queries.away_on): WHERE client_id = ? AND
+            # start_on <= ?; the trust loader's client_id IN (...).
+            models.Index(fields=["client", "start_on"], name="absence_client_start_idx"),
+            # The same for a project's pauses: WHERE project_id = ? AND start_on <= ?.
+            models.Index(fields=["project", "start_on"], name="absence_project_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_on}–{self.end_on or '…'}"
+
+    def clean(self) -> None:
+        if self.end_on is not None and self.start_on is not None and self.end_on < self.start_on:
+            raise ValidationError({"end_on": _("The last day cannot be before the first day.")})
+        if self.project_id is not None:
+            if self.project.client_id != self.client_id:
+                raise ValidationError({"project": _("Choose one of this client's projects.")})
+            if self.kind != self.Kind.PAUSED:
+                raise ValidationError(
+                    {"kind": _("A project does not take holidays: it is paused by the client.")}
+                )
+
+    @property
+    def period(self) -> rules.Period:
+        return (self.start_on, self.end_on)
+
+    def holds(self, day: date) -> bool:
+        """Return True when `day` is one of the absence's days."""
+        return self.start_on <= day and (self.end_on is None or day <= self.end_on)
+
+    def end(self, day: date) -> None:
+        """End the absence on `day` (its last day), or on its first day when `day` comes before it."""
+        self.end_on = max(day, self.start_on)
+        self.save(update_fields=["end_on"])
 
 
 def hash_token(raw: str) -> str:

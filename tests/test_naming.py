@@ -27,11 +27,12 @@ NOUNS = """
     dashboard guide sample_book client clients contact project interaction interactions promise promises invoice
     invoices conflict conflicts conflict_signal conflict_signals feeling status_update status_update_draft undo
     trash api_token api_tokens mailbox import export zip json vcards progress sample calendar settings feed token
-    email_preferences payment_reminder payment_reminders client_page page health contacts projects logo
+    email_preferences payment_reminder payment_reminders client_page page health contacts projects logo absence
+    absences
 """.split()  # noqa: SIM905 (a list of words reads best as words)
 VERBS = """
     new edit delete keep break explain drop reopen renegotiate resolve restore remove revoke test sync disconnect
-    import send approve skip rotate renew turn_off preview mark_sent mark_paid make_primary
+    import send approve skip rotate renew turn_off preview mark_sent mark_paid make_primary end pause resume
 """.split()  # noqa: SIM905
 
 

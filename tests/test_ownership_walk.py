@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from clients.models import Absence
 from crm.dataio.imports import receive
 from crm.models import ClientPage, PaymentReminder
 from crm.models.portal import KEY_LENGTH
@@ -37,6 +39,7 @@ ID_KWARGS = {
     "client_id": lambda book: book["client"],
     "project_id": lambda book: book["project"],
     "contact_id": lambda book: book["contact"],
+    "absence_id": lambda book: book["absence"],
     "import_id": lambda book: book["book_import"],
     "interaction_id": lambda book: book["interaction"],
     "promise_id": lambda book: book["promise"],
@@ -115,6 +118,8 @@ def _book(owner: Any) -> dict[str, Any]:
         "trash_item": to_trash(make_promise(client, description="Supprimée"), owner),
         "token": AccessToken.issue(owner, "walk", AccessToken.Scope.WRITE)[0],
         "contact": make_contact(client, email=f"contact@{owner.username}.example"),
+        # A holiday of the client: editing, ending or deleting it is the owner's only.
+        "absence": Absence.objects.create(client=client, start_on=date(2026, 3, 1), end_on=date(2026, 3, 20)),
         "account_session": AccountSession.objects.create(user=owner, session_key=f"walk-{owner.username}"),
         "undo": remember(
             owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)

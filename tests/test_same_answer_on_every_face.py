@@ -2,14 +2,15 @@
 
 Each example builds one small random book (at most 5 clients) for a freelancer in a random time zone on either side
 of the date line, at a random moment ("now", frozen with time_machine): active, paused, former and prospect clients,
-some away until a day around today, cadences of 1 to 30 days, last status updates around their due day, promises on
+some away until a day around today, with dated absences past, present or open, an active project paused,
+cadences of 1 to 30 days, last status updates around their due day, promises on
 both sides, open conflict signals, and invoices due yesterday, today or tomorrow (local), long overdue,
 renegotiated, paid on time or late. The expected answers are written ONCE, by the small oracle below (`expect`),
 from the rules as `docs/trust-model.md` and the guide state them, and every face is compared with it:
 
 - which clients have a status update due, and how many days late (0 = due today): only active clients owe one; it
-  is due the local day of the last one (or of the client's creation) plus the cadence, or the day after an
-  absence when that is later;
+  is due the local day of the last one (or of the client's creation) plus the cadence, or the first day back
+  when the client is away that day (an absence, or its only active project paused); none is due on a day away;
 - which promises and which invoices are overdue, and by how many days;
 - each client's trust score and band (the oracle runs the pure formula, `crm.trust.formula.compute`, on facts this
   test builds from its own spec: the loader, the stored row and every face are checked against it).
@@ -79,8 +80,9 @@ from django.utils import formats, translation
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from clients.models import AccessToken, Client, Project
+from clients.models import Absence, AccessToken, Client, Project
 from conflicts.models import ConflictSignal
+from crm.core import rules
 from crm.models import ClientPage, HealthChange, Invoice, Promise
 from crm.reminders.calendar import feed_token
 from crm.reminders.digest import digest_message
@@ -150,7 +152,11 @@ class ClientSpec:
         int | None
     )  # the last status update, the cadence plus this many days before now (None: never)
     last_update_minutes: int  # ... and this many minutes earlier still (crosses local midnights)
-    away: int | None  # away until today + this (None: not away)
+    away: int | None  # away (a holiday since long ago) until today + this (None: not away)
+    # A holiday, illness or pause of the client: (first day, from today; length in days, None: open), in the
+    # past, around today or ahead.
+    absence: tuple[int, int | None] | None
+    project_paused: int | None  # the active project paused since today + this (None: not paused)
     project_days_ago: int | None  # an active project started then (None: no active project)
     promises: list[PromiseSpec]
     invoices: list[InvoiceSpec]
@@ -190,6 +196,10 @@ client_specs = st.builds(
     ),
     last_update_minutes=st.integers(0, 24 * 60),
     away=st.one_of(st.none(), st.none(), st.sampled_from([-1, 0, 1]), st.integers(-3, 4)),
+    absence=st.one_of(
+        st.none(), st.tuples(st.integers(-60, 3), st.one_of(st.none(), st.sampled_from([0, 1, 2, 7, 30])))
+    ),
+    project_paused=st.one_of(st.none(), st.none(), st.integers(-20, 1)),
     project_days_ago=st.one_of(st.none(), st.integers(0, 50)),
     promises=st.lists(promise_specs, max_size=2),
     invoices=st.lists(invoice_specs, max_size=2),
@@ -215,6 +225,9 @@ class Book:
     today: date
     clients: dict[int, Client] = field(default_factory=dict)
     projects: dict[int, date] = field(default_factory=dict)  # client id -> the active project's start day
+    # client id -> the client's own absences, and its active project's pauses: (first day, last day or None).
+    absences: dict[int, list[tuple[date, date | None]]] = field(default_factory=dict)
+    pauses: dict[int, list[tuple[date, date | None]]] = field(default_factory=dict)
     promises: dict[int, Promise] = field(default_factory=dict)
     invoices: dict[int, Invoice] = field(default_factory=dict)
     conflicts: dict[int, ConflictSignal] = field(default_factory=dict)
@@ -243,14 +256,32 @@ def _build(spec: BookSpec) -> Book:
             cadence_days=drawn.cadence,
             created_at=created_at,
             last_status_update_at=last,
-            away_until=None if drawn.away is None else today + timedelta(days=drawn.away),
             language="en",
         )
         book.clients[client.pk] = client
+        # A paused client's status opened a pause of its own (Client.save): the book's absences start from it.
+        book.absences[client.pk] = [a.period for a in client.absences.all()]
+        periods = []
+        if drawn.away is not None:
+            periods.append((created_at.date(), today + timedelta(days=drawn.away)))
+        if drawn.absence is not None:
+            first = today + timedelta(days=drawn.absence[0])
+            periods.append(
+                (first, None if drawn.absence[1] is None else first + timedelta(days=drawn.absence[1]))
+            )
+        for first, last in periods:
+            Absence.objects.create(client=client, start_on=first, end_on=last, kind=Absence.Kind.HOLIDAY)
+            book.absences[client.pk].append((first, last))
+        book.pauses[client.pk] = []
         if drawn.project_days_ago is not None:
             start = today - timedelta(days=drawn.project_days_ago)
-            Project.objects.create(client=client, title="Site", status=Project.Status.ACTIVE, start_on=start)
+            project = Project.objects.create(
+                client=client, title="Site", status=Project.Status.ACTIVE, start_on=start
+            )
             book.projects[client.pk] = start
+            if drawn.project_paused is not None:
+                project.pause(today + timedelta(days=drawn.project_paused))
+                book.pauses[client.pk].append((today + timedelta(days=drawn.project_paused), None))
         for index, promised in enumerate(drawn.promises, start=1):
             due = today + timedelta(days=promised.due)
             done = min(due + timedelta(days=promised.kept_after_due), today)
@@ -320,6 +351,21 @@ def _local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
+def _away_on(book: Book, pk: int, day: date) -> date | None | bool:
+    """Return False when client `pk` is not away on `day`; else the last day of the longest absence holding it
+    (None: open). Away: one of its own absences holds the day, or its active project is paused that day."""
+    holding = [
+        (first, last)
+        for first, last in book.absences.get(pk, [])
+        + (book.pauses.get(pk, []) if pk in book.projects else [])
+        if first <= day and (last is None or day <= last)
+    ]
+    if not holding:
+        return False
+    ends = [last for _first, last in holding]
+    return None if None in ends else max(ends)
+
+
 def expect(book: Book) -> Answers:
     """Return the answers the rules give for `book` at its `now` (the guide's rules, written once here)."""
     today, zone = book.today, book.zone
@@ -328,15 +374,22 @@ def expect(book: Book) -> Answers:
         healthy=django_settings.TRUST_BAND_HEALTHY, watch=django_settings.TRUST_BAND_WATCH
     )
     for pk, client in book.clients.items():
-        # The next status update: the last one's local day (or the client's first) plus the cadence, or the day
-        # after an absence when that is later. Only active clients owe one; paused ones owe none.
+        # The next status update: the last one's local day (or the client's first) plus the cadence, or the first
+        # day back when the client is away that day (an absence, or its only active project paused); none while
+        # an open absence lasts. Only active clients owe one, and none on a day they are away.
         since = client.last_status_update_at or client.created_at
-        due_on = since.astimezone(zone).date() + timedelta(days=client.cadence_days)
-        if client.away_until is not None and client.away_until >= due_on:
-            due_on = client.away_until + timedelta(days=1)
-        if client.status != Client.Status.PAUSED:
+        due_on: date | None = since.astimezone(zone).date() + timedelta(days=client.cadence_days)
+        while due_on is not None and (last := _away_on(book, pk, due_on)) is not False:
+            due_on = None if last is None else last + timedelta(days=1)
+        if client.status != Client.Status.PAUSED and due_on is not None:
             answers.status_due_on[pk] = due_on
-        if client.status == Client.Status.ACTIVE and due_on <= today:
+        away_today = _away_on(book, pk, today) is not False
+        if (
+            client.status == Client.Status.ACTIVE
+            and due_on is not None
+            and due_on <= today
+            and not away_today
+        ):
             answers.status_due[pk] = (today - due_on).days
         promises = [p for p in book.promises.values() if p.client_id == pk]
         invoices = [i for i in book.invoices.values() if i.client_id == pk]
@@ -366,7 +419,9 @@ def expect(book: Book) -> Answers:
             zone=zone,
             paused=client.status == Client.Status.PAUSED,
             owes_status_updates=client.status == Client.Status.ACTIVE,
-            away_until=client.away_until,
+            away=rules.away_spans(
+                book.absences.get(pk, []), [book.pauses.get(pk, [])] if pk in book.projects else []
+            ),
         )
         health = formula.compute(facts, book.now, today, thresholds)
         answers.health[pk] = health
@@ -798,12 +853,19 @@ def _exported_book(book: Book, document: dict) -> Book:
             last_status_update_at=datetime.fromisoformat(row["last_status_update_at"])
             if row["last_status_update_at"]
             else None,
-            away_until=date.fromisoformat(row["away_until"]) if row["away_until"] else None,
         )
+        day = lambda value: date.fromisoformat(value) if value else None  # noqa: E731
+        active = set()
         for project in row["projects"]:
             if project["status"] == "active" and project["start_on"]:
                 again.projects[pk] = date.fromisoformat(project["start_on"])
-        day = lambda value: date.fromisoformat(value) if value else None  # noqa: E731
+                active.add(project["id"])
+        again.absences[pk] = [
+            (day(a["start_on"]), day(a["end_on"])) for a in row["absences"] if a["project"] is None
+        ]
+        again.pauses[pk] = [
+            (day(a["start_on"]), day(a["end_on"])) for a in row["absences"] if a["project"] in active
+        ]
         for item in row["promises"]:
             again.promises[item["id"]] = Promise(
                 pk=item["id"],

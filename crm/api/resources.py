@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from clients.models import Client, Contact, Project
+from clients.models import Absence, Client, Contact, Project
 from conflicts.models import ConflictSignal
 from crm.api import schemas
 from crm.api.pages import changed_since, page_of, refuse_unknown_parameters
@@ -81,6 +81,10 @@ KINDS = [
     Kind(
         "projects", "project", Project, "project_id",
         schemas.ProjectIn, schemas.ProjectPatch, schemas.ProjectOut,
+    ),
+    Kind(
+        "absences", "absence", Absence, "absence_id",
+        schemas.AbsenceIn, schemas.AbsencePatch, schemas.AbsenceOut, to_trash=False,
     ),
     Kind(
         "interactions", "interaction", Interaction, "interaction_id",
@@ -233,6 +237,9 @@ def _register(kind: Kind) -> None:
                 to_trash(instance, owner)
             else:
                 instance.delete()
+                # Gone for good, not through the trash (which goes through the door itself): a past absence
+                # no longer explains a silence.
+                journal_changed([getattr(instance, "client_id", None)])
         return Status(204, None)
 
     ident = {kind.kwarg: schemas.Id}

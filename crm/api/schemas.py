@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictInt, model_validator
 
-from clients.models import Client, Language, Project
+from clients.models import Absence, Client, Language, Project
 from conflicts.models import ConflictSignal
 from crm.core.dates import END_MOMENT, FIRST_MOMENT
 from crm.models import Interaction, Promise
@@ -83,6 +83,7 @@ def _choice(choices: Any) -> Any:
 
 ClientStatus = _choice(Client.Status)
 ProjectStatus = _choice(Project.Status)
+AbsenceKind = _choice(Absence.Kind)
 InteractionKind = _choice(Interaction.Kind)
 Direction = _choice(Interaction.Direction)
 Promisor = _choice(Promise.Promisor)
@@ -129,7 +130,6 @@ class ClientIn(Body):
     language: LanguageCode | None = Field(None, description="Left out: the freelancer's language.")
     status: ClientStatus = "active"
     cadence_days: StrictInt = Field(7, ge=1, le=365)
-    away_until: Day | None = None
 
 
 class ClientPatch(Body):
@@ -141,7 +141,6 @@ class ClientPatch(Body):
     language: LanguageCode | None = None
     status: ClientStatus | None = None
     cadence_days: StrictInt | None = Field(None, ge=1, le=365)
-    away_until: Day | None = None
 
 
 class ClientOut(Schema):
@@ -154,7 +153,6 @@ class ClientOut(Schema):
     language: str
     status: str
     cadence_days: int
-    away_until: date | None
     created_at: datetime
     updated_at: datetime
     last_status_update_at: datetime | None
@@ -235,6 +233,36 @@ class ProjectOut(Schema):
     due_on: date | None
     budget: Decimal | None
     currency: str
+    created_at: datetime
+
+
+# -- absences -------------------------------------------------------------------------------------------------
+
+
+class AbsenceIn(Body):
+    client_id: Id
+    project_id: Id | None = Field(None, description="Pause only this project of the client (kind: paused).")
+    kind: AbsenceKind = "holiday"
+    start_on: Day
+    end_on: Day | None = Field(None, description="The last day, included; left out while it lasts.")
+    note: Text = ""
+
+
+class AbsencePatch(Body):
+    kind: AbsenceKind | None = None
+    start_on: Day | None = None
+    end_on: Day | None = None
+    note: Text | None = None
+
+
+class AbsenceOut(Schema):
+    id: int
+    client_id: int
+    project_id: int | None
+    kind: str
+    start_on: date
+    end_on: date | None
+    note: str
     created_at: datetime
 
 

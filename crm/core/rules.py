@@ -8,6 +8,7 @@ same question in SQL takes its bounds from here (`crm/core/queries.py`), and a t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta, tzinfo
 
 from crm.core.days import add_days, add_to_moment, local_day, local_midnight
@@ -84,6 +85,80 @@ def feeling_in_force(felt_on: date, today: date) -> bool:
     return felt_on <= today < feeling_expires_on(felt_on)
 
 
+# -- absences: the client away (holidays, illness), or its work paused ------------------------------------------
+
+# A period of absence: its first day and its last day, both included (None: open, until further notice).
+Period = tuple[date, date | None]
+# The days the client is away, merged: sorted, disjoint, not even adjacent; the last day included (an open period
+# ends on date.max). Built once from the periods by `away_spans`, then read by every rule below.
+Spans = tuple[tuple[date, date], ...]
+
+
+def _merged(spans: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    merged: list[tuple[date, date]] = []
+    for first, last in sorted(spans):
+        if merged and first <= add_days(merged[-1][1], 1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _closed(periods: Iterable[Period]) -> list[tuple[date, date]]:
+    return [
+        (first, date.max if last is None else last)
+        for first, last in periods
+        if last is None or first <= last
+    ]
+
+
+def away_spans(client: Iterable[Period] = (), projects: Iterable[Iterable[Period]] = ()) -> Spans:
+    """Return the days the client is away, merged: the days of the client's own absences (holidays, illness,
+    paused by the client), and the days when every active project of the client is paused.
+
+    `projects` holds one collection of pause periods per active project (an active project never paused gives an
+    empty one, and then the projects pause nothing); no active project, no project pause.
+    """
+    days = _closed(client)
+    paused: list[tuple[date, date]] | None = None
+    for pauses in projects:
+        mine = _merged(_closed(pauses))
+        if paused is None:
+            paused = mine
+            continue
+        # Paused on a day only when every project is: the intersection, span by span.
+        both = []
+        for first, last in paused:
+            for other_first, other_last in mine:
+                start, end = max(first, other_first), min(last, other_last)
+                if start <= end:
+                    both.append((start, end))
+        paused = both
+    return tuple(_merged(days + (paused or [])))
+
+
+def is_covered(day: date, spans: Spans) -> bool:
+    """Return True when the client is away on `day` (one of the merged `spans` holds it)."""
+    return any(first <= day <= last for first, last in spans)
+
+
+def first_day_back(day: date, spans: Spans) -> date:
+    """Return the first day from `day` on when the client is not away (`date.max` when the absence is open)."""
+    for first, last in spans:
+        if first <= day <= last:
+            return add_days(last, 1)
+    return day
+
+
+def days_away(first: date, last: date, spans: Spans) -> int:
+    """Return how many days from `first` to `last` (both included) the client is away."""
+    return sum(
+        max((min(last, end) - max(first, start)).days + 1, 0)
+        for start, end in spans
+        if start <= last and end >= first
+    )
+
+
 # -- status updates -------------------------------------------------------------------------------------------
 
 
@@ -94,58 +169,55 @@ def status_update_due_at(since: datetime, cadence_days: int) -> datetime:
     return add_to_moment(since, timedelta(days=cadence_days))
 
 
-def status_update_due_on(last_day: date, cadence_days: int, away_until: date | None = None) -> date:
+def status_update_due_on(last_day: date, cadence_days: int, spans: Spans = ()) -> date:
     """Return the local day the next status update is due: the last one's local day (or the client's start) plus
-    the cadence, or the day after an absence ends when that is later (nothing fell due while the client was
-    away). Held at `date.max` rather than overflowing."""
-    due = add_days(last_day, cadence_days)
-    if away_until is not None and away_until >= due:
-        return add_days(away_until, 1)
-    return due
+    the cadence, or the first day back when the client is away that day (nothing falls due while the client is
+    away: holidays, illness, a pause). Held at `date.max` rather than overflowing."""
+    return first_day_back(add_days(last_day, cadence_days), spans)
 
 
-def is_away(today: date, *, paused: bool, away_until: date | None) -> bool:
-    """Return True while no status update is due and none lapses: the client is paused, or away (holidays,
-    illness) up to `away_until` included."""
-    return paused or (away_until is not None and away_until >= today)
+def is_away(today: date, *, paused: bool, spans: Spans = ()) -> bool:
+    """Return True while no status update is due and none lapses: the client is paused (its status), or away on
+    `today` (an absence or a pause holds it: `away_spans`)."""
+    return paused or is_covered(today, spans)
 
 
-def status_update_listed(due_on: date, today: date, *, active: bool, away_until: date | None) -> bool:
+def status_update_listed(due_on: date, today: date, *, active: bool, spans: Spans = ()) -> bool:
     """Return True when the client's status update is listed as due on `today`: the client is active (a paused,
     prospect or former client owes none), not away, and the update is late, due today, or due within
-    STATUS_UPDATE_COMING_DAYS."""
-    if not active or is_away(today, paused=False, away_until=away_until):
+    STATUS_UPDATE_COMING_DAYS (`due_on` from `status_update_due_on` with the same spans)."""
+    if not active or is_away(today, paused=False, spans=spans):
         return False
     return due_on <= add_days(today, STATUS_UPDATE_COMING_DAYS)
 
 
 def status_update_listed_from(
-    last_day: date, cadence_days: int, away_until: date | None, *, active: bool
+    last_day: date, cadence_days: int, spans: Spans = (), *, active: bool
 ) -> date | None:
     """Return the first local day the client's status update is listed as due (`status_update_listed` is True on
-    it and on every later day, until a new status update or a change of the client moves it), or None when the
-    client is not active (nothing is listed until it is again).
+    it), or None when the client is not active (nothing is listed until it is again).
 
-    Listed on `today` means: not away on `today` (`away_until` before it) and `status_update_due_on` at most
-    STATUS_UPDATE_COMING_DAYS after it; both only grow truer as `today` moves on.
+    Listed on `today` means: not away on `today` and `status_update_due_on` at most STATUS_UPDATE_COMING_DAYS
+    after it. From this day on it stays listed until a new status update, a change of the client, or an absence
+    that starts later holds it back again (the nudge checks each listed client with the rule itself).
     """
     if not active:
         return None
-    first = add_days(status_update_due_on(last_day, cadence_days, away_until), -STATUS_UPDATE_COMING_DAYS)
-    if away_until is not None:
-        first = max(first, add_days(away_until, 1))
-    return first
+    due_on = status_update_due_on(last_day, cadence_days, spans)
+    if due_on == date.max:  # an open absence: nothing falls due
+        return None
+    return first_day_back(add_days(due_on, -STATUS_UPDATE_COMING_DAYS), spans)
 
 
 def status_update_listed_at(
-    since: datetime, cadence_days: int, away_until: date | None, zone: tzinfo | None, *, active: bool
+    since: datetime, cadence_days: int, spans: Spans, zone: tzinfo | None, *, active: bool
 ) -> datetime | None:
     """Return the instant from which the client's status update is listed as due: the start, in the
     freelancer's `zone`, of `status_update_listed_from` (`since` is the last status update, or the client's
     start). The database keeps it as `Client.status_update_listed_at`, kept by the journal's door, so the
     nudges read only the clients listed (`status_update_listed_at <= now`) through an index."""
-    first = status_update_listed_from(local_day(since, zone), cadence_days, away_until, active=active)
-    return None if first is None else local_midnight(first, zone)
+    first = status_update_listed_from(local_day(since, zone), cadence_days, spans, active=active)
+    return None if first is None or first == date.max else local_midnight(first, zone)
 
 
 def status_update_days_late(due_on: date, today: date) -> int:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from zipstream import ZipStream
 
-from clients.models import IDENTITY_FIELDS, Client, Contact, Profile, Project
+from clients.models import IDENTITY_FIELDS, Absence, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.dataio.reading import RefusedFile, neutralised
 from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
@@ -49,6 +49,7 @@ class Section:
 SECTIONS = [
     Section("contacts", Contact),
     Section("projects", Project),
+    Section("absences", Absence, ("project",)),
     Section("interactions", Interaction, ("project", "contact", "answers")),
     Section("invoices", Invoice, ("project",)),
     Section("promises", Promise, ("project", "invoice")),
@@ -290,6 +291,12 @@ def _client_of(owner: Any, data: Any, counts: dict[str, int]) -> None:
     Client.objects.bulk_create([client])
     if changed_at is not None:  # `auto_now` wrote the time of the import: put back the export's
         Client.objects.filter(pk=client.pk).update(updated_at=changed_at)
+    if data.get("away_until") and "absences" not in data:
+        # An export written before absences were dated had the current one as `away_until`: a holiday up to
+        # that day, from the last status update on (as the migration that made them dated wrote it).
+        since = client.last_status_update_at or client.created_at
+        end = _record(Absence, {"end_on": data["away_until"]}).end_on
+        data = {**data, "absences": [{"kind": "holiday", "start_on": min(since.date(), end), "end_on": end}]}
     _children_of(client, data, counts)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from clients.models import Client, Project
+from clients.models import Absence, Client, Project
 from conflicts.models import ConflictSignal
 from crm.models import Feeling, Interaction, Invoice, Promise
 from crm.trust.door import journal_changed
@@ -69,6 +69,12 @@ class Story:
             **fields,
         )
         self.project = None
+        return self
+
+    def away(self, kind: str, since_days: int, until: date | None, note: str = "") -> Story:
+        Absence.objects.create(
+            client=self.client, kind=kind, start_on=self.day(since_days), end_on=until, note=note
+        )
         return self
 
     def with_project(self, title: str, goals: str, started: int, due_in: int | None, **fields: Any) -> Story:
@@ -512,10 +518,10 @@ def _stories(s: Story) -> None:
         140,
         email="antoine@librairie-fontaine.fr",
         language="fr",
-        # On holiday for three weeks: the weekly status updates stopped when he left, and nothing is due meanwhile.
-        away_until=s.today + timedelta(days=6),
         notes="En congés jusqu'à la fin du mois ; reprise du chantier à son retour.",
     )
+    # On holiday for three weeks: the weekly status updates stopped when he left, and nothing is due meanwhile.
+    s.away(Absence.Kind.HOLIDAY, 14, s.today + timedelta(days=6), "Congés d'été")
     s.with_project(
         "Site de la librairie",
         "Annoncer les rencontres d'auteurs et réserver des livres.",

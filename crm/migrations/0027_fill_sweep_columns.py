@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -38,8 +39,10 @@ def fill(apps: Any, schema_editor: Any) -> None:
     )
     batch = []
     for pk, time_zone, created_at, last_update_at, cadence, away_until, status in clients.iterator(BATCH):
+        # Away until a day: as an absence covering every day up to it (before absences were dated).
+        spans = ((date.min, away_until),) if away_until else ()
         at = rules.status_update_listed_at(
-            last_update_at or created_at, cadence, away_until, zone(time_zone), active=status == "active"
+            last_update_at or created_at, cadence, spans, zone(time_zone), active=status == "active"
         )
         batch.append(Client(pk=pk, status_update_listed_at=at))
         if len(batch) >= BATCH:

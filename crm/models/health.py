@@ -122,7 +122,9 @@ class HealthChange(models.Model):
 
     Written by the journal's door (`crm.trust.door.journal_changed`) when the score moves by at least
     `HEALTH_CHANGE_MIN_POINTS` or the band changes; never by the nightly recompute of the whole book, where the
-    fading of old events alone would fill every timeline every day. Never updated once written.
+    fading of old events alone would fill every timeline every day. A move within the undo window of the
+    client's last one is folded into it (`crm.trust.health.write_moves`): the timeline shows the net move, or
+    nothing when the score came back to where it was.
     """
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="health_changes")

@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import FilteredRelation, Q
 
-from clients.models import Client, Profile
+from clients.models import Absence, Client, Profile
 from crm.core import rules
 from crm.core.days import local_day, local_midnight
 from crm.models import Invoice, PaymentReminder
@@ -151,15 +151,24 @@ def refresh_invoices(scope: Q) -> int:
     return len(moved)
 
 
-def listed_at(row: tuple[Any, ...], zone: Any) -> datetime | None:
+def away_spans(scope: Q) -> dict[int, rules.Spans]:
+    """Return {client id: away days} of the clients matching `scope` (a `Q` over clients) that have absences:
+    one query (`Client.spans_of`)."""
+    absences: dict[int, list[Absence]] = defaultdict(list)
+    for absence in Absence.objects.filter(client__in=Client.objects.filter(scope)).for_spans():
+        absences[absence.client_id].append(absence)
+    return {client_id: Client.spans_of(rows) for client_id, rows in absences.items()}
+
+
+def listed_at(row: tuple[Any, ...], spans: rules.Spans, zone: Any) -> datetime | None:
     """Return `Client.status_update_listed_at` of a client row (created_at, last_status_update_at, cadence_days,
-    away_until, status)."""
-    created_at, last_update_at, cadence_days, away_until, status = row
+    status) away on `spans`."""
+    created_at, last_update_at, cadence_days, status = row
     try:
         return rules.status_update_listed_at(
             last_update_at or created_at,
             cadence_days,
-            away_until,
+            spans,
             zone,
             active=status == Client.Status.ACTIVE,
         )
@@ -171,6 +180,7 @@ def refresh_clients(scope: Q) -> int:
     """Bring `status_update_listed_at` up to date for the clients matching `scope`; return how many moved. One
     read, and an UPDATE only for the rows that moved."""
     zones = _Zones()
+    spans = away_spans(scope)
     moved = {}
     for pk, stored, time_zone, *row in (
         Client.objects.filter(scope)
@@ -182,11 +192,10 @@ def refresh_clients(scope: Q) -> int:
             "created_at",
             "last_status_update_at",
             "cadence_days",
-            "away_until",
             "status",
         )
     ):
-        value = listed_at(tuple(row), zones[time_zone])
+        value = listed_at(tuple(row), spans.get(pk, ()), zones[time_zone])
         if value != stored:
             moved[pk] = value
     _write(Client, "status_update_listed_at", moved)
@@ -214,7 +223,6 @@ def clients_changed(client_ids: Iterable[int]) -> None:
             "created_at",
             "last_status_update_at",
             "cadence_days",
-            "away_until",
             "status",
             "reminder_courteous_days",
             "reminder_firm_days",
@@ -238,8 +246,8 @@ def clients_changed(client_ids: Iterable[int]) -> None:
     invoices: dict[int, tuple[Any, ...]] = {}
     reminders: dict[int, list[tuple[date, int, str, datetime | None]]] = defaultdict(list)
     for row in rows:
-        pk, stored, time_zone, client = row[0], row[1], row[2], row[3:8]
-        days, invoice = row[8:14], row[14:19]
+        pk, stored, time_zone, client = row[0], row[1], row[2], row[3:7]
+        days, invoice = row[7:13], row[13:18]
         zone = zones[time_zone]
         clients.setdefault(pk, (stored, client, zone))
         invoice_id, due_on, renegotiated, paid_on, at = invoice
@@ -248,11 +256,12 @@ def clients_changed(client_ids: Iterable[int]) -> None:
             invoices.setdefault(
                 invoice_id, (at, rules.effective_due_on(due_on, renegotiated), paid_on, steps, zone)
             )
-            if row[19] is not None:
-                reminders[invoice_id].append(row[19:23])  # type: ignore[arg-type]  # four values, as unpacked
+            if row[18] is not None:
+                reminders[invoice_id].append(row[18:22])  # type: ignore[arg-type]  # four values, as unpacked
+    spans = away_spans(Q(pk__in=ids))
     moved_clients = {}
     for pk, (stored, client, zone) in clients.items():
-        value = listed_at(client, zone)
+        value = listed_at(client, spans.get(pk, ()), zone)
         if value != stored:
             moved_clients[pk] = value
     moved_invoices = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,12 +92,15 @@ def calendar_for(owner: Any, now: datetime) -> bytes:
                     now,
                 )
             )
-        for client in Client.objects.for_owner(owner).filter(status=Client.Status.ACTIVE):
+        for client in Client.objects.for_owner(owner).filter(status=Client.Status.ACTIVE).with_absences():
+            due_on = client.status_update_due_on(profile.zone)
+            if due_on == date.max:
+                continue  # away until further notice: no day to put in a calendar
             summary = _("Status update due: %(client)s") % {"client": client.name}
             calendar.add_component(
                 _event(
                     f"status-update-{client.pk}@{host}",
-                    client.status_update_due_on(profile.zone),
+                    due_on,
                     summary,
                     client_url(client.pk),
                     now,

@@ -125,7 +125,8 @@ def _due_order(row: Promise | Invoice) -> tuple[date, int]:
 
 
 def build_digest(owner: Any, now: datetime) -> Digest:
-    """Return the digest of `owner` as of `now` (in their time zone); three queries whatever the book size.
+    """Return the digest of `owner` as of `now` (in their time zone); four queries whatever the book size (the
+    clients' absences are one of them).
 
     Four when `owner.profile` is not loaded yet (the sender loads it with the owner).
     """
@@ -139,7 +140,8 @@ def build_digest(owner: Any, now: datetime) -> Digest:
     # them costs Django more than running them costs the database, and Python sorts the lists for less.
     # 1. Every client of the book with its trust health: the promises and invoices take their client from here.
     clients = {
-        client.pk: client for client in Client.objects.for_owner(owner).select_related("health").order_by()
+        client.pk: client
+        for client in Client.objects.for_owner(owner).select_related("health").order_by().with_absences()
     }
 
     # 2. Every freelancer promise the digest can mention, and the client's promises to settle, split in Python.

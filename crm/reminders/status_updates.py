@@ -101,7 +101,7 @@ def nudge_message(owner: Any, now: datetime) -> EmailMultiAlternatives | None:
         return None
     zone = profile.zone
     # Only the clients listed (`status_update_listed_at`, crm/payments/due.py), checked again by the rule itself.
-    clients = list(Client.objects.for_owner(owner).filter(status_update_listed_at__lte=now))
+    clients = list(Client.objects.for_owner(owner).filter(status_update_listed_at__lte=now).with_absences())
     due = clients_due_for_status_update(clients, profile.local_today(now), zone)
     if not due:
         return None

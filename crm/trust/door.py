@@ -43,7 +43,7 @@ from crm.trust.health import recompute_clients
 # The columns of a client and of a project the formula reads (`crm.trust.health._client_rows` and the active
 # projects' start): a save that changes none of them cannot move a score (a name, a language, a note).
 SCORED_FIELDS: dict[type, frozenset[str]] = {
-    Client: frozenset({"cadence_days", "status", "away_until"}),
+    Client: frozenset({"cadence_days", "status"}),
     Project: frozenset({"client", "status", "start_on"}),
 }
 # A client's own payment reminder days: they move its invoices' `next_reminder_at` (`crm.payments.due`), no score.

@@ -310,12 +310,14 @@ class ClientFacts:
     journal: Journal | None = None
     # The freelancer's time zone: day counts shown to them (a status update "overdue by N days") are local days.
     zone: tzinfo | None = None
-    # Paused (the client's status), or away until a local day included: no status-update lapse accrues meanwhile.
+    # Paused (the client's status): no status-update lapse accrues meanwhile.
     paused: bool = False
     # An active client (its status) owes status updates; a prospect, paused or former one does not
     # (crm.core.rules.status_update_listed: the dashboard, the digest and the nudge say the same).
     owes_status_updates: bool = True
-    away_until: date | None = None
+    # The local days the client was or is away (holidays, illness, a pause of the client or of all its active
+    # projects), merged by `crm.core.rules.away_spans`: no lapse accrues and no silence counts on those days.
+    away: rules.Spans = ()
     # The freelancer's latest feeling about the client: (rating, local day given, their note); see FEELING_MASSES.
     feeling: tuple[str, date, str] | None = None
 
@@ -831,7 +833,7 @@ def _cadence(
                 "interaction",
                 update_id,
             )
-        gap_days = _days(sent_at, previous)
+        gap_days = _days(sent_at, previous) - _away_between(facts, previous, sent_at)
         gap = lapse_mass(gap_days - cadence, cadence)
         if gap < 0:
             entry = ledger.add(
@@ -848,6 +850,16 @@ def _cadence(
     _lapse(ledger, facts, None if previous is start else previous, cadence, now, today)
 
 
+def _away_between(facts: ClientFacts, earlier: datetime, later: datetime) -> int:
+    """Return how many whole local days strictly between `earlier` and `later` the client was away: silence on
+    those days is not counted (a past absence still explains a past gap when the book is recomputed)."""
+    if not facts.away or later <= earlier:
+        return 0
+    first = local_day(earlier, facts.zone) + timedelta(days=1)
+    last = local_day(later, facts.zone) - timedelta(days=1)
+    return rules.days_away(first, last, facts.away) if first <= last else 0
+
+
 def _lapse(
     ledger: _Ledger,
     facts: ClientFacts,
@@ -860,23 +872,20 @@ def _lapse(
     face lists it with (`crm.core.rules.status_update_due_on`): an active client, not away, from its last status
     update (or, before any, from when it joined the book) plus the agreed cadence. Between projects nothing is
     weighed: the dashboard still lists the update as due, the score does not judge silence when no work runs."""
-    if not facts.owes_status_updates or rules.is_away(
-        today, paused=facts.paused, away_until=facts.away_until
-    ):
+    if not facts.owes_status_updates or rules.is_away(today, paused=facts.paused, spans=facts.away):
         return  # a pause is not silence: no lapse accrues while it lasts
     # The journal keeps the last status update on the client too (interactions older than the horizon aren't loaded).
     last = facts.last_status_update_at if facts.last_status_update_at is not None else facts.created_at
     if last_loaded is not None and last < last_loaded <= now:
         last = last_loaded
-    due_on = status_update_due_on(local_day(last, facts.zone), cadence, facts.away_until)
+    last_day = local_day(last, facts.zone)
+    due_on = status_update_due_on(last_day, cadence, facts.away)
     due_at = rules.status_update_due_at(last, cadence)
-    if facts.away_until is not None:
-        # Back from an absence: the lapse runs from the day after it, not from before it.
-        back = datetime.combine(
-            facts.away_until + timedelta(days=1), datetime.min.time(), facts.zone or now.tzinfo
-        )
-        due_at = max(due_at, back)
-    lapse = lapse_mass(_days(now, due_at), cadence)
+    if due_on != status_update_due_on(last_day, cadence):
+        # Due while the client was away: the lapse runs from the first day back, not from before the absence.
+        due_at = max(due_at, datetime.combine(due_on, datetime.min.time(), facts.zone or now.tzinfo))
+    overdue = _days(now, due_at) - _away_between(facts, due_at, now)
+    lapse = lapse_mass(overdue, cadence)
     if lapse < 0:
         entry = ledger.add(CADENCE, "status_update_overdue", lapse, 0, 1, "client", facts.id)
         entry.params["due_on"] = due_on.isoformat()
@@ -1054,16 +1063,10 @@ def _client_responsiveness(
 ) -> None:
     for question_id, asked_at, answer_at in questions:
         if answer_at is None:  # the last question, while the freelancer still waits for the client's answer
-            if facts.paused:
-                continue  # the client paused the work: no wait accrues meanwhile
-            start = asked_at
-            if facts.away_until is not None:
-                # Away (holidays, illness): the clock runs from the day after the absence, when that is later.
-                back = datetime.combine(
-                    facts.away_until + timedelta(days=1), datetime.min.time(), facts.zone or now.tzinfo
-                )
-                start = max(start, back)
-            mass = client_waiting_mass(_days(now, start))
+            if facts.paused or rules.is_covered(today, facts.away):
+                continue  # the client paused the work, or is away: no wait accrues meanwhile
+            # Away (holidays, illness, a pause) since the question: those days are not counted.
+            mass = client_waiting_mass(_days(now, asked_at) - _away_between(facts, asked_at, now))
             if mass < 0:
                 entry = ledger.add(
                     CLIENT_RESPONSIVENESS,

@@ -27,12 +27,14 @@ from django.db.models import (
     Q,
     Subquery,
     TextField,
+    Value,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from clients.models import Client, Profile, Project
+from clients.models import Absence, Client, Profile, Project
 from conflicts.models import ConflictSignal
+from crm.core import rules
 from crm.core.days import local_day, local_midnight
 from crm.models import (
     ClientHealth,
@@ -46,6 +48,7 @@ from crm.models import (
     Rate,
 )
 from crm.models.health import Band
+from crm.models.trash import UNDO_MINUTES
 from crm.trust import formula
 
 logger = logging.getLogger(__name__)
@@ -114,8 +117,23 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
     today_in = {zone: local_day(now, zone) for zone in set(zone_of.values())}
     today_of = {cid: today_in[zone] for cid, zone in zone_of.items()}
 
+    # The active projects and every absence, past ones too (a past absence still explains the silence during
+    # it), in one read (`_absences_and_active_projects`).
     active_since: dict[int, datetime] = {}
-    for client_id, start_on, created_at in _rows(_active_projects, ids):
+    own_absences: dict[int, list[rules.Period]] = defaultdict(list)
+    pauses: dict[int, list[rules.Period]] = defaultdict(list)
+    # The pauses of each active project (an active project never paused pauses nothing): `rules.away_spans`.
+    project_pauses: dict[int, dict[int, list[rules.Period]]] = defaultdict(dict)
+    for client_id, project_id, start_on, end_on, created_at, absence in _rows(
+        _absences_and_active_projects, ids
+    ):
+        if absence:
+            if project_id is None:
+                own_absences[client_id].append((start_on, end_on))
+            else:
+                pauses[project_id].append((start_on, end_on))
+            continue
+        project_pauses[client_id][project_id] = pauses[project_id]
         # In UTC: the formula compares it with every status update, and mixed zones make each comparison slow.
         since = local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
         if client_id not in active_since or since < active_since[client_id]:
@@ -203,7 +221,6 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         last_status_update_at,
         _zone,
         status,
-        away_until,
         feeling_rating,
         felt_on,
         feeling_note,
@@ -221,7 +238,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             zone=zone_of[cid],
             paused=status == _PAUSED,
             owes_status_updates=status == _ACTIVE,
-            away_until=away_until,
+            away=_away(own_absences.get(cid), project_pauses.get(cid)),
             feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
         )
         today = today_of[cid]
@@ -247,6 +264,13 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
     return results
 
 
+def _away(own: list[rules.Period] | None, projects: dict[int, list[rules.Period]] | None) -> rules.Spans:
+    """Return a client's merged away days (`rules.away_spans`); nothing to merge for most clients."""
+    if not own and not (projects and all(projects.values())):
+        return ()
+    return rules.away_spans(own or (), (projects or {}).values())
+
+
 _NO_INTERACTIONS = formula.Journal()
 _PAUSED = str(Client.Status.PAUSED)  # a plain string: compared once per client of the book
 _ACTIVE = str(Client.Status.ACTIVE)
@@ -256,10 +280,21 @@ _ACTIVE = str(Client.Status.ACTIVE)
 # the moments it reads around, so `_rows` can compile it once for one client.
 
 
-def _active_projects(ids: Any) -> Any:
-    return Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE).values_list(
-        "client_id", "start_on", "created_at"
+def _absences_and_active_projects(ids: Any) -> Any:
+    # The absences first, so the database types the columns from their own.
+    absences = (
+        Absence.objects.filter(client_id__in=ids)
+        .order_by()
+        .values_list("client_id", "project_id", "start_on", "end_on", "created_at", Value(True))
     )
+    projects = (
+        Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE)
+        .order_by()
+        .values_list(
+            "client_id", "id", "start_on", Value(None, output_field=DateField()), "created_at", Value(False)
+        )
+    )
+    return absences.union(projects, all=True)
 
 
 def _promises(ids: Any) -> Any:
@@ -475,7 +510,7 @@ def _converter(model: Any, name: str, connection: Any) -> Callable[[Any], Any]:
 
 
 # The clients' own columns the formula reads (`_client_rows`); a caller may ask for more after them.
-CLIENT_COLUMN_COUNT = 11
+CLIENT_COLUMN_COUNT = 10
 
 
 def _client_rows(queryset: Any, now: datetime, *extra: str) -> Any:
@@ -493,7 +528,6 @@ def _client_rows(queryset: Any, now: datetime, *extra: str) -> Any:
         "last_status_update_at",
         "owner__profile__time_zone",
         "status",
-        "away_until",
         Subquery(latest.values("rating")[:1]),
         Subquery(latest.values("felt_on")[:1], output_field=DateField()),
         Subquery(latest.values("note")[:1]),
@@ -589,6 +623,10 @@ def recompute_clients(
     stored: list[ClientHealth] = []
     owners: set[int] = set()
     clocks = latest_contact_times() if contact_times else {}
+    # The client's last move still within the undo window, read with its row: a new move is folded into it.
+    recent = HealthChange.objects.filter(
+        client_id=OuterRef("pk"), at__gt=now - timedelta(minutes=UNDO_MINUTES), at__lte=now
+    ).order_by("-at", "-pk")
     for first in range(0, len(ids), batch_size):
         batch = ids[first : first + batch_size]
         rows = list(
@@ -599,6 +637,9 @@ def recompute_clients(
                 "health__band",
                 "health__reasons",
                 "health__evidence_count",
+                Subquery(recent.values("pk")[:1]),
+                Subquery(recent.values("old_score")[:1]),
+                Subquery(recent.values("old_band")[:1]),
                 *(("last_contact_at", *clocks.values()) if clocks else ()),
             )
         )
@@ -617,15 +658,46 @@ def recompute_clients(
             health = ClientHealth(**dict(zip(_ATTNAMES, values, strict=True)))
             stored.append(health)
             owners.add(values[_OWNER])
-            move = _health_change(health, *row[CLIENT_COLUMN_COUNT:], now)
+            move = _health_change(health, *row[CLIENT_COLUMN_COUNT : CLIENT_COLUMN_COUNT + 4], now)
             if move is not None:
-                moves.append(move)
+                moves.append((move, *row[CLIENT_COLUMN_COUNT + 4 : CLIENT_COLUMN_COUNT + 7]))
         if moves:
-            HealthChange.objects.bulk_create(moves)
+            write_moves(moves)
     if owners:
         # What the dashboard cached about these books is now out of date: for these clients only.
         Profile.book_changed(owners, [health.client_id for health in stored])
     return stored
+
+
+def write_moves(moves: list[tuple[HealthChange, int | None, int | None, str | None]]) -> None:
+    """Write the timeline's moves, each folded into its client's last move when that one was written within the
+    undo window (its id, old score and old band given with each move), so the timeline shows the net move only:
+    marking, undoing and redoing within minutes is one move, or none.
+
+    1. A move back to where the recent one started deletes it: nothing moved in the end.
+    2. Any other move makes the recent one the net move, from its old score to the new one; the step's reason
+       replaces its reason when the step moves the same way as the net move.
+    3. A client with no recent move gets its move as a new row.
+    """
+    new, netted, turned, gone = [], [], [], []
+    for move, recent_id, old_score, old_band in moves:
+        if recent_id is None:
+            new.append(move)
+        elif (old_score, old_band) == (move.new_score, move.new_band):
+            gone.append(recent_id)
+        else:
+            net = HealthChange(
+                pk=recent_id, new_score=move.new_score, new_band=move.new_band, reason=move.reason
+            )
+            (netted if (move.new_score - old_score) * move.points > 0 else turned).append(net)
+    if gone:
+        HealthChange.objects.filter(pk__in=gone).delete()
+    if netted:
+        HealthChange.objects.bulk_update(netted, ["new_score", "new_band", "reason"])
+    if turned:
+        HealthChange.objects.bulk_update(turned, ["new_score", "new_band"])
+    if new:
+        HealthChange.objects.bulk_create(new)
 
 
 def _health_change(

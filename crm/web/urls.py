@@ -25,6 +25,12 @@ urlpatterns = [
     path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/delete/", views.contact_delete, name="contact_delete"),
     path("contacts/<int:contact_id>/primary/", views.contact_make_primary, name="contact_make_primary"),
+    path("clients/<int:client_id>/absences/new/", views.absence_new, name="absence_new"),
+    path("absences/<int:absence_id>/edit/", views.absence_edit, name="absence_edit"),
+    path("absences/<int:absence_id>/end/", views.absence_end, name="absence_end"),
+    path("absences/<int:absence_id>/delete/", views.absence_delete, name="absence_delete"),
+    path("projects/<int:project_id>/pause/", views.project_pause, name="project_pause"),
+    path("projects/<int:project_id>/resume/", views.project_resume, name="project_resume"),
     path("projects/<int:project_id>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:project_id>/delete/", views.project_delete, name="project_delete"),
     path(

@@ -34,7 +34,7 @@ def _problems(bob: Any, language: str | None, spoken: str) -> dict[int, dict[str
         409: writer.post(
             "/invoices", {"client_id": client.pk, "number": "F-1", "amount": "1", "due_on": "2099-01-01"}
         ),
-        422: writer.post("/clients", {"name": "X", "cadence_days": "often", "away_until": "someday"}),
+        422: writer.post("/absences", {"client_id": client.pk, "project_id": "often", "start_on": "someday"}),
     }
     found = {}
     for status, response in answers.items():
@@ -88,10 +88,10 @@ def test_every_refusal_speaks_the_requests_language(
         assert "Value error" not in _texts(problem)
     if expected is FRENCH:
         assert problems[404]["title"] == "Introuvable"
-        assert problems[422]["errors"]["away_until"] == ["Saisissez une date au format AAAA-MM-JJ."]
+        assert problems[422]["errors"]["start_on"] == ["Saisissez une date au format AAAA-MM-JJ."]
     else:
         assert problems[404]["title"] == "Not Found"
-        assert problems[422]["errors"]["away_until"] == ["Enter a date as YYYY-MM-DD."]
+        assert problems[422]["errors"]["start_on"] == ["Enter a date as YYYY-MM-DD."]
 
 
 def test_a_trailing_slash_names_the_same_endpoint(alice: Any, alice_api: ApiCaller) -> None:

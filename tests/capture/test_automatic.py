@@ -122,7 +122,7 @@ def test_an_out_of_office_reply_is_marked_shown_and_neither_an_answer_nor_a_cont
         page = alice_client.get(workspace).content.decode()
         assert "Auto-reply" in page and "Sent automatically: neither an answer nor a contact." in page
         assert "The auto-reply says the client is away until Dec. 14, 2026." in page
-        confirm = reverse("web:client_edit", kwargs={"client_id": acme.pk}) + "?away_until=2026-12-14"
+        confirm = reverse("web:absence_new", kwargs={"client_id": acme.pk}) + "?end_on=2026-12-14"
         assert f'href="{confirm}"' in page
         assert 'value="2026-12-14"' in alice_client.get(confirm).content.decode()
         alice.profile.language = "fr"

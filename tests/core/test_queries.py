@@ -9,10 +9,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clients.models import Client
+from clients.models import Absence, Client
 from crm.core import rules
 from crm.models import Invoice, Promise
-from tests.factories import make_client, make_invoice, make_promise
+from tests.factories import make_client, make_invoice, make_project, make_promise
 
 ZONES = [
     zoneinfo.ZoneInfo(name)
@@ -20,6 +20,7 @@ ZONES = [
 ]
 START = datetime(2026, 1, 1, tzinfo=UTC)
 TODAY = date(2026, 3, 29)  # the day Paris moves to summer time
+periods = st.tuples(st.integers(-6, 3), st.one_of(st.none(), st.integers(0, 4)))
 EXAMPLES = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -32,7 +33,9 @@ EXAMPLES = settings(
     cadence=st.integers(1, 365),
     # Mostly active clients at home: the rows where the due day alone decides.
     status=st.sampled_from(["active"] * 6 + Client.Status.values),
-    away=st.one_of(st.none(), st.none(), st.none(), st.integers(-3, 3)),
+    # Absences around today (first day, length; None: open), and the pauses of 0 to 2 active projects.
+    absences=st.lists(periods, max_size=2),
+    projects=st.lists(st.lists(periods, max_size=2), max_size=2),
     zone=st.sampled_from(ZONES),
     today_shift=st.integers(-3, 3),
     never_sent=st.booleans(),
@@ -42,7 +45,8 @@ def test_the_status_updates_listed_in_sql_are_those_listed_in_python(
     since_minutes: int,
     cadence: int,
     status: str,
-    away: int | None,
+    absences: list[tuple[int, int | None]],
+    projects: list[list[tuple[int, int | None]]],
     zone: zoneinfo.ZoneInfo,
     today_shift: int,
     never_sent: bool,
@@ -55,8 +59,23 @@ def test_the_status_updates_listed_in_sql_are_those_listed_in_python(
     Client.objects.filter(pk=client.pk).update(
         created_at=since if never_sent else START - timedelta(days=400),
         last_status_update_at=None if never_sent else since,
-        away_until=None if away is None else today + timedelta(days=away),
     )
+    for start, length in absences:
+        first = today + timedelta(days=start)
+        Absence.objects.create(
+            client=client, start_on=first, end_on=None if length is None else first + timedelta(days=length)
+        )
+    for pauses in projects:
+        project = make_project(client)
+        for start, length in pauses:
+            first = today + timedelta(days=start)
+            Absence.objects.create(
+                client=client,
+                project=project,
+                kind=Absence.Kind.PAUSED,
+                start_on=first,
+                end_on=None if length is None else first + timedelta(days=length),
+            )
     client.refresh_from_db()
 
     in_sql = Client.objects.filter(pk=client.pk).status_update_listed(today, zone).exists()

@@ -71,10 +71,22 @@ def test_a_status_update_is_due_a_cadence_after_the_last_one() -> None:
     assert rules.status_update_due_on(date(2026, 3, 13), 7) == TODAY
 
 
+def away(*periods: tuple[date, date | None]) -> rules.Spans:
+    return rules.away_spans(periods)
+
+
 def test_an_absence_holds_the_status_update_until_the_day_after_it() -> None:
-    assert rules.status_update_due_on(date(2026, 3, 13), 7, away_until=TODAY) == TOMORROW
-    # An absence that ended before the due day changes nothing.
-    assert rules.status_update_due_on(date(2026, 3, 13), 7, away_until=date(2026, 3, 15)) == TODAY
+    assert rules.status_update_due_on(date(2026, 3, 13), 7, away((date(2026, 3, 1), TODAY))) == TOMORROW
+    # An absence that ended before the due day changes nothing, nor one that starts after it.
+    assert (
+        rules.status_update_due_on(date(2026, 3, 13), 7, away((date(2026, 3, 1), date(2026, 3, 15)))) == TODAY
+    )
+    assert rules.status_update_due_on(date(2026, 3, 13), 7, away((TOMORROW, None))) == TODAY
+    # Two absences back to back are one: the update is due after the second.
+    back_to_back = away((date(2026, 3, 18), TODAY), (TOMORROW, date(2026, 3, 25)))
+    assert rules.status_update_due_on(date(2026, 3, 13), 7, back_to_back) == date(2026, 3, 26)
+    # An open absence holds it until further notice.
+    assert rules.status_update_due_on(date(2026, 3, 13), 7, away((date(2026, 3, 18), None))) == date.max
 
 
 def test_the_due_day_never_overflows() -> None:
@@ -82,33 +94,50 @@ def test_the_due_day_never_overflows() -> None:
 
 
 @pytest.mark.parametrize(
-    ("paused", "away_until", "expected"),
+    ("paused", "periods", "expected"),
     [
-        (False, None, False),
-        (True, None, True),  # paused: away without an end
-        (False, TODAY, True),  # away up to today included
-        (False, YESTERDAY, False),  # back today
+        (False, (), False),
+        (True, (), True),  # paused: away without an end
+        (False, ((date(2026, 3, 1), TODAY),), True),  # away up to today included
+        (False, ((date(2026, 3, 1), YESTERDAY),), False),  # back today
+        (False, ((TOMORROW, None),), False),  # leaves tomorrow
+        (False, ((TODAY, None),), True),  # left today, until further notice
     ],
 )
-def test_is_away(paused: bool, away_until: date | None, expected: bool) -> None:
-    assert rules.is_away(TODAY, paused=paused, away_until=away_until) is expected
+def test_is_away(paused: bool, periods: tuple, expected: bool) -> None:
+    assert rules.is_away(TODAY, paused=paused, spans=away(*periods)) is expected
+
+
+def test_a_client_is_away_when_every_active_project_is_paused() -> None:
+    both = rules.away_spans((), [[(date(2026, 3, 1), None)], [(date(2026, 3, 10), date(2026, 3, 20))]])
+    assert both == ((date(2026, 3, 10), date(2026, 3, 20)),)
+    # One active project never paused: the client is not away.
+    assert rules.away_spans((), [[(date(2026, 3, 1), None)], []]) == ()
+    # No active project: nothing is paused.
+    assert rules.away_spans((), []) == ()
+
+
+def test_days_away_counts_the_days_of_the_absences_within_the_range() -> None:
+    spans = away((date(2026, 3, 1), date(2026, 3, 5)), (date(2026, 3, 10), None))
+    assert rules.days_away(date(2026, 3, 3), date(2026, 3, 12), spans) == 3 + 3
+    assert rules.days_away(date(2026, 3, 6), date(2026, 3, 9), spans) == 0
 
 
 @pytest.mark.parametrize(
-    ("due_on", "active", "away_until", "listed"),
+    ("due_on", "active", "periods", "listed"),
     [
-        (date(2026, 3, 10), True, None, True),  # lapsed
-        (TODAY, True, None, True),  # due today
-        (TOMORROW, True, None, True),  # due tomorrow: coming (STATUS_UPDATE_COMING_DAYS)
-        (date(2026, 3, 22), True, None, False),  # due the day after: not yet
-        (date(2026, 3, 10), False, None, False),  # paused, prospect or former: none due
-        (date(2026, 3, 10), True, TODAY, False),  # away up to today
-        (date(2026, 3, 10), True, YESTERDAY, True),  # back from an absence
+        (date(2026, 3, 10), True, (), True),  # lapsed
+        (TODAY, True, (), True),  # due today
+        (TOMORROW, True, (), True),  # due tomorrow: coming (STATUS_UPDATE_COMING_DAYS)
+        (date(2026, 3, 22), True, (), False),  # due the day after: not yet
+        (date(2026, 3, 10), False, (), False),  # paused, prospect or former: none due
+        (date(2026, 3, 10), True, ((date(2026, 3, 1), TODAY),), False),  # away up to today
+        (date(2026, 3, 10), True, ((date(2026, 3, 1), YESTERDAY),), True),  # back from an absence
     ],
 )
-def test_status_update_listed(due_on: date, active: bool, away_until: date | None, listed: bool) -> None:
+def test_status_update_listed(due_on: date, active: bool, periods: tuple, listed: bool) -> None:
     assert rules.STATUS_UPDATE_COMING_DAYS == 1
-    assert rules.status_update_listed(due_on, TODAY, active=active, away_until=away_until) is listed
+    assert rules.status_update_listed(due_on, TODAY, active=active, spans=away(*periods)) is listed
 
 
 def test_status_update_days_late_counts_the_days_left_negative() -> None:

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import time_machine
 
-from clients.models import Client
+from clients.models import Absence, Client
 from crm.models import Interaction
 from crm.reminders.digest import build_digest, clients_due_for_status_update
 from crm.web.views import board
-from tests.factories import make_client, make_interaction, make_user
+from tests.factories import make_client, make_interaction, make_project, make_user
 
 # Monday 23 November 2026, 08:00 in Paris.
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
@@ -37,18 +37,35 @@ def book(alice: Any) -> dict[str, Client]:
     with time_machine.travel(NOW - timedelta(days=60), tick=False):
         clients = {
             name: make_client(alice, name=name, cadence_days=7)
-            for name in ("lapsed", "today", "tomorrow", "after tomorrow", "away", "back", "paused")
+            for name in (
+                "lapsed",
+                "today",
+                "tomorrow",
+                "after tomorrow",
+                "away",
+                "back",
+                "paused",
+                "project paused",
+                "one project of two paused",
+            )
         }
     # Sent at 06:00 Paris time: due 7 days later at the same hour, within 48 hours of now for "after tomorrow".
     for name, days_ago in (("lapsed", 10), ("today", 7), ("tomorrow", 6), ("after tomorrow", 5)):
         _sent(clients[name], days_ago + 2 / 24)
-    Client.objects.filter(pk=clients["away"].pk).update(away_until=TODAY)
-    Client.objects.filter(pk=clients["back"].pk).update(away_until=TODAY - timedelta(days=1))
+    Absence.objects.create(client=clients["away"], start_on=TODAY - timedelta(days=20), end_on=TODAY)
+    Absence.objects.create(
+        client=clients["back"], start_on=TODAY - timedelta(days=20), end_on=TODAY - timedelta(days=1)
+    )
     Client.objects.filter(pk=clients["paused"].pk).update(status=Client.Status.PAUSED)
+    # A client otherwise active whose only project is paused owes no status update; with a second project still
+    # running, it does.
+    make_project(clients["project paused"]).pause(TODAY - timedelta(days=30))
+    make_project(clients["one project of two paused"]).pause(TODAY - timedelta(days=30))
+    make_project(clients["one project of two paused"])
     return clients
 
 
-LISTED = ["back", "lapsed", "today", "tomorrow"]
+LISTED = ["back", "lapsed", "one project of two paused", "today", "tomorrow"]
 
 
 def test_the_dashboard_and_the_digest_list_the_same_clients(alice: Any, book: dict[str, Client]) -> None:

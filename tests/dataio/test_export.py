@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client, Contact
+from clients.models import Absence, Client, Contact
 from crm.dataio import book
 from crm.dataio.imports import receive, run
 from crm.models import ClientHealth, Feeling, HealthChange, HealthSnapshot, Interaction
@@ -70,6 +70,11 @@ def _a_book(owner: Any) -> Client:
     make_invoice(rita, number="F-2", amount=Decimal("800.00"), issued_on=today - timedelta(days=40), due_on=today - timedelta(days=10), renegotiated_due_on=today + timedelta(days=5))  # fmt: skip
     make_conflict(rita, observed_on=today - timedelta(days=15), severity=2, description="Périmètre")
     Feeling.objects.create(client=rita, rating="doubt", felt_on=today - timedelta(days=2))
+    # A past holiday (it explains the silence then) and the project paused since five days.
+    Absence.objects.create(
+        client=rita, start_on=today - timedelta(days=45), end_on=today - timedelta(days=35), note="Été"
+    )
+    project.pause(today - timedelta(days=5))
     make_client(owner, name="Calme", status="prospect")
     # A trend to draw and a week-old score to compare with: the trust health reads its snapshots.
     HealthSnapshot.objects.bulk_create(
@@ -124,6 +129,9 @@ def test_the_json_is_versioned_and_keeps_every_record(alice_client: Any, alice: 
         "contacts": 2, "projects": 1, "interactions": 3, "promises": 3, "invoices": 2,
     }  # fmt: skip
     assert rita["invoices"][0]["amount"] == "1234.56"
+    holiday, pause = sorted(rita["absences"], key=lambda a: a["start_on"])
+    assert (holiday["kind"], holiday["project"], holiday["note"]) == ("holiday", None, "Été")
+    assert (pause["kind"], pause["project"], pause["end_on"]) == ("paused", rita["projects"][0]["id"], None)
 
 
 def _book_as_values(owner: Any) -> list[Any]:
@@ -182,6 +190,22 @@ def test_the_json_export_imported_into_an_empty_book_is_the_same_book_with_the_s
     recompute_book(carol, now=now)
     assert _health(carol) == _health(alice)
     assert _health(carol)[1][1] not in (None, 50)  # Rita has a real score, not "not enough history"
+
+
+def test_an_export_written_before_absences_were_dated_keeps_its_absence(alice: Any) -> None:
+    rita = make_client(alice, name="Rita")
+    document = json.loads("".join(book.json_document(alice)))
+    (row,) = document["clients"]
+    del row["absences"]
+    row["away_until"] = "2026-12-24"  # how an older export said the client was away
+    carol = make_user("carol")
+
+    done = run(receive(carol, "book", "old.json", json.dumps(document).encode()))
+
+    assert done.state == "done", done.error
+    absence = Absence.objects.get(client__owner=carol)
+    assert (absence.kind, absence.end_on) == ("holiday", date(2026, 12, 24))
+    assert absence.start_on == min(rita.created_at.date(), date(2026, 12, 24))
 
 
 def test_a_json_export_goes_into_an_empty_book_only_and_a_bad_one_writes_nothing(

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from clients.models import AccessToken, BusinessLogo, Client, FormSubmission, Project
+from clients.models import Absence, AccessToken, BusinessLogo, Client, FormSubmission, Project
 from conflicts.models import ConflictSignal
 from crm.models import (
     ClientHealth,
@@ -81,6 +81,15 @@ def _payment_reminder(owner: Any) -> PaymentReminder:
     return PaymentReminder.objects.create(owner=owner, invoice=invoice, step=1, due_basis=EARLIER, due_on=DAY)
 
 
+def _absence(owner: Any) -> Absence:
+    return Absence.objects.create(client=make_client(owner), start_on=DAY, end_on=DAY)
+
+
+def _project_paused(owner: Any) -> Absence:
+    project = make_project(make_client(owner))
+    return Absence.objects.create(client=project.client, project=project, kind="paused", start_on=DAY)
+
+
 def _late_payment_rate(owner: Any) -> LatePaymentRate:
     return LatePaymentRate.objects.create(series="ecb_mro", starts_on=date(2030, 1, 1), percent=Decimal("1"))
 
@@ -124,6 +133,9 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
     ),
     ("project_budget_not_negative", lambda u: make_project(make_client(u)), {"budget": Decimal("-1")}),
     ("project_status_valid", lambda u: make_project(make_client(u)), {"status": "lost"}),
+    ("absence_ends_after_it_starts", _absence, {"end_on": EARLIER}),
+    ("absence_kind_valid", _absence, {"kind": "strike"}),
+    ("absence_project_only_paused", _project_paused, {"kind": "holiday"}),
     ("interaction_kind_valid", lambda u: make_interaction(make_client(u)), {"kind": "fax"}),
     ("interaction_direction_valid", lambda u: make_interaction(make_client(u)), {"direction": "sideways"}),
     ("interaction_automatic_valid", lambda u: make_interaction(make_client(u)), {"automatic": "vacation"}),
@@ -259,7 +271,9 @@ WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
         {},
     ),
     ("client_last_contact_at_in_window", lambda u: make_client(u), "last_contact_at", BOTH_MOMENTS, {}),
-    ("client_away_until_in_window", lambda u: make_client(u), "away_until", BOTH_DAYS, {}),
+    ("absence_start_on_in_window", _absence, "start_on", [BEFORE_DAY], {}),
+    ("absence_end_on_in_window", _absence, "end_on", [AFTER_DAY], {}),
+    ("absence_created_at_in_window", _absence, "created_at", BOTH_MOMENTS, {}),
     ("payment_reminder_due_on_in_window", _payment_reminder, "due_on", BOTH_DAYS, {}),
     ("late_payment_rate_starts_on_in_window", _late_payment_rate, "starts_on", BOTH_DAYS, {}),
     ("rate_day_in_window", _exchange_rate, "day", BOTH_DAYS, {}),

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from crm.core import rules
 from crm.trust.formula import (
     ClientFacts,
     ConflictFact,
@@ -24,6 +25,11 @@ _ids = itertools.count(1)
 
 def day(days_ago: int) -> date:
     return TODAY - timedelta(days=days_ago)
+
+
+def away(*periods: tuple[int, int | None]) -> tuple[tuple[date, date], ...]:
+    """The client's away days: periods from `first` days ago to `last` days ago (None: still away)."""
+    return rules.away_spans((day(first), None if last is None else day(last)) for first, last in periods)
 
 
 def at(days_ago: float) -> datetime:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clients.models import Client, Project
+from clients.models import Absence, Client, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientHealth, Feeling, HealthSnapshot, Interaction, Invoice, Promise, Rate
 from crm.trust import formula
@@ -323,7 +323,7 @@ def _plain_health(client: Client) -> dict[str, Any]:
         ),
         zone=zone,
         paused=client.status == Client.Status.PAUSED,
-        away_until=client.away_until,
+        away=client.away_spans(),
         feeling=(feeling.rating, feeling.felt_on, feeling.note) if feeling else None,
     )
     health = formula.compute(facts, NOW, today, thresholds())
@@ -380,10 +380,17 @@ def test_bulk_and_one_client_recomputes_store_the_same_health_as_the_plain_orm_p
     bob.profile.save()
     clients = [
         make_client(alice, cadence_days=5),
-        make_client(bob, cadence_days=14, away_until=TODAY - timedelta(days=4)),
+        make_client(bob, cadence_days=14),
         make_client(alice),
         make_client(alice, status=Client.Status.PAUSED),
     ]
+    # Bob's client was on holiday twice: a past one and one ended four days ago.
+    Absence.objects.create(
+        client=clients[1], start_on=TODAY - timedelta(days=60), end_on=TODAY - timedelta(days=45)
+    )
+    Absence.objects.create(
+        client=clients[1], start_on=TODAY - timedelta(days=20), end_on=TODAY - timedelta(days=4)
+    )
     for client in (*clients[:2], clients[3]):
         _varied_history(client)
     # The history above went through the journal's door: start again from the bulk path alone.
@@ -434,9 +441,9 @@ def _queries_to_recompute(owner: Any, size: int) -> int:
 
 
 def test_bulk_recompute_costs_the_same_queries_per_batch(alice: Any) -> None:
-    # Per batch of two clients: the clients, then projects, promises, invoices, conflicts, interactions,
-    # snapshots and one upsert inside a savepoint (two), and the book's dashboard version: eleven, whatever the
-    # batch holds. After the last full batch, one read finds no more clients.
+    # Per batch of two clients: the clients, then projects with absences, promises, invoices, conflicts,
+    # interactions, snapshots and one upsert inside a savepoint (two), and the book's dashboard version: eleven,
+    # whatever the batch holds. After the last full batch, one read finds no more clients.
     two_batches = _queries_to_recompute(alice, 4)
     six_batches = _queries_to_recompute(alice, 12)
     per_batch = (two_batches - 1) / 2
@@ -450,8 +457,9 @@ def test_logging_an_interaction_recomputes_only_that_clients_health(
     busy, quiet = make_client(alice), make_client(alice)
     make_promise(quiet, made_on=TODAY - timedelta(days=20), due_on=TODAY - timedelta(days=10))
     before = ClientHealth.objects.get(client=quiet).computed_at
-    # save, refresh the contact times (2), then recompute: client, 6 reads, upsert, book version
-    with time_machine.travel(NOW + timedelta(minutes=5), tick=False), django_assert_max_num_queries(13):
+    # save, refresh the contact times (2), then recompute: client, 6 reads, upsert, book version; the sweep's
+    # columns: the client with its open invoices, its absences
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False), django_assert_max_num_queries(14):
         make_interaction(busy, direction=Interaction.Direction.FROM_CLIENT)
     assert ClientHealth.objects.get(client=busy).computed_at == NOW + timedelta(minutes=5)
     assert ClientHealth.objects.get(client=quiet).computed_at == before

@@ -31,6 +31,7 @@ from crm.trust.door import journal_changed
 from crm.trust.formula import InteractionFact
 from tests.factories import make_client, make_interaction
 from tests.trust.facts import NOW, codes, interaction, model_client, score
+from tests.trust.facts import away as away_days
 
 MINUTE = timedelta(minutes=1)
 
@@ -133,9 +134,9 @@ def test_an_answer_to_the_freelancers_answer_is_not_a_question() -> None:
 
 def test_a_client_away_owes_no_answer_until_back() -> None:
     asked = question(10)
-    away = client_side(asked, away_until=(NOW + timedelta(days=5)).date())
+    away = client_side(asked, away=away_days((20, -5)))
     assert away == pytest.approx(client_side())
-    back_today = client_side(asked, away_until=(NOW - timedelta(days=1)).date())
+    back_today = client_side(asked, away=away_days((20, 1)))
     assert back_today == pytest.approx(client_side())  # back since this midnight: within the grace again
     assert client_side(asked) < back_today
     assert client_side(asked, paused=True) == pytest.approx(client_side())

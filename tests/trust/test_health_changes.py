@@ -140,3 +140,104 @@ def test_the_reason_that_moved_most_in_the_direction_of_the_move() -> None:
     }
     # "Not enough history" is a state, not a reason that moved; nothing moved: no reason.
     assert reason_that_moved([], [{"code": "not_enough_history", "impact": 0.0}], -1) == {}
+
+
+# -- coalesced within the undo window (issue 22) ---------------------------------------------------------------
+
+
+def _keep_undo_keep(alice_client: Any, promise: Any, frozen: Any, minutes_apart: float) -> None:
+    """Keep the promise, undo it, keep it again: three clicks `minutes_apart` minutes apart."""
+    from django.urls import reverse
+
+    from crm.models import Undo
+
+    keep = reverse("web:promise_keep", kwargs={"promise_id": promise.pk})
+    alice_client.post(keep)
+    frozen.shift(timedelta(minutes=minutes_apart))
+    undo = Undo.objects.latest("pk")
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": undo.pk}))
+    frozen.shift(timedelta(minutes=minutes_apart))
+    alice_client.post(keep)
+
+
+def test_marking_undoing_and_redoing_within_the_undo_window_leaves_one_net_move(
+    alice_client: Any, alice: Any, frozen: Any
+) -> None:
+    client = _steady_client(alice)
+    today = timezone.localdate()
+    promise = make_promise(client, made_on=today - timedelta(days=30), due_on=today - timedelta(days=10))
+    before = ClientHealth.objects.get(client=client).score
+    HealthChange.objects.all().delete()
+
+    _keep_undo_keep(alice_client, promise, frozen, minutes_apart=4)
+
+    after = ClientHealth.objects.get(client=client).score
+    assert after > before
+    change = HealthChange.objects.get(client=client)  # one row, not three
+    assert (change.old_score, change.new_score) == (before, after)
+    assert change.reason["code"] == "promise_overdue" and change.reason.get("gone")
+    # The undo took the first move back (nothing had moved); the keep again is the one move left.
+    assert change.at == NOW + timedelta(minutes=8)
+
+
+def test_a_move_taken_back_within_the_undo_window_leaves_no_move(
+    alice_client: Any, alice: Any, frozen: Any
+) -> None:
+    from django.urls import reverse
+
+    from crm.models import Undo
+
+    client = _steady_client(alice)
+    today = timezone.localdate()
+    promise = make_promise(client, made_on=today - timedelta(days=30), due_on=today - timedelta(days=10))
+    HealthChange.objects.all().delete()
+
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": promise.pk}))
+    assert HealthChange.objects.filter(client=client).count() == 1
+    frozen.shift(timedelta(minutes=2))
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": Undo.objects.latest("pk").pk}))
+
+    assert not HealthChange.objects.filter(client=client).exists()
+
+
+def test_moves_further_apart_than_the_undo_window_stay_apart(
+    alice_client: Any, alice: Any, frozen: Any
+) -> None:
+    from crm.models.trash import UNDO_MINUTES
+
+    client = _steady_client(alice)
+    today = timezone.localdate()
+    promise = make_promise(client, made_on=today - timedelta(days=30), due_on=today - timedelta(days=10))
+    HealthChange.objects.all().delete()
+
+    # The undo itself must still be allowed: just inside its own window, past the first move's.
+    _keep_undo_keep(alice_client, promise, frozen, minutes_apart=UNDO_MINUTES - 0.5)
+
+    moves = list(
+        HealthChange.objects.filter(client=client).order_by("at").values_list("old_score", "new_score")
+    )
+    # The keep, then the undo and the keep again: the last two fall within one window and cancel out.
+    assert len(moves) == 1 and moves[0][1] > moves[0][0]
+
+
+def test_two_moves_within_the_undo_window_show_as_their_net_move(
+    alice_client: Any, alice: Any, frozen: Any
+) -> None:
+    from django.urls import reverse
+
+    client = _steady_client(alice)
+    today = timezone.localdate()
+    first, second = (
+        make_promise(client, made_on=today - timedelta(days=30), due_on=today - timedelta(days=days))
+        for days in (10, 12)
+    )
+    before = ClientHealth.objects.get(client=client).score
+    HealthChange.objects.all().delete()
+
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": first.pk}))
+    frozen.shift(timedelta(minutes=3))
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": second.pk}))
+
+    change = HealthChange.objects.get(client=client)
+    assert (change.old_score, change.new_score) == (before, ClientHealth.objects.get(client=client).score)
+    assert change.at == NOW and change.new_score > change.old_score

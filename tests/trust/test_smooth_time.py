@@ -22,6 +22,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crm.core import rules
 from crm.core.days import local_day
 from crm.trust.formula import ClientFacts, ConflictFact, InteractionFact, InvoiceFact, PromiseFact, compute
 
@@ -150,6 +151,14 @@ def book(rnd: random.Random, zone: zoneinfo.ZoneInfo, first: datetime) -> Client
         for _ in range(rnd.randint(0, 12))
     ]
     created = past_moment(500)
+    # Dated absences, past or current (None: open), merged as the loader merges them.
+    periods = []
+    for _ in range(rnd.choice([0, 0, 1, 2])):
+        first_day = around(-90, 0)
+        periods.append(
+            (first_day, None if rnd.random() < 0.2 else first_day + timedelta(days=rnd.randint(0, 30)))
+        )
+    absences = rules.away_spans(periods)
     status = rnd.choice(["active", "active", "paused", "former"])
     feeling = (rnd.choice(["trust", "doubt", "distrust"]), past_day(40), "") if rnd.random() < 0.5 else None
     return ClientFacts(
@@ -165,7 +174,7 @@ def book(rnd: random.Random, zone: zoneinfo.ZoneInfo, first: datetime) -> Client
         zone=zone,
         paused=status == "paused",
         owes_status_updates=status == "active",
-        away_until=around(-30, 30) if rnd.random() < 0.3 else None,
+        away=absences,
         feeling=feeling,
     )
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm.core import rules
 from crm.trust.formula import ClientFacts, ConflictFact, InteractionFact, InvoiceFact, PromiseFact, compute
 from tests.trust.facts import NOW, TODAY
 
@@ -91,7 +92,17 @@ def histories(draw: st.DrawFn) -> ClientFacts:
         conflicts=_numbered(draw(st.lists(conflicts(), max_size=4)), 3000),
         interactions=_numbered(draw(st.lists(interactions, max_size=25)), 4000),
         paused=draw(st.booleans()),
-        away_until=draw(st.one_of(st.none(), st.integers(-30, 60).map(lambda n: TODAY - timedelta(days=n)))),
+        away=rules.away_spans(
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.integers(-30, 300).map(lambda n: TODAY - timedelta(days=n)),
+                        st.one_of(st.none(), st.integers(0, 40).map(lambda n: timedelta(days=n))),
+                    ).map(lambda p: (p[0], None if p[1] is None else p[0] + p[1])),
+                    max_size=3,
+                )
+            )
+        ),
         feeling=draw(
             st.one_of(
                 st.none(),
@@ -246,9 +257,12 @@ def test_improving_one_side_never_lowers_the_overall_nor_the_other_side(
 @PROPERTY
 @given(histories(), st.integers(-30, 60))
 def test_pausing_a_client_never_lowers_the_score(facts: ClientFacts, away: int) -> None:
-    running = replace(facts, paused=False, away_until=None)
+    running = replace(facts, paused=False, away=())
     assert exact(replace(running, paused=True)) >= exact(running) - EPSILON
-    assert exact(replace(running, away_until=TODAY - timedelta(days=away))) >= exact(running) - EPSILON
+    # An absence up to a day around today, from long before; or any absences at all (past ones too).
+    until_around_today = rules.away_spans([(TODAY - timedelta(days=400), TODAY - timedelta(days=away))])
+    assert exact(replace(running, away=until_around_today)) >= exact(running) - EPSILON
+    assert exact(facts) >= exact(replace(facts, away=())) - EPSILON
 
 
 @PROPERTY

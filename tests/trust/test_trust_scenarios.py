@@ -26,6 +26,9 @@ from tests.trust.facts import (
     score,
     weekly_updates,
 )
+from tests.trust.facts import (
+    away as away_days,
+)
 
 
 def test_late_payer_with_open_posture_conflict_ranks_at_risk_below_a_late_delivery_explained_in_advance() -> (
@@ -269,12 +272,28 @@ def test_a_client_on_holiday_owes_no_status_update_and_keeps_their_credit() -> N
     # …)".
     quiet = {"promises": kept(4), "interactions": weekly_updates(10, last=20)}
     running = score(active_client(**quiet))
-    away = score(active_client(away_until=day(-5), **quiet))
+    away = score(active_client(away=away_days((24, -5)), **quiet))
     paused = score(active_client(paused=True, **quiet))
     assert "status_update_overdue" in codes(running)
     assert "status_update_overdue" not in codes(away) + codes(paused)
     assert away.score > running.score and paused.score == away.score
     assert away.components["cadence"]["score"] > 50  # the updates sent before the holiday still count
+
+
+def test_a_past_holiday_still_explains_the_silence_during_it() -> None:
+    # "My client was on holiday for four weeks in the winter; I sent no update then, and said so."
+    # 004 "Le questionnement": "situations personnelles précises rencontrées par le client (vacances, maladie,
+    # …)". Long after, the gap is still explained: only the current absence used to be known.
+    before, after = weekly_updates(11, last=45), weekly_updates(2, last=3)
+    quiet = {"promises": kept(4), "interactions": before + after}
+    unexplained = score(active_client(**quiet))
+    on_holiday = score(active_client(away=away_days((43, 15)), **quiet))
+    assert "status_update_gap" in codes(unexplained)
+    assert "status_update_gap" not in codes(on_holiday)
+    assert on_holiday.score > unexplained.score
+    # A holiday outside the gap explains nothing.
+    elsewhere = score(active_client(away=away_days((100, 90)), **quiet))
+    assert elsewhere.score == unexplained.score
 
 
 def test_a_month_without_news_on_an_active_project_costs_clearly_more_than_a_third() -> None:

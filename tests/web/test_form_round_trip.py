@@ -27,7 +27,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clients.models import AccessToken, Client, Contact, Profile, Project
+from clients.models import Absence, AccessToken, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.models import ClientPage, Interaction, Invoice, Mailbox, Promise
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
@@ -182,6 +182,21 @@ class Case:
     logged_in: bool = True
 
 
+def _absence(book: Book) -> Absence:
+    """The client's project paused for a while, with a note."""
+    absence, _created = Absence.objects.get_or_create(
+        client=book.client,
+        defaults={
+            "project": book.project,
+            "kind": Absence.Kind.PAUSED,
+            "start_on": date(2026, 8, 1),
+            "end_on": date(2026, 8, 20),
+            "note": "En attente des contenus\u202f!",
+        },
+    )
+    return absence
+
+
 def _ws(book: Book) -> str:
     return reverse("web:client", kwargs={"client_id": book.client.pk})
 
@@ -322,6 +337,30 @@ CASES: list[Case] = [
             "is_primary": False,  # the client has its primary contact already
             "notes": "",
         },
+    ),
+    Case(
+        "absence_new",
+        "create",
+        lambda book: reverse("web:absence_new", kwargs={"client_id": book.client.pk}),
+        None,
+        lambda book: Absence.objects.all(),
+        lambda book: {"end_on": "2026-09-30", "note": "Congés « d’été »"},
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "owner_id": book.user.pk,
+            "project_id": None,
+            "kind": "holiday",
+            "start_on": book.today,  # the freelancer's today, not the server's
+            "end_on": date(2026, 9, 30),
+            "note": "Congés « d’été »",
+        },
+    ),
+    Case(
+        "absence_edit",
+        "edit",
+        lambda book: reverse("web:absence_edit", kwargs={"absence_id": _absence(book).pk}),
+        None,
+        lambda book: Absence.objects.filter(pk=_absence(book).pk),
     ),
     Case(
         "contact_edit",
@@ -677,6 +716,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "NewClientForm": "client_new",
         "ProjectForm": "project_edit",
         "ContactForm": "contact_edit",
+        "AbsenceForm": "absence_edit",
         "InteractionForm": "interaction_new",
         "PromiseForm": "promise_new",
         "InvoiceForm": "invoice_new",

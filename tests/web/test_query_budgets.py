@@ -77,22 +77,22 @@ BUDGETS: dict[str, int] = {
     "api_promises_updated_since": 3,  # the history read as a subquery, not per row
     "api_health": 3,  # a query per client's health for its client
     "api_client_health": 3,
-    "api_promise_create": 20,  # full_clean (3 per CheckConstraint) and the client rescored, as the web's post; +3 the sweep's columns through the door (issue 23)
+    "api_promise_create": 21,  # full_clean (3 per CheckConstraint) and the client rescored, as the web's post; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12; and
     # whether the book is empty or holds the sample book (one DISTINCT on the owner's clients): +1 since issue 14.
-    "dashboard": 12,  # a query per board row for its trust health, or per item of the week's work for its client
-    "dashboard_board_htmx": 11,  # the same, for the board region refreshed by htmx
-    "dashboard_filtered": 13,
+    "dashboard": 13,  # a query per board row for its trust health, or per item of the week's work for its client; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "dashboard_board_htmx": 12,  # the same, for the board region refreshed by htmx; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "dashboard_filtered": 14,  # +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "guide": 3,  # the session, the user and the profile  # the same, filtered by band and status
     "clients_by_score": 5,  # a query per client row for its trust health (score, band, sparkline, reason)
     "clients_by_name": 5,  # the same, sorted by name
     "clients_by_last_contact": 5,  # the same, sorted by last contact
     "clients_filtered": 5,  # the same, filtered by band, status and a search
     "clients_results_htmx": 5,  # the same, for the results region refreshed by htmx
-    "workspace": 19,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's)
+    "workspace": 20,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "workspace_score_panel_htmx": 5,  # a query per reason for the event it links to
     "workspace_timeline_htmx": 16,  # a query per timeline row (the count, each journal's newest rows, the page); +2 trust-health moves (newest rows, the page's)
-    "workspace_timeline_page_2": 17,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's)
+    "workspace_timeline_page_2": 18,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's); +1 the client's absences
     "workspace_timeline_page_2_htmx": 14,  # the same, for the timeline region refreshed by htmx; +2 trust-health moves (newest rows, the page's)
     "promises_due": 5,  # a query per promise row for its client
     "promises_overdue": 5,  # the same
@@ -112,98 +112,98 @@ BUDGETS: dict[str, int] = {
     "invoice_detail": 7,  # the same; +1 its history (one query); +2 its payment reminders and the late-payment rates
     "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
-    "client_new_post": 16,  # the new client's "not enough history" trust health written at once, not the book; +1 history row; +9 the three payment checks (type, reminder days); +2 the sweep's columns through the door (issue 23)
+    "client_new_post": 17,  # the new client's "not enough history" trust health written at once, not the book; +1 history row; +9 the three payment checks (type, reminder days); +2 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_rename_post": 11,  # its name only: no rescore, no primary contact to write (the address as read)
-    "client_edit_post": 23,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +4 contacts; +9 the three payment checks; +3 the sweep's columns through the door (issue 23)
+    "client_edit_post": 24,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +4 contacts; +9 the three payment checks; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_edit_form": 5,  # anything read per client of the book; +1 its history (one query)
     "project_new_form": 5,  # a query per client choice of the select
-    "project_new_post": 20,  # the same, and the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "project_new_post": 21,  # the same, and the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "project_edit_form": 6,  # a query per client choice of the select; +1 its history (one query)
     "project_edit_post": 8,  # the same, and the client rescored event by event after the save; +2 history row, health move
     "interaction_new_anywhere_form": 6,  # a query per client or project choice of the selects
-    "interaction_new_anywhere_post": 23,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "interaction_new_anywhere_post_htmx": 26,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "interaction_new_anywhere_post": 24,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "interaction_new_anywhere_post_htmx": 27,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "interaction_new_workspace_form": 6,  # a query per project choice of the client's select
-    "interaction_new_workspace_post": 24,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "interaction_new_workspace_post_htmx": 26,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "interaction_new_workspace_post": 25,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "interaction_new_workspace_post_htmx": 27,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "promise_new_anywhere_post": 22,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "promise_new_anywhere_post_htmx": 24,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "promise_new_anywhere_post": 23,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_new_anywhere_post_htmx": 25,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_new_workspace_form": 5,  # a query per project choice of the client's select
-    "promise_new_workspace_post": 23,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "promise_new_workspace_post_htmx": 24,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "promise_new_workspace_post": 24,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_new_workspace_post_htmx": 25,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "invoice_new_anywhere_form": 5,  # a query per client or project choice of the selects
-    "invoice_new_anywhere_post": 24,  # the same rescoring, and the number checked against each invoice; +2 history row, health move; +4 the sweep's columns through the door (issue 23)
-    "invoice_new_anywhere_post_htmx": 26,  # the same, and a query per choice of the fresh form; +2 history row, health move; +4 the sweep's columns through the door (issue 23)
+    "invoice_new_anywhere_post": 25,  # the same rescoring, and the number checked against each invoice; +2 history row, health move; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_new_anywhere_post_htmx": 27,  # the same, and a query per choice of the fresh form; +2 history row, health move; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "invoice_new_workspace_form": 5,  # a query per project choice of the client's select
-    "invoice_new_workspace_post": 25,  # the same rescoring, and the number checked against each invoice; +2 history row, health move; +4 the sweep's columns through the door (issue 23)
-    "invoice_new_workspace_post_htmx": 26,  # the same, and a query per choice of the fresh form; +2 history row, health move; +4 the sweep's columns through the door (issue 23)
+    "invoice_new_workspace_post": 26,  # the same rescoring, and the number checked against each invoice; +2 history row, health move; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_new_workspace_post_htmx": 27,  # the same, and a query per choice of the fresh form; +2 history row, health move; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_new_anywhere_form": 4,  # a query per client choice of the select
-    "conflict_new_anywhere_post": 20,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "conflict_new_anywhere_post_htmx": 21,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "conflict_new_anywhere_post": 21,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "conflict_new_anywhere_post_htmx": 22,  # the same, and a query per choice of the fresh form; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_new_workspace_form": 4,  # anything read per client of the book
-    "conflict_new_workspace_post": 21,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "conflict_new_workspace_post_htmx": 21,  # the same; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "promise_keep": 22,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "promise_keep_htmx": 22,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "promise_break": 21,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "promise_break_htmx": 21,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "promise_explain": 22,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "promise_explain_htmx": 22,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "invoice_paid": 23,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it; +3 the sweep's columns through the door (issue 23)
-    "invoice_paid_htmx": 23,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it; +3 the sweep's columns through the door (issue 23)
-    "invoice_renegotiate": 22,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "invoice_renegotiate_htmx": 22,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "conflict_resolve": 22,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries); +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "conflict_resolve_htmx": 22,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
-    "status_update_sent": 24,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (written under the form token's savepoint: no savepoint of its own); +3 the sweep's columns through the door (issue 23)
-    "status_update_sent_htmx": 24,  # the same; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "conflict_new_workspace_post": 22,  # the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "conflict_new_workspace_post_htmx": 22,  # the same; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_keep": 23,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_keep_htmx": 23,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_break": 22,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_break_htmx": 22,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_explain": 23,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_explain_htmx": 23,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_paid": 24,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_paid_htmx": 24,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +1 the client's promises to pay it, kept or reopened with it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_renegotiate": 23,  # the client rescored event by event after the change; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_renegotiate_htmx": 23,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "conflict_resolve": 23,  # the same rescoring; resolve() runs full_clean (4 constraints: 12 queries); +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "conflict_resolve_htmx": 23,  # the same, and the re-rendered item reading its client again; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "status_update_sent": 25,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (written under the form token's savepoint: no savepoint of its own); +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "status_update_sent_htmx": 25,  # the same; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "status_update_draft": 11,  # a query per delivery for its project, or per open promise or project; +1 the client's page link (crm/portal); +1 is a mailbox connected (send from the app)
     "status_update_draft_htmx": 11,  # the same, for the draft region
-    "status_update_mark_sent": 24,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (issue 21: one action, with undo everywhere); +3 the sweep's columns through the door (issue 23)
-    "status_update_mark_sent_htmx": 24,  # the same; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23)
+    "status_update_mark_sent": 25,  # the contact clocks moved, or the client rescored, event by event; +2 history row, health move; +1 undo row (issue 21: one action, with undo everywhere); +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "status_update_mark_sent_htmx": 25,  # the same; +2 history row, health move; +1 undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "interaction_edit": 7,  # a query per project or client offered by the form's selects
     "interaction_edit_htmx": 7,  # a query per project or client offered by the form's selects
-    "interaction_edit_post": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "interaction_edit_post_htmx": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "interaction_edit_post": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "interaction_edit_post_htmx": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "interaction_delete": 4,  # anything read from the book to ask before deleting
-    "interaction_delete_post": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23)
-    "interaction_delete_post_htmx": 28,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23)
+    "interaction_delete_post": 29,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "interaction_delete_post_htmx": 29,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_edit": 6,  # a query per project or client offered by the form's selects
     "promise_edit_htmx": 6,  # a query per project or client offered by the form's selects
-    "promise_edit_post": 20,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "promise_edit_post_htmx": 20,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "promise_edit_post": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_edit_post_htmx": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_delete": 4,  # anything read from the book to ask before deleting
-    "promise_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "promise_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "promise_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "invoice_edit": 6,  # a query per project or client offered by the form's selects
     "invoice_edit_htmx": 6,  # a query per project or client offered by the form's selects
-    "invoice_edit_post": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23)
-    "invoice_edit_post_htmx": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23)
+    "invoice_edit_post": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_edit_post_htmx": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "invoice_delete": 4,  # anything read from the book to ask before deleting
-    "invoice_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL); +1 the sweep's columns through the door (issue 23)
-    "invoice_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL); +1 the sweep's columns through the door (issue 23)
+    "invoice_delete_post": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL); +1 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_delete_post_htmx": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the client's promises to pay it lose their link (SET NULL); +1 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_edit": 5,  # a query per project or client offered by the form's selects
     "conflict_edit_htmx": 5,  # a query per project or client offered by the form's selects
-    "conflict_edit_post": 19,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23)
-    "conflict_edit_post_htmx": 19,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23)
+    "conflict_edit_post": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "conflict_edit_post_htmx": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_delete": 4,  # anything read from the book to ask before deleting
-    "conflict_delete_post": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "conflict_delete_post_htmx": 25,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
+    "conflict_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "conflict_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_delete": 5,  # what goes with the client (its contacts, projects and journal) counted in one query
-    "client_delete_post": 49,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked
+    "client_delete_post": 51,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "project_delete": 4,  # anything read from the book to ask before deleting
-    "project_delete_post": 31,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "promise_reopen": 21,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "promise_reopen_htmx": 21,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "invoice_reopen": 24,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it; +4 the sweep's columns through the door (issue 23)
-    "invoice_reopen_htmx": 24,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it; +4 the sweep's columns through the door (issue 23)
-    "conflict_reopen": 22,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "conflict_reopen_htmx": 22,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23)
-    "undo": 21,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move; +1 the sweep's columns through the door (issue 23)
-    "undo_htmx": 21,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move; +1 the sweep's columns through the door (issue 23)
+    "project_delete_post": 33,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_reopen": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_reopen_htmx": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_reopen": 25,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "invoice_reopen_htmx": 25,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "conflict_reopen": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "conflict_reopen_htmx": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "undo": 22,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move; +1 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "undo_htmx": 22,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move; +1 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "trash": 5,  # a query per trash item (its rows are deferred: never read to list them)
-    "trash_restore": 21,  # a query per restored row (one bulk INSERT per kind) or per event when rescoring; +1 the sweep's columns through the door (issue 23)
+    "trash_restore": 22,  # a query per restored row (one bulk INSERT per kind) or per event when rescoring; +1 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "trash_delete": 4,  # anything read from the book to delete one trash item
     "trash_delete_post": 6,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs
     "payment_reminders": 6,  # a query per reminder for its invoice, client or the late-payment rates
@@ -212,7 +212,7 @@ BUDGETS: dict[str, int] = {
     "calendar_settings": 3,  # anything read from the book to show the feed's address
     "calendar_rotate_confirm": 3,  # the same, when asked to confirm replacing the address
     "calendar_rotate": 4,  # the same, when the address is replaced
-    "calendar_feed": 3,  # a query per open promise for its client, or per client for its cadence
+    "calendar_feed": 4,  # a query per open promise for its client, or per client for its cadence; +1 the clients' absences (their due days)
     "email_preferences": 1,  # anything but the profile read, from an emailed link
     "email_preferences_post": 2,  # the same, when the preferences are saved
     "email_unsubscribe_one_click": 2,  # the same, for a mail client's one-click unsubscribe
@@ -222,9 +222,9 @@ BUDGETS: dict[str, int] = {
     "business_start_post": 4,  # the 3 of a logged-in request, the two names saved in one UPDATE
     "profile_post": 4,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 94,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one)
+    "account_delete_post": 100,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade)
     "client_page": 6,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
-    "client_page_confirm_date": 23,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23)
+    "client_page_confirm_date": 24,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_page_preview": 10,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
     "client_page_panel_htmx": 5,  # the same, for the panel alone
@@ -235,7 +235,7 @@ BUDGETS: dict[str, int] = {
     "mailbox": 4,  # the mailbox row, nothing of the book
     "mailbox_status_htmx": 4,  # the same, for the status line the page polls while a sync runs
     "mailbox_post": 5,  # the mailbox read, saved (its row locked for the versioned form), nothing of the book
-    "status_update_send": 31,  # the client, the mailbox, the dispatch, the status update and its Message-ID written once (the form token); issue 21: the status update is now logged by the request (the same 13 queries as "mark as sent", before in the worker) with its undo row; +3 the sweep's columns through the door (issue 23)
+    "status_update_send": 32,  # the client, the mailbox, the dispatch, the status update and its Message-ID written once (the form token); issue 21: the status update is now logged by the request (the same 13 queries as "mark as sent", before in the worker) with its undo row; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "password_reset": 0,  # anything at all: an anonymous page
     # Contacts (issue 15): the workspace lists the client's contacts (+1, one query), the interaction forms offer
     # them (+1, one query), a client's edit writes its primary contact (+4: read it, save it, its history row,
@@ -252,12 +252,12 @@ BUDGETS: dict[str, int] = {
     "import_upload": 4,  # a query per row of the file
     "import_preview": 8,  # a query per row of the file (its clients found in a few queries, whatever the rows); +3 the plan of the rows already there (its owner, clients and contacts: measured 7 on main at 20:09, its budget left at 4); +1 the owner's profile, once, for new clients' language and country (issue 24)
     "import_map": 9,  # the same, when the columns are mapped again
-    "import_run": 30,  # a query per row imported (clients, contacts and their history are inserted in bulk); +2 the sweep's columns through the door (issue 23)
+    "import_run": 31,  # a query per row imported (clients, contacts and their history are inserted in bulk); +2 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "import_progress": 4,  # anything read per row: the progress is in the cache
     "import_progress_htmx": 4,  # the same, for the polled bar
     "export_page": 3,  # anything read from the book
-    "export_zip": 14,  # a query per record: one query per kind (and per 500 clients), streamed
-    "export_json": 14,  # the same
+    "export_zip": 15,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences
+    "export_json": 15,  # the same
     "export_vcards": 4,  # a query per contact for its client  # a query per interaction naming the contact (one UPDATE sets them null)
 }
 

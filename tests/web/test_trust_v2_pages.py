@@ -246,23 +246,20 @@ def test_a_client_away_owes_no_status_update_on_the_dashboard(alice_client: Any,
     today = timezone.localdate()
     away = make_client(alice, name="Away on holiday", created_at=timezone.now() - timedelta(days=40))
     present = make_client(alice, name="Present", created_at=timezone.now() - timedelta(days=40))
-    edit = reverse("web:client_edit", kwargs={"client_id": away.pk})
+    new = reverse("web:absence_new", kwargs={"client_id": away.pk})
     form = {
-        "name": away.name,
-        "language": "fr",
-        "status": "active",
-        "cadence_days": 7,
-        "away_until": (today + timedelta(days=5)).isoformat(),
+        "kind": "holiday",
+        "start_on": today.isoformat(),
+        "end_on": (today + timedelta(days=5)).isoformat(),
     }
-    alice_client.post(edit, form)
-    away.refresh_from_db()
-    assert away.away_until == today + timedelta(days=5)
+    alice_client.post(new, form)
+    assert [a.period for a in away.absences.all()] == [(today, today + timedelta(days=5))]
     board = alice_client.get(reverse("web:dashboard")).content.decode()
     group = board.split('data-group="status_updates"')[1].split("</div>")[0]
     assert present.name in group and away.name not in group
-    # A day already gone is refused when it is being set.
-    response = alice_client.post(edit, {**form, "away_until": (today - timedelta(days=1)).isoformat()})
-    assert "already passed" in response.content.decode()
+    # A last day before the first is refused.
+    response = alice_client.post(new, {**form, "end_on": (today - timedelta(days=1)).isoformat()})
+    assert "The last day cannot be before the first day." in response.content.decode()
 
 
 def test_the_feeling_form_in_the_cached_score_panel_carries_a_working_csrf_token(alice: Any) -> None:

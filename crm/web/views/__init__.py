@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm.web.views.absences import absence_delete, absence_end, project_pause, project_resume
 from crm.web.views.actions import (
     client_feeling,
     conflict_reopen,
@@ -22,6 +23,8 @@ from crm.web.views.entries import new_entry
 from crm.web.views.lists import client_list, conflict_list, invoice_list, promise_list
 from crm.web.views.onboarding import guide, sample_book, sample_book_remove
 from crm.web.views.pages import (
+    absence_edit,
+    absence_new,
     client_edit,
     client_new,
     client_workspace,
@@ -38,6 +41,12 @@ from crm.web.views.pages import (
 from crm.web.views.trash import trash_delete, trash_list, trash_restore, undo
 
 __all__ = [
+    "absence_delete",
+    "absence_edit",
+    "absence_end",
+    "absence_new",
+    "project_pause",
+    "project_resume",
     "contact_delete",
     "contact_edit",
     "contact_make_primary",

@@ -209,7 +209,7 @@ def week(owner: Any, today: date, now: datetime) -> Week:
     cut = WEEK_LIST_LIMIT
     version = owner.profile.book_version  # read first: a change made meanwhile is refreshed on the next read
     promises = Promise.objects.for_owner(owner).select_related("client").order_by("due_on", "pk")
-    updates = list(status_updates_due(owner, today)[:cut])
+    updates = list(status_updates_due(owner, today).with_absences()[:cut])
     for client in updates:
         client.days_late = client.status_update_days_late(today, owner.profile.zone)
     return Week(

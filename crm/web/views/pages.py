@@ -8,22 +8,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.forms import ClientForm, ContactForm, NewClientForm, ProjectForm
-from clients.models import Client, Contact
+from clients.forms import AbsenceForm, ClientForm, ContactForm, NewClientForm, ProjectForm
+from clients.models import Absence, Client, Contact
 from crm.core.ownership import owned_or_404
 from crm.models import Dispatch
 from crm.models.health import Band
 from crm.payments.claims import follow_up_of
-from crm.trust.door import record_saved
+from crm.trust.door import journal_changed, record_saved
 from crm.web import fragments
 from crm.web.history import history_of
 from crm.web.views import board
+from crm.web.views.absences import ABSENCES
 from crm.web.views.charts import trend_chart
 from crm.web.views.common import (
     CLIENTS,
@@ -113,16 +115,49 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     }
     if "#" in template:
         return HttpResponse(drawn[template.partition("#")[2]])
+    # The page's absences, the next due day and the projects' pauses read the client's absences once.
+    prefetch_related_objects([client], Prefetch("absences", queryset=Absence.objects.for_spans()))
     context = {
         "client": client,
         "today": today,
         "score_panel": drawn["score_panel"],
         "timeline_region": drawn["timeline"],
-        "projects": client.projects.all(),
+        "projects": _projects_with_pauses(client, today),
+        "absences": _absences(client, today),
+        "away": client.current_absence(today),
+        # None while an open absence or pause holds the due day: nothing falls due until the client is back.
+        "next_due": _next_due(client),
         "contacts": client.contacts.all(),
         "forms": entry_menu(client),
     }
     return render(request, template, context)
+
+
+def _next_due(client: Client) -> date | None:
+    due_on = client.status_update_due_on()
+    return None if due_on == date.max else due_on
+
+
+def _absences(client: Client, today: date) -> list[Absence]:
+    """Return the client's own absences, latest first, each with `can_end`: it holds today and lasts beyond."""
+    absences = sorted(
+        (absence for absence in client.absences.all() if absence.project_id is None),
+        key=lambda absence: (absence.start_on, absence.pk),
+        reverse=True,
+    )
+    for absence in absences:
+        absence.can_end = absence.holds(today) and absence.end_on != today
+    return absences
+
+
+def _projects_with_pauses(client: Client, today: date) -> list[Any]:
+    """Return the client's projects, each with `pause`: the pause holding it today, or None (from the absences
+    prefetched with the client: no query more)."""
+    pauses = {a.project_id: a for a in client.absences.all() if a.project_id is not None and a.holds(today)}
+    projects = list(client.projects.all())
+    for project in projects:
+        project.pause = pauses.get(project.pk)
+    return projects
 
 
 def _event_page(
@@ -209,12 +244,12 @@ def client_new(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _suggested_absence(request: HtmxHttpRequest) -> dict[str, Any]:
-    """Return the form's initial "away until" when the page is opened from an auto-reply's suggestion
-    (`?away_until=YYYY-MM-DD`, crm/capture/automatic.py): the freelancer confirms it by saving."""
+    """Return the absence form's initial last day when the page is opened from an auto-reply's suggestion
+    (`?end_on=YYYY-MM-DD`, crm/capture/automatic.py): the freelancer confirms it by saving."""
     if request.method != "GET":
         return {}
     try:
-        return {"away_until": date.fromisoformat(request.GET.get("away_until", ""))}
+        return {"end_on": date.fromisoformat(request.GET.get("end_on", ""))}
     except ValueError:
         return {}
 
@@ -222,7 +257,7 @@ def _suggested_absence(request: HtmxHttpRequest) -> dict[str, Any]:
 @login_required
 def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
-    form = ClientForm(request.POST or None, instance=client, initial=_suggested_absence(request))
+    form = ClientForm(request.POST or None, instance=client)
     return _edit_page(
         request,
         form,
@@ -261,6 +296,40 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         workspace_url(project.client_id),
         reverse("web:project_delete", kwargs={"project_id": project.pk}),
         changed=lambda project, fields: record_saved(project, fields, was_client_id=was_client),
+    )
+
+
+def _absence_changed(absence: Absence, changed: list[str] | None) -> None:
+    journal_changed([absence.client_id])
+
+
+@login_required
+def absence_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    client = owned_or_404(CLIENTS, request.user, pk=client_id)
+    # Opened from an auto-reply's suggestion (`?end_on=YYYY-MM-DD`, crm/capture/automatic.py): its last day.
+    initial = {"start_on": timezone.localdate(), **_suggested_absence(request)}
+    form = AbsenceForm(request.POST or None, instance=Absence(client=client), initial=initial)
+    return _edit_page(
+        request,
+        form,
+        _("New absence of %(client)s") % {"client": client},
+        _("Absence added."),
+        workspace_url(client.pk),
+        changed=_absence_changed,
+    )
+
+
+@login_required
+def absence_edit(request: HtmxHttpRequest, absence_id: int) -> HttpResponse:
+    absence = owned_or_404(ABSENCES, request.user, pk=absence_id)
+    form = AbsenceForm(request.POST or None, instance=absence)
+    return _edit_page(
+        request,
+        form,
+        _("Edit the absence of %(client)s") % {"client": absence.client},
+        _("Absence saved."),
+        workspace_url(absence.client_id),
+        changed=_absence_changed,
     )
 
 
