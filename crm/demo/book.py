@@ -509,6 +509,14 @@ def _stories(s: Story) -> None:
     )
     s.invoice("2100.00", 80, paid=48)
     s.promise("Deliver the search filters", 25, 8, kept=9)
+    # Explained, but only after its due date: better than silence, worse than a word in time ("explained late").
+    s.promise(
+        "Send the directory's content plan",
+        20,
+        12,
+        broken=12,
+        explained=(9, "Told James three days after the date that the plan waits on his team's bios."),
+    )
     s.feel("doubt", "Something is off: a discount asked for after signing.", 6)
 
     # 11. A divergence of ideas, resolved by mutual concessions.
