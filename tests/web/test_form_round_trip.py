@@ -51,7 +51,16 @@ LOCAL_NOW = {"fr": "2026-09-06T00:30", "en": "2026-09-04T23:30"}
 # An amount as each language writes it, with its thousands separator.
 AMOUNT_TYPED = {"fr": "1 234,56", "en": "1,234.56"}
 # Columns the database or `auto_now` writes: not the form's to keep.
-NOT_FROM_FORMS = {"updated_at", "status_update_due_at", "current_due_on", "book_version"}
+NOT_FROM_FORMS = {
+    "updated_at",
+    "status_update_due_at",
+    "current_due_on",
+    "book_version",
+    # Derived by the journal's door from the rows (crm/payments/due.py), not entered in a form.
+    "next_reminder_at",
+    "status_update_listed_at",
+    "book_changed_clients",
+}
 
 
 @dataclass

@@ -28,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Absence, Client, Project
 from conflicts.models import ConflictSignal
 from crm.core import queries
 from crm.models import ClientHealth, Invoice, Promise
@@ -248,7 +248,15 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
     version = profile.book_version
     changed = set(profile.book_changed_clients)
     journal = _journal(owner, today, changed)
-    listed = ExpressionWrapper(queries.status_update_listed(today, owner.profile.zone), BooleanField())
+    listed = ExpressionWrapper(
+        queries.status_update_listed(
+            today,
+            owner.profile.zone,
+            Absence.objects.all(),
+            Project.objects.filter(status=Project.Status.ACTIVE),
+        ),
+        BooleanField(),
+    )
     clients = list(journal["clients"].annotate(band=F("health__band"), listed=listed))
     promises = list(journal["promises"].select_related("client"))
     invoices = list(journal["invoices"].select_related("client"))
