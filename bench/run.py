@@ -722,8 +722,9 @@ class Bench:
         )
         for name, row in pages.items():
             target = self.targets.get(name)
-            verdict = f"{target.label():<12} {'✓' if row['target_met'] else '✗'}" if target else ""
-            spread = f"{row['ratio_p10']:.1f}-{row['ratio_p90']:.1f}"
+            verdict = f"{target.label():<12} {'✓' if row.get('target_met') else '✗'}" if target else ""
+            # Rows timed in their own loop (the sweeps, bench/sweeps.py) have no per-block spread.
+            spread = f"{row['ratio_p10']:.1f}-{row['ratio_p90']:.1f}" if "ratio_p10" in row else "-"
             print(
                 f"{name:56} {row['median_ms']:10.2f} {row['ratio_to_floor']:8.2f} {spread:>11}"
                 f" {row['queries']:8d}  {verdict}"
