@@ -30,16 +30,10 @@ def effective_due_on(due_on: date, renegotiated_due_on: date | None) -> date:
     """Return the day an unpaid invoice is listed as overdue from (the "to do" day of the dashboard, the digest,
     the reminders and the client's page): the renegotiated due date when there is one, else its own.
 
-    How late the payment is still counts from the invoice's own due date (`invoice_days_late`): a new date agreed
+    How late the payment is still counts from the invoice's own due date (`days_late` of `due_on`): a new date agreed
     is the client's word about the same debt, not a new debt, so it never resets the lateness.
     """
     return renegotiated_due_on or due_on
-
-
-def invoice_days_late(due_on: date, today: date, paid_on: date | None = None) -> int:
-    """Return how many days late an invoice's payment is, or was once paid, counted from its ORIGINAL due date
-    `due_on`, whatever new date was agreed since (every face and the trust formula count it this way)."""
-    return days_late(due_on, today, paid_on)
 
 
 def days_late(due_on: date, today: date, paid_on: date | None = None) -> int:

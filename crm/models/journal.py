@@ -648,8 +648,8 @@ class Invoice(LoadedRelationsChecked, models.Model):
 
     def lateness(self, today: date) -> int:
         """Return how many days late the payment is (or was, once paid), from the invoice's own due date even when
-        a new one was agreed; 0 when on time (`crm.core.rules.invoice_days_late`)."""
-        return rules.invoice_days_late(self.due_on, today, self.paid_on)
+        a new one was agreed; 0 when on time (`crm.core.rules.days_late` of the original `due_on`)."""
+        return rules.days_late(self.due_on, today, self.paid_on)
 
     def is_overdue(self, today: date) -> bool:
         """Return True when the invoice is unpaid past its effective due day (`crm.core.rules.is_overdue`)."""

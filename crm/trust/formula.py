@@ -688,7 +688,7 @@ def _payments(
         promised = payment_words(invoice, words_of.get(invoice.id, ()), today)
         paid = invoice.paid_on if invoice.paid_on is not None and invoice.paid_on <= today else None
         if paid is not None:
-            days_late = rules.invoice_days_late(due, today, paid)
+            days_late = rules.days_late(due, today, paid)
             age = _since(paid, clock)
             outcomes = [promise_outcome(word, today)[0] for word in promised]
             if days_late <= INVOICE_GRACE_DAYS:
@@ -720,7 +720,7 @@ def _payments(
                 _weigh_words(ledger, entry, invoice, promised, today, clock)
             _note_currency(entry, invoice, value if pool == COMMON_CURRENCY else None)
             continue
-        days_late = rules.invoice_days_late(due, today)
+        days_late = rules.days_late(due, today)
         share = value / total if total > 0 else 1.0
         mass = unpaid_mass(_since(due, clock) - 1, share) * weight
         if mass >= 0:
