@@ -475,8 +475,21 @@ class ProjectForm(
     class Meta:
         model = Project
         formfield_callback = book_formfield
-        fields = ["client", "title", "goals", "status", "start_on", "due_on", "budget", "currency"]
-        widgets = {"goals": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "client",
+            "title",
+            "goals",
+            "deliverables",
+            "status",
+            "start_on",
+            "due_on",
+            "budget",
+            "currency",
+        ]
+        widgets = {
+            "goals": forms.Textarea(attrs={"rows": 3}),
+            "deliverables": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -837,6 +837,11 @@ class Project(LoadedRelationsChecked, models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     goals = models.TextField(_("goals"), blank=True, help_text=_("Restated in every status update."))
+    # The agreed scope: the goals above, what is delivered, the budget and the due date. Its changes are logged
+    # in crm.models.ScopeChange; an accepted one moves the budget and the due date.
+    deliverables = models.TextField(
+        _("deliverables"), blank=True, help_text=_("What you agreed to deliver, one item per line.")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
     start_on = models.DateField(_("start date"), null=True, blank=True, validators=[validate_day_in_window])
     due_on = models.DateField(_("due date"), null=True, blank=True, validators=[validate_day_in_window])

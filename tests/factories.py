@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
-from crm.models import Interaction, Invoice, LatePaymentRate, Promise
+from crm.models import Interaction, Invoice, LatePaymentRate, Promise, ScopeChange
 from crm.payments import ratefile
 from crm.trust.door import journal_changed
 
@@ -117,6 +117,22 @@ def make_conflict(client: Client, **overrides: Any) -> ConflictSignal:
     fields: dict[str, Any] = {"kind": ConflictSignal.Kind.IDEAS, "severity": 1, "observed_on": date.today()}
     fields.update(overrides)
     record = ConflictSignal.objects.create(client=client, **fields)
+    journal_changed([record.client_id])
+    return record
+
+
+def make_scope_change(project: Project, **overrides: Any) -> ScopeChange:
+    """A change of `project`'s scope, asked by the client today and agreed by them by asking (unpriced unless
+    `price_change` is given)."""
+    fields: dict[str, Any] = {
+        "asked_on": date.today(),
+        "asked_by": "client",
+        "description": "Une page de plus",
+    }
+    fields.update(overrides)
+    record = ScopeChange(client=project.client, project=project, **fields)
+    record.ask(timezone.now())
+    record.save()
     journal_changed([record.client_id])
     return record
 

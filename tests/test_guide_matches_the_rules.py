@@ -43,6 +43,10 @@ def test_the_trust_model_page_states_the_grace_periods_the_code_uses() -> None:
         f"kept on time **+{formula.PROMISE_KEPT_ON_TIME * formula.PAYMENT_WORD_WEIGHT:g}**",
         f"**−{-formula.PROMISE_BROKEN_SILENTLY * formula.PAYMENT_WORD_WEIGHT:g}**",
         f"converted to **{formula.COMMON_CURRENCY}**",
+        # Issue 26: scope drift, the conflict of ideas from unpriced changes.
+        f"When **{formula.SCOPE_DRIFT_CHANGES} changes** or more",
+        f"within **{formula.SCOPE_DRIFT_WINDOW_DAYS} days** (`SCOPE_DRIFT_WINDOW_DAYS`)",
+        f"over its last **{formula.SCOPE_DRIFT_FADE_DAYS:g} days** (`SCOPE_DRIFT_FADE_DAYS`",
     ]
     for said in sentences:
         assert said in text, f"docs/trust-model.md does not say {said!r}"

@@ -32,6 +32,7 @@ from tests.factories import (
     make_invoice,
     make_project,
     make_promise,
+    make_scope_change,
 )
 
 # The id kwargs a URL may take, and how to build the object each one names.
@@ -40,6 +41,7 @@ ID_KWARGS = {
     "project_id": lambda book: book["project"],
     "contact_id": lambda book: book["contact"],
     "absence_id": lambda book: book["absence"],
+    "scope_change_id": lambda book: book["scope_change"],
     "import_id": lambda book: book["book_import"],
     "interaction_id": lambda book: book["interaction"],
     "promise_id": lambda book: book["promise"],
@@ -121,6 +123,8 @@ def _book(owner: Any) -> dict[str, Any]:
         # A holiday of the client: editing, ending or deleting it is the owner's only.
         "absence": Absence.objects.create(client=client, start_on=date(2026, 3, 1), end_on=date(2026, 3, 20)),
         "account_session": AccountSession.objects.create(user=owner, session_key=f"walk-{owner.username}"),
+        # A change of the project's scope asked by the client: accepting or declining it is the owner's only.
+        "scope_change": make_scope_change(project),
         "undo": remember(
             owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)
         ),
@@ -332,7 +336,7 @@ def _token_routes(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
         route = prefix + _route(entry.pattern)
         if isinstance(entry, URLResolver):
             yield from _token_routes(entry, route)
-        elif "<str:token>" in route and entry.callback.__module__ == "crm.portal.views":
+        elif "<str:token>" in route and entry.callback.__module__ in ("crm.portal.views", "crm.portal.scope"):
             yield route
 
 
@@ -357,7 +361,12 @@ def _tampered(token: str) -> list[str]:
 
 
 def test_the_walk_covers_the_client_page() -> None:
-    assert TOKEN_ROUTES == ["p/<str:token>/", "p/<str:token>/logo/"]
+    assert TOKEN_ROUTES == [
+        "p/<str:token>/",
+        "p/<str:token>/logo/",
+        "p/<str:token>/scope-changes/accept/",
+        "p/<str:token>/scope-changes/decline/",
+    ]
 
 
 def test_each_token_shows_its_own_freelancers_logo_only(client: Any, alice: Any, bob: Any) -> None:
@@ -371,7 +380,7 @@ def test_each_token_shows_its_own_freelancers_logo_only(client: Any, alice: Any,
         assert answer.status_code == 200 and answer.content == owner.username.encode()
 
 
-@pytest.mark.parametrize("route", [route for route in TOKEN_ROUTES if not route.endswith("logo/")])
+@pytest.mark.parametrize("route", [route for route in TOKEN_ROUTES if route == "p/<str:token>/"])
 def test_each_token_opens_its_own_clients_page_and_nothing_of_another(
     client: Any, alice: Any, bob: Any, route: str
 ) -> None:
@@ -400,7 +409,7 @@ def test_tampered_and_revoked_tokens_open_nothing(client: Any, books: dict[str, 
     revoked = page.token
     page.renew()
     # A replaced link opens nothing either: its holder reads that it is gone (410, on the page), never the page.
-    gone = 410 if route == "p/<str:token>/" else 404
+    gone = 404 if route.endswith("logo/") else 410
     assert set(_attempts(client, _token_url(route, revoked), data).values()) == {gone}
     page.turn_off()
     assert set(_attempts(client, _token_url(route, page.token), data).values()) == {404}

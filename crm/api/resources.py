@@ -32,7 +32,7 @@ from crm.api.pages import changed_since, page_of, refuse_unknown_parameters
 from crm.api.problems import ERROR_STATUSES, Problem
 from crm.core.dates import FUTURE_TOLERANCE
 from crm.core.ownership import owned, owned_or_404
-from crm.models import ClientHealth, Interaction, Invoice, Promise
+from crm.models import ClientHealth, Interaction, Invoice, Promise, ScopeChange
 from crm.trash.snapshot import to_trash
 from crm.trust.door import journal_changed, record_saved
 from crm.trust.report import client_report
@@ -101,6 +101,11 @@ KINDS = [
     Kind(
         "conflict-signals", "conflict signal", ConflictSignal, "signal_id",
         schemas.SignalIn, schemas.SignalPatch, schemas.SignalOut,
+    ),
+    Kind(
+        "scope-changes", "scope change", ScopeChange, "scope_change_id",
+        schemas.ScopeChangeIn, schemas.ScopeChangePatch, schemas.ScopeChangeOut,
+        save=lambda i, b: _save_scope_change(i), to_trash=False,
     ),
 ]  # fmt: skip
 
@@ -185,6 +190,30 @@ def _save_contact(contact: Contact) -> Contact:
         elif was and not wanted:
             contact.client.copy_primary_contact(None)
     return contact
+
+
+def _save_scope_change(change: ScopeChange) -> ScopeChange:
+    """Save a scope change: a new one is agreed by the side that asks; the freelancer's decision is taken once
+    (`ScopeChange.decide`, which applies a change both sides accepted); a decided change keeps its impact."""
+    now = timezone.now()
+    with transaction.atomic():
+        if change.pk is None:
+            change.freelancer_decision = change.client_decision = ScopeChange.Decision.PENDING
+            change.ask(now)
+            return _save(change)
+        stored = ScopeChange.objects.select_for_update().get(pk=change.pk)
+        decision, change.freelancer_decision = change.freelancer_decision, stored.freelancer_decision
+        impact = ("asked_on", "price_change", "deadline_change_days")
+        if stored.state != ScopeChange.Decision.PENDING and any(
+            getattr(change, name) != getattr(stored, name) for name in impact
+        ):
+            raise ValidationError(
+                _("A decided scope change keeps its date and impact: log a new change instead.")
+            )
+        _save(change)
+        if decision != stored.freelancer_decision:
+            change.decide(ScopeChange.Side.FREELANCER, decision == ScopeChange.Decision.ACCEPTED, now)
+    return change
 
 
 def _register(kind: Kind) -> None:

@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictI
 from clients.models import Absence, Client, Language, Project
 from conflicts.models import ConflictSignal
 from crm.core.dates import END_MOMENT, FIRST_MOMENT
-from crm.models import Interaction, Promise
+from crm.models import Interaction, Promise, ScopeChange
 
 MAX_ID = 2**63 - 1
 
@@ -92,6 +92,9 @@ SignalKind = _choice(ConflictSignal.Kind)
 SignalState = _choice(ConflictSignal.State)
 Severity = Annotated[StrictInt, Field(ge=1, le=3)]
 LanguageCode = _choice(Language)
+ScopeSide = _choice(ScopeChange.Side)
+Decision = Literal["accepted", "declined"]
+SignedMoney = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
 
 
 class Body(Schema):
@@ -206,6 +209,7 @@ class ProjectIn(Body):
     client_id: Id
     title: Text
     goals: Text = ""
+    deliverables: Text = ""
     status: ProjectStatus = "active"
     start_on: Day | None = None
     due_on: Day | None = None
@@ -216,6 +220,7 @@ class ProjectIn(Body):
 class ProjectPatch(Body):
     title: Text | None = None
     goals: Text | None = None
+    deliverables: Text | None = None
     status: ProjectStatus | None = None
     start_on: Day | None = None
     due_on: Day | None = None
@@ -228,11 +233,58 @@ class ProjectOut(Schema):
     client_id: int
     title: str
     goals: str
+    deliverables: str
     status: str
     start_on: date | None
     due_on: date | None
     budget: Decimal | None
     currency: str
+    created_at: datetime
+
+
+# -- scope changes ---------------------------------------------------------------------------------------------
+
+
+class ScopeChangeIn(Body):
+    client_id: Id
+    project_id: Id
+    asked_on: Day
+    asked_by: ScopeSide = "client"
+    description: Text
+    price_change: SignedMoney | None = Field(
+        None, description="In the project's currency: what it adds to the budget (negative: it removes work)."
+    )
+    deadline_change_days: StrictInt | None = Field(None, description="Days added to the project's due date.")
+
+
+class ScopeChangePatch(Body):
+    asked_on: Day | None = None
+    description: Text | None = None
+    price_change: SignedMoney | None = None
+    deadline_change_days: StrictInt | None = None
+    freelancer_decision: Decision | None = Field(
+        None,
+        description="Your decision on a change the client asked for (once; accepted by both, it is applied).",
+    )
+
+
+class ScopeChangeOut(Schema):
+    id: int
+    client_id: int
+    project_id: int
+    asked_on: date
+    asked_by: str
+    description: str
+    price_change: Decimal | None
+    deadline_change_days: int | None
+    freelancer_decision: str
+    freelancer_decided_at: datetime | None
+    client_decision: str
+    client_decided_at: datetime | None
+    state: str
+    budget_before: Decimal | None
+    due_on_before: date | None
+    applied_at: datetime | None
     created_at: datetime
 
 

@@ -27,7 +27,7 @@ from zipstream import ZipStream
 from clients.models import IDENTITY_FIELDS, Absence, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.dataio.reading import RefusedFile, neutralised
-from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise, ScopeChange
 from crm.trash.kinds import ExactJSONEncoder
 from crm.trust.door import journal_changed
 
@@ -54,6 +54,7 @@ SECTIONS = [
     Section("invoices", Invoice, ("project",)),
     Section("promises", Promise, ("project", "invoice")),
     Section("conflict_signals", ConflictSignal),
+    Section("scope_changes", ScopeChange, ("project",)),
     Section("feelings", Feeling),
     Section("health_snapshots", HealthSnapshot),
     Section("health_changes", HealthChange),
@@ -323,6 +324,15 @@ def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -
                     answers.append((record, target))
                 elif target is not None:
                     setattr(record, f"{reference}_id", _new_id(new_ids[reference], target))
+                elif not section.model._meta.get_field(reference).null:  # a scope change names its project
+                    raise RefusedFile(
+                        _("%(kind)s “%(field)s”: %(error)s")
+                        % {
+                            "kind": section.model._meta.verbose_name,
+                            "field": reference,
+                            "error": _("This field cannot be blank."),
+                        }
+                    )
             if any(field.name == "owner" for field in section.model._meta.concrete_fields):
                 record.owner_id = client.owner_id  # the importing freelancer's, never the export's
             records.append(record)

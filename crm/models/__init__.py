@@ -8,6 +8,7 @@ from crm.models.journal import Feeling, Interaction, Invoice, Promise
 from crm.models.payments import LatePaymentRate, PaymentReminder, Rate
 from crm.models.portal import ClientPage
 from crm.models.reminders import Dispatch
+from crm.models.scope import ScopeChange
 from crm.models.trash import TrashItem, Undo
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "PaymentReminder",
     "Promise",
     "Rate",
+    "ScopeChange",
     "TrashItem",
     "Undo",
 ]

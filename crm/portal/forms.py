@@ -1,4 +1,5 @@
-"""The client's page's forms: the one answer a client can give (a new payment date), and what the page shows."""
+"""The client's page's forms: the answers a client can give (a new payment date, a decision on a scope change), and
+what the page shows."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from crm.core.dates import validate_day_in_window
 from crm.core.days import iso_day
 from crm.core.forms import RoundTripMixin
 from crm.core.widgets import IsoDateInput, book_formfield
-from crm.models import ClientPage, Invoice
+from crm.models import ClientPage, Invoice, ScopeChange
 
 
 class PaymentDateForm(IdempotentFormMixin, forms.Form):
@@ -58,3 +59,28 @@ class ClientPageForm(RoundTripMixin, forms.ModelForm):
         model = ClientPage
         formfield_callback = book_formfield
         fields = ["show_projects", "show_status_updates", "show_promises", "show_invoices"]
+
+
+class ScopeDecisionForm(IdempotentFormMixin, forms.Form):
+    """The client accepts or declines a scope change waiting for their decision (crm/portal/scope.py)."""
+
+    scope_change = forms.ModelChoiceField(
+        queryset=ScopeChange.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": _(
+                "This change cannot be decided from this page (it may have been decided already)."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, client: Client, answerable: bool = True, **kwargs: Any) -> None:
+        """`answerable` is False while the freelancer hides the projects from the page: every answer is refused."""
+        super().__init__(*args, **kwargs)
+        # Only this client's changes still waiting for the client: another client's id, even a real one, is refused.
+        waiting = (
+            ScopeChange.objects.filter(client=client, client_decision=ScopeChange.Decision.PENDING)
+            .exclude(freelancer_decision=ScopeChange.Decision.DECLINED)
+            .select_related("project")
+        )
+        self.fields["scope_change"].queryset = waiting if answerable else waiting.none()

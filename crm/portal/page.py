@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Project
-from crm.models import ClientPage, Interaction, Invoice, PaymentReminder, Promise
+from crm.models import ClientPage, Interaction, Invoice, PaymentReminder, Promise, ScopeChange
 from crm.payments import claims
 from crm.payments.interest import Claim
 
@@ -22,6 +22,7 @@ SETTLED_SHOWN_FOR = timedelta(days=90)
 LATEST_STATUS_UPDATES = 5
 MOST_PROMISES = 40
 MOST_INVOICES = 40
+MOST_SCOPE_CHANGES = 40
 
 # A promise's outcome in the client's words: the freelancer's vocabulary ("broken without a word", "to settle")
 # is theirs; the client reads whether the word was kept, is due, or was explained.
@@ -72,6 +73,21 @@ def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
         sections["projects"] = list(
             client.projects.exclude(status=Project.Status.CANCELLED).order_by("-created_at", "-pk")
         )
+    if page.show_projects:
+        # The projects' scope changes (shown with the projects): every pending one, decided ones of the last months.
+        changes = list(
+            ScopeChange.objects.filter(client=client)
+            .filter(
+                Q(client_decision=ScopeChange.Decision.PENDING)
+                | Q(freelancer_decision=ScopeChange.Decision.PENDING)
+                | Q(asked_on__gte=today - SETTLED_SHOWN_FOR)
+            )
+            .select_related("project")
+            .order_by("-asked_on", "-pk")[:MOST_SCOPE_CHANGES]
+        )
+        for change in changes:
+            change.client_can_decide = change.waits_for(ScopeChange.Side.CLIENT)
+        sections["scope_changes"] = changes
     if page.show_status_updates:
         sections["status_updates"] = list(
             Interaction.objects.filter(client=client)

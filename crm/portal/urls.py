@@ -5,12 +5,25 @@ from __future__ import annotations
 
 from django.urls import path
 
-from crm.portal import views
+from crm.portal import scope, views
 
 urlpatterns = [
     # The client's page: the link is the only credential (rate-limited with every other token page).
     path("p/<str:token>/", views.client_page, name="page"),
     path("p/<str:token>/logo/", views.logo, name="logo"),
+    # The client's decision on a scope change (crm/portal/scope.py).
+    path(
+        "p/<str:token>/scope-changes/accept/",
+        scope.scope_change_decide,
+        {"accepted": True},
+        name="scope_change_accept",
+    ),
+    path(
+        "p/<str:token>/scope-changes/decline/",
+        scope.scope_change_decide,
+        {"accepted": False},
+        name="scope_change_decline",
+    ),
 ]
 
 panel_urlpatterns = [

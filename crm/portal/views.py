@@ -8,6 +8,7 @@ Django's CSRF check refuses.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -56,6 +57,7 @@ def _render_page(
     preview: bool,
     answered: PaymentDateForm | None = None,
     status: int = 200,
+    errors: list[str] | None = None,
 ) -> HttpResponse:
     """Draw `page` in the client's language, dates in the freelancer's time zone (the page's one clock)."""
     client = page.client
@@ -88,7 +90,14 @@ def _render_page(
             "preview_post": preview and request.method == "POST",
             "freelancer_language": profile.language,
             "confirmed": not preview and request.GET.get("confirmed") == "1",
-            "answer_errors": answer_errors,
+            "answer_errors": [*answer_errors, *(errors or [])],
+            # The client's decision on a scope change was recorded (crm/portal/scope.py).
+            "scope_decided": "" if preview else request.GET.get("scope", "")[:10],
+            # The link the page was opened by (the decisions post to it) and their one-time form tokens' stem.
+            "page_token": ""
+            if preview
+            else (request.resolver_match.kwargs.get("token", "") if request.resolver_match else ""),
+            "scope_form_token": secrets.token_urlsafe(12),
             **sections,
         }
         return _private(render(request, PAGE, context, status=status))

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from clients.models import Client, Profile
 from crm.core import queries, rules
 from crm.core.dates import SHORT_DAY, written_day
-from crm.models import Dispatch, Invoice, Promise
+from crm.models import Dispatch, Invoice, Promise, ScopeChange
 from crm.models.health import Band
 from crm.reminders.emails import client_url, preferences_context, render_email
 from crm.trust.reasons import describe, side_label
@@ -73,6 +73,8 @@ class Digest:
     # Promises (the freelancer's and the client's) open so long past due that they should be settled.
     to_settle: list[Promise] = field(default_factory=list)
     sides_at_risk: list[SideAtRisk] = field(default_factory=list)
+    # Scope changes that wait for a decision, of either side (issue 26), oldest first.
+    pending_scope_changes: list[ScopeChange] = field(default_factory=list)
 
     @property
     def last_day(self) -> date:
@@ -106,6 +108,7 @@ class Digest:
             or self.overdue_invoices
             or self.to_settle
             or self.sides_at_risk
+            or self.pending_scope_changes
         )
 
 
@@ -125,10 +128,10 @@ def _due_order(row: Promise | Invoice) -> tuple[date, int]:
 
 
 def build_digest(owner: Any, now: datetime) -> Digest:
-    """Return the digest of `owner` as of `now` (in their time zone); four queries whatever the book size (the
+    """Return the digest of `owner` as of `now` (in their time zone); five queries whatever the book size (the
     clients' absences are one of them).
 
-    Four when `owner.profile` is not loaded yet (the sender loads it with the owner).
+    Five when `owner.profile` is not loaded yet (the sender loads it with the owner).
     """
     profile = owner.profile
     zone = profile.zone
@@ -220,6 +223,16 @@ def build_digest(owner: Any, now: datetime) -> Digest:
         invoice.late = invoice.lateness(today)
         # Late from its own due date (a new date agreed does not reset it): the day the count starts from.
         invoice.due_day = written_day(invoice.due_on, SHORT_DAY)
+
+    # 4. Scope changes waiting for a decision (the client's, on their page, or the freelancer's), with their project.
+    digest.pending_scope_changes = sorted(
+        ScopeChange.objects.for_owner(owner).pending().select_related("project").order_by(),
+        key=lambda change: (change.asked_on, change.pk),
+    )
+    for change in digest.pending_scope_changes:
+        change.client = clients[change.client_id]
+        change.asked_day = written_day(change.asked_on, SHORT_DAY)
+        change.waits_for_me = change.waits_for(ScopeChange.Side.FREELANCER)
     return digest
 
 
@@ -254,6 +267,7 @@ def _link_clients(digest: Any) -> None:
     clients += [invoice.client for invoice in digest.overdue_invoices]
     clients += [item.client for item in digest.sides_at_risk]
     clients += [promise.client for promise in digest.to_settle]
+    clients += [change.client for change in digest.pending_scope_changes]
     links: dict[int, str] = {}
     for client in clients:
         if client.pk not in links:

@@ -149,6 +149,15 @@ PAYMENT_REMINDER_MASSES = (0.3, 0.6, 1.0)
 # Conflict signals: an open signal weighs kind x severity (1 minor, 2 serious, 3 critical), without fading.
 CONFLICT_KIND_WEIGHTS: dict[str, float] = {"posture": 1.5, "payment": 1.0, "interests": 1.0, "ideas": 0.7}
 
+# Scope drift: the guide's first conflict signal, divergent ideas, as it shows in practice ("clarifier les
+# objectifs", 004): SCOPE_DRIFT_CHANGES changes of a project's scope or more, accepted or still pending, with no
+# price impact, asked within SCOPE_DRIFT_WINDOW_DAYS, weigh like a minor open conflict of ideas. It holds while
+# that many lie within the window, and fades out over the last SCOPE_DRIFT_FADE_DAYS of it (smooth time). A priced
+# change, or a declined one, does not count.
+SCOPE_DRIFT_CHANGES = 3
+SCOPE_DRIFT_WINDOW_DAYS = 60
+SCOPE_DRIFT_FADE_DAYS = 7.0
+
 # Status-update cadence.
 STATUS_UPDATE_SENT = 0.5  # at most one counted per half cadence, so a flood of updates earns no more
 CADENCE_GRACE_DAYS = 2
@@ -247,6 +256,14 @@ class ConflictFact:
     resolved_on: date | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ScopeChangeFact:
+    id: int
+    asked_on: date
+    priced: bool = False  # a price impact was agreed (not zero)
+    state: str = "pending"  # pending | accepted | declined
+
+
 # The kinds of the freelancer's entries that wait for the client's answer (a meeting or a call is answered as it
 # happens; a status update or a delivery asks nothing).
 ASKING_KINDS = frozenset({"email", "message"})
@@ -304,6 +321,7 @@ class ClientFacts:
     promises: tuple[PromiseFact, ...] = ()
     invoices: tuple[InvoiceFact, ...] = ()
     conflicts: tuple[ConflictFact, ...] = ()
+    scope_changes: tuple[ScopeChangeFact, ...] = ()
     interactions: tuple[InteractionFact, ...] = ()
     # The interactions up to now already reduced, used instead of `interactions` when given: a bulk loader builds
     # it straight from sorted rows (`journals`) without one object per interaction.
@@ -777,6 +795,43 @@ def _conflicts(ledger: _Ledger, conflicts: Iterable[ConflictFact], today: date, 
         entry.keep_min("observed_on", conflict.observed_on.isoformat())
 
 
+def unpriced_scope_changes(changes: Iterable[ScopeChangeFact], today: date) -> list[ScopeChangeFact]:
+    """Return the scope changes that count toward scope drift on `today`, newest first: no price impact, accepted
+    or pending, asked within SCOPE_DRIFT_WINDOW_DAYS."""
+    start = today.toordinal() - SCOPE_DRIFT_WINDOW_DAYS
+    counted = [
+        change
+        for change in changes
+        if not change.priced
+        and change.state != "declined"
+        and start <= change.asked_on.toordinal() <= today.toordinal()
+    ]
+    return sorted(counted, key=lambda change: (change.asked_on, change.id), reverse=True)
+
+
+def scope_drift_mass(changes: list[ScopeChangeFact], clock: float) -> float:
+    """Return the (negative) mass of scope drift from `unpriced_scope_changes`: a minor conflict of ideas while
+    SCOPE_DRIFT_CHANGES of them lie within the window, fading out over its last SCOPE_DRIFT_FADE_DAYS (0 else)."""
+    if len(changes) < SCOPE_DRIFT_CHANGES:
+        return 0.0
+    # The drift lasts as long as the SCOPE_DRIFT_CHANGES-th newest change stays within the window.
+    left = SCOPE_DRIFT_WINDOW_DAYS + 1 - _since(changes[SCOPE_DRIFT_CHANGES - 1].asked_on, clock)
+    return conflict_mass("ideas", 1) * min(max(left / SCOPE_DRIFT_FADE_DAYS, 0.0), 1.0)
+
+
+def _scope_drift(ledger: _Ledger, changes: Iterable[ScopeChangeFact], today: date, clock: float) -> None:
+    counted = unpriced_scope_changes(changes, today)
+    mass = scope_drift_mass(counted, clock)
+    if mass >= 0:
+        return
+    entry = ledger.add(CONFLICTS, "scope_drift_unpriced", mass, 0, 1, "scope_change", counted[0].id)
+    entry.params["changes"] = len(counted)
+    entry.params["window_days"] = SCOPE_DRIFT_WINDOW_DAYS
+    entry.keep_min("since", counted[-1].asked_on.isoformat())
+    for change in counted[1:MAX_EVENTS_PER_REASON]:
+        entry.events.append({"type": "scope_change", "id": change.id})
+
+
 def _days(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / SECONDS_PER_DAY
 
@@ -1202,6 +1257,7 @@ def compute(
     _promises(ledger, [p for p in facts.promises if p.invoice not in billed], today, clock)
     _payments(ledger, facts.invoices, today, clock, [p for p in facts.promises if p.invoice in billed])
     _conflicts(ledger, facts.conflicts, today, clock)
+    _scope_drift(ledger, facts.scope_changes, today, clock)
     journal = facts.journal if facts.journal is not None else journal_of(facts.interactions, now)
     _cadence(ledger, facts, journal.status_updates, now, today)
     _responsiveness(ledger, journal.exchanges, now, today, facts.zone)

@@ -19,15 +19,18 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import (
     BooleanField,
+    Case,
     DateField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Q,
     Subquery,
     TextField,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -46,6 +49,7 @@ from crm.models import (
     PaymentReminder,
     Promise,
     Rate,
+    ScopeChange,
 )
 from crm.models.health import Band
 from crm.models.trash import UNDO_MINUTES
@@ -54,6 +58,8 @@ from crm.trust import formula
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
+# The kind the conflicts' read gives a scope change that may count toward scope drift (never a signal's kind).
+SCOPE_CHANGE = "scope"
 # A change to a client's history that moves its stored score by at least this many points, or changes its band,
 # is written to its timeline as a `HealthChange` (by `recompute_clients` only, behind the journal's door: the
 # nightly `recompute_book`, where old events merely fade, writes none, or every timeline would fill up day after day).
@@ -192,8 +198,13 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         )
 
     conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)
+    scope_changes: dict[int, list[formula.ScopeChangeFact]] = defaultdict(list)
     for sid, cid, kind, severity, observed_on, resolved_on in _rows(_conflicts, ids):
-        conflicts[cid].append(formula.ConflictFact(sid, kind, severity, observed_on, resolved_on))
+        if kind == SCOPE_CHANGE:
+            state = "accepted" if severity else "pending"
+            scope_changes[cid].append(formula.ScopeChangeFact(sid, observed_on, False, state))
+        else:
+            conflicts[cid].append(formula.ConflictFact(sid, kind, severity, observed_on, resolved_on))
 
     # The biggest table: one pass over the cursor into each client's journal, without an object per row.
     horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
@@ -234,6 +245,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             promises=tuple(promises.get(cid, ())),
             invoices=tuple(invoices.get(cid, ())),
             conflicts=tuple(conflicts.get(cid, ())),
+            scope_changes=tuple(scope_changes.get(cid, ())),
             journal=journals.get(cid, _NO_INTERACTIONS),
             zone=zone_of[cid],
             paused=status == _PAUSED,
@@ -351,9 +363,31 @@ def _invoices(ids: Any) -> Any:
 
 
 def _conflicts(ids: Any) -> Any:
-    return ConflictSignal.objects.filter(client_id__in=ids).values_list(
-        "id", "client_id", "kind", "severity", "observed_on", "resolved_on"
+    # The conflict signals first, so the database types the columns from their own; then, in the same read, the
+    # scope changes that can count toward scope drift (no price, not declined), kind "scope" and severity 1 when
+    # both sides accepted, 0 while pending.
+    signals = (
+        ConflictSignal.objects.filter(client_id__in=ids)
+        .order_by()
+        .values_list("id", "client_id", "kind", "severity", "observed_on", "resolved_on")
     )
+    accepted = Q(
+        freelancer_decision=ScopeChange.Decision.ACCEPTED, client_decision=ScopeChange.Decision.ACCEPTED
+    )
+    changes = (
+        ScopeChange.objects.filter(client_id__in=ids)
+        .unpriced_not_declined()
+        .order_by()
+        .values_list(
+            "id",
+            "client_id",
+            Value(SCOPE_CHANGE),
+            Case(When(accepted, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            "asked_on",
+            Value(None, output_field=DateField()),
+        )
+    )
+    return signals.union(changes, all=True)
 
 
 def _recent_interactions(ids: Any, horizon: datetime, now: datetime) -> Any:

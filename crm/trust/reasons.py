@@ -156,6 +156,13 @@ def _step_ideas() -> str:
     return _("Look for mutual concessions between what the client wants and what the project needs.")
 
 
+def _step_scope_drift() -> str:
+    return _(
+        "Clarify the project's objectives with the client, write down what was agreed, and price the extra work "
+        "before you take on another change."
+    )
+
+
 def _step_interests() -> str:
     return _("Show the client consideration: restate what the project brings them and how you support them.")
 
@@ -605,6 +612,16 @@ def _conflict(kind: str) -> Callable[[dict[str, Any]], Explanation]:
     return render
 
 
+def _scope_drift(r: dict[str, Any]) -> Explanation:
+    n, days = int(_p(r, "changes", _count(r))), int(_p(r, "window_days", 60))
+    text = ngettext(
+        "Conflict of ideas: %(n)d change of scope without a price in %(days)d days (the scope is drifting).",
+        "Conflict of ideas: %(n)d changes of scope without a price in %(days)d days (the scope is drifting).",
+        n,
+    )
+    return Explanation(text % {"n": n, "days": days}, _step_scope_drift())
+
+
 def _conflict_resolved(r: dict[str, Any]) -> Explanation:
     n = _count(r)
     text = ngettext(
@@ -764,6 +781,7 @@ _RENDERERS: dict[str, Callable[[dict[str, Any]], Explanation]] = {
     "conflict_open_interests": _conflict("interests"),
     "conflict_open_payment": _conflict("payment"),
     "conflict_resolved": _conflict_resolved,
+    "scope_drift_unpriced": _scope_drift,
     "status_updates_sent": _updates_sent,
     "status_update_gap": _update_gap,
     "status_update_overdue": _update_overdue,

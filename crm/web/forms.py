@@ -16,7 +16,7 @@ from clients.models import Contact
 from crm.core.dates import FUTURE_TOLERANCE, validate_day_in_window
 from crm.core.forms import RoundTripMixin, VersionedFormMixin
 from crm.core.widgets import IsoDateInput, book_formfield
-from crm.models import Feeling, Interaction, Invoice, Promise
+from crm.models import Feeling, Interaction, Invoice, Promise, ScopeChange
 
 # How many recent messages the "answers" select offers (the newest first).
 ANSWER_CHOICES = 30
@@ -192,4 +192,26 @@ class RenegotiateForm(forms.Form):
         day = self.cleaned_data["renegotiated_due_on"]
         if day < self.invoice.issued_on:
             raise forms.ValidationError(_("The new due date cannot be before the issue date."))
+        return day
+
+
+class ScopeChangeForm(IdempotentFormMixin, RoundTripMixin, forms.ModelForm):
+    """A change of a project's scope, as the freelancer logs it (asked by the client or by themselves)."""
+
+    class Meta:
+        model = ScopeChange
+        formfield_callback = book_formfield
+        fields = ["asked_on", "asked_by", "description", "price_change", "deadline_change_days"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3, "maxlength": 2000})}
+
+    def __init__(self, *args: Any, today: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.fields["asked_by"].widget = forms.RadioSelect(choices=ScopeChange.Side.choices)
+        self.fields["description"].strip = True
+
+    def clean_asked_on(self) -> Any:
+        day = self.cleaned_data["asked_on"]
+        if day > self.today:
+            raise forms.ValidationError(_("A change is logged once asked: choose today or an earlier day."))
         return day

@@ -33,6 +33,21 @@ urlpatterns = [
     path("projects/<int:project_id>/resume/", views.project_resume, name="project_resume"),
     path("projects/<int:project_id>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:project_id>/delete/", views.project_delete, name="project_delete"),
+    # A project's agreed scope and the log of its changes (crm/web/views/scope.py)
+    path("projects/<int:project_id>/", views.project_detail, name="project"),
+    path("projects/<int:project_id>/scope-changes/new/", views.scope_change_new, name="scope_change_new"),
+    path(
+        "scope-changes/<int:scope_change_id>/accept/",
+        views.scope_change_decide,
+        {"accepted": True},
+        name="scope_change_accept",
+    ),
+    path(
+        "scope-changes/<int:scope_change_id>/decline/",
+        views.scope_change_decide,
+        {"accepted": False},
+        name="scope_change_decline",
+    ),
     path(
         "clients/<int:client_id>/status-update-sent/",
         views.status_update_sent,

@@ -29,6 +29,7 @@ from tests.factories import (
     make_invoice,
     make_project,
     make_promise,
+    make_scope_change,
     make_user,
 )
 
@@ -75,6 +76,16 @@ def _a_book(owner: Any) -> Client:
         client=rita, start_on=today - timedelta(days=45), end_on=today - timedelta(days=35), note="Été"
     )
     project.pause(today - timedelta(days=5))
+    # Scope changes: three unpriced ones (scope drift, a trust reason), one accepted by both and applied, and a
+    # priced one declined.
+    accepted = make_scope_change(project, asked_on=today - timedelta(days=12), deadline_change_days=7)
+    accepted.decide("freelancer", True, timezone.now() - timedelta(days=11))
+    make_scope_change(project, asked_on=today - timedelta(days=8), description="Un blog")
+    make_scope_change(
+        project, asked_on=today - timedelta(days=4), asked_by="freelancer", description="Traduction"
+    )
+    declined = make_scope_change(project, asked_on=today - timedelta(days=3), price_change=Decimal("-150.00"))
+    declined.decide("freelancer", False, timezone.now())
     make_client(owner, name="Calme", status="prospect")
     # A trend to draw and a week-old score to compare with: the trust health reads its snapshots.
     HealthSnapshot.objects.bulk_create(
@@ -132,6 +143,15 @@ def test_the_json_is_versioned_and_keeps_every_record(alice_client: Any, alice: 
     holiday, pause = sorted(rita["absences"], key=lambda a: a["start_on"])
     assert (holiday["kind"], holiday["project"], holiday["note"]) == ("holiday", None, "Été")
     assert (pause["kind"], pause["project"], pause["end_on"]) == ("paused", rita["projects"][0]["id"], None)
+    changes = sorted(rita["scope_changes"], key=lambda c: c["asked_on"])
+    assert [(c["description"], c["freelancer_decision"], c["client_decision"]) for c in changes] == [
+        ("Une page de plus", "accepted", "accepted"),
+        ("Un blog", "pending", "accepted"),
+        ("Traduction", "accepted", "pending"),
+        ("Une page de plus", "declined", "accepted"),
+    ]
+    assert {c["project"] for c in changes} == {rita["projects"][0]["id"]}
+    assert changes[0]["applied_at"] is not None and changes[3]["price_change"] == "-150.00"
 
 
 def _book_as_values(owner: Any) -> list[Any]:
@@ -190,6 +210,8 @@ def test_the_json_export_imported_into_an_empty_book_is_the_same_book_with_the_s
     recompute_book(carol, now=now)
     assert _health(carol) == _health(alice)
     assert _health(carol)[1][1] not in (None, 50)  # Rita has a real score, not "not enough history"
+    # The scope drift the changes raise comes back with them.
+    assert "scope_drift_unpriced" in [reason["code"] for reason in _health(carol)[1][4]]
 
 
 def test_an_export_written_before_absences_were_dated_keeps_its_absence(alice: Any) -> None:

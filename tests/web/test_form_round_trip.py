@@ -29,7 +29,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clients.models import Absence, AccessToken, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientPage, Interaction, Invoice, Mailbox, Promise
+from crm.models import ClientPage, Interaction, Invoice, Mailbox, Promise, ScopeChange
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
 from crm.reminders.emails import preferences_token
 from tests.factories import (
@@ -101,6 +101,7 @@ def book(request: Any, db: None) -> Iterator[Book]:
             client,
             title="Refonte — e\u0301tape 1",
             goals="Plus de ventes\nMoins d’appels",
+            deliverables="Maquette « accueil »\nBoutique & paiement",
             start_on=date(2026, 9, 5),
             due_on=date(2026, 12, 24),
             budget=Decimal("12345.67"),
@@ -189,6 +190,24 @@ class Case:
     typed: Callable[[Book], dict[str, str]] = lambda book: {}
     expected: Callable[[Book, DrawnForm], dict[str, Any]] = lambda book, form: {}
     logged_in: bool = True
+
+
+def _freelancer_change(book: Book) -> ScopeChange:
+    """A change of the project's scope the freelancer asked for, priced, waiting for the client's decision."""
+    change = ScopeChange.objects.filter(project=book.project, asked_by="freelancer").first()
+    if change is None:
+        change = ScopeChange(
+            client=book.client,
+            project=book.project,
+            asked_on=date(2026, 9, 2),
+            asked_by="freelancer",
+            description="Version anglaise « EN »",
+            price_change=Decimal("500.00"),
+            deadline_change_days=7,
+        )
+        change.ask(datetime(2026, 9, 2, 9, 0, tzinfo=UTC))
+        change.save()
+    return change
 
 
 def _absence(book: Book) -> Absence:
@@ -520,6 +539,48 @@ CASES: list[Case] = [
         logged_in=False,
     ),
     Case(
+        "scope_change_new",
+        "create",
+        lambda book: reverse("web:project", kwargs={"project_id": book.project.pk}),
+        lambda book: reverse("web:scope_change_new", kwargs={"project_id": book.project.pk}),
+        lambda book: ScopeChange.objects.all(),
+        lambda book: {
+            "description": "Une page « références » en plus",
+            "price_change": AMOUNT_TYPED[book.language],
+            "deadline_change_days": "-3",
+        },
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "project_id": book.project.pk,
+            "asked_on": book.today,  # the freelancer's today, not the server's
+            "asked_by": "client",
+            "description": "Une page « références » en plus",
+            "price_change": Decimal("1234.56"),
+            "deadline_change_days": -3,
+            "client_decision": "accepted",  # the side that asks agrees by asking
+            "client_decided_at": NOW,
+            "freelancer_decision": "pending",
+            "freelancer_decided_at": None,
+            "applied_at": None,
+        },
+    ),
+    Case(
+        "client_page_scope_decision",
+        "edit",
+        lambda book: reverse("portal:page", kwargs={"token": book.client_page.token}),
+        lambda book: reverse("portal:scope_change_accept", kwargs={"token": book.client_page.token}),
+        lambda book: ScopeChange.objects.filter(pk=_freelancer_change(book).pk),
+        expected=lambda book, form: {
+            "client_decision": "accepted",
+            "client_decided_at": NOW,
+            # Accepted by both: applied to the project, what it was before kept in the log.
+            "budget_before": Decimal("12345.67"),
+            "due_on_before": date(2026, 12, 24),
+            "applied_at": NOW,
+        },
+        logged_in=False,
+    ),
+    Case(
         "client_page_choices",
         "edit",
         lambda book: reverse("web:client_page", kwargs={"client_id": book.client.pk}),
@@ -737,6 +798,8 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "EmailPreferencesForm": "email_preferences",
         "AccessTokenForm": "api_token_new",
         "PaymentDateForm": "client_page_payment_date",
+        "ScopeChangeForm": "scope_change_new",
+        "ScopeDecisionForm": "client_page_scope_decision",
         "ClientPageForm": "client_page_choices",
         "InteractionEditForm": "interaction_edit",
         "PromiseEditForm": "promise_edit",

@@ -35,6 +35,7 @@ from crm.models import (
     Invoice,
     PaymentReminder,
     Promise,
+    ScopeChange,
 )
 from crm.reminders.calendar import feed_token
 from crm.reminders.emails import preferences_token
@@ -223,9 +224,14 @@ BUDGETS: dict[str, int] = {
     "profile_post": 4,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
     "account_delete_post": 100,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade)
-    "client_page": 6,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
+    "client_page": 7,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads); +1 the projects' scope changes with their projects (issue 26: a query per change for its project kept out)
+    # A project's scope and its changes (issue 26, crm/web/views/scope.py, crm/portal/scope.py).
+    "project": 6,  # the 3 of a logged-in request, the project with its client, its changes: a query per change kept out
+    "scope_change_new_post": 30,  # the change validated (checks in Python) and inserted with its history row, the one-time token, the client rescored through the door
+    "scope_change_accept": 30,  # the change read with its project and client, decided and applied (the project's budget and due date, history rows), the client rescored through the door
+    "client_page_scope_accept": 30,  # the page, the change among the client's waiting ones, decided and applied, the one-time token, the client rescored through the door
     "client_page_confirm_date": 24,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "client_page_preview": 10,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
+    "client_page_preview": 11,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo; +1 the scope changes (issue 26)
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
     "client_page_panel_htmx": 5,  # the same, for the panel alone
     "client_page_choices": 7,  # the same, and the page saved
@@ -280,6 +286,7 @@ class Book:
     contact: Contact
     book_import: BookImport
     reminder: PaymentReminder
+    scope_change: ScopeChange  # rita's project's, asked by the client, waiting for the freelancer's decision
 
     @property
     def workspace(self) -> str:
@@ -456,6 +463,35 @@ def build_book(owner: Any, size: int) -> Book:
         PaymentReminder(owner=owner, invoice=invoice, step=1, due_basis=invoice.due_on, due_on=today)
         for invoice in invoices[1::3]
     )
+    # Rita's project's scope changes, more of them the bigger the book: unpriced ones asked by the client (waiting for
+    # the freelancer), and one asked by the freelancer (waiting for the client, on the client's page).
+    changes = ScopeChange.objects.bulk_create(
+        [
+            ScopeChange(
+                client=rita,
+                project=projects[0],
+                asked_on=today - timedelta(days=k),
+                asked_by=ScopeChange.Side.CLIENT,
+                description=f"Change {k:03d}",
+                client_decision=ScopeChange.Decision.ACCEPTED,
+                client_decided_at=now - timedelta(days=k),
+            )
+            for k in range(1, 3 + size // 8)
+        ]
+        + [
+            ScopeChange(
+                client=rita,
+                project=projects[0],
+                asked_on=today,
+                asked_by=ScopeChange.Side.FREELANCER,
+                description="A translated version",
+                price_change=Decimal("600.00"),
+                deadline_change_days=10,
+                freelancer_decision=ScopeChange.Decision.ACCEPTED,
+                freelancer_decided_at=now,
+            )
+        ]
+    )
     recompute_book(owner)
     # The API's visits below call with this token (a read-and-write one; its value known to the test).
     AccessToken.objects.create(
@@ -484,6 +520,7 @@ def build_book(owner: Any, size: int) -> Book:
         contact=contacts[1],
         book_import=receive(owner, "clients", "book.csv", IMPORTED),
         reminder=reminders[0],
+        scope_change=changes[0],
     )
 
 
@@ -1260,7 +1297,32 @@ VISITS: list[Visit] = [
         to=lambda b: _client_page_url(b) + "?confirmed=1",
         anonymous=True,
     ),
+    Visit(
+        "client_page_scope_accept",
+        lambda b: reverse("portal:scope_change_accept", kwargs={"token": _client_page_url(b).split("/")[-2]}),
+        "post",
+        lambda b: {"scope_change": ScopeChange.objects.get(client=b.rita, asked_by="freelancer").pk},
+        status=302,
+        anonymous=True,
+    ),
     Visit("client_page_preview", url("web:client_page_preview", **RITA), shows=rita_name),
+    # A project's scope and the log of its changes.
+    Visit("project", url("web:project", project_id=lambda b: b.project.pk), shows=text("Change 001")),
+    Visit(
+        "scope_change_new_post",
+        url("web:scope_change_new", project_id=lambda b: b.project.pk),
+        "post",
+        lambda b: {"asked_on": TODAY, "asked_by": "client", "description": "A blog", "price_change": "300"},
+        status=302,
+        to=url("web:project", project_id=lambda b: b.project.pk),
+    ),
+    Visit(
+        "scope_change_accept",
+        url("web:scope_change_accept", scope_change_id=lambda b: b.scope_change.pk),
+        "post",
+        status=302,
+        to=url("web:project", project_id=lambda b: b.project.pk),
+    ),
     Visit(
         "client_page_panel",
         _with_client_page(url("web:client_page", **RITA)),

@@ -38,6 +38,7 @@ from crm.web.views.pages import (
     project_new,
     promise_detail,
 )
+from crm.web.views.scope import project_detail, scope_change_decide, scope_change_new
 from crm.web.views.trash import trash_delete, trash_list, trash_restore, undo
 
 __all__ = [
@@ -90,4 +91,7 @@ __all__ = [
     "promise_reopen",
     "promise_list",
     "status_update_sent",
+    "project_detail",
+    "scope_change_decide",
+    "scope_change_new",
 ]
