@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from crm.core.ratelimit import rate_limit
 from crm.models import ClientPage, ScopeChange
 from crm.portal.forms import ScopeDecisionForm
-from crm.portal.views import _no_page, _render_page
+from crm.portal.views import no_page, render_page
 from crm.trust.door import journal_changed
 
 
@@ -22,7 +22,7 @@ def scope_change_decide(request: HttpRequest, token: str, accepted: bool) -> Htt
     page again (POST/redirect/GET)."""
     page = ClientPage.objects.for_token(token)  # first: a wrong link is a 404 whatever the method
     if page is None:
-        return _no_page(request, token)
+        return no_page(request, token)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     client = page.client
@@ -34,7 +34,7 @@ def scope_change_decide(request: HttpRequest, token: str, accepted: bool) -> Htt
             return redirect(earlier)
         if not form.is_valid():
             errors = [error for errors in form.errors.values() for error in errors]
-            return _render_page(request, page, preview=False, status=400, errors=errors)
+            return render_page(request, page, preview=False, status=400, errors=errors)
         change = form.cleaned_data["scope_change"]
         done_url = (
             f"{reverse('portal:page', kwargs={'token': token})}?scope={decision}#scope-change-{change.pk}"

@@ -175,6 +175,12 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) ->
     return _render_page(request, page, preview=False, answered=form, status=400)
 
 
+# The page drawn again (with an answer's errors), and the answer to a link that opens no page, for the client's
+# other answers in their own modules (crm/portal/scope.py).
+render_page = _render_page
+no_page = _no_page
+
+
 # -- the freelancer's side ----------------------------------------------------------------------------------
 
 
