@@ -35,6 +35,8 @@ EVENT_ROUTES = {
     "conflictsignal": ("web:conflict", "signal_id"),
     "signal": ("web:conflict", "signal_id"),
     "client": ("web:client", "client_id"),
+    # A change in its project's log (scope drift, issue 26).
+    "scope_change": ("web:scope_change", "scope_change_id"),
 }
 
 COMPONENT_LABELS = {

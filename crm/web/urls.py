@@ -36,6 +36,7 @@ urlpatterns = [
     # A project's agreed scope and the log of its changes (crm/web/views/scope.py)
     path("projects/<int:project_id>/", views.project_detail, name="project"),
     path("projects/<int:project_id>/scope-changes/new/", views.scope_change_new, name="scope_change_new"),
+    path("scope-changes/<int:scope_change_id>/", views.scope_change_detail, name="scope_change"),
     path(
         "scope-changes/<int:scope_change_id>/accept/",
         views.scope_change_decide,

@@ -33,7 +33,13 @@ from tests.factories import (
     make_invoice,
     make_project,
     make_promise,
+    make_scope_change,
 )
+
+
+def _scope_change(owner: Any) -> models.Model:
+    """A change of a project's scope asked by the client (agreed by them), waiting for the freelancer."""
+    return make_scope_change(make_project(make_client(owner)), asked_on=DAY)
 
 
 def _book_import(owner: Any) -> models.Model:
@@ -226,6 +232,25 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
         lambda u: ClientHealth.objects.get(client=make_client(u)),  # written when the client is created
         {"score": 101},
     ),
+    ("scope_change_asked_by_valid", _scope_change, {"asked_by": "boss"}),
+    ("scope_change_decisions_valid", _scope_change, {"client_decision": "maybe"}),
+    (
+        "scope_change_freelancer_decided_at_matches (pending with a time)",
+        _scope_change,
+        {"freelancer_decided_at": DAY_MOMENT},
+    ),
+    (
+        "scope_change_freelancer_decided_at_matches (decided without a time)",
+        _scope_change,
+        {"freelancer_decision": "declined"},
+    ),
+    (
+        "scope_change_client_decided_at_matches (decided without a time)",
+        _scope_change,
+        {"client_decided_at": None},
+    ),
+    ("scope_change_applied_only_accepted", _scope_change, {"applied_at": DAY_MOMENT}),
+    ("scope_change_deadline_days_bounded", _scope_change, {"deadline_change_days": 4000}),
     ("trash_kind_valid", _trashed, {"kind": "dispatch"}),
     ("bookimport_state_valid", _book_import, {"state": "lost"}),
     ("bookimport_kind_valid", _book_import, {"kind": "xlsx"}),
@@ -339,6 +364,24 @@ WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
     ("contact_created_at_in_window", lambda u: make_contact(make_client(u)), "created_at", BOTH_MOMENTS, {}),
     ("contact_updated_at_in_window", lambda u: make_contact(make_client(u)), "updated_at", BOTH_MOMENTS, {}),
     ("conflict_observed_on_in_window", lambda u: make_conflict(make_client(u)), "observed_on", BOTH_DAYS, {}),
+    ("scope_change_asked_on_in_window", _scope_change, "asked_on", BOTH_DAYS, {}),
+    ("scope_change_due_on_before_in_window", _scope_change, "due_on_before", BOTH_DAYS, {}),
+    ("scope_change_client_decided_at_in_window", _scope_change, "client_decided_at", BOTH_MOMENTS, {}),
+    (
+        "scope_change_freelancer_decided_at_in_window",
+        _scope_change,
+        "freelancer_decided_at",
+        BOTH_MOMENTS,
+        {"freelancer_decision": "accepted"},
+    ),
+    (
+        "scope_change_applied_at_in_window",
+        _scope_change,
+        "applied_at",
+        BOTH_MOMENTS,
+        {"freelancer_decision": "accepted", "freelancer_decided_at": DAY_MOMENT},
+    ),
+    ("scope_change_created_at_in_window", _scope_change, "created_at", BOTH_MOMENTS, {}),
     (
         "conflict_resolved_on_in_window",
         lambda u: make_conflict(make_client(u), observed_on=DAY),

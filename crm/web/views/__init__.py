@@ -38,7 +38,7 @@ from crm.web.views.pages import (
     project_new,
     promise_detail,
 )
-from crm.web.views.scope import project_detail, scope_change_decide, scope_change_new
+from crm.web.views.scope import project_detail, scope_change_decide, scope_change_detail, scope_change_new
 from crm.web.views.trash import trash_delete, trash_list, trash_restore, undo
 
 __all__ = [
@@ -93,5 +93,6 @@ __all__ = [
     "status_update_sent",
     "project_detail",
     "scope_change_decide",
+    "scope_change_detail",
     "scope_change_new",
 ]

@@ -59,6 +59,13 @@ def project_detail(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
 
 
 @login_required
+def scope_change_detail(request: HtmxHttpRequest, scope_change_id: int) -> HttpResponse:
+    """Go to the change in its project's log (where a trust reason's evidence links)."""
+    change = owned_or_404(ScopeChange, request.user, pk=scope_change_id)
+    return redirect(f"{project_url(change.project_id)}#scope-change-{change.pk}")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def scope_change_new(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     """Log a change of the project's scope (the side that asks agrees to it by asking)."""
