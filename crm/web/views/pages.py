@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -154,7 +154,13 @@ def _projects_with_pauses(client: Client, today: date) -> list[Any]:
     """Return the client's projects, each with `pause`: the pause holding it today, or None (from the absences
     prefetched with the client: no query more)."""
     pauses = {a.project_id: a for a in client.absences.all() if a.project_id is not None and a.holds(today)}
-    projects = list(client.projects.all())
+    # With how many scope changes wait for a decision (issue 26), in the same query.
+    # One side pending, the other pending or accepted (a declined change waits for nobody): on the joined row.
+    open_ = ["pending", "accepted"]
+    waiting = Q(scope_changes__client_decision="pending", scope_changes__freelancer_decision__in=open_) | Q(
+        scope_changes__freelancer_decision="pending", scope_changes__client_decision__in=open_
+    )
+    projects = list(client.projects.annotate(scope_pending=Count("scope_changes", filter=waiting)))
     for project in projects:
         project.pause = pauses.get(project.pk)
     return projects
