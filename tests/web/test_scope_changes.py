@@ -67,7 +67,7 @@ def test_the_project_page_shows_the_agreed_scope(alice_client: Any, project: Pro
 
 @pytest.mark.parametrize(
     ("language", "price", "shown"),
-    [("en", "1,250.50", "+1,250.50\u00a0EUR"), ("fr", "1 250,50", "+1\u202f250,50\u00a0EUR")],
+    [("en", "1,250.50", "+1,250.50\u00a0EUR"), ("fr", "1 250,50", "+1\u00a0250,50\u00a0EUR")],
 )
 def test_a_change_is_logged_with_who_asked_its_impact_and_the_askers_agreement(
     project: Project, language: str, price: str, shown: str
