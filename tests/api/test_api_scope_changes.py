@@ -49,8 +49,8 @@ def test_a_scope_change_is_created_decided_listed_and_deleted(alice: Any, alice_
     project.refresh_from_db()
     assert (project.budget, project.due_on) == (Decimal("5750.00"), date(2026, 5, 10))
     # Decided: once only, and its impact stays what was applied.
-    assert alice_api.patch(url, {"freelancer_decision": "declined"}).status_code == 400
-    assert alice_api.patch(url, {"price_change": "1.00"}).status_code == 400
+    assert alice_api.patch(url, {"freelancer_decision": "declined"}).status_code == 422
+    assert alice_api.patch(url, {"price_change": "1.00"}).status_code == 422
     assert alice_api.patch(url, {"description": "Un blog (trois pages)"}).status_code == 200
     project.refresh_from_db()
     assert project.budget == Decimal("5750.00")
