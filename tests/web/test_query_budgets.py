@@ -29,6 +29,7 @@ from crm.models import (
     BookImport,
     ClientHealth,
     ClientPage,
+    EvidencePack,
     HealthChange,
     HealthSnapshot,
     Interaction,
@@ -259,6 +260,13 @@ BUDGETS: dict[str, int] = {
     "export_zip": 15,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences
     "export_json": 15,  # the same
     "export_vcards": 4,  # a query per contact for its client  # a query per interaction naming the contact (one UPDATE sets them null)
+    # The evidence pack (crm/evidence): the pages read the pack's row without its files; the build itself, whose
+    # queries do not grow with the history either, is tested in tests/evidence/test_evidence_pack.py.
+    "evidence_packs": 5,  # a query per pack (their files are never read by the list)
+    "evidence_pack_new": 6,  # anything read from the client's journal: the worker reads it
+    "evidence_pack": 4,  # the pack's PDF and ZIP: left in the database
+    "evidence_pack_htmx": 4,  # the same, for the polled bar
+    "evidence_pack_pdf": 4,  # the ZIP beside it
 }
 
 
@@ -530,6 +538,20 @@ def query(path: str, params: str) -> Callable[[Book], str]:
 
 
 RITA = {"client_id": lambda book: book.rita.pk}
+
+
+def evidence_pack_id(book: Book) -> int:
+    """Return the id of rita's built evidence pack (made on first use: a row with a small PDF and ZIP)."""
+    pack, _made = EvidencePack.objects.get_or_create(
+        client=book.rita,
+        defaults={
+            "language": "en",
+            "state": EvidencePack.State.DONE,
+            "pdf": b"%PDF-1.7 ...",
+            "archive": b"PK",
+        },
+    )
+    return pack.pk
 
 
 def rita_name(book: Book) -> str:
@@ -1115,6 +1137,18 @@ VISITS: list[Visit] = [
         shows=text("import-progress"),
     ),
     Visit("export_page", lambda b: reverse("web:export"), shows=text("vCards")),
+    Visit("evidence_packs", url("web:client_evidence_packs", **RITA), shows=text("Build the evidence pack")),
+    Visit("evidence_pack_new", url("web:client_evidence_pack_new", **RITA), "post", status=302),
+    Visit(
+        "evidence_pack", url("web:evidence_pack", pack_id=evidence_pack_id), shows=text("Download the PDF")
+    ),
+    Visit(
+        "evidence_pack_htmx",
+        url("web:evidence_pack", pack_id=evidence_pack_id),
+        headers=HTMX,
+        shows=text("evidence-progress"),
+    ),
+    Visit("evidence_pack_pdf", url("web:evidence_pack_pdf", pack_id=evidence_pack_id), shows=text("%PDF")),
     Visit("export_zip", lambda b: reverse("web:export_zip"), shows=text("clients.csv")),
     Visit("export_json", lambda b: reverse("web:export_json"), shows=lambda b: b.rita.name),
     Visit("export_vcards", lambda b: reverse("web:export_vcards"), shows=text("Compta")),
