@@ -22,14 +22,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.functional import Promise as LazyText
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import BusinessLogo, Client, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.core import rules
+from crm.core import queries, rules
 from crm.models import Interaction, Invoice, PaymentReminder, Promise
 
 # Rows of one table the PDF shows (the most recent); the ZIP's records hold them all. A few hundred pages at most,
@@ -90,7 +90,7 @@ def build_identity(pack: Pack) -> dict[str, Any]:
         .annotate(
             total=Sum("amount"),
             count=Count("pk"),
-            overdue=Count("pk", filter=Q(current_due_on__lt=pack.today)),
+            overdue=Count("pk", filter=queries.past_due("current_due_on", pack.today)),
         )
     )
     return {
