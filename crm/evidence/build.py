@@ -182,8 +182,10 @@ def sent_emails(context: Pack) -> Iterator[tuple[str, bytes]]:
         .order_by("sent_at", "pk")
     )
     client = context.client
-    rates = load_rates()  # once for every reminder: the letter's claim reads the dated rates
+    rates = None
     for reminder in reminders.iterator(chunk_size=100):
+        # Read once for every reminder (and not at all without one): the letter's claim reads the dated rates.
+        rates = load_rates() if rates is None else rates
         with translation.override(client.language):
             email = render_email(
                 "payment-reminder",
@@ -193,7 +195,7 @@ def sent_emails(context: Pack) -> Iterator[tuple[str, bytes]]:
             )
         email.extra_headers["Date"] = format_datetime(reminder.sent_at)
         email.extra_headers["Message-ID"] = make_msgid("payment-reminder")
-        day = reminder.sent_at.date().isoformat()
+        day = context.local(reminder.sent_at).date().isoformat()
         yield (
             f"{day}-{_('payment-reminder')}-{reminder.invoice.number}-{reminder.step}.eml",
             email.message().as_bytes(),
@@ -211,4 +213,7 @@ def sent_emails(context: Pack) -> Iterator[tuple[str, bytes]]:
         message["Date"] = format_datetime(sent_at)
         message["Message-ID"] = update.message_id
         message.set_content(update.body)
-        yield f"{sent_at.date().isoformat()}-{_('status-update')}-{update.pk}.eml", message.as_bytes()
+        yield (
+            f"{context.local(sent_at).date().isoformat()}-{_('status-update')}-{update.pk}.eml",
+            message.as_bytes(),
+        )
