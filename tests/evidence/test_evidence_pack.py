@@ -327,3 +327,17 @@ def test_the_queries_do_not_grow_with_the_history(alice: Any) -> None:
     _history(large, 60)
     small_queries, large_queries = _queries_to_build(small), _queries_to_build(large)
     assert large_queries == small_queries
+
+
+def test_a_deleted_client_takes_its_packs_along_and_comes_back_without_them(alice: Any) -> None:
+    """A pack is a dated copy of the book: the trash keeps the client's records, not its packs."""
+    from crm.trash.snapshot import restore, to_trash
+
+    client = make_client(alice)
+    make_invoice(client, number="F-9")
+    EvidencePack.objects.create(client=client, language="en", state="done", pdf=b"%PDF", archive=b"PK")
+    item = to_trash(client, alice)
+    assert not EvidencePack.objects.exists()
+    restored = restore(item)
+    assert restored.invoices.get().number == "F-9"
+    assert not EvidencePack.objects.filter(client=restored).exists()
