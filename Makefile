@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format messages makemessages browser dovecot pgbouncer bench check clean
+.PHONY: install run test lint format messages makemessages browser dovecot pgbouncer pdf bench check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) pdf
 
 # Compile the .po catalogues (Babel compiles them without GNU gettext, which a fresh machine lacks). Only the
 # French statistic is printed: the English catalogue is nearly empty by design (the source strings are English).
@@ -25,7 +25,7 @@ makemessages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=staticfiles
 
 # Links in emails (and the printed demo login) point at this server unless SITE_URL says otherwise.
-run: $(STAMP) messages
+run: $(STAMP) pdf messages
 	$(BIN)/python manage.py migrate --noinput
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py seed_demo --if-empty
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(BIN)/python -m config.devrun
@@ -42,7 +42,7 @@ check: $(STAMP)
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: $(STAMP) messages lint check
+test: $(STAMP) pdf messages lint check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Debian's Chromium for the real-browser tests (Playwright's own browser download does not work here).
@@ -64,6 +64,15 @@ pgbouncer:
 	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq pgbouncer >/dev/null; fi; }
+
+# Debian's Pango for WeasyPrint (the evidence pack's PDF, crm/evidence), its fonts, and poppler-utils for the tests
+# that read the PDF's text (pdftotext) and draw its first page (pdftoppm). Where nothing can be installed (no root,
+# no sudo) it says so and goes on: those tests then skip, and fail under CI=true.
+pdf:
+	@{ dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null; \
+	  else sudo -n apt-get update -qq && sudo -n apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null; fi; } \
+	|| echo "make pdf: could not install Pango and poppler-utils; the evidence pack's tests will skip (fail under CI=true)"
 
 # wrk (Debian) drives the HTTP throughput part; without it (no root) the bench says so and skips that part.
 bench: $(STAMP) messages

@@ -602,6 +602,20 @@ class Bench:
             )
             self.results.setdefault(key[0], {})[key[1]] = json.loads(out.stdout.strip().splitlines()[-1])
 
+    # -- the evidence pack (crm/evidence) ----------------------------------------------------------------------
+
+    def evidence_pack(self, client_id: int) -> None:
+        """Build the evidence pack of the client with the long timeline in a child process (its PDF laid out by
+        WeasyPrint, its ZIP written), so the time and the peak memory are the worker's own."""
+        out = subprocess.run(
+            [sys.executable, __file__, "--evidence-child", str(client_id)],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            check=True,
+        )
+        self.results["evidence_pack"] = json.loads(out.stdout.strip().splitlines()[-1])
+
     # -- digests through a real worker ------------------------------------------------------------------------
 
     def digests(self, freelancers: int) -> None:
@@ -757,6 +771,13 @@ class Bench:
                 f"\nexport of a {clients}-client book: ZIP {row['zip_s']:.2f} s ({row['zip_mb']:.1f} MB), JSON"
                 f" {row['json_s']:.2f} s ({row['json_mb']:.1f} MB), streamed; peak memory {row['peak_mb']:.0f} MB"
                 f" (+{row['growth_mb']:.0f} MB)"
+            )
+        pack = self.results.get("evidence_pack")
+        if isinstance(pack, dict):
+            print(
+                f"\nevidence pack of a {pack['events']}-event client: {pack['build_s']:.2f} s (PDF {pack['pdf_pages']}"
+                f" pages, {pack['pdf_mb']:.2f} MB; ZIP {pack['zip_mb']:.2f} MB), peak memory {pack['peak_mb']:.0f} MB"
+                f" (+{pack['growth_mb']:.0f} MB), {pack['queries']} queries"
             )
         if isinstance(self.results.get("digests"), dict):
             d = self.results["digests"]
@@ -920,6 +941,48 @@ def export_child(username: str) -> None:
     print(json.dumps(row | {"peak_mb": peak, "growth_mb": peak - baseline}))
 
 
+def evidence_child(client_id: int) -> None:
+    """Build one client's evidence pack as the worker does; report its time, size, queries and peak memory."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from clients.models import Client
+    from crm.evidence.build import build
+    from crm.models import EvidencePack, Interaction, Invoice, Promise
+
+    client = Client.objects.select_related("owner__profile").get(pk=client_id)
+    events = sum(model.objects.filter(client=client).count() for model in (Interaction, Promise, Invoice))
+    import weasyprint  # noqa: F401  (loaded before the baseline: Pango and the fonts are the process's, not the pack's)
+
+    pack = EvidencePack.objects.create(client=client, language=client.owner.profile.language)
+    baseline = peak_rss_mb()
+    queries = QueryCount()
+    with connection.execute_wrapper(queries):
+        build_s = timed(lambda: build(pack, progress=lambda done: None))
+    peak = peak_rss_mb()
+    assert pack.state == EvidencePack.State.DONE, pack.error
+    # poppler-utils' pdfinfo (make pdf) counts the pages; without it the row says -1.
+    info = b""
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(
+            ["pdfinfo", "-"], input=bytes(pack.pdf), capture_output=True, check=False
+        ).stdout
+    pages = next(
+        (int(line.split()[-1]) for line in info.decode().splitlines() if line.startswith("Pages:")), -1
+    )
+    row = {
+        "events": events,
+        "build_s": build_s,
+        "pdf_mb": pack.pdf_bytes / 1e6,
+        "pdf_pages": pages,
+        "zip_mb": pack.archive_bytes / 1e6,
+        "queries": queries.count,
+    }
+    print(json.dumps(row | {"peak_mb": peak, "growth_mb": peak - baseline}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="CI mode: small books, under a minute")
@@ -931,7 +994,12 @@ def main() -> None:
     parser.add_argument("--recompute-child", metavar="USERNAME", help=argparse.SUPPRESS)
     parser.add_argument("--import-child", metavar="ROWS", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--export-child", metavar="USERNAME", help=argparse.SUPPRESS)
+    parser.add_argument("--evidence-child", metavar="CLIENT_ID", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.evidence_child:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+        evidence_child(args.evidence_child)
+        return
     if args.import_child or args.export_child:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
         import_child(args.import_child) if args.import_child else export_child(args.export_child)
@@ -983,6 +1051,8 @@ def main() -> None:
     bench.recompute("big_book", big_book)
     print("Measuring import and export ...", flush=True)
     bench.dataio(1000 if args.small else 10_000, "big_book", big_book)
+    print("Measuring the evidence pack of the client with the long timeline ...", flush=True)
+    bench.evidence_pack(workspace.pk)
     print("Measuring digests through a real worker ...", flush=True)
     bench.digests(freelancers)
     print("Measuring a mailbox sync against a real Dovecot ...", flush=True)

@@ -35,6 +35,8 @@ app.conf.task_routes = {
     "crm.recompute_trust_chunk": {"queue": "trust"},
     # A freelancer's large import: many database writes at once.
     "crm.run_import": {"queue": "imports"},
+    # An evidence pack: seconds of layout (WeasyPrint) for a long history, asked for by one freelancer.
+    "crm.build_evidence_pack": {"queue": "imports"},
     # Everything else (the trash purge, the backup, the embedded broker's purge) goes to `default`.
 }
 
@@ -52,5 +54,14 @@ def _name_redbeat_settings(sender: Celery, **kwargs: object) -> None:
 # Each concern of the journal keeps its tasks beside its rules (crm/trust/tasks.py, crm/reminders/tasks.py,
 # crm/trash/tasks.py).
 app.autodiscover_tasks(
-    ["crm.trust", "crm.reminders", "crm.trash", "crm.dataio", "crm.capture", "crm.backup", "crm.payments"]
+    [
+        "crm.trust",
+        "crm.reminders",
+        "crm.trash",
+        "crm.dataio",
+        "crm.capture",
+        "crm.backup",
+        "crm.payments",
+        "crm.evidence",
+    ]
 )

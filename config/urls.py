@@ -12,6 +12,7 @@ from config.health import health
 from crm.api import urls as api
 from crm.capture import urls as capture
 from crm.dataio import urls as dataio
+from crm.evidence import urls as evidence
 from crm.portal import urls as portal
 from crm.reminders import urls as reminders
 from crm.web import urls as web
@@ -24,6 +25,7 @@ WEB = [
     *reminders.urlpatterns,
     *dataio.urlpatterns,
     *capture.urlpatterns,
+    *evidence.urlpatterns,
     *api.settings_urlpatterns,
     *portal.panel_urlpatterns,
 ]

@@ -319,6 +319,7 @@ FACES = {
     "reminders pages": ("crm.reminders.views", "crm.reminders.urls"),
     "capture pages": ("crm.capture.views", "crm.capture.urls"),
     "dataio pages": ("crm.dataio.views", "crm.dataio.urls"),
+    "evidence pages": ("crm.evidence.views", "crm.evidence.urls"),
 }
 
 

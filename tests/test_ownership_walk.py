@@ -20,7 +20,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 from clients.models import Absence
 from crm.dataio.imports import receive
-from crm.models import ClientPage, PaymentReminder
+from crm.models import ClientPage, EvidencePack, PaymentReminder
 from crm.models.portal import KEY_LENGTH
 from crm.trash.snapshot import to_trash
 from crm.trash.undo import remember
@@ -53,6 +53,8 @@ ID_KWARGS = {
     "reminder_id": lambda book: book["payment_reminder"],
     # Settings → Sessions: signing a session out is the account's own.
     "session_id": lambda book: book["account_session"],
+    # An evidence pack: its progress and its PDF and ZIP are the owner's only.
+    "pack_id": lambda book: book["evidence_pack"],
 }
 INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
 INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
@@ -125,6 +127,9 @@ def _book(owner: Any) -> dict[str, Any]:
         "account_session": AccountSession.objects.create(user=owner, session_key=f"walk-{owner.username}"),
         # A change of the project's scope asked by the client: accepting or declining it is the owner's only.
         "scope_change": make_scope_change(project),
+        "evidence_pack": EvidencePack.objects.create(
+            client=client, language="en", state=EvidencePack.State.DONE, pdf=b"%PDF-1.7", archive=b"PK"
+        ),
         "undo": remember(
             owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)
         ),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from crm.models.capture import CapturedMessage, Mailbox, MailFolder, OutgoingStatusUpdate
 from crm.models.dataio import BookImport
+from crm.models.evidence import EvidencePack
 from crm.models.health import ClientHealth, HealthChange, HealthSnapshot
 from crm.models.jobs import JobChunk, JobRun
 from crm.models.journal import Feeling, Interaction, Invoice, Promise
@@ -20,6 +21,7 @@ __all__ = [
     "ClientHealth",
     "ClientPage",
     "Dispatch",
+    "EvidencePack",
     "Feeling",
     "HealthChange",
     "HealthSnapshot",

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, Contact, FormSubmission, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientHealth, ClientPage, Interaction, Invoice, Promise, TrashItem, Undo
+from crm.models import ClientHealth, ClientPage, EvidencePack, Interaction, Invoice, Promise, TrashItem, Undo
 from crm.trash.kinds import as_json, kind_of
 from crm.trust.door import journal_changed
 
@@ -37,7 +37,8 @@ CLIENT_CHILDREN: list[tuple[str, type[Model]]] = [
 ]
 # Rows derived from the others: never kept, computed again when the client comes back. The client's page is not
 # kept either: its link dies with the delete, and a restored client gets a new one only when the freelancer asks.
-DERIVED: tuple[type[Model], ...] = (ClientHealth, ClientPage)
+# An evidence pack is a dated copy of the book as it stood: built again on demand, never restored.
+DERIVED: tuple[type[Model], ...] = (ClientHealth, ClientPage, EvidencePack)
 
 
 class RestoreError(Exception):

@@ -16,7 +16,16 @@ from clients.account import delete_account
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.demo import book, derived, large, personas
-from crm.models import ClientHealth, ClientPage, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import (
+    ClientHealth,
+    ClientPage,
+    EvidencePack,
+    HealthChange,
+    HealthSnapshot,
+    Interaction,
+    Invoice,
+    Promise,
+)
 from tests.factories import (
     PASSWORD,
     make_client,
@@ -55,6 +64,7 @@ def _full_book(owner: Any) -> Client:
     project.save()
     HealthSnapshot.objects.create(client=client, day=today, score=50, band="watch")
     ClientPage.objects.create(client=client)
+    EvidencePack.objects.create(client=client, language="en", state="done", pdf=b"%PDF", archive=b"PK")
     return client
 
 
@@ -239,10 +249,11 @@ def test_delete_account_costs_the_same_few_queries_whatever_the_size(
     # tables since issue 16; since issue 25: the two-factor devices, their recovery codes and the sessions list,
     # one DELETE each, which Django's cascade of the account itself then looks at again; axes' failure and access logs;
     # since issue 24 the business logo's DELETE and the cascade looking for one; since issue 22 the absences and
-    # their history, through the cascade; since issue 26 the scope changes and their history, the same way).
+    # their history, through the cascade; since issue 26 the scope changes and their history, the same way, and the
+    # evidence packs: a DELETE through the clients, one through the owner, and the cascade looking for one).
     alice, _bob = books
     with time_machine.travel(NOW, tick=False):
         for _ in range(5):
             _full_book(alice)
-    with translation.override("en"), django_assert_max_num_queries(98):
+    with translation.override("en"), django_assert_max_num_queries(101):
         delete_account(alice)

@@ -48,6 +48,12 @@ def _book_import(owner: Any) -> models.Model:
     return receive(owner, "clients", "book.csv", b"Client;Email\nAtelier;a@example.com\n")
 
 
+def _evidence_pack(owner: Any) -> models.Model:
+    from crm.models import EvidencePack
+
+    return EvidencePack.objects.create(client=make_client(owner), language="en")
+
+
 def _trashed(owner: Any) -> models.Model:
     from crm.trash.snapshot import to_trash
 
@@ -254,6 +260,7 @@ CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
     ("trash_kind_valid", _trashed, {"kind": "dispatch"}),
     ("bookimport_state_valid", _book_import, {"state": "lost"}),
     ("bookimport_kind_valid", _book_import, {"kind": "xlsx"}),
+    ("evidence_pack_state_valid", _evidence_pack, {"state": "lost"}),
     ("undo_action_valid", _undo, {"action": "redo"}),
     ("undo_names_its_target (a revert without its record)", _undo, {"object_id": None}),
     ("undo_names_its_target (a restore without its trash item)", _undo, {"action": "restore"}),

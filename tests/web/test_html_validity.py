@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import ClientPage, Feeling
+from crm.models import ClientPage, EvidencePack, Feeling
 from tests.factories import (
     make_client,
     make_conflict,
@@ -73,6 +73,12 @@ def _pages(book: Any) -> list[str]:
         reverse("web:calendar_settings"),
         reverse("web:mailbox"),
         reverse("web:api_tokens"),
+        reverse("web:client_evidence_packs", kwargs={"client_id": book.pk}),
+        # A pack being built: the progress bar and its label.
+        reverse(
+            "web:evidence_pack",
+            kwargs={"pack_id": EvidencePack.objects.create(client=book, language="en").pk},
+        ),
     ]
 
 

@@ -29,6 +29,7 @@ from crm.models import (
     BookImport,
     ClientHealth,
     ClientPage,
+    EvidencePack,
     HealthChange,
     HealthSnapshot,
     Interaction,
@@ -192,7 +193,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_delete": 5,  # what goes with the client (its contacts, projects and journal) counted in one query
-    "client_delete_post": 54,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +3 the scope changes kept in the trash (issue 26)
+    "client_delete_post": 55,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +3 the scope changes kept in the trash (issue 26); +1 its evidence packs collected (issue 26; never kept in the trash)
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 35,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +2 the project's scope changes kept in the trash (issue 26)
     "promise_reopen": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
@@ -223,7 +224,7 @@ BUDGETS: dict[str, int] = {
     "business_start_post": 4,  # the 3 of a logged-in request, the two names saved in one UPDATE
     "profile_post": 4,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 106,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade); +6 the scope changes (issue 26: their table and its history, each DELETE and cascade)
+    "account_delete_post": 109,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade); +6 the scope changes (issue 26: their table and its history, each DELETE and cascade); +3 the evidence packs (issue 26: a DELETE through the clients, one through the owner, the user's cascade looking for one)
     "client_page": 7,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads); +1 the projects' scope changes with their projects (issue 26: a query per change for its project kept out)
     # A project's scope and its changes (issue 26, crm/web/views/scope.py, crm/portal/scope.py).
     "project": 5,  # the 3 of a logged-in request, the project with its client, its changes: a query per change kept out
@@ -265,6 +266,13 @@ BUDGETS: dict[str, int] = {
     "export_zip": 16,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences; +1 scope changes (issue 26)
     "export_json": 16,  # the same; +1 scope changes (issue 26)
     "export_vcards": 4,  # a query per contact for its client  # a query per interaction naming the contact (one UPDATE sets them null)
+    # The evidence pack (crm/evidence): the pages read the pack's row without its files; the build itself, whose
+    # queries do not grow with the history either, is tested in tests/evidence/test_evidence_pack.py.
+    "evidence_packs": 5,  # a query per pack (their files are never read by the list)
+    "evidence_pack_new": 6,  # anything read from the client's journal: the worker reads it
+    "evidence_pack": 4,  # the pack's PDF and ZIP: left in the database
+    "evidence_pack_htmx": 4,  # the same, for the polled bar
+    "evidence_pack_pdf": 4,  # the ZIP beside it
 }
 
 
@@ -567,6 +575,20 @@ def query(path: str, params: str) -> Callable[[Book], str]:
 
 
 RITA = {"client_id": lambda book: book.rita.pk}
+
+
+def evidence_pack_id(book: Book) -> int:
+    """Return the id of rita's built evidence pack (made on first use: a row with a small PDF and ZIP)."""
+    pack, _made = EvidencePack.objects.get_or_create(
+        client=book.rita,
+        defaults={
+            "language": "en",
+            "state": EvidencePack.State.DONE,
+            "pdf": b"%PDF-1.7 ...",
+            "archive": b"PK",
+        },
+    )
+    return pack.pk
 
 
 def rita_name(book: Book) -> str:
@@ -1152,6 +1174,18 @@ VISITS: list[Visit] = [
         shows=text("import-progress"),
     ),
     Visit("export_page", lambda b: reverse("web:export"), shows=text("vCards")),
+    Visit("evidence_packs", url("web:client_evidence_packs", **RITA), shows=text("Build the evidence pack")),
+    Visit("evidence_pack_new", url("web:client_evidence_pack_new", **RITA), "post", status=302),
+    Visit(
+        "evidence_pack", url("web:evidence_pack", pack_id=evidence_pack_id), shows=text("Download the PDF")
+    ),
+    Visit(
+        "evidence_pack_htmx",
+        url("web:evidence_pack", pack_id=evidence_pack_id),
+        headers=HTMX,
+        shows=text("evidence-progress"),
+    ),
+    Visit("evidence_pack_pdf", url("web:evidence_pack_pdf", pack_id=evidence_pack_id), shows=text("%PDF")),
     Visit("export_zip", lambda b: reverse("web:export_zip"), shows=text("clients.csv")),
     Visit("export_json", lambda b: reverse("web:export_json"), shows=lambda b: b.rita.name),
     Visit("export_vcards", lambda b: reverse("web:export_vcards"), shows=text("Compta")),

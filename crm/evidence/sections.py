@@ -1,0 +1,342 @@
+"""The evidence pack's sections, in the order the PDF shows them.
+
+A section is a name, a title, one builder and (optionally) the records it adds to the ZIP:
+
+- `build(pack)` returns the context of its partial `templates/evidence/_<name>.html`; it reads a bounded number of
+  rows (`PDF_ROWS`, the most recent, shown in time order) in a fixed number of queries, and says how many more
+  the ZIP holds, so the PDF's size and the memory it takes stay bounded whatever the client's history;
+- `records(pack)` yields every row as a dict of plain values, streamed from the database (`.iterator()`), written
+  to the ZIP as `records/<name>.csv` and `records/<name>.json`.
+
+A new kind of record joins the pack with a few lines: a builder, a `records` function if its rows belong in the
+ZIP, a partial, and its `Section(...)` in `SECTIONS` where it reads best (a recap log after the promises, the
+client's check-ins before the timeline).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.functional import Promise as LazyText
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import BusinessLogo, Client, Profile, Project
+from conflicts.models import ConflictSignal
+from crm.core import queries, rules
+from crm.models import Interaction, Invoice, PaymentReminder, Promise
+
+# Rows of one table the PDF shows (the most recent); the ZIP's records hold them all. A few hundred pages at most,
+# laid out in a bounded time and memory by the worker (docs/performance.md has the 5,000-event client's numbers).
+PDF_ROWS = 500
+# Records read from the database at a time when the ZIP streams them.
+CHUNK = 1000
+
+
+@dataclass
+class Pack:
+    """What every section reads: the client, its freelancer's profile, and the moment the pack is dated."""
+
+    client: Client
+    profile: Profile
+    now: datetime
+    rows: int = PDF_ROWS
+    today: date = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.today = timezone.localtime(self.now, self.profile.zone).date()
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        return None if moment is None else timezone.localtime(moment, self.profile.zone)
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: LazyText
+    build: Callable[[Pack], dict[str, Any]]
+    records: Callable[[Pack], Iterator[dict[str, Any]]] | None = None
+
+    @property
+    def template(self) -> str:
+        return f"evidence/_{self.name}.html"
+
+
+def _latest(queryset: Any, pack: Pack, *order: str) -> tuple[list[Any], int]:
+    """Return the `pack.rows` latest rows of `queryset` (ordered by `order`, oldest first) and how many are left
+    out of the PDF. Two queries whatever the history's length."""
+    total = queryset.count()
+    newest_first = [f"-{name}" for name in order]
+    rows = list(queryset.order_by(*newest_first)[: pack.rows])
+    rows.reverse()
+    return rows, max(total - len(rows), 0)
+
+
+# -- the first page: who is who, and when ---------------------------------------------------------------------
+
+
+def build_identity(pack: Pack) -> dict[str, Any]:
+    logo = BusinessLogo.objects.filter(owner_id=pack.profile.user_id).only("image", "content_type").first()
+    owed = (
+        Invoice.objects.filter(client=pack.client, paid_on__isnull=True)
+        .values("currency")
+        .order_by("currency")
+        .annotate(
+            total=Sum("amount"),
+            count=Count("pk"),
+            overdue=Count("pk", filter=queries.past_due("current_due_on", pack.today)),
+        )
+    )
+    return {
+        "identity": pack.profile,
+        "logo": (
+            f"data:{logo.content_type};base64,{base64.b64encode(bytes(logo.image)).decode()}" if logo else ""
+        ),
+        "client": pack.client,
+        "drawn_up_at": pack.local(pack.now),
+        "time_zone": pack.profile.time_zone,
+        "owed": list(owed),
+    }
+
+
+# -- the agreed scope: the projects as they stand ---------------------------------------------------------------
+
+
+def _projects(pack: Pack) -> Any:
+    return Project.objects.filter(client=pack.client)
+
+
+def build_projects(pack: Pack) -> dict[str, Any]:
+    projects, more = _latest(_projects(pack), pack, "created_at", "pk")
+    return {"projects": projects, "more": more}
+
+
+def project_records(pack: Pack) -> Iterator[dict[str, Any]]:
+    for project in _projects(pack).order_by("created_at", "pk").iterator(chunk_size=CHUNK):
+        yield {
+            "id": project.pk,
+            "title": project.title,
+            "goals": project.goals,
+            "status": project.status,
+            "start_on": project.start_on,
+            "due_on": project.due_on,
+            "budget": project.budget,
+            "currency": project.currency,
+            "created_at": project.created_at,
+        }
+
+
+# -- invoices: amounts, due dates, new dates agreed, days late --------------------------------------------------
+
+
+def _invoices(pack: Pack) -> Any:
+    return Invoice.objects.filter(client=pack.client).select_related("project")
+
+
+def invoice_state(invoice: Invoice, today: date) -> str:
+    if invoice.paid_on is not None:
+        return "paid"
+    return "overdue" if invoice.is_overdue(today) else "due"
+
+
+def build_invoices(pack: Pack) -> dict[str, Any]:
+    invoices, more = _latest(_invoices(pack), pack, "issued_on", "pk")
+    rows = [
+        {
+            "invoice": invoice,
+            "days_late": invoice.lateness(pack.today),
+            "state": invoice_state(invoice, pack.today),
+        }
+        for invoice in invoices
+    ]
+    return {"rows": rows, "more": more, "today": pack.today}
+
+
+def invoice_records(pack: Pack) -> Iterator[dict[str, Any]]:
+    for invoice in _invoices(pack).order_by("issued_on", "pk").iterator(chunk_size=CHUNK):
+        yield {
+            "number": invoice.number,
+            "project": invoice.project.title if invoice.project else "",
+            "amount": invoice.amount,
+            "currency": invoice.currency,
+            "issued_on": invoice.issued_on,
+            "due_on": invoice.due_on,
+            "renegotiated_due_on": invoice.renegotiated_due_on,
+            "paid_on": invoice.paid_on,
+            "days_late": invoice.lateness(pack.today),
+            "state": invoice_state(invoice, pack.today),
+        }
+
+
+# -- payment reminders sent, with their dates ---------------------------------------------------------------------
+
+
+def _reminders(pack: Pack) -> Any:
+    return PaymentReminder.objects.filter(
+        invoice__client=pack.client, state=PaymentReminder.State.SENT, sent_at__isnull=False
+    ).select_related("invoice")
+
+
+def _reminder_row(reminder: PaymentReminder, pack: Pack) -> dict[str, Any]:
+    sent_at = pack.local(reminder.sent_at)
+    return {
+        "reminder": reminder,
+        "sent_at": sent_at,
+        # How late the invoice was the day the reminder left, counted from the due date it was prepared against.
+        "days_late": rules.days_late(reminder.due_basis, sent_at.date()),
+    }
+
+
+def build_payment_reminders(pack: Pack) -> dict[str, Any]:
+    reminders, more = _latest(_reminders(pack), pack, "sent_at", "pk")
+    return {"rows": [_reminder_row(reminder, pack) for reminder in reminders], "more": more}
+
+
+def payment_reminder_records(pack: Pack) -> Iterator[dict[str, Any]]:
+    for reminder in _reminders(pack).order_by("sent_at", "pk").iterator(chunk_size=CHUNK):
+        row = _reminder_row(reminder, pack)
+        yield {
+            "invoice": reminder.invoice.number,
+            "step": reminder.step,
+            "step_name": str(reminder.get_step_display()),
+            "sent_at": row["sent_at"],
+            "counted_from_due_date": reminder.due_basis,
+            "days_late_when_sent": row["days_late"],
+            "amount": reminder.invoice.amount,
+            "currency": reminder.invoice.currency,
+        }
+
+
+# -- the promise log, both ways ------------------------------------------------------------------------------------
+
+
+def _promises(pack: Pack) -> Any:
+    return Promise.objects.filter(client=pack.client).select_related("project", "invoice")
+
+
+def _promise_row(promise: Promise, pack: Pack) -> dict[str, Any]:
+    return {
+        "promise": promise,
+        "outcome": Promise.Outcome(promise.outcome(pack.today, pack.profile.zone)),
+        "settled_on": promise.kept_on or promise.broken_on or promise.dropped_on,
+        "clarified_at": pack.local(promise.clarified_at),
+    }
+
+
+def build_promises(pack: Pack) -> dict[str, Any]:
+    promises, more = _latest(_promises(pack), pack, "made_on", "pk")
+    counts = {
+        (row["promisor"], row["state"]): row["n"]
+        for row in Promise.objects.filter(client=pack.client)
+        .values("promisor", "state")
+        .order_by()
+        .annotate(n=Count("pk"))
+    }
+    sides = [
+        {
+            "promisor": Promise.Promisor(promisor),
+            "counts": [
+                (Promise.State(state).label, counts.get((promisor, state), 0)) for state in Promise.State
+            ],
+        }
+        for promisor in Promise.Promisor
+    ]
+    return {"rows": [_promise_row(promise, pack) for promise in promises], "more": more, "sides": sides}
+
+
+def promise_records(pack: Pack) -> Iterator[dict[str, Any]]:
+    for promise in _promises(pack).order_by("made_on", "pk").iterator(chunk_size=CHUNK):
+        row = _promise_row(promise, pack)
+        yield {
+            "promisor": promise.promisor,
+            "description": promise.description,
+            "project": promise.project.title if promise.project else "",
+            "invoice": promise.invoice.number if promise.invoice else "",
+            "made_on": promise.made_on,
+            "due_on": promise.due_on,
+            "state": promise.state,
+            "outcome": row["outcome"].value,
+            "kept_on": promise.kept_on,
+            "broken_on": promise.broken_on,
+            "dropped_on": promise.dropped_on,
+            "explanation": promise.clarification,
+            "explained_at": row["clarified_at"],
+        }
+
+
+# -- conflict signals: what went wrong, and how it was settled ----------------------------------------------------
+
+
+def _conflicts(pack: Pack) -> Any:
+    return ConflictSignal.objects.filter(client=pack.client)
+
+
+def build_conflicts(pack: Pack) -> dict[str, Any]:
+    signals, more = _latest(_conflicts(pack), pack, "observed_on", "pk")
+    return {"signals": signals, "more": more}
+
+
+def conflict_records(pack: Pack) -> Iterator[dict[str, Any]]:
+    for signal in _conflicts(pack).order_by("observed_on", "pk").iterator(chunk_size=CHUNK):
+        yield {
+            "kind": signal.kind,
+            "severity": signal.severity,
+            "observed_on": signal.observed_on,
+            "description": signal.description,
+            "state": signal.state,
+            "resolved_on": signal.resolved_on,
+            "resolution": signal.resolution,
+        }
+
+
+# -- the timeline of interactions ----------------------------------------------------------------------------------
+
+
+def _interactions(pack: Pack) -> Any:
+    return Interaction.objects.filter(client=pack.client).select_related("contact")
+
+
+def build_timeline(pack: Pack) -> dict[str, Any]:
+    interactions, more = _latest(_interactions(pack), pack, "happened_at", "pk")
+    rows = [{"interaction": entry, "at": pack.local(entry.happened_at)} for entry in interactions]
+    return {"rows": rows, "more": more}
+
+
+def timeline_records(pack: Pack) -> Iterator[dict[str, Any]]:
+    for entry in _interactions(pack).order_by("happened_at", "pk").iterator(chunk_size=CHUNK):
+        yield {
+            "at": pack.local(entry.happened_at),
+            "kind": entry.kind,
+            "direction": entry.direction,
+            "contact": entry.contact.name if entry.contact else "",
+            "automatic": entry.automatic,
+            "summary": entry.summary,
+        }
+
+
+SECTIONS: list[Section] = [
+    Section("identity", _("Parties"), build_identity),
+    Section("projects", _("Agreed scope"), build_projects, project_records),
+    Section("invoices", _("Invoices"), build_invoices, invoice_records),
+    Section(
+        "payment_reminders", _("Payment reminders sent"), build_payment_reminders, payment_reminder_records
+    ),
+    Section("promises", _("Promise log, both ways"), build_promises, promise_records),
+    Section("conflicts", _("Conflict signals"), build_conflicts, conflict_records),
+    Section("timeline", _("Timeline of interactions"), build_timeline, timeline_records),
+]
+
+
+def plain(value: Any) -> Any:
+    """Return `value` as the records write it: dates and times in ISO 8601, amounts as exact text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return "" if value is None else value
