@@ -43,6 +43,11 @@ def test_the_trust_model_page_states_the_grace_periods_the_code_uses() -> None:
         f"kept on time **+{formula.PROMISE_KEPT_ON_TIME * formula.PAYMENT_WORD_WEIGHT:g}**",
         f"**−{-formula.PROMISE_BROKEN_SILENTLY * formula.PAYMENT_WORD_WEIGHT:g}**",
         f"converted to **{formula.COMMON_CURRENCY}**",
+        # Issue 26: the client's own voice.
+        f"going well **+{formula.CHECK_IN_MASSES['good']:g}**, so-so **−{-formula.CHECK_IN_MASSES['mixed']:g}**, "
+        f"not well **−{-formula.CHECK_IN_MASSES['poor']:g}**",
+        f"Of check-ins less than **{formula.CHECK_IN_MIN_DAYS:g} days** apart only the later one counts",
+        f"at severity **{formula.CLIENT_SIGNAL_SEVERITY}** (serious)",
     ]
     for said in sentences:
         assert said in text, f"docs/trust-model.md does not say {said!r}"

@@ -27,7 +27,7 @@ from zipstream import ZipStream
 from clients.models import IDENTITY_FIELDS, Absence, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.dataio.reading import RefusedFile, neutralised
-from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import CheckIn, Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
 from crm.trash.kinds import ExactJSONEncoder
 from crm.trust.door import journal_changed
 
@@ -55,6 +55,7 @@ SECTIONS = [
     Section("promises", Promise, ("project", "invoice")),
     Section("conflict_signals", ConflictSignal),
     Section("feelings", Feeling),
+    Section("check_ins", CheckIn),  # the client's own word on their page (issue 26)
     Section("health_snapshots", HealthSnapshot),
     Section("health_changes", HealthChange),
 ]

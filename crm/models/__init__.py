@@ -9,10 +9,12 @@ from crm.models.payments import LatePaymentRate, PaymentReminder, Rate
 from crm.models.portal import ClientPage
 from crm.models.reminders import Dispatch
 from crm.models.trash import TrashItem, Undo
+from crm.models.voice import CheckIn
 
 __all__ = [
     "BookImport",
     "CapturedMessage",
+    "CheckIn",
     "Mailbox",
     "MailFolder",
     "OutgoingStatusUpdate",

@@ -23,8 +23,10 @@ from clients.views import logo_response
 from crm.core.ownership import owned_or_404
 from crm.core.ratelimit import rate_limit
 from crm.models import ClientPage
+from crm.models.portal import CheckInCadence
 from crm.portal.forms import ClientPageForm, PaymentDateForm
-from crm.portal.page import page_sections
+from crm.portal.page import page_sections, voice_section
+from crm.portal.voice_forms import bound_forms
 from crm.trust.door import journal_changed
 
 PAGE = "portal/page.html"
@@ -56,6 +58,7 @@ def _render_page(
     preview: bool,
     answered: PaymentDateForm | None = None,
     status: int = 200,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Draw `page` in the client's language, dates in the freelancer's time zone (the page's one clock)."""
     client = page.client
@@ -90,8 +93,20 @@ def _render_page(
             "confirmed": not preview and request.GET.get("confirmed") == "1",
             "answer_errors": answer_errors,
             **sections,
+            # The client's voice (issue 26, crm/portal/voice_views.py): what they said, and the forms to say more.
+            **voice_section(page),
+            **bound_forms(),
+            "link_token": None if preview else _token_of(request),
+            "said": "" if preview else request.GET.get("said", ""),
+            **(extra or {}),
         }
         return _private(render(request, PAGE, context, status=status))
+
+
+def _token_of(request: HttpRequest) -> str | None:
+    """Return the link's token the request came in on (the page's own, or one of its answers')."""
+    match = getattr(request, "resolver_match", None)
+    return match.kwargs.get("token") if match is not None else None
 
 
 def _logo_url(page: ClientPage, preview: bool) -> str:
@@ -166,6 +181,11 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) ->
     return _render_page(request, page, preview=False, answered=form, status=400)
 
 
+# The page drawn again and the gone link's answer, shared with the client's voice (crm/portal/voice_views.py).
+render_page = _render_page
+no_page = _no_page
+
+
 # -- the freelancer's side ----------------------------------------------------------------------------------
 
 
@@ -202,6 +222,9 @@ def panel(request: HttpRequest, client_id: int) -> HttpResponse:
     if not form.is_valid():
         return _panel_response(request, client, form)
     form.save()
+    if "check_in_cadence" in form.changed_data:
+        page.client = client
+        page.start_check_ins(timezone.now())  # the invitations run from the cadence chosen now (issue 26)
     return _back_to_panel(request, client, saved=True)
 
 
@@ -213,6 +236,8 @@ def renew(request: HttpRequest, client_id: int) -> HttpResponse:
     page, created = ClientPage.objects.get_or_create(client=client)
     if not created:
         page.renew()
+        if page.check_in_cadence != CheckInCadence.OFF:
+            page.start_check_ins(timezone.now())  # a link on again: its invitations come again
     return _back_to_panel(request, client, renewed=True)
 
 

@@ -37,6 +37,7 @@ from conflicts.models import ConflictSignal
 from crm.core import rules
 from crm.core.days import local_day, local_midnight
 from crm.models import (
+    CheckIn,
     ClientHealth,
     Feeling,
     HealthChange,
@@ -192,8 +193,27 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         )
 
     conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)
-    for sid, cid, kind, severity, observed_on, resolved_on in _rows(_conflicts, ids):
-        conflicts[cid].append(formula.ConflictFact(sid, kind, severity, observed_on, resolved_on))
+    check_ins: dict[int, list[formula.CheckInFact]] = defaultdict(list)
+    for (
+        sid,
+        cid,
+        kind,
+        severity,
+        observed_on,
+        resolved_on,
+        raised_by,
+        withdrawn_at,
+        answered_at,
+        is_check_in,
+    ) in _rows(_conflicts_and_check_ins, ids):
+        withdrawn = moment(withdrawn_at) if withdrawn_at is not None else None
+        if is_check_in:
+            check_ins[cid].append(formula.CheckInFact(sid, moment(answered_at), kind, withdrawn))
+            continue
+        withdrawn_on = withdrawn.astimezone(zone_of[cid]).date() if withdrawn is not None else None
+        conflicts[cid].append(
+            formula.ConflictFact(sid, kind, severity, observed_on, resolved_on, raised_by, withdrawn_on)
+        )
 
     # The biggest table: one pass over the cursor into each client's journal, without an object per row.
     horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
@@ -240,6 +260,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             owes_status_updates=status == _ACTIVE,
             away=_away(own_absences.get(cid), project_pauses.get(cid)),
             feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
+            check_ins=tuple(check_ins.get(cid, ())),
         )
         today = today_of[cid]
         health = formula.compute(facts, now, today, bands)
@@ -276,7 +297,7 @@ _PAUSED = str(Client.Status.PAUSED)  # a plain string: compared once per client 
 _ACTIVE = str(Client.Status.ACTIVE)
 
 
-# The six reads of a batch, each a function of the clients' ids (a list, or a subquery for a book's batch) and of
+# The six reads of a batch (the conflict signals with the client's check-ins), each a function of the clients' ids (a list, or a subquery for a book's batch) and of
 # the moments it reads around, so `_rows` can compile it once for one client.
 
 
@@ -350,10 +371,43 @@ def _invoices(ids: Any) -> Any:
     )
 
 
-def _conflicts(ids: Any) -> Any:
-    return ConflictSignal.objects.filter(client_id__in=ids).values_list(
-        "id", "client_id", "kind", "severity", "observed_on", "resolved_on"
+def _conflicts_and_check_ins(ids: Any) -> Any:
+    # The conflict signals and the client's check-ins (issue 26) in one read, so the client's voice costs the
+    # journal's door no query more; moments as text, read back by `_datetime_from_text`.
+    as_text = TextField()
+    signals = (
+        ConflictSignal.objects.filter(client_id__in=ids)
+        .order_by()
+        .values_list(
+            "id",
+            "client_id",
+            "kind",
+            "severity",
+            "observed_on",
+            "resolved_on",
+            "raised_by",
+            Cast("withdrawn_at", output_field=as_text),
+            Value(None, output_field=as_text),
+            Value(False),
+        )
     )
+    check_ins = (
+        CheckIn.objects.filter(client_id__in=ids)
+        .order_by()
+        .values_list(
+            "id",
+            "client_id",
+            "level",
+            Value(0),
+            Value(None, output_field=DateField()),
+            Value(None, output_field=DateField()),
+            Value("client"),
+            Cast("withdrawn_at", output_field=as_text),
+            Cast("answered_at", output_field=as_text),
+            Value(True),
+        )
+    )
+    return signals.union(check_ins, all=True)
 
 
 def _recent_interactions(ids: Any, horizon: datetime, now: datetime) -> Any:

@@ -27,6 +27,7 @@ from conflicts.models import ConflictSignal
 from crm.dataio.imports import receive
 from crm.models import (
     BookImport,
+    CheckIn,
     ClientHealth,
     ClientPage,
     HealthChange,
@@ -226,6 +227,15 @@ BUDGETS: dict[str, int] = {
     "client_page": 6,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
     "client_page_confirm_date": 24,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_page_preview": 10,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
+    # The client's voice (issue 26): the page reads the client's check-ins and concerns (+2, one query each); an
+    # answer is the form's one-time token, its row, and the client through the journal's door (the check-ins read
+    # with the conflict signals: no query more); a concern also writes the freelancer's alert in the outbox.
+    "client_page_check_in": 0,
+    "client_page_concern": 0,
+    "client_page_check_in_withdraw": 0,
+    "client_page_concern_withdraw": 0,
+    "api_check_ins": 3,  # a query per check-in
+    "api_check_in": 3,
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
     "client_page_panel_htmx": 5,  # the same, for the panel alone
     "client_page_choices": 7,  # the same, and the page saved
@@ -891,6 +901,31 @@ def _client_page_url(book: Book) -> str:
     return reverse("portal:page", kwargs={"token": page.token})
 
 
+def _voice_url(name: str, **ids: Callable[[Book], Any]) -> Callable[[Book], str]:
+    """Return the address of one of the client's answers under rita's page link (issue 26)."""
+
+    def build(book: Book) -> str:
+        token = _client_page_url(book).strip("/").split("/")[-1]
+        return reverse(name, kwargs={"token": token, **{key: read(book) for key, read in ids.items()}})
+
+    return build
+
+
+def _said(book: Book) -> CheckIn:
+    """Rita's check-in, said on her page (made once, before the visit is counted)."""
+    found = CheckIn.objects.filter(client=book.rita).first()
+    return found or CheckIn.objects.create(client=book.rita, level=CheckIn.Level.POOR, note="Late")
+
+
+def _concern(book: Book) -> ConflictSignal:
+    """A concern rita raised on her page (made once, before the visit is counted)."""
+    raised = ConflictSignal.objects.filter(client=book.rita, raised_by=ConflictSignal.RaisedBy.CLIENT).first()
+    return raised or ConflictSignal.objects.create(
+        client=book.rita, kind="posture", severity=2, observed_on=timezone.localdate(), description="Tone",
+        raised_by=ConflictSignal.RaisedBy.CLIENT,
+    )  # fmt: skip
+
+
 def _with_client_page(path: Callable[[Book], str]) -> Callable[[Book], str]:
     """Return `path`, rita's page made first (the panel shows its link and choices)."""
 
@@ -1262,6 +1297,40 @@ VISITS: list[Visit] = [
     ),
     Visit("client_page_preview", url("web:client_page_preview", **RITA), shows=rita_name),
     Visit(
+        "client_page_check_in",
+        _voice_url("portal:check_in_new"),
+        "post",
+        lambda b: {"checkin-level": "mixed", "checkin-note": "A bit slow"},
+        status=302,
+        to=lambda b: _client_page_url(b) + "?said=check_in#voice",
+        anonymous=True,
+    ),
+    Visit(
+        "client_page_concern",
+        _voice_url("portal:concern_new"),
+        "post",
+        lambda b: {"concern-kind": "ideas", "concern-description": "The scope keeps moving"},
+        status=302,
+        to=lambda b: _client_page_url(b) + "?said=concern#voice",
+        anonymous=True,
+    ),
+    Visit(
+        "client_page_check_in_withdraw",
+        _voice_url("portal:check_in_withdraw", check_in_id=lambda b: _said(b).pk),
+        "post",
+        status=302,
+        to=lambda b: _client_page_url(b) + "?said=withdrawn#voice",
+        anonymous=True,
+    ),
+    Visit(
+        "client_page_concern_withdraw",
+        _voice_url("portal:concern_withdraw", signal_id=lambda b: _concern(b).pk),
+        "post",
+        status=302,
+        to=lambda b: _client_page_url(b) + "?said=withdrawn#voice",
+        anonymous=True,
+    ),
+    Visit(
         "client_page_panel",
         _with_client_page(url("web:client_page", **RITA)),
         shows=text("The client's link"),
@@ -1341,6 +1410,20 @@ VISITS: list[Visit] = [
     ),
     Visit("api_clients", lambda b: "/api/clients?limit=50", headers=API, shows=rita_name, anonymous=True),
     Visit("api_client", lambda b: f"/api/clients/{b.rita.pk}", headers=API, shows=rita_name, anonymous=True),
+    Visit(
+        "api_check_ins",
+        lambda b: f"/api/check-ins?client_id={_said(b).client_id}",
+        headers=API,
+        shows=text("Late"),
+        anonymous=True,
+    ),
+    Visit(
+        "api_check_in",
+        lambda b: f"/api/check-ins/{_said(b).pk}",
+        headers=API,
+        shows=text("Late"),
+        anonymous=True,
+    ),
     Visit(
         "api_promises",
         lambda b: "/api/promises?limit=50",
