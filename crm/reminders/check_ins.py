@@ -16,7 +16,7 @@ freelancer gets at once when the client says "something bothers me".
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -32,8 +32,6 @@ from crm.reminders.emails import absolute, client_url, render_email
 
 # Pages looked at per sweep at most (the rest wait for the next minute).
 PLAN_AT_MOST = 2000
-# A page "after each delivery" without a new delivery is looked at again this much later.
-LOOK_AGAIN_AFTER = timedelta(days=1)
 
 
 def _delivered_since(client_id: int, since: datetime | None) -> bool:
@@ -70,7 +68,12 @@ def _plan_page(page: ClientPage, now: datetime) -> int:
     if page.check_in_cadence == CheckInCadence.MILESTONES and not _delivered_since(
         page.client_id, page.check_in_since
     ):
-        pages.update(check_in_invite_at=stored + LOOK_AGAIN_AFTER if stored else None)
+        # Looked at again at the freelancer's next hour (never every minute, even after an outage).
+        pages.update(
+            check_in_invite_at=check_in_invite_at(
+                page.check_in_cadence, now, profile.zone, profile.digest_hour
+            )
+        )
         return 0
     following = check_in_invite_at(page.check_in_cadence, now, profile.zone, profile.digest_hour)
     try:

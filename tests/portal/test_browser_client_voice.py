@@ -89,7 +89,7 @@ def test_the_client_says_how_it_goes_and_what_bothers_them_and_the_freelancer_se
     assert "The client said something bothers them about the ideas of the work" in reasons
 
     # The client takes the concern back; the freelancer's page no longer counts it.
-    client.click("#concern-{} button[type=submit]".format(ConflictSignal.objects.get().pk))
+    client.click(f"#concern-{ConflictSignal.objects.get().pk} button[type=submit]")
     client.wait_for_selector("text=Retiré : cela ne compte plus")
     freelancer.reload()
     settled(freelancer)
