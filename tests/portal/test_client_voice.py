@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from conflicts.models import ConflictSignal
 from crm.models import CheckIn, ClientHealth, ClientPage, Dispatch, HealthChange
+from crm.trust.door import journal_changed
 from crm.trust.reasons import describe
 from tests.factories import make_client, make_promise
 from tests.web.formpage import drawn_forms
@@ -35,6 +36,7 @@ def _page(owner: Any, language: str, name: str = "Zoé") -> ClientPage:
         kept = make_promise(client, made_on=timezone.localdate() - timedelta(days=days + 5),
                             due_on=timezone.localdate() - timedelta(days=days))  # fmt: skip
         kept.keep(kept.due_on)
+    journal_changed([client.pk])  # the verbs change rows only: the door scores them
     return ClientPage.objects.create(client=client)
 
 
@@ -131,13 +133,15 @@ def test_a_turned_off_or_replaced_link_records_nothing(alice: Any) -> None:
         (reverse("portal:concern_new", kwargs={"token": old}), {"concern-kind": "posture", "concern-description": "x"}),
     ):  # fmt: skip
         answer = browser.post(url, data)
-        assert answer.status_code == 410 and "Zoé" in answer.content.decode()  # "this link was replaced"
+        assert (
+            answer.status_code == 410 and "Alice Martin" in answer.content.decode()
+        )  # "ask Alice for the link"
     current = page.token
     page.turn_off()
     answer = browser.post(
         reverse("portal:check_in_new", kwargs={"token": current}), {"checkin-level": "poor"}
     )
-    assert answer.status_code == 404
+    assert answer.status_code == 410  # turned off: "gone", as the page itself answers
     assert browser.get(reverse("portal:check_in_new", kwargs={"token": "nope"})).status_code == 404
     assert not CheckIn.objects.exists() and not ConflictSignal.objects.exists()
 
@@ -175,6 +179,7 @@ def test_something_bothers_me_opens_a_clients_signal_and_alerts_the_freelancer_a
     alice.profile.language = owner_language
     alice.profile.save(update_fields=["language"])
     page = _page(alice, "fr")
+    before = ClientHealth.objects.get(client=page.client)
     browser = Browser(enforce_csrf_checks=True)
     action, data = _form(browser, page, "concern")
     with django_capture_on_commit_callbacks(execute=True):
@@ -196,7 +201,10 @@ def test_something_bothers_me_opens_a_clients_signal_and_alerts_the_freelancer_a
     assert reason["side"] == "client" and reason["impact"] < 0
     with_language = describe(reason)
     assert with_language.text.startswith("The client said something bothers them")
-    assert HealthChange.objects.filter(client=page.client, reason__code="client_signal_posture").exists()
+    after = ClientHealth.objects.get(client=page.client)
+    assert after.client_score < 50 and after.score < before.score
+    (move,) = HealthChange.objects.filter(client=page.client).order_by("-pk")[:1]
+    assert move.new_score == after.score
     assert "conflict_open_posture" not in _reasons(page)  # not counted twice
 
 
