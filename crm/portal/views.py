@@ -218,11 +218,12 @@ def panel(request: HttpRequest, client_id: int) -> HttpResponse:
     if request.method == "GET":
         return _panel_response(request, client)
     page = get_object_or_404(ClientPage, client=client)
+    cadence = page.check_in_cadence
     form = ClientPageForm(request.POST, instance=page)
     if not form.is_valid():
         return _panel_response(request, client, form)
     form.save()
-    if "check_in_cadence" in form.changed_data:
+    if page.check_in_cadence != cadence:
         page.client = client
         page.start_check_ins(timezone.now())  # the invitations run from the cadence chosen now (issue 26)
     return _back_to_panel(request, client, saved=True)

@@ -81,20 +81,20 @@ BUDGETS: dict[str, int] = {
     "api_promise_create": 21,  # full_clean (3 per CheckConstraint) and the client rescored, as the web's post; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12; and
     # whether the book is empty or holds the sample book (one DISTINCT on the owner's clients): +1 since issue 14.
-    "dashboard": 13,  # a query per board row for its trust health, or per item of the week's work for its client; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "dashboard": 14,  # a query per board row for its trust health, or per item of the week's work for its client; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the concerns clients raised on their pages (issue 26)
     "dashboard_board_htmx": 12,  # the same, for the board region refreshed by htmx; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "dashboard_filtered": 14,  # +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "dashboard_filtered": 15,  # +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the concerns clients raised on their pages (issue 26)
     "guide": 3,  # the session, the user and the profile  # the same, filtered by band and status
     "clients_by_score": 5,  # a query per client row for its trust health (score, band, sparkline, reason)
     "clients_by_name": 5,  # the same, sorted by name
     "clients_by_last_contact": 5,  # the same, sorted by last contact
     "clients_filtered": 5,  # the same, filtered by band, status and a search
     "clients_results_htmx": 5,  # the same, for the results region refreshed by htmx
-    "workspace": 20,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "workspace": 21,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the client's check-ins in the timeline (issue 26)
     "workspace_score_panel_htmx": 5,  # a query per reason for the event it links to
-    "workspace_timeline_htmx": 16,  # a query per timeline row (the count, each journal's newest rows, the page); +2 trust-health moves (newest rows, the page's)
-    "workspace_timeline_page_2": 18,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's); +1 the client's absences
-    "workspace_timeline_page_2_htmx": 14,  # the same, for the timeline region refreshed by htmx; +2 trust-health moves (newest rows, the page's)
+    "workspace_timeline_htmx": 17,  # a query per timeline row (the count, each journal's newest rows, the page); +2 trust-health moves (newest rows, the page's); +1 the client's check-ins (issue 26)
+    "workspace_timeline_page_2": 19,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's); +1 the client's absences; +1 the client's check-ins (issue 26)
+    "workspace_timeline_page_2_htmx": 15,  # the same, for the timeline region refreshed by htmx; +2 trust-health moves (newest rows, the page's); +1 the client's check-ins (issue 26)
     "promises_due": 5,  # a query per promise row for its client
     "promises_overdue": 5,  # the same
     "promises_kept": 5,  # the same
@@ -192,7 +192,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_delete": 5,  # what goes with the client (its contacts, projects and journal) counted in one query
-    "client_delete_post": 51,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "client_delete_post": 52,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the client's check-ins collected (issue 26)
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 33,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_reopen": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
@@ -223,17 +223,17 @@ BUDGETS: dict[str, int] = {
     "business_start_post": 4,  # the 3 of a logged-in request, the two names saved in one UPDATE
     "profile_post": 4,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 100,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade)
-    "client_page": 6,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
+    "account_delete_post": 103,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade); +3 the check-ins' table, reached through its client and through its owner (issue 26)
+    "client_page": 8,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads); +2 what the client said: their check-ins and concerns (issue 26)
     "client_page_confirm_date": 24,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "client_page_preview": 10,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
+    "client_page_preview": 12,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo; +2 what the client said (issue 26)
     # The client's voice (issue 26): the page reads the client's check-ins and concerns (+2, one query each); an
     # answer is the form's one-time token, its row, and the client through the journal's door (the check-ins read
     # with the conflict signals: no query more); a concern also writes the freelancer's alert in the outbox.
-    "client_page_check_in": 0,
-    "client_page_concern": 0,
-    "client_page_check_in_withdraw": 0,
-    "client_page_concern_withdraw": 0,
+    "client_page_check_in": 16,  # the page by its link, the one-time token looked up and claimed, the row, the door
+    "client_page_concern": 21,  # the same, the signal's checks and history row, and the alert's outbox row
+    "client_page_check_in_withdraw": 18,  # the page, the check-in (of this page's client only), its UPDATE, the door
+    "client_page_concern_withdraw": 18,  # the page, the concern, its UPDATE and history row, the door
     "api_check_ins": 3,  # a query per check-in
     "api_check_in": 3,
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
@@ -266,8 +266,8 @@ BUDGETS: dict[str, int] = {
     "import_progress": 4,  # anything read per row: the progress is in the cache
     "import_progress_htmx": 4,  # the same, for the polled bar
     "export_page": 3,  # anything read from the book
-    "export_zip": 15,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences
-    "export_json": 15,  # the same
+    "export_zip": 16,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences; +1 the clients' check-ins (issue 26)
+    "export_json": 16,  # the same; +1 the clients' check-ins (issue 26)
     "export_vcards": 4,  # a query per contact for its client  # a query per interaction naming the contact (one UPDATE sets them null)
 }
 
