@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -25,6 +25,16 @@ class ConflictSignalQuerySet(OwnedThroughClientQuerySet):
     def resolved(self) -> ConflictSignalQuerySet:
         return self.filter(state=ConflictSignal.State.RESOLVED)
 
+    def raised_by_clients(self, most: int = 5) -> ConflictSignalQuerySet:
+        """The open concerns clients raised on their pages, newest first, with their client (the dashboard's
+        alert; conflict_owner_state_idx serves the owner and state)."""
+        return (
+            self.open()
+            .filter(raised_by=ConflictSignal.RaisedBy.CLIENT)
+            .select_related("client")
+            .order_by("-observed_on", "-pk")[:most]
+        )
+
 
 class ConflictSignal(OwnedThroughClient):
     class Kind(models.TextChoices):
@@ -41,6 +51,12 @@ class ConflictSignal(OwnedThroughClient):
     class State(models.TextChoices):
         OPEN = "open", _("open")
         RESOLVED = "resolved", _("resolved")
+
+    class RaisedBy(models.TextChoices):
+        # Observed by the freelancer, or said by the client on their page ("something bothers me", issue 26):
+        # the client's own word is weighed on its own (crm.trust.formula._client_voice), never as the freelancer's.
+        FREELANCER = "freelancer", _("you")
+        CLIENT = "client", _("the client")
 
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="conflict_signals", verbose_name=_("client")
@@ -59,6 +75,9 @@ class ConflictSignal(OwnedThroughClient):
         _("resolved on"), null=True, blank=True, validators=[validate_day_in_window]
     )
     resolution = models.TextField(_("how it was resolved"), blank=True)
+    raised_by = models.CharField(_("raised by"), max_length=10, choices=RaisedBy, default=RaisedBy.FREELANCER)
+    # Withdrawn by the client who raised it: resolved that day, no longer counts, kept in the history.
+    withdrawn_at = models.DateTimeField(_("withdrawn by the client"), null=True, blank=True, editable=False)
 
     history = BookHistory()
 
@@ -82,6 +101,9 @@ class ConflictSignal(OwnedThroughClient):
             CheckConstraint(
                 condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("observed_on")),
                 name="conflict_resolved_not_before_observed",
+            ),
+            CheckConstraint(
+                condition=Q(raised_by__in=["freelancer", "client"]), name="conflict_raised_by_valid"
             ),
             window_constraint("conflict", "observed_on"),
             window_constraint("conflict", "resolved_on", nullable=True),
@@ -116,5 +138,23 @@ class ConflictSignal(OwnedThroughClient):
         """Open a resolved signal again (the conflict came back); its resolution date and text are cleared."""
         if self.state == self.State.OPEN:
             raise ValidationError({"state": _("This conflict signal is already open.")})
-        self.state, self.resolved_on, self.resolution = self.State.OPEN, None, ""
-        self.save(update_fields=["state", "resolved_on", "resolution"])
+        self.state, self.resolved_on, self.resolution, self.withdrawn_at = self.State.OPEN, None, "", None
+        self.save(update_fields=["state", "resolved_on", "resolution", "withdrawn_at"])
+
+    @property
+    def is_clients(self) -> bool:
+        """Whether the client raised it on their page (their own word)."""
+        return self.raised_by == self.RaisedBy.CLIENT
+
+    def withdraw(self, today: date, now: datetime) -> bool:
+        """The client takes back what they raised: resolved `today`, marked withdrawn; return whether it changed
+        (a second click, or a signal already resolved or not the client's, changes nothing)."""
+        if not self.is_clients or self.withdrawn_at is not None or self.state != self.State.OPEN:
+            return False
+        self.state, self.resolved_on, self.withdrawn_at = (
+            self.State.RESOLVED,
+            max(today, self.observed_on),
+            now,
+        )
+        self.save(update_fields=["state", "resolved_on", "withdrawn_at"])
+        return True

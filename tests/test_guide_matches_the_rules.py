@@ -47,6 +47,11 @@ def test_the_trust_model_page_states_the_grace_periods_the_code_uses() -> None:
         f"When **{formula.SCOPE_DRIFT_CHANGES} changes** or more",
         f"within **{formula.SCOPE_DRIFT_WINDOW_DAYS} days** (`SCOPE_DRIFT_WINDOW_DAYS`)",
         f"over its last **{formula.SCOPE_DRIFT_FADE_DAYS:g} days** (`SCOPE_DRIFT_FADE_DAYS`",
+        # Issue 26: the client's own voice.
+        f"going well **+{formula.CHECK_IN_MASSES['good']:g}**, so-so **−{-formula.CHECK_IN_MASSES['mixed']:g}**, "
+        f"not well **−{-formula.CHECK_IN_MASSES['poor']:g}**",
+        f"Of check-ins less than **{formula.CHECK_IN_MIN_DAYS:g} days** apart only the later one counts",
+        f"at severity **{formula.CLIENT_SIGNAL_SEVERITY}** (serious)",
     ]
     for said in sentences:
         assert said in text, f"docs/trust-model.md does not say {said!r}"

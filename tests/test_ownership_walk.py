@@ -19,8 +19,9 @@ from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from clients.models import Absence
+from conflicts.models import ConflictSignal
 from crm.dataio.imports import receive
-from crm.models import ClientPage, EvidencePack, PaymentReminder
+from crm.models import CheckIn, ClientPage, EvidencePack, PaymentReminder
 from crm.models.portal import KEY_LENGTH
 from crm.trash.snapshot import to_trash
 from crm.trash.undo import remember
@@ -47,6 +48,8 @@ ID_KWARGS = {
     "promise_id": lambda book: book["promise"],
     "invoice_id": lambda book: book["invoice"],
     "signal_id": lambda book: book["signal"],
+    # The client's check-ins on their page (issue 26): read through the API, withdrawn through the page's link.
+    "check_in_id": lambda book: book["check_in"],
     "trash_id": lambda book: book["trash_item"],
     "undo_id": lambda book: book["undo"],
     "token_id": lambda book: book["token"],
@@ -89,8 +92,11 @@ def _all_id_routes() -> list[str]:
 
 
 def id_routes() -> list[str]:
-    """Return every route of the web app that captures an integer id (the API's are walked with tokens below)."""
-    return [route for route in _all_id_routes() if not route.startswith(API_PREFIX)]
+    """Return every route of the web app that captures an integer id (the API's are walked with tokens below, the
+    client's page's with its links at the end)."""
+    return [
+        route for route in _all_id_routes() if not route.startswith(API_PREFIX) and "<str:token>" not in route
+    ]
 
 
 def api_id_routes() -> list[str]:
@@ -118,6 +124,7 @@ def _book(owner: Any) -> dict[str, Any]:
             owner=owner, invoice=invoice, step=1, due_basis=invoice.due_on, due_on=invoice.due_on
         ),
         "signal": make_conflict(client),
+        "check_in": CheckIn.objects.create(client=client, level=CheckIn.Level.GOOD, note="Bien"),
         # A promise in the trash, and the undo of a promise kept: the way back is the owner's only.
         "trash_item": to_trash(make_promise(client, description="Supprimée"), owner),
         "token": AccessToken.issue(owner, "walk", AccessToken.Scope.WRITE)[0],
@@ -341,15 +348,17 @@ def _token_routes(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
         route = prefix + _route(entry.pattern)
         if isinstance(entry, URLResolver):
             yield from _token_routes(entry, route)
-        elif "<str:token>" in route and entry.callback.__module__ in ("crm.portal.views", "crm.portal.scope"):
+        elif "<str:token>" in route and entry.callback.__module__.startswith("crm.portal."):
             yield route
 
 
 TOKEN_ROUTES = sorted(set(_token_routes(get_resolver())))
 
 
-def _token_url(route: str, token: str) -> str:
-    return "/" + route.replace("<str:token>", token)
+def _token_url(route: str, token: str, book: dict[str, Any] | None = None) -> str:
+    """Return the URL of `route` opened with `token` (its ids, if any, from `book`)."""
+    url = "/" + route.replace("<str:token>", token)
+    return INT_IN_ROUTE.sub(lambda match: str(_ids(book)[match.group(1)]), url) if book else url
 
 
 def _tampered(token: str) -> list[str]:
@@ -365,13 +374,28 @@ def _tampered(token: str) -> list[str]:
     ]  # fmt: skip
 
 
+# The client's own voice (issue 26): POST only, each under the page's link.
+VOICE_ROUTES = [
+    "p/<str:token>/check-in/",
+    "p/<str:token>/check-in/<int:check_in_id>/withdraw/",
+    "p/<str:token>/concern/",
+    "p/<str:token>/concern/<int:signal_id>/withdraw/",
+]
+
+
 def test_the_walk_covers_the_client_page() -> None:
-    assert TOKEN_ROUTES == [
-        "p/<str:token>/",
-        "p/<str:token>/logo/",
-        "p/<str:token>/scope-changes/accept/",
-        "p/<str:token>/scope-changes/decline/",
-    ]
+    assert (
+        sorted(
+            [
+                "p/<str:token>/",
+                "p/<str:token>/logo/",
+                "p/<str:token>/scope-changes/accept/",
+                "p/<str:token>/scope-changes/decline/",
+                *VOICE_ROUTES,
+            ]
+        )
+        == TOKEN_ROUTES
+    )
 
 
 def test_each_token_shows_its_own_freelancers_logo_only(client: Any, alice: Any, bob: Any) -> None:
@@ -407,18 +431,43 @@ def test_tampered_and_revoked_tokens_open_nothing(client: Any, books: dict[str, 
     page = books["bob"]["client_page"]
     before = {name: _snapshot(type(obj).objects.get(pk=obj.pk)) for name, obj in books["bob"].items()}
     data = {"invoice": books["bob"]["invoice"].pk, "new_due_on": "2100-01-01"}
+    # What each answer of the page posts, bob's own ids among them (issue 26: a check-in, a concern).
+    data |= {"checkin-level": "poor", "concern-kind": "posture", "concern-description": "Non"}
+    bob = books["bob"]
     for token in _tampered(page.token):
-        assert _attempts(client, _token_url(route, token), data) == dict.fromkeys(
+        assert _attempts(client, _token_url(route, token, bob), data) == dict.fromkeys(
             ("GET", "POST", "GET htmx", "POST htmx"), 404
         ), token
     revoked = page.token
     page.renew()
     # A replaced link opens nothing either: its holder reads that it is gone (410, on the page), never the page.
     gone = 404 if route.endswith("logo/") else 410
-    assert set(_attempts(client, _token_url(route, revoked), data).values()) == {gone}
+    assert set(_attempts(client, _token_url(route, revoked, bob), data).values()) == {gone}
     page.turn_off()
-    assert set(_attempts(client, _token_url(route, page.token), data).values()) == {404}
+    assert set(_attempts(client, _token_url(route, page.token, bob), data).values()) == {404}
     after = {name: _snapshot(type(obj).objects.get(pk=obj.pk)) for name, obj in books["bob"].items()}
     assert {name: row for name, row in after.items() if name != "client_page"} == {
         name: row for name, row in before.items() if name != "client_page"
     }
+
+
+@pytest.mark.parametrize("route", [route for route in VOICE_ROUTES if "<int:" in route])
+def test_a_page_withdraws_only_what_its_own_client_said(
+    client: Any, books: dict[str, Any], route: str
+) -> None:
+    """Alice's client's link with the id of what bob's client (or alice's other client) said: a 404, nothing
+    withdrawn."""
+    page = books["alice"]["client_page"]
+    neighbour = make_client(books["alice"]["client"].owner, name="Voisin")
+    said = []
+    for book_client in (books["bob"]["client"], neighbour):
+        check_in = CheckIn.objects.create(client=book_client, level=CheckIn.Level.POOR)
+        signal = make_conflict(book_client, raised_by=ConflictSignal.RaisedBy.CLIENT)
+        said.append({"check_in_id": check_in.pk, "signal_id": signal.pk})
+    for ids in said:
+        url = "/" + INT_IN_ROUTE.sub(
+            lambda match, ids=ids: str(ids[match.group(1)]), route.replace("<str:token>", page.token)
+        )
+        assert client.post(url).status_code == 404
+    assert not CheckIn.objects.filter(withdrawn_at__isnull=False).exists()
+    assert not ConflictSignal.objects.filter(withdrawn_at__isnull=False).exists()

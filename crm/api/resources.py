@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -32,7 +32,7 @@ from crm.api.pages import changed_since, page_of, refuse_unknown_parameters
 from crm.api.problems import ERROR_STATUSES, Problem
 from crm.core.dates import FUTURE_TOLERANCE
 from crm.core.ownership import owned, owned_or_404
-from crm.models import ClientHealth, Interaction, Invoice, Promise, ScopeChange
+from crm.models import CheckIn, ClientHealth, Interaction, Invoice, Promise, ScopeChange
 from crm.trash.snapshot import to_trash
 from crm.trust.door import journal_changed, record_saved
 from crm.trust.report import client_report
@@ -313,6 +313,41 @@ def _register(kind: Kind) -> None:
 
 for _kind in KINDS:
     _register(_kind)
+
+
+# -- the client's check-ins (issue 26): read only, the client's own word given on their page ---------------------
+
+
+def _check_ins_since(items: QuerySet[CheckIn], since: datetime) -> QuerySet[CheckIn]:
+    # No history table: a check-in changes once at most, when the client withdraws it.
+    return items.filter(Q(answered_at__gte=since) | Q(withdrawn_at__gte=since))
+
+
+@router.get(
+    "/check-ins",
+    response={200: page_schema(schemas.CheckInOut), **problems()},
+    operation_id="list_check_ins",
+    tags=["check-ins"],
+    summary="Your clients' check-ins, given on their pages (withdrawn ones included)",
+)
+def list_check_ins(request: HttpRequest, filters: Query[schemas.JournalFilters]) -> Any:
+    refuse_unknown_parameters(request, schemas.JournalFilters)
+    items = CheckIn.objects.for_owner(request.auth.owner)
+    if filters.client_id is not None:
+        items = items.filter(client_id=filters.client_id)
+    rows, cursor = page_of(items, filters, _check_ins_since)
+    return {"items": rows, "next_cursor": cursor}
+
+
+@router.get(
+    "/check-ins/{int:check_in_id}",
+    response={200: schemas.CheckInOut, **problems()},
+    operation_id="get_check_in",
+    tags=["check-ins"],
+    summary="Read a check-in",
+)
+def get_check_in(request: HttpRequest, check_in_id: schemas.Id) -> Any:
+    return owned_or_404(CheckIn, request.auth.owner, pk=check_in_id)
 
 
 def _healths(owner: Any) -> QuerySet[ClientHealth]:

@@ -477,6 +477,22 @@ class SignalOut(Schema):
     state: str
     resolved_on: date | None
     resolution: str
+    raised_by: str = Field(
+        description='`freelancer` (you), or `client`: said by the client on their page ("something bothers me").'
+    )
+    withdrawn_at: datetime | None = Field(description="When the client withdrew it (it no longer counts).")
+
+
+# -- the client's check-ins (read only: the client's own word, given on their page) -----------------------------
+
+
+class CheckInOut(Schema):
+    id: int
+    client_id: int
+    level: str = Field(description="`good`, `mixed` or `poor`: how the client said the work is going.")
+    note: str
+    answered_at: datetime
+    withdrawn_at: datetime | None = Field(description="When the client withdrew it (it no longer counts).")
 
 
 # -- trust health ----------------------------------------------------------------------------------------------

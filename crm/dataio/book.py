@@ -27,7 +27,16 @@ from zipstream import ZipStream
 from clients.models import IDENTITY_FIELDS, Absence, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.dataio.reading import RefusedFile, neutralised
-from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise, ScopeChange
+from crm.models import (
+    CheckIn,
+    Feeling,
+    HealthChange,
+    HealthSnapshot,
+    Interaction,
+    Invoice,
+    Promise,
+    ScopeChange,
+)
 from crm.trash.kinds import ExactJSONEncoder
 from crm.trust.door import journal_changed
 
@@ -56,6 +65,7 @@ SECTIONS = [
     Section("conflict_signals", ConflictSignal),
     Section("scope_changes", ScopeChange, ("project",)),
     Section("feelings", Feeling),
+    Section("check_ins", CheckIn),  # the client's own word on their page (issue 26)
     Section("health_snapshots", HealthSnapshot),
     Section("health_changes", HealthChange),
 ]

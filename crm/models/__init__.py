@@ -11,10 +11,12 @@ from crm.models.portal import ClientPage
 from crm.models.reminders import Dispatch
 from crm.models.scope import ScopeChange
 from crm.models.trash import TrashItem, Undo
+from crm.models.voice import CheckIn
 
 __all__ = [
     "BookImport",
     "CapturedMessage",
+    "CheckIn",
     "Mailbox",
     "MailFolder",
     "OutgoingStatusUpdate",

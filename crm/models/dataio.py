@@ -23,6 +23,9 @@ COUNT_WORDS = {
         "%(count)d conflict signal added", "%(count)d conflict signals added", "count"
     ),
     "feelings": ngettext_lazy("%(count)d feeling added", "%(count)d feelings added", "count"),
+    "check_ins": ngettext_lazy(
+        "%(count)d check-in of the client added", "%(count)d check-ins of clients added", "count"
+    ),
     "health_snapshots": ngettext_lazy(
         "%(count)d day of trust health history", "%(count)d days of trust health history", "count"
     ),

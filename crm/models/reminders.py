@@ -24,6 +24,10 @@ class Dispatch(models.Model):
         PAYMENT_REMINDER = "payment", _("payment reminder")
         # A status update the freelancer sends from the app through their own SMTP (crm/capture/sending.py).
         UPDATE = "update", _("status update sent from the app")
+        # To a client: "How is our work going?", with their page's link; `period` is "<page id>:<day ordinal>".
+        CHECK_IN = "checkin", _("check-in invitation")
+        # To the freelancer, at once: the client pressed "something bothers me"; `period` is "s<signal id>".
+        CLIENT_SIGNAL = "signal", _("alert: the client raised a concern")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -58,7 +58,21 @@ class ClientPageForm(RoundTripMixin, forms.ModelForm):
     class Meta:
         model = ClientPage
         formfield_callback = book_formfield
-        fields = ["show_projects", "show_status_updates", "show_promises", "show_invoices"]
+        fields = [
+            "show_projects",
+            "show_status_updates",
+            "show_promises",
+            "show_invoices",
+            "check_in_cadence",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A panel drawn before the choice existed (an open tab) posts none: the page keeps its cadence.
+        self.fields["check_in_cadence"].required = False
+
+    def clean_check_in_cadence(self) -> str:
+        return self.cleaned_data.get("check_in_cadence") or self.instance.check_in_cadence
 
 
 class ScopeDecisionForm(IdempotentFormMixin, forms.Form):

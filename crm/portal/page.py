@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Project
-from crm.models import ClientPage, Interaction, Invoice, PaymentReminder, Promise, ScopeChange
+from conflicts.models import ConflictSignal
+from crm.models import CheckIn, ClientPage, Interaction, Invoice, PaymentReminder, Promise, ScopeChange
 from crm.payments import claims
 from crm.payments.interest import Claim
 
@@ -126,3 +127,23 @@ def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
             for invoice in invoices
         ]
     return sections
+
+
+# -- the client's voice (issue 26) ---------------------------------------------------------------------------
+
+# How many of their own check-ins and concerns the client sees on the page (withdrawn ones included, marked so).
+MOST_SAID = 10
+
+
+def voice_section(page: ClientPage) -> dict[str, Any]:
+    """Return what the client said on their page, newest first: their check-ins and the concerns they raised
+    (two queries, from the page's client only)."""
+    client = page.client
+    return {
+        "check_ins": list(CheckIn.objects.filter(client=client).order_by("-answered_at", "-pk")[:MOST_SAID]),
+        "concerns": list(
+            ConflictSignal.objects.filter(client=client, raised_by=ConflictSignal.RaisedBy.CLIENT).order_by(
+                "-observed_on", "-pk"
+            )[:MOST_SAID]
+        ),
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from crm.portal import scope, views
+from crm.portal import scope, views, voice_views
 
 urlpatterns = [
     # The client's page: the link is the only credential (rate-limited with every other token page).
@@ -23,6 +23,19 @@ urlpatterns = [
         scope.scope_change_decide,
         {"accepted": False},
         name="scope_change_decline",
+    ),
+    # The client's voice (issue 26): a check-in, "something bothers me", and taking either back.
+    path("p/<str:token>/check-in/", voice_views.check_in, name="check_in_new"),
+    path("p/<str:token>/concern/", voice_views.concern, name="concern_new"),
+    path(
+        "p/<str:token>/check-in/<int:check_in_id>/withdraw/",
+        voice_views.check_in_withdraw,
+        name="check_in_withdraw",
+    ),
+    path(
+        "p/<str:token>/concern/<int:signal_id>/withdraw/",
+        voice_views.concern_withdraw,
+        name="concern_withdraw",
     ),
 ]
 

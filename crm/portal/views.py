@@ -24,8 +24,10 @@ from clients.views import logo_response
 from crm.core.ownership import owned_or_404
 from crm.core.ratelimit import rate_limit
 from crm.models import ClientPage
+from crm.models.portal import CheckInCadence
 from crm.portal.forms import ClientPageForm, PaymentDateForm
-from crm.portal.page import page_sections
+from crm.portal.page import page_sections, voice_section
+from crm.portal.voice_forms import bound_forms
 from crm.trust.door import journal_changed
 
 PAGE = "portal/page.html"
@@ -58,6 +60,7 @@ def _render_page(
     answered: PaymentDateForm | None = None,
     status: int = 200,
     errors: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Draw `page` in the client's language, dates in the freelancer's time zone (the page's one clock)."""
     client = page.client
@@ -99,8 +102,20 @@ def _render_page(
             else (request.resolver_match.kwargs.get("token", "") if request.resolver_match else ""),
             "scope_form_token": secrets.token_urlsafe(12),
             **sections,
+            # The client's voice (issue 26, crm/portal/voice_views.py): what they said, and the forms to say more.
+            **voice_section(page),
+            **bound_forms(),
+            "link_token": None if preview else _token_of(request),
+            "said": "" if preview else request.GET.get("said", ""),
+            **(extra or {}),
         }
         return _private(render(request, PAGE, context, status=status))
+
+
+def _token_of(request: HttpRequest) -> str | None:
+    """Return the link's token the request came in on (the page's own, or one of its answers')."""
+    match = getattr(request, "resolver_match", None)
+    return match.kwargs.get("token") if match is not None else None
 
 
 def _logo_url(page: ClientPage, preview: bool) -> str:
@@ -176,7 +191,7 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) ->
 
 
 # The page drawn again (with an answer's errors), and the answer to a link that opens no page, for the client's
-# other answers in their own modules (crm/portal/scope.py).
+# other answers in their own modules (crm/portal/scope.py, crm/portal/voice_views.py).
 render_page = _render_page
 no_page = _no_page
 
@@ -213,10 +228,14 @@ def panel(request: HttpRequest, client_id: int) -> HttpResponse:
     if request.method == "GET":
         return _panel_response(request, client)
     page = get_object_or_404(ClientPage, client=client)
+    cadence = page.check_in_cadence
     form = ClientPageForm(request.POST, instance=page)
     if not form.is_valid():
         return _panel_response(request, client, form)
     form.save()
+    if page.check_in_cadence != cadence:
+        page.client = client
+        page.start_check_ins(timezone.now())  # the invitations run from the cadence chosen now (issue 26)
     return _back_to_panel(request, client, saved=True)
 
 
@@ -228,6 +247,8 @@ def renew(request: HttpRequest, client_id: int) -> HttpResponse:
     page, created = ClientPage.objects.get_or_create(client=client)
     if not created:
         page.renew()
+        if page.check_in_cadence != CheckInCadence.OFF:
+            page.start_check_ins(timezone.now())  # a link on again: its invitations come again
     return _back_to_panel(request, client, renewed=True)
 
 

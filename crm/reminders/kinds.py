@@ -21,7 +21,7 @@ from typing import Any
 from django.core.mail import EmailMessage
 
 from crm.models import Dispatch
-from crm.reminders import digest, payment_follow_up, status_updates
+from crm.reminders import check_ins, digest, payment_follow_up, status_updates
 
 
 @dataclass(frozen=True)
@@ -46,4 +46,8 @@ KINDS: dict[str, DispatchKind] = {
     Dispatch.Kind.UPDATE: DispatchKind(
         build=status_updates.sent_update, after_send=status_updates.update_sent
     ),
+    # To a client, at the cadence the freelancer chose: "How is our work going?", with their page's link.
+    Dispatch.Kind.CHECK_IN: DispatchKind(build=check_ins.invitation),
+    # To the freelancer, at once: the client said "something bothers me" on their page.
+    Dispatch.Kind.CLIENT_SIGNAL: DispatchKind(build=check_ins.alert),
 }

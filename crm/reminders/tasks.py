@@ -20,7 +20,7 @@ from django.utils import timezone
 from crm.core.heartbeat import SWEEP_HEARTBEAT_KEY
 from crm.models import Dispatch, JobRun
 from crm.models.jobs import note_failures
-from crm.reminders import outbox, payment_follow_up
+from crm.reminders import check_ins, outbox, payment_follow_up
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,10 @@ def sweep(now: datetime | None = None) -> list[int]:
         payment_follow_up.plan(now)
     except Exception:  # logged and tried again next minute; the digests and nudges still go out
         logger.exception("Payment reminders not planned")
+    try:
+        check_ins.plan(now)
+    except Exception:  # logged and tried again next minute, like the payment reminders
+        logger.exception("Check-in invitations not planned")
     if failures:
         note_failures(JobRun.Job.SWEEP, timezone.localdate(now), failures, now)
     handed = enqueue_due_dispatches(now)

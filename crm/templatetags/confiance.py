@@ -48,6 +48,7 @@ COMPONENT_LABELS = {
     "conflicts": _("Conflict signals"),
     "reciprocity": _("Client's own promises"),
     "feeling": _("Your own feeling"),
+    "client_voice": _("What the client said"),
 }
 
 # What helps and what hurts is told by a shape and a word, never by colour alone.

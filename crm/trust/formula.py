@@ -51,6 +51,9 @@ RECIPROCITY = "reciprocity"
 RESPONSIVENESS = "responsiveness"
 CLIENT_RESPONSIVENESS = "client_responsiveness"
 FEELING = "feeling"
+CLIENT_VOICE = (
+    "client_voice"  # the client's own word on their page: check-ins and concerns they raised (issue 26)
+)
 COMPONENTS = (
     PROMISES,
     CADENCE,
@@ -60,6 +63,7 @@ COMPONENTS = (
     RESPONSIVENESS,
     CLIENT_RESPONSIVENESS,
     FEELING,
+    CLIENT_VOICE,
 )
 
 # The two sides of the word given ("réciprocité"): what the freelancer owes, and what the client owes.
@@ -74,6 +78,7 @@ SIDE_OF: dict[str, str] = {
     RECIPROCITY: THEIRS,
     CONFLICTS: THEIRS,
     CLIENT_RESPONSIVENESS: THEIRS,  # the client's answers to the freelancer's questions
+    CLIENT_VOICE: THEIRS,  # what the client said of the work themselves: their word, not the freelancer's feeling
     FEELING: "",  # the freelancer's own feeling belongs to neither side: it weighs in the overall score only
 }
 
@@ -90,6 +95,7 @@ WEIGHTS: dict[str, float] = {
     RESPONSIVENESS: 0.5,
     CLIENT_RESPONSIVENESS: 0.5,
     FEELING: 1.0,
+    CLIENT_VOICE: 1.0,
 }
 
 NEUTRAL_SCORE = 50
@@ -193,6 +199,16 @@ INTERACTION_HORIZON_DAYS = 365
 FEELING_MASSES: dict[str, float] = {"trust": 1.0, "doubt": -1.0, "distrust": -2.0}
 FEELING_FADE_DAYS = 7.0
 
+# The client's own voice (issue 26), on the client's side: each check-in on their page ("How is our work going?")
+# weighs its level's mass, faded like any event; of check-ins less than CHECK_IN_MIN_DAYS apart only the later
+# counts, so answering every day earns (or loses) no more than once a week. A concern the client raised
+# ("something bothers me") weighs as an open conflict signal of its kind at CLIENT_SIGNAL_SEVERITY, without fading,
+# until the freelancer resolves it (then SETTLED_FACTOR of it, fading like a resolved conflict). Withdrawn by the
+# client, a check-in or a concern no longer counts at all.
+CHECK_IN_MASSES: dict[str, float] = {"good": 0.6, "mixed": -0.6, "poor": -1.5}
+CHECK_IN_MIN_DAYS = 7.0
+CLIENT_SIGNAL_SEVERITY = 2
+
 # Fewer recent events than this (each counted by how much of it has not faded yet): "not enough history",
 # unless the score is already at risk, or something has gone wrong already: a bad mass of at least BAD_EVIDENCE
 # (then the score is judged as it is, so adding good evidence never turns "at risk" into "not enough history").
@@ -254,6 +270,18 @@ class ConflictFact:
     severity: int  # 1..3
     observed_on: date
     resolved_on: date | None = None
+    raised_by: str = (
+        "freelancer"  # freelancer | client (said on the client's page: `_client_voice` weighs it)
+    )
+    withdrawn_on: date | None = None  # a concern the client withdrew: from that day on it no longer counts
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInFact:
+    id: int
+    answered_at: datetime
+    level: str  # good | mixed | poor
+    withdrawn_at: datetime | None = None  # withdrawn by the client: from then on it no longer counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +366,8 @@ class ClientFacts:
     away: rules.Spans = ()
     # The freelancer's latest feeling about the client: (rating, local day given, their note); see FEELING_MASSES.
     feeling: tuple[str, date, str] | None = None
+    # The client's check-ins on their page, any order (`_client_voice`).
+    check_ins: tuple[CheckInFact, ...] = ()
 
     @property
     def has_active_project(self) -> bool:
@@ -774,8 +804,8 @@ def conflict_mass(kind: str, severity: int) -> float:
 
 def _conflicts(ledger: _Ledger, conflicts: Iterable[ConflictFact], today: date, clock: float) -> None:
     for conflict in conflicts:
-        if conflict.observed_on > today:
-            continue
+        if conflict.observed_on > today or conflict.raised_by == "client":
+            continue  # the client's own concerns are their voice (`_client_voice`)
         mass = conflict_mass(conflict.kind, conflict.severity)
         if conflict.resolved_on is not None and conflict.resolved_on <= today:
             age = _since(conflict.resolved_on, clock)
@@ -1185,6 +1215,69 @@ def _feeling(ledger: _Ledger, facts: ClientFacts, today: date, clock: float) -> 
     entry.params["note"] = note
 
 
+# -- the client's own voice (issue 26) -------------------------------------------------------------------------
+
+
+def counted_check_ins(check_ins: Iterable[CheckInFact], now: datetime) -> list[CheckInFact]:
+    """Return the check-ins that count at `now`, newest first: answered by then, not withdrawn by then, and of
+    those less than CHECK_IN_MIN_DAYS apart only the later one."""
+    standing = sorted(
+        (c for c in check_ins if c.answered_at <= now and (c.withdrawn_at is None or c.withdrawn_at > now)),
+        key=lambda c: (c.answered_at, c.id),
+        reverse=True,
+    )
+    counted: list[CheckInFact] = []
+    for check_in in standing:
+        if not counted or _days(counted[-1].answered_at, check_in.answered_at) >= CHECK_IN_MIN_DAYS:
+            counted.append(check_in)
+    return counted
+
+
+def _client_voice(
+    ledger: _Ledger,
+    check_ins: Iterable[CheckInFact],
+    conflicts: Iterable[ConflictFact],
+    now: datetime,
+    today: date,
+    clock: float,
+) -> None:
+    """Weigh what the client said themselves on their page, on the client's side (reasons "the client said")."""
+    for check_in in counted_check_ins(check_ins, now):
+        base = CHECK_IN_MASSES.get(check_in.level)
+        if base is None:
+            continue
+        entry = ledger.add(
+            CLIENT_VOICE,
+            f"client_check_in_{check_in.level}",
+            base,
+            _days(now, check_in.answered_at),
+            _half_life(base),
+            "check_in",
+            check_in.id,
+        )
+        entry.keep_max("last_at", check_in.answered_at.isoformat())
+    for signal in conflicts:
+        if signal.raised_by != "client" or signal.observed_on > today:
+            continue
+        if signal.withdrawn_on is not None and signal.withdrawn_on <= today:
+            continue  # withdrawn by the client: no longer their word
+        mass = conflict_mass(signal.kind, CLIENT_SIGNAL_SEVERITY)
+        if signal.resolved_on is not None and signal.resolved_on <= today:
+            entry = ledger.add(
+                CLIENT_VOICE,
+                "client_signal_resolved",
+                mass * SETTLED_FACTOR,
+                _since(signal.resolved_on, clock),
+                HALF_LIFE_SETTLED_DAYS,
+                "conflict",
+                signal.id,
+            )
+            entry.keep_max("last_resolved_on", signal.resolved_on.isoformat())
+            continue
+        entry = ledger.add(CLIENT_VOICE, f"client_signal_{signal.kind}", mass, 0, 1, "conflict", signal.id)
+        entry.keep_min("observed_on", signal.observed_on.isoformat())
+
+
 # -- the score -----------------------------------------------------------------------------------------------
 
 
@@ -1263,6 +1356,7 @@ def compute(
     _responsiveness(ledger, journal.exchanges, now, today, facts.zone)
     _client_responsiveness(ledger, journal.questions, facts, now, today)
     _feeling(ledger, facts, today, clock)
+    _client_voice(ledger, facts.check_ins, facts.conflicts, now, today, clock)
 
     good = sum(ledger.good[c] for c in COMPONENTS)
     bad = sum(ledger.bad[c] for c in COMPONENTS)

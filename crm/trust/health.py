@@ -40,6 +40,7 @@ from conflicts.models import ConflictSignal
 from crm.core import rules
 from crm.core.days import local_day, local_midnight
 from crm.models import (
+    CheckIn,
     ClientHealth,
     Feeling,
     HealthChange,
@@ -199,12 +200,31 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 
     conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)
     scope_changes: dict[int, list[formula.ScopeChangeFact]] = defaultdict(list)
-    for sid, cid, kind, severity, observed_on, resolved_on in _rows(_conflicts, ids):
+    check_ins: dict[int, list[formula.CheckInFact]] = defaultdict(list)
+    for (
+        sid,
+        cid,
+        kind,
+        severity,
+        observed_on,
+        resolved_on,
+        raised_by,
+        withdrawn_at,
+        answered_at,
+        is_check_in,
+    ) in _rows(_conflicts_changes_and_check_ins, ids):
         if kind == SCOPE_CHANGE:
             state = "accepted" if severity else "pending"
             scope_changes[cid].append(formula.ScopeChangeFact(sid, observed_on, False, state))
-        else:
-            conflicts[cid].append(formula.ConflictFact(sid, kind, severity, observed_on, resolved_on))
+            continue
+        withdrawn = moment(withdrawn_at) if withdrawn_at is not None else None
+        if is_check_in:
+            check_ins[cid].append(formula.CheckInFact(sid, moment(answered_at), kind, withdrawn))
+            continue
+        withdrawn_on = withdrawn.astimezone(zone_of[cid]).date() if withdrawn is not None else None
+        conflicts[cid].append(
+            formula.ConflictFact(sid, kind, severity, observed_on, resolved_on, raised_by, withdrawn_on)
+        )
 
     # The biggest table: one pass over the cursor into each client's journal, without an object per row.
     horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
@@ -252,6 +272,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             owes_status_updates=status == _ACTIVE,
             away=_away(own_absences.get(cid), project_pauses.get(cid)),
             feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
+            check_ins=tuple(check_ins.get(cid, ())),
         )
         today = today_of[cid]
         health = formula.compute(facts, now, today, bands)
@@ -288,7 +309,7 @@ _PAUSED = str(Client.Status.PAUSED)  # a plain string: compared once per client 
 _ACTIVE = str(Client.Status.ACTIVE)
 
 
-# The six reads of a batch, each a function of the clients' ids (a list, or a subquery for a book's batch) and of
+# The six reads of a batch (the conflict signals with the client's check-ins), each a function of the clients' ids (a list, or a subquery for a book's batch) and of
 # the moments it reads around, so `_rows` can compile it once for one client.
 
 
@@ -362,14 +383,27 @@ def _invoices(ids: Any) -> Any:
     )
 
 
-def _conflicts(ids: Any) -> Any:
-    # The conflict signals first, so the database types the columns from their own; then, in the same read, the
-    # scope changes that can count toward scope drift (no price, not declined), kind "scope" and severity 1 when
-    # both sides accepted, 0 while pending.
+def _conflicts_changes_and_check_ins(ids: Any) -> Any:
+    # One read for three tables, so neither scope drift nor the client's voice (issue 26) costs the journal's door
+    # a query more. The conflict signals first, so the database types the columns from their own; then the scope
+    # changes that can count toward scope drift (no price, not declined: kind "scope", severity 1 when both sides
+    # accepted, 0 while pending); then the client's check-ins. Moments as text, read back by `moment`.
+    as_text = TextField()
     signals = (
         ConflictSignal.objects.filter(client_id__in=ids)
         .order_by()
-        .values_list("id", "client_id", "kind", "severity", "observed_on", "resolved_on")
+        .values_list(
+            "id",
+            "client_id",
+            "kind",
+            "severity",
+            "observed_on",
+            "resolved_on",
+            "raised_by",
+            Cast("withdrawn_at", output_field=as_text),
+            Value(None, output_field=as_text),
+            Value(False),
+        )
     )
     accepted = Q(
         freelancer_decision=ScopeChange.Decision.ACCEPTED, client_decision=ScopeChange.Decision.ACCEPTED
@@ -385,9 +419,29 @@ def _conflicts(ids: Any) -> Any:
             Case(When(accepted, then=Value(1)), default=Value(0), output_field=IntegerField()),
             "asked_on",
             Value(None, output_field=DateField()),
+            Value(ConflictSignal.RaisedBy.FREELANCER.value),
+            Value(None, output_field=as_text),
+            Value(None, output_field=as_text),
+            Value(False),
         )
     )
-    return signals.union(changes, all=True)
+    check_ins = (
+        CheckIn.objects.filter(client_id__in=ids)
+        .order_by()
+        .values_list(
+            "id",
+            "client_id",
+            "level",
+            Value(0),
+            Value(None, output_field=DateField()),
+            Value(None, output_field=DateField()),
+            Value("client"),
+            Cast("withdrawn_at", output_field=as_text),
+            Cast("answered_at", output_field=as_text),
+            Value(True),
+        )
+    )
+    return signals.union(changes, check_ins, all=True)
 
 
 def _recent_interactions(ids: Any, horizon: datetime, now: datetime) -> Any:

@@ -732,6 +732,104 @@ def _feeling(rating: str) -> Callable[[dict[str, Any]], Explanation]:
     return render
 
 
+# -- the client's own voice on their page (issue 26): always told as the client's word, never as a feeling ----
+
+
+def _step_client_check_in_low() -> str:
+    return _(
+        "The client told you it is not going well: call them, ask what should change, then write down what you "
+        "agree."
+    )
+
+
+def _client_check_in(level: str) -> Callable[[dict[str, Any]], Explanation]:
+    def render(r: dict[str, Any]) -> Explanation:
+        n = _count(r)
+        texts = {
+            "good": (
+                ngettext(
+                    "The client said the work is going well (%(n)d check-in on their page).",
+                    "The client said the work is going well (%(n)d check-ins on their page).",
+                    n,
+                ),
+                "",
+            ),
+            "mixed": (
+                ngettext(
+                    "The client said the work is going so-so (%(n)d check-in on their page).",
+                    "The client said the work is going so-so (%(n)d check-ins on their page).",
+                    n,
+                ),
+                _step_client_check_in_low(),
+            ),
+            "poor": (
+                ngettext(
+                    "The client said the work is not going well (%(n)d check-in on their page).",
+                    "The client said the work is not going well (%(n)d check-ins on their page).",
+                    n,
+                ),
+                _step_client_check_in_low(),
+            ),
+        }
+        text, step = texts[level]
+        return Explanation(text % {"n": n}, step)
+
+    return render
+
+
+def _client_signal(kind: str) -> Callable[[dict[str, Any]], Explanation]:
+    def render(r: dict[str, Any]) -> Explanation:
+        n = _count(r)
+        texts = {
+            "ideas": (
+                ngettext(
+                    "The client said something bothers them about the ideas of the work (%(n)d concern, open).",
+                    "The client said something bothers them about the ideas of the work (%(n)d concerns, open).",
+                    n,
+                ),
+                _step_ideas(),
+            ),
+            "interests": (
+                ngettext(
+                    "The client said something bothers them about their interests (%(n)d concern, open).",
+                    "The client said something bothers them about their interests (%(n)d concerns, open).",
+                    n,
+                ),
+                _step_interests(),
+            ),
+            "payment": (
+                ngettext(
+                    "The client said something bothers them about payment (%(n)d concern, open).",
+                    "The client said something bothers them about payment (%(n)d concerns, open).",
+                    n,
+                ),
+                _step_payment_conflict(),
+            ),
+            "posture": (
+                ngettext(
+                    "The client said something bothers them in how you work together (%(n)d concern, open).",
+                    "The client said something bothers them in how you work together (%(n)d concerns, open).",
+                    n,
+                ),
+                _step_posture(),
+            ),
+        }
+        text, step = texts[kind]
+        return Explanation(text % {"n": n}, step)
+
+    return render
+
+
+def _client_signal_resolved(r: dict[str, Any]) -> Explanation:
+    n = _count(r)
+    text = ngettext(
+        "The client raised %(n)d concern you resolved together, still fading from the score.",
+        "The client raised %(n)d concerns you resolved together, still fading from the score.",
+        n,
+    )
+    return Explanation(text % {"n": n}, "")
+
+
 def _held_by(side: str) -> Callable[[dict[str, Any]], Explanation]:
     def render(r: dict[str, Any]) -> Explanation:
         values = {"score": int(_p(r, "side_score", 50)), "margin": int(_p(r, "margin", 25))}
@@ -795,6 +893,14 @@ _RENDERERS: dict[str, Callable[[dict[str, Any]], Explanation]] = {
     "feeling_trust": _feeling("trust"),
     "feeling_doubt": _feeling("doubt"),
     "feeling_distrust": _feeling("distrust"),
+    "client_check_in_good": _client_check_in("good"),
+    "client_check_in_mixed": _client_check_in("mixed"),
+    "client_check_in_poor": _client_check_in("poor"),
+    "client_signal_ideas": _client_signal("ideas"),
+    "client_signal_interests": _client_signal("interests"),
+    "client_signal_payment": _client_signal("payment"),
+    "client_signal_posture": _client_signal("posture"),
+    "client_signal_resolved": _client_signal_resolved,
     "held_by_mine_side": _held_by("mine"),
     "held_by_client_side": _held_by("client"),
 }

@@ -19,7 +19,7 @@ from django.utils import timezone
 from clients.models import Absence, Client, Contact
 from crm.dataio import book
 from crm.dataio.imports import receive, run
-from crm.models import ClientHealth, Feeling, HealthChange, HealthSnapshot, Interaction
+from crm.models import CheckIn, ClientHealth, Feeling, HealthChange, HealthSnapshot, Interaction
 from crm.trust.health import recompute_book
 from tests.factories import (
     make_client,
@@ -71,6 +71,18 @@ def _a_book(owner: Any) -> Client:
     make_invoice(rita, number="F-2", amount=Decimal("800.00"), issued_on=today - timedelta(days=40), due_on=today - timedelta(days=10), renegotiated_due_on=today + timedelta(days=5))  # fmt: skip
     make_conflict(rita, observed_on=today - timedelta(days=15), severity=2, description="Périmètre")
     Feeling.objects.create(client=rita, rating="doubt", felt_on=today - timedelta(days=2))
+    # The client's own word on their page (issue 26): check-ins and a concern, one of each withdrawn.
+    now = timezone.now()
+    CheckIn.objects.create(client=rita, level="good", note="Top", answered_at=now - timedelta(days=20))
+    CheckIn.objects.create(client=rita, level="mixed", answered_at=now - timedelta(days=4))
+    CheckIn.objects.create(
+        client=rita, level="poor", answered_at=now - timedelta(days=2), withdrawn_at=now - timedelta(days=1)
+    )
+    make_conflict(rita, kind="posture", severity=2, description="Le ton", raised_by="client")
+    make_conflict(
+        rita, kind="payment", severity=2, description="Prix", raised_by="client", state="resolved",
+        resolved_on=today, withdrawn_at=now,
+    )  # fmt: skip
     # A past holiday (it explains the silence then) and the project paused since five days.
     Absence.objects.create(
         client=rita, start_on=today - timedelta(days=45), end_on=today - timedelta(days=35), note="Été"
@@ -140,6 +152,10 @@ def test_the_json_is_versioned_and_keeps_every_record(alice_client: Any, alice: 
         "contacts": 2, "projects": 1, "interactions": 3, "promises": 3, "invoices": 2,
     }  # fmt: skip
     assert rita["invoices"][0]["amount"] == "1234.56"
+    assert sorted((c["level"], c["withdrawn_at"] is not None) for c in rita["check_ins"]) == [
+        ("good", False), ("mixed", False), ("poor", True),
+    ]  # fmt: skip
+    assert sorted(s["raised_by"] for s in rita["conflict_signals"]) == ["client", "client", "freelancer"]
     holiday, pause = sorted(rita["absences"], key=lambda a: a["start_on"])
     assert (holiday["kind"], holiday["project"], holiday["note"]) == ("holiday", None, "Été")
     assert (pause["kind"], pause["project"], pause["end_on"]) == ("paused", rita["projects"][0]["id"], None)
@@ -212,6 +228,13 @@ def test_the_json_export_imported_into_an_empty_book_is_the_same_book_with_the_s
     assert _health(carol)[1][1] not in (None, 50)  # Rita has a real score, not "not enough history"
     # The scope drift the changes raise comes back with them.
     assert "scope_drift_unpriced" in [reason["code"] for reason in _health(carol)[1][4]]
+    # The client's own word came back and still counts as theirs (issue 26).
+    reasons = {
+        reason["code"]
+        for reason in ClientHealth.objects.get(client__owner=carol, client__name="Rita").reasons
+    }
+    assert {"client_check_in_good", "client_check_in_mixed", "client_signal_posture"} <= reasons
+    assert "client_check_in_poor" not in reasons and "client_signal_payment" not in reasons
 
 
 def test_an_export_written_before_absences_were_dated_keeps_its_absence(alice: Any) -> None:

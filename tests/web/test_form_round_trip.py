@@ -29,7 +29,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clients.models import Absence, AccessToken, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.models import ClientPage, Interaction, Invoice, Mailbox, Promise, ScopeChange
+from crm.models import CheckIn, ClientPage, Interaction, Invoice, Mailbox, Promise, ScopeChange
 from crm.models.journal import SUMMARY_LENGTH, truncate_code_points
 from crm.reminders.emails import preferences_token
 from tests.factories import (
@@ -538,6 +538,39 @@ CASES: list[Case] = [
         },
         logged_in=False,
     ),
+    # The client's voice on their page (issue 26): each answer posts to its own address under the page's link.
+    Case(
+        "client_page_check_in",
+        "create",
+        lambda book: reverse("portal:page", kwargs={"token": book.client_page.token}),
+        lambda book: reverse("portal:check_in_new", kwargs={"token": book.client_page.token}),
+        lambda book: CheckIn.objects.all(),
+        lambda book: {"checkin-level": "mixed", "checkin-note": "Un peu lent « mais » sûr"},
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "level": "mixed",
+            "note": "Un peu lent « mais » sûr",
+            "withdrawn_at": None,
+        },
+        logged_in=False,
+    ),
+    Case(
+        "client_page_concern",
+        "create",
+        lambda book: reverse("portal:page", kwargs={"token": book.client_page.token}),
+        lambda book: reverse("portal:concern_new", kwargs={"token": book.client_page.token}),
+        lambda book: ConflictSignal.objects.filter(raised_by="client"),
+        lambda book: {"concern-kind": "posture", "concern-description": "Le ton « sec » des mails"},
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "kind": "posture",
+            "description": "Le ton « sec » des mails",
+            "raised_by": "client",
+            "state": "open",
+            "observed_on": book.today,  # the freelancer's day, which the page shows
+        },
+        logged_in=False,
+    ),
     Case(
         "scope_change_new",
         "create",
@@ -777,6 +810,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
     import crm.capture.forms
     import crm.dataio.forms
     import crm.portal.forms
+    import crm.portal.voice_forms
     import crm.reminders.forms
     import crm.web.forms
 
@@ -801,6 +835,8 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         "ScopeChangeForm": "scope_change_new",
         "ScopeDecisionForm": "client_page_scope_decision",
         "ClientPageForm": "client_page_choices",
+        "CheckInForm": "client_page_check_in",
+        "ConcernForm": "client_page_concern",
         "InteractionEditForm": "interaction_edit",
         "PromiseEditForm": "promise_edit",
         "InvoiceEditForm": "invoice_edit",
@@ -841,6 +877,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
             crm.dataio.forms,
             crm.api.forms,
             crm.portal.forms,
+            crm.portal.voice_forms,
             crm.capture.forms,
         )
         for name, value in vars(module).items()

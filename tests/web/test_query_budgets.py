@@ -27,6 +27,7 @@ from conflicts.models import ConflictSignal
 from crm.dataio.imports import receive
 from crm.models import (
     BookImport,
+    CheckIn,
     ClientHealth,
     ClientPage,
     EvidencePack,
@@ -82,20 +83,20 @@ BUDGETS: dict[str, int] = {
     "api_promise_create": 21,  # full_clean (3 per CheckConstraint) and the client rescored, as the web's post; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12; and
     # whether the book is empty or holds the sample book (one DISTINCT on the owner's clients): +1 since issue 14.
-    "dashboard": 13,  # a query per board row for its trust health, or per item of the week's work for its client; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "dashboard": 14,  # a query per board row for its trust health, or per item of the week's work for its client; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the concerns clients raised on their pages (issue 26)
     "dashboard_board_htmx": 12,  # the same, for the board region refreshed by htmx; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "dashboard_filtered": 14,  # +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "dashboard_filtered": 15,  # +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the concerns clients raised on their pages (issue 26)
     "guide": 3,  # the session, the user and the profile  # the same, filtered by band and status
     "clients_by_score": 5,  # a query per client row for its trust health (score, band, sparkline, reason)
     "clients_by_name": 5,  # the same, sorted by name
     "clients_by_last_contact": 5,  # the same, sorted by last contact
     "clients_filtered": 5,  # the same, filtered by band, status and a search
     "clients_results_htmx": 5,  # the same, for the results region refreshed by htmx
-    "workspace": 20,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "workspace": 21,  # a query per timeline row for its event or client, or per project; forms load when opened; +2 trust-health moves (newest rows, the page's); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the client's check-ins in the timeline (issue 26)
     "workspace_score_panel_htmx": 5,  # a query per reason for the event it links to
-    "workspace_timeline_htmx": 16,  # a query per timeline row (the count, each journal's newest rows, the page); +2 trust-health moves (newest rows, the page's)
-    "workspace_timeline_page_2": 18,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's); +1 the client's absences
-    "workspace_timeline_page_2_htmx": 14,  # the same, for the timeline region refreshed by htmx; +2 trust-health moves (newest rows, the page's)
+    "workspace_timeline_htmx": 17,  # a query per timeline row (the count, each journal's newest rows, the page); +2 trust-health moves (newest rows, the page's); +1 the client's check-ins (issue 26)
+    "workspace_timeline_page_2": 19,  # the same on a later page: the five journals are merged and paged in SQL; +2 trust-health moves (newest rows, the page's); +1 the client's absences; +1 the client's check-ins (issue 26)
+    "workspace_timeline_page_2_htmx": 15,  # the same, for the timeline region refreshed by htmx; +2 trust-health moves (newest rows, the page's); +1 the client's check-ins (issue 26)
     "promises_due": 5,  # a query per promise row for its client
     "promises_overdue": 5,  # the same
     "promises_kept": 5,  # the same
@@ -193,7 +194,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_delete": 5,  # what goes with the client (its contacts, projects and journal) counted in one query
-    "client_delete_post": 55,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +3 the scope changes kept in the trash (issue 26); +1 its evidence packs collected (issue 26; never kept in the trash)
+    "client_delete_post": 56,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +3 the scope changes kept in the trash (issue 26); +1 its evidence packs collected (issue 26; never kept in the trash); +1 the clients' check-ins (issue 26)
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 35,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +2 the project's scope changes kept in the trash (issue 26)
     "promise_reopen": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
@@ -224,15 +225,24 @@ BUDGETS: dict[str, int] = {
     "business_start_post": 4,  # the 3 of a logged-in request, the two names saved in one UPDATE
     "profile_post": 4,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 109,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade); +6 the scope changes (issue 26: their table and its history, each DELETE and cascade); +3 the evidence packs (issue 26: a DELETE through the clients, one through the owner, the user's cascade looking for one)
-    "client_page": 7,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads); +1 the projects' scope changes with their projects (issue 26: a query per change for its project kept out)
+    "account_delete_post": 112,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade); +6 the scope changes (issue 26: their table and its history, each DELETE and cascade); +3 the evidence packs (issue 26: a DELETE through the clients, one through the owner, the user's cascade looking for one); +3 the clients' check-ins (issue 26: their table, each DELETE and cascade)
+    "client_page": 9,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads); +1 the projects' scope changes with their projects (issue 26: a query per change for its project kept out); +2 what the client said (issue 26: check-ins and concerns, one query each)
     # A project's scope and its changes (issue 26, crm/web/views/scope.py, crm/portal/scope.py).
     "project": 5,  # the 3 of a logged-in request, the project with its client, its changes: a query per change kept out
     "scope_change_new_post": 20,  # the change validated (checks in Python) and inserted with its history row, the one-time token, the client rescored through the door
     "scope_change_accept": 20,  # the change read with its project and client, decided and applied (the project's budget and due date, history rows), the client rescored through the door
     "client_page_scope_accept": 21,  # the page, the change among the client's waiting ones, decided and applied, the one-time token, the client rescored through the door
     "client_page_confirm_date": 24,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "client_page_preview": 11,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo; +1 the scope changes (issue 26)
+    "client_page_preview": 13,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo; +1 the scope changes (issue 26); +2 what the client said (issue 26)
+    # The client's voice (issue 26): the page reads the client's check-ins and concerns (+2, one query each); an
+    # answer is the form's one-time token, its row, and the client through the journal's door (the check-ins read
+    # with the conflict signals: no query more); a concern also writes the freelancer's alert in the outbox.
+    "client_page_check_in": 16,  # the page by its link, the one-time token looked up and claimed, the row, the door
+    "client_page_concern": 21,  # the same, the signal's checks and history row, and the alert's outbox row
+    "client_page_check_in_withdraw": 18,  # the page, the check-in (of this page's client only), its UPDATE, the door
+    "client_page_concern_withdraw": 18,  # the page, the concern, its UPDATE and history row, the door
+    "api_check_ins": 3,  # a query per check-in
+    "api_check_in": 3,
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
     "client_page_panel_htmx": 5,  # the same, for the panel alone
     "client_page_choices": 7,  # the same, and the page saved
@@ -263,8 +273,8 @@ BUDGETS: dict[str, int] = {
     "import_progress": 4,  # anything read per row: the progress is in the cache
     "import_progress_htmx": 4,  # the same, for the polled bar
     "export_page": 3,  # anything read from the book
-    "export_zip": 16,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences; +1 scope changes (issue 26)
-    "export_json": 16,  # the same; +1 scope changes (issue 26)
+    "export_zip": 17,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences; +1 scope changes, +1 the clients' check-ins (issue 26)
+    "export_json": 17,  # the same; +1 scope changes, +1 the clients' check-ins (issue 26)
     "export_vcards": 4,  # a query per contact for its client  # a query per interaction naming the contact (one UPDATE sets them null)
     # The evidence pack (crm/evidence): the pages read the pack's row without its files; the build itself, whose
     # queries do not grow with the history either, is tested in tests/evidence/test_evidence_pack.py.
@@ -950,6 +960,31 @@ def _client_page_url(book: Book) -> str:
     return reverse("portal:page", kwargs={"token": page.token})
 
 
+def _voice_url(name: str, **ids: Callable[[Book], Any]) -> Callable[[Book], str]:
+    """Return the address of one of the client's answers under rita's page link (issue 26)."""
+
+    def build(book: Book) -> str:
+        token = _client_page_url(book).strip("/").split("/")[-1]
+        return reverse(name, kwargs={"token": token, **{key: read(book) for key, read in ids.items()}})
+
+    return build
+
+
+def _said(book: Book) -> CheckIn:
+    """Rita's check-in, said on her page (made once, before the visit is counted)."""
+    found = CheckIn.objects.filter(client=book.rita).first()
+    return found or CheckIn.objects.create(client=book.rita, level=CheckIn.Level.POOR, note="Late")
+
+
+def _concern(book: Book) -> ConflictSignal:
+    """A concern rita raised on her page (made once, before the visit is counted)."""
+    raised = ConflictSignal.objects.filter(client=book.rita, raised_by=ConflictSignal.RaisedBy.CLIENT).first()
+    return raised or ConflictSignal.objects.create(
+        client=book.rita, kind="posture", severity=2, observed_on=timezone.localdate(), description="Tone",
+        raised_by=ConflictSignal.RaisedBy.CLIENT,
+    )  # fmt: skip
+
+
 def _with_client_page(path: Callable[[Book], str]) -> Callable[[Book], str]:
     """Return `path`, rita's page made first (the panel shows its link and choices)."""
 
@@ -1358,6 +1393,40 @@ VISITS: list[Visit] = [
         to=url("web:project", project_id=lambda b: b.project.pk),
     ),
     Visit(
+        "client_page_check_in",
+        _voice_url("portal:check_in_new"),
+        "post",
+        lambda b: {"checkin-level": "mixed", "checkin-note": "A bit slow"},
+        status=302,
+        to=lambda b: _client_page_url(b) + "?said=check_in#voice",
+        anonymous=True,
+    ),
+    Visit(
+        "client_page_concern",
+        _voice_url("portal:concern_new"),
+        "post",
+        lambda b: {"concern-kind": "ideas", "concern-description": "The scope keeps moving"},
+        status=302,
+        to=lambda b: _client_page_url(b) + "?said=concern#voice",
+        anonymous=True,
+    ),
+    Visit(
+        "client_page_check_in_withdraw",
+        _voice_url("portal:check_in_withdraw", check_in_id=lambda b: _said(b).pk),
+        "post",
+        status=302,
+        to=lambda b: _client_page_url(b) + "?said=withdrawn#voice",
+        anonymous=True,
+    ),
+    Visit(
+        "client_page_concern_withdraw",
+        _voice_url("portal:concern_withdraw", signal_id=lambda b: _concern(b).pk),
+        "post",
+        status=302,
+        to=lambda b: _client_page_url(b) + "?said=withdrawn#voice",
+        anonymous=True,
+    ),
+    Visit(
         "client_page_panel",
         _with_client_page(url("web:client_page", **RITA)),
         shows=text("The client's link"),
@@ -1437,6 +1506,20 @@ VISITS: list[Visit] = [
     ),
     Visit("api_clients", lambda b: "/api/clients?limit=50", headers=API, shows=rita_name, anonymous=True),
     Visit("api_client", lambda b: f"/api/clients/{b.rita.pk}", headers=API, shows=rita_name, anonymous=True),
+    Visit(
+        "api_check_ins",
+        lambda b: f"/api/check-ins?client_id={_said(b).client_id}",
+        headers=API,
+        shows=text("Late"),
+        anonymous=True,
+    ),
+    Visit(
+        "api_check_in",
+        lambda b: f"/api/check-ins/{_said(b).pk}",
+        headers=API,
+        shows=text("Late"),
+        anonymous=True,
+    ),
     Visit(
         "api_promises",
         lambda b: "/api/promises?limit=50",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from clients.forms import AbsenceForm, ClientForm, ContactForm, NewClientForm, ProjectForm
 from clients.models import Absence, Client, Contact
+from conflicts.models import ConflictSignal
 from crm.core.ownership import owned_or_404
 from crm.models import Dispatch
 from crm.models.health import Band
@@ -87,6 +88,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "today": today,
         # Reminders that could not be delivered: the freelancer must know a digest went missing.
         "undelivered": list(Dispatch.undelivered(request.user, now)),
+        # Concerns the client raised on their page (issue 26): told at once, above everything else.
+        "client_concerns": list(ConflictSignal.objects.for_owner(request.user).raised_by_clients()),
     }
     return render(request, "crm/dashboard.html", context)
 

@@ -1,5 +1,5 @@
-"""One client's timeline: interactions, promises, invoices, conflict signals and the moves of its trust health
-merged in time order.
+"""One client's timeline: interactions, promises, invoices, conflict signals, the moves of its trust health and the
+client's own check-ins merged in time order.
 
 Newest first: by the day an event last moved, then by id. A page never reads the whole history: each journal gives
 only its newest `offset + page size` (source, pk, day) rows through its client index, the five short lists are
@@ -23,7 +23,7 @@ from django.utils import timezone
 from clients.models import Client
 from conflicts.models import ConflictSignal
 from crm.core.days import add_to_moment, local_day
-from crm.models import HealthChange, Interaction, Invoice, Promise
+from crm.models import CheckIn, HealthChange, Interaction, Invoice, Promise
 
 TIMELINE_PAGE_SIZE = 30
 SOURCES: dict[str, Any] = {
@@ -32,9 +32,10 @@ SOURCES: dict[str, Any] = {
     "invoice": Invoice,
     "conflict": ConflictSignal,
     "health": HealthChange,
+    "check_in": CheckIn,  # the client's own check-ins on their page (issue 26)
 }
 # The journals whose events happen at a time rather than on a day: placed on their local day.
-TIMED = {"interaction": "happened_at", "health": "at"}
+TIMED = {"interaction": "happened_at", "health": "at", "check_in": "answered_at"}
 # The day a dated event last moved.
 AS_DAY = DateField()
 EVENT_DAYS = {
