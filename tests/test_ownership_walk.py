@@ -51,6 +51,8 @@ ID_KWARGS = {
     "reminder_id": lambda book: book["payment_reminder"],
     # Settings → Sessions: signing a session out is the account's own.
     "session_id": lambda book: book["account_session"],
+    # The recap of a call (crm/recaps), read and written through the API.
+    "recap_id": lambda book: book["recap"],
 }
 INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
 INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
@@ -121,10 +123,20 @@ def _book(owner: Any) -> dict[str, Any]:
         # A holiday of the client: editing, ending or deleting it is the owner's only.
         "absence": Absence.objects.create(client=client, start_on=date(2026, 3, 1), end_on=date(2026, 3, 20)),
         "account_session": AccountSession.objects.create(user=owner, session_key=f"walk-{owner.username}"),
+        # A call's recap with a line awaiting the client's answer: confirming or correcting it is the client's
+        # own (their page's link), reading it the owner's.
+        "recap": _recap(client),
         "undo": remember(
             owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)
         ),
     }
+
+
+def _recap(client: Any) -> Any:
+    from crm.recaps.writing import Line, write
+
+    call = make_interaction(client, kind="call", summary="Appel de lancement")
+    return write(call, "On lance", "", [Line("freelancer", "Maquette", date(2100, 1, 1))])
 
 
 def _ids(book: dict[str, Any]) -> dict[str, int]:
@@ -332,7 +344,7 @@ def _token_routes(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
         route = prefix + _route(entry.pattern)
         if isinstance(entry, URLResolver):
             yield from _token_routes(entry, route)
-        elif "<str:token>" in route and entry.callback.__module__ == "crm.portal.views":
+        elif "<str:token>" in route and entry.callback.__module__.startswith("crm.portal."):
             yield route
 
 
@@ -357,7 +369,13 @@ def _tampered(token: str) -> list[str]:
 
 
 def test_the_walk_covers_the_client_page() -> None:
-    assert TOKEN_ROUTES == ["p/<str:token>/", "p/<str:token>/logo/"]
+    assert TOKEN_ROUTES == [
+        "p/<str:token>/",
+        "p/<str:token>/logo/",
+        "p/<str:token>/recap/confirm/",
+        "p/<str:token>/recap/line/confirm/",
+        "p/<str:token>/recap/line/correct/",
+    ]
 
 
 def test_each_token_shows_its_own_freelancers_logo_only(client: Any, alice: Any, bob: Any) -> None:
@@ -382,7 +400,8 @@ def test_each_token_opens_its_own_clients_page_and_nothing_of_another(
         for n in (1, 2)
     ]
     for page in pages:
-        html = client.get(_token_url(route, page.token)).content.decode()
+        # An answer's address (a recap's) read with GET goes back to the page itself.
+        html = client.get(_token_url(route, page.token), follow=True).content.decode()
         assert page.client.name in html
         others = [other.client.name for other in pages if other != page]
         assert [name for name in others if name in html] == []

@@ -27,7 +27,7 @@ from zipstream import ZipStream
 from clients.models import IDENTITY_FIELDS, Absence, Client, Contact, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.dataio.reading import RefusedFile, neutralised
-from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise
+from crm.models import Feeling, HealthChange, HealthSnapshot, Interaction, Invoice, Promise, Recap, RecapLine
 from crm.trash.kinds import ExactJSONEncoder
 from crm.trust.door import journal_changed
 
@@ -53,11 +53,27 @@ SECTIONS = [
     Section("interactions", Interaction, ("project", "contact", "answers")),
     Section("invoices", Invoice, ("project",)),
     Section("promises", Promise, ("project", "invoice")),
+    # A call's recap and its lines, each line a promise of the journal with the client's answer (crm/recaps).
+    Section("recaps", Recap, ("interaction",)),
+    Section("recap_lines", RecapLine, ("recap", "promise", "correction_interaction")),
     Section("conflict_signals", ConflictSignal),
     Section("feelings", Feeling),
     Section("health_snapshots", HealthSnapshot),
     Section("health_changes", HealthChange),
 ]
+
+
+# Which section each reference points into (its records are written first: see SECTIONS).
+REFERRED = {
+    "project": "projects",
+    "contact": "contacts",
+    "answers": "interactions",
+    "interaction": "interactions",
+    "correction_interaction": "interactions",
+    "invoice": "invoices",
+    "promise": "promises",
+    "recap": "recaps",
+}
 
 
 # The sweep's "next step at" columns: derived from the rows by the journal's door (crm/payments/due.py), which an
@@ -308,7 +324,7 @@ def _client_of(owner: Any, data: Any, counts: dict[str, int]) -> None:
 
 def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -> None:
     """Insert a client's records (bulk, without signals), their references pointed at the new ids."""
-    new_ids: dict[str, dict[int, int]] = {"project": {}, "contact": {}, "answers": {}}
+    new_ids: dict[str, dict[int, int]] = {section: {} for section in set(REFERRED.values())}
     answers: list[tuple[Interaction, Any]] = []
     for section in SECTIONS:
         rows = data.get(section.name, [])
@@ -322,7 +338,7 @@ def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -
                 if reference == "answers":
                     answers.append((record, target))
                 elif target is not None:
-                    setattr(record, f"{reference}_id", _new_id(new_ids[reference], target))
+                    setattr(record, f"{reference}_id", _new_id(new_ids[REFERRED[reference]], target))
             if any(field.name == "owner" for field in section.model._meta.concrete_fields):
                 record.owner_id = client.owner_id  # the importing freelancer's, never the export's
             records.append(record)
@@ -336,12 +352,13 @@ def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -
                     setattr(record, name, value)
             section.model.objects.bulk_update(records, auto_now)
         counts[section.name] = counts.get(section.name, 0) + len(records)
-        key = {"projects": "project", "contacts": "contact", "interactions": "answers"}.get(section.name)
-        if key:
-            new_ids[key].update({row.get("id"): record.pk for row, record in zip(rows, records, strict=True)})
+        if section.name in new_ids:
+            new_ids[section.name].update(
+                {row.get("id"): record.pk for row, record in zip(rows, records, strict=True)}
+            )
     for record, target in answers:
         if target is not None:
-            record.answers_id = _new_id(new_ids["answers"], target)
+            record.answers_id = _new_id(new_ids["interactions"], target)
     Interaction.objects.bulk_update([record for record, target in answers if target is not None], ["answers"])
 
 

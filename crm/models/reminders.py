@@ -24,6 +24,8 @@ class Dispatch(models.Model):
         PAYMENT_REMINDER = "payment", _("payment reminder")
         # A status update the freelancer sends from the app through their own SMTP (crm/capture/sending.py).
         UPDATE = "update", _("status update sent from the app")
+        # A recap of a call or meeting, to the client: `period` is "rc<Recap id>" (crm/recaps/sending.py).
+        RECAP = "recap", _("recap sent to a client")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from crm.portal import views
+from crm.portal import recaps, views
 
 urlpatterns = [
     # The client's page: the link is the only credential (rate-limited with every other token page).
     path("p/<str:token>/", views.client_page, name="page"),
     path("p/<str:token>/logo/", views.logo, name="logo"),
+    # The client's answers to a recap (crm/recaps): POST only, back to the page.
+    path("p/<str:token>/recap/confirm/", recaps.recap_confirm, name="recap_confirm"),
+    path("p/<str:token>/recap/line/confirm/", recaps.recap_line_confirm, name="recap_line_confirm"),
+    path("p/<str:token>/recap/line/correct/", recaps.recap_line_correct, name="recap_line_correct"),
 ]
 
 panel_urlpatterns = [

@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 from clients.models import Client, Profile
 from crm.core import queries, rules
 from crm.core.dates import SHORT_DAY, written_day
-from crm.models import Dispatch, Invoice, Promise
+from crm.core.days import local_midnight
+from crm.models import Dispatch, Invoice, Promise, RecapLine
 from crm.models.health import Band
 from crm.reminders.emails import client_url, preferences_context, render_email
 from crm.trust.reasons import describe, side_label
@@ -73,6 +74,8 @@ class Digest:
     # Promises (the freelancer's and the client's) open so long past due that they should be settled.
     to_settle: list[Promise] = field(default_factory=list)
     sides_at_risk: list[SideAtRisk] = field(default_factory=list)
+    # The lines of a recap the client corrected in the week gone by (crm/recaps): the freelancer answers them.
+    recap_corrections: list[RecapLine] = field(default_factory=list)
 
     @property
     def last_day(self) -> date:
@@ -106,6 +109,7 @@ class Digest:
             or self.overdue_invoices
             or self.to_settle
             or self.sides_at_risk
+            or self.recap_corrections
         )
 
 
@@ -125,10 +129,8 @@ def _due_order(row: Promise | Invoice) -> tuple[date, int]:
 
 
 def build_digest(owner: Any, now: datetime) -> Digest:
-    """Return the digest of `owner` as of `now` (in their time zone); four queries whatever the book size (the
-    clients' absences are one of them).
-
-    Four when `owner.profile` is not loaded yet (the sender loads it with the owner).
+    """Return the digest of `owner` as of `now` (in their time zone); five queries whatever the book size (the
+    clients' absences are one of them, the recap lines the client corrected another).
     """
     profile = owner.profile
     zone = profile.zone
@@ -220,6 +222,16 @@ def build_digest(owner: Any, now: datetime) -> Digest:
         invoice.late = invoice.lateness(today)
         # Late from its own due date (a new date agreed does not reset it): the day the count starts from.
         invoice.due_day = written_day(invoice.due_on, SHORT_DAY)
+
+    # 4. The recap lines the client corrected in the week gone by, with their promises (crm/recaps).
+    start = local_midnight(since, zone)
+    digest.recap_corrections = list(
+        RecapLine.objects.filter(owner=owner, answer=RecapLine.Answer.CORRECTED, answered_at__gte=start)
+        .select_related("promise")
+        .order_by("answered_at", "pk")
+    )
+    for line in digest.recap_corrections:
+        line.client = clients[line.client_id]
     return digest
 
 
@@ -254,6 +266,7 @@ def _link_clients(digest: Any) -> None:
     clients += [invoice.client for invoice in digest.overdue_invoices]
     clients += [item.client for item in digest.sides_at_risk]
     clients += [promise.client for promise in digest.to_settle]
+    clients += [line.client for line in digest.recap_corrections]
     links: dict[int, str] = {}
     for client in clients:
         if client.pk not in links:

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.mail import EmailMessage
 
 from crm.models import Dispatch
+from crm.recaps import sending as recaps
 from crm.reminders import digest, payment_follow_up, status_updates
 
 
@@ -46,4 +47,7 @@ KINDS: dict[str, DispatchKind] = {
     Dispatch.Kind.UPDATE: DispatchKind(
         build=status_updates.sent_update, after_send=status_updates.update_sent
     ),
+    # To a client, the recap of a call or meeting: from the freelancer's mailbox when capture can send, else the
+    # app's (crm/recaps/sending.py); once sent, the recap is stamped.
+    Dispatch.Kind.RECAP: DispatchKind(build=recaps.message, after_send=recaps.record_sent),
 }

@@ -46,6 +46,7 @@ from crm.models import (
     PaymentReminder,
     Promise,
     Rate,
+    RecapLine,
 )
 from crm.models.health import Band
 from crm.models.trash import UNDO_MINUTES
@@ -152,8 +153,16 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         clarified_at,
         dropped_on,
         invoice_id,
+        answer,
+        answered_at,
     ) in _rows(_promises, ids):
         clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
+        # The day the client confirmed it in a recap (crm/models/recaps.py): a stronger word once kept.
+        confirmed_on = (
+            _utc(answered_at).astimezone(zone_of[cid]).date()
+            if answer == _CONFIRMED and answered_at
+            else None
+        )
         promises[cid].append(
             formula.PromiseFact(
                 pid,
@@ -166,6 +175,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
                 promisor,
                 dropped_on,
                 invoice_id,
+                confirmed_on,
             )
         )
 
@@ -274,6 +284,7 @@ def _away(own: list[rules.Period] | None, projects: dict[int, list[rules.Period]
 _NO_INTERACTIONS = formula.Journal()
 _PAUSED = str(Client.Status.PAUSED)  # a plain string: compared once per client of the book
 _ACTIVE = str(Client.Status.ACTIVE)
+_CONFIRMED = str(RecapLine.Answer.CONFIRMED)
 
 
 # The six reads of a batch, each a function of the clients' ids (a list, or a subquery for a book's batch) and of
@@ -311,6 +322,9 @@ def _promises(ids: Any) -> Any:
         "clarified_at",
         "dropped_on",
         "invoice_id",
+        # Its recap line, if it has one (one row at most: the line's promise is unique).
+        "recap_line__answer",
+        "recap_line__answered_at",
     )
 
 

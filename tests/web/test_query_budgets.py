@@ -35,6 +35,8 @@ from crm.models import (
     Invoice,
     PaymentReminder,
     Promise,
+    Recap,
+    RecapLine,
 )
 from crm.reminders.calendar import feed_token
 from crm.reminders.emails import preferences_token
@@ -80,9 +82,9 @@ BUDGETS: dict[str, int] = {
     "api_promise_create": 21,  # full_clean (3 per CheckConstraint) and the client rescored, as the web's post; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12; and
     # whether the book is empty or holds the sample book (one DISTINCT on the owner's clients): +1 since issue 14.
-    "dashboard": 13,  # a query per board row for its trust health, or per item of the week's work for its client; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "dashboard": 14,  # a query per board row for its trust health, or per item of the week's work for its client; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "dashboard_board_htmx": 12,  # the same, for the board region refreshed by htmx; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "dashboard_filtered": 14,  # +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "dashboard_filtered": 15,  # +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "guide": 3,  # the session, the user and the profile  # the same, filtered by band and status
     "clients_by_score": 5,  # a query per client row for its trust health (score, band, sparkline, reason)
     "clients_by_name": 5,  # the same, sorted by name
@@ -223,9 +225,17 @@ BUDGETS: dict[str, int] = {
     "profile_post": 4,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
     "account_delete_post": 100,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade)
-    "client_page": 6,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
+    "client_page": 8,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
     "client_page_confirm_date": 24,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "client_page_preview": 10,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
+    "client_page_preview": 12,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
+    # The recaps (crm/recaps, issue 26): +2 on the client's page and its preview (the recaps, their lines with their
+    # promises: a query per recap or per line kept out), +1 on the full dashboard (the recaps to clarify).
+    "recap": 7,  # the recap page: the call with its client and profile, the recap, its lines with their promises
+    "recap_new": 40,  # the form's checks, the call locked, the recap and two promises and lines (history rows, full_clean), the outbox row, the door once
+    "recap_confirm": 30,  # the page, the recap locked, its lines answered, the door once
+    "recap_line_correct": 30,  # the page, the line locked, the correction logged as a message, the door once
+    "api_recaps": 4,  # the page of recaps, then every line of the page in one query
+    "api_recap": 4,
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
     "client_page_panel_htmx": 5,  # the same, for the panel alone
     "client_page_choices": 7,  # the same, and the page saved
@@ -280,6 +290,8 @@ class Book:
     contact: Contact
     book_import: BookImport
     reminder: PaymentReminder
+    recap: Recap
+    call: Interaction  # rita's call without its recap yet
 
     @property
     def workspace(self) -> str:
@@ -456,6 +468,42 @@ def build_book(owner: Any, size: int) -> Book:
         PaymentReminder(owner=owner, invoice=invoice, step=1, due_basis=invoice.due_on, due_on=today)
         for invoice in invoices[1::3]
     )
+    # A call per client with its recap of two promises, written 9 days ago and unanswered (a recap to clarify,
+    # shown on the client's page), and rita's last call without its recap yet (crm/recaps).
+    calls = Interaction.objects.bulk_create(
+        [
+            Interaction(
+                client=c, kind=Interaction.Kind.CALL, happened_at=now - timedelta(days=10), summary="Call"
+            )
+            for c in clients
+        ]
+        + [Interaction(client=rita, kind=Interaction.Kind.CALL, happened_at=now - timedelta(hours=1))]
+    )
+    recaps = Recap.objects.bulk_create(
+        Recap(
+            client=c,
+            interaction=calls[i],
+            decided=f"Recap decided {i:03d}",
+            written_at=now - timedelta(days=9),
+        )
+        for i, c in enumerate(clients)
+    )
+    recap_promises = Promise.objects.bulk_create(
+        Promise(
+            client=c,
+            promisor=promisor,
+            description=f"Recap line {i:03d} {promisor}",
+            made_on=today - timedelta(days=10),
+            due_on=today + timedelta(days=5),
+        )
+        for i, c in enumerate(clients)
+        for promisor in (Promise.Promisor.FREELANCER, Promise.Promisor.CLIENT)
+    )
+    RecapLine.objects.bulk_create(
+        RecapLine(recap=recap, client=recap.client, promise=recap_promises[2 * i + k], position=k + 1)
+        for i, recap in enumerate(recaps)
+        for k in (0, 1)
+    )
     recompute_book(owner)
     # The API's visits below call with this token (a read-and-write one; its value known to the test).
     AccessToken.objects.create(
@@ -484,6 +532,8 @@ def build_book(owner: Any, size: int) -> Book:
         contact=contacts[1],
         book_import=receive(owner, "clients", "book.csv", IMPORTED),
         reminder=reminders[0],
+        recap=recaps[0],
+        call=calls[-1],
     )
 
 
@@ -1375,6 +1425,62 @@ VISITS: list[Visit] = [
         anonymous=True,
     ),
     Visit("password_reset", url("password_reset"), shows=text("Reset your password"), anonymous=True),
+    # Recaps (crm/recaps): the freelancer's page and form, the client's answers on their page, the API.
+    Visit(
+        "recap",
+        url("web:interaction_recap", interaction_id=lambda b: b.recap.interaction_id),
+        shows=text("Recap line 000"),
+    ),
+    Visit(
+        "recap_new",
+        url("web:interaction_recap", interaction_id=lambda b: b.call.pk),
+        "post",
+        lambda b: {
+            "decided": "Go for the shop",
+            "lines-TOTAL_FORMS": "2",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-promisor": "freelancer",
+            "lines-0-description": "Send the mock-up",
+            "lines-0-due_on": "2100-01-10",
+            "lines-1-promisor": "client",
+            "lines-1-description": "Send the texts",
+            "lines-1-due_on": "2100-01-12",
+        },
+        status=302,
+        to=lambda b: reverse("web:interaction_recap", kwargs={"interaction_id": b.call.pk}),
+    ),
+    Visit(
+        "recap_confirm",
+        lambda b: _client_page_url(b) + "recap/confirm/",
+        "post",
+        lambda b: {"recap": b.recap.pk},
+        status=302,
+        to=lambda b: _client_page_url(b) + f"?recap=confirmed#recap-{b.recap.pk}",
+        anonymous=True,
+    ),
+    Visit(
+        "recap_line_correct",
+        lambda b: _client_page_url(b) + "recap/line/correct/",
+        "post",
+        lambda b: {"line": b.recap.lines.first().pk, "correction": "By Friday, not Monday"},
+        status=302,
+        to=lambda b: _client_page_url(b) + f"?recap=corrected#recap-line-{b.recap.lines.first().pk}",
+        anonymous=True,
+    ),
+    Visit(
+        "api_recaps",
+        lambda b: "/api/recaps?limit=50",
+        headers=API,
+        shows=text("Recap line 000"),
+        anonymous=True,
+    ),
+    Visit(
+        "api_recap",
+        lambda b: f"/api/recaps/{b.recap.pk}",
+        headers=API,
+        shows=text("Recap line 000"),
+        anonymous=True,
+    ),
 ]
 
 

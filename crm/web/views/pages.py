@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from clients.forms import AbsenceForm, ClientForm, ContactForm, NewClientForm, ProjectForm
 from clients.models import Absence, Client, Contact
 from crm.core.ownership import owned_or_404
-from crm.models import Dispatch
+from crm.models import Dispatch, Recap
 from crm.models.health import Band
 from crm.payments.claims import follow_up_of
 from crm.trust.door import journal_changed, record_saved
@@ -87,6 +87,12 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "today": today,
         # Reminders that could not be delivered: the freelancer must know a digest went missing.
         "undelivered": list(Dispatch.undelivered(request.user, now)),
+        # Recaps the client has not answered for a week: something to clarify (one query, crm/recaps).
+        "recaps_to_clarify": list(
+            Recap.objects.for_owner(request.user)
+            .to_clarify(now)
+            .select_related("client", "interaction")[: board.WEEK_LIST_LIMIT]
+        ),
     }
     return render(request, "crm/dashboard.html", context)
 
