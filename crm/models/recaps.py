@@ -112,10 +112,11 @@ class Recap(OwnedThroughClient):
             recap = Recap.objects.select_for_update().get(pk=self.pk)
             if recap.confirmed_at is not None:
                 return []
-            lines = list(self.lines.filter(answer=RecapLine.Answer.AWAITING))
-            RecapLine.objects.filter(pk__in=[line.pk for line in lines]).update(
-                answer=RecapLine.Answer.CONFIRMED, answered_at=at
-            )
+            lines = list(self.lines.select_for_update().filter(answer=RecapLine.Answer.AWAITING))
+            for line in lines:  # one by one: each line's history says when the client confirmed it
+                line.client = self.client
+                line.answer, line.answered_at = RecapLine.Answer.CONFIRMED, at
+                line.save(update_fields=["answer", "answered_at"])
             self.confirmed_at, self.answered_at = at, recap.answered_at or at
             self.save(update_fields=["confirmed_at", "answered_at"])
         return lines
@@ -195,13 +196,14 @@ class RecapLine(OwnedThroughClient):
 
     def confirm(self, at: datetime) -> bool:
         """Record that the client confirmed this line; False when it was answered already (nothing changes)."""
-        updated = RecapLine.objects.filter(pk=self.pk, answer=self.Answer.AWAITING).update(
-            answer=self.Answer.CONFIRMED, answered_at=at
-        )
-        if updated:
+        with transaction.atomic():
+            line = RecapLine.objects.select_for_update().get(pk=self.pk)
+            if line.answer != self.Answer.AWAITING:
+                return False
             self.answer, self.answered_at = self.Answer.CONFIRMED, at
+            self.save(update_fields=["answer", "answered_at"])
             self.recap.settle_if_answered(at)
-        return bool(updated)
+        return True
 
     def correct(self, text: str, at: datetime) -> Interaction | None:
         """Record the client's correction of this line as a message from the client in the journal; return it,

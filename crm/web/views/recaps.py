@@ -45,7 +45,8 @@ def interaction_recap(request: HtmxHttpRequest, interaction_id: int) -> HttpResp
         earlier = form.earlier_submission(request.user)
         if earlier:
             return redirect(earlier)
-        if form.is_valid() and lines.is_valid():
+        valid = form.is_valid()
+        if lines.is_valid() and valid:  # both validated: every error shows at once
             data = form.cleaned_data
             try:
                 _saved, url = form.save_once(
