@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import BookHistory, Client, OwnedThroughClient
+from clients.models import BookHistory, Client, OwnedThroughClient, OwnedThroughClientQuerySet
 from crm.core.checks import CheckConstraint
 from crm.core.dates import validate_moment_in_window, window_constraint
 from crm.models.journal import SUMMARY_LENGTH, Interaction, Promise, truncate_code_points
@@ -32,7 +32,7 @@ CORRECTION_LENGTH = 1000
 RECAP_CLARIFY_AFTER_DAYS = 7
 
 
-class RecapQuerySet(models.QuerySet["Recap"]):
+class RecapQuerySet(OwnedThroughClientQuerySet):
     def for_owner(self, user: object) -> RecapQuerySet:
         return self.filter(owner=user)
 
@@ -158,6 +158,8 @@ class RecapLine(OwnedThroughClient):
     )
 
     history = BookHistory()
+
+    objects = OwnedThroughClientQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("recap line")

@@ -79,7 +79,9 @@ def write(
     client = interaction.client
     with transaction.atomic():
         # One recap per call, even for two posts at once: the second waits here, then finds the first.
-        interaction = Interaction.objects.select_for_update().select_related("client").get(pk=interaction.pk)
+        locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+        locked.client = client  # loaded with its owner's profile by the caller
+        interaction = locked
         check(interaction, decided, open_questions, lines)
         recap = Recap(
             client=client,

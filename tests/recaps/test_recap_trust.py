@@ -28,7 +28,9 @@ def _facts(promisor: str, confirmed_on: date | None) -> formula.ClientFacts:
         promisor=promisor,
         confirmed_on=confirmed_on,
     )
-    return formula.ClientFacts(id=1, created_at=datetime(2026, 1, 1, tzinfo=UTC), promises=(kept,))
+    return formula.ClientFacts(
+        id=1, created_at=datetime(2026, 1, 1, tzinfo=UTC), promises=(kept,), owes_status_updates=False
+    )
 
 
 def _codes(health: formula.TrustHealth) -> dict[str, dict[str, Any]]:
