@@ -167,17 +167,17 @@ BUDGETS: dict[str, int] = {
     "interaction_edit": 7,  # a query per project or client offered by the form's selects
     "interaction_edit_htmx": 7,  # a query per project or client offered by the form's selects
     "interaction_edit_post": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "interaction_edit_post_htmx": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "interaction_edit_post_htmx": 23,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the call's recap its item draws (issue 26)
     "interaction_delete": 4,  # anything read from the book to ask before deleting
-    "interaction_delete_post": 29,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "interaction_delete_post_htmx": 29,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "interaction_delete_post": 31,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +2 its recap and the recap lines its correction is (issue 26, collected)
+    "interaction_delete_post_htmx": 31,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +2 its recap and the recap lines its correction is (issue 26, collected)
     "promise_edit": 6,  # a query per project or client offered by the form's selects
     "promise_edit_htmx": 6,  # a query per project or client offered by the form's selects
     "promise_edit_post": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_edit_post_htmx": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_delete": 4,  # anything read from the book to ask before deleting
-    "promise_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "promise_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_delete_post": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 its recap line (issue 26, collected)
+    "promise_delete_post_htmx": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 its recap line (issue 26, collected)
     "invoice_edit": 6,  # a query per project or client offered by the form's selects
     "invoice_edit_htmx": 6,  # a query per project or client offered by the form's selects
     "invoice_edit_post": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
@@ -193,7 +193,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_delete": 5,  # what goes with the client (its contacts, projects and journal) counted in one query
-    "client_delete_post": 51,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "client_delete_post": 59,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +8 its recaps and their lines (issue 26: each kind collected, a line through its recap, its promise and its correction)
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 33,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_reopen": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
@@ -224,16 +224,16 @@ BUDGETS: dict[str, int] = {
     "business_start_post": 4,  # the 3 of a logged-in request, the two names saved in one UPDATE
     "profile_post": 4,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 100,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade)
+    "account_delete_post": 112,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade); +12 the recaps and their lines (issue 26: two tables and their histories, each DELETE and cascade)
     "client_page": 8,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads)
     "client_page_confirm_date": 24,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_page_preview": 12,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo
     # The recaps (crm/recaps, issue 26): +2 on the client's page and its preview (the recaps, their lines with their
     # promises: a query per recap or per line kept out), +1 on the full dashboard (the recaps to clarify).
-    "recap": 7,  # the recap page: the call with its client and profile, the recap, its lines with their promises
-    "recap_new": 40,  # the form's checks, the call locked, the recap and two promises and lines (history rows, full_clean), the outbox row, the door once
-    "recap_confirm": 30,  # the page, the recap locked, its lines answered, the door once
-    "recap_line_correct": 30,  # the page, the line locked, the correction logged as a message, the door once
+    "recap": 6,  # the recap page: the call with its client and profile, the recap, its lines with their promises
+    "recap_new": 34,  # the form's checks, the call locked, the recap and two promises and lines (history rows, full_clean), the outbox row, the door once
+    "recap_confirm": 27,  # the page, the recap locked, each line answered (an UPDATE and a history row: at most 10 lines), the door once
+    "recap_line_correct": 29,  # the page, the line locked, the correction logged as a message, the door once
     "api_recaps": 4,  # the page of recaps, then every line of the page in one query
     "api_recap": 4,
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
@@ -266,8 +266,8 @@ BUDGETS: dict[str, int] = {
     "import_progress": 4,  # anything read per row: the progress is in the cache
     "import_progress_htmx": 4,  # the same, for the polled bar
     "export_page": 3,  # anything read from the book
-    "export_zip": 15,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences
-    "export_json": 15,  # the same
+    "export_zip": 17,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences; +2 recaps and their lines (issue 26)
+    "export_json": 17,  # the same; +2 recaps and their lines (issue 26)
     "export_vcards": 4,  # a query per contact for its client  # a query per interaction naming the contact (one UPDATE sets them null)
 }
 
@@ -477,7 +477,7 @@ def build_book(owner: Any, size: int) -> Book:
             )
             for c in clients
         ]
-        + [Interaction(client=rita, kind=Interaction.Kind.CALL, happened_at=now - timedelta(hours=1))]
+        + [Interaction(client=rita, kind=Interaction.Kind.CALL, happened_at=now - timedelta(days=20))]
     )
     recaps = Recap.objects.bulk_create(
         Recap(
