@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings as django_settings
 
 from crm.core import rules
+from crm.models.recaps import RECAP_CLARIFY_AFTER_DAYS
 from crm.trust import formula
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "trust-model.md"
@@ -52,6 +53,9 @@ def test_the_trust_model_page_states_the_grace_periods_the_code_uses() -> None:
         f"not well **−{-formula.CHECK_IN_MASSES['poor']:g}**",
         f"Of check-ins less than **{formula.CHECK_IN_MIN_DAYS:g} days** apart only the later one counts",
         f"at severity **{formula.CLIENT_SIGNAL_SEVERITY}** (serious)",
+        # Issue 26: a recap the client confirmed strengthens the promises it holds; unanswered, it is to clarify.
+        f"earns **+{formula.RECAP_CONFIRMED_BONUS:g}** more than one only spoken of",
+        f"has not answered **{RECAP_CLARIFY_AFTER_DAYS} days** after it was written",
     ]
     for said in sentences:
         assert said in text, f"docs/trust-model.md does not say {said!r}"

@@ -28,11 +28,12 @@ NOUNS = """
     invoices conflict conflicts conflict_signal conflict_signals feeling status_update status_update_draft undo
     trash api_token api_tokens mailbox import export zip json vcards progress sample calendar settings feed token
     email_preferences payment_reminder payment_reminders client_page page health contacts projects logo absence
-    absences scope_change scope_changes evidence_pack evidence_packs pdf check_in check_ins concern concerns
+    absences scope_change scope_changes evidence_pack evidence_packs pdf check_in check_ins concern concerns recap recaps line
 """.split()  # noqa: SIM905 (a list of words reads best as words)
 VERBS = """
     new edit delete keep break explain drop reopen renegotiate resolve restore remove revoke test sync disconnect
     import send approve skip rotate renew turn_off preview mark_sent mark_paid make_primary end pause resume accept decline withdraw
+    confirm correct
 """.split()  # noqa: SIM905
 
 

@@ -58,6 +58,8 @@ ID_KWARGS = {
     "session_id": lambda book: book["account_session"],
     # An evidence pack: its progress and its PDF and ZIP are the owner's only.
     "pack_id": lambda book: book["evidence_pack"],
+    # The recap of a call (crm/recaps), read and written through the API.
+    "recap_id": lambda book: book["recap"],
 }
 INT_IN_REGEX = re.compile(r"\(\?P<(\w+)>(?:\[0-9\]|\\d)[+*]?\)")
 INT_IN_ROUTE = re.compile(r"<int:(\w+)>")
@@ -137,10 +139,20 @@ def _book(owner: Any) -> dict[str, Any]:
         "evidence_pack": EvidencePack.objects.create(
             client=client, language="en", state=EvidencePack.State.DONE, pdf=b"%PDF-1.7", archive=b"PK"
         ),
+        # A call's recap with a line awaiting the client's answer: confirming or correcting it is the client's
+        # own (their page's link), reading it the owner's.
+        "recap": _recap(client),
         "undo": remember(
             owner, undoable, ["state", "kept_on", "broken_on"], lambda: undoable.keep(undoable.made_on)
         ),
     }
+
+
+def _recap(client: Any) -> Any:
+    from crm.recaps.writing import Line, write
+
+    call = make_interaction(client, kind="call", summary="Appel de lancement")
+    return write(call, "On lance", "", [Line("freelancer", "Maquette", date(2100, 1, 1))])
 
 
 def _ids(book: dict[str, Any]) -> dict[str, int]:
@@ -389,6 +401,9 @@ def test_the_walk_covers_the_client_page() -> None:
             [
                 "p/<str:token>/",
                 "p/<str:token>/logo/",
+                "p/<str:token>/recap/confirm/",
+                "p/<str:token>/recap/line/confirm/",
+                "p/<str:token>/recap/line/correct/",
                 "p/<str:token>/scope-changes/accept/",
                 "p/<str:token>/scope-changes/decline/",
                 *VOICE_ROUTES,
@@ -420,7 +435,8 @@ def test_each_token_opens_its_own_clients_page_and_nothing_of_another(
         for n in (1, 2)
     ]
     for page in pages:
-        html = client.get(_token_url(route, page.token)).content.decode()
+        # An answer's address (a recap's) read with GET goes back to the page itself.
+        html = client.get(_token_url(route, page.token), follow=True).content.decode()
         assert page.client.name in html
         others = [other.client.name for other in pages if other != page]
         assert [name for name in others if name in html] == []

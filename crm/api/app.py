@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from crm.api import problems
 from crm.api.auth import TokenAuth
+from crm.api.recaps import router as recaps_router
 from crm.api.resources import router
 
 DESCRIPTION = """The freelancer's book for scripts: clients, contacts, projects, interactions, promises, invoices, conflict
@@ -42,3 +43,4 @@ api = BookAPI(
 )
 problems.install(api)
 api.add_router("/", router)
+api.add_router("/", recaps_router)

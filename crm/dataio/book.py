@@ -35,6 +35,8 @@ from crm.models import (
     Interaction,
     Invoice,
     Promise,
+    Recap,
+    RecapLine,
     ScopeChange,
 )
 from crm.trash.kinds import ExactJSONEncoder
@@ -62,6 +64,9 @@ SECTIONS = [
     Section("interactions", Interaction, ("project", "contact", "answers")),
     Section("invoices", Invoice, ("project",)),
     Section("promises", Promise, ("project", "invoice")),
+    # A call's recap and its lines, each line a promise of the journal with the client's answer (crm/recaps).
+    Section("recaps", Recap, ("interaction",)),
+    Section("recap_lines", RecapLine, ("recap", "promise", "correction_interaction")),
     Section("conflict_signals", ConflictSignal),
     Section("scope_changes", ScopeChange, ("project",)),
     Section("feelings", Feeling),
@@ -69,6 +74,19 @@ SECTIONS = [
     Section("health_snapshots", HealthSnapshot),
     Section("health_changes", HealthChange),
 ]
+
+
+# Which section each reference points into (its records are written first: see SECTIONS).
+REFERRED = {
+    "project": "projects",
+    "contact": "contacts",
+    "answers": "interactions",
+    "interaction": "interactions",
+    "correction_interaction": "interactions",
+    "invoice": "invoices",
+    "promise": "promises",
+    "recap": "recaps",
+}
 
 
 # The sweep's "next step at" columns: derived from the rows by the journal's door (crm/payments/due.py), which an
@@ -319,7 +337,7 @@ def _client_of(owner: Any, data: Any, counts: dict[str, int]) -> None:
 
 def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -> None:
     """Insert a client's records (bulk, without signals), their references pointed at the new ids."""
-    new_ids: dict[str, dict[int, int]] = {"project": {}, "contact": {}, "answers": {}}
+    new_ids: dict[str, dict[int, int]] = {section: {} for section in set(REFERRED.values())}
     answers: list[tuple[Interaction, Any]] = []
     for section in SECTIONS:
         rows = data.get(section.name, [])
@@ -333,7 +351,7 @@ def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -
                 if reference == "answers":
                     answers.append((record, target))
                 elif target is not None:
-                    setattr(record, f"{reference}_id", _new_id(new_ids[reference], target))
+                    setattr(record, f"{reference}_id", _new_id(new_ids[REFERRED[reference]], target))
                 elif not section.model._meta.get_field(reference).null:  # a scope change names its project
                     raise RefusedFile(
                         _("%(kind)s “%(field)s”: %(error)s")
@@ -356,12 +374,13 @@ def _children_of(client: Client, data: dict[str, Any], counts: dict[str, int]) -
                     setattr(record, name, value)
             section.model.objects.bulk_update(records, auto_now)
         counts[section.name] = counts.get(section.name, 0) + len(records)
-        key = {"projects": "project", "contacts": "contact", "interactions": "answers"}.get(section.name)
-        if key:
-            new_ids[key].update({row.get("id"): record.pk for row, record in zip(rows, records, strict=True)})
+        if section.name in new_ids:
+            new_ids[section.name].update(
+                {row.get("id"): record.pk for row, record in zip(rows, records, strict=True)}
+            )
     for record, target in answers:
         if target is not None:
-            record.answers_id = _new_id(new_ids["answers"], target)
+            record.answers_id = _new_id(new_ids["interactions"], target)
     Interaction.objects.bulk_update([record for record, target in answers if target is not None], ["answers"])
 
 

@@ -8,6 +8,7 @@ from crm.models.jobs import JobChunk, JobRun
 from crm.models.journal import Feeling, Interaction, Invoice, Promise
 from crm.models.payments import LatePaymentRate, PaymentReminder, Rate
 from crm.models.portal import ClientPage
+from crm.models.recaps import Recap, RecapLine
 from crm.models.reminders import Dispatch
 from crm.models.scope import ScopeChange
 from crm.models.trash import TrashItem, Undo
@@ -36,6 +37,8 @@ __all__ = [
     "Promise",
     "Rate",
     "ScopeChange",
+    "Recap",
+    "RecapLine",
     "TrashItem",
     "Undo",
 ]

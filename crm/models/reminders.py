@@ -28,6 +28,8 @@ class Dispatch(models.Model):
         CHECK_IN = "checkin", _("check-in invitation")
         # To the freelancer, at once: the client pressed "something bothers me"; `period` is "s<signal id>".
         CLIENT_SIGNAL = "signal", _("alert: the client raised a concern")
+        # A recap of a call or meeting, to the client: `period` is "rc<Recap id>" (crm/recaps/sending.py).
+        RECAP = "recap", _("recap sent to a client")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

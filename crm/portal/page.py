@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Project
 from conflicts.models import ConflictSignal
-from crm.models import CheckIn, ClientPage, Interaction, Invoice, PaymentReminder, Promise, ScopeChange
+from crm.models import CheckIn, ClientPage, Interaction, Invoice, PaymentReminder, Promise, Recap, ScopeChange
 from crm.payments import claims
 from crm.payments.interest import Claim
+from crm.recaps.writing import lines_of
 
 # How far back settled promises stay on the page (kept, not kept, dropped), and how many items a section shows.
 SETTLED_SHOWN_FOR = timedelta(days=90)
@@ -24,6 +25,8 @@ LATEST_STATUS_UPDATES = 5
 MOST_PROMISES = 40
 MOST_INVOICES = 40
 MOST_SCOPE_CHANGES = 40
+# The recaps shown: every one still awaiting an answer, and the answered ones of the last months (crm/recaps).
+MOST_RECAPS = 10
 
 # A promise's outcome in the client's words: the freelancer's vocabulary ("broken without a word", "to settle")
 # is theirs; the client reads whether the word was kept, is due, or was explained.
@@ -63,6 +66,22 @@ def _formal_notices(invoices: list[Invoice]) -> dict[int, date]:
         sent_at__isnull=False,
     ).values_list("invoice_id", "sent_at")
     return {invoice_id: sent_at.date() for invoice_id, sent_at in sent}
+
+
+def recaps_shown(client: Any, today: date) -> list[Recap]:
+    """Return the client's recaps awaiting an answer, and those answered in the last months, newest first, each
+    with its `shown_lines` (two queries)."""
+    recent = Q(answered_at__isnull=True) | Q(written_at__date__gte=today - SETTLED_SHOWN_FOR)
+    recaps = list(
+        Recap.objects.filter(client=client)
+        .filter(recent)
+        .select_related("interaction")
+        .order_by("-written_at", "-pk")[:MOST_RECAPS]
+    )
+    lines = lines_of(recaps) if recaps else {}
+    for recap in recaps:
+        recap.shown_lines = lines[recap.pk]
+    return recaps
 
 
 def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
@@ -105,6 +124,8 @@ def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
         shown = [_shown_promise(promise, today, zone) for promise in promises]
         sections["mine"] = [p for p in shown if p["promise"].promisor == Promise.Promisor.FREELANCER]
         sections["theirs"] = [p for p in shown if p["promise"].promisor == Promise.Promisor.CLIENT]
+    if page.show_promises:
+        sections["recaps"] = recaps_shown(client, today)
     if page.show_invoices:
         invoices = list(
             Invoice.objects.filter(client=client, paid_on__isnull=True).order_by("current_due_on", "pk")[

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from crm.portal import scope, views, voice_views
+from crm.portal import recaps, scope, views, voice_views
 
 urlpatterns = [
     # The client's page: the link is the only credential (rate-limited with every other token page).
@@ -37,6 +37,10 @@ urlpatterns = [
         voice_views.concern_withdraw,
         name="concern_withdraw",
     ),
+    # The client's answers to a recap (crm/recaps): POST only, back to the page.
+    path("p/<str:token>/recap/confirm/", recaps.recap_confirm, name="recap_confirm"),
+    path("p/<str:token>/recap/line/confirm/", recaps.recap_line_confirm, name="recap_line_confirm"),
+    path("p/<str:token>/recap/line/correct/", recaps.recap_line_correct, name="recap_line_correct"),
 ]
 
 panel_urlpatterns = [

@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 from clients.models import Client, Profile
 from crm.core import queries, rules
 from crm.core.dates import SHORT_DAY, written_day
-from crm.models import Dispatch, Invoice, Promise, ScopeChange
+from crm.core.days import local_midnight
+from crm.models import Dispatch, Invoice, Promise, RecapLine, ScopeChange
 from crm.models.health import Band
 from crm.reminders.emails import client_url, preferences_context, render_email
 from crm.trust.reasons import describe, side_label
@@ -75,6 +76,8 @@ class Digest:
     sides_at_risk: list[SideAtRisk] = field(default_factory=list)
     # Scope changes that wait for a decision, of either side (issue 26), oldest first.
     pending_scope_changes: list[ScopeChange] = field(default_factory=list)
+    # The lines of a recap the client corrected in the week gone by (crm/recaps): the freelancer answers them.
+    recap_corrections: list[RecapLine] = field(default_factory=list)
 
     @property
     def last_day(self) -> date:
@@ -109,6 +112,7 @@ class Digest:
             or self.to_settle
             or self.sides_at_risk
             or self.pending_scope_changes
+            or self.recap_corrections
         )
 
 
@@ -128,10 +132,11 @@ def _due_order(row: Promise | Invoice) -> tuple[date, int]:
 
 
 def build_digest(owner: Any, now: datetime) -> Digest:
-    """Return the digest of `owner` as of `now` (in their time zone); five queries whatever the book size (the
-    clients' absences are one of them).
+    """Return the digest of `owner` as of `now` (in their time zone); six queries whatever the book size (the
+    clients' absences are one of them, the scope changes waiting for a decision another, the recap lines the
+    client corrected a third).
 
-    Five when `owner.profile` is not loaded yet (the sender loads it with the owner).
+    Seven when `owner.profile` is not loaded yet (the sender loads it with the owner).
     """
     profile = owner.profile
     zone = profile.zone
@@ -233,6 +238,15 @@ def build_digest(owner: Any, now: datetime) -> Digest:
         change.client = clients[change.client_id]
         change.asked_day = written_day(change.asked_on, SHORT_DAY)
         change.waits_for_me = change.waits_for(ScopeChange.Side.FREELANCER)
+    # 5. The recap lines the client corrected in the week gone by, with their promises (crm/recaps).
+    start = local_midnight(since, zone)
+    digest.recap_corrections = list(
+        RecapLine.objects.filter(owner=owner, answer=RecapLine.Answer.CORRECTED, answered_at__gte=start)
+        .select_related("promise")
+        .order_by("answered_at", "pk")
+    )
+    for line in digest.recap_corrections:
+        line.client = clients[line.client_id]
     return digest
 
 
@@ -268,6 +282,7 @@ def _link_clients(digest: Any) -> None:
     clients += [item.client for item in digest.sides_at_risk]
     clients += [promise.client for promise in digest.to_settle]
     clients += [change.client for change in digest.pending_scope_changes]
+    clients += [line.client for line in digest.recap_corrections]
     links: dict[int, str] = {}
     for client in clients:
         if client.pk not in links:

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.mail import EmailMessage
 
 from crm.models import Dispatch
+from crm.recaps import sending as recaps
 from crm.reminders import check_ins, digest, payment_follow_up, status_updates
 
 
@@ -50,4 +51,7 @@ KINDS: dict[str, DispatchKind] = {
     Dispatch.Kind.CHECK_IN: DispatchKind(build=check_ins.invitation),
     # To the freelancer, at once: the client said "something bothers me" on their page.
     Dispatch.Kind.CLIENT_SIGNAL: DispatchKind(build=check_ins.alert),
+    # To a client, the recap of a call or meeting: from the freelancer's mailbox when capture can send, else the
+    # app's (crm/recaps/sending.py); once sent, the recap is stamped.
+    Dispatch.Kind.RECAP: DispatchKind(build=recaps.message, after_send=recaps.record_sent),
 }

@@ -124,6 +124,9 @@ PROMISE_BROKEN_SILENTLY = -2.0
 # SETTLE_AFTER_DAYS past due (crm.core.rules) is "to settle": the app asks whether it was kept late, broken or
 # dropped by agreement, and it keeps its full weight until it is settled (a word given does not fade while open).
 PROMISE_RAMP_DAYS = 5.0
+# A promise written in a recap the client confirmed ("je dis – je fais", written down and agreed by both sides),
+# then kept on time, earns this much more than one only spoken of: a separate reason (`recap_promise_kept`).
+RECAP_CONFIRMED_BONUS = 0.5
 
 # Payments.
 INVOICE_GRACE_DAYS = 3
@@ -241,6 +244,8 @@ class PromiseFact:
     dropped_on: date | None = None
     # The invoice a client's promise to pay is about: then it is weighed with that invoice (one story per debt).
     invoice: int | None = None
+    # The local day the client confirmed the recap line holding this promise (crm/models/recaps.py), if they did.
+    confirmed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,6 +600,29 @@ def _promises(ledger: _Ledger, promises: Iterable[PromiseFact], today: date, clo
             entry.keep_max("days_late", rules.days_late(promise.due_on, on))
         else:
             entry.keep_max("last_on", on.isoformat())
+
+
+def _confirmed_recap_promises(
+    ledger: _Ledger, promises: Iterable[PromiseFact], today: date, clock: float
+) -> None:
+    """Give each promise kept on time that the client had confirmed in a written recap its bonus
+    (RECAP_CONFIRMED_BONUS, fading like any good event), on its side, as its own reason."""
+    for promise in promises:
+        if promise.confirmed_on is None or promise.confirmed_on > today or promise.state != "kept":
+            continue
+        outcome, on = promise_outcome(promise, today)
+        if outcome != "kept_on_time" or on is None:
+            continue
+        component, code = (
+            (RECIPROCITY, "client_recap_promise_kept")
+            if promise.promisor == "client"
+            else (PROMISES, "recap_promise_kept")
+        )
+        age = _since(on, clock)
+        entry = ledger.add(
+            component, code, RECAP_CONFIRMED_BONUS, age, HALF_LIFE_GOOD_DAYS, "promise", promise.id
+        )
+        entry.keep_max("last_on", on.isoformat())
 
 
 def invoice_late_mass(days_late: int) -> float:
@@ -1347,7 +1375,9 @@ def compute(
     ledger = _Ledger()
     # One story per debt: a client's promise to pay an invoice is weighed with that invoice, not as a promise too.
     billed = {invoice.id for invoice in facts.invoices}
-    _promises(ledger, [p for p in facts.promises if p.invoice not in billed], today, clock)
+    spoken = [p for p in facts.promises if p.invoice not in billed]
+    _promises(ledger, spoken, today, clock)
+    _confirmed_recap_promises(ledger, spoken, today, clock)
     _payments(ledger, facts.invoices, today, clock, [p for p in facts.promises if p.invoice in billed])
     _conflicts(ledger, facts.conflicts, today, clock)
     _scope_drift(ledger, facts.scope_changes, today, clock)

@@ -50,6 +50,7 @@ from crm.models import (
     PaymentReminder,
     Promise,
     Rate,
+    RecapLine,
     ScopeChange,
 )
 from crm.models.health import Band
@@ -159,8 +160,16 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         clarified_at,
         dropped_on,
         invoice_id,
+        answer,
+        answered_at,
     ) in _rows(_promises, ids):
         clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
+        # The day the client confirmed it in a recap (crm/models/recaps.py): a stronger word once kept.
+        confirmed_on = (
+            _utc(answered_at).astimezone(zone_of[cid]).date()
+            if answer == _CONFIRMED and answered_at
+            else None
+        )
         promises[cid].append(
             formula.PromiseFact(
                 pid,
@@ -173,6 +182,7 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
                 promisor,
                 dropped_on,
                 invoice_id,
+                confirmed_on,
             )
         )
 
@@ -307,6 +317,7 @@ def _away(own: list[rules.Period] | None, projects: dict[int, list[rules.Period]
 _NO_INTERACTIONS = formula.Journal()
 _PAUSED = str(Client.Status.PAUSED)  # a plain string: compared once per client of the book
 _ACTIVE = str(Client.Status.ACTIVE)
+_CONFIRMED = str(RecapLine.Answer.CONFIRMED)
 
 
 # The six reads of a batch (the conflict signals with the client's check-ins), each a function of the clients' ids (a list, or a subquery for a book's batch) and of
@@ -344,6 +355,9 @@ def _promises(ids: Any) -> Any:
         "clarified_at",
         "dropped_on",
         "invoice_id",
+        # Its recap line, if it has one (one row at most: the line's promise is unique).
+        "recap_line__answer",
+        "recap_line__answered_at",
     )
 
 

@@ -437,6 +437,28 @@ def _promise_texts(whose: str) -> dict[str, Callable[[dict[str, Any]], Explanati
     }
 
 
+def _recap_promise_kept(whose: str) -> Callable[[dict[str, Any]], Explanation]:
+    """The bonus of promises kept on time that the client had confirmed in a written recap (crm/recaps)."""
+
+    def render(r: dict[str, Any]) -> Explanation:
+        n = _count(r)
+        if whose == "freelancer":
+            text = ngettext(
+                "%(n)d promise of a recap the client confirmed, kept on time: written down and agreed, it counts more.",
+                "%(n)d promises of recaps the client confirmed, kept on time: written down and agreed, they count more.",
+                n,
+            )
+        else:
+            text = ngettext(
+                "The client kept on time %(n)d promise they had confirmed in a written recap.",
+                "The client kept on time %(n)d promises they had confirmed in written recaps.",
+                n,
+            )
+        return Explanation(text % {"n": n}, "")
+
+    return render
+
+
 def _paid_on_time(r: dict[str, Any]) -> Explanation:
     n = _count(r)
     text = ngettext("%(n)d invoice paid on time.", "%(n)d invoices paid on time.", n) % {"n": n}
@@ -868,6 +890,8 @@ def _not_enough_history(r: dict[str, Any]) -> Explanation:
 _RENDERERS: dict[str, Callable[[dict[str, Any]], Explanation]] = {
     **_promise_texts("freelancer"),
     **_promise_texts("client"),
+    "recap_promise_kept": _recap_promise_kept("freelancer"),
+    "client_recap_promise_kept": _recap_promise_kept("client"),
     "invoice_paid_on_time": _paid_on_time,
     "invoice_paid_on_renegotiated_date": _paid_on_renegotiated,
     "invoice_paid_late": _paid_late,

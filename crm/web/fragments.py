@@ -39,8 +39,9 @@ from crm.trust import reasons
 
 ITEMS_TEMPLATE = "crm/items.html"
 CACHE_SECONDS = 7 * 24 * 3600
-# Relations whose fields an item also displays (when they were loaded with it).
-SHOWN_RELATIONS = ("client", "health")
+# Relations whose fields an item also displays (when they were loaded with it): a call's recap says whether it
+# was written, sent and answered (crm/recaps).
+SHOWN_RELATIONS = ("client", "health", "recap")
 
 
 @once
@@ -57,6 +58,7 @@ def templates_fingerprint() -> str:
     base = settings.BASE_DIR
     sources = [
         base / "templates" / ITEMS_TEMPLATE,
+        base / "templates" / "crm" / "_recap_link.html",
         base / "templates" / "crm" / "dashboard.html",
         base / "templates" / "crm" / "client.html",
         base / "crm" / "templatetags" / "confiance.py",

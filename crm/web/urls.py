@@ -86,6 +86,8 @@ urlpatterns = [
     ),
     # The events behind every row, and the one-click actions on them
     path("interactions/<int:interaction_id>/", views.interaction_detail, name="interaction"),
+    # The recap of a call or a meeting: its form, then what the client answered (crm/recaps).
+    path("interactions/<int:interaction_id>/recap/", views.interaction_recap, name="interaction_recap"),
     path(
         "interactions/<int:interaction_id>/edit/",
         views.edit_item,

@@ -98,6 +98,30 @@ def _a_book(owner: Any) -> Client:
     )
     declined = make_scope_change(project, asked_on=today - timedelta(days=3), price_change=Decimal("-150.00"))
     declined.decide("freelancer", False, timezone.now())
+
+    # A call's recap (issue 26): one line confirmed by the client and kept on time, the other corrected.
+    from crm.recaps.writing import Line, confirm_line, correct_line, write
+
+    call = make_interaction(
+        rita,
+        project=project,
+        kind="call",
+        summary="Lancement",
+        happened_at=timezone.now() - timedelta(days=8),
+    )
+    recap = write(
+        call,
+        "On lance",
+        "Hébergeur ?",
+        [
+            Line("freelancer", "Maquette v2", today - timedelta(days=2)),
+            Line("client", "Textes", today + timedelta(days=3)),
+        ],
+    )
+    mockup, texts = recap.lines.order_by("position")
+    confirm_line(mockup, timezone.now() - timedelta(days=7))
+    mockup.promise.keep(today - timedelta(days=3))
+    correct_line(texts, "Textes la semaine prochaine", timezone.now() - timedelta(days=6))
     make_client(owner, name="Calme", status="prospect")
     # A trend to draw and a week-old score to compare with: the trust health reads its snapshots.
     HealthSnapshot.objects.bulk_create(
@@ -149,8 +173,9 @@ def test_the_json_is_versioned_and_keeps_every_record(alice_client: Any, alice: 
     assert (document["format"], document["version"]) == ("confiance-book", 1)
     rita = document["clients"][0]
     assert {name: len(rita[name]) for name in ("contacts", "projects", "interactions", "promises", "invoices")} == {
-        "contacts": 2, "projects": 1, "interactions": 3, "promises": 3, "invoices": 2,
+        "contacts": 2, "projects": 1, "interactions": 5, "promises": 5, "invoices": 2,
     }  # fmt: skip
+    assert (len(rita["recaps"]), len(rita["recap_lines"])) == (1, 2)
     assert rita["invoices"][0]["amount"] == "1234.56"
     assert sorted((c["level"], c["withdrawn_at"] is not None) for c in rita["check_ins"]) == [
         ("good", False), ("mixed", False), ("poor", True),
@@ -176,7 +201,10 @@ def _book_as_values(owner: Any) -> list[Any]:
 
     def plain(record: dict[str, Any]) -> dict[str, Any]:
         return {
-            key: value for key, value in record.items() if key not in {"id", "project", "contact", "answers"}
+            key: value
+            for key, value in record.items()
+            if key not in {"id", "project", "contact", "answers", "interaction", "recap", "promise"}
+            and key != "correction_interaction"
         }
 
     clients = []
@@ -221,6 +249,13 @@ def test_the_json_export_imported_into_an_empty_book_is_the_same_book_with_the_s
     answered = Interaction.objects.get(client__owner=carol, summary="Réponse").answers
     assert answered.summary == "-Question" and answered.contact.name == "Compta"
     assert Interaction.objects.get(client__owner=carol, summary="-Question").project.title == "Boutique"
+    # The recap points at the same call, its lines at the same promises and the correction's message.
+    from crm.models import RecapLine
+
+    lines = {line.promise.description: line for line in RecapLine.objects.filter(client__owner=carol)}
+    assert lines["Maquette v2"].recap.interaction.summary == "Lancement"
+    assert lines["Textes"].correction_interaction.summary.endswith("Textes la semaine prochaine")
+    assert (lines["Maquette v2"].answer, lines["Textes"].answer) == ("confirmed", "corrected")
     now = timezone.now()  # both books scored as of the same instant
     recompute_book(alice, now=now)
     recompute_book(carol, now=now)

@@ -102,6 +102,23 @@ def _project_paused(owner: Any) -> Absence:
     return Absence.objects.create(client=project.client, project=project, kind="paused", start_on=DAY)
 
 
+def _recap(owner: Any) -> Any:
+    from crm.models import Recap
+
+    client = make_client(owner)
+    return Recap.objects.create(
+        client=client, interaction=make_interaction(client, kind="call"), decided="Go"
+    )
+
+
+def _recap_line(owner: Any) -> Any:
+    from crm.models import RecapLine
+
+    recap = _recap(owner)
+    promise = make_promise(recap.client, made_on=DAY, due_on=DAY)
+    return RecapLine.objects.create(recap=recap, client=recap.client, promise=promise)
+
+
 def _late_payment_rate(owner: Any) -> LatePaymentRate:
     return LatePaymentRate.objects.create(series="ecb_mro", starts_on=date(2030, 1, 1), percent=Decimal("1"))
 
@@ -111,6 +128,12 @@ def _exchange_rate(owner: Any) -> Rate:
 
 
 CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
+    # Recaps (issue 26): a confirmed recap is answered; an answer has its time; a correction its text.
+    ("recap_confirmed_is_answered", _recap, {"confirmed_at": DAY_MOMENT}),
+    ("recapline_answer_valid", _recap_line, {"answer": "maybe", "answered_at": DAY_MOMENT}),
+    ("recapline_answer_has_time (answer, no time)", _recap_line, {"answer": "confirmed"}),
+    ("recapline_answer_has_time (time, no answer)", _recap_line, {"answered_at": DAY_MOMENT}),
+    ("recapline_correction_has_text", _recap_line, {"answer": "corrected", "answered_at": DAY_MOMENT}),
     ("rate_per_euro_positive", _exchange_rate, {"per_euro": Decimal("0")}),
     # The payment follow-up (issue 17).
     ("client_kind_valid", lambda u: make_client(u), {"kind": "robot"}),
@@ -292,6 +315,8 @@ BEFORE_MOMENT = datetime(1969, 12, 31, 23, 59, tzinfo=UTC)
 AFTER_MOMENT = datetime(2101, 1, 1, tzinfo=UTC)
 BOTH_DAYS, BOTH_MOMENTS = [BEFORE_DAY, AFTER_DAY], [BEFORE_MOMENT, AFTER_MOMENT]
 WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
+    ("recap_written_at_in_window", _recap, "written_at", BOTH_MOMENTS, {}),
+    ("recapline_answered_at_in_window", _recap_line, "answered_at", BOTH_MOMENTS, {"answer": "confirmed"}),
     # (constraint, valid row, column, values leaving the window, other fields set with them)
     ("client_created_at_in_window", lambda u: make_client(u), "created_at", BOTH_MOMENTS, {}),
     ("client_updated_at_in_window", lambda u: make_client(u), "updated_at", BOTH_MOMENTS, {}),

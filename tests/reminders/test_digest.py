@@ -197,7 +197,7 @@ def seed_book(owner: Any, clients: int) -> None:
 def test_digest_query_count_does_not_grow_with_the_book(alice: Any, django_assert_num_queries: Any) -> None:
     # Five queries whatever the number of clients and promises (no N+1 per client or per promise): the clients,
     # their absences (the status updates due), the promises, the invoices, the pending scope changes with their
-    # projects; the profile comes with the owner.
+    # projects, the recap lines the client corrected (issue 26); the profile comes with the owner.
     seed_book(alice, 2)
     with django_assert_num_queries(5):
         small = build_digest(alice, NOW)

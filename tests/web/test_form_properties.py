@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from clients.models import Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.core.dates import FIRST_DAY, LAST_DAY
-from crm.models import Interaction, Invoice, Promise
+from crm.models import Interaction, Invoice, Promise, Recap
 from crm.reminders.calendar import calendar_for, feed_token
 from crm.reminders.digest import digest_message
 from crm.reminders.emails import preferences_token
@@ -302,6 +302,29 @@ FORMS = [
         lambda book: reverse("web:status_update_mark_sent", kwargs={"client_id": book.client.pk}),
         lambda book: Interaction.objects.all(),
         _fixed(subject=texts, body=texts),
+    ),
+    # The recap of a call (crm/recaps), each example on a call of its own: its form and two lines of promises.
+    Form(
+        "recap",
+        lambda book: reverse(
+            "web:interaction_recap",
+            kwargs={"interaction_id": Interaction.objects.create(client=book.client, kind="call").pk},
+        ),
+        lambda book: Recap.objects.all(),
+        _fixed(
+            decided=texts,
+            open_questions=texts,
+            **{"lines-TOTAL_FORMS": st.one_of(st.just("2"), integers), "lines-INITIAL_FORMS": st.just("0")},
+            **{
+                f"lines-{n}-{name}": strategy
+                for n in (0, 1)
+                for name, strategy in (
+                    ("promisor", choice("freelancer", "client")),
+                    ("description", texts),
+                    ("due_on", days),
+                )
+            },
+        ),
     ),
     Form(
         "profile",

@@ -170,6 +170,23 @@ def _identified(book: Book) -> models.QuerySet:
     return rows
 
 
+def _recaps(book: Book) -> models.QuerySet:
+    """The book's call (made on first use), whose recap the form writes (crm/recaps): "create" gains a recap."""
+    from crm.models import Recap
+
+    Interaction.objects.get_or_create(
+        client=book.client,
+        kind="call",
+        defaults={"happened_at": datetime(2026, 9, 3, 9, 0, tzinfo=UTC), "summary": "Appel de lancement"},
+    )
+    return Recap.objects.filter(client=book.client)
+
+
+def _call_recap_url(book: Book) -> str:
+    call = Interaction.objects.get(client=book.client, kind="call")
+    return reverse("web:interaction_recap", kwargs={"interaction_id": call.pk})
+
+
 def _unnamed(book: Book) -> models.QuerySet:
     """The first run asks the name of a freelancer who has none yet: the book's own freelancer, unnamed, and no
     client (the first run shows in an empty book only). "Create": the profile gains its names."""
@@ -522,6 +539,23 @@ CASES: list[Case] = [
         lambda book, form: {"display_name": "Ana Ødegård", "trade_name": "Atelier « Ø » & fils"},
     ),
     Case(
+        "interaction_recap",
+        "create",
+        _call_recap_url,
+        None,
+        _recaps,
+        lambda book: {
+            "decided": "Maquette « v2 » validée\r\nEnvoi lundi",
+            "lines-0-description": "Envoyer la maquette",
+            "lines-0-due_on": "2026-09-30",
+        },
+        lambda book, form: {
+            "client_id": book.client.pk,
+            "decided": "Maquette « v2 » validée\nEnvoi lundi",
+            "open_questions": "",
+        },
+    ),
+    Case(
         "client_page_payment_date",
         "create",
         lambda book: reverse("portal:page", kwargs={"token": book.client_page.token}),
@@ -811,6 +845,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
     import crm.dataio.forms
     import crm.portal.forms
     import crm.portal.voice_forms
+    import crm.recaps.forms
     import crm.reminders.forms
     import crm.web.forms
 
@@ -864,6 +899,12 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
         # A file to read and a checkbox that deletes: nothing drawn from a stored row to send back.
         "ImportForm": None,
         "DisconnectForm": None,
+        # The recap of a call (crm/recaps): the form and its lines' formset post together; the client's answers
+        # carry a line's or a recap's id and a correction typed, nothing drawn from a stored row.
+        "RecapForm": "interaction_recap",
+        "RecapLineForm": "interaction_recap",
+        "RecapConfirmForm": None,
+        "RecapLineAnswerForm": None,
     }
     from django import forms as django_forms
 
@@ -879,6 +920,7 @@ def test_the_matrix_covers_every_form_class_of_the_app() -> None:
             crm.portal.forms,
             crm.portal.voice_forms,
             crm.capture.forms,
+            crm.recaps.forms,
         )
         for name, value in vars(module).items()
         if isinstance(value, type)

@@ -37,6 +37,8 @@ from crm.models import (
     Invoice,
     PaymentReminder,
     Promise,
+    Recap,
+    RecapLine,
     ScopeChange,
 )
 from crm.reminders.calendar import feed_token
@@ -83,9 +85,9 @@ BUDGETS: dict[str, int] = {
     "api_promise_create": 21,  # full_clean (3 per CheckConstraint) and the client rescored, as the web's post; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     # The full page reads the freelancer's undelivered reminders (one indexed query): +1 since issue 12; and
     # whether the book is empty or holds the sample book (one DISTINCT on the owner's clients): +1 since issue 14.
-    "dashboard": 14,  # a query per board row for its trust health, or per item of the week's work for its client; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the concerns clients raised on their pages (issue 26)
+    "dashboard": 15,  # a query per board row for its trust health, or per item of the week's work for its client; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the concerns clients raised on their pages (issue 26); +1 the recaps to clarify (issue 26)
     "dashboard_board_htmx": 12,  # the same, for the board region refreshed by htmx; +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "dashboard_filtered": 15,  # +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the concerns clients raised on their pages (issue 26)
+    "dashboard_filtered": 16,  # +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the concerns clients raised on their pages (issue 26); +1 the recaps to clarify (issue 26)
     "guide": 3,  # the session, the user and the profile  # the same, filtered by band and status
     "clients_by_score": 5,  # a query per client row for its trust health (score, band, sparkline, reason)
     "clients_by_name": 5,  # the same, sorted by name
@@ -168,17 +170,17 @@ BUDGETS: dict[str, int] = {
     "interaction_edit": 7,  # a query per project or client offered by the form's selects
     "interaction_edit_htmx": 7,  # a query per project or client offered by the form's selects
     "interaction_edit_post": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "interaction_edit_post_htmx": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "interaction_edit_post_htmx": 23,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 the call's recap its item draws (issue 26)
     "interaction_delete": 4,  # anything read from the book to ask before deleting
-    "interaction_delete_post": 29,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "interaction_delete_post_htmx": 29,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "interaction_delete_post": 31,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +2 its recap and the recap lines its correction is (issue 26, collected)
+    "interaction_delete_post_htmx": 31,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +1 the captured email pointing at it; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +2 its recap and the recap lines its correction is (issue 26, collected)
     "promise_edit": 6,  # a query per project or client offered by the form's selects
     "promise_edit_htmx": 6,  # a query per project or client offered by the form's selects
     "promise_edit_post": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_edit_post_htmx": 21,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "promise_delete": 4,  # anything read from the book to ask before deleting
-    "promise_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "promise_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "promise_delete_post": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 its recap line (issue 26, collected)
+    "promise_delete_post_htmx": 27,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +1 its recap line (issue 26, collected)
     "invoice_edit": 6,  # a query per project or client offered by the form's selects
     "invoice_edit_htmx": 6,  # a query per project or client offered by the form's selects
     "invoice_edit_post": 22,  # a query per event when the client is rescored; validation runs every CheckConstraint (3 each); +2 history row, health move; +2 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
@@ -194,7 +196,7 @@ BUDGETS: dict[str, int] = {
     "conflict_delete_post": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_delete_post_htmx": 26,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_delete": 5,  # what goes with the client (its contacts, projects and journal) counted in one query
-    "client_delete_post": 56,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +3 the scope changes kept in the trash (issue 26); +1 its evidence packs collected (issue 26; never kept in the trash); +1 the clients' check-ins (issue 26)
+    "client_delete_post": 64,  # a query per child row when keeping it in the trash (one SELECT per kind); +5: the client's own "deleted" history row, its feelings and the new kinds collected; +3 payment reminders; +2 its client's page; +5 mail capture; +1 promises to pay an invoice unlinked; +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +3 the scope changes kept in the trash (issue 26); +1 its evidence packs collected (issue 26; never kept in the trash); +1 the clients' check-ins (issue 26); +8 its recaps and their lines (issue 26)
     "project_delete": 4,  # anything read from the book to ask before deleting
     "project_delete_post": 35,  # a query per event when the client is rescored; the trash item and its undo: 2 INSERTs; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door); +2 the project's scope changes kept in the trash (issue 26)
     "promise_reopen": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +2 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
@@ -225,15 +227,15 @@ BUDGETS: dict[str, int] = {
     "business_start_post": 4,  # the 3 of a logged-in request, the two names saved in one UPDATE
     "profile_post": 4,  # a query per client of the book when the language or the time zone changes; +3 the reminder days check
     "account_delete": 3,  # anything read from the book to ask for the password
-    "account_delete_post": 112,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade); +6 the scope changes (issue 26: their table and its history, each DELETE and cascade); +3 the evidence packs (issue 26: a DELETE through the clients, one through the owner, the user's cascade looking for one); +3 the clients' check-ins (issue 26: their table, each DELETE and cascade)
-    "client_page": 9,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads); +1 the projects' scope changes with their projects (issue 26: a query per change for its project kept out); +2 what the client said (issue 26: check-ins and concerns, one query each)
+    "account_delete_post": 124,  # a query per row of the book: one DELETE per table instead (clients/account.py); feelings, trash items, undos and form tokens are tables of the book too; +4 with the API tokens (account.py's DELETE and the user's cascade; counted after merging contacts and the API); +2 payment reminders; +3 the clients' pages; +6 mail capture; +9 the account's security (issue 25): two-factor devices, their recovery codes and the sessions list (one DELETE each, looked at again by the user's cascade), and the logout's removal of its session row; +3 axes' logs (a DELETE of the failure log and of the access log that name the account, and the logout's UPDATE of the access log); +2 the business logo (issue 24: its DELETE, and the user's cascade looking for one); +6 the absences (issue 22: their table and its history, each DELETE and cascade); +6 the scope changes (issue 26: their table and its history, each DELETE and cascade); +3 the evidence packs (issue 26: a DELETE through the clients, one through the owner, the user's cascade looking for one); +3 the clients' check-ins (issue 26: their table, each DELETE and cascade); +12 the recaps and their lines (issue 26: two tables and their histories)
+    "client_page": 11,  # the page and its client, owner and profile in one query, then one per section: a query per promise or invoice row kept out; +1 is there a logo (issue 24: kept out of the profile every request loads); +1 the projects' scope changes with their projects (issue 26: a query per change for its project kept out); +2 what the client said (issue 26: check-ins and concerns, one query each); +2 the recaps and their lines (issue 26)
     # A project's scope and its changes (issue 26, crm/web/views/scope.py, crm/portal/scope.py).
     "project": 5,  # the 3 of a logged-in request, the project with its client, its changes: a query per change kept out
     "scope_change_new_post": 20,  # the change validated (checks in Python) and inserted with its history row, the one-time token, the client rescored through the door
     "scope_change_accept": 20,  # the change read with its project and client, decided and applied (the project's budget and due date, history rows), the client rescored through the door
     "client_page_scope_accept": 21,  # the page, the change among the client's waiting ones, decided and applied, the one-time token, the client rescored through the door
     "client_page_confirm_date": 24,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "client_page_preview": 13,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo; +1 the scope changes (issue 26); +2 what the client said (issue 26)
+    "client_page_preview": 15,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo; +1 the scope changes (issue 26); +2 what the client said (issue 26); +2 the recaps and their lines (issue 26)
     # The client's voice (issue 26): the page reads the client's check-ins and concerns (+2, one query each); an
     # answer is the form's one-time token, its row, and the client through the journal's door (the check-ins read
     # with the conflict signals: no query more); a concern also writes the freelancer's alert in the outbox.
@@ -243,6 +245,14 @@ BUDGETS: dict[str, int] = {
     "client_page_concern_withdraw": 18,  # the page, the concern, its UPDATE and history row, the door
     "api_check_ins": 3,  # a query per check-in
     "api_check_in": 3,
+    # The recaps (crm/recaps, issue 26): +2 on the client's page and its preview (the recaps, their lines with their
+    # promises: a query per recap or per line kept out), +1 on the full dashboard (the recaps to clarify).
+    "recap": 6,  # the recap page: the call with its client and profile, the recap, its lines with their promises
+    "recap_new": 34,  # the form's checks, the call locked, the recap and two promises and lines (history rows, full_clean), the outbox row, the door once
+    "recap_confirm": 27,  # the page, the recap locked, each line answered (an UPDATE and a history row: at most 10 lines), the door once
+    "recap_line_correct": 29,  # the page, the line locked, the correction logged as a message, the door once
+    "api_recaps": 4,  # the page of recaps, then every line of the page in one query
+    "api_recap": 4,
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
     "client_page_panel_htmx": 5,  # the same, for the panel alone
     "client_page_choices": 7,  # the same, and the page saved
@@ -273,8 +283,8 @@ BUDGETS: dict[str, int] = {
     "import_progress": 4,  # anything read per row: the progress is in the cache
     "import_progress_htmx": 4,  # the same, for the polled bar
     "export_page": 3,  # anything read from the book
-    "export_zip": 17,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences; +1 scope changes, +1 the clients' check-ins (issue 26)
-    "export_json": 17,  # the same; +1 scope changes, +1 the clients' check-ins (issue 26)
+    "export_zip": 19,  # a query per record: one query per kind (and per 500 clients), streamed; +1 absences; +1 scope changes, +1 the clients' check-ins, +2 recaps and their lines (issue 26)
+    "export_json": 19,  # the same; +1 scope changes, +1 the clients' check-ins, +2 recaps and their lines (issue 26)
     "export_vcards": 4,  # a query per contact for its client  # a query per interaction naming the contact (one UPDATE sets them null)
     # The evidence pack (crm/evidence): the pages read the pack's row without its files; the build itself, whose
     # queries do not grow with the history either, is tested in tests/evidence/test_evidence_pack.py.
@@ -305,6 +315,8 @@ class Book:
     book_import: BookImport
     reminder: PaymentReminder
     scope_change: ScopeChange  # rita's project's, asked by the client, waiting for the freelancer's decision
+    recap: Recap
+    call: Interaction  # rita's call without its recap yet
 
     @property
     def workspace(self) -> str:
@@ -510,6 +522,42 @@ def build_book(owner: Any, size: int) -> Book:
             )
         ]
     )
+    # A call per client with its recap of two promises, written 9 days ago and unanswered (a recap to clarify,
+    # shown on the client's page), and rita's last call without its recap yet (crm/recaps).
+    calls = Interaction.objects.bulk_create(
+        [
+            Interaction(
+                client=c, kind=Interaction.Kind.CALL, happened_at=now - timedelta(days=10), summary="Call"
+            )
+            for c in clients
+        ]
+        + [Interaction(client=rita, kind=Interaction.Kind.CALL, happened_at=now - timedelta(days=20))]
+    )
+    recaps = Recap.objects.bulk_create(
+        Recap(
+            client=c,
+            interaction=calls[i],
+            decided=f"Recap decided {i:03d}",
+            written_at=now - timedelta(days=9),
+        )
+        for i, c in enumerate(clients)
+    )
+    recap_promises = Promise.objects.bulk_create(
+        Promise(
+            client=c,
+            promisor=promisor,
+            description=f"Recap line {i:03d} {promisor}",
+            made_on=today - timedelta(days=10),
+            due_on=today + timedelta(days=5),
+        )
+        for i, c in enumerate(clients)
+        for promisor in (Promise.Promisor.FREELANCER, Promise.Promisor.CLIENT)
+    )
+    RecapLine.objects.bulk_create(
+        RecapLine(recap=recap, client=recap.client, promise=recap_promises[2 * i + k], position=k + 1)
+        for i, recap in enumerate(recaps)
+        for k in (0, 1)
+    )
     recompute_book(owner)
     # The API's visits below call with this token (a read-and-write one; its value known to the test).
     AccessToken.objects.create(
@@ -539,6 +587,8 @@ def build_book(owner: Any, size: int) -> Book:
         book_import=receive(owner, "clients", "book.csv", IMPORTED),
         reminder=reminders[0],
         scope_change=changes[0],
+        recap=recaps[0],
+        call=calls[-1],
     )
 
 
@@ -1554,6 +1604,62 @@ VISITS: list[Visit] = [
         anonymous=True,
     ),
     Visit("password_reset", url("password_reset"), shows=text("Reset your password"), anonymous=True),
+    # Recaps (crm/recaps): the freelancer's page and form, the client's answers on their page, the API.
+    Visit(
+        "recap",
+        url("web:interaction_recap", interaction_id=lambda b: b.recap.interaction_id),
+        shows=text("Recap line 000"),
+    ),
+    Visit(
+        "recap_new",
+        url("web:interaction_recap", interaction_id=lambda b: b.call.pk),
+        "post",
+        lambda b: {
+            "decided": "Go for the shop",
+            "lines-TOTAL_FORMS": "2",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-promisor": "freelancer",
+            "lines-0-description": "Send the mock-up",
+            "lines-0-due_on": "2100-01-10",
+            "lines-1-promisor": "client",
+            "lines-1-description": "Send the texts",
+            "lines-1-due_on": "2100-01-12",
+        },
+        status=302,
+        to=lambda b: reverse("web:interaction_recap", kwargs={"interaction_id": b.call.pk}),
+    ),
+    Visit(
+        "recap_confirm",
+        lambda b: _client_page_url(b) + "recap/confirm/",
+        "post",
+        lambda b: {"recap": b.recap.pk},
+        status=302,
+        to=lambda b: _client_page_url(b) + f"?recap=confirmed#recap-{b.recap.pk}",
+        anonymous=True,
+    ),
+    Visit(
+        "recap_line_correct",
+        lambda b: _client_page_url(b) + "recap/line/correct/",
+        "post",
+        lambda b: {"line": b.recap.lines.first().pk, "correction": "By Friday, not Monday"},
+        status=302,
+        to=lambda b: _client_page_url(b) + f"?recap=corrected#recap-line-{b.recap.lines.first().pk}",
+        anonymous=True,
+    ),
+    Visit(
+        "api_recaps",
+        lambda b: "/api/recaps?limit=50",
+        headers=API,
+        shows=text("Recap line 000"),
+        anonymous=True,
+    ),
+    Visit(
+        "api_recap",
+        lambda b: f"/api/recaps/{b.recap.pk}",
+        headers=API,
+        shows=text("Recap line 000"),
+        anonymous=True,
+    ),
 ]
 
 

@@ -38,6 +38,7 @@ from crm.web.views.pages import (
     project_new,
     promise_detail,
 )
+from crm.web.views.recaps import interaction_recap
 from crm.web.views.scope import project_detail, scope_change_decide, scope_change_detail, scope_change_new
 from crm.web.views.trash import trash_delete, trash_list, trash_restore, undo
 
@@ -76,6 +77,7 @@ __all__ = [
     "conflict_resolve",
     "dashboard",
     "interaction_detail",
+    "interaction_recap",
     "invoice_detail",
     "invoice_list",
     "invoice_paid",

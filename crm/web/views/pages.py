@@ -19,7 +19,7 @@ from clients.forms import AbsenceForm, ClientForm, ContactForm, NewClientForm, P
 from clients.models import Absence, Client, Contact
 from conflicts.models import ConflictSignal
 from crm.core.ownership import owned_or_404
-from crm.models import Dispatch
+from crm.models import Dispatch, Recap
 from crm.models.health import Band
 from crm.payments.claims import follow_up_of
 from crm.trust.door import journal_changed, record_saved
@@ -90,6 +90,12 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "undelivered": list(Dispatch.undelivered(request.user, now)),
         # Concerns the client raised on their page (issue 26): told at once, above everything else.
         "client_concerns": list(ConflictSignal.objects.for_owner(request.user).raised_by_clients()),
+        # Recaps the client has not answered for a week: something to clarify (one query, crm/recaps).
+        "recaps_to_clarify": list(
+            Recap.objects.for_owner(request.user)
+            .to_clarify(now)
+            .select_related("client", "interaction")[: board.WEEK_LIST_LIMIT]
+        ),
     }
     return render(request, "crm/dashboard.html", context)
 

@@ -107,6 +107,13 @@ def _newest_rows(client: Client, limit: int) -> list[Row]:
     return heapq.nlargest(limit, rows)
 
 
+def _loading(source: str) -> Any:
+    """Return the rows of a journal as the timeline draws them: a call's recap (crm/recaps) read with it."""
+    if source == "interaction":
+        return Interaction.objects.select_related("recap")
+    return SOURCES[source].objects
+
+
 def timeline_page(client: Client, number: str | int | None) -> Page:
     """Return one page of the client's timeline, newest first, with its events loaded (at most 14 queries)."""
     paginator = Paginator(range(_count(client)), TIMELINE_PAGE_SIZE)
@@ -116,7 +123,7 @@ def timeline_page(client: Client, number: str | int | None) -> Page:
     wanted: dict[str, list[int]] = {}
     for _day, pk, source in rows:
         wanted.setdefault(source, []).append(pk)
-    loaded = {source: SOURCES[source].objects.in_bulk(pks) for source, pks in wanted.items()}
+    loaded = {source: _loading(source).in_bulk(pks) for source, pks in wanted.items()}
     page.object_list = []
     for day, pk, source in rows:
         if item := loaded[source].get(pk):
