@@ -11,15 +11,18 @@ from django.utils import timezone, translation
 
 from crm.core.ratelimit import rate_limit
 from crm.models import ClientPage
+from crm.portal.views import no_page
 from crm.recaps import writing
 from crm.recaps.forms import RecapConfirmForm, RecapLineAnswerForm
 
 
-def _page(token: str) -> ClientPage:
-    """Return the page `token` opens, showing the promises (the recaps hold promises), else 404: first, whatever
-    the method, so a wrong link tells nothing more."""
+def _page(request: HttpRequest, token: str) -> ClientPage | HttpResponse:
+    """Return the page `token` opens, showing the promises (the recaps hold promises), else the answer to give: the
+    link first, whatever the method, so a wrong link tells nothing more (404, or 410 for a replaced one)."""
     page = ClientPage.objects.for_token(token)
-    if page is None or not page.show_promises:
+    if page is None:
+        return no_page(request, token)
+    if not page.show_promises:
         raise Http404("Unknown link.")
     return page
 
@@ -39,7 +42,9 @@ def _back(token: str, outcome: str, anchor: str) -> HttpResponse:
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 def recap_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The client confirms a whole recap: every line not answered yet is confirmed with it."""
-    page = _page(token)
+    page = _page(request, token)
+    if isinstance(page, HttpResponse):
+        return page
     if (elsewhere := _only_post(request, token)) is not None:
         return elsewhere
     with translation.override(page.client.language):
@@ -54,7 +59,9 @@ def recap_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 def recap_line_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The client confirms one line of a recap."""
-    page = _page(token)
+    page = _page(request, token)
+    if isinstance(page, HttpResponse):
+        return page
     if (elsewhere := _only_post(request, token)) is not None:
         return elsewhere
     form = RecapLineAnswerForm(request.POST, client=page.client)
@@ -68,7 +75,9 @@ def recap_line_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @rate_limit("RATE_LIMIT_TOKEN_PAGES")
 def recap_line_correct(request: HttpRequest, token: str) -> HttpResponse:
     """The client corrects one line of a recap: a message from the client the freelancer reads in the journal."""
-    page = _page(token)
+    page = _page(request, token)
+    if isinstance(page, HttpResponse):
+        return page
     if (elsewhere := _only_post(request, token)) is not None:
         return elsewhere
     form = RecapLineAnswerForm(request.POST, client=page.client, correcting=True)
