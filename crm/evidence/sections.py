@@ -9,8 +9,8 @@ A section is a name, a title, one builder and (optionally) the records it adds t
   to the ZIP as `records/<name>.csv` and `records/<name>.json`.
 
 A new kind of record joins the pack with a few lines: a builder, a `records` function if its rows belong in the
-ZIP, a partial, and its `Section(...)` in `SECTIONS` where it reads best (a recap log after the promises, the
-client's check-ins before the timeline).
+ZIP, a partial, and its `Section(...)` in `SECTIONS` where it reads best (the scope's change log after the
+projects, the recaps after the promises, the client's own word before the timeline).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery, Sum
 from django.utils import timezone
 from django.utils.functional import Promise as LazyText
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,9 @@ from clients.models import BusinessLogo, Client, Profile, Project
 from conflicts.models import ConflictSignal
 from crm.core import queries, rules
 from crm.models import Interaction, Invoice, PaymentReminder, Promise
+from crm.models.recaps import Recap, RecapLine
+from crm.models.scope import ScopeChange
+from crm.models.voice import CheckIn
 
 # Rows of one table the PDF shows (the most recent); the ZIP's records hold them all. A few hundred pages at most,
 # laid out in a bounded time and memory by the worker (docs/performance.md has the 5,000-event client's numbers).
@@ -109,7 +112,21 @@ def build_identity(pack: Pack) -> dict[str, Any]:
 
 
 def _projects(pack: Pack) -> Any:
-    return Project.objects.filter(client=pack.client)
+    # What the scope was at first: the budget and due date before the first change both sides accepted (the
+    # change keeps them), read in the same query as the projects.
+    first_applied = ScopeChange.objects.filter(project=OuterRef("pk"), applied_at__isnull=False).order_by(
+        "applied_at", "pk"
+    )
+    return Project.objects.filter(client=pack.client).annotate(
+        changed=Exists(first_applied),
+        budget_at_first=Subquery(first_applied.values("budget_before")[:1]),
+        due_on_at_first=Subquery(first_applied.values("due_on_before")[:1]),
+    )
+
+
+def _cents(amount: Decimal | None) -> Decimal | None:
+    # A subquery's amount comes back from SQLite without its two decimals (4000, not 4000.00).
+    return None if amount is None else Decimal(amount).quantize(Decimal("0.01"))
 
 
 def build_projects(pack: Pack) -> dict[str, Any]:
@@ -123,12 +140,61 @@ def project_records(pack: Pack) -> Iterator[dict[str, Any]]:
             "id": project.pk,
             "title": project.title,
             "goals": project.goals,
+            "deliverables": project.deliverables,
             "status": project.status,
             "start_on": project.start_on,
             "due_on": project.due_on,
             "budget": project.budget,
             "currency": project.currency,
+            "changed_since_agreed": project.changed,
+            "budget_at_first": _cents(project.budget_at_first) if project.changed else project.budget,
+            "due_on_at_first": project.due_on_at_first if project.changed else project.due_on,
             "created_at": project.created_at,
+        }
+
+
+# -- the scope's change log: who asked what, its impact, each side's decision -------------------------------------
+
+
+def _scope_changes(pack: Pack) -> Any:
+    return ScopeChange.objects.filter(client=pack.client).select_related("project")
+
+
+def _scope_change_row(change: ScopeChange, pack: Pack) -> dict[str, Any]:
+    return {
+        "change": change,
+        "state": ScopeChange.Decision(change.state),
+        "freelancer_decided_at": pack.local(change.freelancer_decided_at),
+        "client_decided_at": pack.local(change.client_decided_at),
+    }
+
+
+def build_scope_changes(pack: Pack) -> dict[str, Any]:
+    changes, more = _latest(_scope_changes(pack), pack, "asked_on", "pk")
+    return {"rows": [_scope_change_row(change, pack) for change in changes], "more": more}
+
+
+def scope_change_records(pack: Pack) -> Iterator[dict[str, Any]]:
+    for change in _scope_changes(pack).order_by("asked_on", "pk").iterator(chunk_size=CHUNK):
+        row = _scope_change_row(change, pack)
+        yield {
+            "project": change.project.title,
+            "asked_on": change.asked_on,
+            "asked_by": change.asked_by,
+            "description": change.description,
+            "price_change": change.price_change,
+            "currency": change.project.currency,
+            "deadline_change_days": change.deadline_change_days,
+            "freelancer_decision": change.freelancer_decision,
+            "freelancer_decided_at": row["freelancer_decided_at"],
+            "client_decision": change.client_decision,
+            "client_decided_at": row["client_decided_at"],
+            "state": change.state,
+            "applied_at": pack.local(change.applied_at),
+            "budget_before": change.budget_before,
+            "budget_after": change.budget_after,
+            "due_on_before": change.due_on_before,
+            "due_on_after": change.due_on_after,
         }
 
 
@@ -270,6 +336,136 @@ def promise_records(pack: Pack) -> Iterator[dict[str, Any]]:
         }
 
 
+# -- recaps of calls and meetings, and what the client answered --------------------------------------------------
+
+
+def _recaps(pack: Pack) -> Any:
+    lines = RecapLine.objects.select_related("promise").order_by("position", "pk")
+    return (
+        Recap.objects.filter(client=pack.client)
+        .select_related("interaction")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+    )
+
+
+def recap_state(recap: Recap) -> str:
+    """Return "confirmed" (the client confirmed the whole), "answered" (line by line), or "unanswered"."""
+    if recap.confirmed_at is not None:
+        return "confirmed"
+    return "answered" if recap.answered_at is not None else "unanswered"
+
+
+def _recap_row(recap: Recap, pack: Pack) -> dict[str, Any]:
+    return {
+        "recap": recap,
+        "state": recap_state(recap),
+        "call_at": pack.local(recap.interaction.happened_at),
+        "written_at": pack.local(recap.written_at),
+        "sent_at": pack.local(recap.sent_at),
+        "answered_at": pack.local(recap.answered_at),
+        "lines": [
+            {"line": line, "promise": line.promise, "answered_at": pack.local(line.answered_at)}
+            for line in recap.lines.all()
+        ],
+    }
+
+
+def build_recaps(pack: Pack) -> dict[str, Any]:
+    recaps, more = _latest(_recaps(pack), pack, "written_at", "pk")
+    states = {"confirmed": 0, "answered": 0, "unanswered": 0}
+    rows = [_recap_row(recap, pack) for recap in recaps]
+    for row in rows:
+        states[row["state"]] += 1
+    return {"rows": rows, "more": more, "states": states}
+
+
+def recap_records(pack: Pack) -> Iterator[dict[str, Any]]:
+    """One row per recap line (a recap without lines gives one row with empty line fields)."""
+    for recap in _recaps(pack).order_by("written_at", "pk").iterator(chunk_size=CHUNK):
+        row = _recap_row(recap, pack)
+        common = {
+            "recap": recap.pk,
+            "call_at": row["call_at"],
+            "call": recap.interaction.summary,
+            "written_at": row["written_at"],
+            "sent_at": row["sent_at"],
+            "state": row["state"],
+            "confirmed_at": pack.local(recap.confirmed_at),
+            "answered_at": row["answered_at"],
+            "decided": recap.decided,
+            "open_questions": recap.open_questions,
+        }
+        empty = {
+            "who_promised": "",
+            "promise": "",
+            "due_on": None,
+            "line_answer": "",
+            "line_answered_at": None,
+        }
+        for item in row["lines"] or [None]:
+            if item is None:
+                yield {**common, **empty, "correction": ""}
+                continue
+            line, promise = item["line"], item["promise"]
+            yield {
+                **common,
+                "who_promised": promise.promisor,
+                "promise": promise.description,
+                "due_on": promise.due_on,
+                "line_answer": line.answer or "awaiting",
+                "line_answered_at": item["answered_at"],
+                "correction": line.correction,
+            }
+
+
+# -- the client's own word: check-ins and the concerns raised on their page ----------------------------------------
+
+
+def _check_ins(pack: Pack) -> Any:
+    return CheckIn.objects.filter(client=pack.client)
+
+
+def _concerns(pack: Pack) -> Any:
+    return ConflictSignal.objects.filter(client=pack.client, raised_by=ConflictSignal.RaisedBy.CLIENT)
+
+
+def build_client_voice(pack: Pack) -> dict[str, Any]:
+    check_ins, more_check_ins = _latest(_check_ins(pack), pack, "answered_at", "pk")
+    concerns, more_concerns = _latest(_concerns(pack), pack, "observed_on", "pk")
+    return {
+        "check_ins": [
+            {"check_in": c, "at": pack.local(c.answered_at), "withdrawn_at": pack.local(c.withdrawn_at)}
+            for c in check_ins
+        ],
+        "concerns": [{"concern": c, "withdrawn_at": pack.local(c.withdrawn_at)} for c in concerns],
+        "more": more_check_ins + more_concerns,
+    }
+
+
+def client_voice_records(pack: Pack) -> Iterator[dict[str, Any]]:
+    """The check-ins, then the concerns, each in time order (one table: what the client said, and when)."""
+    for check_in in _check_ins(pack).order_by("answered_at", "pk").iterator(chunk_size=CHUNK):
+        yield {
+            "what": "check-in",
+            "said_on": pack.local(check_in.answered_at),
+            "level": check_in.level,
+            "concern_kind": "",
+            "words": check_in.note,
+            "withdrawn_at": pack.local(check_in.withdrawn_at),
+            "resolved_on": None,
+        }
+    for concern in _concerns(pack).order_by("observed_on", "pk").iterator(chunk_size=CHUNK):
+        yield {
+            "what": "concern",
+            "said_on": concern.observed_on,
+            "level": "",
+            "concern_kind": concern.kind,
+            "words": concern.description,
+            "withdrawn_at": pack.local(concern.withdrawn_at),
+            "resolved_on": concern.resolved_on,
+        }
+
+
 # -- conflict signals: what went wrong, and how it was settled ----------------------------------------------------
 
 
@@ -323,12 +519,15 @@ def timeline_records(pack: Pack) -> Iterator[dict[str, Any]]:
 SECTIONS: list[Section] = [
     Section("identity", _("Parties"), build_identity),
     Section("projects", _("Agreed scope"), build_projects, project_records),
+    Section("scope_changes", _("Scope changes"), build_scope_changes, scope_change_records),
     Section("invoices", _("Invoices"), build_invoices, invoice_records),
     Section(
         "payment_reminders", _("Payment reminders sent"), build_payment_reminders, payment_reminder_records
     ),
     Section("promises", _("Promise log, both ways"), build_promises, promise_records),
+    Section("recaps", _("Recaps and the client's answers"), build_recaps, recap_records),
     Section("conflicts", _("Conflict signals"), build_conflicts, conflict_records),
+    Section("client_voice", _("The client's own word"), build_client_voice, client_voice_records),
     Section("timeline", _("Timeline of interactions"), build_timeline, timeline_records),
 ]
 

@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +26,24 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from clients.models import Client
+from clients.models import Client, Project
+from conflicts.models import ConflictSignal
 from crm.demo.book import seed_demo_book
 from crm.evidence import build as evidence
 from crm.evidence.sections import SECTIONS, Pack
-from crm.models import EvidencePack, Interaction, Invoice, PaymentReminder, Promise
+from crm.models import CheckIn, EvidencePack, Interaction, Invoice, PaymentReminder, Promise, Recap, RecapLine
 from crm.models.evidence import KEEP_PER_CLIENT
+from crm.models.scope import ScopeChange
 from crm.reminders import outbox, payment_follow_up
 from tests.conftest import require_service
-from tests.factories import make_client, make_invoice
+from tests.factories import (
+    make_client,
+    make_interaction,
+    make_invoice,
+    make_project,
+    make_promise,
+    make_scope_change,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +186,120 @@ def first_page(pdf: bytes, tmp_path: Path, name: str) -> None:
     assert (folder / f"{name}.png").stat().st_size > 10_000
 
 
+def written_trace(client: Client) -> dict[str, Any]:
+    """Give `client` what issue 26 writes down: a project's agreed scope and a change both sides accepted (its
+    budget and due date moved), a recap of a call with two lines (one confirmed, one corrected by the client), a
+    check-in and a concern the client raised on their page, and a check-in they withdrew."""
+    now = timezone.now()
+    project = make_project(
+        client,
+        title="Refonte boutique",
+        goals="Vendre en ligne",
+        deliverables="Catalogue\nPaiement",
+        budget=4000,
+        due_on=date(2026, 12, 15),
+    )
+    change = make_scope_change(
+        project,
+        description="Ajouter un blog",
+        price_change=800,
+        deadline_change_days=10,
+        asked_on=date(2026, 11, 20),
+    )
+    change.decide("freelancer", accepted=True, now=now)
+    call = make_interaction(client, kind=Interaction.Kind.CALL, summary="Point d'étape", happened_at=now)
+    recap = Recap.objects.create(
+        client=client, interaction=call, decided="Lancer la recette", open_questions="Quel hébergeur ?"
+    )
+    lines = [
+        RecapLine.objects.create(
+            recap=recap,
+            client=client,
+            promise=make_promise(client, description=text, promisor=who),
+            position=i,
+        )
+        for i, (who, text) in enumerate(
+            [("freelancer", "Livrer la recette"), ("client", "Envoyer les photos")], 1
+        )
+    ]
+    lines[0].confirm(now)
+    lines[1].correct("Les photos arrivent vendredi", now)
+    CheckIn.objects.create(client=client, level=CheckIn.Level.MIXED, note="Un peu lent", answered_at=now)
+    withdrawn = CheckIn.objects.create(
+        client=client, level=CheckIn.Level.POOR, note="Inquiet", answered_at=now
+    )
+    withdrawn.withdraw(now)
+    ConflictSignal.objects.create(
+        client=client,
+        kind=ConflictSignal.Kind.PAYMENT,
+        observed_on=now.date(),
+        description="Le devis ne parlait pas du blog",
+        raised_by=ConflictSignal.RaisedBy.CLIENT,
+    )
+    return {"project": project, "change": change, "recap": recap}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_pdf_holds_the_scope_its_changes_the_recaps_and_the_clients_word(
+    pdf_tools: None, alice: Any, language: str
+) -> None:
+    alice.profile.language = language
+    alice.profile.save()
+    client = make_client(alice, name="Boutique Lenoir")
+    with time_machine.travel(BUILT - timedelta(days=1), tick=False):
+        written_trace(client)
+    text = pdf_text(bytes(build_pack(client, language).pdf))
+    with translation.override(language):
+        fr = language == "fr"
+        # The agreed scope and what it was at first: the accepted change moved the budget and the due date.
+        assert all(word in text for word in ("Refonte", "boutique", "Vendre", "Catalogue", "Paiement"))
+        assert ("4 800,00" if fr else "4,800.00") in text
+        assert ("à l'origine : 4 000,00" if fr else "at first: 4,000.00") in text.replace("’", "'")
+        # The change's log: who asked, what, its impact, each side's decision, its state.
+        assert ("Changements de périmètre" if fr else "Scope changes") in text
+        assert "Ajouter un blog" in text and ("10 jours" if fr else "10 days") in text
+        assert ("800,00" if fr else "800.00") in text
+        # The recap: what was decided, the lines, the client's answers and correction.
+        assert "Lancer la recette" in text and "Quel hébergeur" in text
+        assert "Livrer la recette" in text and "Envoyer les photos" in text
+        assert str(RecapLine.Answer.CONFIRMED.label).capitalize() in text
+        assert str(RecapLine.Answer.CORRECTED.label).capitalize() in text
+        assert "Les photos arrivent vendredi" in text
+        # The client's own word: the check-ins (one withdrawn) and the concern raised on their page.
+        assert ("La parole du client" if fr else "The client's own word") in text.replace("’", "'")
+        assert str(CheckIn.Level.MIXED.label) in text and "Un peu lent" in text
+        assert "Inquiet" in text and ("retiré le" if fr else "withdrawn on") in text
+        assert "Le devis ne parlait pas du blog" in text
+
+
+def test_the_zip_holds_the_scope_changes_the_recaps_and_the_clients_word(alice: Any) -> None:
+    client = make_client(alice)
+    written_trace(client)
+    context = Pack(client=client, profile=alice.profile, now=timezone.now())
+    with translation.override("en"):
+        members = zipfile.ZipFile(io.BytesIO(evidence.write_archive(context, b"%PDF", "pack")))
+    [project] = json.loads(members.read("records/projects.json"))
+    assert (project["budget"], project["budget_at_first"]) == ("4800.00", "4000.00")
+    assert (project["due_on"], project["due_on_at_first"]) == ("2026-12-25", "2026-12-15")
+    [change] = json.loads(members.read("records/scope_changes.json"))
+    assert change["state"] == "accepted" and change["price_change"] == "800.00"
+    assert change["client_decision"] == change["freelancer_decision"] == "accepted"
+    recaps = list(csv.DictReader(io.StringIO(members.read("records/recaps.csv").decode("utf-8-sig"))))
+    assert [(row["promise"], row["line_answer"]) for row in recaps] == [
+        ("Livrer la recette", "confirmed"),
+        ("Envoyer les photos", "corrected"),
+    ]
+    assert recaps[1]["correction"] == "Les photos arrivent vendredi"
+    assert {row["state"] for row in recaps} == {"answered"}
+    voice = json.loads(members.read("records/client_voice.json"))
+    assert [(row["what"], row["words"]) for row in voice] == [
+        ("check-in", "Un peu lent"),
+        ("check-in", "Inquiet"),
+        ("concern", "Le devis ne parlait pas du blog"),
+    ]
+    assert voice[1]["withdrawn_at"] and not voice[0]["withdrawn_at"]
+
+
 def test_the_zip_holds_the_pdf_the_records_and_the_emails(late_payer: Client) -> None:
     with time_machine.travel(BUILT, tick=False):
         context = Pack(client=late_payer, profile=late_payer.owner.profile, now=timezone.now())
@@ -309,6 +432,26 @@ def _history(client: Client, events: int) -> None:
         )
         for i in range(0, events, 5)
     )
+    # Issue 26's written trace: scope changes, recaps with their lines, check-ins and the client's concerns.
+    project = Project.objects.create(client=client, title="Projet", budget=1000, due_on=today)
+    now = timezone.now()
+    for i in range(0, events, 10):
+        make_scope_change(
+            project, description=f"Changement {i}", price_change=i or None, deadline_change_days=1
+        )
+        call = Interaction.objects.create(client=client, kind=Interaction.Kind.CALL, happened_at=now)
+        recap = Recap.objects.create(client=client, interaction=call, decided=f"Décision {i}")
+        for position in (1, 2):
+            promise = Promise.objects.create(
+                client=client, description=f"Ligne {i}", made_on=today, due_on=today
+            )
+            RecapLine.objects.create(recap=recap, client=client, promise=promise, position=position)
+        CheckIn.objects.create(client=client, level=CheckIn.Level.GOOD, answered_at=now)
+        ConflictSignal.objects.create(
+            client=client, kind="ideas", observed_on=today, raised_by=ConflictSignal.RaisedBy.CLIENT
+        )
+    for change in ScopeChange.objects.filter(client=client)[:2]:
+        change.decide("freelancer", accepted=True, now=now)
 
 
 def _queries_to_build(client: Client) -> int:
