@@ -184,6 +184,91 @@ class Bench:
         Invoice.objects.bulk_create(invoices, batch_size=1000)
         recompute_client(client.pk)
 
+    def give_written_trace(self, client_id: int) -> None:
+        """Give one client what issue 26 writes down: a project with scope changes (one accepted by both, one
+        waiting for the client, one declined), recaps of calls with two lines each (confirmed, corrected, or not
+        answered), check-ins (one withdrawn) and concerns raised on their page (one withdrawn)."""
+        from datetime import timedelta
+        from decimal import Decimal
+
+        from django.utils import timezone
+
+        from clients.models import Client, Project
+        from conflicts.models import ConflictSignal
+        from crm.models import CheckIn, Interaction, Promise, Recap, RecapLine, ScopeChange
+        from crm.trust.door import journal_changed
+
+        client = Client.objects.get(pk=client_id)
+        now = timezone.now()
+        today = timezone.localdate()
+        project = Project.objects.create(
+            client=client,
+            title="Refonte",
+            goals="Vendre en ligne",
+            deliverables="Catalogue\nPaiement",
+            budget=Decimal("4000"),
+            due_on=today + timedelta(days=60),
+        )
+        for i, (price, client_accepts) in enumerate([(Decimal("800"), True), (None, None), (None, False)]):
+            change = ScopeChange(
+                client=client,
+                project=project,
+                asked_on=today - timedelta(days=10 - i),
+                asked_by=ScopeChange.Side.FREELANCER,
+                description=f"Changement {i}",
+                price_change=price,
+                deadline_change_days=7,
+            )
+            change.ask(now)
+            change.save()
+            if client_accepts is not None:
+                change.decide(ScopeChange.Side.CLIENT, client_accepts, now)
+        for i in range(3):
+            call = Interaction.objects.create(
+                client=client,
+                kind=Interaction.Kind.CALL,
+                happened_at=now - timedelta(days=7 * i),
+                summary="Point",
+            )
+            recap = Recap.objects.create(client=client, interaction=call, decided=f"Décision {i}")
+            lines = [
+                RecapLine.objects.create(
+                    recap=recap,
+                    client=client,
+                    position=position,
+                    promise=Promise.objects.create(
+                        client=client,
+                        promisor=promisor,
+                        description=f"Ligne {i}.{position}",
+                        made_on=today,
+                        due_on=today + timedelta(days=7),
+                    ),
+                )
+                for position, promisor in ((1, "freelancer"), (2, "client"))
+            ]
+            if i == 0:
+                recap.confirm(now)
+            elif i == 1:
+                lines[0].confirm(now)
+                lines[1].correct("Plutôt vendredi", now)
+        for i, level in enumerate(["good", "mixed", "good", "poor"]):
+            check_in = CheckIn.objects.create(
+                client=client, level=level, note=f"Note {i}", answered_at=now - timedelta(days=14 * i)
+            )
+            if i == 3:
+                check_in.withdraw(now)
+        for i, kind in enumerate(["ideas", "payment"]):
+            concern = ConflictSignal.objects.create(
+                client=client,
+                kind=kind,
+                observed_on=today - timedelta(days=i),
+                description=f"Ce qui me gêne {i}",
+                raised_by=ConflictSignal.RaisedBy.CLIENT,
+            )
+            if i == 1:
+                concern.withdraw(today, now)
+        journal_changed([client_id])
+
     # -- measuring requests ---------------------------------------------------------------------------------
 
     def user(self, username: str) -> Any:
@@ -345,6 +430,16 @@ class Bench:
             self.measure(
                 "client's page (5,000-event client)",
                 lambda: anonymous.get(reverse("portal:page", args=[client_page.token])),
+                repeat,
+            )
+            # A typical client who wrote on their page (issue 26): check-ins, concerns, recaps with their lines
+            # answered or not, scope changes to decide; the client's page reads all of them.
+            voice_id = typical.values_list("pk", flat=True)[middle + 3]
+            voice_page, _created = ClientPage.objects.get_or_create(client_id=voice_id)
+            self.give_written_trace(voice_id)
+            self.measure(
+                "client's page (with check-ins and recaps)",
+                lambda: anonymous.get(reverse("portal:page", args=[voice_page.token])),
                 repeat,
             )
         self.measure(
