@@ -15,9 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page
 from django.db.models import (
-    BooleanField,
     Count,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -28,9 +26,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.models import Absence, Client, Project
+from clients.models import Client
 from conflicts.models import ConflictSignal
-from crm.core import queries
+from crm.core import rules
+from crm.core.days import add_days
 from crm.models import ClientHealth, Invoice, Promise
 from crm.models.health import Band
 from crm.web import fragments
@@ -248,16 +247,13 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
     version = profile.book_version
     changed = set(profile.book_changed_clients)
     journal = _journal(owner, today, changed)
-    listed = ExpressionWrapper(
-        queries.status_update_listed(
-            today,
-            owner.profile.zone,
-            Absence.objects.all(),
-            Project.objects.filter(status=Project.Status.ACTIVE),
-        ),
-        BooleanField(),
-    )
-    clients = list(journal["clients"].annotate(band=F("health__band"), listed=listed))
+    # The few clients changed: the listing rule in Python (the twin of the SQL one `week` reads through) costs
+    # less than building its SQL.
+    zone = owner.profile.zone
+    clients = list(journal["clients"].annotate(band=F("health__band")))
+    for client in clients:
+        client.days_late = _status_update_days_late(client, today, zone)
+        client.listed = client.days_late is not None
     promises = list(journal["promises"].select_related("client"))
     invoices = list(journal["invoices"].select_related("client"))
     conflicts = list(journal["conflicts"].select_related("client"))
@@ -282,8 +278,6 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
         now_counts = counts(owner, today, now)
     shares = {**{pk: share for pk, share in found.shares.items() if pk not in changed}, **shares}
     updates = [client for client in clients if client.listed]
-    for client in updates:
-        client.days_late = client.status_update_days_late(today, owner.profile.zone)
     fresh = {
         "promises_overdue": [promise for promise in promises if promise.due_on < today],
         "promises_due": [promise for promise in promises if promise.due_on >= today],
@@ -300,6 +294,22 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
             return None
         setattr(week, name, merged)
     return week
+
+
+def _status_update_days_late(client: Client, today: date, zone: Any) -> int | None:
+    """Return how many days the client's status update is late when it is listed on `today`
+    (`Client.status_update_listed`), else None; the client's absences are read only when it may be listed."""
+    if client.status != Client.Status.ACTIVE:
+        return None
+    since = timezone.localtime(client.last_status_update_at or client.created_at, zone).date()
+    window = add_days(today, rules.STATUS_UPDATE_COMING_DAYS)
+    if rules.status_update_due_on(since, client.cadence_days) > window:
+        return None  # absences only move the due day later: not listed with them either, no need to read them
+    spans = client.away_spans()
+    due_on = rules.status_update_due_on(since, client.cadence_days, spans)
+    if not rules.status_update_listed(due_on, today, active=True, spans=spans):
+        return None
+    return rules.status_update_days_late(due_on, today)
 
 
 def _merged(
