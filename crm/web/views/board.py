@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page
+from django.db import connection
 from django.db.models import (
     Count,
     F,
@@ -161,14 +162,12 @@ def _shares(rows: Iterable[tuple[int, str, str | None, date | None]], today: dat
     return {pk: tuple(share) for pk, share in shares.items() if share[_BAND] is not None}  # type: ignore[misc]
 
 
-def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
-    """Return the clients per band and the size of each list of the week's work, in one query (one scalar
-    subquery per count, each along an (owner, ...) index)."""
+def _counts_query(owner: Any, today: date) -> QuerySet[Any]:
+    """Return the one-row query of `counts`: one scalar subquery per count, each along an (owner, ...) index."""
     promises = Promise.objects.all()
-    # Every count walks one (owner, ...) index; "not enough history" is the rest of the book, so the client
-    # table is counted once, not joined.
+    # "Not enough history" is the rest of the book, so the client table is counted once, not joined.
     health = ClientHealth.objects.all()
-    row = (
+    return (
         get_user_model()
         .objects.filter(pk=owner.pk)
         .values(
@@ -182,8 +181,29 @@ def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
             invoices_overdue=_count(Invoice.objects.overdue(today)),
             conflicts_open=_count(ConflictSignal.objects.open()),
         )
-        .get()
     )
+
+
+# Building and compiling the counts' statement through the ORM cost about three times running it (13 ms against
+# 5 ms at 2,000 clients): it is compiled once per owner, day and time zone, and run afresh on every read.
+_COUNTS_STATEMENTS: dict[tuple, tuple[str, tuple]] = {}
+_COUNTS_STATEMENTS_KEPT = 512
+
+
+def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
+    """Return the clients per band and the size of each list of the week's work, in one query."""
+    key = (connection.alias, connection.vendor, owner.pk, today, str(owner.profile.zone))
+    statement = _COUNTS_STATEMENTS.get(key)
+    if statement is None:
+        query = _counts_query(owner, today).query
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        statement = _COUNTS_STATEMENTS[key] = (sql, tuple(params))
+        while len(_COUNTS_STATEMENTS) > _COUNTS_STATEMENTS_KEPT:
+            _COUNTS_STATEMENTS.pop(next(iter(_COUNTS_STATEMENTS)), None)  # the oldest first
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        names = [column[0] for column in cursor.description]
+        row = dict(zip(names, cursor.fetchone(), strict=True))
     row["insufficient"] = row["book_size"] - row["at_risk"] - row["watch"] - row["healthy"]
     return row
 
