@@ -20,6 +20,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     QuerySet,
     Subquery,
     Value,
@@ -27,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Absence, Client
 from conflicts.models import ConflictSignal
 from crm.core import rules
 from crm.core.days import add_days
@@ -184,28 +185,48 @@ def _counts_query(owner: Any, today: date) -> QuerySet[Any]:
     )
 
 
-# Building and compiling the counts' statement through the ORM cost about three times running it (13 ms against
-# 5 ms at 2,000 clients): it is compiled once per owner, day and time zone, and run afresh on every read.
-_COUNTS_STATEMENTS: dict[tuple, tuple[str, tuple]] = {}
-_COUNTS_STATEMENTS_KEPT = 512
+# Building and compiling a statement with the status-update rule through the ORM cost more than running it (the
+# counts: 13 ms against 5 ms at 2,000 clients; the status updates listed: 6 ms against 2 ms): each is compiled
+# once per owner, day and time zone, and run afresh on every read.
+_STATEMENTS: dict[tuple, tuple[str, tuple]] = {}
+_STATEMENTS_KEPT = 1024
+
+
+def _statement(kind: str, owner: Any, today: date, build: Callable[[], QuerySet[Any]]) -> tuple[str, tuple]:
+    """Return the SQL and parameters of the query `build()` returns for `owner` on `today`, compiled once."""
+    key = (kind, connection.alias, connection.vendor, owner.pk, today, str(owner.profile.zone))
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        sql, params = build().query.get_compiler(connection=connection).as_sql()
+        statement = _STATEMENTS[key] = (sql, tuple(params))
+        while len(_STATEMENTS) > _STATEMENTS_KEPT:
+            _STATEMENTS.pop(next(iter(_STATEMENTS)), None)  # the oldest first
+    return statement
 
 
 def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
     """Return the clients per band and the size of each list of the week's work, in one query."""
-    key = (connection.alias, connection.vendor, owner.pk, today, str(owner.profile.zone))
-    statement = _COUNTS_STATEMENTS.get(key)
-    if statement is None:
-        query = _counts_query(owner, today).query
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        statement = _COUNTS_STATEMENTS[key] = (sql, tuple(params))
-        while len(_COUNTS_STATEMENTS) > _COUNTS_STATEMENTS_KEPT:
-            _COUNTS_STATEMENTS.pop(next(iter(_COUNTS_STATEMENTS)), None)  # the oldest first
     with connection.cursor() as cursor:
-        cursor.execute(*statement)
+        cursor.execute(*_statement("counts", owner, today, lambda: _counts_query(owner, today)))
         names = [column[0] for column in cursor.description]
         row = dict(zip(names, cursor.fetchone(), strict=True))
     row["insufficient"] = row["book_size"] - row["at_risk"] - row["watch"] - row["healthy"]
     return row
+
+
+def _status_updates_listed(owner: Any, today: date, limit: int) -> list[Client]:
+    """Return the first `limit` clients of `status_updates_due`, with their absences and days late."""
+    sql, params = _statement(
+        f"status_updates:{limit}", owner, today, lambda: status_updates_due(owner, today)[:limit]
+    )
+    clients = list(
+        Client.objects.raw(sql, params).prefetch_related(
+            Prefetch("absences", queryset=Absence.objects.for_spans())
+        )
+    )
+    for client in clients:
+        client.days_late = client.status_update_days_late(today, owner.profile.zone)
+    return clients
 
 
 def count_clients(
@@ -228,9 +249,7 @@ def week(owner: Any, today: date, now: datetime) -> Week:
     cut = WEEK_LIST_LIMIT
     version = owner.profile.book_version  # read first: a change made meanwhile is refreshed on the next read
     promises = Promise.objects.for_owner(owner).select_related("client").order_by("due_on", "pk")
-    updates = list(status_updates_due(owner, today).with_absences()[:cut])
-    for client in updates:
-        client.days_late = client.status_update_days_late(today, owner.profile.zone)
+    updates = _status_updates_listed(owner, today, cut)
     return Week(
         counts=counts(owner, today, now),
         promises_overdue=list(promises.overdue(today)[:cut]),
