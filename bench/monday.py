@@ -7,10 +7,12 @@
 Builds `<database>_bench` once (synthetic books: N freelancers in one time zone, 20 clients each, bulk inserts),
 then for each number of worker processes: empties the outbox and the queues, starts that many `celery worker -Q
 mail` processes (one process each, `--pool=solo`), one capture worker (`-Q capture`, 2 processes) syncing
-MAILBOXES mailboxes against a real Dovecot, one gunicorn serving the dashboard, and a real SMTP sink (aiosmtpd)
-in this process; sends the every-minute sweep as beat would at 08:00, and measures: the time until the last
-digest is handed to SMTP, digests per second per worker process, duplicates and lost digests, the dashboard's
-p50/p99 while it runs against idle, and the queue depths over time. Results go to bench/monday-results.json.
+MAILBOXES mailboxes against a real Dovecot (by default as a Monday finds them: synced through the night, each due
+on its owner's phase of the cycle; `--mailbox-morning first-sync` makes them all new and due at once), one
+gunicorn serving the dashboard, and a real SMTP sink (aiosmtpd) in this process; sends the every-minute sweeps as
+beat would from 08:00, and measures: the time until the last digest is handed to SMTP, digests per second per
+worker process, duplicates and lost digests, the dashboard's p50/p99 while it runs against idle, the queue depths
+over time, and the cores each role used (from /proc). Results go to bench/monday-results.json.
 """
 
 from __future__ import annotations
@@ -270,6 +272,49 @@ def start(
     return process
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far, by role: the processes this bench started (each a session of its own: `groups`
+    maps a role to a process-group id), PostgreSQL's backends, Dovecot, Redis, this process (the SMTP sink and the
+    dashboard's sampler), and the whole machine's busy time (from /proc/stat)."""
+    by_group = {pgid: role for role, pgid in groups.items()}
+    seconds: Counter[str] = Counter()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                raw = stat.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        # utime + stime, and the same of its children that ended (PostgreSQL's backends that closed)
+        used = sum(int(value) for value in fields[11:15]) / TICKS
+        pgrp = int(fields[2])
+        if pgrp in by_group:
+            seconds[by_group[pgrp]] += used
+        elif comm.startswith("postgres"):
+            seconds["postgresql"] += used
+        elif comm.startswith(("dovecot", "imap", "auth", "anvil", "log", "config")):
+            seconds["dovecot"] += used
+        elif comm.startswith("redis-server"):
+            seconds["redis"] += used
+    own = os.times()
+    seconds["bench (SMTP sink, sampler)"] = own.user + own.system
+    with open("/proc/stat") as stat:
+        cpu = [int(v) for v in stat.readline().split()[1:]]
+    seconds["machine (busy)"] = (sum(cpu) - cpu[3] - cpu[4]) / TICKS  # all but idle and iowait
+    return dict(seconds)
+
+
+def cpu_between(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Cores used on average by each role over `seconds` (1.0 = one core busy all the time)."""
+    return {role: round((after.get(role, 0.0) - before.get(role, 0.0)) / seconds, 2) for role in after}
+
+
 class Dashboard:
     """A logged-in freelancer asking for the dashboard at a steady pace; latencies in seconds."""
 
@@ -348,11 +393,53 @@ def make_due(freelancers: int) -> None:
     )
 
 
+def warm_up_mailboxes(dovecot: Any, mailboxes: int, timeout: float) -> None:
+    """Bring the mailboxes to a Monday's steady state (untimed): each synced once before 08:00, then one new
+    message from the client in each inbox, waiting for the mailbox's next sync."""
+    from crm.capture.tasks import sweep_mailboxes
+    from crm.models import Mailbox
+
+    sweep_mailboxes.delay()
+    deadline = time.monotonic() + timeout
+    while Mailbox.objects.filter(last_sync_at__isnull=True).exists():
+        if time.monotonic() > deadline:
+            sys.exit("the mailboxes' first sync did not end in time")
+        time.sleep(1)
+    from datetime import UTC, datetime
+
+    from tests.capture.conftest import mail
+
+    now = datetime.now(UTC)
+    for i in range(mailboxes):
+        dovecot.append(
+            f"{PREFIX}{i}",
+            "INBOX",
+            mail(f"client{i}@example.org", f"{PREFIX}{i}@example.com", "Relance", f"<m{i}-new@bench>", now),
+        )
+
+
+def spread_mailboxes(start: float) -> None:
+    """Each mailbox's next sync on its owner's phase of the cycle after `start` (a timestamp), as the syncs of
+    the night left them: over a run of L seconds, about L / SYNC_EVERY of the mailboxes sync."""
+    from datetime import UTC, datetime
+
+    from crm.capture.sync import SYNC_EVERY
+    from crm.models import Mailbox
+
+    period = int(SYNC_EVERY.total_seconds())
+    boxes = list(Mailbox.objects.only("pk", "owner_id"))
+    for box in boxes:
+        phase = (box.owner_id * 2654435761) % period
+        box.next_attempt_at = datetime.fromtimestamp(start + (phase - start) % period, tz=UTC)
+    Mailbox.objects.bulk_update(boxes, ["next_attempt_at"], batch_size=500)
+
+
 def run_once(
     workers: int, env: dict[str, str], args: argparse.Namespace, port: int, tmp: Path
 ) -> dict[str, Any]:
     import redis
     from django.db import connection
+    from django.utils import timezone
 
     from crm.capture.tasks import sweep_mailboxes
     from crm.models import Dispatch, Mailbox
@@ -374,9 +461,10 @@ def run_once(
         "--without-mingle",
     ]
     result: dict[str, Any] = {"workers": workers}
+    groups: dict[str, int] = {}
     with ExitStack() as stack, SMTPSink() as smtp:
         run_env = {**env, "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}"}
-        start(
+        groups["gunicorn"] = start(
             stack,
             "web",
             [
@@ -391,19 +479,19 @@ def run_once(
             ],
             run_env,
             logs,
-        )
+        ).pid
         for n in range(workers):
-            start(
+            groups[f"mail worker {n + 1}"] = start(
                 stack, f"mail{n}", [*celery, "-Q", "mail", "--pool=solo", "-n", f"mail{n}@%h"], run_env, logs
-            )
+            ).pid
         if args.mailboxes:
-            start(
+            groups["capture worker"] = start(
                 stack,
                 "capture",
                 [*celery, "-Q", "capture", "--concurrency=2", "-n", "capture@%h"],
                 run_env,
                 logs,
-            )
+            ).pid
         dashboard = Dashboard(port, f"{PREFIX}{args.freelancers - 1}")
         deadline = time.monotonic() + 120
         while True:
@@ -422,6 +510,9 @@ def run_once(
         while len(app.control.ping(timeout=1.0) or []) < expected:
             if time.monotonic() > deadline:
                 sys.exit(f"workers did not start: see {logs}")
+        steady = args.mailboxes and args.mailbox_morning == "steady"
+        if steady:
+            warm_up_mailboxes(args.dovecot, args.mailboxes, args.timeout)
         for _ in range(10):  # warm: the first requests of each web process build its caches
             dashboard._send("GET", "/")
         stop = threading.Event()
@@ -437,14 +528,22 @@ def run_once(
         stop = threading.Event()
         sampler = threading.Thread(target=lambda: during.extend(dashboard.sample(stop)))
         depths: list[tuple[float, int, int]] = []
+        if steady:
+            spread_mailboxes(time.time())
+        cpu_before = cpu_snapshot(groups)
+        started_at = timezone.now()
         t0 = time.monotonic()
         sweep_dispatches.delay()
         if args.mailboxes:
-            sweep_mailboxes.delay()
+            sweep_mailboxes.delay()  # first-sync: every mailbox due now; steady: those on this minute's phase
         sampler.start()
+        last_capture_sweep = time.monotonic()
         last_sample = 0.0
         while True:
             now = time.monotonic()
+            if args.mailboxes and now - last_capture_sweep >= 60:
+                sweep_mailboxes.delay()  # beat's every-minute sweep
+                last_capture_sweep = now
             if now - last_sample >= 1.0:
                 depths.append((round(now - t0, 1), broker.llen("mail"), broker.llen("capture")))
                 last_sample = now
@@ -454,10 +553,11 @@ def run_once(
                 break
             time.sleep(0.2)
         last = max((at for at, rcpt in smtp.arrivals if rcpt.startswith(PREFIX)), default=now) - t0
+        cpu = cpu_between(cpu_before, cpu_snapshot(groups), time.monotonic() - t0)
         time.sleep(3)  # room for a duplicate to show up
         stop.set()
         sampler.join()
-        synced = Mailbox.objects.filter(last_sync_at__isnull=False).count()
+        synced = Mailbox.objects.filter(last_sync_at__gte=started_at).count()
     expected_to = {f"{PREFIX}{i}@example.com" for i in range(args.freelancers)}
     received = Counter(rcpt for _, rcpt in smtp.arrivals if rcpt in expected_to)
     states = Counter(Dispatch.objects.values_list("state", flat=True))
@@ -474,6 +574,7 @@ def run_once(
             "mailboxes_synced_during_run": synced,
             "dashboard_idle": percentiles(idle),
             "dashboard_during": percentiles(during),
+            "cores_used": cpu,
             "queue_depths": depths[:: max(1, len(depths) // 30)],
         }
     )
@@ -488,6 +589,13 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument(
+        "--mailbox-morning",
+        choices=["steady", "first-sync"],
+        default="steady",
+        help="steady: the mailboxes synced through the night, each due on its phase of the cycle, one new message "
+        "each (a Monday); first-sync: every mailbox new, all due at 08:00 (after a deploy that added them all)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the bench database")
     args = parser.parse_args()
     env = setup_environment(args)
@@ -522,6 +630,8 @@ def main() -> None:
             from crm.models import Mailbox
 
             Mailbox.objects.update(imap_port=dovecot.port)
+        args.dovecot = dovecot
+        results["mailbox_morning"] = args.mailbox_morning
         port = free_port()
         results["runs"] = []
         for workers in [int(w) for w in args.workers.split(",")]:
