@@ -18,25 +18,22 @@ over time, and the cores each role used (from /proc). Results go to bench/monday
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BIN = Path(sys.executable).parent
+from tests import processes  # noqa: E402 (importable once the checkout is on the path)
+
 PREFIX = "monday"
 PASSWORD = "monday-bench-password"
 SECRET_KEY = "monday-bench-secret-key-shared-by-every-process-0123456789abcdef"
@@ -50,19 +47,7 @@ def setup_environment(args: argparse.Namespace) -> dict[str, str]:
         sys.exit("bench/monday.py needs PostgreSQL (DATABASE_URL) and Redis (CELERY_BROKER_URL).")
     base, _, name = url.rpartition("/")
     bench_url = f"{base}/{name}_bench"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "CONFIANCE_ENV": "development",
-        "DEBUG": "0",
-        "DATABASE_URL": bench_url,
-        "CELERY_BROKER_URL": broker,
-        "CACHE_URL": os.environ.get("CACHE_URL") or broker,
-        "SECRET_KEY": SECRET_KEY,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-        "VAR_DIR": str(ROOT / "var" / "monday"),
-    }
+    env = processes.environment(bench_url, broker, SECRET_KEY, ROOT / "var" / "monday")
     os.environ.update(env)
     return env
 
@@ -247,31 +232,6 @@ class SMTPSink:
         self.controller.stop()
 
 
-def start(
-    stack: ExitStack, name: str, command: list[str], env: dict[str, str], logs: Path
-) -> subprocess.Popen[bytes]:
-    log = (logs / f"{name}.log").open("wb")
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-    def stop() -> None:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
-
-    stack.callback(stop)
-    return process
-
-
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -320,37 +280,24 @@ class Dashboard:
 
     def __init__(self, port: int, username: str) -> None:
         self.port = port
-        self.cookies: dict[str, str] = {}
+        self.browser = processes.Browser()
         self.username = username
 
-    def _send(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, float]:
-        headers = {"Host": "127.0.0.1", "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode({**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")})
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+    def send(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, float]:
+        """Send one request; return its status and how long its answer took."""
         started = time.perf_counter()
-        try:
-            conn.request(method, path, body, headers)
-            response = conn.getresponse()
-            response.read()
-            for cookie in response.headers.get_all("Set-Cookie") or []:
-                key, _, value = cookie.split(";", 1)[0].partition("=")
-                self.cookies[key.strip()] = value.strip()
-        finally:
-            conn.close()
-        return response.status, time.perf_counter() - started
+        status, _ = self.browser.send(self.port, method, path, form)
+        return status, time.perf_counter() - started
 
     def log_in(self) -> None:
-        self._send("GET", "/accounts/login/")
-        status, _ = self._send("POST", "/accounts/login/", {"username": self.username, "password": PASSWORD})
+        self.send("GET", "/accounts/login/")
+        status, _ = self.send("POST", "/accounts/login/", {"username": self.username, "password": PASSWORD})
         assert status == 302, f"login refused ({status})"
 
     def sample(self, stop: threading.Event, every: float = 0.25) -> list[float]:
         latencies = []
         while not stop.is_set():
-            status, took = self._send("GET", "/")
+            status, took = self.send("GET", "/")
             assert status == 200, status
             latencies.append(took)
             stop.wait(max(0.0, every - took))
@@ -451,46 +398,22 @@ def run_once(
     connection.close()
     logs = tmp / f"logs-{workers}"
     logs.mkdir()
-    celery = [
-        str(BIN / "celery"),
-        "-A",
-        "config",
-        "worker",
-        "--loglevel=WARNING",
-        "--without-gossip",
-        "--without-mingle",
-    ]
     result: dict[str, Any] = {"workers": workers}
     groups: dict[str, int] = {}
     with ExitStack() as stack, SMTPSink() as smtp:
         run_env = {**env, "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}"}
-        groups["gunicorn"] = start(
-            stack,
-            "web",
-            [
-                str(BIN / "gunicorn"),
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ],
-            run_env,
-            logs,
+        groups["gunicorn"] = processes.start(
+            stack, "web", processes.gunicorn(port), run_env, logs, stop_within=20
         ).pid
         for n in range(workers):
-            groups[f"mail worker {n + 1}"] = start(
-                stack, f"mail{n}", [*celery, "-Q", "mail", "--pool=solo", "-n", f"mail{n}@%h"], run_env, logs
+            command = processes.celery_worker("-Q", "mail", "--pool=solo", "-n", f"mail{n}@%h")
+            groups[f"mail worker {n + 1}"] = processes.start(
+                stack, f"mail{n}", command, run_env, logs, stop_within=20
             ).pid
         if args.mailboxes:
-            groups["capture worker"] = start(
-                stack,
-                "capture",
-                [*celery, "-Q", "capture", "--concurrency=2", "-n", "capture@%h"],
-                run_env,
-                logs,
+            command = processes.celery_worker("-Q", "capture", "--concurrency=2", "-n", "capture@%h")
+            groups["capture worker"] = processes.start(
+                stack, "capture", command, run_env, logs, stop_within=20
             ).pid
         dashboard = Dashboard(port, f"{PREFIX}{args.freelancers - 1}")
         deadline = time.monotonic() + 120
@@ -514,7 +437,7 @@ def run_once(
         if steady:
             warm_up_mailboxes(args.dovecot, args.mailboxes, args.timeout)
         for _ in range(10):  # warm: the first requests of each web process build its caches
-            dashboard._send("GET", "/")
+            dashboard.send("GET", "/")
         stop = threading.Event()
         idle: list[float] = []
         sampler = threading.Thread(target=lambda: idle.extend(dashboard.sample(stop)))

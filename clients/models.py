@@ -224,19 +224,6 @@ class Profile(models.Model):
             ]
         super().save(*args, **kwargs)
 
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> Profile:
-        profile = super().from_db(db, field_names, values)
-        # The settings the sweep's "next step at" columns are counted in, as loaded: a save that keeps them
-        # leaves the columns right (crm.payments.due.profile_saved).
-        profile.loaded_schedule = profile.schedule()
-        return profile
-
-    def schedule(self) -> tuple[Any, ...]:
-        """Return the settings the book's reminder schedule is counted in: time zone and reminder days."""
-        names = ("time_zone", "reminder_courteous_days", "reminder_firm_days", "reminder_notice_days")
-        return tuple(self.__dict__.get(name) for name in names)
-
     @property
     def reminder_days(self) -> tuple[int, int, int]:
         return (self.reminder_courteous_days, self.reminder_firm_days, self.reminder_notice_days)

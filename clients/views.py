@@ -1,11 +1,10 @@
-"""Account pages: sign-up, the freelancer's settings and account deletion (login, logout and passwords are
+"""Account pages: sign-up, the business identity and account deletion (login, logout and passwords are
 Django's own views drawn with our templates in templates/registration/, the reset pages rate-limited and
 unlocking), the account's security (email verification, two-factor authentication, sessions and devices), and
 the answers to refused input: too many requests, a NUL byte."""
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import Any
 
 from django.conf import settings
@@ -36,7 +35,6 @@ from clients.forms import (
     ConfirmPasswordForm,
     EmailChangeForm,
     LocalizedPasswordResetForm,
-    ProfileForm,
     SignupForm,
     TwoFactorCodeForm,
 )
@@ -140,26 +138,6 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         return redirect("web:dashboard")
     return render(request, "registration/signup.html", {"form": form})
-
-
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user.profile)
-    if request.method == "POST" and form.is_valid():
-        profile = form.save()
-        # Said in the language just chosen: the next page speaks it too.
-        with translation.override(profile.language):
-            messages.success(request, _("Your settings are saved."))
-        return redirect("profile")
-    return render(request, "registration/profile.html", {"form": form, "version": installed_version()})
-
-
-def installed_version() -> str:
-    """Return Confiance's version as installed (pyproject.toml's), for Settings and bug reports."""
-    try:
-        return metadata.version("confiance")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 @login_required

@@ -15,6 +15,7 @@ from crm.dataio import urls as dataio
 from crm.portal import urls as portal
 from crm.reminders import urls as reminders
 from crm.web import urls as web
+from crm.web.views.profile import profile
 
 # The faces, each its own namespace. Faces import no faces (tests/test_architecture.py), so they meet here:
 # `web:` is the freelancer's app, whichever room a page's view lives in.
@@ -107,7 +108,8 @@ urlpatterns = [
     path("accounts/unlock/", account_views.login_unlock_request, name="login_unlock_request"),
     path("accounts/unlock/<str:token>/", account_views.login_unlock, name="login_unlock"),
     path("accounts/signup/", account_views.signup, name="signup"),
-    path("accounts/profile/", account_views.profile, name="profile"),
+    # Settings save the time zone and reminder days the book's schedule is counted in: crm's page.
+    path("accounts/profile/", profile, name="profile"),
     path("accounts/business/", account_views.business, name="business"),
     path("accounts/business/start/", account_views.business_start, name="business_start"),
     path("accounts/business/logo/", account_views.business_logo, name="business_logo"),

@@ -12,8 +12,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from clients.admin import ClientAdmin, ProjectAdmin
-from clients.models import Client, Project
+from clients.admin import ClientAdmin, ProfileAdmin, ProjectAdmin
+from clients.models import Client, Profile, Project
 from conflicts.admin import ConflictSignalAdmin
 from conflicts.models import ConflictSignal
 from crm.models import (
@@ -27,6 +27,7 @@ from crm.models import (
     PaymentReminder,
     Promise,
 )
+from crm.payments import due
 from crm.reminders import tasks
 from crm.trust.door import journal_changed, record_saved
 
@@ -61,6 +62,20 @@ class ThroughTheDoor(admin.ModelAdmin):
 for _model, _admin in ((Client, ClientAdmin), (Project, ProjectAdmin), (ConflictSignal, ConflictSignalAdmin)):
     admin.site.unregister(_model)
     admin.site.register(_model, type(_admin.__name__, (ThroughTheDoor, _admin), {}))
+
+
+class ProfileWithItsSchedule(ProfileAdmin):
+    """A freelancer's profile saved in the admin: a new time zone or new reminder days move their book's sweep
+    columns, as Settings does (crm/web/views/profile.py)."""
+
+    def save_model(self, request: HttpRequest, obj: Profile, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # In the admin's own transaction (ModelAdmin.changeform_view); a profile added here has no initial values.
+        due.profile_changed(obj, form.initial)
+
+
+admin.site.unregister(Profile)
+admin.site.register(Profile, ProfileWithItsSchedule)
 
 
 @admin.register(Interaction)

@@ -9,11 +9,7 @@ class CrmConfig(AppConfig):
     verbose_name = _("Relationship journal")
 
     def ready(self) -> None:
-        from crm.payments import (
-            claims,  # noqa: F401 (connects the rates' cache receivers)
-            due,
-        )
+        from crm.payments import claims  # noqa: F401 (connects the rates' cache receivers)
         from crm.trust import signals
 
         signals.connect()
-        due.connect()

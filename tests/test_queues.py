@@ -5,9 +5,7 @@ concurrency), on Redis and PostgreSQL; the digests go to a real SMTP server (aio
 
 from __future__ import annotations
 
-import os
 import socket
-import sys
 import threading
 import time
 from contextlib import ExitStack
@@ -25,12 +23,12 @@ from crm.capture.secrets import encrypt
 from crm.capture.tasks import sync_mailbox
 from crm.models import Dispatch, Mailbox
 from crm.reminders.tasks import sweep_dispatches
+from tests import processes
 from tests.factories import make_client, make_promise, make_user
 from tests.reminders.smtp_server import MailServer
-from tests.test_topology import _database_url, _redis_url, _start, _wait
+from tests.test_topology import _database_url, _redis_url, _wait
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 FREELANCERS = 3
 
 
@@ -152,24 +150,14 @@ def test_a_silent_imap_server_fills_the_capture_worker_and_digests_still_leave(t
 
         smtp.start()
         stack.callback(smtp.stop)
+        # The mailbox passwords were encrypted here, with this process's key.
         env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "CONFIANCE_ENV": "development",
-            "DEBUG": "0",
-            "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": redis_url,
-            "CACHE_URL": os.environ.get("CACHE_URL") or redis_url,
+            **processes.environment(database_url, redis_url, settings.SECRET_KEY, tmp_path / "var"),
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
-            "VAR_DIR": str(tmp_path / "var"),
-            # The mailbox passwords were encrypted here, with this process's key.
-            "SECRET_KEY": settings.SECRET_KEY,
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
         }
         for name, command in workers.items():
-            command = [str(BIN / "celery"), *command[1:], "--without-gossip", "--without-mingle"]
-            _start(stack, name, command, env, logs)
+            command = [str(processes.BIN / "celery"), *command[1:], "--without-gossip", "--without-mingle"]
+            processes.start(stack, name, command, env, logs)
         until = time.monotonic() + 60
         _wait(lambda: imap.open >= capture_processes, "the capture worker held by silence", until, logs)
 

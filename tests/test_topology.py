@@ -10,12 +10,8 @@ skipped without them on a developer's machine, failed under CI=true.
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,7 +20,6 @@ from contextlib import ExitStack, suppress
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -32,46 +27,17 @@ from django.db import connection
 from django.utils import timezone
 
 from crm.models import Dispatch, Interaction, Promise
+from tests import processes
 from tests.conftest import require_service
 from tests.factories import PASSWORD, make_client, make_promise, make_user
 from tests.reminders.smtp_server import MailServer, free_port
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 FREELANCERS = 10
 ENTRIES = 10  # interactions, and as many promises, per freelancer
 # Beat sends its first sweep a minute after it starts; everything must be done well before this.
 DEADLINE = 110.0
-
-
-class Browser:
-    """A freelancer's browser: cookies kept across both web processes (one session, one CSRF secret)."""
-
-    def __init__(self) -> None:
-        self.cookies: dict[str, str] = {}
-        self.requests = 0
-
-    def send(self, port: int, method: str, path: str, form: dict[str, Any] | None = None) -> tuple[int, str]:
-        headers = {"Host": "127.0.0.1", "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        try:
-            conn.request(method, path, body, headers)
-            response = conn.getresponse()
-            text = response.read().decode()
-            for cookie in response.headers.get_all("Set-Cookie") or []:
-                name, _, value = cookie.split(";", 1)[0].partition("=")
-                self.cookies[name.strip()] = value.strip()
-        finally:
-            conn.close()
-        self.requests += 1
-        return response.status, text
 
 
 def _redis_url() -> str:
@@ -93,30 +59,6 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _start(stack: ExitStack, name: str, command: list[str], env: dict[str, str], logs: Path) -> None:
-    """Start one process in its own process group; the stack stops the whole group, whatever happens."""
-    log = (logs / f"{name}.log").open("wb")
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-    def stop() -> None:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        # Children of the group (prefork pool, gunicorn workers) go with it.
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
-
-    stack.callback(stop)
-
-
 def _wait(condition: Callable[[], bool], what: str, until: float, logs: Path) -> None:
     while not condition():
         if time.monotonic() > until:
@@ -129,11 +71,11 @@ def _wait(condition: Callable[[], bool], what: str, until: float, logs: Path) ->
 
 def _answers(port: int, path: str = "/health/?only=database,cache") -> bool:
     with suppress(OSError):
-        return Browser().send(port, "GET", path)[0] == 200
+        return processes.Browser().send(port, "GET", path)[0] == 200
     return False
 
 
-def _work(browser: Browser, ports: list[int], offset: int, user: Any, client: Any) -> None:
+def _work(browser: processes.Browser, ports: list[int], offset: int, user: Any, client: Any) -> None:
     """Log in on one web process, then log entries alternately through both."""
     port = ports[offset % 2]
     assert browser.send(port, "GET", "/accounts/login/")[0] == 200
@@ -194,21 +136,12 @@ def test_two_web_processes_two_workers_and_beat_lose_nothing_and_double_nothing(
     logs = tmp_path / "logs"
     logs.mkdir()
     ports = [free_port(), free_port()]
+    var_dir = tmp_path / "var"
+    secret_key = "topology-test-secret-key-shared-by-both-web-processes-0123456789"
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "CONFIANCE_ENV": "development",
-        "DEBUG": "0",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": redis_url,
-        "CACHE_URL": os.environ.get("CACHE_URL") or redis_url,
+        **processes.environment(database_url, redis_url, secret_key, var_dir),
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
-        "SECRET_KEY": "topology-test-secret-key-shared-by-both-web-processes-0123456789",
-        "VAR_DIR": str(tmp_path / "var"),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
     }
-    celery = [str(BIN / "celery"), "-A", "config"]
     with ExitStack() as stack:
         smtp.start()
         stack.callback(smtp.stop)
@@ -220,51 +153,22 @@ def test_two_web_processes_two_workers_and_beat_lose_nothing_and_double_nothing(
         stale = list(broker.scan_iter("redbeat*"))
         if stale:
             broker.delete(*stale)
-        _start(
+        processes.start(
             stack,
             "beat",
-            [*celery, "beat", "--loglevel=WARNING", f"--schedule={tmp_path / 'beat'}"],
+            processes.celery("beat", "--loglevel=WARNING", f"--schedule={tmp_path / 'beat'}"),
             env,
             logs,
         )
         for n in (1, 2):
-            _start(
-                stack,
-                f"worker{n}",
-                [
-                    *celery,
-                    "worker",
-                    "--loglevel=WARNING",
-                    "--concurrency=1",
-                    "-n",
-                    f"topology{n}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                env,
-                logs,
-            )
+            command = processes.celery_worker("--concurrency=1", "-n", f"topology{n}@%h")
+            processes.start(stack, f"worker{n}", command, env, logs)
         for n, port in enumerate(ports, 1):
-            _start(
-                stack,
-                f"web{n}",
-                [
-                    str(BIN / "gunicorn"),
-                    "config.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    "2",
-                    "--log-level",
-                    "warning",
-                ],
-                env,
-                logs,
-            )
+            processes.start(stack, f"web{n}", processes.gunicorn(port), env, logs)
         until = started + DEADLINE
         _wait(lambda: all(_answers(port) for port in ports), "both web processes", until, logs)
 
-        browsers = [Browser() for _ in people]
+        browsers = [processes.Browser() for _ in people]
         with ThreadPoolExecutor(max_workers=FREELANCERS) as pool:
             done = [
                 pool.submit(_work, b, ports, i, u, c)

@@ -15,7 +15,7 @@ index, reading nothing for the rest of the book. They are written here, from the
 2. the planner refreshes the invoices whose reminders it prepares or stops (`crm.reminders.payment_follow_up`),
    and a decision on a reminder (approved, skipped, sent) refreshes its invoice;
 3. a client's own reminder days (`crm.trust.door.record_saved`) and a freelancer's time zone or reminder days
-   (`profile_saved`, below) refresh the rows they feed;
+   (`profile_changed`, below, called by Settings and the admin) refresh the rows they feed;
 4. migration 0025 (crm) filled them for the rows stored before; `refresh_book` fills a book written by bulk inserts
    (the large generated books of the bench).
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -44,7 +44,7 @@ PENDING = (PaymentReminder.State.PROPOSED, PaymentReminder.State.APPROVED)
 DECIDED = (PaymentReminder.State.SENT, PaymentReminder.State.SKIPPED)
 # Rows per UPDATE of the columns (`pk IN (...)`).
 WRITE_BATCH = 2000
-# The profile's fields the columns depend on: a save that changes none of them leaves them right.
+# The profile's fields the columns are counted in: a save that changes none of them leaves them right.
 PROFILE_FIELDS = frozenset(
     {"time_zone", "reminder_courteous_days", "reminder_firm_days", "reminder_notice_days"}
 )
@@ -280,33 +280,19 @@ def refresh_book(owner_ids: Iterable[int]) -> None:
     refresh_invoices(Q(owner_id__in=ids))
 
 
-def profile_saved(sender: Any, instance: Profile, created: bool = False, **kwargs: Any) -> None:
-    """A freelancer's settings were saved: when the time zone or the reminder days may have changed, their
-    book's columns follow (both are counted in the freelancer's days)."""
-    fields = kwargs.get("update_fields")
-    if created or kwargs.get("raw") or (fields is not None and not PROFILE_FIELDS & set(fields)):
-        return
-    schedule_now = instance.schedule()
-    if getattr(instance, "loaded_schedule", None) == schedule_now:
-        return
-    refresh_book([instance.user_id])
-    instance.loaded_schedule = schedule_now
-
-
-def connect() -> None:
-    """Connect `profile_saved` (called from `CrmConfig.ready`): the settings page is the clients app's, which
-    knows nothing of crm, so the schedule follows the profile from here."""
-    from django.db.models.signals import post_save
-
-    post_save.connect(profile_saved, sender=Profile, dispatch_uid="due_columns_follow_profile")
+def profile_changed(profile: Profile, before: Mapping[str, Any]) -> None:
+    """Refresh the freelancer's whole book when the saved `profile`'s time zone or reminder days differ from
+    `before` (the values its form was drawn with, `ModelForm.initial`; empty for a new profile): both columns
+    are counted in them. Called by every face that saves them (Settings, the admin), in the save's transaction."""
+    if any(before.get(name) != getattr(profile, name) for name in PROFILE_FIELDS):
+        refresh_book([profile.user_id])
 
 
 __all__ = [
     "clients_changed",
-    "connect",
     "listed_at",
     "next_reminder_at",
-    "profile_saved",
+    "profile_changed",
     "refresh_book",
     "refresh_clients",
     "refresh_invoices",

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db.models import F, Q
+from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -294,11 +295,14 @@ def test_the_columns_follow_a_clients_and_a_freelancers_settings(alice: Any) -> 
     journal_changed([client.pk])
     client.refresh_from_db()
     assert local_day(client.status_update_listed_at, alice.profile.zone) == start + timedelta(days=91)
-    # The freelancer's time zone: both columns move with it (the settings page saves the profile).
+    # The freelancer's time zone: both columns move with it (Settings and the admin call `profile_changed`,
+    # tests/web/test_settings_schedule.py).
     before = (client.status_update_listed_at, invoice.next_reminder_at)
     profile = type(alice.profile).objects.get(pk=alice.profile.pk)
+    drawn = model_to_dict(profile)  # what a form's `initial` holds
     profile.time_zone = "Pacific/Kiritimati"
     profile.save()
+    due.profile_changed(profile, drawn)
     client.refresh_from_db()
     invoice.refresh_from_db()
     assert (client.status_update_listed_at, invoice.next_reminder_at) != before

@@ -22,15 +22,21 @@ from crm.web.views.common import PROJECTS, HtmxHttpRequest, workspace_url
 ABSENCES = Absence.objects.select_related("client", "project")
 
 
+def _changed(request: HtmxHttpRequest, client_id: int, done: str) -> HttpResponse:
+    """Take the client through the journal's door (its status updates and score follow the absence), say what
+    was done and go back to its workspace."""
+    journal_changed([client_id])
+    messages.success(request, done)
+    return redirect(workspace_url(client_id))
+
+
 @login_required
 @require_POST
 def absence_end(request: HtmxHttpRequest, absence_id: int) -> HttpResponse:
     """End the absence today (the client is back): from tomorrow on, status updates fall due again."""
     absence = owned_or_404(ABSENCES, request.user, pk=absence_id)
     absence.end(timezone.localdate())
-    journal_changed([absence.client_id])
-    messages.success(request, _("Absence ended today."))
-    return redirect(workspace_url(absence.client_id))
+    return _changed(request, absence.client_id, _("Absence ended today."))
 
 
 @login_required
@@ -40,9 +46,7 @@ def absence_delete(request: HtmxHttpRequest, absence_id: int) -> HttpResponse:
     absence = owned_or_404(ABSENCES, request.user, pk=absence_id)
     client_id = absence.client_id
     absence.delete()
-    journal_changed([client_id])
-    messages.success(request, _("Absence deleted."))
-    return redirect(workspace_url(client_id))
+    return _changed(request, client_id, _("Absence deleted."))
 
 
 @login_required
@@ -51,9 +55,7 @@ def project_pause(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     """Pause the project from today: while every active project of the client is paused, no update is owed."""
     project = owned_or_404(PROJECTS, request.user, pk=project_id)
     project.pause(timezone.localdate())
-    journal_changed([project.client_id])
-    messages.success(request, _("%(project)s is paused.") % {"project": project.title})
-    return redirect(workspace_url(project.client_id))
+    return _changed(request, project.client_id, _("%(project)s is paused.") % {"project": project.title})
 
 
 @login_required
@@ -62,6 +64,4 @@ def project_resume(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     """Resume the project today."""
     project = owned_or_404(PROJECTS, request.user, pk=project_id)
     project.resume(timezone.localdate())
-    journal_changed([project.client_id])
-    messages.success(request, _("%(project)s is resumed.") % {"project": project.title})
-    return redirect(workspace_url(project.client_id))
+    return _changed(request, project.client_id, _("%(project)s is resumed.") % {"project": project.title})

@@ -299,6 +299,22 @@ def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
     )
 
 
+def _client_record_page(
+    request: HtmxHttpRequest,
+    form_class: type[Any],
+    record: Any,
+    title: str,
+    saved: str,
+    delete_url: str = "",
+    initial: dict[str, Any] | None = None,
+    changed: Callable[[Any, list[str] | None], None] | None = None,
+) -> HttpResponse:
+    """Add or edit `record`, one of a client's own records (an absence, a contact; a new one already carries its
+    client): its form on a page of its own, then back to the client's workspace."""
+    form = form_class(request.POST or None, instance=record, initial=initial)
+    return _edit_page(request, form, title, saved, workspace_url(record.client_id), delete_url, changed)
+
+
 def _absence_changed(absence: Absence, changed: list[str] | None) -> None:
     journal_changed([absence.client_id])
 
@@ -308,13 +324,14 @@ def absence_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
     # Opened from an auto-reply's suggestion (`?end_on=YYYY-MM-DD`, crm/capture/automatic.py): its last day.
     initial = {"start_on": timezone.localdate(), **_suggested_absence(request)}
-    form = AbsenceForm(request.POST or None, instance=Absence(client=client), initial=initial)
-    return _edit_page(
+    title = _("New absence of %(client)s") % {"client": client}
+    return _client_record_page(
         request,
-        form,
-        _("New absence of %(client)s") % {"client": client},
+        AbsenceForm,
+        Absence(client=client),
+        title,
         _("Absence added."),
-        workspace_url(client.pk),
+        initial=initial,
         changed=_absence_changed,
     )
 
@@ -322,14 +339,9 @@ def absence_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 @login_required
 def absence_edit(request: HtmxHttpRequest, absence_id: int) -> HttpResponse:
     absence = owned_or_404(ABSENCES, request.user, pk=absence_id)
-    form = AbsenceForm(request.POST or None, instance=absence)
-    return _edit_page(
-        request,
-        form,
-        _("Edit the absence of %(client)s") % {"client": absence.client},
-        _("Absence saved."),
-        workspace_url(absence.client_id),
-        changed=_absence_changed,
+    title = _("Edit the absence of %(client)s") % {"client": absence.client}
+    return _client_record_page(
+        request, AbsenceForm, absence, title, _("Absence saved."), changed=_absence_changed
     )
 
 
@@ -337,26 +349,16 @@ def absence_edit(request: HtmxHttpRequest, absence_id: int) -> HttpResponse:
 def contact_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
     # The first contact of a client is its primary one unless unticked.
-    first = not client.contacts.exists()
-    form = ContactForm(request.POST or None, instance=Contact(client=client), initial={"is_primary": first})
-    return _edit_page(
-        request,
-        form,
-        _("New contact at %(client)s") % {"client": client},
-        _("Contact added."),
-        workspace_url(client.pk),
+    initial = {"is_primary": not client.contacts.exists()}
+    title = _("New contact at %(client)s") % {"client": client}
+    return _client_record_page(
+        request, ContactForm, Contact(client=client), title, _("Contact added."), initial=initial
     )
 
 
 @login_required
 def contact_edit(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
     contact = owned_or_404(CONTACTS, request.user, pk=contact_id)
-    form = ContactForm(request.POST or None, instance=contact)
-    return _edit_page(
-        request,
-        form,
-        _("Edit %(contact)s") % {"contact": contact},
-        _("Contact saved."),
-        workspace_url(contact.client_id),
-        reverse("web:contact_delete", kwargs={"contact_id": contact.pk}),
-    )
+    delete_url = reverse("web:contact_delete", kwargs={"contact_id": contact.pk})
+    title = _("Edit %(contact)s") % {"contact": contact}
+    return _client_record_page(request, ContactForm, contact, title, _("Contact saved."), delete_url)
