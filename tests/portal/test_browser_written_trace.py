@@ -113,7 +113,9 @@ def contexts(live_server: Any) -> Iterator[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    ("app_language", "client_language"), [("en", "fr"), ("fr", "en")], ids=["app-en-client-fr", "app-fr-client-en"]
+    ("app_language", "client_language"),
+    [("en", "fr"), ("fr", "en")],
+    ids=["app-en-client-fr", "app-fr-client-en"],
 )
 def test_the_written_trace_from_the_call_to_the_clients_word(
     contexts: dict[str, Any], live_server: Any, alice: Any, app_language: str, client_language: str
@@ -151,7 +153,9 @@ def test_the_written_trace_from_the_call_to_the_clients_word(
     freelancer.fill("#id_lines-1-due_on", (today + timedelta(days=3)).isoformat())
     freelancer.click("form.recap-form button[type=submit]")
     freelancer.wait_for_selector(f"text={app['saved'].format(email=words['email'])}")
-    mine, theirs = RecapLine.objects.filter(recap__client=someone).select_related("promise").order_by("position")
+    mine, theirs = (
+        RecapLine.objects.filter(recap__client=someone).select_related("promise").order_by("position")
+    )
     assert (mine.promise.promisor, theirs.promise.promisor) == ("freelancer", "client")
 
     # 3. The client, in another context and without logging in, on their page in their language.
@@ -184,12 +188,18 @@ def test_the_written_trace_from_the_call_to_the_clients_word(
     assert CheckIn.objects.get(client=someone).level == "mixed"
     assert ConflictSignal.objects.get(client=someone).raised_by == "client"
 
-    # 4. The freelancer reloads the dashboard: the concern is there, in the freelancer's language, first.
+    # 4. The freelancer reloads the dashboard: the concern is there first, in the freelancer's language.
     freelancer.goto(dashboard)
     settled(freelancer)
     concerns = freelancer.locator("#client-concerns").inner_text()
     assert app["dashboard_concern"].format(name=words["name"]) in concerns
     assert words["concern"] in concerns
+    # The board (drawn once already, at login, before the client spoke) is drawn again: the client's row gives the
+    # concern as the reason, the week lists the recap's two promises and the client's concern.
+    assert app["reason_concern"] in freelancer.locator(f"#client-{someone.pk}").inner_text()
+    week = freelancer.locator("section.week").inner_text()
+    assert "Send the home page design" in week and "Send the product texts" in week
+    assert app["concern"] in week.lower() and words["concern"] in week
 
     # 5. The timeline: the correction in the client's words, the answered recap, the check-in and the concern.
     freelancer.goto(workspace)
@@ -208,7 +218,9 @@ def test_the_written_trace_from_the_call_to_the_clients_word(
     assert app["reason_recap"] not in reasons  # nothing kept yet
 
     # 7. The freelancer keeps the promise the client confirmed: the written word counts more, and the reasons say so.
-    freelancer.locator(f"#timeline #promise-{mine.promise_id}").get_by_role("button", name=app["kept"]).click()
+    freelancer.locator(f"#timeline #promise-{mine.promise_id}").get_by_role(
+        "button", name=app["kept"], exact=True
+    ).click()
     settled(freelancer)
     freelancer.goto(workspace)
     settled(freelancer)
