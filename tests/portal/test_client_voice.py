@@ -262,7 +262,9 @@ def test_the_freelancer_sees_the_concern_on_the_dashboard_and_the_check_in_in_th
     assert "The client said the work is going so-so" in workspace
 
 
-def test_the_freelancer_resolves_a_clients_concern_but_cannot_rewrite_it(alice: Any, alice_client: Any) -> None:
+def test_the_freelancer_resolves_a_clients_concern_but_cannot_rewrite_it(
+    alice: Any, alice_client: Any
+) -> None:
     page = _page(alice, "fr")
     browser = Browser()
     action, data = _form(browser, page, "concern")
