@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import floatformat
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
@@ -137,9 +139,50 @@ def event_url(event: dict[str, Any] | None) -> str:
         return ""
     name, kwarg = EVENT_ROUTES[event["type"]]
     try:
-        return reverse(name, kwargs={kwarg: int(event["id"])})
-    except (KeyError, TypeError, ValueError, NoReverseMatch):
+        return id_address(name, int(event["id"]), kwarg)
+    except (KeyError, TypeError, ValueError):
         return ""
+
+
+# A number no id reaches, reversed in place of an id to learn a pattern's address around it.
+_ID_MARK = 987654321987654321
+
+
+@functools.lru_cache(maxsize=512)
+def _address_around_id(name: str, kwarg: str, prefix: str, urlconf: str) -> tuple[str, str] | None:
+    """Return the address of the view `name` cut where its one id goes (the keyword `kwarg`, or the only argument
+    when ""), or None when it does not reverse. `prefix` and `urlconf` are in the arguments so that a cached cut
+    is never served for another."""
+    try:
+        if kwarg:
+            address = reverse(name, kwargs={kwarg: _ID_MARK}, urlconf=urlconf)
+        else:
+            address = reverse(name, args=[_ID_MARK], urlconf=urlconf)
+    except NoReverseMatch:
+        return None
+    before, mark, after = address.partition(str(_ID_MARK))
+    return (before, after) if mark and str(_ID_MARK) not in after else None
+
+
+def id_address(name: str, value: Any, kwarg: str = "") -> str:
+    """Return the address of the view `name` for one integer id (`reverse`), the pattern reversed once per process
+    rather than once per item: a page of items drew some 300 addresses. "" when the name does not reverse."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    cut = _address_around_id(name, kwarg, get_script_prefix(), urlconf)
+    if cut is not None and type(value) is int:
+        return f"{cut[0]}{value}{cut[1]}"
+    try:
+        return reverse(name, kwargs={kwarg: value} if kwarg else None, args=None if kwarg else [value])
+    except NoReverseMatch:
+        return ""
+
+
+@register.simple_tag
+def id_url(name: str, *args: Any, **kwargs: Any) -> str:
+    """`{% url %}` for a view taking one integer id (`{% id_url 'web:promise' promise_id=item.pk %}`), cheaper in
+    a list (`id_address`); "" when the name does not reverse, as `{% url ... as var %}` gives."""
+    ((kwarg, value),) = [*(("", arg) for arg in args), *kwargs.items()]
+    return id_address(name, value, kwarg)
 
 
 @register.filter

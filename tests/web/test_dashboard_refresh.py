@@ -200,3 +200,42 @@ def test_the_dashboard_after_a_change_reads_the_changed_client_only(
     with django_assert_max_num_queries(10):
         html = alice_client.get(reverse("web:dashboard")).content.decode()
     assert "Maquette d&#x27;Anne" in html
+
+
+def test_the_compiled_statements_answer_as_the_orm_day_after_day(alice: Any, bob: Any, book: dict) -> None:
+    """The counts and the status updates listed run a statement compiled once per owner and day: each day and
+    each owner gets its own, and every run reads the rows as they are now."""
+    for day in range(3):
+        with time_machine.travel(timezone.now() + timedelta(days=day), tick=False):
+            today = timezone.localdate()
+            for user in (owner(alice), owner(bob)):
+                truth = board._counts_query(user, today).get()
+                counted = board.counts(user, today, timezone.now())
+                assert counted == {**truth, "insufficient": counted["insufficient"]}
+                listed = board._status_updates_listed(user, today, board.WEEK_LIST_LIMIT)
+                orm = board.status_updates_due(user, today)[: board.WEEK_LIST_LIMIT]
+                assert pks(listed) == pks(orm)
+                assert [c.days_late for c in listed] == [
+                    c.status_update_days_late(today, user.profile.zone) for c in orm
+                ]
+    today = timezone.localdate()
+    make_promise(book["bruno"], made_on=today - timedelta(days=5), due_on=today - timedelta(days=1))
+    assert board.counts(owner(alice), today, timezone.now())["promises_overdue"] == 3
+
+
+def test_item_addresses_are_those_reverse_gives(alice: Any, book: dict) -> None:
+    from django.test import override_settings
+    from django.urls import set_script_prefix
+
+    from crm.templatetags.confiance import id_url
+
+    promise = book["anne_late"]
+    assert id_url("web:promise_keep", promise_id=promise.pk) == reverse("web:promise_keep", args=[promise.pk])
+    assert id_url("crm:promise_edit", promise.pk) == reverse("crm:promise_edit", args=[promise.pk])
+    assert id_url("web:no_such_page", promise_id=promise.pk) == ""
+    with override_settings(FORCE_SCRIPT_NAME="/crm/"):
+        set_script_prefix("/crm/")
+        try:
+            assert id_url("web:promise", promise_id=7) == "/crm/promises/7/"
+        finally:
+            set_script_prefix("/")
