@@ -41,6 +41,19 @@ class ConflictSignalEditForm(VersionedFormMixin, ConflictSignalForm):
         # <input type="date"> would be shown empty and saved blank.
         widgets = {**ConflictSignalForm.Meta.widgets, "resolution": forms.Textarea(attrs={"rows": 2})}
 
+    # What the client said on their page is their own word: the freelancer resolves it, never rewrites it (the
+    # timeline, the reasons and the client's page all say "the client said" over these values).
+    CLIENTS_WORDS = ("client", "kind", "severity", "observed_on", "description")
+
+    def __init__(self, *args: Any, owner: object, **kwargs: Any) -> None:
+        super().__init__(*args, owner=owner, **kwargs)
+        if self.instance.pk and self.instance.is_clients:
+            for name in self.CLIENTS_WORDS:
+                self.fields[name].disabled = True  # a posted value is ignored: the stored one is kept
+            self.fields["description"].help_text = _(
+                "The client said this on their page: only they can take it back. You can resolve it."
+            )
+
     def clean(self) -> dict[str, Any]:
         # An open signal has no resolution (as `reopen` leaves it); a resolved one without a date was resolved
         # today.

@@ -262,6 +262,32 @@ def test_the_freelancer_sees_the_concern_on_the_dashboard_and_the_check_in_in_th
     assert "The client said the work is going so-so" in workspace
 
 
+def test_the_freelancer_resolves_a_clients_concern_but_cannot_rewrite_it(
+    alice: Any, alice_client: Any
+) -> None:
+    page = _page(alice, "fr")
+    browser = Browser()
+    action, data = _form(browser, page, "concern")
+    browser.post(action, {**data, "concern-kind": "ideas", "concern-description": "Le périmètre bouge"})
+    signal = ConflictSignal.objects.get()
+    url = reverse("web:conflict_edit", kwargs={"signal_id": signal.pk})
+    drawn = alice_client.get(url).content.decode()
+    (form,) = [form for form in drawn_forms(drawn) if form.action in ("", url)]
+    assert "The client said this on their page: only they can take it back." in drawn
+
+    # Even posted by hand, the client's words stay theirs; the freelancer's resolution is saved.
+    answer = alice_client.post(url, {
+        **form.data(), "kind": "payment", "severity": "1", "description": "Tout va bien",
+        "observed_on": "2026-01-02", "state": "resolved", "resolution": "Appel de cadrage",
+    })  # fmt: skip
+
+    assert answer.status_code == 302
+    signal.refresh_from_db()
+    assert (signal.kind, signal.description, signal.raised_by) == ("ideas", "Le périmètre bouge", "client")
+    assert (signal.state, signal.resolution) == ("resolved", "Appel de cadrage")
+    assert "Le périmètre bouge" in browser.get(_url(page)).content.decode()
+
+
 def test_the_preview_draws_the_voice_and_records_nothing(alice: Any, alice_client: Any) -> None:
     page = _page(alice, "fr")
     preview = reverse("web:client_page_preview", kwargs={"client_id": page.client_id})
