@@ -764,6 +764,12 @@ def _step_client_check_in_low() -> str:
     )
 
 
+def _step_client_check_in_mixed() -> str:
+    return _(
+        "The client has doubts: ask them what would make the work go well, agree on one change and write it down."
+    )
+
+
 def _client_check_in(level: str) -> Callable[[dict[str, Any]], Explanation]:
     def render(r: dict[str, Any]) -> Explanation:
         n = _count(r)
@@ -782,7 +788,7 @@ def _client_check_in(level: str) -> Callable[[dict[str, Any]], Explanation]:
                     "The client said the work is going so-so (%(n)d check-ins on their page).",
                     n,
                 ),
-                _step_client_check_in_low(),
+                _step_client_check_in_mixed(),
             ),
             "poor": (
                 ngettext(
@@ -799,6 +805,11 @@ def _client_check_in(level: str) -> Callable[[dict[str, Any]], Explanation]:
     return render
 
 
+def _step_told_by_the_client(step: str) -> str:
+    # The client said it themselves: the guide's way out, after an answer to them first.
+    return _("They told you themselves: answer them today. %(step)s") % {"step": step}
+
+
 def _client_signal(kind: str) -> Callable[[dict[str, Any]], Explanation]:
     def render(r: dict[str, Any]) -> Explanation:
         n = _count(r)
@@ -809,7 +820,7 @@ def _client_signal(kind: str) -> Callable[[dict[str, Any]], Explanation]:
                     "The client said something bothers them about the ideas of the work (%(n)d concerns, open).",
                     n,
                 ),
-                _step_ideas(),
+                _step_told_by_the_client(_step_ideas()),
             ),
             "interests": (
                 ngettext(
@@ -817,7 +828,7 @@ def _client_signal(kind: str) -> Callable[[dict[str, Any]], Explanation]:
                     "The client said something bothers them about their interests (%(n)d concerns, open).",
                     n,
                 ),
-                _step_interests(),
+                _step_told_by_the_client(_step_interests()),
             ),
             "payment": (
                 ngettext(
@@ -825,7 +836,7 @@ def _client_signal(kind: str) -> Callable[[dict[str, Any]], Explanation]:
                     "The client said something bothers them about payment (%(n)d concerns, open).",
                     n,
                 ),
-                _step_payment_conflict(),
+                _step_told_by_the_client(_step_payment_conflict()),
             ),
             "posture": (
                 ngettext(
@@ -833,7 +844,7 @@ def _client_signal(kind: str) -> Callable[[dict[str, Any]], Explanation]:
                     "The client said something bothers them in how you work together (%(n)d concerns, open).",
                     n,
                 ),
-                _step_posture(),
+                _step_told_by_the_client(_step_posture()),
             ),
         }
         text, step = texts[kind]

@@ -57,7 +57,7 @@ def _reasons(page: ClientPage) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("language", "thanks", "label"),
-    [("fr", "Merci : votre réponse est enregistrée.", "Ça se passe bien"),
+    [("fr", "Merci : votre réponse est enregistrée.", "Ça se passe bien"),
      ("en", "Thank you: your answer is recorded.", "Going well")],
 )  # fmt: skip
 def test_a_check_in_round_trips_in_the_clients_language(
@@ -170,7 +170,7 @@ def test_withdrawing_a_check_in_stops_it_counting_and_keeps_it_in_the_history(al
 @pytest.mark.parametrize(
     ("owner_language", "subject", "words"),
     [("en", "Zoé says something bothers them", 'pressed "something bothers me" on their page (posture)'),
-     ("fr", "Zoé vous signale une gêne", "a appuyé sur « quelque chose me gêne » sur sa page (posture)")],
+     ("fr", "Zoé vous signale une gêne", "a appuyé sur « quelque chose me gêne » sur sa page (posture)")],
 )  # fmt: skip
 def test_something_bothers_me_opens_a_clients_signal_and_alerts_the_freelancer_at_once(
     alice: Any, eager_celery: None, django_capture_on_commit_callbacks: Any, owner_language: str,
@@ -292,6 +292,6 @@ def test_the_preview_draws_the_voice_and_records_nothing(alice: Any, alice_clien
     page = _page(alice, "fr")
     preview = reverse("web:client_page_preview", kwargs={"client_id": page.client_id})
     html = alice_client.get(preview).content.decode()
-    assert "Comment se passe notre travail ?" in html
+    assert "Comment se passe notre travail ?" in html
     alice_client.post(preview, {"checkin-level": "poor"})
     assert not CheckIn.objects.exists()

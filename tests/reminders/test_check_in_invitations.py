@@ -44,9 +44,9 @@ def test_every_two_weeks_invites_once_at_the_freelancers_hour_in_the_clients_lan
     assert outbox.deliver(invitation.pk, now=datetime(2026, 3, 24, 7, 1, tzinfo=UTC)) == Dispatch.State.SENT
     (email,) = mail.outbox
     assert email.to == ["zoe@example.com"]
-    assert email.subject == "Comment se passe notre travail ? Un mot pour Alice Martin"
+    assert email.subject == "Comment se passe notre travail ? Un mot pour Alice Martin"
     link = reverse("portal:page", kwargs={"token": page.token})
-    assert link in email.body and "Comment se passe notre travail pour vous ?" in email.body
+    assert link in email.body and "Comment se passe notre travail pour vous ?" in email.body
     page.refresh_from_db()
     assert page.check_in_invite_at == datetime(2026, 4, 7, 6, 0, tzinfo=UTC)  # two weeks on (summer time)
 

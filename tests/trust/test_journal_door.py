@@ -466,6 +466,7 @@ def test_the_admin_goes_through_the_door_once(alice: Any, book: Book) -> None:
             "description": "",
             "state": "open",
             "resolution": "",
+            "raised_by": "freelancer",
         },
     )
     assert form.is_valid(), form.errors
