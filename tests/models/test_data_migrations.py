@@ -275,6 +275,7 @@ def test_the_window_migrations_bring_old_rows_into_it_before_the_constraints(bef
     for row in [late, project, kept, far, invoice, signal]:
         row.full_clean()
 
-    # Going back removes the constraints and leaves the rows as they are (the data step is a no-op backwards).
+    # Going back removes the constraints and leaves the rows as they are (the data step is a no-op backwards). Only
+    # the column read: today's model has fields the old table lacks (issue 26's deliverables).
     _migrate(BEFORE_THE_WINDOW)
-    assert Project.objects.get(pk=book["project"]).start_on == FIRST
+    assert Project.objects.filter(pk=book["project"]).values_list("start_on", flat=True).get() == FIRST
