@@ -42,6 +42,13 @@ def _scope_change(owner: Any) -> models.Model:
     return make_scope_change(make_project(make_client(owner)), asked_on=DAY)
 
 
+def _check_in(owner: Any) -> models.Model:
+    """A check-in the client answered on their page (issue 26)."""
+    from crm.models import CheckIn
+
+    return CheckIn.objects.create(client=make_client(owner), level="good", answered_at=DAY_MOMENT)
+
+
 def _book_import(owner: Any) -> models.Model:
     from crm.dataio.imports import receive
 
@@ -128,6 +135,10 @@ def _exchange_rate(owner: Any) -> Rate:
 
 
 CHECKS: list[tuple[str, Builder, dict[str, Any]]] = [
+    # The client's voice (issue 26): a check-in's level; withdrawn after it was said; a concern says whose it is.
+    ("checkin_level_valid", _check_in, {"level": "great"}),
+    ("checkin_withdrawn_not_before_answered", _check_in, {"withdrawn_at": DAY_MOMENT - timedelta(hours=1)}),
+    ("conflict_raised_by_valid", lambda u: make_conflict(make_client(u)), {"raised_by": "robot"}),
     # Recaps (issue 26): a confirmed recap is answered; an answer has its time; a correction its text.
     ("recap_confirmed_is_answered", _recap, {"confirmed_at": DAY_MOMENT}),
     ("recapline_answer_valid", _recap_line, {"answer": "maybe", "answered_at": DAY_MOMENT}),
@@ -316,6 +327,7 @@ AFTER_MOMENT = datetime(2101, 1, 1, tzinfo=UTC)
 BOTH_DAYS, BOTH_MOMENTS = [BEFORE_DAY, AFTER_DAY], [BEFORE_MOMENT, AFTER_MOMENT]
 WINDOW: list[tuple[str, Builder, str, list[Any], dict[str, Any]]] = [
     ("recap_written_at_in_window", _recap, "written_at", BOTH_MOMENTS, {}),
+    ("checkin_answered_at_in_window", _check_in, "answered_at", BOTH_MOMENTS, {}),
     ("recapline_answered_at_in_window", _recap_line, "answered_at", BOTH_MOMENTS, {"answer": "confirmed"}),
     # (constraint, valid row, column, values leaving the window, other fields set with them)
     ("client_created_at_in_window", lambda u: make_client(u), "created_at", BOTH_MOMENTS, {}),

@@ -13,7 +13,12 @@ from tests.factories import make_client
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Emails are read by mail clients, which need inline styles and never see the site's headers.
-WEB_TEMPLATES = [path for path in TEMPLATES.rglob("*.html") if "emails" not in path.parts]
+# Emails and the evidence pack's PDF (laid out by WeasyPrint in a worker, never served) carry their own styles.
+WEB_TEMPLATES = [
+    path
+    for path in TEMPLATES.rglob("*.html")
+    if "emails" not in path.parts and path.relative_to(TEMPLATES).as_posix() != "evidence/document.html"
+]
 
 
 def _policy(response: Any) -> dict[str, list[str]]:
