@@ -3,6 +3,8 @@ the counts), keeps every other client's items as read, and never shows a stale i
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -69,13 +72,30 @@ def pks(items: list[Any]) -> list[int]:
     return [item.pk for item in items]
 
 
+def board_of(html: str) -> str:
+    """Return the page's board without its CSRF tokens (masked afresh on every request)."""
+    board_html = html[html.index('<div id="board"') : html.index('<a class="button log-fab"')]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", board_html)
+
+
+def drawn_cold(http: Any) -> str:
+    """Return the dashboard drawn with caches of its own, empty: nothing kept from an earlier drawing."""
+    empty = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
+    }
+    with override_settings(CACHES=empty):
+        return http.get(reverse("web:dashboard")).content.decode()
+
+
 def assert_fresh(http: Any, user: Any) -> str:
-    """Draw the dashboard and check that the week of work it used is the one read whole from the database."""
+    """Draw the dashboard and check that the week of work it used is the one read whole from the database, and
+    that the page is the one drawn from empty caches (every list and row kept from before is still true)."""
     html = http.get(reverse("web:dashboard")).content.decode()
     shown, truth = drawn(user), board.week(owner(user), timezone.localdate(), timezone.now())
     assert shown.counts == truth.counts
     for name in board.SECTIONS:
         assert pks(getattr(shown, name)) == pks(getattr(truth, name)), name
+    assert board_of(html) == board_of(drawn_cold(http))
     return html
 
 
@@ -164,6 +184,22 @@ def test_a_list_cut_short_that_loses_an_item_is_read_again(alice_client: Any, al
     # An item moving within the list and one moving past its end.
     alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": late[5].pk}), headers=HTMX)
     assert_fresh(alice_client, alice)
+
+
+def test_a_change_redraws_only_the_lists_it_touches(alice_client: Any, alice: Any, book: dict) -> None:
+    alice_client.get(reverse("web:dashboard"))
+    before = drawn(alice)
+    # Bruno's promise is kept: the overdue promises move; the open conflicts (Anne's) and the overdue invoices
+    # (Bruno's, not touched by a promise but his client read again) keep or move their drawing as they must.
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": book["bruno_late"].pk}), headers=HTMX)
+    html = assert_fresh(alice_client, alice)
+    after = drawn(alice)
+    assert after.version == before.version + 1
+    assert after.drawn["promises_overdue"] == after.version  # its count and items moved
+    assert after.drawn["invoices_overdue"] == after.version  # it shows an item of Bruno, read again
+    assert after.drawn["conflicts_open"] == before.drawn["conflicts_open"]  # Anne's: kept as drawn
+    assert after.drawn["promises_due"] == before.drawn["promises_due"]  # empty before and after
+    assert "Devis de Bruno" not in html
 
 
 def test_a_change_not_tied_to_clients_reads_the_week_whole(alice_client: Any, alice: Any, book: dict) -> None:

@@ -86,7 +86,9 @@ class Week:
     """The week's work: each list is cut short; `counts` says how many there are in all.
 
     `version` is the owner's book version it was read at, and `shares` what each client read since then (by
-    `refreshed`) adds to the counts: a change to a few clients refreshes their part only."""
+    `refreshed`) adds to the counts: a change to a few clients refreshes their part only. `drawn` says, for each
+    list, the book version its items and count last changed at: a list a change does not touch keeps its drawn
+    HTML (`section_keys`)."""
 
     counts: dict[str, int]
     promises_overdue: list[Promise] = field(default_factory=list)
@@ -96,6 +98,7 @@ class Week:
     conflicts_open: list[ConflictSignal] = field(default_factory=list)
     version: int = -1
     shares: dict[int, Share] = field(default_factory=dict)
+    drawn: dict[str, int] = field(default_factory=dict)
 
 
 # What one client adds to the counts: its band, whether its status update is listed, and how many of its
@@ -268,6 +271,7 @@ def week(owner: Any, today: date, now: datetime) -> Week:
             .order_by("-severity", "observed_on", "pk")[:cut]
         ),
         version=version,
+        drawn=dict.fromkeys(SECTIONS, version),
     )
 
 
@@ -326,13 +330,23 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
     }
     week = Week(counts=now_counts, version=version, shares=shares)
     for name, order in SECTIONS.items():
-        merged = _merged(
-            getattr(found, name), fresh[name], changed, order, found.counts[name], week.counts[name]
-        )
+        drawn = getattr(found, name)
+        merged = _merged(drawn, fresh[name], changed, order, found.counts[name], week.counts[name])
         if merged is None:
             return None
         setattr(week, name, merged)
+        # A list whose count moved or that showed, or now shows, an item of a changed client is drawn again;
+        # every other list shows the very items it showed (the same rows, kept from `found`).
+        touched = week.counts[name] != found.counts[name] or any(
+            _client_of(item) in changed for item in (*drawn, *merged)
+        )
+        week.drawn[name] = version if touched or name not in found.drawn else found.drawn[name]
     return week
+
+
+def _client_of(item: Any) -> int:
+    """Return the id of the client an item of the week's work belongs to (a status update's is the client)."""
+    return item.pk if isinstance(item, Client) else item.client_id
 
 
 def _status_update_days_late(client: Client, today: date, zone: Any) -> int | None:
@@ -357,9 +371,7 @@ def _merged(
     """Return a list of the week's work with the items of the `changed` clients replaced by their `fresh` ones,
     cut short again; None when it would need items after the ones `drawn` (there were `was` in all, there are
     `now`), which only the database has."""
-    kept = [
-        item for item in drawn if (item.pk if isinstance(item, Client) else item.client_id) not in changed
-    ]
+    kept = [item for item in drawn if _client_of(item) not in changed]
     merged = sorted([*kept, *fresh], key=order)
     if was > len(drawn):  # the list was cut: what came after its last item is unknown
         if not drawn:
@@ -372,6 +384,23 @@ def _merged(
 def board_key(owner: Any, full_path: str, today: date, now: datetime) -> str:
     """Return the cache key of the drawn board (counts, rows, week of work) at this address, day and hour."""
     return fragments.book_key("board", owner, today, now.strftime("%Y-%m-%dT%H"), full_path)
+
+
+def section_keys(owner: Any, week: Week, today: date, now: datetime) -> dict[str, str]:
+    """Return the cache key of each drawn list of the week's work: it changes with the version the list last
+    changed at (`Week.drawn`), its count, the day and hour, the language, time zone and templates."""
+    return {
+        name: fragments.setting_key(
+            "week-section",
+            owner,
+            name,
+            week.drawn.get(name, week.version),
+            week.counts[name],
+            today,
+            f"{now:%H}",
+        )
+        for name in SECTIONS
+    }
 
 
 def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:

@@ -56,6 +56,8 @@ def _board_context(request: HtmxHttpRequest, filters: dict[str, str], today: dat
     return {
         "page": page,  # read with the board: drawn again only when the book or the hour moves
         "week": week,
+        # Each list of the week's work is drawn once per change that touches it (`{% cache %}` in the board).
+        "section_keys": board.section_keys(request.user, week, today, now),
         "filters": filters,
         "today": today,
     }
