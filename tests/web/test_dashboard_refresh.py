@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Profile
-from crm.models import Promise, TrashItem, Undo
+from crm.models import ClientHealth, Promise, TrashItem, Undo
 from crm.web.views import board
+from crm.web.views.common import PAGE_SIZE
 from tests.factories import make_client, make_conflict, make_invoice, make_promise
 
 NOW = "2026-03-10 09:00 +01:00"
@@ -237,6 +238,33 @@ def test_the_dashboard_after_a_change_reads_the_changed_client_only(
     with django_assert_max_num_queries(12):
         html = alice_client.get(reverse("web:dashboard")).content.decode()
     assert "Maquette d&#x27;Anne" in html
+
+
+def test_a_change_to_a_client_after_the_first_page_keeps_the_page_as_read(
+    alice_client: Any, alice: Any, django_assert_max_num_queries: Any
+) -> None:
+    # A full first page of clients at risk; the last client, with not enough history, ranks after all of them.
+    shown = [make_client(alice, name=f"Client {n:02}") for n in range(PAGE_SIZE)]
+    ClientHealth.objects.filter(client__in=shown).update(band="at_risk", score=20)
+    Profile.book_changed([alice.pk])
+    later = make_client(alice, name="Aaron, later")  # first by name, last by rank
+    yesterday = timezone.localdate() - timedelta(days=1)
+    promise = make_promise(later, made_on=yesterday - timedelta(days=5), due_on=yesterday)
+    assert_fresh(alice_client, alice)
+    keep = reverse("web:promise_keep", kwargs={"promise_id": promise.pk})
+    alice_client.post(keep, headers=HTMX)
+    assert_fresh(alice_client, alice)  # the client's share of the counts is known from now on
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": Undo.objects.latest("pk").pk}), headers=HTMX)
+    # As after any change (test_the_dashboard_after_a_change_reads_the_changed_client_only), less the board's
+    # rows: the page cannot have changed, so neither read nor drawn again.
+    with django_assert_max_num_queries(11):
+        html = alice_client.get(reverse("web:dashboard")).content.decode()
+    assert html.count('class="client-row"') == PAGE_SIZE and "Aaron, later" in html  # in the week's work
+    assert_fresh(alice_client, alice)
+    # A change to a client on the page reads the page again: rescored, that client leaves it for the next one.
+    assert f'id="client-{later.pk}"' not in board_of(html)
+    make_promise(shown[0], made_on=yesterday - timedelta(days=5), due_on=yesterday)
+    assert f'id="client-{later.pk}"' in board_of(assert_fresh(alice_client, alice))
 
 
 def test_the_compiled_statements_answer_as_the_orm_day_after_day(alice: Any, bob: Any, book: dict) -> None:

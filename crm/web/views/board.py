@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -99,6 +99,8 @@ class Week:
     version: int = -1
     shares: dict[int, Share] = field(default_factory=dict)
     drawn: dict[str, int] = field(default_factory=dict)
+    # When refreshed: where each changed client now ranks, (rank, score), None for a client gone (`ranked_page`).
+    moved: dict[int, tuple[int, int] | None] | None = None
 
 
 # What one client adds to the counts: its band, whether its status update is listed, and how many of its
@@ -293,7 +295,9 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
     # The few clients changed: the listing rule in Python (the twin of the SQL one `week` reads through) costs
     # less than building its SQL.
     zone = owner.profile.zone
-    clients = list(journal["clients"].annotate(band=F("health__band")))
+    clients = list(
+        journal["clients"].annotate(band=F("health__band"), rank=F("health__rank"), score=F("health__score"))
+    )
     for client in clients:
         client.days_late = _status_update_days_late(client, today, zone)
         client.listed = client.days_late is not None
@@ -328,7 +332,10 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
         "invoices_overdue": invoices,
         "conflicts_open": conflicts,
     }
-    week = Week(counts=now_counts, version=version, shares=shares)
+    ranks = {client.pk: (client.rank, client.score) for client in clients if client.score is not None}
+    week = Week(
+        counts=now_counts, version=version, shares=shares, moved={pk: ranks.get(pk) for pk in changed}
+    )
     for name, order in SECTIONS.items():
         drawn = getattr(found, name)
         merged = _merged(drawn, fresh[name], changed, order, found.counts[name], week.counts[name])
@@ -401,6 +408,67 @@ def section_keys(owner: Any, week: Week, today: date, now: datetime) -> dict[str
         )
         for name in SECTIONS
     }
+
+
+@dataclass
+class Shown:
+    """What a page of `ranked_clients` showed: its clients as read at the book version `drawn`, still the same at
+    `version`; `full` when the page was full, `last` the rank and score of its last client."""
+
+    version: int
+    drawn: int
+    clients: frozenset[int]
+    full: bool
+    last: tuple[int, int] | None
+
+
+def ranked_page(owner: Any, week: Week, page: Page, filters: dict[str, str]) -> int:
+    """Return the book version the clients of `page` were read at (the key of their drawing, `table_key`),
+    reading them now only when the book may have moved them; when it cannot have, the page's clients are read
+    only if their drawing is no longer in the cache.
+
+    The book may have moved them unless this is the first page of the whole book, full, and the last change was
+    to clients (`Week.moved`) that were not on it and rank after its last client by rank and score (so after it
+    whatever their names: the database and Python may not sort names alike).
+    """
+    key = fragments.setting_key("ranked-page", owner, page.number, sorted(filters.items()))
+    shown = cache.get(key)
+    if shown is not None and shown.version == week.version:
+        return shown.drawn
+    if shown is not None and _page_kept(shown, week, page, filters):
+        cache.set(key, replace(shown, version=week.version), 3600)
+        return shown.drawn
+    clients = page.object_list = list(page.object_list)
+    last = clients[-1].health if clients else None
+    shown = Shown(
+        version=week.version,
+        drawn=week.version,
+        clients=frozenset(client.pk for client in clients),
+        full=len(clients) == page.paginator.per_page,
+        last=None if last is None else (last.rank, last.score),
+    )
+    cache.set(key, shown, 3600)
+    return shown.drawn
+
+
+def _page_kept(shown: Shown, week: Week, page: Page, filters: dict[str, str]) -> bool:
+    """Return True when the clients `shown` one version before `week` are still the page's (`ranked_page`)."""
+    if shown.version != week.version - 1 or week.moved is None or page.number != 1 or any(filters.values()):
+        return False
+    if (
+        not shown.full or shown.last is None
+    ):  # the whole book is on the page: a changed client may come into it
+        return False
+    return all(
+        pk not in shown.clients and rank is not None and rank > shown.last for pk, rank in week.moved.items()
+    )
+
+
+def table_key(owner: Any, drawn: int, page: Page, filters: dict[str, str], today: date, now: datetime) -> str:
+    """Return the cache key of the drawn table of a page of clients read at the book version `drawn`."""
+    return fragments.setting_key(
+        "board-table", owner, drawn, page.number, sorted(filters.items()), today, f"{now:%H}"
+    )
 
 
 def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
