@@ -455,9 +455,8 @@ def _page_kept(shown: Shown, week: Week, page: Page, filters: dict[str, str]) ->
     """Return True when the clients `shown` one version before `week` are still the page's (`ranked_page`)."""
     if shown.version != week.version - 1 or week.moved is None or page.number != 1 or any(filters.values()):
         return False
-    if (
-        not shown.full or shown.last is None
-    ):  # the whole book is on the page: a changed client may come into it
+    # A page not full holds the whole book: a changed client may come onto it.
+    if not shown.full or shown.last is None:
         return False
     return all(
         pk not in shown.clients and rank is not None and rank > shown.last for pk, rank in week.moved.items()

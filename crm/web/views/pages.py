@@ -53,7 +53,7 @@ def _board_context(request: HtmxHttpRequest, filters: dict[str, str], today: dat
     week = board.cached_week(request.user, today, now)
     clients = board.ranked_clients(request.user, **filters)
     page = paginate(request, clients, count=board.count_clients(request.user, counts=week.counts, **filters))
-    # The page's clients are read again only when the book may have moved them, and drawn again then only.
+    # The page's clients are read and drawn again only when the last change may have moved them.
     drawn = board.ranked_page(request.user, week, page, filters)
     return {
         "page": page,
