@@ -13,9 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Count, ExpressionWrapper, F, Func, OuterRef, Q, Subquery
+from django.db.models.constants import OnConflict
 from django.db.models.functions import Coalesce
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -456,6 +458,22 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+    @classmethod
+    def claim(cls, owner: Any, token: str, result_url: str = "") -> bool:
+        """Claim `token` for `owner` in one statement (`INSERT ... ON CONFLICT DO NOTHING`: no savepoint, no
+        error to catch); return False when it was claimed already, by an earlier post of the same form.
+
+        On PostgreSQL a post claiming a token that another transaction claimed and has not committed yet waits
+        here for it: it then finds the token taken, or claims it when that transaction was rolled back."""
+        row = cls(owner=owner, token=token, result_url=result_url[:500])
+        using = router.db_for_write(cls)
+        query = InsertQuery(cls, on_conflict=OnConflict.IGNORE)
+        query.insert_values([field for field in cls._meta.concrete_fields if not field.primary_key], [row])
+        with connections[using].cursor() as cursor:
+            for statement, params in query.get_compiler(using=using).as_sql():
+                cursor.execute(statement, params)
+            return cursor.rowcount == 1
 
     @classmethod
     def forget_old(cls, now: datetime) -> int:
@@ -918,10 +936,12 @@ class OwnedThroughClient(LoadedRelationsChecked, models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.owner_id = self.client.owner_id
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"client", "client_id"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "owner"}
+        if update_fields is None or {"client", "client_id"} & set(update_fields):
+            self.owner_id = self.client.owner_id
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "owner"}
+        # Else the owner column is not written (a one-click action's state, an undo): its client is not read.
         super().save(*args, **kwargs)
 
     def clean_fields(self, exclude: Any = None) -> None:
