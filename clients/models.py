@@ -20,12 +20,12 @@ from django.db.models.functions import Coalesce
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from clients.identity import LegalForm, compact, validate_registration_number, validate_vat_number
 from crm.core import queries, rules
 from crm.core.checks import CheckConstraint, LoadedRelationsChecked
+from crm.core.countries import CountryField
 from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
 from crm.core.days import local_day
 
