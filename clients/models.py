@@ -258,9 +258,22 @@ class Profile(models.Model):
         which clients' journals changed, when that is all that changed in one freelancer's book."""
         owners = set(owner_ids)
         changed = sorted(set(client_ids)) if client_ids is not None and len(owners) == 1 else None
-        cls.objects.filter(user_id__in=owners).update(
-            book_version=F("book_version") + 1, book_changed_clients=changed
-        )
+        if len(owners) != 1:
+            cls.objects.filter(user_id__in=owners).update(
+                book_version=F("book_version") + 1, book_changed_clients=changed
+            )
+            return
+        # One freelancer's book, as every write of a request moves it: the same UPDATE written out, not compiled
+        # by the ORM each time (a third of a millisecond of every write); its values prepared by their fields.
+        connection = connections[router.db_for_write(cls)]
+        quote, field = connection.ops.quote_name, cls._meta.get_field
+        version, clients = quote(field("book_version").column), quote(field("book_changed_clients").column)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(cls._meta.db_table)} SET {version} = {version} + 1, {clients} = %s"
+                f" WHERE {quote(field('user').column)} = %s",
+                [field("book_changed_clients").get_db_prep_save(changed, connection), *owners],
+            )
 
     @property
     def name(self) -> str:
