@@ -81,6 +81,9 @@ class IdempotentFormMixin:
         """
         token = self.cleaned_data.get(FORM_TOKEN) or ""
         known = url_for if isinstance(url_for, str) else None
+        if not token:  # nothing to claim (an old page, a script): saved as it comes
+            saved = (save or self.save)()  # type: ignore[attr-defined]
+            return saved, known if known is not None else url_for(saved)  # type: ignore[operator]
         if save is not None:
             with transaction.atomic():
                 return self._claim_and_save(owner, token, url_for, known, save)
@@ -95,19 +98,16 @@ class IdempotentFormMixin:
         known: str | None,
         save: Callable[[], Any],
     ) -> tuple[Any | None, str]:
-        if token and not FormSubmission.claim(owner, token, known or ""):
+        if not FormSubmission.claim(owner, token, known or ""):
             earlier = self.earlier_submission(owner)
-            if (
-                earlier is None
-            ):  # claimed, then purged in between (a day later): refuse rather than save twice
+            if earlier is None:  # claimed, then purged in between (a day on): refused rather than saved twice
                 raise IntegrityError("form token claimed but not found")
             return None, earlier
         saved = save()
         if known is not None:
             return saved, known
         url = url_for(saved)  # type: ignore[operator]
-        if token:
-            FormSubmission.objects.filter(owner=owner, token=token).update(result_url=url[:500])
+        FormSubmission.objects.filter(owner=owner, token=token).update(result_url=url[:500])
         return saved, url
 
 
