@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.forms import ClientForm
+from clients.forms import ClientForm, ProjectForm
 from clients.models import AccessToken, Client, Contact, Project, hash_token
 from conflicts.models import ConflictSignal
 from crm.dataio.imports import receive
@@ -124,6 +124,7 @@ BUDGETS: dict[str, int] = {
     "project_new_form": 5,  # a query per client choice of the select
     "project_new_post": 21,  # the same, and the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "project_edit_form": 6,  # a query per client choice of the select; +1 its history (one query)
+    "project_rename_post": 9,  # as a browser posts it (its token, its drawn state): its title only, no rescore; 12 before issue 23 (the token claimed with its address in one statement, no savepoint: -2; the project read once, under its lock: -1)
     "project_edit_post": 8,  # the same, and the client rescored event by event after the save; +2 history row, health move
     "interaction_new_anywhere_form": 6,  # a query per client or project choice of the selects
     "interaction_new_anywhere_post": 24,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
@@ -723,14 +724,20 @@ CLIENT_DATA = {
 }
 
 
-def renamed(client: Client) -> dict[str, Any]:
-    """Return the client's edit form as drawn (its one-time token, the values as read), its name changed."""
+def drawn(form: Any, **changes: Any) -> dict[str, Any]:
+    """Return `form` as a browser posts it (its one-time token, its drawn state, the values as read), `changes`
+    made."""
     data: dict[str, Any] = {}
-    for bound in ClientForm(instance=client):
+    for bound in form:
         value = bound.value()
         if value is not None and value is not False:
             data[bound.html_name] = "on" if value is True else value
-    return data | {"name": "Atelier Renommé"}
+    return data | changes
+
+
+def renamed(client: Client) -> dict[str, Any]:
+    """Return the client's edit form as drawn (its one-time token, the values as read), its name changed."""
+    return drawn(ClientForm(instance=client), name="Atelier Renommé")
 
 
 BUSINESS_DATA = {
@@ -1181,6 +1188,14 @@ VISITS: list[Visit] = [
         url("web:project_edit", project_id=lambda b: b.project.pk),
         "post",
         lambda b: {"client": b.rita.pk, "title": "Boutique en ligne", "status": "active", "currency": "EUR"},
+        status=302,
+        to=to_workspace,
+    ),
+    Visit(
+        "project_rename_post",
+        url("web:project_edit", project_id=lambda b: b.project.pk),
+        "post",
+        lambda b: drawn(ProjectForm(instance=b.project, owner=b.owner), title="Boutique renommée"),
         status=302,
         to=to_workspace,
     ),
