@@ -42,7 +42,7 @@ class CountryField(BaseCountryField):
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
             )
 
-    def formfield(self, **kwargs: Any) -> forms.Field | None:  # type: ignore[override]
+    def formfield(self, **kwargs: Any) -> forms.Field | None:  # type: ignore[override]  # its two classes in kwargs
         if not self.multiple:
             kwargs.setdefault("choices_form_class", CountryChoiceField)
         field = super().formfield(**kwargs)
