@@ -60,32 +60,54 @@ class IdempotentFormMixin:
         )
 
     def save_once(
-        self, owner: Any, url_for: Callable[[Any], str], save: Callable[[], Any] | None = None
+        self,
+        owner: Any,
+        url_for: str | Callable[[Any], str],
+        save: Callable[[], Any] | None = None,
     ) -> tuple[Any | None, str]:
         """Save (with `save`, else the form's own save) unless this post's token was claimed already.
 
-        Return (what was saved, where to go next); a repeat returns (None, where the first post went).
+        Return (what was saved, where to go next); a repeat returns (None, where the first post went). `url_for`
+        is where to go next: the address itself when it is known before saving (an edit's: one statement
+        claims the token with it), else a function of what was saved (a new record's page: written on the
+        claim once known).
+
+        1. The token is claimed first, in one statement (`FormSubmission.claim`); taken already, nothing is
+           saved.
+        2. The form's own save writes what the form validated and refuses nothing more: it runs without a
+           savepoint, in the request's transaction (a failure there answers 500 and rolls back the claim with
+           it). A `save` of the caller's may refuse (a `ValidationError` the view shows on the form): the claim
+           and that save run under one savepoint, so a refusal leaves the token free for the corrected post.
         """
-        save = save or self.save  # type: ignore[attr-defined]
         token = self.cleaned_data.get(FORM_TOKEN) or ""
-        if not token:
-            saved = save()
-            return saved, url_for(saved)
-        try:
+        known = url_for if isinstance(url_for, str) else None
+        if not token:  # nothing to claim (an old page, a script): saved as it comes
+            saved = (save or self.save)()  # type: ignore[attr-defined]
+            return saved, known if known is not None else url_for(saved)  # type: ignore[operator]
+        if save is not None:
             with transaction.atomic():
-                saved = save()
-                url = url_for(saved)
-                # On PostgreSQL a second post waits here for the first one's transaction, then finds it taken.
-                FormSubmission.objects.create(owner=owner, token=token, result_url=url[:500])
-        except IntegrityError:
-            earlier = (
-                FormSubmission.objects.filter(owner=owner, token=token)
-                .values_list("result_url", flat=True)
-                .first()
-            )
-            if earlier is None:
-                raise
+                return self._claim_and_save(owner, token, url_for, known, save)
+        with transaction.atomic(savepoint=False):  # outside a request's transaction, still one transaction
+            return self._claim_and_save(owner, token, url_for, known, self.save)  # type: ignore[attr-defined]
+
+    def _claim_and_save(
+        self,
+        owner: Any,
+        token: str,
+        url_for: str | Callable[[Any], str],
+        known: str | None,
+        save: Callable[[], Any],
+    ) -> tuple[Any | None, str]:
+        if not FormSubmission.claim(owner, token, known or ""):
+            earlier = self.earlier_submission(owner)
+            if earlier is None:  # claimed, then purged in between (a day on): refused rather than saved twice
+                raise IntegrityError("form token claimed but not found")
             return None, earlier
+        saved = save()
+        if known is not None:
+            return saved, known
+        url = url_for(saved)  # type: ignore[operator]
+        FormSubmission.objects.filter(owner=owner, token=token).update(result_url=url[:500])
         return saved, url
 
 

@@ -8,24 +8,44 @@ import zoneinfo
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Count, ExpressionWrapper, F, Func, OuterRef, Q, Subquery
+from django.db.models.constants import OnConflict
 from django.db.models.functions import Coalesce
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
+from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
 from clients.identity import LegalForm, compact, validate_registration_number, validate_vat_number
 from crm.core import queries, rules
 from crm.core.checks import CheckConstraint, LoadedRelationsChecked
+from crm.core.countries import CountryField
 from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
 from crm.core.days import local_day
+
+
+class BookHistoryManager(HistoryManager):
+    """django-simple-history's manager of a record's history, its class built once per queryset class.
+
+    simple-history builds the class anew (`from_queryset`: a new class, and a scan of the queryset's methods) each
+    time `record.history` is read, so once for every history row it writes: a tenth of a millisecond of every
+    save of the book."""
+
+    _classes: ClassVar[dict[tuple[Any, ...], type]] = {}
+
+    @classmethod
+    def from_queryset(cls, queryset_class: type, class_name: str | None = None) -> Any:
+        key = (cls, queryset_class, class_name)
+        if key not in cls._classes:
+            cls._classes[key] = super().from_queryset(queryset_class, class_name)
+        return cls._classes[key]
 
 
 class BookHistory(HistoricalRecords):
@@ -35,6 +55,10 @@ class BookHistory(HistoricalRecords):
     trash with thousands of events would otherwise write a history row per event, one INSERT each (the trash
     keeps those rows; the client's own history says it was deleted).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("history_manager", BookHistoryManager)
+        super().__init__(*args, **kwargs)
 
     def post_delete(self, instance: Any, using: str | None = None, **kwargs: Any) -> None:
         origin = kwargs.get("origin")
@@ -234,9 +258,22 @@ class Profile(models.Model):
         which clients' journals changed, when that is all that changed in one freelancer's book."""
         owners = set(owner_ids)
         changed = sorted(set(client_ids)) if client_ids is not None and len(owners) == 1 else None
-        cls.objects.filter(user_id__in=owners).update(
-            book_version=F("book_version") + 1, book_changed_clients=changed
-        )
+        if len(owners) != 1:
+            cls.objects.filter(user_id__in=owners).update(
+                book_version=F("book_version") + 1, book_changed_clients=changed
+            )
+            return
+        # One freelancer's book, as every write of a request moves it: the same UPDATE written out, not compiled
+        # by the ORM each time (a third of a millisecond of every write); its values prepared by their fields.
+        connection = connections[router.db_for_write(cls)]
+        quote, field = connection.ops.quote_name, cls._meta.get_field
+        version, clients = quote(field("book_version").column), quote(field("book_changed_clients").column)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(cls._meta.db_table)} SET {version} = {version} + 1, {clients} = %s"
+                f" WHERE {quote(field('user').column)} = %s",
+                [field("book_changed_clients").get_db_prep_save(changed, connection), *owners],
+            )
 
     @property
     def name(self) -> str:
@@ -456,6 +493,22 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+    @classmethod
+    def claim(cls, owner: Any, token: str, result_url: str = "") -> bool:
+        """Claim `token` for `owner` in one statement (`INSERT ... ON CONFLICT DO NOTHING`: no savepoint, no
+        error to catch); return False when it was claimed already, by an earlier post of the same form.
+
+        On PostgreSQL a post claiming a token that another transaction claimed and has not committed yet waits
+        here for it: it then finds the token taken, or claims it when that transaction was rolled back."""
+        row = cls(owner=owner, token=token, result_url=result_url[:500])
+        using = router.db_for_write(cls)
+        query = InsertQuery(cls, on_conflict=OnConflict.IGNORE)
+        query.insert_values([field for field in cls._meta.concrete_fields if not field.primary_key], [row])
+        with connections[using].cursor() as cursor:
+            for statement, params in query.get_compiler(using=using).as_sql():
+                cursor.execute(statement, params)
+            return cursor.rowcount == 1
 
     @classmethod
     def forget_old(cls, now: datetime) -> int:
@@ -918,10 +971,12 @@ class OwnedThroughClient(LoadedRelationsChecked, models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.owner_id = self.client.owner_id
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"client", "client_id"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "owner"}
+        if update_fields is None or {"client", "client_id"} & set(update_fields):
+            self.owner_id = self.client.owner_id
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "owner"}
+        # Else the owner column is not written (a one-click action's state, an undo): its client is not read.
         super().save(*args, **kwargs)
 
     def clean_fields(self, exclude: Any = None) -> None:

@@ -46,7 +46,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         )
         return token
 
-    token, _next = form.save_once(request.user, lambda saved: reverse("web:api_tokens"), issue)
+    token, _next = form.save_once(request.user, reverse("web:api_tokens"), issue)
     return _page(request, AccessTokenForm(), new_token=token, raw_token=issued.get("raw"))
 
 

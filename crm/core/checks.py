@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import F, Q
+from django.utils.functional import cached_property
 
 __all__ = ["CheckConstraint", "LoadedRelationsChecked", "Undecided", "truth"]
 
@@ -104,15 +105,40 @@ def _value(name: str, values: Mapping[str, Any]) -> Any:
     return value
 
 
+def names_in(condition: Q | tuple[str, Any]) -> frozenset[str] | None:
+    """Return the names of the row's columns `condition` reads (its lookups' and its `F()`s' first parts), or None
+    when it holds something else (then every column is read)."""
+    if isinstance(condition, Q):
+        names: set[str] = set()
+        for child in condition.children:
+            inner = names_in(child)
+            if inner is None:
+                return None
+            names |= inner
+        return frozenset(names)
+    if not isinstance(condition, tuple):
+        return None
+    lookup, right = condition
+    found = {lookup.partition("__")[0]}
+    if isinstance(right, F):
+        found.add(right.name.partition("__")[0])
+    return frozenset(found)
+
+
 def row_values(
-    model: type[models.Model], instance: models.Model, exclude: Iterable[str] | None
+    model: type[models.Model],
+    instance: models.Model,
+    exclude: Iterable[str] | None,
+    names: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """Return the row's values by field name and column name (as `Model._get_field_expression_map`), each as its
-    field reads it (`to_python`), leaving out the `exclude`d fields."""
+    field reads it (`to_python`), leaving out the `exclude`d fields, and those not in `names` when given."""
     excluded = set(exclude or ())
     values: dict[str, Any] = {}
     for field in model._meta.concrete_fields:
         if field.name in excluded or field.attname in excluded:
+            continue
+        if names is not None and field.name not in names and field.attname not in names:
             continue
         if field.generated:
             values[field.name] = values[field.attname] = GENERATED
@@ -131,9 +157,15 @@ def row_values(
 class CheckConstraint(models.CheckConstraint):
     """A database check constraint whose `validate` (run by `full_clean()`) reads the same condition in Python."""
 
+    @cached_property
+    def names(self) -> frozenset[str] | None:
+        """The columns the condition reads: only those are read from the row (`to_python`) to validate it."""
+        return names_in(self.condition)
+
     def validate(self, model: Any, instance: Any, exclude: Any = None, using: str = DEFAULT_DB_ALIAS) -> None:
         try:
-            holds = truth(self.condition, row_values(model, instance, exclude)) is not False
+            values = row_values(model, instance, exclude, self.names)
+            holds = truth(self.condition, values) is not False
         except Excluded:
             return
         except Undecided:

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.ownership import read_locked
+
 DRAWN_STATE = "drawn_state"
 # The salt of the signed drawn state: kept from when the mixin lived in clients/forms.py, so a page drawn before a
 # deploy still saves after it.
@@ -63,6 +65,19 @@ class VersionedFormMixin:
     def _sign(self, instance: models.Model) -> str:
         return signing.dumps(self._state(instance), salt=DRAWN_STATE_SALT, compress=True)
 
+    def _current(self) -> models.Model | None:
+        """Return the row as stored now, locked until the transaction ends (when in one), or None if deleted.
+
+        A record the view read under its lock in this transaction (`owned_or_404(..., for_update=True)`) is that
+        row already: `clean` runs before the form sets its values on it, so it is compared as read.
+        """
+        if read_locked(self.instance):
+            return self.instance
+        rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+        if connection.in_atomic_block:
+            rows = rows.select_for_update()
+        return rows.first()
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()  # type: ignore[misc]
         token = self.data.get(self.add_prefix(DRAWN_STATE)) if self.instance.pk is not None else None  # type: ignore[attr-defined]
@@ -72,10 +87,7 @@ class VersionedFormMixin:
             drawn = signing.loads(token, salt=DRAWN_STATE_SALT)
         except signing.BadSignature:
             raise ValidationError(_("This form is out of date: reload the page."), code="stale") from None
-        rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
-        if connection.in_atomic_block:
-            rows = rows.select_for_update()
-        current = rows.first()
+        current = self._current()
         if current is None:
             raise ValidationError(_("This record was deleted since you opened the page."), code="deleted")
         now = self._state(current)

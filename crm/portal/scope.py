@@ -44,7 +44,7 @@ def scope_change_decide(request: HttpRequest, token: str, accepted: bool) -> Htt
             change.decide(ScopeChange.Side.CLIENT, accepted, timezone.now())
             return change
 
-        saved, url = form.save_once(client.owner, lambda _change: done_url, save=save)
+        saved, url = form.save_once(client.owner, done_url, save=save)
         if saved is not None:
             journal_changed([client.pk])  # in the request's transaction (clients.middleware)
         return redirect(url)

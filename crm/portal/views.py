@@ -178,7 +178,7 @@ def _confirm_payment_date(request: HttpRequest, page: ClientPage, token: str) ->
             try:
                 saved, url = form.save_once(
                     client.owner,
-                    lambda promise: done_url,
+                    done_url,
                     save=lambda: invoice.confirm_new_date_by_client(day, today),
                 )
                 if saved is not None:

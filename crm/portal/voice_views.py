@@ -59,7 +59,7 @@ def _answer(request: HttpRequest, token: str, which: str, record: Any) -> HttpRe
             now = timezone.now()
             _saved, url = form.save_once(
                 client.owner,
-                lambda _saved: _done(token, which),
+                _done(token, which),
                 save=lambda: record(page, form.cleaned_data, now),
             )
             return redirect(url)

@@ -197,3 +197,12 @@ def test_the_book_version_moves_when_the_book_changes(alice: Any) -> None:
     make_promise(client, made_on=DAY, due_on=DAY + timedelta(days=3))
 
     assert before < after_client < _book_version(alice)
+
+
+def test_a_state_saved_alone_does_not_read_the_client_again(
+    alice: Any, django_assert_num_queries: Any
+) -> None:
+    promise = Promise.objects.get(pk=make_promise(make_client(alice)).pk)  # its client not loaded
+    with django_assert_num_queries(2):  # the UPDATE and its history row: the owner column is not written
+        promise.keep(promise.made_on)
+    assert _stored_owner(promise) == alice.pk

@@ -13,9 +13,10 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q
+from django.db.models.lookups import Exact
 from django.test.utils import CaptureQueriesContext
 
-from crm.core.checks import CheckConstraint, Undecided, truth
+from crm.core.checks import CheckConstraint, Undecided, names_in, truth
 from crm.core.days import END_MOMENT, FIRST_DAY, FIRST_MOMENT, LAST_DAY
 
 DAY = date(2026, 3, 10)
@@ -92,6 +93,12 @@ def test_what_the_evaluator_cannot_read_goes_to_the_database() -> None:
         truth(Q(name__icontains="x"), {"name": "X"})
     with pytest.raises(Undecided):
         truth(Q(day__gte=MOMENT), {"day": DAY})  # a date beside a datetime: the database's own reading
+
+
+def test_a_check_reads_only_the_columns_its_condition_names() -> None:
+    assert names_in(Q(start_on__lte=F("end_on")) | Q(end_on=None)) == {"start_on", "end_on"}
+    assert names_in(~Q(client_id=1) & Q(amount__gt=0)) == {"client_id", "amount"}
+    assert names_in(Q(Exact(F("a"), 1))) is None  # an expression, not a lookup: every column is read
 
 
 @pytest.mark.django_db

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
+from django.db import transaction
 
 from clients.models import Client
 from crm.core.forms import DRAWN_STATE, RoundTripMixin, VersionedFormMixin
+from crm.core.ownership import owned_or_404, read_locked
 from crm.core.widgets import IsoDateTimeInput, book_formfield
 from tests.factories import make_client
 
@@ -58,3 +60,26 @@ def test_an_unchanged_form_stores_what_it_had() -> None:
     assert form.is_valid(), form.errors
     assert form.cleaned_data["at"] == stored  # the microseconds a datetime-local input cannot show
     assert form.cleaned_data["text"] == "one\ntwo"
+
+
+def test_an_edit_read_under_its_lock_is_compared_as_read_without_a_second_read(
+    alice: Any, django_assert_num_queries: Any
+) -> None:
+    client = make_client(alice, name="Atelier Dupont", notes="")
+    drawn = NotesForm(instance=client)
+    Client.objects.filter(pk=client.pk).update(notes="Changed in another tab")
+
+    with transaction.atomic():
+        locked = owned_or_404(Client, alice, pk=client.pk, for_update=True)
+        form = NotesForm(_posted(drawn, notes="Mine"), instance=locked)
+        with django_assert_num_queries(0):  # the row as read under its lock is the row as stored
+            assert not form.is_valid()
+    assert form.changes_since_drawn == [("Notes", "", "Changed in another tab")]
+
+
+def test_a_record_read_without_its_lock_is_read_again_by_the_form(alice: Any) -> None:
+    client = make_client(alice)
+    assert not read_locked(owned_or_404(Client, alice, pk=client.pk))
+    assert read_locked(
+        owned_or_404(Client, alice, pk=client.pk, for_update=True)
+    )  # a test runs in a transaction

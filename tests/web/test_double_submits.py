@@ -327,3 +327,34 @@ def test_claims_older_than_a_day_are_forgotten_by_the_nightly_purge(
     assert purge_trash()["form_tokens"] == 2
     left = set(FormSubmission.objects.values_list("pk", flat=True))
     assert old.pk not in left and bobs.pk not in left and recent.pk in left and len(left) == 2
+
+
+def test_a_token_is_claimed_in_one_statement_once_per_owner(
+    alice: Any, bob: Any, django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(1):  # INSERT ... ON CONFLICT DO NOTHING: no savepoint, no error to catch
+        assert FormSubmission.claim(alice, "one-token", "/clients/1/")
+    assert not FormSubmission.claim(alice, "one-token", "/elsewhere/")  # a repeat: taken, left as it was
+    assert FormSubmission.claim(bob, "one-token")  # another owner's token is another token
+    assert FormSubmission.objects.get(owner=alice, token="one-token").result_url == "/clients/1/"
+
+
+def test_a_refused_save_leaves_its_token_free_for_the_corrected_post(alice: Any) -> None:
+    from clients.forms import ActionForm
+
+    form = ActionForm({"form_token": "refused-then-corrected"})
+    assert form.is_valid()
+
+    def refuse() -> None:
+        Project.objects.create(client=make_client(alice), title="Written, then taken back")
+        raise ValidationError("Refused")
+
+    with pytest.raises(ValidationError):
+        form.save_once(alice, "/done/", save=refuse)
+    assert not FormSubmission.objects.filter(owner=alice, token="refused-then-corrected").exists()
+    assert not Project.objects.filter(title="Written, then taken back").exists()
+
+    saved, url = form.save_once(alice, lambda saved: f"/done/{saved}/", save=lambda: "ok")
+    assert (saved, url) == ("ok", "/done/ok/")
+    assert FormSubmission.objects.get(owner=alice, token="refused-then-corrected").result_url == "/done/ok/"
+    assert form.save_once(alice, "/done/", save=lambda: "twice") == (None, "/done/ok/")

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.forms import ClientForm
+from clients.forms import ClientForm, ProjectForm
 from clients.models import AccessToken, Client, Contact, Project, hash_token
 from conflicts.models import ConflictSignal
 from crm.dataio.imports import receive
@@ -118,12 +118,13 @@ BUDGETS: dict[str, int] = {
     "conflict_detail": 5,  # the same; +1 its history (one query)
     "client_new_form": 3,  # anything read from the book to show an empty form
     "client_new_post": 17,  # the new client's "not enough history" trust health written at once, not the book; +1 history row; +9 the three payment checks (type, reminder days); +2 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "client_rename_post": 11,  # its name only: no rescore, no primary contact to write (the address as read)
+    "client_rename_post": 8,  # its name only: no rescore, no primary contact to write (the address as read); -2 the form token claimed with its address in one statement, no savepoint; -1 the client read once, under its lock, not again by the form (issue 23)
     "client_edit_post": 24,  # the client rescored event by event after its cadence may have changed; +2 history row, health move; +4 contacts; +9 the three payment checks; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_edit_form": 5,  # anything read per client of the book; +1 its history (one query)
     "project_new_form": 5,  # a query per client choice of the select
     "project_new_post": 21,  # the same, and the client rescored event by event after the save; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "project_edit_form": 6,  # a query per client choice of the select; +1 its history (one query)
+    "project_rename_post": 9,  # as a browser posts it (its token, its drawn state): its title only, no rescore; 12 before issue 23 (the token claimed with its address in one statement, no savepoint: -2; the project read once, under its lock: -1)
     "project_edit_post": 8,  # the same, and the client rescored event by event after the save; +2 history row, health move
     "interaction_new_anywhere_form": 6,  # a query per client or project choice of the selects
     "interaction_new_anywhere_post": 24,  # the client rescored, or its contact clocks moved, event by event; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
@@ -205,8 +206,8 @@ BUDGETS: dict[str, int] = {
     "invoice_reopen_htmx": 25,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +1 the client's promises to pay it, kept or reopened with it; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_reopen": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "conflict_reopen_htmx": 23,  # a query per event when the client is rescored; the undo row: 1 INSERT; +2 history row, health move; +3 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "undo": 22,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move; +1 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
-    "undo_htmx": 22,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move; +1 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
+    "undo": 21,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move; +1 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); -1 the client not read to copy its owner when the save writes no owner (clients.models.OwnedThroughClient, issue 23)
+    "undo_htmx": 21,  # a query per event when the client is rescored after the previous values are back; +2 history row, health move; +1 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door); -1 the client not read to copy its owner when the save writes no owner (clients.models.OwnedThroughClient, issue 23)
     "trash": 5,  # a query per trash item (its rows are deferred: never read to list them)
     "trash_restore": 22,  # a query per restored row (one bulk INSERT per kind) or per event when rescoring; +1 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "trash_delete": 4,  # anything read from the book to delete one trash item
@@ -233,7 +234,7 @@ BUDGETS: dict[str, int] = {
     "project": 5,  # the 3 of a logged-in request, the project with its client, its changes: a query per change kept out
     "scope_change_new_post": 20,  # the change validated (checks in Python) and inserted with its history row, the one-time token, the client rescored through the door
     "scope_change_accept": 20,  # the change read with its project and client, decided and applied (the project's budget and due date, history rows), the client rescored through the door
-    "client_page_scope_accept": 21,  # the page, the change among the client's waiting ones, decided and applied, the one-time token, the client rescored through the door
+    "client_page_scope_accept": 20,  # the page, the change among the client's waiting ones, decided and applied, the one-time token, the client rescored through the door; -1 the client not read to copy its owner when the save writes no owner (clients.models.OwnedThroughClient, issue 23)
     "client_page_confirm_date": 24,  # the form's checks, the invoice locked, its renegotiation and the client's promise (history rows), the client rescored event by event, the one-time token; +4 the sweep's columns through the door (issue 23); +1 the client's absences (issue 22: the board's status updates, the sweep's column through the door)
     "client_page_preview": 15,  # the 3 of a logged-in request, the client with its owner, its page, one per section; +1 is there a logo; +1 the scope changes (issue 26); +2 what the client said (issue 26); +2 the recaps and their lines (issue 26)
     # The client's voice (issue 26): the page reads the client's check-ins and concerns (+2, one query each); an
@@ -241,7 +242,7 @@ BUDGETS: dict[str, int] = {
     # with the conflict signals: no query more); a concern also writes the freelancer's alert in the outbox.
     "client_page_check_in": 16,  # the page by its link, the one-time token looked up and claimed, the row, the door
     "client_page_concern": 21,  # the same, the signal's checks and history row, and the alert's outbox row
-    "client_page_check_in_withdraw": 18,  # the page, the check-in (of this page's client only), its UPDATE, the door
+    "client_page_check_in_withdraw": 17,  # the page, the check-in (of this page's client only), its UPDATE, the door; -1 the client not read to copy its owner when the save writes no owner (clients.models.OwnedThroughClient, issue 23)
     "client_page_concern_withdraw": 18,  # the page, the concern, its UPDATE and history row, the door
     "api_check_ins": 3,  # a query per check-in
     "api_check_in": 3,
@@ -250,14 +251,14 @@ BUDGETS: dict[str, int] = {
     "recap": 6,  # the recap page: the call with its client and profile, the recap, its lines with their promises
     "recap_new": 34,  # the form's checks, the call locked, the recap and two promises and lines (history rows, full_clean), the outbox row, the door once
     "recap_confirm": 27,  # the page, the recap locked, each line answered (an UPDATE and a history row: at most 10 lines), the door once
-    "recap_line_correct": 29,  # the page, the line locked, the correction logged as a message, the door once
+    "recap_line_correct": 28,  # the page, the line locked, the correction logged as a message, the door once; -1 the client not read to copy its owner when the save writes no owner (clients.models.OwnedThroughClient, issue 23)
     "api_recaps": 4,  # the page of recaps, then every line of the page in one query
     "api_recap": 4,
     "client_page_panel": 5,  # the 3 of a logged-in request, the client, its page: nothing per client of the book
     "client_page_panel_htmx": 5,  # the same, for the panel alone
     "client_page_choices": 7,  # the same, and the page saved
-    "client_page_renew_htmx": 8,  # the page read, renewed, and the panel drawn again
-    "client_page_off_htmx": 8,  # the same
+    "client_page_renew_htmx": 7,  # the page read, renewed, and the panel drawn again; -1 the client not read to copy its owner when the save writes no owner (clients.models.OwnedThroughClient, issue 23)
+    "client_page_off_htmx": 7,  # the same; -1 the client not read to copy its owner when the save writes no owner (clients.models.OwnedThroughClient, issue 23)
     "password_change": 3,  # anything read from the book
     "mailbox": 4,  # the mailbox row, nothing of the book
     "mailbox_status_htmx": 4,  # the same, for the status line the page polls while a sync runs
@@ -723,14 +724,20 @@ CLIENT_DATA = {
 }
 
 
-def renamed(client: Client) -> dict[str, Any]:
-    """Return the client's edit form as drawn (its one-time token, the values as read), its name changed."""
+def drawn(form: Any, **changes: Any) -> dict[str, Any]:
+    """Return `form` as a browser posts it (its one-time token, its drawn state, the values as read), `changes`
+    made."""
     data: dict[str, Any] = {}
-    for bound in ClientForm(instance=client):
+    for bound in form:
         value = bound.value()
         if value is not None and value is not False:
             data[bound.html_name] = "on" if value is True else value
-    return data | {"name": "Atelier Renommé"}
+    return data | changes
+
+
+def renamed(client: Client) -> dict[str, Any]:
+    """Return the client's edit form as drawn (its one-time token, the values as read), its name changed."""
+    return drawn(ClientForm(instance=client), name="Atelier Renommé")
 
 
 BUSINESS_DATA = {
@@ -1181,6 +1188,14 @@ VISITS: list[Visit] = [
         url("web:project_edit", project_id=lambda b: b.project.pk),
         "post",
         lambda b: {"client": b.rita.pk, "title": "Boutique en ligne", "status": "active", "currency": "EUR"},
+        status=302,
+        to=to_workspace,
+    ),
+    Visit(
+        "project_rename_post",
+        url("web:project_edit", project_id=lambda b: b.project.pk),
+        "post",
+        lambda b: drawn(ProjectForm(instance=b.project, owner=b.owner), title="Boutique renommée"),
         status=302,
         to=to_workspace,
     ),

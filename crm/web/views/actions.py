@@ -258,7 +258,7 @@ def status_update_sent(request: HtmxHttpRequest, client_id: int, send: bool = Fa
         return remember_created(request.user, _log_status_update(request.user, client, subject, body, send))
 
     # Two clicks carry the same token (the draft's, or the client's last update): the second logs nothing.
-    undo, _url = form.save_once(request.user, lambda undo: workspace_url(client.pk), save=record)
+    undo, _url = form.save_once(request.user, workspace_url(client.pk), save=record)
     if undo is None:
         done = _("This status update was already logged.")
         return answer_with_undo(request, done, None, workspace_url(client.pk), level=messages.INFO)

@@ -112,7 +112,9 @@ def _urls(kind: Editable, item: Any, show_client: bool) -> dict[str, str]:
 def edit_item(request: HtmxHttpRequest, kind: str, **ids: int) -> HttpResponse:
     """Show an item's edit form (a page, or in place for htmx); save a valid one and show the item again."""
     editable = EDITABLE[kind]
-    item = owned_or_404(editable.records, request.user, pk=ids[editable.id_kwarg])
+    item = owned_or_404(
+        editable.records, request.user, pk=ids[editable.id_kwarg], for_update=request.method == "POST"
+    )
     show_client = request.GET.get("show_client") == "1" or request.POST.get("show_client") == "1"
     form = editable.form_class(request.POST or None, instance=item, owner=request.user)
     form.auto_id = f"edit-{kind}-{item.pk}-%s"  # several items may be edited on one page

@@ -218,6 +218,11 @@ def conflict_detail(request: HtmxHttpRequest, signal_id: int) -> HttpResponse:
     return _event_page(request, "conflict", owned_or_404(SIGNALS, request.user, pk=signal_id))
 
 
+def _record_url(record: Any) -> str:
+    """Return the workspace of a saved record's client (a client's own for a client)."""
+    return workspace_url(getattr(record, "client_id", record.pk))
+
+
 def _edit_page(
     request: HtmxHttpRequest,
     form: Any,
@@ -235,8 +240,9 @@ def _edit_page(
     if request.method == "POST":
         if form.is_valid():
             created = form.instance._state.adding
+            # An edit's address is known before it saves (its client as posted): claimed with its token at once.
             saved_object, url = form.save_once(
-                request.user, lambda obj: workspace_url(getattr(obj, "client_id", obj.pk))
+                request.user, _record_url if created else _record_url(form.instance)
             )
             if saved_object is not None and changed is not None:
                 # In the request's transaction (clients.middleware), like the save.
@@ -276,7 +282,8 @@ def _suggested_absence(request: HtmxHttpRequest) -> dict[str, Any]:
 
 @login_required
 def client_edit(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    client = owned_or_404(CLIENTS, request.user, pk=client_id)
+    # A POST locks the row as it reads it: the form compares its drawn values with this read (no second one).
+    client = owned_or_404(Client, request.user, pk=client_id, for_update=request.method == "POST")
     form = ClientForm(request.POST or None, instance=client)
     return _edit_page(
         request,
@@ -305,7 +312,7 @@ def project_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 def project_edit(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
-    project = owned_or_404(PROJECTS, request.user, pk=project_id)
+    project = owned_or_404(PROJECTS, request.user, pk=project_id, for_update=request.method == "POST")
     was_client = project.client_id  # a project moved to another client changes both scores
     form = ProjectForm(request.POST or None, instance=project, owner=request.user)
     return _edit_page(

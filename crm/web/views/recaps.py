@@ -51,7 +51,7 @@ def interaction_recap(request: HtmxHttpRequest, interaction_id: int) -> HttpResp
             try:
                 _saved, url = form.save_once(
                     request.user,
-                    lambda recap: here,
+                    here,
                     save=lambda: writing.write(
                         interaction, data["decided"], data["open_questions"], lines.lines()
                     ),

@@ -87,7 +87,7 @@ def scope_change_new(request: HtmxHttpRequest, project_id: int) -> HttpResponse:
         change.save()
         return change
 
-    saved, url = form.save_once(request.user, lambda change: project_url(project.pk), save=save)
+    saved, url = form.save_once(request.user, project_url(project.pk), save=save)
     if saved is None:
         messages.info(request, _("This form was already sent: nothing was saved twice."))
     else:
