@@ -11,6 +11,7 @@ from django import template
 from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
@@ -247,6 +248,19 @@ def undo_id(tags: str) -> int | None:
         if tag.startswith("undo:") and tag[5:].isdigit():
             return int(tag[5:])
     return None
+
+
+@functools.cache
+def _choice_labels(model: type, name: str) -> dict[Any, Any]:
+    return dict(model._meta.get_field(name).flatchoices)
+
+
+@register.filter
+def label_of(item: Any, name: str) -> str:
+    """Return the label of `item`'s choice field `name`, as `get_<name>_display` does, with the field's choices
+    gathered once per field instead of on every call (a list draws it several times per item)."""
+    value = getattr(item, name)
+    return force_str(_choice_labels(type(item), name).get(value, value), strings_only=True)
 
 
 @register.filter

@@ -149,12 +149,18 @@ def render_each(context: Context, items: Sequence[Model], partial: str, **extra:
     return render(context, ((partial, item) for item in items), extra)
 
 
+def setting_key(kind: str, owner: Any, *parts: object) -> str:
+    """Return a cache key for something drawn for the owner in the active language and time zone, with these
+    templates: it changes with any of `parts`."""
+    setting = repr((get_language(), timezone.get_current_timezone_name(), templates_fingerprint(), *parts))
+    digest = hashlib.blake2b(setting.encode(), digest_size=16).hexdigest()
+    return ":".join([kind, str(owner.pk), digest])
+
+
 def book_key(kind: str, owner: Any, *parts: object) -> str:
     """Return a cache key for something drawn or computed from the owner's book, in the active language and time
     zone: it changes with the book version (`Profile.book_version`) and with any of `parts`."""
-    setting = repr((get_language(), timezone.get_current_timezone_name(), templates_fingerprint(), *parts))
-    digest = hashlib.blake2b(setting.encode(), digest_size=16).hexdigest()
-    return ":".join([kind, str(owner.pk), str(owner.profile.book_version), digest])
+    return setting_key(kind, owner, owner.profile.book_version, *parts)
 
 
 def cached_region(

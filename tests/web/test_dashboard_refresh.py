@@ -3,6 +3,8 @@ the counts), keeps every other client's items as read, and never shows a stale i
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -11,12 +13,14 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Profile
-from crm.models import Promise, TrashItem, Undo
+from crm.models import ClientHealth, Promise, TrashItem, Undo
 from crm.web.views import board
+from crm.web.views.common import PAGE_SIZE
 from tests.factories import make_client, make_conflict, make_invoice, make_promise
 
 NOW = "2026-03-10 09:00 +01:00"
@@ -69,13 +73,30 @@ def pks(items: list[Any]) -> list[int]:
     return [item.pk for item in items]
 
 
+def board_of(html: str) -> str:
+    """Return the page's board without its CSRF tokens (masked afresh on every request)."""
+    board_html = html[html.index('<div id="board"') : html.index('<a class="button log-fab"')]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", board_html)
+
+
+def drawn_cold(http: Any) -> str:
+    """Return the dashboard drawn with caches of its own, empty: nothing kept from an earlier drawing."""
+    empty = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
+    }
+    with override_settings(CACHES=empty):
+        return http.get(reverse("web:dashboard")).content.decode()
+
+
 def assert_fresh(http: Any, user: Any) -> str:
-    """Draw the dashboard and check that the week of work it used is the one read whole from the database."""
+    """Draw the dashboard and check that the week of work it used is the one read whole from the database, and
+    that the page is the one drawn from empty caches (every list and row kept from before is still true)."""
     html = http.get(reverse("web:dashboard")).content.decode()
     shown, truth = drawn(user), board.week(owner(user), timezone.localdate(), timezone.now())
     assert shown.counts == truth.counts
     for name in board.SECTIONS:
         assert pks(getattr(shown, name)) == pks(getattr(truth, name)), name
+    assert board_of(html) == board_of(drawn_cold(http))
     return html
 
 
@@ -166,6 +187,22 @@ def test_a_list_cut_short_that_loses_an_item_is_read_again(alice_client: Any, al
     assert_fresh(alice_client, alice)
 
 
+def test_a_change_redraws_only_the_lists_it_touches(alice_client: Any, alice: Any, book: dict) -> None:
+    alice_client.get(reverse("web:dashboard"))
+    before = drawn(alice)
+    # Bruno's promise is kept: the overdue promises move; the open conflicts (Anne's) and the overdue invoices
+    # (Bruno's, not touched by a promise but his client read again) keep or move their drawing as they must.
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": book["bruno_late"].pk}), headers=HTMX)
+    html = assert_fresh(alice_client, alice)
+    after = drawn(alice)
+    assert after.version == before.version + 1
+    assert after.drawn["promises_overdue"] == after.version  # its count and items moved
+    assert after.drawn["invoices_overdue"] == after.version  # it shows an item of Bruno, read again
+    assert after.drawn["conflicts_open"] == before.drawn["conflicts_open"]  # Anne's: kept as drawn
+    assert after.drawn["promises_due"] == before.drawn["promises_due"]  # empty before and after
+    assert "Devis de Bruno" not in html
+
+
 def test_a_change_not_tied_to_clients_reads_the_week_whole(alice_client: Any, alice: Any, book: dict) -> None:
     alice_client.get(reverse("web:dashboard"))
     before = drawn(alice)
@@ -201,6 +238,33 @@ def test_the_dashboard_after_a_change_reads_the_changed_client_only(
     with django_assert_max_num_queries(12):
         html = alice_client.get(reverse("web:dashboard")).content.decode()
     assert "Maquette d&#x27;Anne" in html
+
+
+def test_a_change_to_a_client_after_the_first_page_keeps_the_page_as_read(
+    alice_client: Any, alice: Any, django_assert_max_num_queries: Any
+) -> None:
+    # A full first page of clients at risk; the last client, with not enough history, ranks after all of them.
+    shown = [make_client(alice, name=f"Client {n:02}") for n in range(PAGE_SIZE)]
+    ClientHealth.objects.filter(client__in=shown).update(band="at_risk", score=20)
+    Profile.book_changed([alice.pk])
+    later = make_client(alice, name="Aaron, later")  # first by name, last by rank
+    yesterday = timezone.localdate() - timedelta(days=1)
+    promise = make_promise(later, made_on=yesterday - timedelta(days=5), due_on=yesterday)
+    assert_fresh(alice_client, alice)
+    keep = reverse("web:promise_keep", kwargs={"promise_id": promise.pk})
+    alice_client.post(keep, headers=HTMX)
+    assert_fresh(alice_client, alice)  # the client's share of the counts is known from now on
+    alice_client.post(reverse("web:undo", kwargs={"undo_id": Undo.objects.latest("pk").pk}), headers=HTMX)
+    # As after any change (test_the_dashboard_after_a_change_reads_the_changed_client_only), less the board's
+    # rows: the page cannot have changed, so neither read nor drawn again.
+    with django_assert_max_num_queries(11):
+        html = alice_client.get(reverse("web:dashboard")).content.decode()
+    assert html.count('class="client-row"') == PAGE_SIZE and "Aaron, later" in html  # in the week's work
+    assert_fresh(alice_client, alice)
+    # A change to a client on the page reads the page again: rescored, that client leaves it for the next one.
+    assert f'id="client-{later.pk}"' not in board_of(html)
+    make_promise(shown[0], made_on=yesterday - timedelta(days=5), due_on=yesterday)
+    assert f'id="client-{later.pk}"' in board_of(assert_fresh(alice_client, alice))
 
 
 def test_the_compiled_statements_answer_as_the_orm_day_after_day(alice: Any, bob: Any, book: dict) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -86,7 +86,9 @@ class Week:
     """The week's work: each list is cut short; `counts` says how many there are in all.
 
     `version` is the owner's book version it was read at, and `shares` what each client read since then (by
-    `refreshed`) adds to the counts: a change to a few clients refreshes their part only."""
+    `refreshed`) adds to the counts: a change to a few clients refreshes their part only. `drawn` says, for each
+    list, the book version its items and count last changed at: a list a change does not touch keeps its drawn
+    HTML (`section_keys`)."""
 
     counts: dict[str, int]
     promises_overdue: list[Promise] = field(default_factory=list)
@@ -96,6 +98,9 @@ class Week:
     conflicts_open: list[ConflictSignal] = field(default_factory=list)
     version: int = -1
     shares: dict[int, Share] = field(default_factory=dict)
+    drawn: dict[str, int] = field(default_factory=dict)
+    # When refreshed: where each changed client now ranks, (rank, score), None for a client gone (`ranked_page`).
+    moved: dict[int, tuple[int, int] | None] | None = None
 
 
 # What one client adds to the counts: its band, whether its status update is listed, and how many of its
@@ -268,6 +273,7 @@ def week(owner: Any, today: date, now: datetime) -> Week:
             .order_by("-severity", "observed_on", "pk")[:cut]
         ),
         version=version,
+        drawn=dict.fromkeys(SECTIONS, version),
     )
 
 
@@ -289,7 +295,9 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
     # The few clients changed: the listing rule in Python (the twin of the SQL one `week` reads through) costs
     # less than building its SQL.
     zone = owner.profile.zone
-    clients = list(journal["clients"].annotate(band=F("health__band")))
+    clients = list(
+        journal["clients"].annotate(band=F("health__band"), rank=F("health__rank"), score=F("health__score"))
+    )
     for client in clients:
         client.days_late = _status_update_days_late(client, today, zone)
         client.listed = client.days_late is not None
@@ -324,15 +332,28 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
         "invoices_overdue": invoices,
         "conflicts_open": conflicts,
     }
-    week = Week(counts=now_counts, version=version, shares=shares)
+    ranks = {client.pk: (client.rank, client.score) for client in clients if client.score is not None}
+    week = Week(
+        counts=now_counts, version=version, shares=shares, moved={pk: ranks.get(pk) for pk in changed}
+    )
     for name, order in SECTIONS.items():
-        merged = _merged(
-            getattr(found, name), fresh[name], changed, order, found.counts[name], week.counts[name]
-        )
+        drawn = getattr(found, name)
+        merged = _merged(drawn, fresh[name], changed, order, found.counts[name], week.counts[name])
         if merged is None:
             return None
         setattr(week, name, merged)
+        # A list whose count moved or that showed, or now shows, an item of a changed client is drawn again;
+        # every other list shows the very items it showed (the same rows, kept from `found`).
+        touched = week.counts[name] != found.counts[name] or any(
+            _client_of(item) in changed for item in (*drawn, *merged)
+        )
+        week.drawn[name] = version if touched or name not in found.drawn else found.drawn[name]
     return week
+
+
+def _client_of(item: Any) -> int:
+    """Return the id of the client an item of the week's work belongs to (a status update's is the client)."""
+    return item.pk if isinstance(item, Client) else item.client_id
 
 
 def _status_update_days_late(client: Client, today: date, zone: Any) -> int | None:
@@ -357,9 +378,7 @@ def _merged(
     """Return a list of the week's work with the items of the `changed` clients replaced by their `fresh` ones,
     cut short again; None when it would need items after the ones `drawn` (there were `was` in all, there are
     `now`), which only the database has."""
-    kept = [
-        item for item in drawn if (item.pk if isinstance(item, Client) else item.client_id) not in changed
-    ]
+    kept = [item for item in drawn if _client_of(item) not in changed]
     merged = sorted([*kept, *fresh], key=order)
     if was > len(drawn):  # the list was cut: what came after its last item is unknown
         if not drawn:
@@ -372,6 +391,83 @@ def _merged(
 def board_key(owner: Any, full_path: str, today: date, now: datetime) -> str:
     """Return the cache key of the drawn board (counts, rows, week of work) at this address, day and hour."""
     return fragments.book_key("board", owner, today, now.strftime("%Y-%m-%dT%H"), full_path)
+
+
+def section_keys(owner: Any, week: Week, today: date, now: datetime) -> dict[str, str]:
+    """Return the cache key of each drawn list of the week's work: it changes with the version the list last
+    changed at (`Week.drawn`), its count, the day and hour, the language, time zone and templates."""
+    return {
+        name: fragments.setting_key(
+            "week-section",
+            owner,
+            name,
+            week.drawn.get(name, week.version),
+            week.counts[name],
+            today,
+            f"{now:%H}",
+        )
+        for name in SECTIONS
+    }
+
+
+@dataclass
+class Shown:
+    """What a page of `ranked_clients` showed: its clients as read at the book version `drawn`, still the same at
+    `version`; `full` when the page was full, `last` the rank and score of its last client."""
+
+    version: int
+    drawn: int
+    clients: frozenset[int]
+    full: bool
+    last: tuple[int, int] | None
+
+
+def ranked_page(owner: Any, week: Week, page: Page, filters: dict[str, str]) -> int:
+    """Return the book version the clients of `page` were read at (the key of their drawing, `table_key`),
+    reading them now only when the book may have moved them; when it cannot have, the page's clients are read
+    only if their drawing is no longer in the cache.
+
+    The book may have moved them unless this is the first page of the whole book, full, and the last change was
+    to clients (`Week.moved`) that were not on it and rank after its last client by rank and score (so after it
+    whatever their names: the database and Python may not sort names alike).
+    """
+    key = fragments.setting_key("ranked-page", owner, page.number, sorted(filters.items()))
+    shown = cache.get(key)
+    if shown is not None and shown.version == week.version:
+        return shown.drawn
+    if shown is not None and _page_kept(shown, week, page, filters):
+        cache.set(key, replace(shown, version=week.version), 3600)
+        return shown.drawn
+    clients = page.object_list = list(page.object_list)
+    last = clients[-1].health if clients else None
+    shown = Shown(
+        version=week.version,
+        drawn=week.version,
+        clients=frozenset(client.pk for client in clients),
+        full=len(clients) == page.paginator.per_page,
+        last=None if last is None else (last.rank, last.score),
+    )
+    cache.set(key, shown, 3600)
+    return shown.drawn
+
+
+def _page_kept(shown: Shown, week: Week, page: Page, filters: dict[str, str]) -> bool:
+    """Return True when the clients `shown` one version before `week` are still the page's (`ranked_page`)."""
+    if shown.version != week.version - 1 or week.moved is None or page.number != 1 or any(filters.values()):
+        return False
+    # A page not full holds the whole book: a changed client may come onto it.
+    if not shown.full or shown.last is None:
+        return False
+    return all(
+        pk not in shown.clients and rank is not None and rank > shown.last for pk, rank in week.moved.items()
+    )
+
+
+def table_key(owner: Any, drawn: int, page: Page, filters: dict[str, str], today: date, now: datetime) -> str:
+    """Return the cache key of the drawn table of a page of clients read at the book version `drawn`."""
+    return fragments.setting_key(
+        "board-table", owner, drawn, page.number, sorted(filters.items()), today, f"{now:%H}"
+    )
 
 
 def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:

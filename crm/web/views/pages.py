@@ -53,9 +53,14 @@ def _board_context(request: HtmxHttpRequest, filters: dict[str, str], today: dat
     week = board.cached_week(request.user, today, now)
     clients = board.ranked_clients(request.user, **filters)
     page = paginate(request, clients, count=board.count_clients(request.user, counts=week.counts, **filters))
+    # The page's clients are read and drawn again only when the last change may have moved them.
+    drawn = board.ranked_page(request.user, week, page, filters)
     return {
-        "page": page,  # read with the board: drawn again only when the book or the hour moves
+        "page": page,
+        "table_key": board.table_key(request.user, drawn, page, filters, today, now),
         "week": week,
+        # Each list of the week's work is drawn once per change that touches it (`{% cache %}` in the board).
+        "section_keys": board.section_keys(request.user, week, today, now),
         "filters": filters,
         "today": today,
     }
