@@ -10,8 +10,10 @@ import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -21,6 +23,7 @@ from django.db.models import (
     BooleanField,
     Case,
     DateField,
+    DecimalField,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -32,6 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -55,6 +59,7 @@ from crm.models import (
 )
 from crm.models.health import Band
 from crm.models.trash import UNDO_MINUTES
+from crm.payments import due
 from crm.trust import formula
 
 logger = logging.getLogger(__name__)
@@ -111,9 +116,14 @@ class _Zones(dict[str, zoneinfo.ZoneInfo]):
         return zone
 
 
-def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Any, ...]]:
-    """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (six reads, whatever the
-    batch size).
+def _compute_batch(
+    ids: Any, rows: list[tuple[Any, ...]], now: datetime, sweep: due.Read | None = None
+) -> list[tuple[Any, ...]]:
+    """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (two reads, whatever the
+    batch size: the interactions, and every other table in one `_history`).
+
+    With `sweep`, what the sweep's columns are counted from is put in it as read with the history (the clients'
+    open invoices, their reminders, the clients' away days: `crm.payments.due.clients_changed`).
 
     `ids` selects the same clients for the reads' `client_id__in`: a list for one client; for a batch, a
     subquery (by owner and primary-key range), which costs the same to build whatever the batch size, where a
@@ -124,26 +134,34 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
     zone_of = {row[0]: zones[row[5] or default_zone] for row in rows}
     today_in = {zone: local_day(now, zone) for zone in set(zone_of.values())}
     today_of = {cid: today_in[zone] for cid, zone in zone_of.items()}
+    connection = connections[router.db_for_read(Client)]  # the book's tables live in one database
+    moment = _datetime_from_text(connection)
 
-    # The active projects and every absence, past ones too (a past absence still explains the silence during
-    # it), in one read (`_absences_and_active_projects`).
+    # The weekly snapshots of the sparkline; the one 7 days ago is also "a week ago".
+    days_ago_of: dict[date, int] = {}
+    for today in set(today_of.values()):
+        for weeks in range(1, SPARKLINE_WEEKS + 1):
+            days_ago_of[today - timedelta(weeks=weeks)] = weeks * 7
+    # Every table but the interactions in one read (`_HISTORY`), each table's rows in the order it was read in.
+    history = _history(ids, sorted(days_ago_of), connection, sweep=sweep is not None)
+
+    # The active projects and every absence, past ones too (a past absence still explains the silence during it).
     active_since: dict[int, datetime] = {}
     own_absences: dict[int, list[rules.Period]] = defaultdict(list)
     pauses: dict[int, list[rules.Period]] = defaultdict(list)
     # The pauses of each active project (an active project never paused pauses nothing): `rules.away_spans`.
     project_pauses: dict[int, dict[int, list[rules.Period]]] = defaultdict(dict)
-    for client_id, project_id, start_on, end_on, created_at, absence in _rows(
-        _absences_and_active_projects, ids
-    ):
-        if absence:
-            if project_id is None:
-                own_absences[client_id].append((start_on, end_on))
-            else:
-                pauses[project_id].append((start_on, end_on))
-            continue
+    for client_id, project_id, start_on, end_on in history["absences"]:
+        if project_id is None:
+            own_absences[client_id].append((start_on, end_on))
+        else:
+            pauses[project_id].append((start_on, end_on))
+    for client_id, project_id, start_on, created_at in history["projects"]:
         project_pauses[client_id][project_id] = pauses[project_id]
         # In UTC: the formula compares it with every status update, and mixed zones make each comparison slow.
-        since = local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
+        since = (
+            local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else moment(created_at)
+        )
         if client_id not in active_since or since < active_since[client_id]:
             active_since[client_id] = since
 
@@ -162,11 +180,11 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         invoice_id,
         answer,
         answered_at,
-    ) in _rows(_promises, ids):
-        clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
+    ) in history["promises"]:
+        clarified_on = moment(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
         # The day the client confirmed it in a recap (crm/models/recaps.py): a stronger word once kept.
         confirmed_on = (
-            _utc(answered_at).astimezone(zone_of[cid]).date()
+            moment(answered_at).astimezone(zone_of[cid]).date()
             if answer == _CONFIRMED and answered_at
             else None
         )
@@ -188,12 +206,20 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 
     invoices: dict[int, list[formula.InvoiceFact]] = defaultdict(list)
     # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
-    connection = connections[router.db_for_read(Invoice)]
     decimal = _converter(Invoice, "amount", connection)
-    moment = _datetime_from_text(connection)
-    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency, rate, *steps in _rows(
-        _invoices, ids
-    ):
+    for (
+        iid,
+        cid,
+        amount,
+        issued_on,
+        due_on,
+        paid_on,
+        renegotiated,
+        currency,
+        rate,
+        *steps,
+        next_at,
+    ) in history["invoices"]:
         reminders = tuple(
             (moment(sent_at).astimezone(zone_of[cid]).date(), step)
             for step, sent_at in enumerate(steps, start=1)
@@ -207,34 +233,29 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
                 iid, amount, issued_on, due_on, paid_on, renegotiated, currency, reminders, common
             )
         )
+        if sweep is not None and (paid_on is None or next_at is not None):
+            # An open invoice: its next reminder is counted again (`crm.payments.due`).
+            stored = moment(next_at) if next_at is not None else None
+            sweep.invoices[iid] = (cid, stored, due_on, renegotiated, paid_on)
+    if sweep is not None:
+        for invoice_id, due_basis, step, state, decided_at in history["reminders"]:
+            decided = moment(decided_at) if decided_at is not None else None
+            sweep.reminders[invoice_id].append((due_basis, step, state, decided))
 
     conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)
-    scope_changes: dict[int, list[formula.ScopeChangeFact]] = defaultdict(list)
-    check_ins: dict[int, list[formula.CheckInFact]] = defaultdict(list)
-    for (
-        sid,
-        cid,
-        kind,
-        severity,
-        observed_on,
-        resolved_on,
-        raised_by,
-        withdrawn_at,
-        answered_at,
-        is_check_in,
-    ) in _rows(_conflicts_changes_and_check_ins, ids):
-        if kind == SCOPE_CHANGE:
-            state = "accepted" if severity else "pending"
-            scope_changes[cid].append(formula.ScopeChangeFact(sid, observed_on, False, state))
-            continue
-        withdrawn = moment(withdrawn_at) if withdrawn_at is not None else None
-        if is_check_in:
-            check_ins[cid].append(formula.CheckInFact(sid, moment(answered_at), kind, withdrawn))
-            continue
-        withdrawn_on = withdrawn.astimezone(zone_of[cid]).date() if withdrawn is not None else None
+    for sid, cid, kind, severity, observed_on, resolved_on, raised_by, withdrawn_at in history["conflicts"]:
+        withdrawn_on = moment(withdrawn_at).astimezone(zone_of[cid]).date() if withdrawn_at else None
         conflicts[cid].append(
             formula.ConflictFact(sid, kind, severity, observed_on, resolved_on, raised_by, withdrawn_on)
         )
+    scope_changes: dict[int, list[formula.ScopeChangeFact]] = defaultdict(list)
+    for sid, cid, accepted, asked_on in history["scope_changes"]:
+        state = "accepted" if accepted else "pending"
+        scope_changes[cid].append(formula.ScopeChangeFact(sid, asked_on, False, state))
+    check_ins: dict[int, list[formula.CheckInFact]] = defaultdict(list)
+    for sid, cid, level, answered_at, withdrawn_at in history["check_ins"]:
+        withdrawn = moment(withdrawn_at) if withdrawn_at is not None else None
+        check_ins[cid].append(formula.CheckInFact(sid, moment(answered_at), level, withdrawn))
 
     # The biggest table: one pass over the cursor into each client's journal, without an object per row.
     horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
@@ -243,14 +264,9 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         _datetime_from_text(connections[router.db_for_read(Interaction)]),
     )
 
-    # The weekly snapshots of the sparkline; the one 7 days ago is also "a week ago".
-    days_ago_of: dict[date, int] = {}
-    for today in set(today_of.values()):
-        for weeks in range(1, SPARKLINE_WEEKS + 1):
-            days_ago_of[today - timedelta(weeks=weeks)] = weeks * 7
-    history: dict[int, dict[date, int]] = defaultdict(dict)
-    for cid, day, score in _rows(_snapshots, ids, sorted(days_ago_of)):
-        history[cid][day] = score
+    snapshots: dict[int, dict[date, int]] = defaultdict(dict)
+    for cid, day, score in history["snapshots"]:
+        snapshots[cid][day] = score
 
     bands = thresholds()
     results = []
@@ -266,6 +282,9 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         felt_on,
         feeling_note,
     ) in rows:
+        away = _away(own_absences.get(cid), project_pauses.get(cid))
+        if sweep is not None:
+            sweep.spans[cid] = away
         facts = formula.ClientFacts(
             id=cid,
             created_at=created_at,
@@ -280,13 +299,13 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             zone=zone_of[cid],
             paused=status == _PAUSED,
             owes_status_updates=status == _ACTIVE,
-            away=_away(own_absences.get(cid), project_pauses.get(cid)),
+            away=away,
             feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
             check_ins=tuple(check_ins.get(cid, ())),
         )
         today = today_of[cid]
         health = formula.compute(facts, now, today, bands)
-        past = history.get(cid, {})
+        past = snapshots.get(cid, {})
         points = [((today - day).days, score) for day, score in past.items() if day < today]
         results.append(
             (
@@ -320,142 +339,258 @@ _ACTIVE = str(Client.Status.ACTIVE)
 _CONFIRMED = str(RecapLine.Answer.CONFIRMED)
 
 
-# The six reads of a batch (the conflict signals with the client's check-ins), each a function of the clients' ids (a list, or a subquery for a book's batch) and of
-# the moments it reads around, so `_rows` can compile it once for one client.
+# The two reads of a batch, each a function of the clients' ids (a list, or a subquery for a book's batch) and of
+# the moments or days it reads around, so `_rows` can compile it once for one client: the interactions, the biggest
+# table (`_recent_interactions`), and every other table of the history in one UNION ALL (`_history`).
+#
+# Each table of `_history` is one small `_Branch`: its rows of the clients, and its columns, each of a kind. The
+# union pads every branch to the same columns, each kind in slots of its own (PostgreSQL matches a union's
+# columns by type, and types a NULL of the first branches as text unless it is cast), so the rows come back as
+# (branch, int slots, day slots, text slots, moment slots, number slots) and each branch takes its columns back in
+# the order it names them. Moments come as text, read back by `moment` (the drivers' datetime converters cost more
+# than the fetch); days are read back from text on SQLite (a union's column has no declared type there).
+_KIND_SQL = {"int": "bigint", "day": "date", "text": "text", "moment": "text", "number": "numeric"}
+_KIND_FIELD = {
+    "int": IntegerField(),
+    "day": DateField(),
+    "text": TextField(),
+    "moment": TextField(),
+    "number": DecimalField(),
+}
 
 
-def _absences_and_active_projects(ids: Any) -> Any:
-    # The absences first, so the database types the columns from their own.
-    absences = (
-        Absence.objects.filter(client_id__in=ids)
-        .order_by()
-        .values_list("client_id", "project_id", "start_on", "end_on", "created_at", Value(True))
-    )
-    projects = (
-        Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE)
-        .order_by()
-        .values_list(
-            "client_id", "id", "start_on", Value(None, output_field=DateField()), "created_at", Value(False)
-        )
-    )
-    return absences.union(projects, all=True)
+@dataclass(frozen=True)
+class _Branch:
+    name: str
+    rows: Callable[
+        [Any], Any
+    ]  # the clients' ids (and the snapshots' days) -> the table's rows of these clients
+    columns: tuple[
+        tuple[str, Any], ...
+    ]  # (kind, field name or expression), in the order the loader reads them
+    # The order the loader reads the rows in, when it is not the table's own (the promises' masses add up in the
+    # model's order; the other tables' rows go to per-client lists in primary-key order): a key of the row read.
+    order: Callable[[tuple[Any, ...]], Any] | None = None
+    sweep_only: bool = False  # read only for the sweep's columns (`crm.payments.due`)
 
 
-def _promises(ids: Any) -> Any:
-    # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
-    return Promise.objects.filter(client_id__in=ids).values_list(
-        "id",
-        "client_id",
-        "promisor",
-        "made_on",
-        "due_on",
-        "state",
-        "kept_on",
-        "broken_on",
-        "clarified_at",
-        "dropped_on",
-        "invoice_id",
-        # Its recap line, if it has one (one row at most: the line's promise is unique).
-        "recap_line__answer",
-        "recap_line__answered_at",
-    )
-
-
-def _invoices(ids: Any) -> Any:
+def _answer_steps() -> dict[str, Any]:
     # Each step's latest payment reminder sent, read with the invoice (no query more): a subquery per step served
     # by payment_reminder_once_per_step's index, which starts with the invoice.
     sent = PaymentReminder.objects.filter(invoice=OuterRef("pk"), state=PaymentReminder.State.SENT)
-    reminder_steps = {
-        f"reminder_{step}": Cast(
-            Subquery(sent.filter(step=step).order_by("-sent_at").values("sent_at")[:1]),
-            output_field=TextField(),
-        )
+    return {
+        f"reminder_{step}": Subquery(sent.filter(step=step).order_by("-sent_at").values("sent_at")[:1])
         for step in PaymentReminder.Step.values
     }
+
+
+def _per_euro() -> Any:
     # The reference rate of each invoice's issue day (the nearest earlier day known, else the first one after),
     # read with the invoice (no query more), served by rate_once_per_currency_and_day's index.
     rates = Rate.objects.filter(currency=OuterRef("currency"))
-    per_euro = Coalesce(
+    return Coalesce(
         Subquery(rates.filter(day__lte=OuterRef("issued_on")).order_by("-day").values("per_euro")[:1]),
         Subquery(rates.filter(day__gt=OuterRef("issued_on")).order_by("day").values("per_euro")[:1]),
     )
-    return (
-        Invoice.objects.filter(client_id__in=ids)
-        .annotate(**reminder_steps, per_euro=per_euro)
-        .values_list(
-            "id",
-            "client_id",
-            "amount",
-            "issued_on",
-            "due_on",
-            "paid_on",
-            "renegotiated_due_on",
-            "currency",
-            "per_euro",
-            *reminder_steps,
-        )
-    )
 
 
-def _conflicts_changes_and_check_ins(ids: Any) -> Any:
-    # One read for three tables, so neither scope drift nor the client's voice (issue 26) costs the journal's door
-    # a query more. The conflict signals first, so the database types the columns from their own; then the scope
-    # changes that can count toward scope drift (no price, not declined: kind "scope", severity 1 when both sides
-    # accepted, 0 while pending); then the client's check-ins. Moments as text, read back by `moment`.
-    as_text = TextField()
-    signals = (
-        ConflictSignal.objects.filter(client_id__in=ids)
-        .order_by()
-        .values_list(
-            "id",
-            "client_id",
-            "kind",
-            "severity",
-            "observed_on",
-            "resolved_on",
-            "raised_by",
-            Cast("withdrawn_at", output_field=as_text),
-            Value(None, output_field=as_text),
-            Value(False),
-        )
-    )
-    accepted = Q(
-        freelancer_decision=ScopeChange.Decision.ACCEPTED, client_decision=ScopeChange.Decision.ACCEPTED
-    )
-    changes = (
-        ScopeChange.objects.filter(client_id__in=ids)
-        .unpriced_not_declined()
-        .order_by()
-        .values_list(
-            "id",
-            "client_id",
-            Value(SCOPE_CHANGE),
-            Case(When(accepted, then=Value(1)), default=Value(0), output_field=IntegerField()),
-            "asked_on",
-            Value(None, output_field=DateField()),
-            Value(ConflictSignal.RaisedBy.FREELANCER.value),
-            Value(None, output_field=as_text),
-            Value(None, output_field=as_text),
-            Value(False),
-        )
-    )
-    check_ins = (
-        CheckIn.objects.filter(client_id__in=ids)
-        .order_by()
-        .values_list(
-            "id",
-            "client_id",
-            "level",
-            Value(0),
-            Value(None, output_field=DateField()),
-            Value(None, output_field=DateField()),
-            Value("client"),
-            Cast("withdrawn_at", output_field=as_text),
-            Cast("answered_at", output_field=as_text),
-            Value(True),
-        )
-    )
-    return signals.union(changes, check_ins, all=True)
+_ACCEPTED_BY_BOTH = Q(
+    freelancer_decision=ScopeChange.Decision.ACCEPTED, client_decision=ScopeChange.Decision.ACCEPTED
+)
+
+_ID = itemgetter(0)  # in primary-key order, as the table reads them by itself
+
+_HISTORY = (
+    # Every absence, past ones too, with the project it pauses (None: the client's own).
+    _Branch(
+        "absences",
+        lambda ids, days: Absence.objects.filter(client_id__in=ids),
+        (("int", "client_id"), ("int", "project_id"), ("day", "start_on"), ("day", "end_on")),
+    ),
+    _Branch(
+        "projects",
+        lambda ids, days: Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE),
+        (("int", "client_id"), ("int", "id"), ("day", "start_on"), ("moment", "created_at")),
+    ),
+    _Branch(
+        "promises",
+        lambda ids, days: Promise.objects.filter(client_id__in=ids),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            ("text", "promisor"),
+            ("day", "made_on"),
+            ("day", "due_on"),
+            ("text", "state"),
+            ("day", "kept_on"),
+            ("day", "broken_on"),
+            ("moment", "clarified_at"),
+            ("day", "dropped_on"),
+            ("int", "invoice_id"),
+            # Its recap line, if it has one (one row at most: the line's promise is unique).
+            ("text", "recap_line__answer"),
+            ("moment", "recap_line__answered_at"),
+        ),
+        # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
+        order=lambda row: (row[4], row[0]),
+    ),
+    _Branch(
+        "invoices",
+        lambda ids, days: Invoice.objects.filter(client_id__in=ids),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            ("number", "amount"),
+            ("day", "issued_on"),
+            ("day", "due_on"),
+            ("day", "paid_on"),
+            ("day", "renegotiated_due_on"),
+            ("text", "currency"),
+            ("number", _per_euro()),
+            *(("moment", step) for step in _answer_steps().values()),
+            ("moment", "next_reminder_at"),  # the sweep's stored column
+        ),
+        order=lambda row: (-row[3].toordinal(), -row[0]),  # the model's order: latest issued first
+    ),
+    # The payment reminders of the clients' unpaid invoices: when the next one is prepared (the sweep's column).
+    _Branch(
+        "reminders",
+        lambda ids, days: PaymentReminder.objects.filter(
+            invoice__client_id__in=ids, invoice__paid_on__isnull=True
+        ),
+        (
+            ("int", "invoice_id"),
+            ("day", "due_basis"),
+            ("int", "step"),
+            ("text", "state"),
+            ("moment", "decided_at"),
+        ),
+        sweep_only=True,
+    ),
+    _Branch(
+        "conflicts",
+        lambda ids, days: ConflictSignal.objects.filter(client_id__in=ids),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            ("text", "kind"),
+            ("int", "severity"),
+            ("day", "observed_on"),
+            ("day", "resolved_on"),
+            ("text", "raised_by"),
+            ("moment", "withdrawn_at"),
+        ),
+        order=_ID,
+    ),
+    # The scope changes that can count toward scope drift (no price, not declined): 1 when both sides accepted.
+    _Branch(
+        "scope_changes",
+        lambda ids, days: ScopeChange.objects.filter(client_id__in=ids).unpriced_not_declined(),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            (
+                "int",
+                Case(When(_ACCEPTED_BY_BOTH, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            ),
+            ("day", "asked_on"),
+        ),
+        order=_ID,
+    ),
+    _Branch(
+        "check_ins",
+        lambda ids, days: CheckIn.objects.filter(client_id__in=ids),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            ("text", "level"),
+            ("moment", "answered_at"),
+            ("moment", "withdrawn_at"),
+        ),
+        order=_ID,
+    ),
+    # The sparkline's weekly snapshots.
+    _Branch(
+        "snapshots",
+        lambda ids, days: HealthSnapshot.objects.filter(client_id__in=ids, day__in=days),
+        (("int", "client_id"), ("day", "day"), ("int", "score")),
+    ),
+)
+_KINDS = list(_KIND_SQL)
+# How many slots of each kind the widest branch needs.
+_SLOTS = {kind: max(sum(k == kind for k, _ in b.columns) for b in _HISTORY) for kind in _KINDS}
+# Where each slot of each kind is in a row of the union (the branch's number first).
+_FIRST_SLOT = {kind: 1 + sum(_SLOTS[k] for k in _KINDS[: _KINDS.index(kind)]) for kind in _KINDS}
+
+
+def _places(branch: _Branch) -> list[int]:
+    """Return where each of the branch's columns is in a row of the union, in the branch's order."""
+    used = dict.fromkeys(_KINDS, 0)
+    places = []
+    for kind, _column in branch.columns:
+        places.append(_FIRST_SLOT[kind] + used[kind])
+        used[kind] += 1
+    return places
+
+
+def _union(branches: tuple[_Branch, ...], ids: Any, days: list[date]) -> Any:
+    """Return the UNION ALL of these branches' rows of the clients `ids`, padded to the same columns."""
+    selects = []
+    for number, branch in enumerate(branches):
+        slots: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
+        for kind, column in branch.columns:
+            expression = F(column) if isinstance(column, str) else column
+            slots[kind].append(Cast(expression, output_field=TextField()) if kind == "moment" else expression)
+        values = [Value(number)]
+        for kind in _KINDS:
+            missing = _SLOTS[kind] - len(slots[kind])
+            values += (
+                slots[kind] + [RawSQL(f"CAST(NULL AS {_KIND_SQL[kind]})", (), _KIND_FIELD[kind])] * missing
+            )
+        selects.append(branch.rows(ids, days).order_by().values_list(*values))
+    return selects[0].union(*selects[1:], all=True)
+
+
+_SCORED = tuple(branch for branch in _HISTORY if not branch.sweep_only)
+
+
+def _scored_history(ids: Any, days: list[date]) -> Any:
+    return _union(_SCORED, ids, days)
+
+
+def _swept_history(ids: Any, days: list[date]) -> Any:
+    return _union(_HISTORY, ids, days)
+
+
+def _history(ids: Any, days: list[date], connection: Any, *, sweep: bool) -> dict[str, list[tuple[Any, ...]]]:
+    """Return each table's rows of the clients `ids` (the snapshots of `days`), read in one query: {branch's name:
+    its rows, each its columns in the order the branch names them}; the sweep's branches too with `sweep`."""
+    branches = _HISTORY if sweep else _SCORED
+    taken = [(branch, itemgetter(*_places(branch))) for branch in branches]
+    found: list[list[tuple[Any, ...]]] = [[] for _ in branches]
+    for row in _rows(_swept_history if sweep else _scored_history, ids, days):
+        found[row[0]].append(row)
+    # A union's day columns come back as text on SQLite (they have no declared type there).
+    parse_days = connection.vendor == "sqlite"
+    history = {}
+    for (branch, take), rows in zip(taken, found, strict=True):
+        days_at = [i for i, (kind, _column) in enumerate(branch.columns) if kind == "day"]
+        read = [take(row) for row in rows]
+        if parse_days and days_at:
+            read = [_with_days(row, days_at) for row in read]
+        if branch.order is not None:
+            read.sort(key=branch.order)
+        history[branch.name] = read
+    return history
+
+
+def _with_days(row: tuple[Any, ...], places: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for place in places:
+        value = values[place]
+        if isinstance(value, str):
+            values[place] = date.fromisoformat(value)
+    return tuple(values)
 
 
 def _recent_interactions(ids: Any, horizon: datetime, now: datetime) -> Any:
@@ -481,12 +616,6 @@ def _recent_interactions(ids: Any, horizon: datetime, now: datetime) -> Any:
                 output_field=BooleanField(),
             ),
         )
-    )
-
-
-def _snapshots(ids: Any, days: list[date]) -> Any:
-    return HealthSnapshot.objects.filter(client_id__in=ids, day__in=days).values_list(
-        "client_id", "day", "score"
     )
 
 
