@@ -58,9 +58,11 @@ def journal_changed(client_ids: Iterable[int | None], *, now: datetime | None = 
     ids = sorted({client_id for client_id in client_ids if client_id is not None})
     if not ids:
         return []
-    healths = recompute_clients(ids, now, contact_times=True)
-    # The sweep's "next step at" columns, after the clocks moved: read by the nudges and the payment planner.
-    due.clients_changed(ids)
+    # The sweep's "next step at" columns, counted from what the recompute read (it reads nothing more), and
+    # written with the contact clocks: read by the nudges and the payment planner.
+    read = due.Read()
+    healths = recompute_clients(ids, now, contact_times=True, sweep=read)
+    due.clients_changed(ids, read)
     return healths
 
 

@@ -839,6 +839,7 @@ def recompute_clients(
     batch_size: int = DEFAULT_BATCH_SIZE,
     *,
     contact_times: bool = False,
+    sweep: due.Read | None = None,
 ) -> list[ClientHealth]:
     """Recompute and store the trust health of these clients whose history changed; return it (in id order),
     skipping the clients that no longer exist.
@@ -848,6 +849,9 @@ def recompute_clients(
     clients' contact clocks are read from their interactions in that query too, scored as read, and written
     back (one UPDATE) only for the clients whose clocks moved. Batches of `batch_size` clients cost the same few
     queries each (the batch loader); the owners' book versions move once, at the end.
+
+    With `sweep` (the journal's door), what the sweep's columns are counted from is put in it as read with the
+    clients and their histories (`crm.payments.due.Read`), and the clocks are left for it to write with them.
     """
     now = now or timezone.now()
     ids = sorted(set(client_ids))
@@ -871,6 +875,7 @@ def recompute_clients(
                 Subquery(recent.values("pk")[:1]),
                 Subquery(recent.values("old_score")[:1]),
                 Subquery(recent.values("old_band")[:1]),
+                *(due.CLIENT_FIELDS if sweep is not None else ()),
                 *(("last_contact_at", *clocks.values()) if clocks else ()),
             )
         )
@@ -878,11 +883,23 @@ def recompute_clients(
             continue
         if clocks:
             moved = [row[0] for row in rows if (row[-3], row[_LAST_UPDATE]) != tuple(row[-2:])]
+            if sweep is not None:
+                # Written by the sweep's refresh, with its column, in the same UPDATE.
+                sweep.moved.update(moved)
+                sweep.clocks.update((row[0], tuple(row[-2:])) for row in rows)
+            elif moved:
+                Client.objects.filter(pk__in=moved).update(**clocks)
             # Scored with the clocks as the journal has them now.
             rows = [(*row[:_LAST_UPDATE], row[-1], *row[_LAST_UPDATE + 1 : -3]) for row in rows]
-            if moved:
-                Client.objects.filter(pk__in=moved).update(**clocks)
-        healths = _compute_batch([row[0] for row in rows], [row[:CLIENT_COLUMN_COUNT] for row in rows], now)
+        if sweep is not None:
+            for row in rows:
+                listed, *days = row[CLIENT_COLUMN_COUNT + 7 : CLIENT_COLUMN_COUNT + 14]
+                # (created_at, last_status_update_at, cadence_days, status), as `due.listed_at` takes them.
+                client = (row[3], row[_LAST_UPDATE], row[2], row[6])
+                sweep.clients[row[0]] = (listed, client, row[5], tuple(days[:3]), tuple(days[3:]))
+        healths = _compute_batch(
+            [row[0] for row in rows], [row[:CLIENT_COLUMN_COUNT] for row in rows], now, sweep
+        )
         _store(healths, bump=False)
         moves = []
         for row, values in zip(rows, healths, strict=True):
