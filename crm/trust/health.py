@@ -119,8 +119,8 @@ class _Zones(dict[str, zoneinfo.ZoneInfo]):
 def _compute_batch(
     ids: Any, rows: list[tuple[Any, ...]], now: datetime, sweep: due.Read | None = None
 ) -> list[tuple[Any, ...]]:
-    """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (two reads, whatever the
-    batch size: the interactions, and every other table in one `_history`).
+    """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (one read of every table,
+    `_history`, whatever the batch size).
 
     With `sweep`, what the sweep's columns are counted from is put in it as read with the history (the clients'
     open invoices, their reminders, the clients' away days: `crm.payments.due.clients_changed`).
@@ -142,8 +142,9 @@ def _compute_batch(
     for today in set(today_of.values()):
         for weeks in range(1, SPARKLINE_WEEKS + 1):
             days_ago_of[today - timedelta(weeks=weeks)] = weeks * 7
-    # Every table but the interactions in one read (`_HISTORY`), each table's rows in the order it was read in.
-    history = _history(ids, sorted(days_ago_of), connection, sweep=sweep is not None)
+    # Every table in one read (`_HISTORY`), each table's rows in the order the loader reads them.
+    horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
+    history = _history(ids, sorted(days_ago_of), horizon, now, connection, sweep=sweep is not None)
 
     # The active projects and every absence, past ones too (a past absence still explains the silence during it).
     active_since: dict[int, datetime] = {}
@@ -257,12 +258,8 @@ def _compute_batch(
         withdrawn = moment(withdrawn_at) if withdrawn_at is not None else None
         check_ins[cid].append(formula.CheckInFact(sid, moment(answered_at), level, withdrawn))
 
-    # The biggest table: one pass over the cursor into each client's journal, without an object per row.
-    horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
-    journals = formula.journals(
-        _rows(_recent_interactions, ids, horizon, now),
-        _datetime_from_text(connections[router.db_for_read(Interaction)]),
-    )
+    # The biggest table: one pass over its rows into each client's journal, without an object per row.
+    journals = formula.journals(history["interactions"], moment)
 
     snapshots: dict[int, dict[date, int]] = defaultdict(dict)
     for cid, day, score in history["snapshots"]:
@@ -339,23 +336,32 @@ _ACTIVE = str(Client.Status.ACTIVE)
 _CONFIRMED = str(RecapLine.Answer.CONFIRMED)
 
 
-# The two reads of a batch, each a function of the clients' ids (a list, or a subquery for a book's batch) and of
-# the moments or days it reads around, so `_rows` can compile it once for one client: the interactions, the biggest
-# table (`_recent_interactions`), and every other table of the history in one UNION ALL (`_history`).
+# The one read of a batch's history (`_history`): every table in one UNION ALL, a function of the clients' ids (a
+# list, or a subquery for a book's batch) and of the days and moments it reads around, so `_rows` can compile it
+# once for one client.
 #
 # Each table of `_history` is one small `_Branch`: its rows of the clients, and its columns, each of a kind. The
 # union pads every branch to the same columns, each kind in slots of its own (PostgreSQL matches a union's
 # columns by type, and types a NULL of the first branches as text unless it is cast), so the rows come back as
-# (branch, int slots, day slots, text slots, moment slots, number slots) and each branch takes its columns back in
-# the order it names them. Moments come as text, read back by `moment` (the drivers' datetime converters cost more
-# than the fetch); days are read back from text on SQLite (a union's column has no declared type there).
-_KIND_SQL = {"int": "bigint", "day": "date", "text": "text", "moment": "text", "number": "numeric"}
+# (branch, int slots, day slots, text slots, moment slots, number slots, flag slots) and each branch takes its
+# columns back in the order it names them. Moments come as text, read back by `moment` (the drivers' datetime
+# converters cost more than the fetch); days are read back from text on SQLite (a union's column has no declared
+# type there).
+_KIND_SQL = {
+    "int": "bigint",
+    "day": "date",
+    "text": "text",
+    "moment": "text",
+    "number": "numeric",
+    "flag": "boolean",
+}
 _KIND_FIELD = {
     "int": IntegerField(),
     "day": DateField(),
     "text": TextField(),
     "moment": TextField(),
     "number": DecimalField(),
+    "flag": BooleanField(),
 }
 
 
@@ -399,22 +405,24 @@ _ACCEPTED_BY_BOTH = Q(
 )
 
 _ID = itemgetter(0)  # in primary-key order, as the table reads them by itself
+_STATUS_UPDATE = Q(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
+_ASKS = Q(kind__in=sorted(formula.ASKING_KINDS), direction=Interaction.Direction.TO_CLIENT)
 
 _HISTORY = (
     # Every absence, past ones too, with the project it pauses (None: the client's own).
     _Branch(
         "absences",
-        lambda ids, days: Absence.objects.filter(client_id__in=ids),
+        lambda ids, *_: Absence.objects.filter(client_id__in=ids),
         (("int", "client_id"), ("int", "project_id"), ("day", "start_on"), ("day", "end_on")),
     ),
     _Branch(
         "projects",
-        lambda ids, days: Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE),
+        lambda ids, *_: Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE),
         (("int", "client_id"), ("int", "id"), ("day", "start_on"), ("moment", "created_at")),
     ),
     _Branch(
         "promises",
-        lambda ids, days: Promise.objects.filter(client_id__in=ids),
+        lambda ids, *_: Promise.objects.filter(client_id__in=ids),
         (
             ("int", "id"),
             ("int", "client_id"),
@@ -436,7 +444,7 @@ _HISTORY = (
     ),
     _Branch(
         "invoices",
-        lambda ids, days: Invoice.objects.filter(client_id__in=ids),
+        lambda ids, *_: Invoice.objects.filter(client_id__in=ids),
         (
             ("int", "id"),
             ("int", "client_id"),
@@ -455,7 +463,7 @@ _HISTORY = (
     # The payment reminders of the clients' unpaid invoices: when the next one is prepared (the sweep's column).
     _Branch(
         "reminders",
-        lambda ids, days: PaymentReminder.objects.filter(
+        lambda ids, *_: PaymentReminder.objects.filter(
             invoice__client_id__in=ids, invoice__paid_on__isnull=True
         ),
         (
@@ -469,7 +477,7 @@ _HISTORY = (
     ),
     _Branch(
         "conflicts",
-        lambda ids, days: ConflictSignal.objects.filter(client_id__in=ids),
+        lambda ids, *_: ConflictSignal.objects.filter(client_id__in=ids),
         (
             ("int", "id"),
             ("int", "client_id"),
@@ -485,7 +493,7 @@ _HISTORY = (
     # The scope changes that can count toward scope drift (no price, not declined): 1 when both sides accepted.
     _Branch(
         "scope_changes",
-        lambda ids, days: ScopeChange.objects.filter(client_id__in=ids).unpriced_not_declined(),
+        lambda ids, *_: ScopeChange.objects.filter(client_id__in=ids).unpriced_not_declined(),
         (
             ("int", "id"),
             ("int", "client_id"),
@@ -499,7 +507,7 @@ _HISTORY = (
     ),
     _Branch(
         "check_ins",
-        lambda ids, days: CheckIn.objects.filter(client_id__in=ids),
+        lambda ids, *_: CheckIn.objects.filter(client_id__in=ids),
         (
             ("int", "id"),
             ("int", "client_id"),
@@ -509,10 +517,30 @@ _HISTORY = (
         ),
         order=_ID,
     ),
+    # The biggest table: the interactions since the horizon (older ones have faded below a quarter of their weight),
+    # served by interaction_client_time_idx. Auto-replies and mailings are neither answers nor questions
+    # (`contacts`). In time order within each client, as `formula.journals` reads them.
+    _Branch(
+        "interactions",
+        lambda ids, days, horizon, now: Interaction.objects.contacts().filter(
+            client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now
+        ),
+        (
+            ("int", "client_id"),
+            ("int", "id"),
+            ("moment", "happened_at"),
+            ("flag", _STATUS_UPDATE),
+            ("flag", Q(direction=Interaction.Direction.FROM_CLIENT)),
+            ("int", "answers_id"),
+            ("flag", _ASKS),
+        ),
+        # By client, then time (moments as text sort as they do as moments: one format, one zone), then id.
+        order=itemgetter(0, 2, 1),
+    ),
     # The sparkline's weekly snapshots.
     _Branch(
         "snapshots",
-        lambda ids, days: HealthSnapshot.objects.filter(client_id__in=ids, day__in=days),
+        lambda ids, days, *_: HealthSnapshot.objects.filter(client_id__in=ids, day__in=days),
         (("int", "client_id"), ("day", "day"), ("int", "score")),
     ),
 )
@@ -533,42 +561,51 @@ def _places(branch: _Branch) -> list[int]:
     return places
 
 
-def _union(branches: tuple[_Branch, ...], ids: Any, days: list[date]) -> Any:
+def _union(
+    branches: tuple[_Branch, ...], ids: Any, days: list[date], horizon: datetime, now: datetime
+) -> Any:
     """Return the UNION ALL of these branches' rows of the clients `ids`, padded to the same columns."""
     selects = []
     for number, branch in enumerate(branches):
         slots: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
         for kind, column in branch.columns:
             expression = F(column) if isinstance(column, str) else column
-            slots[kind].append(Cast(expression, output_field=TextField()) if kind == "moment" else expression)
+            if kind == "moment":
+                expression = Cast(expression, output_field=TextField())
+            elif kind == "flag":
+                expression = ExpressionWrapper(expression, output_field=BooleanField())
+            slots[kind].append(expression)
         values = [Value(number)]
         for kind in _KINDS:
             missing = _SLOTS[kind] - len(slots[kind])
             values += (
                 slots[kind] + [RawSQL(f"CAST(NULL AS {_KIND_SQL[kind]})", (), _KIND_FIELD[kind])] * missing
             )
-        selects.append(branch.rows(ids, days).order_by().values_list(*values))
+        selects.append(branch.rows(ids, days, horizon, now).order_by().values_list(*values))
     return selects[0].union(*selects[1:], all=True)
 
 
 _SCORED = tuple(branch for branch in _HISTORY if not branch.sweep_only)
 
 
-def _scored_history(ids: Any, days: list[date]) -> Any:
-    return _union(_SCORED, ids, days)
+def _scored_history(ids: Any, days: list[date], horizon: datetime, now: datetime) -> Any:
+    return _union(_SCORED, ids, days, horizon, now)
 
 
-def _swept_history(ids: Any, days: list[date]) -> Any:
-    return _union(_HISTORY, ids, days)
+def _swept_history(ids: Any, days: list[date], horizon: datetime, now: datetime) -> Any:
+    return _union(_HISTORY, ids, days, horizon, now)
 
 
-def _history(ids: Any, days: list[date], connection: Any, *, sweep: bool) -> dict[str, list[tuple[Any, ...]]]:
-    """Return each table's rows of the clients `ids` (the snapshots of `days`), read in one query: {branch's name:
-    its rows, each its columns in the order the branch names them}; the sweep's branches too with `sweep`."""
+def _history(
+    ids: Any, days: list[date], horizon: datetime, now: datetime, connection: Any, *, sweep: bool
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Return each table's rows of the clients `ids` (the snapshots of `days`, the interactions from `horizon` to
+    `now`), read in one query: {branch's name: its rows, each its columns in the order the branch names them}; the
+    sweep's branches too with `sweep`."""
     branches = _HISTORY if sweep else _SCORED
     taken = [(branch, itemgetter(*_places(branch))) for branch in branches]
     found: list[list[tuple[Any, ...]]] = [[] for _ in branches]
-    for row in _rows(_swept_history if sweep else _scored_history, ids, days):
+    for row in _rows(_swept_history if sweep else _scored_history, ids, days, horizon, now):
         found[row[0]].append(row)
     # A union's day columns come back as text on SQLite (they have no declared type there).
     parse_days = connection.vendor == "sqlite"
@@ -591,32 +628,6 @@ def _with_days(row: tuple[Any, ...], places: list[int]) -> tuple[Any, ...]:
         if isinstance(value, str):
             values[place] = date.fromisoformat(value)
     return tuple(values)
-
-
-def _recent_interactions(ids: Any, horizon: datetime, now: datetime) -> Any:
-    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight. Auto-replies
-    # and mailings are neither answers nor questions (`contacts`).
-    return (
-        Interaction.objects.contacts()
-        .filter(client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now)
-        .order_by("client_id", "happened_at", "id")
-        .values_list(
-            "client_id",
-            "id",
-            # As text: the drivers' datetime converters (Python code per value) cost more than the fetch.
-            Cast("happened_at", output_field=TextField()),
-            ExpressionWrapper(
-                Q(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT),
-                output_field=BooleanField(),
-            ),
-            ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
-            "answers_id",
-            ExpressionWrapper(
-                Q(kind__in=sorted(formula.ASKING_KINDS), direction=Interaction.Direction.TO_CLIENT),
-                output_field=BooleanField(),
-            ),
-        )
-    )
 
 
 # The SQL of each read for one client, compiled once per process and database: (sql, params, where each of the
