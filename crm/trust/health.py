@@ -6,6 +6,7 @@ is read once per batch with `client_id__in`, so a batch costs the same few queri
 
 from __future__ import annotations
 
+import functools
 import logging
 import zoneinfo
 from collections import defaultdict
@@ -632,43 +633,51 @@ def _with_days(row: tuple[Any, ...], places: list[int]) -> tuple[Any, ...]:
 
 # The SQL of each read for one client, compiled once per process and database: (sql, params, where each of the
 # call's values goes among the params).
-_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any], list[tuple[int, int]]]] = {}
+_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any], list[tuple[int, int]], Any]] = {}
 
 
-def _rows(build: Callable[..., Any], ids: Any, *values: Any) -> Iterator[tuple[Any, ...]]:
-    """Yield the rows of the read `build(ids, *values)` straight from the cursor (see `_raw_rows`).
+def _rows(
+    build: Callable[..., Any], ids: Any, *values: Any, convert: bool = False
+) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of the read `build(ids, *values)` straight from the cursor (see `_raw_rows`); with `convert`,
+    through the ORM's converters, as the queryset itself would yield them.
 
     For one client (the journal's door, after each click), its SQL is compiled once and run again with this
-    client's values: building and compiling the six querysets cost Django more than the database takes to answer
+    client's values: building and compiling the querysets cost Django more than the database takes to answer
     them. Compiled with stand-in values (a negative id, moments and days of 1901), each found again among the
-    parameters and replaced by the call's own, adapted for the database as Django adapts it. A read whose
+    parameters and replaced by the call's own, adapted for the database as Django adapts it; so every parameter
+    that depends on the call must be one of its `values`, never computed from them inside `build`. A read whose
     stand-ins cannot all be found is built as usual.
     """
     if not isinstance(ids, list) or len(ids) != 1:
-        yield from _raw_rows(build(ids, *values))
+        yield from build(ids, *values) if convert else _raw_rows(build(ids, *values))
         return
     connection = connections[router.db_for_read(Client)]  # the book's tables live in one database
     leaves = [ids[0], *(item for value in values for item in (value if isinstance(value, list) else [value]))]
-    key = (build, connection.alias, tuple(len(v) if isinstance(v, list) else -1 for v in values))
+    key = (build, connection.alias, convert, tuple(len(v) if isinstance(v, list) else -1 for v in values))
     compiled = _COMPILED.get(key)
     if compiled is None:
-        compiled = _COMPILED[key] = _compile(build, connection, values)
-    sql, params, places = compiled
+        compiled = _COMPILED[key] = _compile(build, connection, values, convert)
+    sql, params, places, converted = compiled
     if not places:  # a stand-in was not found: built as usual
-        yield from _raw_rows(build(ids, *values))
+        yield from build(ids, *values) if convert else _raw_rows(build(ids, *values))
         return
     params = list(params)
     for position, leaf in places:
         params[position] = _adapt(leaves[leaf], connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        yield from chain.from_iterable(iter(lambda: cursor.fetchmany(5000), []))
+        rows = chain.from_iterable(iter(lambda: cursor.fetchmany(5000), []))
+        yield from converted(rows) if converted is not None else rows
 
 
 def _compile(
-    build: Callable[..., Any], connection: Any, values: tuple[Any, ...]
-) -> tuple[str, list[Any], list[tuple[int, int]]]:
-    """Return the SQL of `build` for one client compiled with stand-ins, its params, and where each value goes."""
+    build: Callable[..., Any], connection: Any, values: tuple[Any, ...], convert: bool = False
+) -> tuple[
+    str, list[Any], list[tuple[int, int]], Callable[[Iterable[Any]], Iterator[tuple[Any, ...]]] | None
+]:
+    """Return the SQL of `build` for one client compiled with stand-ins, its params, where each value goes, and
+    (with `convert`) what applies the ORM's converters to its rows."""
     counter = iter(range(1, 10**6))
 
     def stand_in(value: Any) -> Any:
@@ -686,16 +695,25 @@ def _compile(
         *(item for value in stand_ins for item in (value if isinstance(value, list) else [value])),
     ]
     queryset = build([leaves[0]], *stand_ins)
-    sql, params = queryset.query.get_compiler(using=connection.alias).as_sql()
+    compiler = queryset.query.get_compiler(using=connection.alias)
+    sql, params = compiler.as_sql()
+    converted = None
+    if convert:
+        # As `SQLCompiler.results_iter` applies them, for the columns the query selects.
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+
+        def converted(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+            return map(tuple, compiler.apply_converters(rows, converters)) if converters else map(tuple, rows)
+
     params = list(params)
     places = []
     for leaf, value in enumerate(leaves):
         adapted = _adapt(value, connection)
         found = [i for i, param in enumerate(params) if type(param) is type(adapted) and param == adapted]
         if not found:
-            return sql, params, []
+            return sql, params, [], None
         places += [(position, leaf) for position in found]
-    return sql, params, places
+    return sql, params, places, converted
 
 
 def _adapt(value: Any, connection: Any) -> Any:
@@ -755,13 +773,18 @@ def _converter(model: Any, name: str, connection: Any) -> Callable[[Any], Any]:
 CLIENT_COLUMN_COUNT = 10
 
 
-def _client_rows(queryset: Any, now: datetime, *extra: str) -> Any:
+def _client_rows(queryset: Any, now: datetime, *extra: Any) -> Any:
     """Return the clients' own columns the formula reads, with their latest feeling (in the same query), then
     the `extra` columns asked for."""
     # A feeling given on a later day than any time zone's today is not counted yet (replays of the past).
-    latest = Feeling.objects.filter(
-        client_id=OuterRef("pk"), felt_on__lte=(now + timedelta(days=1)).date()
-    ).order_by("-felt_on", "-pk")
+    return _client_columns(queryset, (now + timedelta(days=1)).date(), *extra)
+
+
+def _client_columns(queryset: Any, felt_by: date, *extra: Any) -> Any:
+    """Return `_client_rows`, the latest feeling given by `felt_by`."""
+    latest = Feeling.objects.filter(client_id=OuterRef("pk"), felt_on__lte=felt_by).order_by(
+        "-felt_on", "-pk"
+    )
     return queryset.values_list(
         "id",
         "owner_id",
@@ -844,6 +867,35 @@ def latest_contact_times() -> dict[str, Subquery]:
 _LAST_UPDATE = 4  # where `_client_rows` puts the stored last status update
 
 
+@functools.cache
+def _stored_read(contact_times: bool, sweep: bool) -> Callable[..., Any]:
+    """Return the read of `recompute_clients` (one per kind of call, so `_rows` compiles each once): the clients'
+    rows with their stored health and their last move within the undo window; the sweep's columns with `sweep`;
+    the contact clocks, stored and as the journal has them, with `contact_times`."""
+
+    def read(ids: Any, felt_by: date, undo_since: datetime, now: datetime) -> Any:
+        # The client's last move still within the undo window, read with its row: a new move is folded into it.
+        recent = HealthChange.objects.filter(
+            client_id=OuterRef("pk"), at__gt=undo_since, at__lte=now
+        ).order_by("-at", "-pk")
+        clocks = latest_contact_times() if contact_times else {}
+        return _client_columns(
+            Client.objects.filter(pk__in=ids).order_by("pk"),
+            felt_by,
+            "health__score",
+            "health__band",
+            "health__reasons",
+            "health__evidence_count",
+            Subquery(recent.values("pk")[:1]),
+            Subquery(recent.values("old_score")[:1]),
+            Subquery(recent.values("old_band")[:1]),
+            *(due.CLIENT_FIELDS if sweep else ()),
+            *(("last_contact_at", *clocks.values()) if clocks else ()),
+        )
+
+    return read
+
+
 def recompute_clients(
     client_ids: Iterable[int],
     now: datetime | None = None,
@@ -868,38 +920,22 @@ def recompute_clients(
     ids = sorted(set(client_ids))
     stored: list[ClientHealth] = []
     owners: set[int] = set()
-    clocks = latest_contact_times() if contact_times else {}
-    # The client's last move still within the undo window, read with its row: a new move is folded into it.
-    recent = HealthChange.objects.filter(
-        client_id=OuterRef("pk"), at__gt=now - timedelta(minutes=UNDO_MINUTES), at__lte=now
-    ).order_by("-at", "-pk")
+    read = _stored_read(contact_times, sweep is not None)
+    # The latest feeling counted (`_client_rows`); the moves still within the undo window.
+    felt_by, undo_since = (now + timedelta(days=1)).date(), now - timedelta(minutes=UNDO_MINUTES)
     for first in range(0, len(ids), batch_size):
         batch = ids[first : first + batch_size]
-        rows = list(
-            _client_rows(
-                Client.objects.filter(pk__in=batch).order_by("pk"),
-                now,
-                "health__score",
-                "health__band",
-                "health__reasons",
-                "health__evidence_count",
-                Subquery(recent.values("pk")[:1]),
-                Subquery(recent.values("old_score")[:1]),
-                Subquery(recent.values("old_band")[:1]),
-                *(due.CLIENT_FIELDS if sweep is not None else ()),
-                *(("last_contact_at", *clocks.values()) if clocks else ()),
-            )
-        )
+        rows = list(_rows(read, batch, felt_by, undo_since, now, convert=True))
         if not rows:
             continue
-        if clocks:
+        if contact_times:
             moved = [row[0] for row in rows if (row[-3], row[_LAST_UPDATE]) != tuple(row[-2:])]
             if sweep is not None:
                 # Written by the sweep's refresh, with its column, in the same UPDATE.
                 sweep.moved.update(moved)
                 sweep.clocks.update((row[0], tuple(row[-2:])) for row in rows)
             elif moved:
-                Client.objects.filter(pk__in=moved).update(**clocks)
+                Client.objects.filter(pk__in=moved).update(**latest_contact_times())
             # Scored with the clocks as the journal has them now.
             rows = [(*row[:_LAST_UPDATE], row[-1], *row[_LAST_UPDATE + 1 : -3]) for row in rows]
         if sweep is not None:
