@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import zoneinfo
@@ -13,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Count, ExpressionWrapper, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -234,6 +235,17 @@ class Profile(models.Model):
         which clients' journals changed, when that is all that changed in one freelancer's book."""
         owners = set(owner_ids)
         changed = sorted(set(client_ids)) if client_ids is not None and len(owners) == 1 else None
+        if len(owners) == 1:
+            # The journal's door moves one book after each click: the same UPDATE, written once per database
+            # (building and compiling it took the ORM a third of the door's time), run with this book's values.
+            connection = connections[router.db_for_write(cls)]
+            column = cls._meta.get_field("book_changed_clients")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _book_changed_sql(connection.alias),
+                    [column.get_db_prep_save(changed, connection), *owners],
+                )
+            return
         cls.objects.filter(user_id__in=owners).update(
             book_version=F("book_version") + 1, book_changed_clients=changed
         )
@@ -1273,3 +1285,15 @@ class AccessToken(models.Model):
         if self.last_used_at is None or now - self.last_used_at >= self.LAST_USED_PRECISION:
             self.last_used_at = now
             AccessToken.objects.filter(pk=self.pk).update(last_used_at=now)
+
+
+@functools.cache
+def _book_changed_sql(alias: str) -> str:
+    """Return `Profile.book_changed`'s UPDATE of one book, as the ORM writes it for this database."""
+    quote = connections[alias].ops.quote_name
+    version = quote(Profile._meta.get_field("book_version").column)
+    return (
+        f"UPDATE {quote(Profile._meta.db_table)} SET {version} = ({version} + 1),"
+        f" {quote(Profile._meta.get_field('book_changed_clients').column)} = %s"
+        f" WHERE {quote(Profile._meta.get_field('user').column)} = %s"
+    )
