@@ -1,7 +1,8 @@
 """The ORM side of the trust health: load clients' histories as plain facts, run `crm.trust`, store the results.
 
-One client (`recompute_client`) or a whole book (`recompute_book`) goes through the same batch loader: each table
-is read once per batch with `client_id__in`, so a batch costs the same few queries whatever its size.
+One client (`recompute_client`) or a whole book (`recompute_book`) goes through the same batch loader: the clients'
+rows, then every table of their history in one UNION ALL with `client_id__in` (`_history`), so a batch costs the same
+few queries whatever its size.
 """
 
 from __future__ import annotations
