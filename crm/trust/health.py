@@ -546,6 +546,7 @@ _HISTORY = (
         (("int", "client_id"), ("day", "day"), ("int", "score")),
     ),
 )
+_INTERACTIONS = next(branch for branch in _HISTORY if branch.name == "interactions")
 _KINDS = list(_KIND_SQL)
 # How many slots of each kind the widest branch needs.
 _SLOTS = {kind: max(sum(k == kind for k, _ in b.columns) for b in _HISTORY) for kind in _KINDS}
@@ -571,12 +572,7 @@ def _union(
     for number, branch in enumerate(branches):
         slots: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
         for kind, column in branch.columns:
-            expression = F(column) if isinstance(column, str) else column
-            if kind == "moment":
-                expression = Cast(expression, output_field=TextField())
-            elif kind == "flag":
-                expression = ExpressionWrapper(expression, output_field=BooleanField())
-            slots[kind].append(expression)
+            slots[kind].append(_expression(kind, column))
         values = [Value(number)]
         for kind in _KINDS:
             missing = _SLOTS[kind] - len(slots[kind])
@@ -587,39 +583,62 @@ def _union(
     return selects[0].union(*selects[1:], all=True)
 
 
-_SCORED = tuple(branch for branch in _HISTORY if not branch.sweep_only)
+def _expression(kind: str, column: Any) -> Any:
+    """Return a branch's column as the union selects it: moments as text, flags as booleans."""
+    expression = F(column) if isinstance(column, str) else column
+    if kind == "moment":
+        return Cast(expression, output_field=TextField())
+    if kind == "flag":
+        return ExpressionWrapper(expression, output_field=BooleanField())
+    return expression
 
 
-def _scored_history(ids: Any, days: list[date], horizon: datetime, now: datetime) -> Any:
-    return _union(_SCORED, ids, days, horizon, now)
+@functools.cache
+def _history_read(sweep: bool, alone: str | None) -> tuple[tuple[_Branch, ...], Callable[..., Any]]:
+    """Return the branches of the history's one read, in the union's order, and the read (one per kind of call,
+    so `_rows` compiles each once): the branches scored, the sweep's too with `sweep`, but the one named `alone`."""
+    branches = tuple(b for b in _HISTORY if (sweep or not b.sweep_only) and b.name != alone)
 
+    def read(ids: Any, days: list[date], horizon: datetime, now: datetime) -> Any:
+        return _union(branches, ids, days, horizon, now)
 
-def _swept_history(ids: Any, days: list[date], horizon: datetime, now: datetime) -> Any:
-    return _union(_HISTORY, ids, days, horizon, now)
+    return branches, read
 
 
 def _history(
     ids: Any, days: list[date], horizon: datetime, now: datetime, connection: Any, *, sweep: bool
-) -> dict[str, list[tuple[Any, ...]]]:
+) -> dict[str, Iterable[tuple[Any, ...]]]:
     """Return each table's rows of the clients `ids` (the snapshots of `days`, the interactions from `horizon` to
-    `now`), read in one query: {branch's name: its rows, each its columns in the order the branch names them}; the
-    sweep's branches too with `sweep`."""
-    branches = _HISTORY if sweep else _SCORED
-    taken = [(branch, itemgetter(*_places(branch))) for branch in branches]
+    `now`): {branch's name: its rows, each its columns in the order the branch names them}; the sweep's branches
+    too with `sweep`.
+
+    One read for one client (the journal's door). For a book's batch, the interactions, the biggest table by far,
+    are read by themselves, in the order their index gives, straight from the cursor into the journals: through
+    the union they would cost a sort and a tuple more per row in Python.
+    """
+    one_client = isinstance(ids, list) and len(ids) == 1
+    branches, read = _history_read(sweep, None if one_client else _INTERACTIONS.name)
     found: list[list[tuple[Any, ...]]] = [[] for _ in branches]
-    for row in _rows(_swept_history if sweep else _scored_history, ids, days, horizon, now):
+    for row in _rows(read, ids, days, horizon, now):
         found[row[0]].append(row)
     # A union's day columns come back as text on SQLite (they have no declared type there).
     parse_days = connection.vendor == "sqlite"
-    history = {}
-    for (branch, take), rows in zip(taken, found, strict=True):
+    history: dict[str, Iterable[tuple[Any, ...]]] = {}
+    for branch, rows in zip(branches, found, strict=True):
         days_at = [i for i, (kind, _column) in enumerate(branch.columns) if kind == "day"]
-        read = [take(row) for row in rows]
+        take = itemgetter(*_places(branch))
+        taken = [take(row) for row in rows]
         if parse_days and days_at:
-            read = [_with_days(row, days_at) for row in read]
+            taken = [_with_days(row, days_at) for row in taken]
         if branch.order is not None:
-            read.sort(key=branch.order)
-        history[branch.name] = read
+            taken.sort(key=branch.order)
+        history[branch.name] = taken
+    if not one_client:
+        history[_INTERACTIONS.name] = _raw_rows(
+            _INTERACTIONS.rows(ids, days, horizon, now)
+            .order_by("client_id", "happened_at", "id")
+            .values_list(*(_expression(kind, column) for kind, column in _INTERACTIONS.columns))
+        )
     return history
 
 
