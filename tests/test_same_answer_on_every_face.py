@@ -5,9 +5,12 @@ of the date line, at a random moment ("now", frozen with time_machine): active, 
 some away until a day around today, with dated absences past, present or open, an active project paused,
 cadences of 1 to 30 days, last status updates around their due day, promises on
 both sides, open conflict signals, and invoices due yesterday, today or tomorrow (local), long overdue,
-renegotiated, paid on time or late. The expected answers are written ONCE, by the small oracle below (`expect`),
+renegotiated, paid on time or late; and the written trace of issue 26: concerns the client raised on their page
+(standing or withdrawn), check-ins (good, so-so or bad, withdrawn or not, inside and outside their window) and
+scope changes (priced or not, each side pending, accepting or declining, around the drift's 60-day window). The expected answers are written ONCE, by the small oracle below (`expect`),
 from the rules as `docs/trust-model.md` and the guide state them, and every face is compared with it:
 
+- which concerns raised by clients still stand, and which scope changes wait for a decision, and whose;
 - which clients have a status update due, and how many days late (0 = due today): only active clients owe one; it
   is due the local day of the last one (or of the client's creation) plus the cadence, or the first day back
   when the client is away that day (an absence, or its only active project paused); none is due on a day away;
@@ -19,29 +22,34 @@ What each face shows, and so what is compared there (a face is checked only on w
 
 - dashboard (`/`, the HTML): each client row's score and band; the week's "Status updates due" (days late, or
   "due in N days" ahead) and its count, "Overdue promises" (which ones) and "Overdue invoices" (which, days late);
+  the clients' concerns at the top;
 - workspace (`/clients/<id>/`, the HTML): the header's score and band and "next due" day; the timeline's promises
   (open / overdue / to settle), invoices (days late) and latest trust-health move (its new score, and its band when
   it says one, are the header's);
 - weekly digest (the text part of the email `crm/reminders/digest.py` builds for the outbox): status updates to send, overdue
-  promises (the freelancer's) and promises to settle (both sides) with their days late, overdue invoices and days;
+  promises (the freelancer's) and promises to settle (both sides) with their days late, overdue invoices and days,
+  the scope changes waiting for a decision and whose;
 - nudge (the email `nudge_message` would send): which clients get a status-update draft, their days late, promises
   to settle. It has no scores;
-- client's page (portal, through its link): each promise late or not, each unpaid invoice late and by how many days.
+- client's page (portal, through its link): each promise late or not, each unpaid invoice late and by how many days,
+  each scope change's state (every pending one shown), each concern and check-in of theirs, withdrawn or not.
   It has no scores and no status-update due day;
 - REST API (`/api/health` with a bearer token): score, band, and the overdue reasons (status update, promises on
   both sides, invoices): present when the rules say so, and the days their text states (the API does not return
-  the reasons' parameters, so their text is read);
+  the reasons' parameters, so their text is read); `/api/scope-changes` (each state), `/api/check-ins` and
+  `/api/conflict-signals` (who raised each, withdrawn or not);
 - `manage.py trust_report --format json` (recomputed, and `--stored`): the same as the API;
 - calendar feed (iCalendar, through its private address): the day each open promise falls due and each active
   client's status update falls due. It has no scores and no overdue notion;
 - exports (the JSON document and the ZIP of CSVs): the facts the rules read (no computed column, no score): the
-  oracle run on the exported facts gives the same answers, and the latest trust-health move is the score.
+  oracle run on the exported facts gives the same answers (scores, scope changes waiting, concerns standing), and
+  the latest trust-health move is the score.
 
 What the oracle does not judge on its own: the score itself comes from the pure formula (property-tested in
 tests/trust/), run here on facts built from the drawn book, so a change of the formula moves every face and the
 oracle together; what this test catches is a loader, a stored row or a face that says something else. Not drawn
 yet: logged interactions (replies, status updates as journal entries), feelings, explanations of delays, payment
-reminders and late-payment interest, several currencies.
+reminders and late-payment interest, several currencies, recaps and their answers (issue 26).
 
 Where the faces look ahead (the dashboard lists status updates due within a few days, the digest "due tomorrow"),
 the days they give must match the oracle's due day, and they must all look the same distance ahead.
@@ -83,7 +91,7 @@ from hypothesis import strategies as st
 from clients.models import Absence, AccessToken, Client, Project
 from conflicts.models import ConflictSignal
 from crm.core import rules
-from crm.models import ClientPage, HealthChange, Invoice, Promise
+from crm.models import CheckIn, ClientPage, HealthChange, Invoice, Promise, ScopeChange
 from crm.reminders.calendar import feed_token
 from crm.reminders.digest import digest_message
 from crm.reminders.status_updates import nudge_message
@@ -161,6 +169,13 @@ class ClientSpec:
     promises: list[PromiseSpec]
     invoices: list[InvoiceSpec]
     conflicts: list[tuple[str, int, int]]  # (kind, severity, observed days ago): open conflict signals
+    # Issue 26, the client's own word and the written scope. A concern the client raised on their page: (kind,
+    # observed days ago, withdrawn this many days later or None: still open).
+    concerns: list[tuple[str, int, int | None]] = field(default_factory=list)
+    # A check-in: (level, answered this many hours ago, withdrawn an hour later or not).
+    check_ins: list[tuple[str, int, bool]] = field(default_factory=list)
+    # A scope change: (asked days ago, priced or not, the freelancer's decision, the client's decision).
+    scope_changes: list[tuple[int, bool, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -169,6 +184,8 @@ class BookSpec:
     now: datetime
     clients: list[ClientSpec]
 
+
+DECISIONS = ["pending", "pending", "accepted", "declined"]
 
 # Due yesterday, today or tomorrow (local) most often, then the other boundaries, then anywhere.
 days_around = st.one_of(st.sampled_from([-1, 0, 1]), st.sampled_from(AROUND), st.integers(-40, 3))
@@ -206,6 +223,29 @@ client_specs = st.builds(
     conflicts=st.lists(
         st.tuples(st.sampled_from(["ideas", "posture"]), st.integers(1, 3), st.integers(0, 20)), max_size=1
     ),
+    concerns=st.lists(
+        st.tuples(
+            st.sampled_from(["ideas", "interests", "payment", "posture"]),
+            st.integers(0, 30),
+            st.one_of(st.none(), st.integers(0, 5)),
+        ),
+        max_size=1,
+    ),
+    # Within and across the check-ins' window; a good, a so-so and a bad one weigh differently.
+    check_ins=st.lists(
+        st.tuples(st.sampled_from(["good", "mixed", "poor"]), st.integers(1, 24 * 120), st.booleans()),
+        max_size=2,
+    ),
+    # Around the drift's count (3 unpriced within 60 days) and the edge of its window.
+    scope_changes=st.lists(
+        st.tuples(
+            st.one_of(st.integers(0, 20), st.sampled_from([52, 53, 59, 60, 61])),
+            st.booleans(),
+            st.sampled_from(DECISIONS),
+            st.sampled_from(DECISIONS),
+        ),
+        max_size=4,
+    ),
 )
 moments = st.datetimes(
     min_value=datetime(2026, 1, 5), max_value=datetime(2027, 12, 20), timezones=st.just(UTC)
@@ -231,6 +271,8 @@ class Book:
     promises: dict[int, Promise] = field(default_factory=dict)
     invoices: dict[int, Invoice] = field(default_factory=dict)
     conflicts: dict[int, ConflictSignal] = field(default_factory=dict)
+    check_ins: dict[int, CheckIn] = field(default_factory=dict)
+    scope_changes: dict[int, ScopeChange] = field(default_factory=dict)
 
 
 def _build(spec: BookSpec) -> Book:
@@ -322,6 +364,49 @@ def _build(spec: BookSpec) -> Book:
                 client=client, kind=kind, severity=severity, observed_on=today - timedelta(days=ago)
             )
             book.conflicts[signal.pk] = signal
+        for kind, ago, withdrawn_after in drawn.concerns:
+            observed = today - timedelta(days=ago)
+            signal = ConflictSignal.objects.create(
+                client=client,
+                kind=kind,
+                severity=2,
+                observed_on=observed,
+                raised_by=ConflictSignal.RaisedBy.CLIENT,
+                description=f"Concern{number}x{tag}",
+            )
+            if withdrawn_after is not None:
+                # Withdrawn on its page that day (or now, when that day is still ahead), as `withdraw` does.
+                moment = min(
+                    _local_midnight(observed, zone) + timedelta(days=withdrawn_after, hours=9), spec.now
+                )
+                signal.withdraw(moment.astimezone(zone).date(), moment)
+            book.conflicts[signal.pk] = signal
+        for level, hours_ago, withdrawn in drawn.check_ins:
+            answered = spec.now - timedelta(hours=hours_ago)
+            check_in = CheckIn.objects.create(
+                client=client,
+                level=level,
+                answered_at=answered,
+                withdrawn_at=answered + timedelta(hours=1) if withdrawn else None,
+            )
+            book.check_ins[check_in.pk] = check_in
+        if drawn.scope_changes:
+            project = client.projects.first() or Project.objects.create(
+                client=client, title="Earlier site", status=Project.Status.DELIVERED
+            )
+        for index, (ago, priced, mine, theirs) in enumerate(drawn.scope_changes, start=1):
+            change = ScopeChange.objects.create(
+                client=client,
+                project=project,
+                asked_on=today - timedelta(days=ago),
+                description=f"Change{number}n{index}x{tag}",
+                price_change=Decimal("300.00") if priced else None,
+                freelancer_decision=mine,
+                freelancer_decided_at=None if mine == "pending" else spec.now,
+                client_decision=theirs,
+                client_decided_at=None if theirs == "pending" else spec.now,
+            )
+            book.scope_changes[change.pk] = change
     # The rows above were written as an importer writes them, straight to the tables: then the one door runs,
     # as every path that changes a journal does (contact times, trust health, book version).
     journal_changed(list(book.clients), now=spec.now)
@@ -345,6 +430,12 @@ class Answers:
     invoices_overdue: dict[int, int]
     scores: dict[int, tuple[int | None, str]]  # shown score (None: "–", nothing to judge yet) and band
     health: dict[int, formula.TrustHealth] = field(default_factory=dict)
+    concerns_open: set[int] = field(default_factory=set)  # the concerns clients raised that still stand
+    # scope changes waiting for a decision: whose ("me": mine is still to give, else the client's)
+    scope_pending: dict[int, str] = field(default_factory=dict)
+    scope_states: dict[int, str] = field(
+        default_factory=dict
+    )  # every scope change: pending, accepted, declined
 
 
 def _local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
@@ -412,8 +503,27 @@ def expect(book: Book) -> Answers:
                 for i in invoices
             ),
             conflicts=tuple(
-                formula.ConflictFact(c.pk, c.kind, c.severity, c.observed_on, c.resolved_on)
+                formula.ConflictFact(
+                    c.pk,
+                    c.kind,
+                    c.severity,
+                    c.observed_on,
+                    c.resolved_on,
+                    c.raised_by,
+                    c.withdrawn_at.astimezone(zone).date() if c.withdrawn_at else None,
+                )
                 for c in book.conflicts.values()
+                if c.client_id == pk
+            ),
+            # Every change as drawn: the formula itself leaves out the priced and the declined ones.
+            scope_changes=tuple(
+                formula.ScopeChangeFact(s.pk, s.asked_on, bool(s.price_change), _scope_state(s))
+                for s in book.scope_changes.values()
+                if s.client_id == pk
+            ),
+            check_ins=tuple(
+                formula.CheckInFact(c.pk, c.answered_at, c.level, c.withdrawn_at)
+                for c in book.check_ins.values()
                 if c.client_id == pk
             ),
             zone=zone,
@@ -436,7 +546,22 @@ def expect(book: Book) -> Answers:
         due = invoice.renegotiated_due_on or invoice.due_on
         if invoice.paid_on is None and due < today:
             answers.invoices_overdue[pk] = max((today - invoice.due_on).days, 0)
+    answers.concerns_open = {
+        pk for pk, c in book.conflicts.items() if c.raised_by == "client" and c.withdrawn_at is None
+    }
+    for pk, change in book.scope_changes.items():
+        answers.scope_states[pk] = state = _scope_state(change)
+        if state == "pending":
+            answers.scope_pending[pk] = "me" if change.freelancer_decision == "pending" else "client"
     return answers
+
+
+def _scope_state(change: ScopeChange) -> str:
+    """The guide's word for a change: declined when a side declined, accepted when both did, else pending."""
+    decisions = {change.freelancer_decision, change.client_decision}
+    if "declined" in decisions:
+        return "declined"
+    return "accepted" if decisions == {"accepted"} else "pending"
 
 
 def expected_reason_due_on(book: Book, answers: Answers, pk: int) -> dict[str, str | None]:
@@ -636,6 +761,10 @@ def face_dashboard(browser: Browser, book: Book, answers: Answers, out: Disagree
         listed,
         lambda pk: book.invoices[pk].number,
     )
+    # The concerns clients raised on their pages, at the top (issue 26): the ones that still stand, no other.
+    alert = _element(html, "client-concerns", "ul") or ""
+    shown = {pk for pk in book.conflicts if reverse("web:conflict", kwargs={"signal_id": pk}) in alert}
+    out.check(face, "clients' concerns shown", sorted(answers.concerns_open), sorted(shown))
 
 
 def face_workspace(browser: Browser, book: Book, answers: Answers, out: Disagreements) -> None:
@@ -741,6 +870,18 @@ def face_digest(book: Book, answers: Answers, out: Disagreements, ahead: dict) -
         invoices,
         lambda pk: book.invoices[pk].number,
     )
+    waiting = {}
+    for line in sections.get("Scope changes waiting for a decision", []):
+        for pk, change in book.scope_changes.items():
+            if f": {change.description} — " in line:
+                waiting[pk] = "me" if "Waiting for your decision." in line else "client"
+    out.compare(
+        face,
+        "scope change waiting (for whom)",
+        answers.scope_pending,
+        waiting,
+        lambda pk: book.scope_changes[pk].description,
+    )
 
 
 def face_nudge(book: Book, answers: Answers, out: Disagreements, ahead: dict) -> None:
@@ -787,6 +928,31 @@ def face_portal(browser: Browser, book: Book, answers: Answers, out: Disagreemen
                 answers.invoices_overdue.get(ipk),
                 int(match.group(1)) if match else None,
             )
+        # The scope changes: every pending one is there to decide; any shown says its state.
+        for spk, change in book.scope_changes.items():
+            if change.client_id != pk:
+                continue
+            item = _element(html, f"scope-change-{spk}")
+            state = re.search(r'class="scope-change scope-(\w+)"', item or "")
+            if item is not None or spk in answers.scope_pending:
+                out.check(
+                    face,
+                    f"scope change {change.description}",
+                    answers.scope_states[spk],
+                    state.group(1) if state else None,
+                )
+        # The client's own word: each concern and check-in, withdrawn or not.
+        for kind, records in (("concern", book.conflicts), ("check-in", book.check_ins)):
+            for rpk, record in records.items():
+                if record.client_id != pk or getattr(record, "raised_by", "client") != "client":
+                    continue
+                item = _element(html, f"{kind}-{rpk}")
+                out.check(
+                    face,
+                    f"{kind} {rpk} of {out.name(pk)} (withdrawn?)",
+                    record.withdrawn_at is not None,
+                    None if item is None else "is-withdrawn" in item,
+                )
 
 
 def _check_report(out: Disagreements, face: str, book: Book, answers: Answers, rows: list[dict]) -> None:
@@ -807,8 +973,33 @@ def _check_report(out: Disagreements, face: str, book: Book, answers: Answers, r
 
 def face_api(book: Book, answers: Answers, out: Disagreements) -> None:
     _token, raw = AccessToken.issue(book.owner, "faces", AccessToken.Scope.READ)
-    answer = Browser().get("/api/health", headers={"Authorization": f"Bearer {raw}"})
+    headers = {"Authorization": f"Bearer {raw}"}
+    answer = Browser().get("/api/health", headers=headers)
     _check_report(out, "API /api/health", book, answers, answer.json()["items"])
+    items = Browser().get("/api/scope-changes?limit=200", headers=headers).json()["items"]
+    out.compare(
+        "API /api/scope-changes",
+        "state",
+        answers.scope_states,
+        {item["id"]: item["state"] for item in items},
+        lambda pk: book.scope_changes[pk].description,
+    )
+    items = Browser().get("/api/check-ins?limit=200", headers=headers).json()["items"]
+    out.compare(
+        "API /api/check-ins",
+        "withdrawn",
+        {pk: c.withdrawn_at is not None for pk, c in book.check_ins.items()},
+        {item["id"]: item["withdrawn_at"] is not None for item in items},
+        str,
+    )
+    items = Browser().get("/api/conflict-signals?limit=200", headers=headers).json()["items"]
+    out.compare(
+        "API /api/conflict-signals",
+        "raised by, withdrawn",
+        {pk: (c.raised_by, c.withdrawn_at is not None) for pk, c in book.conflicts.items()},
+        {item["id"]: (item["raised_by"], item["withdrawn_at"] is not None) for item in items},
+        str,
+    )
 
 
 def face_trust_report(book: Book, answers: Answers, out: Disagreements) -> None:
@@ -879,6 +1070,7 @@ def _exported_book(book: Book, document: dict) -> Book:
                 broken_on=day(item["broken_on"]),
                 dropped_on=day(item["dropped_on"]),
             )
+        moment = lambda value: datetime.fromisoformat(value) if value else None  # noqa: E731
         for item in row["conflict_signals"]:
             again.conflicts[item["id"]] = ConflictSignal(
                 pk=item["id"],
@@ -887,6 +1079,25 @@ def _exported_book(book: Book, document: dict) -> Book:
                 severity=item["severity"],
                 observed_on=day(item["observed_on"]),
                 resolved_on=day(item["resolved_on"]),
+                raised_by=item["raised_by"],
+                withdrawn_at=moment(item["withdrawn_at"]),
+            )
+        for item in row["check_ins"]:
+            again.check_ins[item["id"]] = CheckIn(
+                pk=item["id"],
+                client_id=pk,
+                level=item["level"],
+                answered_at=moment(item["answered_at"]),
+                withdrawn_at=moment(item["withdrawn_at"]),
+            )
+        for item in row["scope_changes"]:
+            again.scope_changes[item["id"]] = ScopeChange(
+                pk=item["id"],
+                client_id=pk,
+                asked_on=day(item["asked_on"]),
+                price_change=Decimal(item["price_change"]) if item["price_change"] else None,
+                freelancer_decision=item["freelancer_decision"],
+                client_decision=item["client_decision"],
             )
         for item in row["invoices"]:
             again.invoices[item["id"]] = Invoice(
@@ -930,6 +1141,14 @@ def face_exports(browser: Browser, book: Book, answers: Answers, out: Disagreeme
         str,
     )
     out.compare(face, "score and band, from the exported facts", answers.scores, again.scores, out.name)
+    out.compare(
+        face,
+        "scope changes waiting, from the exported facts",
+        answers.scope_pending,
+        again.scope_pending,
+        str,
+    )
+    out.check(face, "concerns standing, from the exported facts", answers.concerns_open, again.concerns_open)
     by_name = {client.name: pk for pk, client in book.clients.items()}
     for row in document["clients"]:
         pk = by_name[row["name"]]
