@@ -369,20 +369,20 @@ _KIND_FIELD = {
 
 @dataclass(frozen=True)
 class _Branch:
+    """One table of the history's one read."""
+
     name: str
-    rows: Callable[
-        [Any], Any
-    ]  # the clients' ids (and the snapshots' days) -> the table's rows of these clients
-    columns: tuple[
-        tuple[str, Any], ...
-    ]  # (kind, field name or expression), in the order the loader reads them
-    # The order the loader reads the rows in, when it is not the table's own (the promises' masses add up in the
-    # model's order; the other tables' rows go to per-client lists in primary-key order): a key of the row read.
+    # (the clients' ids, the snapshots' days, the interactions' horizon, now) -> the table's rows of these clients
+    rows: Callable[..., Any]
+    # (kind, field name or expression), in the order the loader reads them
+    columns: tuple[tuple[str, Any], ...]
+    # The order the loader reads the rows in (a key of the row read), where it counts: the promises' masses add up
+    # in the model's order, each journal is read in time order, and lists of facts keep the primary keys' order.
     order: Callable[[tuple[Any, ...]], Any] | None = None
     sweep_only: bool = False  # read only for the sweep's columns (`crm.payments.due`)
 
 
-def _answer_steps() -> dict[str, Any]:
+def _reminders_sent() -> dict[str, Any]:
     # Each step's latest payment reminder sent, read with the invoice (no query more): a subquery per step served
     # by payment_reminder_once_per_step's index, which starts with the invoice.
     sent = PaymentReminder.objects.filter(invoice=OuterRef("pk"), state=PaymentReminder.State.SENT)
@@ -457,7 +457,7 @@ _HISTORY = (
             ("day", "renegotiated_due_on"),
             ("text", "currency"),
             ("number", _per_euro()),
-            *(("moment", step) for step in _answer_steps().values()),
+            *(("moment", step) for step in _reminders_sent().values()),
             ("moment", "next_reminder_at"),  # the sweep's stored column
         ),
         order=lambda row: (-row[3].toordinal(), -row[0]),  # the model's order: latest issued first
