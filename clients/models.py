@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import zoneinfo
@@ -258,22 +259,20 @@ class Profile(models.Model):
         which clients' journals changed, when that is all that changed in one freelancer's book."""
         owners = set(owner_ids)
         changed = sorted(set(client_ids)) if client_ids is not None and len(owners) == 1 else None
-        if len(owners) != 1:
-            cls.objects.filter(user_id__in=owners).update(
-                book_version=F("book_version") + 1, book_changed_clients=changed
-            )
+        if len(owners) == 1:
+            # The journal's door moves one book after each click: the same UPDATE, written once per database
+            # (building and compiling it took the ORM a third of the door's time), run with this book's values.
+            connection = connections[router.db_for_write(cls)]
+            column = cls._meta.get_field("book_changed_clients")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _book_changed_sql(connection.alias),
+                    [column.get_db_prep_save(changed, connection), *owners],
+                )
             return
-        # One freelancer's book, as every write of a request moves it: the same UPDATE written out, not compiled
-        # by the ORM each time (a third of a millisecond of every write); its values prepared by their fields.
-        connection = connections[router.db_for_write(cls)]
-        quote, field = connection.ops.quote_name, cls._meta.get_field
-        version, clients = quote(field("book_version").column), quote(field("book_changed_clients").column)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {quote(cls._meta.db_table)} SET {version} = {version} + 1, {clients} = %s"
-                f" WHERE {quote(field('user').column)} = %s",
-                [field("book_changed_clients").get_db_prep_save(changed, connection), *owners],
-            )
+        cls.objects.filter(user_id__in=owners).update(
+            book_version=F("book_version") + 1, book_changed_clients=changed
+        )
 
     @property
     def name(self) -> str:
@@ -1328,3 +1327,15 @@ class AccessToken(models.Model):
         if self.last_used_at is None or now - self.last_used_at >= self.LAST_USED_PRECISION:
             self.last_used_at = now
             AccessToken.objects.filter(pk=self.pk).update(last_used_at=now)
+
+
+@functools.cache
+def _book_changed_sql(alias: str) -> str:
+    """Return `Profile.book_changed`'s UPDATE of one book, as the ORM writes it for this database."""
+    quote = connections[alias].ops.quote_name
+    version = quote(Profile._meta.get_field("book_version").column)
+    return (
+        f"UPDATE {quote(Profile._meta.db_table)} SET {version} = ({version} + 1),"
+        f" {quote(Profile._meta.get_field('book_changed_clients').column)} = %s"
+        f" WHERE {quote(Profile._meta.get_field('user').column)} = %s"
+    )

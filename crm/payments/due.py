@@ -28,6 +28,7 @@ from __future__ import annotations
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -202,13 +203,77 @@ def refresh_clients(scope: Q) -> int:
     return len(moved)
 
 
-def clients_changed(client_ids: Iterable[int]) -> None:
-    """Refresh both columns for these clients and their invoices (the journal's door calls it): one read of the
-    clients with their open invoices (unpaid, or with a column to clear) and those invoices' reminders, and an
-    UPDATE only for a column that moved."""
+@dataclass
+class Read:
+    """What the columns of some clients and of their invoices are counted from, as the journal's door read it with
+    their histories (`crm.trust.health.recompute_clients`), so `clients_changed` reads nothing more.
+
+    - `clients`: pk -> (stored `status_update_listed_at`, (created_at, last_status_update_at, cadence_days, status),
+      the owner's time zone name, the client's three reminder days, the owner's three);
+    - `clocks`: pk -> the contact clocks as the journal has them (`last_contact_at`, `last_status_update_at`),
+      written with the column; `moved`: the clients whose stored clocks are not these;
+    - `invoices`: the open invoices (unpaid, or with a column to clear): pk -> (client id, stored
+      `next_reminder_at`, due_on, renegotiated_due_on, paid_on); `reminders`: their reminders, as `next_reminder_at`
+      takes them; `spans`: the clients' away days.
+    """
+
+    clients: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    clocks: dict[int, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
+    moved: set[int] = field(default_factory=set)
+    invoices: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    reminders: dict[int, list[tuple[date, int, str, datetime | None]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    spans: dict[int, rules.Spans] = field(default_factory=dict)
+
+
+# The clients' columns the door reads for `Read.clients`, after the ones the trust health reads.
+CLIENT_FIELDS = (
+    "status_update_listed_at",
+    "reminder_courteous_days",
+    "reminder_firm_days",
+    "reminder_notice_days",
+    "owner__profile__reminder_courteous_days",
+    "owner__profile__reminder_firm_days",
+    "owner__profile__reminder_notice_days",
+)
+
+
+def clients_changed(client_ids: Iterable[int], read: Read | None = None) -> None:
+    """Refresh both columns for these clients and their invoices (the journal's door calls it), and an UPDATE only
+    for a column that moved: the clients' in one UPDATE per batch, with the contact clocks that moved.
+
+    From what the door `read` with the clients' histories; without it, one read of the clients with their open
+    invoices (unpaid, or with a column to clear) and those invoices' reminders, and one of their absences.
+    """
     ids = sorted(set(client_ids))
     if not ids:
         return
+    if read is None:
+        read = _read(ids)
+    zones = _Zones()
+    moved_clients: dict[int, dict[str, Any]] = {}
+    for pk, (stored, client, time_zone, *_days) in read.clients.items():
+        value = listed_at(client, read.spans.get(pk, ()), zones[time_zone])
+        if value != stored or pk in read.moved:
+            columns = {"status_update_listed_at": value}
+            if pk in read.clocks:
+                columns["last_contact_at"], columns["last_status_update_at"] = read.clocks[pk]
+            moved_clients[pk] = columns
+    moved_invoices = {}
+    for pk, (client_id, stored, due_on, renegotiated, paid_on) in read.invoices.items():
+        _stored, _client, time_zone, client_days, profile_days = read.clients[client_id]
+        steps = reminder_days(client_days, profile_days)
+        basis = rules.effective_due_on(due_on, renegotiated)
+        value = next_reminder_at(basis, paid_on, steps, read.reminders.get(pk, []), zones[time_zone])
+        if value != stored:
+            moved_invoices[pk] = value
+    _write_rows(Client, moved_clients)
+    _write(Invoice, "next_reminder_at", moved_invoices)
+
+
+def _read(ids: list[int]) -> Read:
+    """Return what the columns of these clients and their invoices are counted from (two queries)."""
     open_invoices = FilteredRelation(
         "invoices", condition=Q(invoices__paid_on__isnull=True) | Q(invoices__next_reminder_at__isnull=False)
     )
@@ -241,36 +306,31 @@ def clients_changed(client_ids: Iterable[int]) -> None:
             "open__reminders__decided_at",
         )
     )
-    zones = _Zones()
-    clients: dict[int, tuple[Any, ...]] = {}
-    invoices: dict[int, tuple[Any, ...]] = {}
-    reminders: dict[int, list[tuple[date, int, str, datetime | None]]] = defaultdict(list)
+    read = Read()
     for row in rows:
         pk, stored, time_zone, client = row[0], row[1], row[2], row[3:7]
-        days, invoice = row[7:13], row[13:18]
-        zone = zones[time_zone]
-        clients.setdefault(pk, (stored, client, zone))
-        invoice_id, due_on, renegotiated, paid_on, at = invoice
+        read.clients.setdefault(pk, (stored, client, time_zone, row[7:10], row[10:13]))
+        invoice_id, due_on, renegotiated, paid_on, at = row[13:18]
         if invoice_id is not None:
-            steps = reminder_days(days[:3], days[3:])  # type: ignore[arg-type]
-            invoices.setdefault(
-                invoice_id, (at, rules.effective_due_on(due_on, renegotiated), paid_on, steps, zone)
-            )
+            read.invoices.setdefault(invoice_id, (pk, at, due_on, renegotiated, paid_on))
             if row[18] is not None:
-                reminders[invoice_id].append(row[18:22])  # type: ignore[arg-type]  # four values, as unpacked
-    spans = away_spans(Q(pk__in=ids))
-    moved_clients = {}
-    for pk, (stored, client, zone) in clients.items():
-        value = listed_at(client, spans.get(pk, ()), zone)
-        if value != stored:
-            moved_clients[pk] = value
-    moved_invoices = {}
-    for pk, (stored, basis, paid_on, steps, zone) in invoices.items():
-        value = next_reminder_at(basis, paid_on, steps, reminders[pk], zone)
-        if value != stored:
-            moved_invoices[pk] = value
-    _write(Client, "status_update_listed_at", moved_clients)
-    _write(Invoice, "next_reminder_at", moved_invoices)
+                read.reminders[invoice_id].append(row[18:22])  # type: ignore[arg-type]  # four values, as unpacked
+    read.spans = away_spans(Q(pk__in=ids))
+    return read
+
+
+def _write_rows(model: type, rows: dict[int, dict[str, Any]]) -> None:
+    """Write these rows' columns (pk -> {column: value}, the same columns for every row): one UPDATE per batch of
+    WRITE_BATCH rows (a CASE on the pk when there are several, as `bulk_update` writes them)."""
+    if not rows:
+        return
+    if len(rows) == 1:
+        ((pk, values),) = rows.items()
+        model.objects.filter(pk=pk).update(**values)
+        return
+    columns = sorted(next(iter(rows.values())))
+    records = [model(pk=pk, **values) for pk, values in sorted(rows.items())]
+    model.objects.bulk_update(records, columns, batch_size=WRITE_BATCH)
 
 
 def refresh_book(owner_ids: Iterable[int]) -> None:
@@ -289,6 +349,8 @@ def profile_changed(profile: Profile, before: Mapping[str, Any]) -> None:
 
 
 __all__ = [
+    "CLIENT_FIELDS",
+    "Read",
     "clients_changed",
     "listed_at",
     "next_reminder_at",

@@ -5,17 +5,18 @@ mail capture, the client's page, the payment follow-up, the API, the admin, the 
 calls `journal_changed(client_ids)` itself, once per request or operation. The door then, in this order:
 
 1. refreshes the clients' denormalised contact times (`last_contact_at`, `last_status_update_at`) from their
-   interactions: read with the clients' rows, written back in one UPDATE for the clients whose clocks moved
-   (none when only a promise changed), and scored as read;
+   interactions: read with the clients' rows, scored as read, and written back with step 4's column;
 2. recomputes their trust health through the batch loader (`crm.trust.health.recompute_clients`: one client or
-   thousands, the same few queries per batch) and writes each move of the score as a `HealthChange` for the
-   timeline;
+   thousands, the same few queries per batch: the clients, then their whole history in one read) and writes each
+   move of the score as a `HealthChange` for the timeline;
 3. moves the owners' `Profile.book_version` once (one UPDATE), so every cached region of those books is drawn
    again, and records with it which clients the move stands for (`Profile.book_changed_clients`), so the
    dashboard's week of work reads again those clients only;
 4. brings the sweep's "next step at" columns of these clients and their invoices up to date
    (`crm.payments.due.clients_changed`: `Client.status_update_listed_at`, `Invoice.next_reminder_at`), so the
-   every-minute sweep reads only what is due.
+   every-minute sweep reads only what is due: counted from what step 2 read (no read of its own), and written,
+   for the clients whose clocks or column moved, in one UPDATE of the clients per batch with the clocks (none
+   when only a promise changed and its client's column stays).
 Clients deleted meanwhile are skipped; their owner's book version moves with the deletion itself
 (`crm.trust.signals`, the one receiver left, which recomputes nothing).
 
@@ -58,9 +59,11 @@ def journal_changed(client_ids: Iterable[int | None], *, now: datetime | None = 
     ids = sorted({client_id for client_id in client_ids if client_id is not None})
     if not ids:
         return []
-    healths = recompute_clients(ids, now, contact_times=True)
-    # The sweep's "next step at" columns, after the clocks moved: read by the nudges and the payment planner.
-    due.clients_changed(ids)
+    # The sweep's "next step at" columns, counted from what the recompute read (it reads nothing more), and
+    # written with the contact clocks: read by the nudges and the payment planner.
+    read = due.Read()
+    healths = recompute_clients(ids, now, contact_times=True, sweep=read)
+    due.clients_changed(ids, read)
     return healths
 
 

@@ -1,17 +1,21 @@
 """The ORM side of the trust health: load clients' histories as plain facts, run `crm.trust`, store the results.
 
-One client (`recompute_client`) or a whole book (`recompute_book`) goes through the same batch loader: each table
-is read once per batch with `client_id__in`, so a batch costs the same few queries whatever its size.
+One client (`recompute_client`) or a whole book (`recompute_book`) goes through the same batch loader: the clients'
+rows, then every table of their history in one UNION ALL with `client_id__in` (`_history`), so a batch costs the same
+few queries whatever its size.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -21,6 +25,7 @@ from django.db.models import (
     BooleanField,
     Case,
     DateField,
+    DecimalField,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -32,6 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -55,6 +61,7 @@ from crm.models import (
 )
 from crm.models.health import Band
 from crm.models.trash import UNDO_MINUTES
+from crm.payments import due
 from crm.trust import formula
 
 logger = logging.getLogger(__name__)
@@ -111,9 +118,14 @@ class _Zones(dict[str, zoneinfo.ZoneInfo]):
         return zone
 
 
-def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list[tuple[Any, ...]]:
-    """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (six reads, whatever the
-    batch size).
+def _compute_batch(
+    ids: Any, rows: list[tuple[Any, ...]], now: datetime, sweep: due.Read | None = None
+) -> list[tuple[Any, ...]]:
+    """Return the ClientHealth values (in `_COLUMNS` order) of the clients in `rows` (one read of every table,
+    `_history`, whatever the batch size).
+
+    With `sweep`, what the sweep's columns are counted from is put in it as read with the history (the clients'
+    open invoices, their reminders, the clients' away days: `crm.payments.due.clients_changed`).
 
     `ids` selects the same clients for the reads' `client_id__in`: a list for one client; for a batch, a
     subquery (by owner and primary-key range), which costs the same to build whatever the batch size, where a
@@ -124,26 +136,35 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
     zone_of = {row[0]: zones[row[5] or default_zone] for row in rows}
     today_in = {zone: local_day(now, zone) for zone in set(zone_of.values())}
     today_of = {cid: today_in[zone] for cid, zone in zone_of.items()}
+    connection = connections[router.db_for_read(Client)]  # the book's tables live in one database
+    moment = _datetime_from_text(connection)
 
-    # The active projects and every absence, past ones too (a past absence still explains the silence during
-    # it), in one read (`_absences_and_active_projects`).
+    # The weekly snapshots of the sparkline; the one 7 days ago is also "a week ago".
+    days_ago_of: dict[date, int] = {}
+    for today in set(today_of.values()):
+        for weeks in range(1, SPARKLINE_WEEKS + 1):
+            days_ago_of[today - timedelta(weeks=weeks)] = weeks * 7
+    # Every table in one read (`_HISTORY`), each table's rows in the order the loader reads them.
+    horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
+    history = _history(ids, sorted(days_ago_of), horizon, now, connection, sweep=sweep is not None)
+
+    # The active projects and every absence, past ones too (a past absence still explains the silence during it).
     active_since: dict[int, datetime] = {}
     own_absences: dict[int, list[rules.Period]] = defaultdict(list)
     pauses: dict[int, list[rules.Period]] = defaultdict(list)
     # The pauses of each active project (an active project never paused pauses nothing): `rules.away_spans`.
     project_pauses: dict[int, dict[int, list[rules.Period]]] = defaultdict(dict)
-    for client_id, project_id, start_on, end_on, created_at, absence in _rows(
-        _absences_and_active_projects, ids
-    ):
-        if absence:
-            if project_id is None:
-                own_absences[client_id].append((start_on, end_on))
-            else:
-                pauses[project_id].append((start_on, end_on))
-            continue
+    for client_id, project_id, start_on, end_on in history["absences"]:
+        if project_id is None:
+            own_absences[client_id].append((start_on, end_on))
+        else:
+            pauses[project_id].append((start_on, end_on))
+    for client_id, project_id, start_on, created_at in history["projects"]:
         project_pauses[client_id][project_id] = pauses[project_id]
         # In UTC: the formula compares it with every status update, and mixed zones make each comparison slow.
-        since = local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else _utc(created_at)
+        since = (
+            local_midnight(start_on, zone_of[client_id]).astimezone(UTC) if start_on else moment(created_at)
+        )
         if client_id not in active_since or since < active_since[client_id]:
             active_since[client_id] = since
 
@@ -162,11 +183,11 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         invoice_id,
         answer,
         answered_at,
-    ) in _rows(_promises, ids):
-        clarified_on = _utc(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
+    ) in history["promises"]:
+        clarified_on = moment(clarified_at).astimezone(zone_of[cid]).date() if clarified_at else None
         # The day the client confirmed it in a recap (crm/models/recaps.py): a stronger word once kept.
         confirmed_on = (
-            _utc(answered_at).astimezone(zone_of[cid]).date()
+            moment(answered_at).astimezone(zone_of[cid]).date()
             if answer == _CONFIRMED and answered_at
             else None
         )
@@ -188,12 +209,20 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
 
     invoices: dict[int, list[formula.InvoiceFact]] = defaultdict(list)
     # SQLite hands back the amount as a float: the field's own converter makes it the Decimal the ORM would.
-    connection = connections[router.db_for_read(Invoice)]
     decimal = _converter(Invoice, "amount", connection)
-    moment = _datetime_from_text(connection)
-    for iid, cid, amount, issued_on, due_on, paid_on, renegotiated, currency, rate, *steps in _rows(
-        _invoices, ids
-    ):
+    for (
+        iid,
+        cid,
+        amount,
+        issued_on,
+        due_on,
+        paid_on,
+        renegotiated,
+        currency,
+        rate,
+        *steps,
+        next_at,
+    ) in history["invoices"]:
         reminders = tuple(
             (moment(sent_at).astimezone(zone_of[cid]).date(), step)
             for step, sent_at in enumerate(steps, start=1)
@@ -207,50 +236,36 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
                 iid, amount, issued_on, due_on, paid_on, renegotiated, currency, reminders, common
             )
         )
+        if sweep is not None and (paid_on is None or next_at is not None):
+            # An open invoice: its next reminder is counted again (`crm.payments.due`).
+            stored = moment(next_at) if next_at is not None else None
+            sweep.invoices[iid] = (cid, stored, due_on, renegotiated, paid_on)
+    if sweep is not None:
+        for invoice_id, due_basis, step, state, decided_at in history["reminders"]:
+            decided = moment(decided_at) if decided_at is not None else None
+            sweep.reminders[invoice_id].append((due_basis, step, state, decided))
 
     conflicts: dict[int, list[formula.ConflictFact]] = defaultdict(list)
-    scope_changes: dict[int, list[formula.ScopeChangeFact]] = defaultdict(list)
-    check_ins: dict[int, list[formula.CheckInFact]] = defaultdict(list)
-    for (
-        sid,
-        cid,
-        kind,
-        severity,
-        observed_on,
-        resolved_on,
-        raised_by,
-        withdrawn_at,
-        answered_at,
-        is_check_in,
-    ) in _rows(_conflicts_changes_and_check_ins, ids):
-        if kind == SCOPE_CHANGE:
-            state = "accepted" if severity else "pending"
-            scope_changes[cid].append(formula.ScopeChangeFact(sid, observed_on, False, state))
-            continue
-        withdrawn = moment(withdrawn_at) if withdrawn_at is not None else None
-        if is_check_in:
-            check_ins[cid].append(formula.CheckInFact(sid, moment(answered_at), kind, withdrawn))
-            continue
-        withdrawn_on = withdrawn.astimezone(zone_of[cid]).date() if withdrawn is not None else None
+    for sid, cid, kind, severity, observed_on, resolved_on, raised_by, withdrawn_at in history["conflicts"]:
+        withdrawn_on = moment(withdrawn_at).astimezone(zone_of[cid]).date() if withdrawn_at else None
         conflicts[cid].append(
             formula.ConflictFact(sid, kind, severity, observed_on, resolved_on, raised_by, withdrawn_on)
         )
+    scope_changes: dict[int, list[formula.ScopeChangeFact]] = defaultdict(list)
+    for sid, cid, accepted, asked_on in history["scope_changes"]:
+        state = "accepted" if accepted else "pending"
+        scope_changes[cid].append(formula.ScopeChangeFact(sid, asked_on, False, state))
+    check_ins: dict[int, list[formula.CheckInFact]] = defaultdict(list)
+    for sid, cid, level, answered_at, withdrawn_at in history["check_ins"]:
+        withdrawn = moment(withdrawn_at) if withdrawn_at is not None else None
+        check_ins[cid].append(formula.CheckInFact(sid, moment(answered_at), level, withdrawn))
 
-    # The biggest table: one pass over the cursor into each client's journal, without an object per row.
-    horizon = now - timedelta(days=formula.INTERACTION_HORIZON_DAYS)
-    journals = formula.journals(
-        _rows(_recent_interactions, ids, horizon, now),
-        _datetime_from_text(connections[router.db_for_read(Interaction)]),
-    )
+    # The biggest table: one pass over its rows into each client's journal, without an object per row.
+    journals = formula.journals(history["interactions"], moment)
 
-    # The weekly snapshots of the sparkline; the one 7 days ago is also "a week ago".
-    days_ago_of: dict[date, int] = {}
-    for today in set(today_of.values()):
-        for weeks in range(1, SPARKLINE_WEEKS + 1):
-            days_ago_of[today - timedelta(weeks=weeks)] = weeks * 7
-    history: dict[int, dict[date, int]] = defaultdict(dict)
-    for cid, day, score in _rows(_snapshots, ids, sorted(days_ago_of)):
-        history[cid][day] = score
+    snapshots: dict[int, dict[date, int]] = defaultdict(dict)
+    for cid, day, score in history["snapshots"]:
+        snapshots[cid][day] = score
 
     bands = thresholds()
     results = []
@@ -266,6 +281,9 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
         felt_on,
         feeling_note,
     ) in rows:
+        away = _away(own_absences.get(cid), project_pauses.get(cid))
+        if sweep is not None:
+            sweep.spans[cid] = away
         facts = formula.ClientFacts(
             id=cid,
             created_at=created_at,
@@ -280,13 +298,13 @@ def _compute_batch(ids: Any, rows: list[tuple[Any, ...]], now: datetime) -> list
             zone=zone_of[cid],
             paused=status == _PAUSED,
             owes_status_updates=status == _ACTIVE,
-            away=_away(own_absences.get(cid), project_pauses.get(cid)),
+            away=away,
             feeling=(feeling_rating, felt_on, feeling_note or "") if feeling_rating else None,
             check_ins=tuple(check_ins.get(cid, ())),
         )
         today = today_of[cid]
         health = formula.compute(facts, now, today, bands)
-        past = history.get(cid, {})
+        past = snapshots.get(cid, {})
         points = [((today - day).days, score) for day, score in past.items() if day < today]
         results.append(
             (
@@ -320,215 +338,366 @@ _ACTIVE = str(Client.Status.ACTIVE)
 _CONFIRMED = str(RecapLine.Answer.CONFIRMED)
 
 
-# The six reads of a batch (the conflict signals with the client's check-ins), each a function of the clients' ids (a list, or a subquery for a book's batch) and of
-# the moments it reads around, so `_rows` can compile it once for one client.
+# The one read of a batch's history (`_history`): every table in one UNION ALL, a function of the clients' ids (a
+# list, or a subquery for a book's batch) and of the days and moments it reads around, so `_rows` can compile it
+# once for one client.
+#
+# Each table of `_history` is one small `_Branch`: its rows of the clients, and its columns, each of a kind. The
+# union pads every branch to the same columns, each kind in slots of its own (PostgreSQL matches a union's
+# columns by type, and types a NULL of the first branches as text unless it is cast), so the rows come back as
+# (branch, int slots, day slots, text slots, moment slots, number slots, flag slots) and each branch takes its
+# columns back in the order it names them. Moments come as text, read back by `moment` (the drivers' datetime
+# converters cost more than the fetch); days are read back from text on SQLite (a union's column has no declared
+# type there).
+_KIND_SQL = {
+    "int": "bigint",
+    "day": "date",
+    "text": "text",
+    "moment": "text",
+    "number": "numeric",
+    "flag": "boolean",
+}
+_KIND_FIELD = {
+    "int": IntegerField(),
+    "day": DateField(),
+    "text": TextField(),
+    "moment": TextField(),
+    "number": DecimalField(),
+    "flag": BooleanField(),
+}
 
 
-def _absences_and_active_projects(ids: Any) -> Any:
-    # The absences first, so the database types the columns from their own.
-    absences = (
-        Absence.objects.filter(client_id__in=ids)
-        .order_by()
-        .values_list("client_id", "project_id", "start_on", "end_on", "created_at", Value(True))
-    )
-    projects = (
-        Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE)
-        .order_by()
-        .values_list(
-            "client_id", "id", "start_on", Value(None, output_field=DateField()), "created_at", Value(False)
-        )
-    )
-    return absences.union(projects, all=True)
+@dataclass(frozen=True)
+class _Branch:
+    """One table of the history's one read."""
+
+    name: str
+    # (the clients' ids, the snapshots' days, the interactions' horizon, now) -> the table's rows of these clients
+    rows: Callable[..., Any]
+    # (kind, field name or expression), in the order the loader reads them
+    columns: tuple[tuple[str, Any], ...]
+    # The order the loader reads the rows in (a key of the row read), where it counts: the promises' masses add up
+    # in the model's order, each journal is read in time order, and lists of facts keep the primary keys' order.
+    order: Callable[[tuple[Any, ...]], Any] | None = None
+    sweep_only: bool = False  # read only for the sweep's columns (`crm.payments.due`)
 
 
-def _promises(ids: Any) -> Any:
-    # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
-    return Promise.objects.filter(client_id__in=ids).values_list(
-        "id",
-        "client_id",
-        "promisor",
-        "made_on",
-        "due_on",
-        "state",
-        "kept_on",
-        "broken_on",
-        "clarified_at",
-        "dropped_on",
-        "invoice_id",
-        # Its recap line, if it has one (one row at most: the line's promise is unique).
-        "recap_line__answer",
-        "recap_line__answered_at",
-    )
-
-
-def _invoices(ids: Any) -> Any:
+def _reminders_sent() -> dict[str, Any]:
     # Each step's latest payment reminder sent, read with the invoice (no query more): a subquery per step served
     # by payment_reminder_once_per_step's index, which starts with the invoice.
     sent = PaymentReminder.objects.filter(invoice=OuterRef("pk"), state=PaymentReminder.State.SENT)
-    reminder_steps = {
-        f"reminder_{step}": Cast(
-            Subquery(sent.filter(step=step).order_by("-sent_at").values("sent_at")[:1]),
-            output_field=TextField(),
-        )
+    return {
+        f"reminder_{step}": Subquery(sent.filter(step=step).order_by("-sent_at").values("sent_at")[:1])
         for step in PaymentReminder.Step.values
     }
+
+
+def _per_euro() -> Any:
     # The reference rate of each invoice's issue day (the nearest earlier day known, else the first one after),
     # read with the invoice (no query more), served by rate_once_per_currency_and_day's index.
     rates = Rate.objects.filter(currency=OuterRef("currency"))
-    per_euro = Coalesce(
+    return Coalesce(
         Subquery(rates.filter(day__lte=OuterRef("issued_on")).order_by("-day").values("per_euro")[:1]),
         Subquery(rates.filter(day__gt=OuterRef("issued_on")).order_by("day").values("per_euro")[:1]),
     )
-    return (
-        Invoice.objects.filter(client_id__in=ids)
-        .annotate(**reminder_steps, per_euro=per_euro)
-        .values_list(
-            "id",
-            "client_id",
-            "amount",
-            "issued_on",
-            "due_on",
-            "paid_on",
-            "renegotiated_due_on",
-            "currency",
-            "per_euro",
-            *reminder_steps,
-        )
-    )
 
 
-def _conflicts_changes_and_check_ins(ids: Any) -> Any:
-    # One read for three tables, so neither scope drift nor the client's voice (issue 26) costs the journal's door
-    # a query more. The conflict signals first, so the database types the columns from their own; then the scope
-    # changes that can count toward scope drift (no price, not declined: kind "scope", severity 1 when both sides
-    # accepted, 0 while pending); then the client's check-ins. Moments as text, read back by `moment`.
-    as_text = TextField()
-    signals = (
-        ConflictSignal.objects.filter(client_id__in=ids)
-        .order_by()
-        .values_list(
-            "id",
-            "client_id",
-            "kind",
-            "severity",
-            "observed_on",
-            "resolved_on",
-            "raised_by",
-            Cast("withdrawn_at", output_field=as_text),
-            Value(None, output_field=as_text),
-            Value(False),
-        )
-    )
-    accepted = Q(
-        freelancer_decision=ScopeChange.Decision.ACCEPTED, client_decision=ScopeChange.Decision.ACCEPTED
-    )
-    changes = (
-        ScopeChange.objects.filter(client_id__in=ids)
-        .unpriced_not_declined()
-        .order_by()
-        .values_list(
-            "id",
-            "client_id",
-            Value(SCOPE_CHANGE),
-            Case(When(accepted, then=Value(1)), default=Value(0), output_field=IntegerField()),
-            "asked_on",
-            Value(None, output_field=DateField()),
-            Value(ConflictSignal.RaisedBy.FREELANCER.value),
-            Value(None, output_field=as_text),
-            Value(None, output_field=as_text),
-            Value(False),
-        )
-    )
-    check_ins = (
-        CheckIn.objects.filter(client_id__in=ids)
-        .order_by()
-        .values_list(
-            "id",
-            "client_id",
-            "level",
-            Value(0),
-            Value(None, output_field=DateField()),
-            Value(None, output_field=DateField()),
-            Value("client"),
-            Cast("withdrawn_at", output_field=as_text),
-            Cast("answered_at", output_field=as_text),
-            Value(True),
-        )
-    )
-    return signals.union(changes, check_ins, all=True)
+_ACCEPTED_BY_BOTH = Q(
+    freelancer_decision=ScopeChange.Decision.ACCEPTED, client_decision=ScopeChange.Decision.ACCEPTED
+)
 
+_ID = itemgetter(0)  # in primary-key order, as the table reads them by itself
+_STATUS_UPDATE = Q(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT)
+_ASKS = Q(kind__in=sorted(formula.ASKING_KINDS), direction=Interaction.Direction.TO_CLIENT)
 
-def _recent_interactions(ids: Any, horizon: datetime, now: datetime) -> Any:
-    # Uses interaction_client_time_idx; older interactions have faded below a quarter of their weight. Auto-replies
-    # and mailings are neither answers nor questions (`contacts`).
-    return (
-        Interaction.objects.contacts()
-        .filter(client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now)
-        .order_by("client_id", "happened_at", "id")
-        .values_list(
-            "client_id",
-            "id",
-            # As text: the drivers' datetime converters (Python code per value) cost more than the fetch.
-            Cast("happened_at", output_field=TextField()),
-            ExpressionWrapper(
-                Q(kind=Interaction.Kind.STATUS_UPDATE, direction=Interaction.Direction.TO_CLIENT),
-                output_field=BooleanField(),
+_HISTORY = (
+    # Every absence, past ones too, with the project it pauses (None: the client's own).
+    _Branch(
+        "absences",
+        lambda ids, *_: Absence.objects.filter(client_id__in=ids),
+        (("int", "client_id"), ("int", "project_id"), ("day", "start_on"), ("day", "end_on")),
+    ),
+    _Branch(
+        "projects",
+        lambda ids, *_: Project.objects.filter(client_id__in=ids, status=Project.Status.ACTIVE),
+        (("int", "client_id"), ("int", "id"), ("day", "start_on"), ("moment", "created_at")),
+    ),
+    _Branch(
+        "promises",
+        lambda ids, *_: Promise.objects.filter(client_id__in=ids),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            ("text", "promisor"),
+            ("day", "made_on"),
+            ("day", "due_on"),
+            ("text", "state"),
+            ("day", "kept_on"),
+            ("day", "broken_on"),
+            ("moment", "clarified_at"),
+            ("day", "dropped_on"),
+            ("int", "invoice_id"),
+            # Its recap line, if it has one (one row at most: the line's promise is unique).
+            ("text", "recap_line__answer"),
+            ("moment", "recap_line__answered_at"),
+        ),
+        # In the model's order (due_on, pk), like every read of a client's promises: masses add up in this order.
+        order=lambda row: (row[4], row[0]),
+    ),
+    _Branch(
+        "invoices",
+        lambda ids, *_: Invoice.objects.filter(client_id__in=ids),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            ("number", "amount"),
+            ("day", "issued_on"),
+            ("day", "due_on"),
+            ("day", "paid_on"),
+            ("day", "renegotiated_due_on"),
+            ("text", "currency"),
+            ("number", _per_euro()),
+            *(("moment", step) for step in _reminders_sent().values()),
+            ("moment", "next_reminder_at"),  # the sweep's stored column
+        ),
+        order=lambda row: (-row[3].toordinal(), -row[0]),  # the model's order: latest issued first
+    ),
+    # The payment reminders of the clients' unpaid invoices: when the next one is prepared (the sweep's column).
+    _Branch(
+        "reminders",
+        lambda ids, *_: PaymentReminder.objects.filter(
+            invoice__client_id__in=ids, invoice__paid_on__isnull=True
+        ),
+        (
+            ("int", "invoice_id"),
+            ("day", "due_basis"),
+            ("int", "step"),
+            ("text", "state"),
+            ("moment", "decided_at"),
+        ),
+        sweep_only=True,
+    ),
+    _Branch(
+        "conflicts",
+        lambda ids, *_: ConflictSignal.objects.filter(client_id__in=ids),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            ("text", "kind"),
+            ("int", "severity"),
+            ("day", "observed_on"),
+            ("day", "resolved_on"),
+            ("text", "raised_by"),
+            ("moment", "withdrawn_at"),
+        ),
+        order=_ID,
+    ),
+    # The scope changes that can count toward scope drift (no price, not declined): 1 when both sides accepted.
+    _Branch(
+        "scope_changes",
+        lambda ids, *_: ScopeChange.objects.filter(client_id__in=ids).unpriced_not_declined(),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            (
+                "int",
+                Case(When(_ACCEPTED_BY_BOTH, then=Value(1)), default=Value(0), output_field=IntegerField()),
             ),
-            ExpressionWrapper(Q(direction=Interaction.Direction.FROM_CLIENT), output_field=BooleanField()),
-            "answers_id",
-            ExpressionWrapper(
-                Q(kind__in=sorted(formula.ASKING_KINDS), direction=Interaction.Direction.TO_CLIENT),
-                output_field=BooleanField(),
-            ),
+            ("day", "asked_on"),
+        ),
+        order=_ID,
+    ),
+    _Branch(
+        "check_ins",
+        lambda ids, *_: CheckIn.objects.filter(client_id__in=ids),
+        (
+            ("int", "id"),
+            ("int", "client_id"),
+            ("text", "level"),
+            ("moment", "answered_at"),
+            ("moment", "withdrawn_at"),
+        ),
+        order=_ID,
+    ),
+    # The biggest table: the interactions since the horizon (older ones have faded below a quarter of their weight),
+    # served by interaction_client_time_idx. Auto-replies and mailings are neither answers nor questions
+    # (`contacts`). In time order within each client, as `formula.journals` reads them.
+    _Branch(
+        "interactions",
+        lambda ids, days, horizon, now: Interaction.objects.contacts().filter(
+            client_id__in=ids, happened_at__gte=horizon, happened_at__lte=now
+        ),
+        (
+            ("int", "client_id"),
+            ("int", "id"),
+            ("moment", "happened_at"),
+            ("flag", _STATUS_UPDATE),
+            ("flag", Q(direction=Interaction.Direction.FROM_CLIENT)),
+            ("int", "answers_id"),
+            ("flag", _ASKS),
+        ),
+        # By client, then time (moments as text sort as they do as moments: one format, one zone), then id.
+        order=itemgetter(0, 2, 1),
+    ),
+    # The sparkline's weekly snapshots.
+    _Branch(
+        "snapshots",
+        lambda ids, days, *_: HealthSnapshot.objects.filter(client_id__in=ids, day__in=days),
+        (("int", "client_id"), ("day", "day"), ("int", "score")),
+    ),
+)
+_INTERACTIONS = next(branch for branch in _HISTORY if branch.name == "interactions")
+_KINDS = list(_KIND_SQL)
+# How many slots of each kind the widest branch needs.
+_SLOTS = {kind: max(sum(k == kind for k, _ in b.columns) for b in _HISTORY) for kind in _KINDS}
+# Where each slot of each kind is in a row of the union (the branch's number first).
+_FIRST_SLOT = {kind: 1 + sum(_SLOTS[k] for k in _KINDS[: _KINDS.index(kind)]) for kind in _KINDS}
+
+
+def _places(branch: _Branch) -> list[int]:
+    """Return where each of the branch's columns is in a row of the union, in the branch's order."""
+    used = dict.fromkeys(_KINDS, 0)
+    places = []
+    for kind, _column in branch.columns:
+        places.append(_FIRST_SLOT[kind] + used[kind])
+        used[kind] += 1
+    return places
+
+
+def _union(
+    branches: tuple[_Branch, ...], ids: Any, days: list[date], horizon: datetime, now: datetime
+) -> Any:
+    """Return the UNION ALL of these branches' rows of the clients `ids`, padded to the same columns."""
+    selects = []
+    for number, branch in enumerate(branches):
+        slots: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
+        for kind, column in branch.columns:
+            slots[kind].append(_expression(kind, column))
+        values = [Value(number)]
+        for kind in _KINDS:
+            missing = _SLOTS[kind] - len(slots[kind])
+            values += (
+                slots[kind] + [RawSQL(f"CAST(NULL AS {_KIND_SQL[kind]})", (), _KIND_FIELD[kind])] * missing
+            )
+        selects.append(branch.rows(ids, days, horizon, now).order_by().values_list(*values))
+    return selects[0].union(*selects[1:], all=True)
+
+
+def _expression(kind: str, column: Any) -> Any:
+    """Return a branch's column as the union selects it: moments as text, flags as booleans."""
+    expression = F(column) if isinstance(column, str) else column
+    if kind == "moment":
+        return Cast(expression, output_field=TextField())
+    if kind == "flag":
+        return ExpressionWrapper(expression, output_field=BooleanField())
+    return expression
+
+
+@functools.cache
+def _history_read(sweep: bool, alone: str | None) -> tuple[tuple[_Branch, ...], Callable[..., Any]]:
+    """Return the branches of the history's one read, in the union's order, and the read (one per kind of call,
+    so `_rows` compiles each once): the branches scored, the sweep's too with `sweep`, but the one named `alone`."""
+    branches = tuple(b for b in _HISTORY if (sweep or not b.sweep_only) and b.name != alone)
+
+    def read(ids: Any, days: list[date], horizon: datetime, now: datetime) -> Any:
+        return _union(branches, ids, days, horizon, now)
+
+    return branches, read
+
+
+def _history(
+    ids: Any, days: list[date], horizon: datetime, now: datetime, connection: Any, *, sweep: bool
+) -> dict[str, Iterable[tuple[Any, ...]]]:
+    """Return each table's rows of the clients `ids` (the snapshots of `days`, the interactions from `horizon` to
+    `now`): {branch's name: its rows, each its columns in the order the branch names them}; the sweep's branches
+    too with `sweep`.
+
+    One read for one client (the journal's door). For a book's batch, the interactions, the biggest table by far,
+    are read by themselves, in the order their index gives, straight from the cursor into the journals: through
+    the union they would cost a sort and a tuple more per row in Python.
+    """
+    one_client = isinstance(ids, list) and len(ids) == 1
+    branches, read = _history_read(sweep, None if one_client else _INTERACTIONS.name)
+    found: list[list[tuple[Any, ...]]] = [[] for _ in branches]
+    for row in _rows(read, ids, days, horizon, now):
+        found[row[0]].append(row)
+    # A union's day columns come back as text on SQLite (they have no declared type there).
+    parse_days = connection.vendor == "sqlite"
+    history: dict[str, Iterable[tuple[Any, ...]]] = {}
+    for branch, rows in zip(branches, found, strict=True):
+        days_at = [i for i, (kind, _column) in enumerate(branch.columns) if kind == "day"]
+        take = itemgetter(*_places(branch))
+        taken = [take(row) for row in rows]
+        if parse_days and days_at:
+            taken = [_with_days(row, days_at) for row in taken]
+        if branch.order is not None:
+            taken.sort(key=branch.order)
+        history[branch.name] = taken
+    if not one_client:
+        history[_INTERACTIONS.name] = _raw_rows(
+            _INTERACTIONS.rows(ids, days, horizon, now)
+            .order_by("client_id", "happened_at", "id")
+            .values_list(*(_expression(kind, column) for kind, column in _INTERACTIONS.columns))
         )
-    )
+    return history
 
 
-def _snapshots(ids: Any, days: list[date]) -> Any:
-    return HealthSnapshot.objects.filter(client_id__in=ids, day__in=days).values_list(
-        "client_id", "day", "score"
-    )
+def _with_days(row: tuple[Any, ...], places: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for place in places:
+        value = values[place]
+        if isinstance(value, str):
+            values[place] = date.fromisoformat(value)
+    return tuple(values)
 
 
 # The SQL of each read for one client, compiled once per process and database: (sql, params, where each of the
 # call's values goes among the params).
-_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any], list[tuple[int, int]]]] = {}
+_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any], list[tuple[int, int]], Any]] = {}
 
 
-def _rows(build: Callable[..., Any], ids: Any, *values: Any) -> Iterator[tuple[Any, ...]]:
-    """Yield the rows of the read `build(ids, *values)` straight from the cursor (see `_raw_rows`).
+def _rows(
+    build: Callable[..., Any], ids: Any, *values: Any, convert: bool = False
+) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of the read `build(ids, *values)` straight from the cursor (see `_raw_rows`); with `convert`,
+    through the ORM's converters, as the queryset itself would yield them.
 
     For one client (the journal's door, after each click), its SQL is compiled once and run again with this
-    client's values: building and compiling the six querysets cost Django more than the database takes to answer
+    client's values: building and compiling the querysets cost Django more than the database takes to answer
     them. Compiled with stand-in values (a negative id, moments and days of 1901), each found again among the
-    parameters and replaced by the call's own, adapted for the database as Django adapts it. A read whose
+    parameters and replaced by the call's own, adapted for the database as Django adapts it; so every parameter
+    that depends on the call must be one of its `values`, never computed from them inside `build`. A read whose
     stand-ins cannot all be found is built as usual.
     """
     if not isinstance(ids, list) or len(ids) != 1:
-        yield from _raw_rows(build(ids, *values))
+        yield from build(ids, *values) if convert else _raw_rows(build(ids, *values))
         return
     connection = connections[router.db_for_read(Client)]  # the book's tables live in one database
     leaves = [ids[0], *(item for value in values for item in (value if isinstance(value, list) else [value]))]
-    key = (build, connection.alias, tuple(len(v) if isinstance(v, list) else -1 for v in values))
+    key = (build, connection.alias, convert, tuple(len(v) if isinstance(v, list) else -1 for v in values))
     compiled = _COMPILED.get(key)
     if compiled is None:
-        compiled = _COMPILED[key] = _compile(build, connection, values)
-    sql, params, places = compiled
+        compiled = _COMPILED[key] = _compile(build, connection, values, convert)
+    sql, params, places, converted = compiled
     if not places:  # a stand-in was not found: built as usual
-        yield from _raw_rows(build(ids, *values))
+        yield from build(ids, *values) if convert else _raw_rows(build(ids, *values))
         return
     params = list(params)
     for position, leaf in places:
         params[position] = _adapt(leaves[leaf], connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        yield from chain.from_iterable(iter(lambda: cursor.fetchmany(5000), []))
+        rows = chain.from_iterable(iter(lambda: cursor.fetchmany(5000), []))
+        yield from converted(rows) if converted is not None else rows
 
 
 def _compile(
-    build: Callable[..., Any], connection: Any, values: tuple[Any, ...]
-) -> tuple[str, list[Any], list[tuple[int, int]]]:
-    """Return the SQL of `build` for one client compiled with stand-ins, its params, and where each value goes."""
+    build: Callable[..., Any], connection: Any, values: tuple[Any, ...], convert: bool = False
+) -> tuple[
+    str, list[Any], list[tuple[int, int]], Callable[[Iterable[Any]], Iterator[tuple[Any, ...]]] | None
+]:
+    """Return the SQL of `build` for one client compiled with stand-ins, its params, where each value goes, and
+    (with `convert`) what applies the ORM's converters to its rows."""
     counter = iter(range(1, 10**6))
 
     def stand_in(value: Any) -> Any:
@@ -546,16 +715,25 @@ def _compile(
         *(item for value in stand_ins for item in (value if isinstance(value, list) else [value])),
     ]
     queryset = build([leaves[0]], *stand_ins)
-    sql, params = queryset.query.get_compiler(using=connection.alias).as_sql()
+    compiler = queryset.query.get_compiler(using=connection.alias)
+    sql, params = compiler.as_sql()
+    converted = None
+    if convert:
+        # As `SQLCompiler.results_iter` applies them, for the columns the query selects.
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+
+        def converted(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+            return map(tuple, compiler.apply_converters(rows, converters)) if converters else map(tuple, rows)
+
     params = list(params)
     places = []
     for leaf, value in enumerate(leaves):
         adapted = _adapt(value, connection)
         found = [i for i, param in enumerate(params) if type(param) is type(adapted) and param == adapted]
         if not found:
-            return sql, params, []
+            return sql, params, [], None
         places += [(position, leaf) for position in found]
-    return sql, params, places
+    return sql, params, places, converted
 
 
 def _adapt(value: Any, connection: Any) -> Any:
@@ -615,13 +793,18 @@ def _converter(model: Any, name: str, connection: Any) -> Callable[[Any], Any]:
 CLIENT_COLUMN_COUNT = 10
 
 
-def _client_rows(queryset: Any, now: datetime, *extra: str) -> Any:
+def _client_rows(queryset: Any, now: datetime, *extra: Any) -> Any:
     """Return the clients' own columns the formula reads, with their latest feeling (in the same query), then
     the `extra` columns asked for."""
     # A feeling given on a later day than any time zone's today is not counted yet (replays of the past).
-    latest = Feeling.objects.filter(
-        client_id=OuterRef("pk"), felt_on__lte=(now + timedelta(days=1)).date()
-    ).order_by("-felt_on", "-pk")
+    return _client_columns(queryset, (now + timedelta(days=1)).date(), *extra)
+
+
+def _client_columns(queryset: Any, felt_by: date, *extra: Any) -> Any:
+    """Return `_client_rows`, the latest feeling given by `felt_by`."""
+    latest = Feeling.objects.filter(client_id=OuterRef("pk"), felt_on__lte=felt_by).order_by(
+        "-felt_on", "-pk"
+    )
     return queryset.values_list(
         "id",
         "owner_id",
@@ -704,12 +887,42 @@ def latest_contact_times() -> dict[str, Subquery]:
 _LAST_UPDATE = 4  # where `_client_rows` puts the stored last status update
 
 
+@functools.cache
+def _stored_read(contact_times: bool, sweep: bool) -> Callable[..., Any]:
+    """Return the read of `recompute_clients` (one per kind of call, so `_rows` compiles each once): the clients'
+    rows with their stored health and their last move within the undo window; the sweep's columns with `sweep`;
+    the contact clocks, stored and as the journal has them, with `contact_times`."""
+
+    def read(ids: Any, felt_by: date, undo_since: datetime, now: datetime) -> Any:
+        # The client's last move still within the undo window, read with its row: a new move is folded into it.
+        recent = HealthChange.objects.filter(
+            client_id=OuterRef("pk"), at__gt=undo_since, at__lte=now
+        ).order_by("-at", "-pk")
+        clocks = latest_contact_times() if contact_times else {}
+        return _client_columns(
+            Client.objects.filter(pk__in=ids).order_by("pk"),
+            felt_by,
+            "health__score",
+            "health__band",
+            "health__reasons",
+            "health__evidence_count",
+            Subquery(recent.values("pk")[:1]),
+            Subquery(recent.values("old_score")[:1]),
+            Subquery(recent.values("old_band")[:1]),
+            *(due.CLIENT_FIELDS if sweep else ()),
+            *(("last_contact_at", *clocks.values()) if clocks else ()),
+        )
+
+    return read
+
+
 def recompute_clients(
     client_ids: Iterable[int],
     now: datetime | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     *,
     contact_times: bool = False,
+    sweep: due.Read | None = None,
 ) -> list[ClientHealth]:
     """Recompute and store the trust health of these clients whose history changed; return it (in id order),
     skipping the clients that no longer exist.
@@ -719,41 +932,41 @@ def recompute_clients(
     clients' contact clocks are read from their interactions in that query too, scored as read, and written
     back (one UPDATE) only for the clients whose clocks moved. Batches of `batch_size` clients cost the same few
     queries each (the batch loader); the owners' book versions move once, at the end.
+
+    With `sweep` (the journal's door), what the sweep's columns are counted from is put in it as read with the
+    clients and their histories (`crm.payments.due.Read`), and the clocks are left for it to write with them.
     """
     now = now or timezone.now()
     ids = sorted(set(client_ids))
     stored: list[ClientHealth] = []
     owners: set[int] = set()
-    clocks = latest_contact_times() if contact_times else {}
-    # The client's last move still within the undo window, read with its row: a new move is folded into it.
-    recent = HealthChange.objects.filter(
-        client_id=OuterRef("pk"), at__gt=now - timedelta(minutes=UNDO_MINUTES), at__lte=now
-    ).order_by("-at", "-pk")
+    read = _stored_read(contact_times, sweep is not None)
+    # The latest feeling counted (`_client_rows`); the moves still within the undo window.
+    felt_by, undo_since = (now + timedelta(days=1)).date(), now - timedelta(minutes=UNDO_MINUTES)
     for first in range(0, len(ids), batch_size):
         batch = ids[first : first + batch_size]
-        rows = list(
-            _client_rows(
-                Client.objects.filter(pk__in=batch).order_by("pk"),
-                now,
-                "health__score",
-                "health__band",
-                "health__reasons",
-                "health__evidence_count",
-                Subquery(recent.values("pk")[:1]),
-                Subquery(recent.values("old_score")[:1]),
-                Subquery(recent.values("old_band")[:1]),
-                *(("last_contact_at", *clocks.values()) if clocks else ()),
-            )
-        )
+        rows = list(_rows(read, batch, felt_by, undo_since, now, convert=True))
         if not rows:
             continue
-        if clocks:
+        if contact_times:
             moved = [row[0] for row in rows if (row[-3], row[_LAST_UPDATE]) != tuple(row[-2:])]
+            if sweep is not None:
+                # Written by the sweep's refresh, with its column, in the same UPDATE.
+                sweep.moved.update(moved)
+                sweep.clocks.update((row[0], tuple(row[-2:])) for row in rows)
+            elif moved:
+                Client.objects.filter(pk__in=moved).update(**latest_contact_times())
             # Scored with the clocks as the journal has them now.
             rows = [(*row[:_LAST_UPDATE], row[-1], *row[_LAST_UPDATE + 1 : -3]) for row in rows]
-            if moved:
-                Client.objects.filter(pk__in=moved).update(**clocks)
-        healths = _compute_batch([row[0] for row in rows], [row[:CLIENT_COLUMN_COUNT] for row in rows], now)
+        if sweep is not None:
+            for row in rows:
+                listed, *days = row[CLIENT_COLUMN_COUNT + 7 : CLIENT_COLUMN_COUNT + 14]
+                # (created_at, last_status_update_at, cadence_days, status), as `due.listed_at` takes them.
+                client = (row[3], row[_LAST_UPDATE], row[2], row[6])
+                sweep.clients[row[0]] = (listed, client, row[5], tuple(days[:3]), tuple(days[3:]))
+        healths = _compute_batch(
+            [row[0] for row in rows], [row[:CLIENT_COLUMN_COUNT] for row in rows], now, sweep
+        )
         _store(healths, bump=False)
         moves = []
         for row, values in zip(rows, healths, strict=True):
