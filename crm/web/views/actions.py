@@ -126,7 +126,7 @@ def client_feeling(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     client = owned_or_404(CLIENTS, request.user, pk=client_id)
     form = FeelingForm(request.POST)
     if form.is_valid():
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # nothing to catch: a failure rolls the request back
             feeling = Feeling.objects.create(
                 client=client,
                 rating=form.cleaned_data["rating"],

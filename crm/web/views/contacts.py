@@ -21,7 +21,7 @@ from crm.web.views.common import CONTACTS, HtmxHttpRequest, workspace_url
 def contact_make_primary(request: HtmxHttpRequest, contact_id: int) -> HttpResponse:
     """Make the contact its client's primary one; htmx gets the workspace's contacts again, others the page."""
     contact = owned_or_404(CONTACTS, request.user, pk=contact_id)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing to catch: a failure rolls the request back
         contact.make_primary()
     client = contact.client
     if request.htmx:

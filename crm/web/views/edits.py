@@ -157,7 +157,7 @@ def _delete(
     """Ask before deleting (GET), or move `item` and what goes with it to the trash and offer to undo (POST)."""
     if request.method != "POST":
         return render(request, "crm/delete.html", {"item": item, **context})
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing to catch: a failure rolls the request back
         undo = remember_deleted(request.user, to_trash(item, request.user))
     # After a plain POST, never go back to the page of what no longer exists.
     gone = next_url(request, fallback).split("?")[0] == context.get("detail")

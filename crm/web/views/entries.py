@@ -140,8 +140,10 @@ def new_entry(request: HtmxHttpRequest, kind: str, client_id: int | None = None)
     if request.method == "POST":
         if entry.form.is_valid():
             # The door moves the client's contact clocks and recomputes its score in the same transaction. A
-            # double submit (the same form token) saves nothing the second time, so changes nothing.
-            with transaction.atomic():
+            # double submit (the same form token) saves nothing the second time, so changes nothing. Inside the
+            # request's transaction (clients.middleware) no savepoint: nothing here catches a failure, which
+            # rolls the whole request back.
+            with transaction.atomic(savepoint=False):
                 saved, url = entry.form.save_once(
                     request.user, lambda obj: next_url(request, workspace_url(obj.client_id))
                 )
