@@ -227,9 +227,8 @@ class Read:
     spans: dict[int, rules.Spans] = field(default_factory=dict)
 
 
-# The clients' columns the door reads for `Read.clients`, after the ones the trust health reads.
-CLIENT_FIELDS = (
-    "status_update_listed_at",
+# The payment reminder days of a client, then its freelancer's (`reminder_days` picks the client's where set).
+REMINDER_DAY_FIELDS = (
     "reminder_courteous_days",
     "reminder_firm_days",
     "reminder_notice_days",
@@ -237,6 +236,8 @@ CLIENT_FIELDS = (
     "owner__profile__reminder_firm_days",
     "owner__profile__reminder_notice_days",
 )
+# The clients' columns the door reads for `Read.clients`, after the ones the trust health reads.
+CLIENT_FIELDS = ("status_update_listed_at", *REMINDER_DAY_FIELDS)
 
 
 def clients_changed(client_ids: Iterable[int], read: Read | None = None) -> None:
@@ -289,12 +290,7 @@ def _read(ids: list[int]) -> Read:
             "last_status_update_at",
             "cadence_days",
             "status",
-            "reminder_courteous_days",
-            "reminder_firm_days",
-            "reminder_notice_days",
-            "owner__profile__reminder_courteous_days",
-            "owner__profile__reminder_firm_days",
-            "owner__profile__reminder_notice_days",
+            *REMINDER_DAY_FIELDS,
             "open__pk",
             "open__due_on",
             "open__renegotiated_due_on",
