@@ -29,7 +29,7 @@ from crm.core import queries, rules
 from crm.core.checks import CheckConstraint, LoadedRelationsChecked
 from crm.core.countries import CountryField
 from crm.core.dates import validate_day_in_window, validate_moment_in_window, window_constraint
-from crm.core.days import local_day
+from crm.core.days import add_days, local_day
 
 
 class BookHistoryManager(HistoryManager):
@@ -845,14 +845,23 @@ class Client(models.Model):
     def status_update_listed(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> bool:
         """Return True when the status update is listed as due on `today` (`crm.core.rules.status_update_listed`:
         the dashboard and the digest list the same clients)."""
+        return self.listed_status_update_due_on(today, zone) is not None
+
+    def listed_status_update_due_on(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> date | None:
+        """Return the day the status update is due when it is listed on `today` (`status_update_listed`), else None.
+
+        The absences are read only when they may matter: they only move the due day later, so a client not due
+        within the coming days without them is not listed with them either."""
+        if self.status != self.Status.ACTIVE:
+            return None
+        since = timezone.localtime(self.last_status_update_at or self.created_at, zone).date()
+        if rules.status_update_due_on(since, self.cadence_days) > add_days(
+            today, rules.STATUS_UPDATE_COMING_DAYS
+        ):
+            return None
         spans = self.away_spans()
-        since = self.last_status_update_at or self.created_at
-        return rules.status_update_listed(
-            rules.status_update_due_on(timezone.localtime(since, zone).date(), self.cadence_days, spans),
-            today,
-            active=self.status == self.Status.ACTIVE,
-            spans=spans,
-        )
+        due_on = rules.status_update_due_on(since, self.cadence_days, spans)
+        return due_on if rules.status_update_listed(due_on, today, active=True, spans=spans) else None
 
     def current_absence(self, today: date) -> Absence | None:
         """Return the client's own absence holding `today` (the latest begun), or None."""

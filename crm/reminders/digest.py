@@ -121,8 +121,7 @@ def clients_due_for_status_update(clients: list[Client], today: date, zone: Any)
     dashboard's rule too: lapsed, due today or coming due), most late first."""
     due = []
     for client in clients:
-        if client.status_update_listed(today, zone):
-            due_on = client.status_update_due_on(zone)
+        if (due_on := client.listed_status_update_due_on(today, zone)) is not None:
             due.append(ClientDue(client, due_on, rules.status_update_days_late(due_on, today)))
     return sorted(due, key=lambda item: (-item.days_late, item.client.name))
 

@@ -31,7 +31,6 @@ from django.utils import timezone
 from clients.models import Absence, Client
 from conflicts.models import ConflictSignal
 from crm.core import rules
-from crm.core.days import add_days
 from crm.models import ClientHealth, Invoice, Promise
 from crm.models.health import Band
 from crm.web import fragments
@@ -299,8 +298,9 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
         journal["clients"].annotate(band=F("health__band"), rank=F("health__rank"), score=F("health__score"))
     )
     for client in clients:
-        client.days_late = _status_update_days_late(client, today, zone)
-        client.listed = client.days_late is not None
+        due_on = client.listed_status_update_due_on(today, zone)
+        client.listed = due_on is not None
+        client.days_late = rules.status_update_days_late(due_on, today) if client.listed else None
     promises = list(journal["promises"].select_related("client"))
     invoices = list(journal["invoices"].select_related("client"))
     conflicts = list(journal["conflicts"].select_related("client"))
@@ -354,22 +354,6 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
 def _client_of(item: Any) -> int:
     """Return the id of the client an item of the week's work belongs to (a status update's is the client)."""
     return item.pk if isinstance(item, Client) else item.client_id
-
-
-def _status_update_days_late(client: Client, today: date, zone: Any) -> int | None:
-    """Return how many days the client's status update is late when it is listed on `today`
-    (`Client.status_update_listed`), else None; the client's absences are read only when it may be listed."""
-    if client.status != Client.Status.ACTIVE:
-        return None
-    since = timezone.localtime(client.last_status_update_at or client.created_at, zone).date()
-    window = add_days(today, rules.STATUS_UPDATE_COMING_DAYS)
-    if rules.status_update_due_on(since, client.cadence_days) > window:
-        return None  # absences only move the due day later: not listed with them either, no need to read them
-    spans = client.away_spans()
-    due_on = rules.status_update_due_on(since, client.cadence_days, spans)
-    if not rules.status_update_listed(due_on, today, active=True, spans=spans):
-        return None
-    return rules.status_update_days_late(due_on, today)
 
 
 def _merged(
