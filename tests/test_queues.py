@@ -135,7 +135,8 @@ def test_a_silent_imap_server_fills_the_capture_worker_and_digests_still_leave(t
             make_promise(make_client(user, name=f"Client of queued{i}"), description="Already promised")
             people.append(user)
         # Twice as many mailboxes as the capture worker has processes: every one of them waits on silence.
-        owners = [make_user(f"mailbox{i}") for i in range(2 * capture_processes)]
+        # They get no digest: with the default schedule (Monday, 8:00), a run at that hour would send them one.
+        owners = [make_user(f"mailbox{i}", digest_enabled=False) for i in range(2 * capture_processes)]
         for owner in owners:
             box = Mailbox.objects.create(
                 owner=owner,
