@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from clients.models import Absence, Client
 from conflicts.models import ConflictSignal
-from crm.core import rules
+from crm.core import rules, statements
 from crm.models import ClientHealth, Invoice, Promise
 from crm.models.health import Band
 from crm.web import fragments
@@ -156,8 +156,6 @@ def _absences(owner: Any, clients: Collection[int]) -> QuerySet[Absence]:
 
 
 JOURNAL_MODELS = {"clients": Client, "promises": Promise, "invoices": Invoice, "conflicts": ConflictSignal}
-# Stand-ins for the changed clients' ids in a compiled journal statement: no row has a negative id.
-_CLIENT_STAND_INS = tuple(-(10**12) - n for n in range(64))
 
 
 def _compiled_rows(
@@ -168,17 +166,17 @@ def _compiled_rows(
     ids: list[int],
     build: Callable[[list[int]], QuerySet[Any]],
 ) -> list[Any]:
-    """Return the rows of `build(ids)`, a statement about a few clients compiled once per owner, day and number of
-    clients (compiling costs some twenty times running it): their ids take the place of stand-ins on each run."""
-    if len(ids) > len(_CLIENT_STAND_INS):  # a large change: compiled for this once
+    """Return the `model` rows of `build(ids)`, a read about a few of the owner's clients on `today`, compiled once
+    per owner, day and number of clients (`crm.core.statements`)."""
+    name = (kind, owner.pk, today, str(owner.profile.zone))
+    read = statements.compiled(name, build, (ids,), connection)
+    if read is None:
         return list(build(ids))
-    stand_ins = dict(zip(_CLIENT_STAND_INS, ids, strict=False))
-    sql, params = _statement(f"{kind}:{len(ids)}", owner, today, lambda: build(list(stand_ins)))
-    return list(model.objects.raw(sql, [stand_ins.get(param, param) for param in params]))
+    return list(model.objects.raw(read.sql, read.params_for((ids,), connection)))
 
 
 def _journal_rows(owner: Any, today: date, changed: Collection[int]) -> dict[str, list[Any]]:
-    """Return `_journal`'s rows, read through compiled statements (`_compiled_rows`).
+    """Return `_journal`'s rows, each read compiled once (`_compiled_rows`).
 
     Each item is given its client as read here (their only client) instead of joining it again, and each client
     that may have its status update listed its absences."""
