@@ -729,6 +729,8 @@ class Client(models.Model):
             models.Index(fields=["owner", "status", "status_update_due_at"], name="client_update_due_idx"),
             # The nudges: WHERE owner_id IN (...) AND status_update_listed_at <= now.
             models.Index(fields=["owner", "status_update_listed_at"], name="client_update_listed_idx"),
+            # The dashboard's first-run check: whether the book has clients, sample ones first (from the index).
+            models.Index(fields=["owner", "sample"], name="client_owner_sample_idx"),
         ]
 
     def __str__(self) -> str:

@@ -81,12 +81,16 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     )
     if partial_for(request, "crm/dashboard.html", {"board"}).endswith("#board"):
         return HttpResponse(board_html)
-    # One cheap query tells the first run (no client yet) and whether a sample book is there to remove.
-    kinds = set(Client.objects.for_owner(request.user).order_by().values_list("sample", flat=True).distinct())
+    # One cheap query tells the first run (no client yet) and whether a sample book is there to remove: a sample
+    # client first, else any client (None: none yet).
+    sample_first = (
+        Client.objects.for_owner(request.user).order_by("-sample").values_list("sample", flat=True)[:1]
+    )
+    sample = next(iter(sample_first), None)
     context = {
         "board_html": board_html,
-        "first_run": not kinds,
-        "has_sample": True in kinds,
+        "first_run": sample is None,
+        "has_sample": sample is True,
         "filters": filters,
         "bands": Band.choices,
         "statuses": Client.Status.choices,
