@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from django.db import connections, router
+
 # One statement per name, shape and database; a name may hold a freelancer and a day, so the oldest go first.
 _KEPT = 4096
 _COMPILED: dict[tuple[Any, ...], Compiled | None] = {}
@@ -65,6 +67,16 @@ def compiled(
     return _COMPILED[key]
 
 
+def instances(name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], model: Any) -> list[Any]:
+    """Return the `model` instances `build(*values)` reads, through its statement compiled once for `name`
+    (`compiled`). Read raw, they come without related rows: `build` must neither select nor prefetch any."""
+    connection = connections[router.db_for_read(model)]
+    read = compiled(name, build, values, connection)
+    if read is None:
+        return list(build(*values))
+    return list(model.objects.raw(read.sql, read.params_for(values, connection)))
+
+
 def _compile(build: Callable[..., Any], values: tuple[Any, ...], connection: Any) -> Compiled | None:
     counter = iter(range(1, 10**6))
 
@@ -78,7 +90,10 @@ def _compile(build: Callable[..., Any], values: tuple[Any, ...], connection: Any
     stand_ins = tuple(
         [stand_in(item) for item in value] if isinstance(value, list) else stand_in(value) for value in values
     )
-    compiler = build(*stand_ins).query.get_compiler(using=connection.alias)
+    query = build(*stand_ins).query
+    if query.select_related:  # a raw read (`instances`) would drop them unseen
+        raise ValueError("A compiled read cannot select related rows.")
+    compiler = query.get_compiler(using=connection.alias)
     sql, params = compiler.as_sql()
     places = []
     for leaf, value in enumerate(_leaves(stand_ins)):

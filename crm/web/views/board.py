@@ -168,11 +168,7 @@ def _compiled_rows(
 ) -> list[Any]:
     """Return the `model` rows of `build(ids)`, a read about a few of the owner's clients on `today`, compiled once
     per owner, day and number of clients (`crm.core.statements`)."""
-    name = (kind, owner.pk, today, str(owner.profile.zone))
-    read = statements.compiled(name, build, (ids,), connection)
-    if read is None:
-        return list(build(ids))
-    return list(model.objects.raw(read.sql, read.params_for((ids,), connection)))
+    return statements.instances((kind, owner.pk, today, str(owner.profile.zone)), build, (ids,), model)
 
 
 def _journal_rows(owner: Any, today: date, changed: Collection[int]) -> dict[str, list[Any]]:
