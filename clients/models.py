@@ -729,6 +729,8 @@ class Client(models.Model):
             models.Index(fields=["owner", "status", "status_update_due_at"], name="client_update_due_idx"),
             # The nudges: WHERE owner_id IN (...) AND status_update_listed_at <= now.
             models.Index(fields=["owner", "status_update_listed_at"], name="client_update_listed_idx"),
+            # The dashboard's first-run check: whether the book has clients, sample ones first (from the index).
+            models.Index(fields=["owner", "sample"], name="client_owner_sample_idx"),
         ]
 
     def __str__(self) -> str:
@@ -813,6 +815,16 @@ class Client(models.Model):
             absences = list(Absence.objects.filter(client_id=self.pk).for_spans())
         return Client.spans_of(absences)
 
+    def set_absences(self, absences: list[Absence]) -> None:
+        """Give the client its absences read with other clients' (as `AbsenceQuerySet.for_spans` reads them), as
+        a prefetch would: `away_spans` and `absences.all()` then read no more."""
+        absences_read = self.absences.all()
+        absences_read._result_cache, absences_read._prefetch_done = absences, True  # what prefetching sets
+        self._prefetched_objects_cache = {
+            **getattr(self, "_prefetched_objects_cache", {}),
+            "absences": absences_read,
+        }
+
     @staticmethod
     def spans_of(absences: list[Absence]) -> rules.Spans:
         """Return the away days of one client from its absences as `AbsenceQuerySet.for_spans` reads them."""
@@ -847,18 +859,24 @@ class Client(models.Model):
         the dashboard and the digest list the same clients)."""
         return self.listed_status_update_due_on(today, zone) is not None
 
+    def may_list_status_update(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> bool:
+        """Return False when the status update is not listed on `today` whatever the client's absences: they only
+        move the due day later, so a client not due within the coming days without them is not listed with them
+        either (its absences need not be read)."""
+        if self.status != self.Status.ACTIVE:
+            return False
+        since = timezone.localtime(self.last_status_update_at or self.created_at, zone).date()
+        return rules.status_update_due_on(since, self.cadence_days) <= add_days(
+            today, rules.STATUS_UPDATE_COMING_DAYS
+        )
+
     def listed_status_update_due_on(self, today: date, zone: zoneinfo.ZoneInfo | None = None) -> date | None:
         """Return the day the status update is due when it is listed on `today` (`status_update_listed`), else None.
 
-        The absences are read only when they may matter: they only move the due day later, so a client not due
-        within the coming days without them is not listed with them either."""
-        if self.status != self.Status.ACTIVE:
+        The absences are read only when they may matter (`may_list_status_update`)."""
+        if not self.may_list_status_update(today, zone):
             return None
         since = timezone.localtime(self.last_status_update_at or self.created_at, zone).date()
-        if rules.status_update_due_on(since, self.cadence_days) > add_days(
-            today, rules.STATUS_UPDATE_COMING_DAYS
-        ):
-            return None
         spans = self.away_spans()
         due_on = rules.status_update_due_on(since, self.cadence_days, spans)
         return due_on if rules.status_update_listed(due_on, today, active=True, spans=spans) else None

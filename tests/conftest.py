@@ -67,6 +67,17 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture
+def one_rate_window() -> Iterator[None]:
+    """Hold the clock still: the window of a rate limit (django-ratelimit's, each key's offset within the period)
+    must not turn between the requests a test counts against it."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
+
+
+@pytest.fixture
 def alice(db: None) -> Any:
     return make_user("alice", display_name="Alice Martin", language="en", time_zone="Europe/Paris")
 

@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from clients.models import Absence, Client, Profile, Project
 from conflicts.models import ConflictSignal
-from crm.core import rules
+from crm.core import rules, statements
 from crm.core.days import local_day, local_midnight
 from crm.models import (
     CheckIn,
@@ -651,11 +651,6 @@ def _with_days(row: tuple[Any, ...], places: list[int]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-# The SQL of each read for one client, compiled once per process and database: (sql, params, where each of the
-# call's values goes among the params).
-_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any], list[tuple[int, int]], Any]] = {}
-
-
 def _rows(
     build: Callable[..., Any], ids: Any, *values: Any, convert: bool = False
 ) -> Iterator[tuple[Any, ...]]:
@@ -663,86 +658,19 @@ def _rows(
     through the ORM's converters, as the queryset itself would yield them.
 
     For one client (the journal's door, after each click), its SQL is compiled once and run again with this
-    client's values: building and compiling the querysets cost Django more than the database takes to answer
-    them. Compiled with stand-in values (a negative id, moments and days of 1901), each found again among the
-    parameters and replaced by the call's own, adapted for the database as Django adapts it; so every parameter
-    that depends on the call must be one of its `values`, never computed from them inside `build`. A read whose
-    stand-ins cannot all be found is built as usual.
+    client's values (`crm.core.statements`): so every parameter that depends on the call must be one of its
+    `values`, never computed from them inside `build`.
     """
-    if not isinstance(ids, list) or len(ids) != 1:
-        yield from build(ids, *values) if convert else _raw_rows(build(ids, *values))
-        return
     connection = connections[router.db_for_read(Client)]  # the book's tables live in one database
-    leaves = [ids[0], *(item for value in values for item in (value if isinstance(value, list) else [value]))]
-    key = (build, connection.alias, convert, tuple(len(v) if isinstance(v, list) else -1 for v in values))
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        compiled = _COMPILED[key] = _compile(build, connection, values, convert)
-    sql, params, places, converted = compiled
-    if not places:  # a stand-in was not found: built as usual
+    one_client = isinstance(ids, list) and len(ids) == 1
+    read = statements.compiled(build, build, (ids, *values), connection) if one_client else None
+    if read is None:  # a batch, or a read whose stand-ins were not all found: built as usual
         yield from build(ids, *values) if convert else _raw_rows(build(ids, *values))
         return
-    params = list(params)
-    for position, leaf in places:
-        params[position] = _adapt(leaves[leaf], connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(read.sql, read.params_for((ids, *values), connection))
         rows = chain.from_iterable(iter(lambda: cursor.fetchmany(5000), []))
-        yield from converted(rows) if converted is not None else rows
-
-
-def _compile(
-    build: Callable[..., Any], connection: Any, values: tuple[Any, ...], convert: bool = False
-) -> tuple[
-    str, list[Any], list[tuple[int, int]], Callable[[Iterable[Any]], Iterator[tuple[Any, ...]]] | None
-]:
-    """Return the SQL of `build` for one client compiled with stand-ins, its params, where each value goes, and
-    (with `convert`) what applies the ORM's converters to its rows."""
-    counter = iter(range(1, 10**6))
-
-    def stand_in(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return datetime(1901, 1, 1, tzinfo=UTC) + timedelta(seconds=next(counter))
-        if isinstance(value, date):
-            return date(1901, 1, 1) + timedelta(days=next(counter))
-        return -(10**9) - next(counter)
-
-    stand_ins = [
-        [stand_in(item) for item in value] if isinstance(value, list) else stand_in(value) for value in values
-    ]
-    leaves = [
-        stand_in(0),
-        *(item for value in stand_ins for item in (value if isinstance(value, list) else [value])),
-    ]
-    queryset = build([leaves[0]], *stand_ins)
-    compiler = queryset.query.get_compiler(using=connection.alias)
-    sql, params = compiler.as_sql()
-    converted = None
-    if convert:
-        # As `SQLCompiler.results_iter` applies them, for the columns the query selects.
-        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-
-        def converted(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
-            return map(tuple, compiler.apply_converters(rows, converters)) if converters else map(tuple, rows)
-
-    params = list(params)
-    places = []
-    for leaf, value in enumerate(leaves):
-        adapted = _adapt(value, connection)
-        found = [i for i, param in enumerate(params) if type(param) is type(adapted) and param == adapted]
-        if not found:
-            return sql, params, [], None
-        places += [(position, leaf) for position in found]
-    return sql, params, places, converted
-
-
-def _adapt(value: Any, connection: Any) -> Any:
-    """Return `value` as Django hands it to the database driver for a query's parameter."""
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, date):
-        return connection.ops.adapt_datefield_value(value)
-    return value
+        yield from read.converted(rows) if convert else rows
 
 
 def _datetime_from_text(connection: Any) -> Callable[[str], datetime]:

@@ -229,6 +229,7 @@ def test_the_token_is_stored_hashed_and_its_last_use_recorded(alice: Any) -> Non
     assert token.last_used_at.isoformat() == "2026-06-01T10:00:00+00:00"
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_each_token_has_its_own_rate(alice: Any, bob: Any, settings: Any) -> None:
     settings.RATE_LIMIT_API = "3/m"
     _t, first = AccessToken.issue(alice, "a", AccessToken.Scope.READ)

@@ -170,6 +170,7 @@ def test_lockouts_are_listed_in_the_admin(admin_client: Any, settings: Any) -> N
 # -- rate limits on pages reached without a password --------------------------------------------------------
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_password_reset_requests_are_rate_limited(alice: Any, settings: Any) -> None:
     settings.RATE_LIMIT_PASSWORD_RESET = "3/h"
     http = HttpClient()
@@ -180,6 +181,7 @@ def test_password_reset_requests_are_rate_limited(alice: Any, settings: Any) -> 
     assert len(mail.outbox) == 3
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_signups_are_rate_limited_with_a_clear_page(db: None, settings: Any) -> None:
     settings.RATE_LIMIT_SIGNUP = "2/h"
     password = "a long and fine passphrase"
@@ -195,6 +197,7 @@ def test_signups_are_rate_limited_with_a_clear_page(db: None, settings: Any) -> 
     assert get_user_model().objects.count() == 2
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_token_pages_are_rate_limited(alice: Any, settings: Any) -> None:
     settings.RATE_LIMIT_TOKEN_PAGES = "5/m"
     feed = reverse("web:calendar_feed", kwargs={"token": "guess"})

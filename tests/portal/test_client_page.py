@@ -237,6 +237,7 @@ def test_the_freelancers_choices_hide_sections(client: Browser, books: dict[str,
     assert books["zoe"]["late"].renegotiated_due_on is None
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_the_page_is_rate_limited(client: Browser, books: dict[str, Any], settings: Any) -> None:
     settings.RATE_LIMIT_TOKEN_PAGES = "3/m"
     url = page_url(books["zoe"]["page"])

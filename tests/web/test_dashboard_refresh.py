@@ -17,7 +17,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Profile
+from clients.models import Client, Profile
 from crm.models import ClientHealth, Promise, TrashItem, Undo
 from crm.web.views import board
 from crm.web.views.common import PAGE_SIZE
@@ -286,6 +286,53 @@ def test_the_compiled_statements_answer_as_the_orm_day_after_day(alice: Any, bob
     today = timezone.localdate()
     make_promise(book["bruno"], made_on=today - timedelta(days=5), due_on=today - timedelta(days=1))
     assert board.counts(owner(alice), today, timezone.now())["promises_overdue"] == 3
+
+
+def test_the_compiled_journal_statements_read_what_the_orm_reads(
+    alice: Any, bob: Any, book: dict, django_assert_num_queries: Any
+) -> None:
+    """A refresh reads the changed clients' rows through statements compiled once per owner, day and number of
+    clients: each run reads its own clients' rows as they are now, never another owner's, with the absences of
+    the clients whose status update may be listed."""
+    from clients.models import Absence
+
+    anne, bruno = book["anne"], book["bruno"]
+    bobs = make_client(bob, name="Bob's own")
+    make_promise(bobs, made_on=timezone.localdate() - timedelta(days=9), due_on=timezone.localdate())
+
+    def orm(user: Any, today: Any, ids: list[int]) -> dict[str, list[int]]:
+        return {
+            kind: sorted(query.values_list("pk", flat=True))
+            for kind, query in board._journal(user, today, ids).items()
+        }
+
+    def compiled(user: Any, today: Any, ids: list[int]) -> dict[str, list[int]]:
+        rows = board._journal_rows(user, today, ids)
+        for kind in ("promises", "invoices", "conflicts"):
+            assert all(
+                item.client.pk == item.client_id for item in rows[kind]
+            )  # given their client, read here
+        return {kind: sorted(item.pk for item in items) for kind, items in rows.items()}
+
+    for day in range(3):
+        with time_machine.travel(timezone.now() + timedelta(days=day), tick=False):
+            today = timezone.localdate()
+            user = owner(alice)
+            for ids in ([anne.pk], [bruno.pk], [anne.pk, bruno.pk], [bruno.pk, anne.pk, bobs.pk]):
+                assert compiled(user, today, ids) == orm(user, today, ids)
+            assert compiled(user, today, [bobs.pk]) == {kind: [] for kind in board.JOURNAL_MODELS}
+            # A client due for its status update is given its absences; they move its due day.
+            Client.objects.filter(pk=anne.pk).update(
+                last_status_update_at=timezone.now() - timedelta(days=60)
+            )
+            Absence.objects.create(
+                client=anne, owner=alice, start_on=today - timedelta(days=3), end_on=today + timedelta(days=3)
+            )
+            (read,) = board._journal_rows(owner(alice), today, [anne.pk])["clients"]
+            with django_assert_num_queries(0):
+                spans = read.away_spans()
+            assert spans == Client.objects.get(pk=anne.pk).away_spans()
+            Absence.objects.filter(client=anne).delete()
 
 
 def test_item_addresses_are_those_reverse_gives(alice: Any, book: dict) -> None:

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from clients.models import Absence, Client
 from conflicts.models import ConflictSignal
-from crm.core import rules
+from crm.core import rules, statements
 from crm.models import ClientHealth, Invoice, Promise
 from crm.models.health import Band
 from crm.web import fragments
@@ -135,16 +135,75 @@ def _counted(shares: dict[int, Share]) -> dict[str, int]:
 
 
 def _journal(owner: Any, today: date, clients: Collection[int]) -> dict[str, QuerySet[Any]]:
-    """Return the rows behind the week's work of these clients: the clients, their open promises due before the
-    week's end, their overdue invoices and their open conflict signals."""
+    """Return the rows behind the week's work of these clients: the clients (with their band, rank and score),
+    their open promises due before the week's end, their overdue invoices, their open conflict signals and their
+    absences (which may list their status update)."""
     return {
-        "clients": Client.objects.for_owner(owner).filter(pk__in=clients),
+        "clients": Client.objects.for_owner(owner)
+        .filter(pk__in=clients)
+        .annotate(band=F("health__band"), rank=F("health__rank"), score=F("health__score")),
         "promises": Promise.objects.for_owner(owner)
         .open()
         .filter(client_id__in=clients, due_on__lte=today + timedelta(days=7)),
         "invoices": Invoice.objects.for_owner(owner).overdue(today).filter(client_id__in=clients),
         "conflicts": ConflictSignal.objects.for_owner(owner).open().filter(client_id__in=clients),
     }
+
+
+def _absences(owner: Any, clients: Collection[int]) -> QuerySet[Absence]:
+    """Return the absences of these clients, as `Client.away_spans` reads them."""
+    return Absence.objects.filter(owner=owner, client_id__in=clients).for_spans().order_by("pk")
+
+
+JOURNAL_MODELS = {"clients": Client, "promises": Promise, "invoices": Invoice, "conflicts": ConflictSignal}
+
+
+def _compiled_rows(
+    kind: str,
+    model: Any,
+    owner: Any,
+    today: date,
+    ids: list[int],
+    build: Callable[[list[int]], QuerySet[Any]],
+) -> list[Any]:
+    """Return the `model` rows of `build(ids)`, a read about a few of the owner's clients on `today`, compiled once
+    per owner, day and number of clients (`crm.core.statements`)."""
+    return statements.instances((kind, owner.pk, today, str(owner.profile.zone)), build, (ids,), model)
+
+
+def _journal_rows(owner: Any, today: date, changed: Collection[int]) -> dict[str, list[Any]]:
+    """Return `_journal`'s rows, each read compiled once (`_compiled_rows`).
+
+    Each item is given its client as read here (their only client) instead of joining it again, and each client
+    that may have its status update listed its absences."""
+    ids = sorted(changed)
+    rows = {
+        kind: _compiled_rows(
+            f"journal:{kind}",
+            model,
+            owner,
+            today,
+            ids,
+            lambda ids, kind=kind: _journal(owner, today, ids)[kind],
+        )
+        for kind, model in JOURNAL_MODELS.items()
+    }
+    clients = {client.pk: client for client in rows["clients"]}
+    zone = owner.profile.zone
+    listed_maybe = sorted(pk for pk, client in clients.items() if client.may_list_status_update(today, zone))
+    if listed_maybe:
+        absences: dict[int, list[Absence]] = {pk: [] for pk in listed_maybe}
+        for absence in _compiled_rows(
+            "journal:absences", Absence, owner, today, listed_maybe, lambda ids: _absences(owner, ids)
+        ):
+            absences[absence.client_id].append(absence)
+        for pk, read in absences.items():
+            clients[pk].set_absences(read)
+    for kind in ("promises", "invoices", "conflicts"):
+        rows[kind] = [item for item in rows[kind] if item.client_id in clients]
+        for item in rows[kind]:
+            item.client = clients[item.client_id]
+    return rows
 
 
 def _shares(rows: Iterable[tuple[int, str, str | None, date | None]], today: date) -> dict[int, Share]:
@@ -290,20 +349,16 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
         return None
     version = profile.book_version
     changed = set(profile.book_changed_clients)
-    journal = _journal(owner, today, changed)
+    journal = _journal_rows(owner, today, changed)
     # The few clients changed: the listing rule in Python (the twin of the SQL one `week` reads through) costs
     # less than building its SQL.
     zone = owner.profile.zone
-    clients = list(
-        journal["clients"].annotate(band=F("health__band"), rank=F("health__rank"), score=F("health__score"))
-    )
+    clients = journal["clients"]
     for client in clients:
         due_on = client.listed_status_update_due_on(today, zone)
         client.listed = due_on is not None
         client.days_late = rules.status_update_days_late(due_on, today) if client.listed else None
-    promises = list(journal["promises"].select_related("client"))
-    invoices = list(journal["invoices"].select_related("client"))
-    conflicts = list(journal["conflicts"].select_related("client"))
+    promises, invoices, conflicts = journal["promises"], journal["invoices"], journal["conflicts"]
     shares = _shares(
         [
             *((client.pk, "client", client.band, None) for client in clients),

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.forms import AbsenceForm, ClientForm, ContactForm, NewClientForm, ProjectForm
-from clients.models import Absence, Client, Contact
+from clients.models import Absence, Client, Contact, Project
 from conflicts.models import ConflictSignal
+from crm.core import statements
 from crm.core.ownership import owned_or_404
 from crm.models import Dispatch, Recap
 from crm.models.health import Band
@@ -81,12 +82,16 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     )
     if partial_for(request, "crm/dashboard.html", {"board"}).endswith("#board"):
         return HttpResponse(board_html)
-    # One cheap query tells the first run (no client yet) and whether a sample book is there to remove.
-    kinds = set(Client.objects.for_owner(request.user).order_by().values_list("sample", flat=True).distinct())
+    # One cheap query tells the first run (no client yet) and whether a sample book is there to remove: a sample
+    # client first, else any client (None: none yet).
+    sample_first = (
+        Client.objects.for_owner(request.user).order_by("-sample").values_list("sample", flat=True)[:1]
+    )
+    sample = next(iter(sample_first), None)
     context = {
         "board_html": board_html,
-        "first_run": not kinds,
-        "has_sample": True in kinds,
+        "first_run": sample is None,
+        "has_sample": sample is True,
         "filters": filters,
         "bands": Band.choices,
         "statuses": Client.Status.choices,
@@ -141,7 +146,12 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         "away": client.current_absence(today),
         # None while an open absence or pause holds the due day: nothing falls due until the client is back.
         "next_due": _next_due(client),
-        "contacts": client.contacts.all(),
+        "contacts": statements.instances(
+            "workspace:contacts",
+            lambda client_id: Contact.objects.filter(client_id=client_id),
+            (client.pk,),
+            Contact,
+        ),
         "forms": entry_menu(client),
     }
     return render(request, template, context)
@@ -174,7 +184,14 @@ def _projects_with_pauses(client: Client, today: date) -> list[Any]:
     waiting = Q(scope_changes__client_decision="pending", scope_changes__freelancer_decision__in=open_) | Q(
         scope_changes__freelancer_decision="pending", scope_changes__client_decision__in=open_
     )
-    projects = list(client.projects.annotate(scope_pending=Count("scope_changes", filter=waiting)))
+    projects = statements.instances(
+        "workspace:projects",
+        lambda client_id: Project.objects.filter(client_id=client_id).annotate(
+            scope_pending=Count("scope_changes", filter=waiting)
+        ),
+        (client.pk,),
+        Project,
+    )
     for project in projects:
         project.pause = pauses.get(project.pk)
     return projects
