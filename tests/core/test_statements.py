@@ -1,0 +1,98 @@
+"""A read compiled once (crm/core/statements.py) reads, run after run with other values, what the ORM reads."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from clients.models import Client
+from crm.core import statements
+from crm.models import Promise
+from tests.factories import make_client, make_promise
+
+
+def _promises(client_ids: list[int], due_by: date, made_since: date) -> Any:
+    return Promise.objects.filter(
+        client_id__in=client_ids, due_on__lte=due_by, made_on__gte=made_since
+    ).order_by("pk")
+
+
+def test_each_run_reads_its_own_values(alice: Any, bob: Any) -> None:
+    today = timezone.localdate()
+    anne, bruno, bobs = make_client(alice, name="Anne"), make_client(alice, name="Bruno"), make_client(bob)
+    for client in (anne, bruno, bobs):
+        for days in (-20, -3, 0, 4, 30):
+            make_promise(
+                client,
+                made_on=today - timedelta(days=40) + timedelta(days=days),
+                due_on=today + timedelta(days=days),
+            )
+    runs = [
+        ([anne.pk], today, today - timedelta(days=40)),
+        ([bruno.pk], today + timedelta(days=10), today - timedelta(days=30)),
+        ([bobs.pk], today - timedelta(days=5), today - timedelta(days=100)),
+        ([anne.pk, bobs.pk], today, today - timedelta(days=40)),  # another number of ids: compiled on its own
+        ([bruno.pk, anne.pk], today + timedelta(days=40), today - timedelta(days=60)),
+    ]
+    assert statements.compiled("test:promises", _promises, runs[0], connection) is not None  # run compiled
+    for values in runs:
+        compiled = statements.instances("test:promises", _promises, values, Promise)
+        assert [promise.pk for promise in compiled] == [promise.pk for promise in _promises(*values)]
+        assert all(isinstance(promise, Promise) and promise.due_on <= values[1] for promise in compiled)
+
+
+def test_moments_are_put_in_place_as_django_adapts_them(alice: Any) -> None:
+    client = make_client(alice)
+    now = timezone.now()
+    since = lambda ids, moment: Client.objects.filter(pk__in=ids, created_at__lte=moment)  # noqa: E731
+    for moment, expected in ((now + timedelta(minutes=1), [client.pk]), (now - timedelta(days=1), [])):
+        read = statements.instances("test:since", since, ([client.pk], moment), Client)
+        assert [row.pk for row in read] == expected
+
+
+def test_a_value_computed_inside_the_read_is_not_compiled(alice: Any) -> None:
+    """A parameter `build` computes from a value cannot be found again among the parameters: the read is built
+    as usual each time, never run with the stand-in's derived value."""
+    today = timezone.localdate()
+    client = make_client(alice)
+    promise = make_promise(client, made_on=today - timedelta(days=3), due_on=today + timedelta(days=1))
+
+    def due_within_a_week(ids: list[int], day: date) -> Any:
+        return Promise.objects.filter(client_id__in=ids, due_on__lte=day + timedelta(days=7))
+
+    assert statements.compiled("test:derived", due_within_a_week, ([client.pk], today), connection) is None
+    read = statements.instances("test:derived", due_within_a_week, ([client.pk], today), Promise)
+    assert [row.pk for row in read] == [promise.pk]
+    assert (
+        statements.instances(
+            "test:derived", due_within_a_week, ([client.pk], today - timedelta(days=7)), Promise
+        )
+        == []
+    )
+
+
+def test_a_read_of_related_rows_is_refused(alice: Any) -> None:
+    client = make_client(alice)
+    with pytest.raises(ValueError, match="related"):
+        statements.instances(
+            "test:related",
+            lambda ids: Promise.objects.filter(client_id__in=ids).select_related("client"),
+            ([client.pk],),
+            Promise,
+        )
+
+
+def test_the_statements_kept_are_bounded(alice: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statements, "_KEPT", 3)
+    monkeypatch.setattr(statements, "_COMPILED", {})
+    client = make_client(alice)
+    for n in range(6):
+        statements.instances(
+            ("test:bounded", n), lambda ids: Client.objects.filter(pk__in=ids), ([client.pk],), Client
+        )
+    assert len(statements._COMPILED) == 3
+    assert ("test:bounded", 5) in {key[0] for key in statements._COMPILED}
