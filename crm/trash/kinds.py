@@ -12,6 +12,7 @@ from django.db.models import Model, QuerySet
 
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
+from crm.core import ownership
 from crm.models import Feeling, Interaction, Invoice, Promise
 
 KINDS: dict[str, type[Model]] = {
@@ -32,11 +33,9 @@ def kind_of(obj: Model) -> str:
 
 
 def owned(kind: str, owner: Any) -> QuerySet[Any]:
-    """Return the records of `kind` that belong to `owner` (the only ones an undo or restore may touch)."""
-    model = KINDS[kind]
-    if model is Client:
-        return Client.objects.filter(owner=owner)
-    return model.objects.filter(client__owner=owner)
+    """Return the records of `kind` that belong to `owner` (the only ones an undo or restore may touch): read
+    from their own `owner` column where they keep one, as every view reads them (no join to the client)."""
+    return ownership.owned(KINDS[kind], owner)
 
 
 class ExactJSONEncoder(DjangoJSONEncoder):

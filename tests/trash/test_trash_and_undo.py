@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
+from crm.core.ownership import owned_or_404
 from crm.models import ClientHealth, HealthSnapshot, Interaction, Invoice, Promise, TrashItem, Undo
 from crm.models.trash import TRASH_DAYS, UNDO_MINUTES
 from crm.trash.snapshot import RestoreError, client_summary, purge, restore, to_trash
@@ -212,8 +214,45 @@ def test_undo_twice_undoes_once(alice: Any, book: dict[str, Any]) -> None:
     promise = book["open"]
     undo = remember(alice, promise, PROMISE_STATE, lambda: promise.keep(timezone.localdate()))
     take_back(undo)
-    with pytest.raises(UndoError):
+    with pytest.raises(UndoError, match="too late"):
         take_back(undo)
+
+
+def _expire(undo: Undo) -> None:
+    Undo.objects.filter(pk=undo.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+
+def _change(undo: Undo) -> None:
+    Promise.objects.filter(pk=undo.object_id).update(
+        state=Promise.State.BROKEN, kept_on=None, broken_on=timezone.localdate()
+    )
+
+
+def _delete(undo: Undo) -> None:
+    Promise.objects.filter(pk=undo.object_id).delete()
+
+
+@pytest.mark.parametrize(
+    ("spoil", "reason"), [(_expire, "too late"), (_change, "changed since"), (_delete, "deleted since")]
+)
+@pytest.mark.parametrize("locked", [True, False], ids=["read-locked", "as-remembered"])
+def test_a_refused_undo_writes_nothing_and_leaves_the_transaction_usable(
+    alice: Any, book: dict[str, Any], spoil: Any, reason: str, locked: bool
+) -> None:
+    """take_back checks everything before its first write and opens no savepoint: a refusal must leave the
+    caller's transaction (the request's) as it was, and usable."""
+    promise = book["open"]
+    undo = remember(alice, promise, PROMISE_STATE, lambda: promise.keep(timezone.localdate()))
+    spoil(undo)
+    before = rows(Promise, pk=promise.pk), rows(Undo), health(book["client"])
+    with transaction.atomic():  # as the request's transaction
+        if locked:  # as the undo view reads it
+            undo = owned_or_404(Undo, alice, for_update=True, pk=undo.pk)
+        with pytest.raises(UndoError, match=reason):
+            take_back(undo)
+        # A query still runs (a refusal raised inside a block without savepoint would forbid it), and the undo
+        # is still stored: nothing was claimed.
+        assert (rows(Promise, pk=promise.pk), rows(Undo), health(book["client"])) == before
 
 
 def test_reopen_refuses_an_open_record(book: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Promise
+from crm.models import Promise, Undo
 from tests.factories import make_client, make_promise
 
 NOW = "2026-03-10 09:00 +01:00"
@@ -103,6 +103,28 @@ def test_empty_explanation_without_js_redirects_with_the_error(alice_client: Any
         reverse("web:promise_explain", kwargs={"promise_id": slipping.pk}), {"clarification": ""}, follow=True
     )
     assert "This field is required." in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
+def test_a_refused_keep_stores_nothing_and_says_why(alice_client: Any, alice: Any, headers: Any) -> None:
+    """The promise's verbs refuse before they write, so they save without a savepoint of their own: the refusal
+    must still store nothing (no state, no history row, no undo) and leave the request able to answer."""
+    made_tomorrow = make_promise(
+        make_client(alice),
+        made_on=timezone.localdate() + timedelta(days=1),
+        due_on=timezone.localdate() + timedelta(days=5),
+    )
+    history = made_tomorrow.history.count()
+    response = post(alice_client, "web:promise_keep", made_tomorrow, **headers)
+    if headers:
+        assert "A promise cannot be kept before it was made." in response.content.decode()
+    else:
+        page = alice_client.get(response["Location"]).content.decode()
+        assert "A promise cannot be kept before it was made." in page
+    made_tomorrow.refresh_from_db()
+    assert made_tomorrow.state == "open" and made_tomorrow.kept_on is None
+    assert made_tomorrow.history.count() == history and not Undo.objects.exists()
 
 
 @time_machine.travel(NOW, tick=False)

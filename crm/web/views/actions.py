@@ -67,18 +67,39 @@ def _form_errors(form: Any) -> list[str]:
 
 
 def _run(
-    request: HtmxHttpRequest, item: Any, fields: list[str], change: Callable[[], None]
+    request: HtmxHttpRequest,
+    item: Any,
+    fields: list[str],
+    change: Callable[[], None],
+    *,
+    refuses_first: bool = False,
 ) -> tuple[list[str], Undo | None]:
     """Apply a model change in one transaction, remembering how to undo it (`remember` takes it through the
     journal's door: the client's trust health is current in the answer); return its validation errors (if any)
-    and its undo."""
+    and its undo. `refuses_first`: the change raises its ValidationError before it writes anything (see
+    `_remember_refusing_first`)."""
     try:
-        with transaction.atomic():
-            undo = remember(request.user, item, fields, change)
+        if refuses_first:
+            undo = _remember_refusing_first(request.user, item, fields, change)
+        else:
+            with transaction.atomic():  # a refusal after a write: its savepoint takes the write back
+                undo = remember(request.user, item, fields, change)
     except ValidationError as error:
         item.refresh_from_db()
         return [str(message) for message in error.messages], None
     return [], undo
+
+
+def _remember_refusing_first(owner: Any, item: Any, fields: list[str], change: Callable[[], None]) -> Undo:
+    """`remember` a change that refuses before its first write (a promise's verb: its checks, then one save), in
+    the request's transaction without a savepoint of its own: a refusal leaves nothing to roll back. It is raised
+    after the block, as an exception leaving a block without savepoint would spoil the request's transaction."""
+    with transaction.atomic(savepoint=False):
+        try:
+            return remember(owner, item, fields, change)
+        except ValidationError as error:
+            refusal = error
+    raise refusal
 
 
 PROMISE_STATE = ["state", "kept_on", "broken_on", "dropped_on"]
@@ -88,7 +109,9 @@ PROMISE_STATE = ["state", "kept_on", "broken_on", "dropped_on"]
 @require_POST
 def promise_keep(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     promise = owned_or_404(PROMISES, request.user, pk=promise_id)
-    errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.keep(timezone.localdate()))
+    errors, undo = _run(
+        request, promise, PROMISE_STATE, lambda: promise.keep(timezone.localdate()), refuses_first=True
+    )
     return _answer(request, "promise", promise, _("Promise marked as kept."), errors, undo=undo)
 
 
@@ -97,7 +120,7 @@ def promise_keep(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 def promise_break(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     promise = owned_or_404(PROMISES, request.user, pk=promise_id)
     day = max(timezone.localdate(), promise.made_on)
-    errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.break_(day))
+    errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.break_(day), refuses_first=True)
     return _answer(request, "promise", promise, _("Promise marked as broken."), errors, undo=undo)
 
 
@@ -105,7 +128,7 @@ def promise_break(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
 @require_POST
 def promise_reopen(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     promise = owned_or_404(PROMISES, request.user, pk=promise_id)
-    errors, undo = _run(request, promise, PROMISE_STATE, promise.reopen)
+    errors, undo = _run(request, promise, PROMISE_STATE, promise.reopen, refuses_first=True)
     return _answer(request, "promise", promise, _("Promise open again."), errors, undo=undo)
 
 
@@ -115,7 +138,7 @@ def promise_drop(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
     """Settle a promise as dropped by agreement with the other side: it weighs for and against no one."""
     promise = owned_or_404(PROMISES, request.user, pk=promise_id)
     day = max(timezone.localdate(), promise.made_on)
-    errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.drop(day))
+    errors, undo = _run(request, promise, PROMISE_STATE, lambda: promise.drop(day), refuses_first=True)
     return _answer(request, "promise", promise, _("Promise dropped by agreement."), errors, undo=undo)
 
 
@@ -153,6 +176,7 @@ def promise_explain(request: HtmxHttpRequest, promise_id: int) -> HttpResponse:
             promise,
             ["clarification", "clarified_at"],
             lambda: promise.explain(form.cleaned_data["clarification"]),
+            refuses_first=True,
         )
         if form.is_valid()
         else (_form_errors(form), None)

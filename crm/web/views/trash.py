@@ -28,7 +28,8 @@ from crm.web.views.common import (
 @require_POST
 def undo(request: HtmxHttpRequest, undo_id: int) -> HttpResponse:
     """Put back what the action recorded in this undo changed (or restore what it deleted)."""
-    pending = owned_or_404(UNDOS, request.user, pk=undo_id)
+    # Read under its row's lock, so `take_back` checks its expiry as read: a double click waits, then finds it gone.
+    pending = owned_or_404(UNDOS, request.user, for_update=True, pk=undo_id)
     fallback = reverse("web:dashboard")
     try:
         take_back(pending)
