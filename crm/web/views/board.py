@@ -136,8 +136,7 @@ def _counted(shares: dict[int, Share]) -> dict[str, int]:
 
 def _journal(owner: Any, today: date, clients: Collection[int]) -> dict[str, QuerySet[Any]]:
     """Return the rows behind the week's work of these clients: the clients (with their band, rank and score),
-    their open promises due before the week's end, their overdue invoices, their open conflict signals and their
-    absences (which may list their status update)."""
+    their open promises due before the week's end, their overdue invoices and their open conflict signals."""
     return {
         "clients": Client.objects.for_owner(owner)
         .filter(pk__in=clients)
