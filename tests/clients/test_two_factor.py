@@ -10,18 +10,17 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clients import twofactor
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, authenticator_code, make_user
 
 LOGIN = "/accounts/login/"
 
 
 def _code(device: TOTPDevice, ahead: int = 0) -> str:
-    return f"{totp(device.bin_key, t0=-30 * ahead):06d}"
+    return authenticator_code(device.bin_key, ahead)
 
 
 def _password(http: Any, username: str, password: str = PASSWORD) -> Any:

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django_otp.oath import totp
 
 from tests.conftest import chromium_path, require_service
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, authenticator_code
 from tests.web.test_browser import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,7 +37,7 @@ def code_from(secret: str, ahead: int = 0) -> str:
     """Return the six-digit code an authenticator app shows for `secret` (base32, spaced), `ahead` steps on."""
     key = secret.replace(" ", "")
     key += "=" * (-len(key) % 8)
-    return f"{totp(b32decode(key), t0=-30 * ahead):06d}"
+    return authenticator_code(b32decode(key), ahead)
 
 
 def _password_step(page: Any, live_server: Any, username: str) -> None:
