@@ -145,9 +145,15 @@ if DATABASE_POOLER == "pgbouncer":
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web server, the worker and beat read while one of them writes.
+    # WAL lets the web server, the worker and beat read while one of them writes. Reads through a memory map
+    # (up to SQLITE_MMAP_SIZE, 1 GiB): a connection reads pages from the shared OS cache instead of copying each
+    # one into its own small cache (2 MB). The every-minute payment sweep's stop pass, which visits an invoice
+    # and a client page per pending reminder, went from 24 to 14 ms on the bench database (docs/performance.md).
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA mmap_size={int(os.environ.get('SQLITE_MMAP_SIZE', 2**30))};"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }

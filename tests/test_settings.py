@@ -165,6 +165,19 @@ def test_defaults_use_sqlite_under_var_an_embedded_broker_and_files_for_mail(tmp
     assert shown["signup"] is True
 
 
+def test_the_default_sqlite_database_is_opened_in_wal_mode_and_read_through_a_memory_map(tmp_path: Path) -> None:
+    pragmas = (
+        "import django, json; django.setup(); from django.db import connection as c; cur = c.cursor(); "
+        "print(json.dumps([cur.execute(f'PRAGMA {name}').fetchone()[0] for name in "
+        "('journal_mode', 'synchronous', 'mmap_size')]))"
+    )
+    for env, mmap_size in (({}, 2**30), ({"SQLITE_MMAP_SIZE": "0"}, 0)):
+        done = _django(tmp_path, pragmas, **env)
+        assert done.returncode == 0, done.stderr
+        # synchronous: 1 is NORMAL.
+        assert json.loads(done.stdout.strip().splitlines()[-1]) == ["wal", 1, mmap_size]
+
+
 def test_development_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
     first = _settings(tmp_path)["key"]
     key_file = tmp_path / "var" / "secret_key"

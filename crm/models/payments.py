@@ -162,8 +162,9 @@ class PaymentReminder(models.Model):
         indexes = [
             # The approval page and the dashboard's count: WHERE owner_id = ? AND state = 'proposed'.
             models.Index(fields=["owner", "state"], name="payment_reminder_owner_idx"),
-            # The planner's stop pass: WHERE state IN (proposed, approved).
-            models.Index(fields=["state", "due_on"], name="payment_reminder_state_idx"),
+            # The planner's stop pass, every minute: WHERE state IN (proposed, approved), then each one's invoice
+            # and basis read from the index alone (not the table's rows).
+            models.Index(fields=["state", "invoice", "due_basis"], name="payment_reminder_pending_idx"),
         ]
 
     def __str__(self) -> str:
