@@ -165,7 +165,9 @@ def test_defaults_use_sqlite_under_var_an_embedded_broker_and_files_for_mail(tmp
     assert shown["signup"] is True
 
 
-def test_the_default_sqlite_database_is_opened_in_wal_mode_and_read_through_a_memory_map(tmp_path: Path) -> None:
+def test_the_default_sqlite_database_is_opened_in_wal_mode_and_read_through_a_memory_map(
+    tmp_path: Path,
+) -> None:
     pragmas = (
         "import django, json; django.setup(); from django.db import connection as c; cur = c.cursor(); "
         "print(json.dumps([cur.execute(f'PRAGMA {name}').fetchone()[0] for name in "
