@@ -6,6 +6,9 @@ answer it (a millisecond against a tenth of one). A read `build(*values)` is com
 own values in their places, adapted for the database as Django adapts them. So every parameter that depends on
 the values must be one of them, never computed from them inside `build`; a read whose stand-ins cannot all be
 found is not compiled (`compiled` returns None) and is built as usual.
+
+`instances` reads a model's rows raw (none related); `objects` builds them as the ORM would, with the related rows
+the read selects and its annotations.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db import connections, router
+from django.db.models.query import ModelIterable, get_related_populators
 
 # One statement per name, shape and database; a name may hold a freelancer and a day, so the oldest go first.
 _KEPT = 4096
@@ -31,6 +35,7 @@ class Compiled:
     params: tuple[Any, ...]
     places: tuple[tuple[int, int], ...]  # (position among the params, index of the value among the leaves)
     compiler: Any
+    plain: bool = False  # a queryset of model rows, without prefetch or a related manager's rows
 
     def params_for(self, values: Iterable[Any], connection: Any) -> list[Any]:
         """Return the parameters with `values` (as given to `compiled`) in the places of their stand-ins."""
@@ -51,6 +56,31 @@ class Compiled:
         return (
             map(tuple, self.compiler.apply_converters(rows, converters)) if converters else map(tuple, rows)
         )
+
+    @cached_property
+    def _builder(self) -> tuple[Any, slice, list[str], list[Any], dict[str, int]]:
+        """What `ModelIterable` works out for each queryset it runs, worked out once: the model, where its columns
+        are in a row and their names, the related rows' populators, the annotations' positions."""
+        compiler = self.compiler
+        info, select = compiler.klass_info, compiler.select
+        columns = slice(info["select_fields"][0], info["select_fields"][-1] + 1)
+        names = [column[0].target.attname for column in select[columns]]
+        populators = get_related_populators(info, select, compiler.using)
+        return info["model"], columns, names, populators, compiler.annotation_col_map or {}
+
+    def objects(self, rows: Iterable[Any]) -> list[Any]:
+        """Return `rows` as the model instances Django's `ModelIterable` would build from them."""
+        model, columns, names, populators, annotations = self._builder
+        database = self.compiler.using
+        built = []
+        for row in self.converted(rows):
+            instance = model.from_db(database, names, row[columns])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in annotations.items():
+                setattr(instance, name, row[position])
+            built.append(instance)
+        return built
 
 
 def compiled(
@@ -74,7 +104,27 @@ def instances(name: Hashable, build: Callable[..., Any], values: tuple[Any, ...]
     read = compiled(name, build, values, connection)
     if read is None:
         return list(build(*values))
+    if read.compiler.query.select_related:  # a raw read would drop them unseen: see `objects`
+        raise ValueError("A compiled raw read cannot select related rows.")
     return list(model.objects.raw(read.sql, read.params_for(values, connection)))
+
+
+def objects(name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], model: Any) -> list[Any]:
+    """Return the `model` instances the queryset `build(*values)` reads, with the related rows it selects and its
+    annotations, through its statement compiled once for `name` (`compiled`). The queryset must be a plain one
+    (no `values()`, no prefetch, not a related manager's)."""
+    connection = connections[router.db_for_read(model)]
+    read = compiled(name, build, values, connection)
+    if read is None:
+        return list(build(*values))
+    if not read.plain:
+        raise ValueError(
+            "`objects` builds model rows read in one statement: no values(), prefetch or related manager."
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, read.params_for(values, connection))
+        rows = cursor.fetchall()
+    return read.objects(rows)
 
 
 def _compile(build: Callable[..., Any], values: tuple[Any, ...], connection: Any) -> Compiled | None:
@@ -90,9 +140,14 @@ def _compile(build: Callable[..., Any], values: tuple[Any, ...], connection: Any
     stand_ins = tuple(
         [stand_in(item) for item in value] if isinstance(value, list) else stand_in(value) for value in values
     )
-    query = build(*stand_ins).query
-    if query.select_related:  # a raw read (`instances`) would drop them unseen
-        raise ValueError("A compiled read cannot select related rows.")
+    queryset = build(*stand_ins)
+    # Whether `objects` may build its rows as the ORM would: model rows, one statement, nothing set from outside.
+    plain = (
+        queryset._iterable_class is ModelIterable
+        and not queryset._prefetch_related_lookups
+        and not queryset._known_related_objects
+    )
+    query = queryset.query
     compiler = query.get_compiler(using=connection.alias)
     sql, params = compiler.as_sql()
     places = []
@@ -102,7 +157,7 @@ def _compile(build: Callable[..., Any], values: tuple[Any, ...], connection: Any
         if not found:
             return None
         places += [(position, leaf) for position in found]
-    return Compiled(sql, tuple(params), tuple(places), compiler)
+    return Compiled(sql, tuple(params), tuple(places), compiler, plain)
 
 
 def _leaves(values: Iterable[Any]) -> list[Any]:

@@ -41,8 +41,17 @@ class RecapQuerySet(OwnedThroughClientQuerySet):
 
     def to_clarify(self, now: datetime) -> RecapQuerySet:
         """Return the recaps still unanswered RECAP_CLARIFY_AFTER_DAYS after they were written, oldest first."""
-        cut = now - timedelta(days=RECAP_CLARIFY_AFTER_DAYS)
-        return self.awaiting_answer().filter(written_at__lte=cut).order_by("written_at", "pk")
+        return self.unanswered_written_by(clarify_written_by(now))
+
+    def unanswered_written_by(self, moment: datetime) -> RecapQuerySet:
+        """Return the recaps written at `moment` or before and still unanswered, oldest first (`to_clarify` with
+        its moment given: the dashboard's read, compiled once, takes it as a value)."""
+        return self.awaiting_answer().filter(written_at__lte=moment).order_by("written_at", "pk")
+
+
+def clarify_written_by(now: datetime) -> datetime:
+    """Return when a recap still unanswered at `now` must have been written to be something to clarify."""
+    return now - timedelta(days=RECAP_CLARIFY_AFTER_DAYS)
 
 
 class Recap(OwnedThroughClient):
@@ -103,7 +112,7 @@ class Recap(OwnedThroughClient):
         return f"rc{self.pk}"
 
     def is_to_clarify(self, now: datetime) -> bool:
-        return self.answered_at is None and self.written_at <= now - timedelta(days=RECAP_CLARIFY_AFTER_DAYS)
+        return self.answered_at is None and self.written_at <= clarify_written_by(now)
 
     def confirm(self, at: datetime) -> list[RecapLine]:
         """Record that the client confirmed the whole recap: every line not answered yet is confirmed; return

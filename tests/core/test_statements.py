@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clients.models import Client
@@ -96,3 +98,56 @@ def test_the_statements_kept_are_bounded(alice: Any, monkeypatch: pytest.MonkeyP
         )
     assert len(statements._COMPILED) == 3
     assert ("test:bounded", 5) in {key[0] for key in statements._COMPILED}
+
+
+def _with_client(owner_id: int, due_by: date) -> Any:
+    return (
+        Promise.objects.filter(owner=owner_id, due_on__lte=due_by)
+        .select_related("client", "project")
+        .annotate(days=Value(7))
+        .order_by("due_on", "pk")
+    )
+
+
+def test_objects_are_built_as_the_orm_builds_them_with_their_related_rows(alice: Any, bob: Any) -> None:
+    today = timezone.localdate()
+    for owner in (alice, bob):
+        client = make_client(owner, name=f"Client of {owner.username}")
+        for days in (-3, 0, 5):
+            make_promise(client, made_on=today - timedelta(days=10), due_on=today + timedelta(days=days))
+    make_promise(
+        make_client(alice, name="Another"),
+        made_on=today - timedelta(days=10),
+        due_on=today - timedelta(days=1),
+    )
+    fields = ("pk", "due_on", "description", "state", "client_id", "project_id")
+    for owner, due_by in (
+        (alice, today),
+        (bob, today + timedelta(days=10)),
+        (alice, today - timedelta(days=2)),
+    ):
+        expected = list(_with_client(owner.pk, due_by))
+        with CaptureQueriesContext(connection) as queries:
+            built = statements.objects("test:objects", _with_client, (owner.pk, due_by), Promise)
+            # Their client was read with them: drawing its name reads nothing more.
+            names = [promise.client.name for promise in built]
+        assert len(queries) == 1
+        assert [[getattr(p, name) for name in fields] for p in built] == [
+            [getattr(p, name) for name in fields] for p in expected
+        ]
+        assert names == [promise.client.name for promise in expected]
+        assert all(p.project is None and p.days == 7 and not p._state.adding for p in built)
+        assert {p._state.db for p in built} <= {connection.alias}
+    # Built again from the statement compiled on the first run.
+    assert statements.compiled("test:objects", _with_client, (alice.pk, today), connection) is not None
+
+
+def test_objects_refuses_what_one_statement_cannot_build(alice: Any) -> None:
+    client = make_client(alice)
+    for build in (
+        lambda ids: Promise.objects.filter(client_id__in=ids).values("pk"),
+        lambda ids: Client.objects.filter(pk__in=ids).prefetch_related("promises"),
+        lambda ids: client.promises.filter(pk__in=ids),
+    ):
+        with pytest.raises(ValueError, match="one statement"):
+            statements.objects(("test:refused", id(build)), build, ([client.pk],), Promise)

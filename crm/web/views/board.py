@@ -31,8 +31,10 @@ from django.utils import timezone
 from clients.models import Absence, Client
 from conflicts.models import ConflictSignal
 from crm.core import rules, statements
-from crm.models import ClientHealth, Invoice, Promise
+from crm.models import ClientHealth, Dispatch, Invoice, Promise, Recap
 from crm.models.health import Band
+from crm.models.recaps import clarify_written_by
+from crm.models.reminders import undelivered_shown_since
 from crm.web import fragments
 
 WEEK_LIST_LIMIT = 8
@@ -530,3 +532,32 @@ def cached_week(owner: Any, today: date, now: datetime) -> Week:
     found = (found is not None and refreshed(owner, found, today, now)) or week(owner, today, now)
     cache.set(key, found, 3600)
     return found
+
+
+def alerts(owner: Any, now: datetime) -> dict[str, list[Any]]:
+    """Return what the dashboard tells above its board on every visit: the reminders that could not be delivered,
+    the concerns clients raised on their pages (issue 26) and the recaps to clarify (crm/recaps).
+
+    Each read is compiled once for every freelancer (`crm.core.statements`): building the three querysets cost
+    Django three times what the database takes to answer them, on every visit, cached board or not."""
+    return {
+        "undelivered": statements.objects(
+            "alerts:undelivered", Dispatch.failed_since, (owner.pk, undelivered_shown_since(now)), Dispatch
+        ),
+        "client_concerns": statements.objects(
+            "alerts:concerns",
+            lambda owner_id: ConflictSignal.objects.for_owner(owner_id).raised_by_clients(),
+            (owner.pk,),
+            ConflictSignal,
+        ),
+        "recaps_to_clarify": statements.objects(
+            "alerts:recaps",
+            lambda owner_id, moment: (
+                Recap.objects.for_owner(owner_id)
+                .unanswered_written_by(moment)
+                .select_related("client", "interaction")[:WEEK_LIST_LIMIT]
+            ),
+            (owner.pk, clarify_written_by(now)),
+            Recap,
+        ),
+    }

@@ -17,10 +17,8 @@ from django.utils.translation import gettext as _
 
 from clients.forms import AbsenceForm, ClientForm, ContactForm, NewClientForm, ProjectForm
 from clients.models import Absence, Client, Contact, Project
-from conflicts.models import ConflictSignal
 from crm.core import statements
 from crm.core.ownership import owned_or_404
-from crm.models import Dispatch, Recap
 from crm.models.health import Band
 from crm.payments.claims import follow_up_of
 from crm.trust.door import journal_changed, record_saved
@@ -96,16 +94,9 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "bands": Band.choices,
         "statuses": Client.Status.choices,
         "today": today,
-        # Reminders that could not be delivered: the freelancer must know a digest went missing.
-        "undelivered": list(Dispatch.undelivered(request.user, now)),
-        # Concerns the client raised on their page (issue 26): told at once, above everything else.
-        "client_concerns": list(ConflictSignal.objects.for_owner(request.user).raised_by_clients()),
-        # Recaps the client has not answered for a week: something to clarify (one query, crm/recaps).
-        "recaps_to_clarify": list(
-            Recap.objects.for_owner(request.user)
-            .to_clarify(now)
-            .select_related("client", "interaction")[: board.WEEK_LIST_LIMIT]
-        ),
+        # Reminders that could not be delivered (the freelancer must know a digest went missing), concerns the
+        # client raised on their page (told at once, above everything else), recaps to clarify.
+        **board.alerts(request.user, now),
     }
     return render(request, "crm/dashboard.html", context)
 
