@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Contact
-from crm.core.ownership import read_locked
+from crm.core.ownership import owned_by_pk, read_locked
 from crm.models import TrashItem, Undo
-from crm.trash.kinds import KINDS, as_json, kind_of, owned
+from crm.trash.kinds import KINDS, as_json, kind_of
 from crm.trash.snapshot import RestoreError, restore
 from crm.trust.door import journal_changed
 
@@ -109,7 +109,7 @@ def _checked(undo: Undo, now: datetime) -> Model | str:
     undo cannot run. Reads only."""
     if not _still_valid(undo, now):
         return _("It is too late to undo this.")
-    obj = owned(undo.kind, undo.owner_id).select_for_update().filter(pk=undo.object_id).first()
+    obj = owned_by_pk(KINDS[undo.kind], undo.owner_id, undo.object_id, locked=True)
     if obj is None:
         return _("This record was deleted since.")
     if undo.action == Undo.Action.REVERT and _changed_since(undo, obj):

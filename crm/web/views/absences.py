@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients.models import Absence
-from crm.core.ownership import owned_or_404
+from crm.core.ownership import owned_or_404, shared
 from crm.trust.door import journal_changed
 from crm.web.views.common import PROJECTS, HtmxHttpRequest, workspace_url
 
-ABSENCES = Absence.objects.select_related("client", "project")
+ABSENCES = shared(Absence.objects.select_related("client", "project"))
 
 
 def _changed(request: HtmxHttpRequest, client_id: int, done: str) -> HttpResponse:

@@ -16,6 +16,7 @@ from django_htmx.middleware import HtmxDetails
 
 from clients.models import Client, Contact, Project
 from conflicts.models import ConflictSignal
+from crm.core.ownership import shared
 from crm.models import Interaction, Invoice, Promise, Undo
 
 # Every region of a page that shows the journal (timeline, score panel, board, lists) listens for this
@@ -29,15 +30,16 @@ class HtmxHttpRequest(HttpRequest):
     user: AbstractBaseUser
 
 
-# What a page reads with each record, in the same query: fetched as `owned_or_404(PROMISES, request.user, pk=pk)`.
-CLIENTS = Client.objects.select_related("health")
-PROJECTS = Project.objects.select_related("client")
-CONTACTS = Contact.objects.select_related("client")
-INTERACTIONS = Interaction.objects.select_related("client")
-PROMISES = Promise.objects.select_related("client")
-INVOICES = Invoice.objects.select_related("client")
-SIGNALS = ConflictSignal.objects.select_related("client")
-UNDOS = Undo.objects.select_related("trash")
+# What a page reads with each record, in the same query: fetched as `owned_or_404(PROMISES, request.user, pk=pk)`
+# (`shared`: that read is compiled once).
+CLIENTS = shared(Client.objects.select_related("health"))
+PROJECTS = shared(Project.objects.select_related("client"))
+CONTACTS = shared(Contact.objects.select_related("client"))
+INTERACTIONS = shared(Interaction.objects.select_related("client"))
+PROMISES = shared(Promise.objects.select_related("client"))
+INVOICES = shared(Invoice.objects.select_related("client"))
+SIGNALS = shared(ConflictSignal.objects.select_related("client"))
+UNDOS = shared(Undo.objects.select_related("trash"))
 
 
 def next_url(request: HttpRequest, fallback: str) -> str:

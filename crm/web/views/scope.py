@@ -17,14 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import Project
-from crm.core.ownership import owned_or_404
+from crm.core.ownership import owned_or_404, shared
 from crm.models import ScopeChange
 from crm.models.scope import agreed_scope
 from crm.trust.door import journal_changed
 from crm.web.forms import ScopeChangeForm
 from crm.web.views.common import PROJECTS, HtmxHttpRequest
 
-SCOPE_CHANGES = ScopeChange.objects.select_related("project", "client")
+SCOPE_CHANGES = shared(ScopeChange.objects.select_related("project", "client"))
 PAGE = "crm/project.html"
 
 
