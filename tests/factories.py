@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,32 @@ from crm.trust.door import journal_changed
 
 _numbers = itertools.count(1)
 PASSWORD = "correct horse battery staple"
+
+
+def clear_of_local_midnight(margin: float = 120.0) -> None:
+    """Wait, when the local day (the default time zone's, Europe/Paris) ends within `margin` seconds, until it has
+    turned. For a test that reads "today" twice across processes or workers it cannot freeze: a trust report before
+    a restore and one after it in another process (a day count moves at midnight), a digest made due "this hour"
+    and swept a minute later by a worker (after Sunday's midnight comes another week)."""
+    local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
+    left = (24 * 3600) - (local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6)
+    if left < margin:
+        time.sleep(left + 1)
+
+
+def form_moment(moment: datetime | None = None, *, hours_ago: int = 0) -> str:
+    """Return `moment` (now, less `hours_ago`) as a form's local date and time ("YYYY-MM-DDTHH:MM"), moved back out
+    of a daylight-saving change: a wall time the clocks skip or show twice (Paris, 2:00-3:00 on the last Sundays of
+    March and October) is refused by the form."""
+    zone = timezone.get_current_timezone()
+    moment = (moment or timezone.now()) - timedelta(hours=hours_ago)
+    while True:
+        wall = timezone.localtime(moment, zone).replace(tzinfo=None, second=0, microsecond=0)
+        # A wall time is unambiguous when both folds name the same instant, and it exists when it comes back as itself.
+        early, late = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+        if early.utcoffset() == late.utcoffset():
+            return wall.strftime("%Y-%m-%dT%H:%M")
+        moment -= timedelta(hours=1)
 
 
 def authenticator_code(key: bytes, ahead: int = 0) -> str:

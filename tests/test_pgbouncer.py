@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from tests.conftest import require_service
-from tests.factories import make_client, make_promise, make_user
+from tests.factories import clear_of_local_midnight, make_client, make_promise, make_user
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -157,6 +157,7 @@ def _run_paths(port: int, pooler: str) -> dict[str, object]:
 
 
 def _book() -> None:
+    clear_of_local_midnight()  # swept later: the same week
     local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
     owner = make_user("bounced", digest_weekday=local.weekday(), digest_hour=local.hour, nudges_enabled=False)
     make_promise(make_client(owner, name="Bounced client"), description="Promised through pgbouncer")

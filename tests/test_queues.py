@@ -24,7 +24,7 @@ from crm.capture.tasks import sync_mailbox
 from crm.models import Dispatch, Mailbox
 from crm.reminders.tasks import sweep_dispatches
 from tests import processes
-from tests.factories import make_client, make_promise, make_user
+from tests.factories import clear_of_local_midnight, make_client, make_promise, make_user
 from tests.reminders.smtp_server import MailServer
 from tests.test_topology import _database_url, _redis_url, _wait
 
@@ -118,6 +118,7 @@ def test_a_silent_imap_server_fills_the_capture_worker_and_digests_still_leave(t
 
     broker = redis.Redis.from_url(redis_url)
     broker.delete(*QUEUES)  # nothing left over from an earlier run
+    clear_of_local_midnight()  # swept later by the workers: the same week
     local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
     workers = {n: c for n, c in deployed_workers().items() if _queues(c) & {"mail", "capture"}}
     capture = next(c for c in workers.values() if "capture" in _queues(c))

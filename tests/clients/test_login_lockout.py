@@ -181,6 +181,7 @@ def test_deleting_the_account_forgets_its_logins_and_failures(alice: Any) -> Non
     assert AccessFailureLog.objects.filter(username="bob").exists()
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_unlock_links_are_limited_per_account_whatever_the_address(alice: Any) -> None:
     answers = [
         HttpClient().post(reverse("login_unlock_request"), {"username": "alice"}, REMOTE_ADDR=f"10.7.0.{n}")

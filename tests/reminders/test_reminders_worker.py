@@ -33,7 +33,7 @@ from crm.models import Dispatch
 from crm.reminders import outbox, tasks
 from crm.reminders.tasks import send_dispatch, sweep_dispatches
 from tests.conftest import require_service
-from tests.factories import make_client, make_promise, make_user
+from tests.factories import clear_of_local_midnight, make_client, make_promise, make_user
 from tests.reminders.email_backends import FlakySMTPBackend
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -181,6 +181,7 @@ def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def freelancer_due_now(username: str = "alice") -> Any:
     """A freelancer whose weekly digest is due this very hour, with something to report."""
+    clear_of_local_midnight()  # swept later by a worker: the same week
     local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
     owner = make_user(username, digest_weekday=local.weekday(), digest_hour=local.hour, nudges_enabled=False)
     make_promise(

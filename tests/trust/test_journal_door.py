@@ -40,6 +40,7 @@ from crm.trust.health import recompute_client
 from tests.capture.conftest import mail
 from tests.factories import (
     PASSWORD,
+    form_moment,
     make_client,
     make_conflict,
     make_interaction,
@@ -192,7 +193,7 @@ ACTIONS: dict[str, Callable[[Book], tuple[str, dict[str, Any]]]] = {
             "client": b.client.pk,
             "kind": "call",
             "direction": "to_client",
-            "happened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "happened_at": form_moment(),
             "summary": "Appel",
         },
     ),

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from clients.models import Client, Contact
 from crm.models import Interaction, TrashItem
 from crm.trash.snapshot import restore
-from tests.factories import make_client, make_contact
+from tests.factories import form_moment, make_client, make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +101,7 @@ def _interaction_data(client: Client, contact: Contact) -> dict[str, Any]:
         "contact": contact.pk,
         "kind": "call",
         "direction": "from_client",
-        "happened_at": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "happened_at": form_moment(hours_ago=1),
         "summary": "Point sur la facture",
     }
 

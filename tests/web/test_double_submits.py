@@ -19,7 +19,7 @@ from conflicts.models import ConflictSignal
 from crm.models import Interaction, Invoice, Promise
 from crm.trash.tasks import purge_trash
 from tests.conftest import require_service
-from tests.factories import make_client, make_project, make_promise
+from tests.factories import form_moment, make_client, make_project, make_promise
 
 
 def _drawn(http: Any, url: str, form_key: str = "form") -> dict[str, Any]:
@@ -37,7 +37,7 @@ def _entry_data(kind: str, rita: Client) -> dict[str, Any]:
             "kind": "call",
             "direction": "from_client",
             # An hour ago: an interaction in the future is refused (crm.core.days.FUTURE_TOLERANCE).
-            "happened_at": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "happened_at": form_moment(hours_ago=1),
             "summary": "Call",
         },
         "promise": {

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from crm.models import ClientHealth, Feeling, Interaction, Promise
 from crm.trust.health import recompute_client
-from tests.factories import make_client, make_interaction, make_invoice, make_promise, make_user
+from tests.factories import form_moment, make_client, make_interaction, make_invoice, make_promise, make_user
 
 HTMX = {"HX-Request": "true"}
 
@@ -226,7 +226,7 @@ def test_an_answer_is_set_in_the_interaction_form_from_the_clients_own_messages(
         "client": rita.pk,
         "kind": "email",
         "direction": "to_client",
-        "happened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "happened_at": form_moment(),
         "summary": "Yes, to the 20th",
         "answers": question.pk,
     }
