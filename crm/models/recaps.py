@@ -39,18 +39,16 @@ class RecapQuerySet(OwnedThroughClientQuerySet):
     def awaiting_answer(self) -> RecapQuerySet:
         return self.filter(answered_at__isnull=True)
 
-    def to_clarify(self, now: datetime) -> RecapQuerySet:
-        """Return the recaps still unanswered RECAP_CLARIFY_AFTER_DAYS after they were written, oldest first."""
-        return self.unanswered_written_by(clarify_written_by(now))
-
     def unanswered_written_by(self, moment: datetime) -> RecapQuerySet:
-        """Return the recaps written at `moment` or before and still unanswered, oldest first (`to_clarify` with
-        its moment given: the dashboard's read, compiled once, takes it as a value)."""
+        """Return the recaps written at `moment` or before and still unanswered, oldest first: the recaps to
+        clarify, since `clarify_written_by(now)` (the dashboard's read, compiled once, takes the moment as a
+        value)."""
         return self.awaiting_answer().filter(written_at__lte=moment).order_by("written_at", "pk")
 
 
 def clarify_written_by(now: datetime) -> datetime:
-    """Return when a recap still unanswered at `now` must have been written to be something to clarify."""
+    """Return when a recap still unanswered at `now` must have been written to be something to clarify
+    (RECAP_CLARIFY_AFTER_DAYS before)."""
     return now - timedelta(days=RECAP_CLARIFY_AFTER_DAYS)
 
 

@@ -77,22 +77,17 @@ class Dispatch(models.Model):
         return f"{self.kind} {self.period} for {self.owner_id}: {self.state}"
 
     @classmethod
-    def undelivered(cls, owner: Any, now: datetime) -> models.QuerySet[Dispatch]:
-        """Return `owner`'s reminders of the last two weeks that failed for good, latest first (three at most)."""
-        return cls.failed_since(owner, undelivered_shown_since(now))
-
-    @classmethod
     def failed_since(cls, owner: Any, since: datetime) -> models.QuerySet[Dispatch]:
-        """Return `owner`'s reminders due since `since` that failed for good, latest first (three at most):
-        `undelivered` with its moment given (the dashboard's read, compiled once, takes it as a value).
+        """Return `owner`'s reminders due since `since` that failed for good, latest first (three at most): the
+        dashboard's undelivered reminders, since `undelivered_shown_since` (its read, compiled once, takes the
+        moment as a value).
 
         Served by the (owner, kind, period) unique constraint's index: a freelancer has a few rows a week.
         """
-        return cls.objects.filter(owner=owner, state=cls.State.FAILED, due_at__gte=since).order_by("-due_at")[
-            :3
-        ]
+        failed = cls.objects.filter(owner=owner, state=cls.State.FAILED, due_at__gte=since)
+        return failed.order_by("-due_at")[:3]
 
 
 def undelivered_shown_since(now: datetime) -> datetime:
-    """Return since when a reminder that failed for good is still shown to its freelancer (`Dispatch.undelivered`)."""
+    """Return since when a reminder that failed for good is still shown to its freelancer (two weeks)."""
     return now - SHOW_UNDELIVERED_FOR
