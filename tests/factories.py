@@ -46,7 +46,7 @@ def form_moment(moment: datetime | None = None, *, hours_ago: int = 0) -> str:
     moment = (moment or timezone.now()) - timedelta(hours=hours_ago)
     while True:
         wall = timezone.localtime(moment, zone).replace(tzinfo=None, second=0, microsecond=0)
-        # A wall time is unambiguous when both folds name the same instant, and it exists when it comes back as itself.
+        # Both folds of a wall time have one offset unless the clocks skip it or show it twice.
         early, late = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
         if early.utcoffset() == late.utcoffset():
             return wall.strftime("%Y-%m-%dT%H:%M")

@@ -57,6 +57,10 @@ def shared(queryset: QuerySet[M]) -> QuerySet[M]:
     return queryset
 
 
+def _model_of(model_or_queryset: type[M] | QuerySet[M]) -> type[M]:
+    return model_or_queryset if isinstance(model_or_queryset, type) else model_or_queryset.model
+
+
 def _compiled_as(model_or_queryset: type[models.Model] | QuerySet[Any]) -> Hashable | None:
     """Return the name its reads by primary key are compiled under: a model's label, a `shared` queryset's number;
     None for a queryset built on the spot (compiled afresh each time, as the ORM does)."""
@@ -83,7 +87,7 @@ def owned_by_pk(
     name = _compiled_as(model_or_queryset)
     if name is None or type(pk) is not int or type(owner_id) is not int:
         return build(owner_id, pk).first()
-    model = model_or_queryset if isinstance(model_or_queryset, type) else model_or_queryset.model
+    model = _model_of(model_or_queryset)
     found = statements.objects(("owned", name, locked), build, (owner_id, pk), model)
     return found[0] if found else None
 
@@ -98,17 +102,17 @@ def owned_or_404(
     this record as read, without reading it again (`crm.core.forms.VersionedFormMixin`). Outside a transaction
     (a GET) it is read as usual.
     """
-    queryset = owned(model_or_queryset, owner)
-    connection = connections[router.db_for_write(queryset.model)]
+    model = _model_of(model_or_queryset)
+    connection = connections[router.db_for_write(model)]
     locked = for_update and connection.in_atomic_block
     if list(lookup) == ["pk"]:
         record = owned_by_pk(model_or_queryset, owner, lookup["pk"], locked=locked)
         if record is None:
-            raise Http404(f"No {queryset.model._meta.object_name} matches the given query.")
+            raise Http404(f"No {model._meta.object_name} matches the given query.")
     elif not locked:
-        return get_object_or_404(queryset, **lookup)
+        return get_object_or_404(owned(model_or_queryset, owner), **lookup)
     else:
-        record = get_object_or_404(queryset.select_for_update(of=("self",)), **lookup)
+        record = get_object_or_404(owned(model_or_queryset, owner).select_for_update(of=("self",)), **lookup)
     if locked:
         record._state.read_locked = True  # type: ignore[attr-defined]  # read in this transaction, under its lock
     return record
