@@ -7,8 +7,8 @@ own values in their places, adapted for the database as Django adapts them. So e
 the values must be one of them, never computed from them inside `build`; a read whose stand-ins cannot all be
 found is not compiled (`compiled` returns None) and is built as usual.
 
-`instances` reads a model's rows raw (none related); `objects` builds them as the ORM would, with the related rows
-the read selects and its annotations.
+`objects` builds a read's model rows as the ORM would (with the related rows it selects and its annotations), without
+the ORM's work per queryset: building it, compiling it, working out how to build its rows.
 """
 
 from __future__ import annotations
@@ -95,18 +95,6 @@ def compiled(
         while len(_COMPILED) > _KEPT:
             _COMPILED.pop(next(iter(_COMPILED)), None)
     return _COMPILED[key]
-
-
-def instances(name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], model: Any) -> list[Any]:
-    """Return the `model` instances `build(*values)` reads, through its statement compiled once for `name`
-    (`compiled`). Read raw, they come without related rows: `build` must neither select nor prefetch any."""
-    connection = connections[router.db_for_read(model)]
-    read = compiled(name, build, values, connection)
-    if read is None:
-        return list(build(*values))
-    if read.compiler.query.select_related:  # a raw read would drop them unseen: see `objects`
-        raise ValueError("A compiled raw read cannot select related rows.")
-    return list(model.objects.raw(read.sql, read.params_for(values, connection)))
 
 
 def objects(name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], model: Any) -> list[Any]:

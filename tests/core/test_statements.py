@@ -42,7 +42,7 @@ def test_each_run_reads_its_own_values(alice: Any, bob: Any) -> None:
     ]
     assert statements.compiled("test:promises", _promises, runs[0], connection) is not None  # run compiled
     for values in runs:
-        compiled = statements.instances("test:promises", _promises, values, Promise)
+        compiled = statements.objects("test:promises", _promises, values, Promise)
         assert [promise.pk for promise in compiled] == [promise.pk for promise in _promises(*values)]
         assert all(isinstance(promise, Promise) and promise.due_on <= values[1] for promise in compiled)
 
@@ -52,7 +52,7 @@ def test_moments_are_put_in_place_as_django_adapts_them(alice: Any) -> None:
     now = timezone.now()
     since = lambda ids, moment: Client.objects.filter(pk__in=ids, created_at__lte=moment)  # noqa: E731
     for moment, expected in ((now + timedelta(minutes=1), [client.pk]), (now - timedelta(days=1), [])):
-        read = statements.instances("test:since", since, ([client.pk], moment), Client)
+        read = statements.objects("test:since", since, ([client.pk], moment), Client)
         assert [row.pk for row in read] == expected
 
 
@@ -67,25 +67,14 @@ def test_a_value_computed_inside_the_read_is_not_compiled(alice: Any) -> None:
         return Promise.objects.filter(client_id__in=ids, due_on__lte=day + timedelta(days=7))
 
     assert statements.compiled("test:derived", due_within_a_week, ([client.pk], today), connection) is None
-    read = statements.instances("test:derived", due_within_a_week, ([client.pk], today), Promise)
+    read = statements.objects("test:derived", due_within_a_week, ([client.pk], today), Promise)
     assert [row.pk for row in read] == [promise.pk]
     assert (
-        statements.instances(
+        statements.objects(
             "test:derived", due_within_a_week, ([client.pk], today - timedelta(days=7)), Promise
         )
         == []
     )
-
-
-def test_a_read_of_related_rows_is_refused(alice: Any) -> None:
-    client = make_client(alice)
-    with pytest.raises(ValueError, match="related"):
-        statements.instances(
-            "test:related",
-            lambda ids: Promise.objects.filter(client_id__in=ids).select_related("client"),
-            ([client.pk],),
-            Promise,
-        )
 
 
 def test_the_statements_kept_are_bounded(alice: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,7 +82,7 @@ def test_the_statements_kept_are_bounded(alice: Any, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(statements, "_COMPILED", {})
     client = make_client(alice)
     for n in range(6):
-        statements.instances(
+        statements.objects(
             ("test:bounded", n), lambda ids: Client.objects.filter(pk__in=ids), ([client.pk],), Client
         )
     assert len(statements._COMPILED) == 3

@@ -169,7 +169,7 @@ def _compiled_rows(
 ) -> list[Any]:
     """Return the `model` rows of `build(ids)`, a read about a few of the owner's clients on `today`, compiled once
     per owner, day and number of clients (`crm.core.statements`)."""
-    return statements.instances((kind, owner.pk, today, str(owner.profile.zone)), build, (ids,), model)
+    return statements.objects((kind, owner.pk, today, str(owner.profile.zone)), build, (ids,), model)
 
 
 def _journal_rows(owner: Any, today: date, changed: Collection[int]) -> dict[str, list[Any]]:

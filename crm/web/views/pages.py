@@ -137,7 +137,7 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         "away": client.current_absence(today),
         # None while an open absence or pause holds the due day: nothing falls due until the client is back.
         "next_due": _next_due(client),
-        "contacts": statements.instances(
+        "contacts": statements.objects(
             "workspace:contacts",
             lambda client_id: Contact.objects.filter(client_id=client_id),
             (client.pk,),
@@ -175,7 +175,7 @@ def _projects_with_pauses(client: Client, today: date) -> list[Any]:
     waiting = Q(scope_changes__client_decision="pending", scope_changes__freelancer_decision__in=open_) | Q(
         scope_changes__freelancer_decision="pending", scope_changes__client_decision__in=open_
     )
-    projects = statements.instances(
+    projects = statements.objects(
         "workspace:projects",
         lambda client_id: Project.objects.filter(client_id=client_id).annotate(
             scope_pending=Count("scope_changes", filter=waiting)
