@@ -7,8 +7,9 @@ own values in their places, adapted for the database as Django adapts them. So e
 the values must be one of them, never computed from them inside `build`; a read whose stand-ins cannot all be
 found is not compiled (`compiled` returns None) and is built as usual.
 
-`objects` builds a read's model rows as the ORM would (with the related rows it selects and its annotations), without
-the ORM's work per queryset: building it, compiling it, working out how to build its rows.
+`objects` builds a read's model rows as the ORM would (with the related rows it selects and its annotations), and
+`rows` gives a `values_list()` read's tuples, both without the ORM's work per queryset: building it, compiling
+it, working out how to build its rows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db import connections, router
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 # One statement per name, shape and database; a name may hold a freelancer and a day, so the oldest go first.
 _KEPT = 4096
@@ -36,6 +37,7 @@ class Compiled:
     places: tuple[tuple[int, int], ...]  # (position among the params, index of the value among the leaves)
     compiler: Any
     plain: bool = False  # a queryset of model rows, without prefetch or a related manager's rows
+    tuples: bool = False  # a values_list() read whose rows come in the order of its fields, as selected
 
     def params_for(self, values: Iterable[Any], connection: Any) -> list[Any]:
         """Return the parameters with `values` (as given to `compiled`) in the places of their stand-ins."""
@@ -115,6 +117,25 @@ def objects(name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], 
     return read.objects(rows)
 
 
+def rows(
+    name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], model: Any
+) -> list[tuple[Any, ...]]:
+    """Return the rows of the `values_list()` read `build(*values)` as tuples, through its statement compiled once
+    for `name` (`compiled`). Its fields must be named in the order the ORM selects them: the model's, then the
+    annotations."""
+    connection = connections[router.db_for_read(model)]
+    read = compiled(name, build, values, connection)
+    if read is None:
+        return list(build(*values))
+    if not read.tuples:
+        raise ValueError(
+            "`rows` reads a values_list() naming the model's fields first, then its annotations."
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, read.params_for(values, connection))
+        return list(read.converted(cursor.fetchall()))
+
+
 def _compile(build: Callable[..., Any], values: tuple[Any, ...], connection: Any) -> Compiled | None:
     counter = iter(range(1, 10**6))
 
@@ -136,6 +157,12 @@ def _compile(build: Callable[..., Any], values: tuple[Any, ...], connection: Any
         and not queryset._known_related_objects
     )
     query = queryset.query
+    # Whether `rows` may hand its rows on as selected: `ValuesListIterable` puts them back in the order of the
+    # fields named when that order is not the one selected.
+    selected = [*query.extra_select, *query.values_select, *query.annotation_select]
+    fields = queryset._fields or ()
+    named = [*fields, *(name for name in query.annotation_select if name not in fields)]
+    tuples = queryset._iterable_class is ValuesListIterable and (not fields or named == selected)
     compiler = query.get_compiler(using=connection.alias)
     sql, params = compiler.as_sql()
     places = []
@@ -145,7 +172,7 @@ def _compile(build: Callable[..., Any], values: tuple[Any, ...], connection: Any
         if not found:
             return None
         places += [(position, leaf) for position in found]
-    return Compiled(sql, tuple(params), tuple(places), compiler, plain)
+    return Compiled(sql, tuple(params), tuple(places), compiler, plain, tuples)
 
 
 def _leaves(values: Iterable[Any]) -> list[Any]:

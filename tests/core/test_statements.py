@@ -140,3 +140,50 @@ def test_objects_refuses_what_one_statement_cannot_build(alice: Any) -> None:
     ):
         with pytest.raises(ValueError, match="one statement"):
             statements.objects(("test:refused", id(build)), build, ([client.pk],), Promise)
+
+
+def _promise_days(client_id: int, since: Any) -> Any:
+    return (
+        Promise.objects.filter(client_id=client_id, created_at__gte=since)
+        .annotate(days=Value(7))
+        .order_by("-due_on", "-pk")
+        .values_list("pk", "due_on", "created_at", "days")
+    )
+
+
+def test_rows_are_the_orms_tuples_run_after_run(alice: Any, bob: Any) -> None:
+    """A values_list() read gives, run after run with other values, the tuples the ORM gives: converted (days,
+    moments in UTC) and in the order of its fields."""
+    today = timezone.localdate()
+    clients = [make_client(alice), make_client(bob)]
+    for client in clients:
+        for days in (-5, 0, 9):
+            make_promise(client, made_on=today - timedelta(days=10), due_on=today + timedelta(days=days))
+    now = timezone.now()
+    reads = []
+    for client, since in (
+        (clients[0], now - timedelta(days=1)),
+        (clients[1], now - timedelta(days=1)),
+        (clients[0], now + timedelta(days=1)),
+    ):
+        reads.append(statements.rows("test:rows", _promise_days, (client.pk, since), Promise))
+        assert reads[-1] == list(_promise_days(client.pk, since))
+    assert [len(read) for read in reads] == [3, 3, 0]
+    assert {(type(day), at.tzinfo is not None) for _pk, day, at, _days in reads[0]} == {(date, True)}
+    assert statements.compiled("test:rows", _promise_days, (clients[0].pk, now), connection) is not None
+
+
+def test_rows_refuses_a_read_whose_order_the_orm_would_change(alice: Any) -> None:
+    """`ValuesListIterable` puts an annotation named before a field back in its place: compiled, the row would
+    come in the selected order instead, so `rows` refuses it (and a flat or named read)."""
+    client = make_client(alice)
+    for build in (
+        lambda ids: (
+            Promise.objects.filter(client_id__in=ids).annotate(days=Value(7)).values_list("days", "pk")
+        ),
+        lambda ids: Promise.objects.filter(client_id__in=ids).values_list("pk", flat=True),
+        lambda ids: Promise.objects.filter(client_id__in=ids).values_list("pk", named=True),
+        lambda ids: Promise.objects.filter(client_id__in=ids),
+    ):
+        with pytest.raises(ValueError, match="values_list"):
+            statements.rows(("test:rows-refused", id(build)), build, ([client.pk],), Promise)
