@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -126,7 +126,14 @@ def client_workspace(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     if "#" in template:
         return HttpResponse(drawn[template.partition("#")[2]])
     # The page's absences, the next due day and the projects' pauses read the client's absences once.
-    prefetch_related_objects([client], Prefetch("absences", queryset=Absence.objects.for_spans()))
+    client.set_absences(
+        statements.objects(
+            "workspace:absences",
+            lambda client_id: Absence.objects.filter(client_id=client_id).for_spans(),
+            (client.pk,),
+            Absence,
+        )
+    )
     context = {
         "client": client,
         "today": today,
