@@ -417,6 +417,21 @@ class Bench:
             cold=True,
             target=Target(ratio=8),
         )
+        # The page a freelancer comes back to after logging something on a client's page: its score panel and
+        # timeline drawn again (each item from the cache unless it changed).
+        their_promise = Promise.objects.filter(client_id=typical_id).order_by("pk").first()
+
+        def change_one_of_its_promises() -> None:
+            their_promise.description = f"Maquette {next(edits)}"
+            their_promise.save()
+            journal_changed([typical_id])
+
+        self.measure(
+            "client workspace after one change (typical client)",
+            get(typical_workspace),
+            repeat,
+            before=change_one_of_its_promises,
+        )
         # The client's page of the client with the long timeline, as the client opens it (no login) and as the
         # freelancer previews it; the rate limit of token pages (60/m) is lifted for the bench's repeats.
         from django.test import Client as HttpClient

@@ -82,10 +82,13 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         return HttpResponse(board_html)
     # One cheap query tells the first run (no client yet) and whether a sample book is there to remove: a sample
     # client first, else any client (None: none yet).
-    sample_first = (
-        Client.objects.for_owner(request.user).order_by("-sample").values_list("sample", flat=True)[:1]
+    sample_first = statements.rows(
+        "dashboard:sample",
+        lambda owner_id: Client.objects.for_owner(owner_id).order_by("-sample").values_list("sample")[:1],
+        (request.user.pk,),
+        Client,
     )
-    sample = next(iter(sample_first), None)
+    sample = sample_first[0][0] if sample_first else None
     context = {
         "board_html": board_html,
         "first_run": sample is None,
