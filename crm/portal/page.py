@@ -6,14 +6,17 @@ whatever the size of the book.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Project
 from conflicts.models import ConflictSignal
+from crm.core import statements
 from crm.models import CheckIn, ClientPage, Interaction, Invoice, PaymentReminder, Promise, Recap, ScopeChange
 from crm.payments import claims
 from crm.payments.interest import Claim
@@ -68,15 +71,33 @@ def _formal_notices(invoices: list[Invoice]) -> dict[int, date]:
     return {invoice_id: sent_at.date() for invoice_id, sent_at in sent}
 
 
+def _rows_of(
+    name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], model: Any, client: Any
+) -> list[Any]:
+    """Return the rows of one section of the client's page, read through a statement compiled once
+    (`crm.core.statements`: building the section's queryset cost more than the database takes to answer it), each
+    given the page's client (no query per row)."""
+    rows = statements.objects(("client-page", name), build, values, model)
+    for row in rows:
+        row.client = client
+    return rows
+
+
 def recaps_shown(client: Any, today: date) -> list[Recap]:
     """Return the client's recaps awaiting an answer, and those answered in the last months, newest first, each
     with its `shown_lines` (two queries)."""
-    recent = Q(answered_at__isnull=True) | Q(written_at__date__gte=today - SETTLED_SHOWN_FOR)
-    recaps = list(
-        Recap.objects.filter(client=client)
-        .filter(recent)
-        .select_related("interaction")
-        .order_by("-written_at", "-pk")[:MOST_RECAPS]
+    recaps = _rows_of(
+        # A moment's day is the time zone's: the zone is compiled into the statement, so it names it.
+        ("recaps", timezone.get_current_timezone_name()),
+        lambda client_id, since: (
+            Recap.objects.filter(client=client_id)
+            .filter(Q(answered_at__isnull=True) | Q(written_at__date__gte=since))
+            .select_related("interaction")
+            .order_by("-written_at", "-pk")[:MOST_RECAPS]
+        ),
+        (client.pk, today - SETTLED_SHOWN_FOR),
+        Recap,
+        client,
     )
     lines = lines_of(recaps) if recaps else {}
     for recap in recaps:
@@ -88,38 +109,65 @@ def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
     """Return the sections of `page` as the client sees them on `today` (the freelancer's local day)."""
     client = page.client
     zone = client.owner.profile.zone
+    settled_since = today - SETTLED_SHOWN_FOR
     sections: dict[str, Any] = {}
     if page.show_projects:
-        sections["projects"] = list(
-            client.projects.exclude(status=Project.Status.CANCELLED).order_by("-created_at", "-pk")
+        sections["projects"] = _rows_of(
+            "projects",
+            lambda client_id: (
+                Project.objects.filter(client=client_id)
+                .exclude(status=Project.Status.CANCELLED)
+                .order_by("-created_at", "-pk")
+            ),
+            (client.pk,),
+            Project,
+            client,
         )
     if page.show_projects:
         # The projects' scope changes (shown with the projects): every pending one, decided ones of the last months.
-        changes = list(
-            ScopeChange.objects.filter(client=client)
-            .filter(
-                Q(client_decision=ScopeChange.Decision.PENDING)
-                | Q(freelancer_decision=ScopeChange.Decision.PENDING)
-                | Q(asked_on__gte=today - SETTLED_SHOWN_FOR)
-            )
-            .select_related("project")
-            .order_by("-asked_on", "-pk")[:MOST_SCOPE_CHANGES]
+        changes = _rows_of(
+            "scope_changes",
+            lambda client_id, since: (
+                ScopeChange.objects.filter(client=client_id)
+                .filter(
+                    Q(client_decision=ScopeChange.Decision.PENDING)
+                    | Q(freelancer_decision=ScopeChange.Decision.PENDING)
+                    | Q(asked_on__gte=since)
+                )
+                .select_related("project")
+                .order_by("-asked_on", "-pk")[:MOST_SCOPE_CHANGES]
+            ),
+            (client.pk, settled_since),
+            ScopeChange,
+            client,
         )
         for change in changes:
             change.client_can_decide = change.waits_for(ScopeChange.Side.CLIENT)
         sections["scope_changes"] = changes
     if page.show_status_updates:
-        sections["status_updates"] = list(
-            Interaction.objects.filter(client=client)
-            .status_updates()
-            .order_by("-happened_at", "-pk")[:LATEST_STATUS_UPDATES]
+        sections["status_updates"] = _rows_of(
+            "status_updates",
+            lambda client_id: (
+                Interaction.objects.filter(client=client_id)
+                .status_updates()
+                .order_by("-happened_at", "-pk")[:LATEST_STATUS_UPDATES]
+            ),
+            (client.pk,),
+            Interaction,
+            client,
         )
     if page.show_promises:
         # Open promises whatever their age, settled ones of the last months.
-        promises = list(
-            client.promises.filter(
-                Q(state=Promise.State.OPEN) | Q(due_on__gte=today - SETTLED_SHOWN_FOR)
-            ).order_by("due_on", "pk")[:MOST_PROMISES]
+        promises = _rows_of(
+            "promises",
+            lambda client_id, since: (
+                Promise.objects.filter(client=client_id)
+                .filter(Q(state=Promise.State.OPEN) | Q(due_on__gte=since))
+                .order_by("due_on", "pk")[:MOST_PROMISES]
+            ),
+            (client.pk, settled_since),
+            Promise,
+            client,
         )
         shown = [_shown_promise(promise, today, zone) for promise in promises]
         sections["mine"] = [p for p in shown if p["promise"].promisor == Promise.Promisor.FREELANCER]
@@ -127,13 +175,15 @@ def page_sections(page: ClientPage, today: date) -> dict[str, Any]:
     if page.show_promises:
         sections["recaps"] = recaps_shown(client, today)
     if page.show_invoices:
-        invoices = list(
-            Invoice.objects.filter(client=client, paid_on__isnull=True).order_by("current_due_on", "pk")[
-                :MOST_INVOICES
-            ]
+        invoices = _rows_of(
+            "invoices",
+            lambda client_id: Invoice.objects.filter(client=client_id, paid_on__isnull=True).order_by(
+                "current_due_on", "pk"
+            )[:MOST_INVOICES],
+            (client.pk,),
+            Invoice,
+            client,
         )
-        for invoice in invoices:
-            invoice.client = client  # each invoice's client is the page's: no query per row
         overdue = [invoice for invoice in invoices if invoice.is_overdue(today)]
         notices = _formal_notices(overdue) if overdue and client.claim_late_payment else {}
         sections["invoices"] = [
