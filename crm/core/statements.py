@@ -5,7 +5,8 @@ answer it (a millisecond against a tenth of one). A read `build(*values)` is com
 (negative ids, moments and days of 1901), each found again among the statement's parameters; every run puts its
 own values in their places, adapted for the database as Django adapts them. So every parameter that depends on
 the values must be one of them, never computed from them inside `build`; a read whose stand-ins cannot all be
-found is not compiled (`compiled` returns None) and is built as usual.
+found is not compiled (`compiled` returns None) and is built as usual. A statement is kept per active time zone,
+whose name a moment's local day is compiled with.
 
 `objects` builds a read's model rows as the ORM would (with the related rows it selects and its annotations), and
 `rows` gives a `values_list()` read's tuples, both without the ORM's work per queryset: building it, compiling
@@ -22,6 +23,7 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.utils import timezone
 
 # One statement per name, shape and database; a name may hold a freelancer and a day, so the oldest go first.
 _KEPT = 4096
@@ -89,9 +91,11 @@ def compiled(
     name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], connection: Any
 ) -> Compiled | None:
     """Return the read `build(*values)` compiled once for `name`, the shape of `values` (a value may be a list:
-    its length counts) and the database; None when its stand-ins cannot all be found among its parameters."""
+    its length counts), the database and the active time zone; None when its stand-ins cannot all be found among
+    its parameters."""
     shape = tuple(len(value) if isinstance(value, list) else -1 for value in values)
-    key = (name, connection.alias, shape)
+    # A moment's local day (`__date`, `TruncDate`) is compiled in the active time zone's name.
+    key = (name, connection.alias, shape, timezone.get_current_timezone_name())
     if key not in _COMPILED:
         _COMPILED[key] = _compile(build, values, connection)
         while len(_COMPILED) > _KEPT:

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Project
@@ -87,8 +86,7 @@ def recaps_shown(client: Any, today: date) -> list[Recap]:
     """Return the client's recaps awaiting an answer, and those answered in the last months, newest first, each
     with its `shown_lines` (two queries)."""
     recaps = _rows_of(
-        # A moment's day is the time zone's: the zone is compiled into the statement, so it names it.
-        ("recaps", timezone.get_current_timezone_name()),
+        "recaps",
         lambda client_id, since: (
             Recap.objects.filter(client=client_id)
             .filter(Q(answered_at__isnull=True) | Q(written_at__date__gte=since))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -187,3 +187,31 @@ def test_rows_refuses_a_read_whose_order_the_orm_would_change(alice: Any) -> Non
     ):
         with pytest.raises(ValueError, match="values_list"):
             statements.rows(("test:rows-refused", id(build)), build, ([client.pk],), Promise)
+
+
+def test_a_local_day_is_read_in_the_active_time_zone(alice: Any) -> None:
+    """A moment's local day is compiled in the active time zone's name: a statement compiled in one zone is never
+    run in another, where the same moment falls on another day."""
+    client = make_client(alice)
+    promise = make_promise(client)
+    moment = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)  # the 10th in UTC, the 11th in Auckland
+    Promise.objects.filter(pk=promise.pk).update(created_at=moment)
+
+    def created_on(client_id: int, day: date) -> Any:
+        return Promise.objects.filter(client_id=client_id, created_at__date=day)
+
+    for zone, day in (
+        ("UTC", date(2026, 3, 10)),
+        ("Pacific/Auckland", date(2026, 3, 11)),
+        ("UTC", date(2026, 3, 10)),
+    ):
+        with timezone.override(zone):
+            assert [
+                p.pk for p in statements.objects("test:local-day", created_on, (client.pk, day), Promise)
+            ] == [promise.pk]
+            assert (
+                statements.objects(
+                    "test:local-day", created_on, (client.pk, day + timedelta(days=1)), Promise
+                )
+                == []
+            )
