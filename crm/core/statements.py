@@ -107,18 +107,12 @@ def objects(name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], 
     """Return the `model` instances the queryset `build(*values)` reads, with the related rows it selects and its
     annotations, through its statement compiled once for `name` (`compiled`). The queryset must be a plain one
     (no `values()`, no prefetch, not a related manager's)."""
-    connection = connections[router.db_for_read(model)]
-    read = compiled(name, build, values, connection)
-    if read is None:
+    refusal = "`objects` builds model rows read in one statement: no values(), prefetch or related manager."
+    fetched = _fetched(name, build, values, model, "plain", refusal)
+    if fetched is None:
         return list(build(*values))
-    if not read.plain:
-        raise ValueError(
-            "`objects` builds model rows read in one statement: no values(), prefetch or related manager."
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(read.sql, read.params_for(values, connection))
-        rows = cursor.fetchall()
-    return read.objects(rows)
+    read, found = fetched
+    return read.objects(found)
 
 
 def rows(
@@ -127,17 +121,28 @@ def rows(
     """Return the rows of the `values_list()` read `build(*values)` as tuples, through its statement compiled once
     for `name` (`compiled`). Its fields must be named in the order the ORM selects them: the model's, then the
     annotations."""
+    refusal = "`rows` reads a values_list() naming the model's fields first, then its annotations."
+    fetched = _fetched(name, build, values, model, "tuples", refusal)
+    if fetched is None:
+        return list(build(*values))
+    read, found = fetched
+    return list(read.converted(found))
+
+
+def _fetched(
+    name: Hashable, build: Callable[..., Any], values: tuple[Any, ...], model: Any, shape: str, refusal: str
+) -> tuple[Compiled, list[Any]] | None:
+    """Return the read `build(*values)`'s statement compiled once for `name` and the rows it fetches, None when it
+    is not compiled; raise ValueError(`refusal`) when the read is not of the `shape` ("plain", "tuples") asked."""
     connection = connections[router.db_for_read(model)]
     read = compiled(name, build, values, connection)
     if read is None:
-        return list(build(*values))
-    if not read.tuples:
-        raise ValueError(
-            "`rows` reads a values_list() naming the model's fields first, then its annotations."
-        )
+        return None
+    if not getattr(read, shape):
+        raise ValueError(refusal)
     with connection.cursor() as cursor:
         cursor.execute(read.sql, read.params_for(values, connection))
-        return list(read.converted(cursor.fetchall()))
+        return read, cursor.fetchall()
 
 
 def _compile(build: Callable[..., Any], values: tuple[Any, ...], connection: Any) -> Compiled | None:
