@@ -25,7 +25,8 @@ from django.db import connections, router
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.utils import timezone
 
-# One statement per name, shape and database; a name may hold a freelancer and a day, so the oldest go first.
+# One statement per name, shape, database and time zone; a name may hold a freelancer and a day, so the oldest go
+# first.
 _KEPT = 4096
 _COMPILED: dict[tuple[Any, ...], Compiled | None] = {}
 
