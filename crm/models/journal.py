@@ -355,6 +355,10 @@ class Promise(OwnedThroughClient):
             models.Index(fields=["client", "state", "due_on"], name="promise_client_state_due_idx"),
             # Dashboard and lists: the freelancer's open (overdue, coming) promises by due date.
             models.Index(fields=["owner", "state", "due_on"], name="promise_owner_state_due_idx"),
+            # The list's Kept and Broken tabs, latest first: a page read from the index, not a sort of every kept
+            # promise with its client (16,000 of them in the bench's book: 17 ms for the first page, 31 for the third).
+            models.Index(fields=["owner", "state", "kept_on", "id"], name="promise_owner_kept_idx"),
+            models.Index(fields=["owner", "state", "broken_on", "id"], name="promise_owner_broken_idx"),
         ]
 
     def __str__(self) -> str:
