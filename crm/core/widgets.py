@@ -19,6 +19,8 @@ from typing import Any
 from django import forms
 from django.db import models
 from django.utils import formats
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from crm.core.dates import FIRST_DAY, LAST_DAY, iso_day, iso_minute, validate_day_in_window
 
@@ -99,8 +101,46 @@ class LocalizedDecimalField(forms.DecimalField):
         return forms.Field.widget_attrs(self, widget)
 
 
+class BookSelect(forms.Select):
+    """A select drawn as Django's `select.html` draws it, its options written here rather than through one template
+    each: a new entry's form offers every client, project and contact of the book (6,000 options at 2,000 clients)
+    and took 0.9 s to draw."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attributes(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in options:
+                parts.append(
+                    f'\n  <option value="{conditional_escape(str(option["value"]))}"{_attributes(option["attrs"])}>'
+                    f"{conditional_escape(option['label'])}</option>\n"
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # every value and label escaped above
+
+
+def _attributes(attrs: dict[str, Any]) -> str:
+    """Return `attrs` as Django's `attrs.html` writes them: False left out, True as a bare name."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
 def book_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
-    """Return the form field of `db_field` with the book's inputs: ISO dates, localized amounts."""
+    """Return the form field of `db_field` with the book's inputs: ISO dates, localized amounts, selects of the
+    book's records drawn fast."""
+    if isinstance(db_field, models.ForeignKey):
+        kwargs.setdefault("widget", BookSelect)
     if isinstance(db_field, models.DateTimeField):
         kwargs.setdefault("widget", IsoDateTimeInput)
     elif isinstance(db_field, models.DateField):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django import forms
@@ -11,6 +12,7 @@ from django.utils import translation
 
 from clients.models import Client
 from crm.core.widgets import (
+    BookSelect,
     IsoDateInput,
     IsoDateTimeInput,
     LocalizedDecimalField,
@@ -18,6 +20,8 @@ from crm.core.widgets import (
     parse_localized_number,
 )
 from crm.models import Invoice
+from crm.web.forms import PromiseForm
+from tests.factories import make_client
 
 
 def test_dates_are_drawn_in_iso_in_french_too() -> None:
@@ -56,3 +60,43 @@ def test_book_formfield_gives_every_model_field_the_books_inputs() -> None:
         due.clean("2101-01-01")  # the window, before any rule of the form
     assert isinstance(book_formfield(Invoice._meta.get_field("amount")), LocalizedDecimalField)
     assert isinstance(book_formfield(Client._meta.get_field("created_at")).widget, IsoDateTimeInput)
+
+
+SELECT_CASES = [
+    # (choices, value, attrs): a model field's choices, grouped ones, a value chosen, attributes of every kind.
+    (
+        [("", "---------"), (1, "Anne & <Bruno>"), (2, 'Studio "Martin"'), (3, "L'Atelier")],
+        2,
+        {"id": "id_client"},
+    ),
+    (
+        [("", "---------"), (1, "One")],
+        None,
+        {"id": "id_x", "required": True, "disabled": False, "aria-describedby": "h"},
+    ),
+    ([("Clients", [(1, "Anne"), (2, "Bruno")]), ("Prospects", [(3, "Chloé <3")]), (4, "Loose")], "3", {}),
+    ([], None, {"data-empty": "yes"}),
+]
+
+
+@pytest.mark.parametrize(("choices", "value", "attrs"), SELECT_CASES)
+def test_a_book_select_draws_what_djangos_select_draws(
+    choices: list[Any], value: Any, attrs: dict[str, Any]
+) -> None:
+    assert BookSelect(choices=choices).render("client", value, attrs) == forms.Select(choices=choices).render(
+        "client", value, attrs
+    )
+
+
+def test_a_book_select_draws_a_model_fields_records_as_djangos_select(alice: Any) -> None:
+    """Every foreign key of a book's form draws its records with `BookSelect`, as Django's select would."""
+    chosen = make_client(alice, name="Zoé <l'Atelier> & Co")
+    make_client(alice, name="Anne")
+    form = PromiseForm(owner=alice, initial={"client": chosen.pk})
+    field = form["client"]
+    assert isinstance(form.fields["client"].widget, BookSelect)
+    drawn = str(field)
+    form.fields["client"].widget = forms.Select(choices=form.fields["client"].choices)
+    form.fields["client"].widget.is_required = True
+    assert drawn == str(form["client"])
+    assert "selected>Zoé &lt;l&#x27;Atelier&gt; &amp; Co (ACME)</option>" in drawn
