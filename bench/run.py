@@ -490,6 +490,10 @@ class Bench:
             "promises list, Kept tab, third page", get(f"{reverse('web:promises')}?show=kept&page=3"), repeat
         )
         self.measure("invoices list, Paid tab", get(f"{reverse('web:invoices')}?show=paid"), repeat)
+        # "Log something: an interaction" from the dashboard: the form offers every client, project and contact.
+        self.measure(
+            "new interaction form (the whole book offered)", get(reverse("web:interaction_new")), repeat
+        )
 
         # The payment follow-up's planner, which every sweep runs over every freelancer's overdue invoices: the
         # first run prepares the reminders due, the next ones find nothing new (the every-minute cost).
