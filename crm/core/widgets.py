@@ -126,7 +126,8 @@ class BookSelect(forms.Select):
 
 
 def _attributes(attrs: dict[str, Any]) -> str:
-    """Return `attrs` as Django's `attrs.html` writes them: False left out, True as a bare name."""
+    """Return `attrs` as Django's `attrs.html` writes them: False left out, True as a bare name, any other value
+    escaped unless marked safe (`stringformat` keeps a safe value safe)."""
     return "".join(
         f" {conditional_escape(name)}"
         if value is True

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django import forms
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from clients.models import Client
 from crm.core.widgets import (
@@ -76,6 +77,8 @@ SELECT_CASES = [
     ),
     ([("Clients", [(1, "Anne"), (2, "Bruno")]), ("Prospects", [(3, "Chloé <3")]), (4, "Loose")], "3", {}),
     ([], None, {"data-empty": "yes"}),
+    # A label or an attribute marked safe is drawn as it is, as Django's templates draw it.
+    ([(1, mark_safe("<b>Safe</b> & co"))], 1, {"data-note": mark_safe("a & <b>")}),
 ]
 
 
