@@ -733,6 +733,11 @@ class Client(models.Model):
             models.Index(fields=["owner", "sample"], name="client_owner_sample_idx"),
         ]
 
+    label_fields = (
+        "name",
+        "company",
+    )  # what __str__ reads: a select of clients reads no more (BookChoiceField)
+
     def __str__(self) -> str:
         return f"{self.name} ({self.company})" if self.company else self.name
 
@@ -946,6 +951,8 @@ class Project(LoadedRelationsChecked, models.Model):
         ]
         indexes = [models.Index(fields=["client", "status"], name="project_client_status_idx")]
 
+    label_fields = ("title",)  # what __str__ reads (BookChoiceField)
+
     def __str__(self) -> str:
         return self.title
 
@@ -1109,6 +1116,8 @@ class Contact(OwnedThroughClient):
             # Mail capture and the import's duplicate rule: WHERE owner_id = ? AND email = ?.
             models.Index(fields=["owner", "email"], name="contact_owner_email_idx"),
         ]
+
+    label_fields = ("name", "role")  # what __str__ reads (BookChoiceField)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.role})" if self.role else self.name

@@ -42,6 +42,7 @@ class InteractionForm(
         self.fields["answers"].widget = forms.HiddenInput()
         self.fields["contact"].queryset = Contact.objects.for_owner(owner).select_related("client")
         self.fields["contact"].label_from_instance = _contact_label
+        self.fields["contact"].label_fields = (*Contact.label_fields, "client__name")
         if self.instance.pk is not None:
             self.offer_contacts_of(self.instance.client)
 
@@ -49,6 +50,7 @@ class InteractionForm(
         """Offer only the client's own contacts (the form opened in its workspace)."""
         self.fields["contact"].queryset = client.contacts.all()
         self.fields["contact"].label_from_instance = str
+        self.fields["contact"].label_fields = None  # the model's own: no client name to join
 
     def offer_answers_of(self, client: Any) -> None:
         """Offer the client's own recent messages in a select (the form opened from a message's "Answer" link)."""

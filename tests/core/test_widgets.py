@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from clients.models import Client
+from clients.models import Client, Contact, Project
 from crm.core.widgets import (
+    BookChoiceField,
     BookSelect,
     IsoDateInput,
     IsoDateTimeInput,
@@ -20,9 +23,9 @@ from crm.core.widgets import (
     book_formfield,
     parse_localized_number,
 )
-from crm.models import Invoice
-from crm.web.forms import PromiseForm
-from tests.factories import make_client
+from crm.models import Interaction, Invoice
+from crm.web.forms import InteractionForm, PromiseForm
+from tests.factories import make_client, make_contact, make_project
 
 
 def test_dates_are_drawn_in_iso_in_french_too() -> None:
@@ -103,3 +106,67 @@ def test_a_book_select_draws_a_model_fields_records_as_djangos_select(alice: Any
     form.fields["client"].widget.is_required = True
     assert drawn == str(form["client"])
     assert "selected>Zoé &lt;l&#x27;Atelier&gt; &amp; Co (ACME)</option>" in drawn
+
+
+def _drawn_from_whole_rows(field: forms.ModelChoiceField, name: str) -> str:
+    """Return `field` drawn by Django's own select from its records read whole, with its own labels."""
+    whole = forms.ModelChoiceField(queryset=field.queryset, empty_label=field.empty_label)
+    whole.label_from_instance = field.label_from_instance  # type: ignore[method-assign]
+    return forms.Select(choices=whole.choices).render(name, None, {"id": f"id_{name}"})
+
+
+def _read_while_drawn(field: forms.ModelChoiceField, name: str) -> tuple[str, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        drawn = field.widget.render(name, None, {"id": f"id_{name}"})
+    return drawn, [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_new_entrys_selects_read_only_what_their_labels_show(alice: Any) -> None:
+    """A new entry opened from anywhere offers the whole book: each select reads its labels' columns in one query
+    (not the client's notes, moments and counters), and draws what Django draws from whole rows."""
+    for number in range(3):
+        client = make_client(alice, name=f"Atelier <{number}> & fils", company="" if number else "ACME")
+        make_project(client, title=f"Refonte n°{number}")
+        make_contact(client, name=f"Zoé {number}", role="" if number else "CTO")
+    form = InteractionForm(owner=alice)
+    for name, column in [("client", "company"), ("project", "title"), ("contact", "role")]:
+        field = form.fields[name]
+        assert isinstance(field, BookChoiceField)
+        drawn, sqls = _read_while_drawn(field, name)
+        assert drawn == _drawn_from_whole_rows(field, name), name
+        assert len(sqls) == 1, name  # the contact's client name is joined, not read per contact
+        columns = sqls[0].partition(" FROM ")[0]
+        assert f'"{column}"' in columns
+        for left_out in ('"notes"', '"created_at"', '"email"'):
+            assert left_out not in columns, (name, left_out)
+    contact_options = form.fields["contact"].widget.render("contact", None)
+    assert "Zoé 0 (CTO) · Atelier &lt;0&gt; &amp; fils</option>" in contact_options
+
+
+def test_a_select_with_a_label_of_its_own_reads_its_records_whole(alice: Any) -> None:
+    """A label that does not say what it reads (`label_fields`) gets whole records: nothing it shows is missing,
+    and drawing it reads no more than one query."""
+    client = make_client(alice)
+    Interaction.objects.create(
+        client=client, kind="email", direction="from_client", summary="Où en est la maquette ?"
+    )
+    form = InteractionForm(owner=alice)
+    form.offer_answers_of(client)
+    field = form.fields["answers"]
+    field.widget = BookSelect(choices=field.choices)
+    drawn, sqls = _read_while_drawn(field, "answers")
+    assert "from the client · Où en est la maquette ?</option>" in drawn
+    assert len(sqls) == 1 and '"summary"' in sqls[0] and '"direction"' in sqls[0]
+    assert drawn == _drawn_from_whole_rows(field, "answers")
+
+
+def test_the_models_say_what_their_names_read() -> None:
+    """`label_fields` is what `__str__` shows: a record read with only those fields is named as a whole one."""
+    for model, values in [
+        (Client, {"name": "Anne", "company": "ACME"}),
+        (Project, {"title": "Refonte"}),
+        (Contact, {"name": "Zoé", "role": "CTO"}),
+    ]:
+        assert set(model.label_fields) == set(values)
+        whole = model(pk=1, **values)
+        assert str(model.from_db("default", ["id", *values], [1, *values.values()])) == str(whole)
