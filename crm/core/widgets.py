@@ -157,7 +157,9 @@ class LabelReadIterator(ModelChoiceIterator):
             queryset = queryset.select_related(None)
             if related:  # (no name at all would follow every relation)
                 queryset = queryset.select_related(*related)
-            queryset = queryset.only(*reads)
+            # The ids of its relations too: a related manager's records are given their known owner by id.
+            relations = [field.name for field in queryset.model._meta.concrete_fields if field.many_to_one]
+            queryset = queryset.only(*reads, *relations)
         if not queryset._prefetch_related_lookups:
             queryset = queryset.iterator()
         for record in queryset:

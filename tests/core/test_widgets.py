@@ -141,6 +141,15 @@ def test_a_new_entrys_selects_read_only_what_their_labels_show(alice: Any) -> No
             assert left_out not in columns, (name, left_out)
     contact_options = form.fields["contact"].widget.render("contact", None)
     assert "Zoé 0 (CTO) · Atelier &lt;0&gt; &amp; fils</option>" in contact_options
+    # Opened in a workspace: the client's own projects and contacts, each record given its client by id.
+    in_workspace = InteractionForm(owner=alice)
+    in_workspace.fields["project"].queryset = client.projects.all()
+    in_workspace.offer_contacts_of(client)
+    for name in ("project", "contact"):
+        drawn, sqls = _read_while_drawn(in_workspace.fields[name], name)
+        assert len(sqls) == 1, sqls
+        assert drawn == _drawn_from_whole_rows(in_workspace.fields[name], name)
+    assert "Refonte n°2</option>" in in_workspace.fields["project"].widget.render("project", None)
 
 
 def test_a_select_with_a_label_of_its_own_reads_its_records_whole(alice: Any) -> None:
