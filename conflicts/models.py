@@ -117,6 +117,9 @@ class ConflictSignal(OwnedThroughClient):
             ),
             # The list's Resolved tab, latest first, read from the index rather than sorted.
             models.Index(fields=["owner", "state", "resolved_on", "id"], name="conflict_owner_resolved_idx"),
+            # The dashboard's refresh after a change: a few clients' open signals, read for their owner (see
+            # promise_owner_client_idx).
+            models.Index(fields=["owner", "client", "state"], name="conflict_owner_client_idx"),
         ]
 
     def __str__(self) -> str:

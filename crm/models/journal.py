@@ -355,6 +355,10 @@ class Promise(OwnedThroughClient):
             models.Index(fields=["client", "state", "due_on"], name="promise_client_state_due_idx"),
             # Dashboard and lists: the freelancer's open (overdue, coming) promises by due date.
             models.Index(fields=["owner", "state", "due_on"], name="promise_owner_state_due_idx"),
+            # The dashboard's refresh after a change: a few clients' open promises, read for their owner. Without
+            # the client in an owner's index, SQLite (which keeps no statistics unless told) may take the one
+            # above and read every open promise of the book: 0.6 ms at 2,000 clients, growing with the book.
+            models.Index(fields=["owner", "client", "state", "due_on"], name="promise_owner_client_idx"),
             # The list's Kept and Broken tabs, latest first: a page read from the index, not a sort of every kept
             # promise with its client (16,000 of them in the bench's book: 17 ms for the first page, 31 for the third).
             models.Index(fields=["owner", "state", "kept_on", "id"], name="promise_owner_kept_idx"),
