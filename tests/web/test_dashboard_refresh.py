@@ -351,3 +351,19 @@ def test_item_addresses_are_those_reverse_gives(alice: Any, book: dict) -> None:
             assert id_url("web:promise", promise_id=7) == "/crm/promises/7/"
         finally:
             set_script_prefix("/")
+
+
+def test_the_refresh_reads_the_changed_clients_items_through_a_client_index(alice: Any, book: dict) -> None:
+    """Reading again a few clients' open promises and conflict signals goes through an index that holds the client:
+    an owner's index alone reads every open item of the book (SQLite, without statistics, chose one)."""
+    from django.db import connection
+
+    client = Client.objects.get(name="Anne Arnaud")
+    journal = board._journal(alice, timezone.localdate(), [client.pk])
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # its tables here are too small for an index to beat a scan
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        for kind in ("promises", "conflicts"):
+            plan = journal[kind].explain()
+            used = re.findall(r"(?:USING|using) (?:COVERING )?(?:INDEX )?(\w+_idx)", plan)
+            assert used and all("client" in name for name in used), (kind, plan)
