@@ -284,6 +284,14 @@ def _status_updates_listed(owner: Any, today: date, limit: int) -> list[Client]:
     )
     for client in clients:
         client.days_late = client.status_update_days_late(today, owner.profile.zone)
+    return _without_absences(clients)
+
+
+def _without_absences(clients: list[Client]) -> list[Client]:
+    """Return `clients` without the absences their status update was counted from: the week is cached, and what
+    its items draw needs them no more (pickling them with their querysets cost 0.4 ms on every change)."""
+    for client in clients:
+        getattr(client, "_prefetched_objects_cache", {}).pop("absences", None)
     return clients
 
 
@@ -374,7 +382,7 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
     else:  # what a client added is known once it has been read since the book was read whole
         now_counts = counts(owner, today, now)
     shares = {**{pk: share for pk, share in found.shares.items() if pk not in changed}, **shares}
-    updates = [client for client in clients if client.listed]
+    updates = _without_absences([client for client in clients if client.listed])
     fresh = {
         "promises_overdue": [promise for promise in promises if promise.due_on < today],
         "promises_due": [promise for promise in promises if promise.due_on >= today],
