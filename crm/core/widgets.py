@@ -159,7 +159,8 @@ class LabelReadIterator(ModelChoiceIterator):
                 queryset = queryset.select_related(*related)
             # The ids of its relations too: a related manager's records are given their known owner by id.
             relations = [field.name for field in queryset.model._meta.concrete_fields if field.many_to_one]
-            queryset = queryset.only(*reads, *relations)
+            value = [self.field.to_field_name] if self.field.to_field_name else []
+            queryset = queryset.only(*reads, *relations, *value)
         if not queryset._prefetch_related_lookups:
             queryset = queryset.iterator()
         for record in queryset:
