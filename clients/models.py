@@ -733,10 +733,8 @@ class Client(models.Model):
             models.Index(fields=["owner", "sample"], name="client_owner_sample_idx"),
         ]
 
-    label_fields = (
-        "name",
-        "company",
-    )  # what __str__ reads: a select of clients reads no more (BookChoiceField)
+    # What __str__ reads: a select of clients reads no more (BookChoiceField).
+    label_fields = ("name", "company")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.company})" if self.company else self.name
