@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -356,8 +357,6 @@ def test_item_addresses_are_those_reverse_gives(alice: Any, book: dict) -> None:
 def test_the_refresh_reads_the_changed_clients_items_through_a_client_index(alice: Any, book: dict) -> None:
     """Reading again a few clients' open promises and conflict signals goes through an index that holds the client:
     an owner's index alone reads every open item of the book (SQLite, without statistics, chose one)."""
-    from django.db import connection
-
     client = Client.objects.get(name="Anne Arnaud")
     journal = board._journal(alice, timezone.localdate(), [client.pk])
     with connection.cursor() as cursor:
@@ -365,5 +364,6 @@ def test_the_refresh_reads_the_changed_clients_items_through_a_client_index(alic
             cursor.execute("SET LOCAL enable_seqscan = off")
         for kind in ("promises", "conflicts"):
             plan = journal[kind].explain()
-            used = re.findall(r"(?:USING|using) (?:COVERING )?(?:INDEX )?(\w+_idx)", plan)
+            # SQLite: "USING [COVERING] INDEX name"; PostgreSQL: "Index [Only] Scan using name", "Bitmap Index Scan on".
+            used = re.findall(r"(?:USING (?:COVERING )?INDEX|Scan using|Bitmap Index Scan on) (\w+)", plan)
             assert used and all("client" in name for name in used), (kind, plan)
