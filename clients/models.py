@@ -828,6 +828,10 @@ class Client(models.Model):
             "absences": absences_read,
         }
 
+    def forget_absences(self) -> None:
+        """Drop the absences read with the client (`set_absences` or a prefetch): `away_spans` reads them again."""
+        getattr(self, "_prefetched_objects_cache", {}).pop("absences", None)
+
     @staticmethod
     def spans_of(absences: list[Absence]) -> rules.Spans:
         """Return the away days of one client from its absences as `AbsenceQuerySet.for_spans` reads them."""
