@@ -12,13 +12,13 @@ Every model form of the book uses them through `book_formfield` (`Meta.formfield
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.db import models
+from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils import formats
 from django.utils.html import conditional_escape
@@ -140,31 +140,19 @@ def _attributes(attrs: dict[str, Any]) -> str:
 
 
 class LabelReadIterator(ModelChoiceIterator):
-    """The choices of a `BookChoiceField`: its records read with only the columns their labels show, when it says
-    which (`BookChoiceField.label_reads`). A full row costs its converters (seven moments on a client): reading
-    6,000 of them to write three names each was most of a new entry's form."""
+    """The choices of a `BookChoiceField`: Django's own, over its records read for their labels only
+    (`BookChoiceField.read_for_labels`). A full row costs its converters (seven moments on a client): reading 6,000
+    of them to write three names each was most of a new entry's form."""
 
     field: BookChoiceField
 
-    def __iter__(self) -> Iterator[tuple[Any, str]]:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        queryset = self.queryset
-        reads = self.field.label_reads()
-        if reads is not None:
-            # `only` refuses a relation it does not read but `select_related` follows: follow only those it reads.
-            related = sorted({name.rpartition("__")[0] for name in reads if "__" in name})
-            queryset = queryset.select_related(None)
-            if related:  # (no name at all would follow every relation)
-                queryset = queryset.select_related(*related)
-            # The ids of its relations too: a related manager's records are given their known owner by id.
-            relations = [field.name for field in queryset.model._meta.concrete_fields if field.many_to_one]
-            value = [self.field.to_field_name] if self.field.to_field_name else []
-            queryset = queryset.only(*reads, *relations, *value)
-        if not queryset._prefetch_related_lookups:
-            queryset = queryset.iterator()
-        for record in queryset:
-            yield self.choice(record)
+    @property
+    def queryset(self) -> QuerySet[Any]:
+        return self.field.read_for_labels(self._queryset)
+
+    @queryset.setter
+    def queryset(self, queryset: QuerySet[Any]) -> None:
+        self._queryset = queryset
 
 
 class BookChoiceField(forms.ModelChoiceField):
@@ -177,6 +165,22 @@ class BookChoiceField(forms.ModelChoiceField):
     iterator = LabelReadIterator
     widget = BookSelect
     label_fields: tuple[str, ...] | None = None
+
+    def read_for_labels(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Return `queryset` reading only what its records' labels show (`label_reads`), their relations' ids and
+        the field's `to_field`; unchanged when the labels do not say what they read."""
+        reads = self.label_reads()
+        if reads is None:
+            return queryset
+        # `only` refuses a relation it does not read but `select_related` follows: follow only those it reads.
+        related = sorted({name.rpartition("__")[0] for name in reads if "__" in name})
+        queryset = queryset.select_related(None)
+        if related:  # (no name at all would follow every relation)
+            queryset = queryset.select_related(*related)
+        # The ids of its relations too: a related manager's records are given their known owner by id.
+        relations = [field.name for field in queryset.model._meta.concrete_fields if field.many_to_one]
+        value = [self.to_field_name] if self.to_field_name else []
+        return queryset.only(*reads, *relations, *value)
 
     def label_reads(self) -> tuple[str, ...] | None:
         """Return the fields the labels of this field's records read, or None when not known (read them whole)."""
