@@ -20,7 +20,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     QuerySet,
     Subquery,
     Value,
@@ -191,20 +190,26 @@ def _journal_rows(owner: Any, today: date, changed: Collection[int]) -> dict[str
     }
     clients = {client.pk: client for client in rows["clients"]}
     zone = owner.profile.zone
-    listed_maybe = sorted(pk for pk, client in clients.items() if client.may_list_status_update(today, zone))
-    if listed_maybe:
-        absences: dict[int, list[Absence]] = {pk: [] for pk in listed_maybe}
-        for absence in _compiled_rows(
-            "journal:absences", Absence, owner, today, listed_maybe, lambda ids: _absences(owner, ids)
-        ):
-            absences[absence.client_id].append(absence)
-        for pk, read in absences.items():
-            clients[pk].set_absences(read)
+    _give_absences(
+        owner, today, [client for client in clients.values() if client.may_list_status_update(today, zone)]
+    )
     for kind in ("promises", "invoices", "conflicts"):
         rows[kind] = [item for item in rows[kind] if item.client_id in clients]
         for item in rows[kind]:
             item.client = clients[item.client_id]
     return rows
+
+
+def _give_absences(owner: Any, today: date, clients: list[Client]) -> None:
+    """Give each of `clients` its absences, read in one statement compiled once (`_compiled_rows`)."""
+    absences: dict[int, list[Absence]] = {client.pk: [] for client in clients}
+    if not absences:
+        return
+    ids = sorted(absences)
+    for absence in _compiled_rows("absences", Absence, owner, today, ids, lambda ids: _absences(owner, ids)):
+        absences[absence.client_id].append(absence)
+    for client in clients:
+        client.set_absences(absences[client.pk])
 
 
 def _shares(rows: Iterable[tuple[int, str, str | None, date | None]], today: date) -> dict[int, Share]:
@@ -274,14 +279,13 @@ def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
 
 def _status_updates_listed(owner: Any, today: date, limit: int) -> list[Client]:
     """Return the first `limit` clients of `status_updates_due`, with their absences and days late."""
-    sql, params = _statement(
-        f"status_updates:{limit}", owner, today, lambda: status_updates_due(owner, today)[:limit]
+    clients = statements.objects(
+        ("status_updates", limit, owner.pk, today, str(owner.profile.zone)),
+        lambda: status_updates_due(owner, today)[:limit],
+        (),
+        Client,
     )
-    clients = list(
-        Client.objects.raw(sql, params).prefetch_related(
-            Prefetch("absences", queryset=Absence.objects.for_spans())
-        )
-    )
+    _give_absences(owner, today, clients)
     for client in clients:
         client.days_late = client.status_update_days_late(today, owner.profile.zone)
     return _without_absences(clients)
@@ -314,28 +318,54 @@ def week(owner: Any, today: date, now: datetime) -> Week:
     """Return the week's work: overdue and coming promises, status updates, overdue invoices, open conflicts."""
     cut = WEEK_LIST_LIMIT
     version = owner.profile.book_version  # read first: a change made meanwhile is refreshed on the next read
-    promises = Promise.objects.for_owner(owner).select_related("client").order_by("due_on", "pk")
     updates = _status_updates_listed(owner, today, cut)
+    week_end = today + timedelta(days=7)
+    # Each list is read through its statement compiled once (`crm.core.statements`): building and compiling the
+    # four querysets cost Django more than the database takes to answer them.
     return Week(
         counts=counts(owner, today, now),
-        promises_overdue=list(promises.overdue(today)[:cut]),
-        promises_due=list(promises.due_between(today, today + timedelta(days=7))[:cut]),
-        status_updates=updates,
-        invoices_overdue=list(
-            Invoice.objects.for_owner(owner)
-            .overdue(today)
-            .select_related("client")
-            .order_by("current_due_on", "pk")[:cut]
+        promises_overdue=statements.objects(
+            "week:promises_overdue",
+            lambda owner_id, today: _promises(owner_id).overdue(today)[:cut],
+            (owner.pk, today),
+            Promise,
         ),
-        conflicts_open=list(
-            ConflictSignal.objects.for_owner(owner)
-            .open()
-            .select_related("client")
-            .order_by("-severity", "observed_on", "pk")[:cut]
+        promises_due=statements.objects(
+            "week:promises_due",
+            lambda owner_id, today, week_end: _promises(owner_id).due_between(today, week_end)[:cut],
+            (owner.pk, today, week_end),
+            Promise,
+        ),
+        status_updates=updates,
+        invoices_overdue=statements.objects(
+            "week:invoices_overdue",
+            lambda owner_id, today: (
+                Invoice.objects.for_owner(owner_id)
+                .overdue(today)
+                .select_related("client")
+                .order_by("current_due_on", "pk")[:cut]
+            ),
+            (owner.pk, today),
+            Invoice,
+        ),
+        conflicts_open=statements.objects(
+            "week:conflicts_open",
+            lambda owner_id: (
+                ConflictSignal.objects.for_owner(owner_id)
+                .open()
+                .select_related("client")
+                .order_by("-severity", "observed_on", "pk")[:cut]
+            ),
+            (owner.pk,),
+            ConflictSignal,
         ),
         version=version,
         drawn=dict.fromkeys(SECTIONS, version),
     )
+
+
+def _promises(owner_id: int) -> QuerySet[Promise]:
+    return Promise.objects.for_owner(owner_id).select_related("client").order_by("due_on", "pk")
 
 
 def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | None:
