@@ -117,7 +117,11 @@ def test_a_change_to_one_client_reads_again_that_client_only(
     assert (
         after.promises_overdue[0] is before.promises_overdue[1]
     )  # Bruno's item kept as read, not read again
-    assert after.invoices_overdue[0] is before.invoices_overdue[0]
+    # Bruno's invoice: a list the change did not touch is neither read again nor loaded from the cache, and the
+    # version it was drawn at (the key of its drawn HTML) is kept.
+    assert "invoices_overdue" not in after.lists
+    assert after.drawn["invoices_overdue"] == before.drawn["invoices_overdue"] < after.version
+    assert pks(after.invoices_overdue) == [book["bruno_invoice"].pk]
     assert after.counts == {**before.counts, "promises_overdue": 1}
 
 
@@ -202,6 +206,39 @@ def test_a_change_redraws_only_the_lists_it_touches(alice_client: Any, alice: An
     assert after.drawn["conflicts_open"] == before.drawn["conflicts_open"]  # Anne's: kept as drawn
     assert after.drawn["promises_due"] == before.drawn["promises_due"]  # empty before and after
     assert "Devis de Bruno" not in html
+
+
+def test_a_change_caches_again_only_the_lists_it_touches(alice_client: Any, alice: Any, book: dict) -> None:
+    alice_client.get(reverse("web:dashboard"))
+    before = drawn(alice)
+    alice_client.post(reverse("web:promise_keep", kwargs={"promise_id": book["bruno_late"].pk}), headers=HTMX)
+    after = board.refreshed(owner(alice), before, timezone.localdate(), timezone.now())
+    assert after is not None
+    # Only the lists drawn at the new version are pickled again; the others stay cached as they were drawn.
+    assert set(after.lists_to_keep()) == {
+        after.list_key(name) for name in board.SECTIONS if after.drawn[name] == after.version
+    }
+    assert set(after.lists_to_keep()) == {
+        after.list_key("promises_overdue"),
+        after.list_key("invoices_overdue"),
+    }
+    assert "conflicts_open" not in after.lists  # Anne's conflict: its count and client did not move
+
+
+def test_a_list_the_cache_lost_is_read_again(alice_client: Any, alice: Any, book: dict) -> None:
+    alice_client.get(reverse("web:dashboard"))
+    kept = drawn(alice)
+    cache.delete(kept.list_key("invoices_overdue"))
+    with pytest.raises(LookupError):
+        kept.section("invoices_overdue")  # nothing to read it again with
+    kept.reread = lambda name: board.read_section(owner(alice), timezone.localdate(), name)
+    assert pks(kept.invoices_overdue) == [book["bruno_invoice"].pk]
+    # The page, with the week cached but neither its lists nor anything drawn: each list is read again, then
+    # cached again.
+    cache.clear()
+    cache.set(board.week_key(alice, timezone.localdate(), timezone.now()), kept)
+    assert_fresh(alice_client, alice)
+    assert cache.get(kept.list_key("promises_overdue")) is not None
 
 
 def test_a_change_not_tied_to_clients_reads_the_week_whole(alice_client: Any, alice: Any, book: dict) -> None:

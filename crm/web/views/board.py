@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -37,6 +38,10 @@ from crm.models.reminders import undelivered_shown_since
 from crm.web import fragments
 
 WEEK_LIST_LIMIT = 8
+# In the key of a cached week: a deploy that changes what a `Week` holds reads the week again.
+WEEK_LAYOUT = 2
+# A week is read on the hour at the latest (`week_key`): nothing of it is kept longer.
+WEEK_SECONDS = 3600
 # Worst first (ClientHealth.rank: at risk, watch, healthy, not enough history), along health_owner_rank_score_idx.
 WORST_FIRST = ["health__rank", "health__score", "name", "pk"]
 
@@ -88,19 +93,63 @@ class Week:
     `version` is the owner's book version it was read at, and `shares` what each client read since then (by
     `refreshed`) adds to the counts: a change to a few clients refreshes their part only. `drawn` says, for each
     list, the book version its items and count last changed at: a list a change does not touch keeps its drawn
-    HTML (`section_keys`)."""
+    HTML (`section_keys`).
+
+    Each list is cached on its own, under the version it was drawn at (`list_key`), and loaded when first asked
+    for (`section`): a change pickles and reads back only the lists it touches, and a list whose drawn HTML is
+    cached is never loaded. `clients` names the clients of each list's items, so a refresh tells the lists a
+    change touches without loading them."""
 
     counts: dict[str, int]
-    promises_overdue: list[Promise] = field(default_factory=list)
-    promises_due: list[Promise] = field(default_factory=list)
-    status_updates: list[Client] = field(default_factory=list)
-    invoices_overdue: list[Invoice] = field(default_factory=list)
-    conflicts_open: list[ConflictSignal] = field(default_factory=list)
     version: int = -1
     shares: dict[int, Share] = field(default_factory=dict)
     drawn: dict[str, int] = field(default_factory=dict)
     # When refreshed: where each changed client now ranks, (rank, score), None for a client gone (`ranked_page`).
     moved: dict[int, tuple[int, int] | None] | None = None
+    clients: dict[str, frozenset[int]] = field(default_factory=dict)
+    # The cache key it is kept under (`cached_week`), and what reads a list again should the cache lose it.
+    key: str = ""
+    reread: Callable[[str], list[Any]] | None = None
+    # The lists read or loaded so far: kept in the cache apart from the week (`lists_to_keep`).
+    lists: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "lists": {}, "reread": None}
+
+    def section(self, name: str) -> list[Any]:
+        """Return the list `name`, loaded from the cache when first asked for (read again if the cache lost it)."""
+        if name not in self.lists:
+            kept = cache.get(self.list_key(name)) if self.key else None
+            if kept is None:
+                if self.reread is None:
+                    raise LookupError(f"The week's {name} are neither read nor cached.")
+                kept = self.reread(name)
+                cache.set(self.list_key(name), kept, WEEK_SECONDS)
+            self.lists[name] = kept
+        return self.lists[name]
+
+    def set_section(self, name: str, items: list[Any], drawn: int) -> None:
+        """Give the week its list `name`, drawn at the book version `drawn`."""
+        self.lists[name], self.drawn[name] = items, drawn
+        self.clients[name] = frozenset(_client_of(item) for item in items)
+
+    def list_key(self, name: str) -> str:
+        return f"{self.key}:{name}:{self.drawn[name]}"
+
+    def lists_to_keep(self) -> dict[str, list[Any]]:
+        """Return the lists drawn at this version, under their cache keys (the others are cached already)."""
+        return {
+            self.list_key(name): items
+            for name, items in self.lists.items()
+            if self.drawn[name] == self.version
+        }
+
+    # What the board draws (`crm/dashboard.html#board`).
+    promises_overdue = property(lambda self: self.section("promises_overdue"))
+    promises_due = property(lambda self: self.section("promises_due"))
+    status_updates = property(lambda self: self.section("status_updates"))
+    invoices_overdue = property(lambda self: self.section("invoices_overdue"))
+    conflicts_open = property(lambda self: self.section("conflicts_open"))
 
 
 # What one client adds to the counts: its band, whether its status update is listed, and how many of its
@@ -316,28 +365,37 @@ def count_clients(
 
 def week(owner: Any, today: date, now: datetime) -> Week:
     """Return the week's work: overdue and coming promises, status updates, overdue invoices, open conflicts."""
-    cut = WEEK_LIST_LIMIT
     version = owner.profile.book_version  # read first: a change made meanwhile is refreshed on the next read
-    updates = _status_updates_listed(owner, today, cut)
-    week_end = today + timedelta(days=7)
-    # Each list is read through its statement compiled once (`crm.core.statements`): building and compiling the
-    # four querysets cost Django more than the database takes to answer them.
-    return Week(
-        counts=counts(owner, today, now),
-        promises_overdue=statements.objects(
+    read = Week(counts=counts(owner, today, now), version=version)
+    for name in SECTIONS:
+        read.set_section(name, read_section(owner, today, name), version)
+    return read
+
+
+def read_section(owner: Any, today: date, name: str) -> list[Any]:
+    """Return the list `name` of the owner's week of work on `today`, cut short.
+
+    Each is read through its statement compiled once (`crm.core.statements`): building and compiling the
+    querysets cost Django more than the database takes to answer them."""
+    cut = WEEK_LIST_LIMIT
+    if name == "status_updates":
+        return _status_updates_listed(owner, today, cut)
+    if name == "promises_overdue":
+        return statements.objects(
             "week:promises_overdue",
             lambda owner_id, today: _promises(owner_id).overdue(today)[:cut],
             (owner.pk, today),
             Promise,
-        ),
-        promises_due=statements.objects(
+        )
+    if name == "promises_due":
+        return statements.objects(
             "week:promises_due",
             lambda owner_id, today, week_end: _promises(owner_id).due_between(today, week_end)[:cut],
-            (owner.pk, today, week_end),
+            (owner.pk, today, today + timedelta(days=7)),
             Promise,
-        ),
-        status_updates=updates,
-        invoices_overdue=statements.objects(
+        )
+    if name == "invoices_overdue":
+        return statements.objects(
             "week:invoices_overdue",
             lambda owner_id, today: (
                 Invoice.objects.for_owner(owner_id)
@@ -347,20 +405,18 @@ def week(owner: Any, today: date, now: datetime) -> Week:
             ),
             (owner.pk, today),
             Invoice,
+        )
+    assert name == "conflicts_open", name
+    return statements.objects(
+        "week:conflicts_open",
+        lambda owner_id: (
+            ConflictSignal.objects.for_owner(owner_id)
+            .open()
+            .select_related("client")
+            .order_by("-severity", "observed_on", "pk")[:cut]
         ),
-        conflicts_open=statements.objects(
-            "week:conflicts_open",
-            lambda owner_id: (
-                ConflictSignal.objects.for_owner(owner_id)
-                .open()
-                .select_related("client")
-                .order_by("-severity", "observed_on", "pk")[:cut]
-            ),
-            (owner.pk,),
-            ConflictSignal,
-        ),
-        version=version,
-        drawn=dict.fromkeys(SECTIONS, version),
+        (owner.pk,),
+        ConflictSignal,
     )
 
 
@@ -423,20 +479,30 @@ def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | Non
     }
     ranks = {client.pk: (client.rank, client.score) for client in clients if client.score is not None}
     week = Week(
-        counts=now_counts, version=version, shares=shares, moved={pk: ranks.get(pk) for pk in changed}
+        counts=now_counts,
+        version=version,
+        shares=shares,
+        moved={pk: ranks.get(pk) for pk in changed},
+        key=found.key,
+        reread=found.reread,
     )
     for name, order in SECTIONS.items():
-        drawn = getattr(found, name)
-        merged = _merged(drawn, fresh[name], changed, order, found.counts[name], week.counts[name])
+        was, now_count = found.counts[name], week.counts[name]
+        if was == now_count and not fresh[name] and not found.clients[name] & changed:
+            # Neither its count nor its items moved: the very items it showed, cached under the version they
+            # were drawn at, not loaded.
+            week.drawn[name], week.clients[name] = found.drawn[name], found.clients[name]
+            if name in found.lists:
+                week.lists[name] = found.lists[name]
+            continue
+        drawn = found.section(name)
+        merged = _merged(drawn, fresh[name], changed, order, was, now_count)
         if merged is None:
             return None
-        setattr(week, name, merged)
         # A list whose count moved or that showed, or now shows, an item of a changed client is drawn again;
         # every other list shows the very items it showed (the same rows, kept from `found`).
-        touched = week.counts[name] != found.counts[name] or any(
-            _client_of(item) in changed for item in (*drawn, *merged)
-        )
-        week.drawn[name] = version if touched or name not in found.drawn else found.drawn[name]
+        touched = now_count != was or any(_client_of(item) in changed for item in (*drawn, *merged))
+        week.set_section(name, merged, version if touched else found.drawn[name])
     return week
 
 
@@ -558,19 +624,23 @@ def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
 def week_key(owner: Any, today: date, now: datetime) -> str:
     """Return the cache key of the owner's week of work read on `today`, in this hour (whatever its version)."""
     zone = timezone.get_current_timezone_name()
-    return f"week:{owner.pk}:{fragments.templates_fingerprint()}:{zone}:{today.isoformat()}:{now:%Y-%m-%dT%H}"
+    return f"week:{WEEK_LAYOUT}:{owner.pk}:{fragments.templates_fingerprint()}:{zone}:{today.isoformat()}:{now:%Y-%m-%dT%H}"
 
 
 def cached_week(owner: Any, today: date, now: datetime) -> Week:
     """Return `week`, refreshed for the clients changed since it was read (`refreshed`) when the book changes (its
     profile's book_version), read again whole when that cannot be, when the day turns or the hour passes."""
     key = week_key(owner, today, now)
+    reread = partial(read_section, owner, today)
     found = cache.get(key)
-    if found is not None and found.version == owner.profile.book_version:
-        return found
-    found = (found is not None and refreshed(owner, found, today, now)) or week(owner, today, now)
-    cache.set(key, found, 3600)
-    return found
+    if found is not None:
+        found.reread = reread
+        if found.version == owner.profile.book_version:
+            return found
+    now_week = (found is not None and refreshed(owner, found, today, now)) or week(owner, today, now)
+    now_week.key, now_week.reread = key, reread
+    cache.set_many({key: now_week, **now_week.lists_to_keep()}, WEEK_SECONDS)
+    return now_week
 
 
 def alerts(owner: Any, now: datetime) -> dict[str, list[Any]]:
