@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "clients.context_processors.features",
+                "crm.web.context_processors.chrome",
             ],
         },
     },

@@ -53,10 +53,12 @@ def _holes() -> tuple[str, str]:
 
 @once
 def templates_fingerprint() -> str:
-    """Return a digest of what draws an item (its templates, their tags, the reasons' wording, the compiled
-    catalogues): a deploy that changes any of them draws every item afresh instead of serving cached HTML."""
+    """Return a digest of what draws an item and the page's chrome (their templates, their tags, the reasons'
+    wording, the compiled catalogues): a deploy that changes any of them draws every item and the navigation
+    afresh instead of serving cached HTML."""
     base = settings.BASE_DIR
     sources = [
+        base / "templates" / "base.html",
         base / "templates" / ITEMS_TEMPLATE,
         base / "templates" / "crm" / "_recap_link.html",
         base / "templates" / "crm" / "dashboard.html",
