@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
 from crm.models import ClientHealth
+from crm.web.views import board
 from tests.factories import make_client, make_conflict, make_invoice, make_promise
 
 NOW = "2026-03-10 09:00 +01:00"
@@ -119,6 +121,26 @@ def test_filters_by_band_status_and_search(alice_client: Any, book: dict) -> Non
     assert "New Nadia" in prospects and "Fine Fabien" not in prospects
     by_company = page(alice_client, q="fabien & co")
     assert "Fine Fabien" in by_company and "Risky Rita" not in by_company
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"band": "insufficient"}, {"status": "prospect"}, {"q": "fabien & co"}, {"q": "nobody"}]
+)
+def test_a_page_of_ranked_rows_is_the_querysets_page_read_only_when_drawn(
+    alice: Any, book: dict, filters: dict, django_assert_num_queries: Any
+) -> None:
+    for number in (1, 2):
+        expected = Paginator(board.ranked_clients(alice, **filters), 2).get_page(number)
+        expected_pks = [client.pk for client in expected]
+        with django_assert_num_queries(
+            0
+        ):  # nothing built nor read: the count is given, as the board gives it
+            paginator = Paginator(board.RankedRows(alice, filters), 2)
+            paginator.count = expected.paginator.count
+            shown = paginator.get_page(number)
+        with django_assert_num_queries(1 if expected.paginator.count else 0):  # an empty slice reads nothing
+            assert [client.pk for client in shown] == expected_pks
+        assert bool(shown.object_list) is bool(expected.object_list)
 
 
 @time_machine.travel(NOW, tick=False)

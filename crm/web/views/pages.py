@@ -50,7 +50,7 @@ def _board_filters(request: HtmxHttpRequest) -> dict[str, str]:
 
 def _board_context(request: HtmxHttpRequest, filters: dict[str, str], today: date, now: datetime) -> dict:
     week = board.cached_week(request.user, today, now)
-    clients = board.ranked_clients(request.user, **filters)
+    clients = board.RankedRows(request.user, filters)
     page = paginate(request, clients, count=board.count_clients(request.user, counts=week.counts, **filters))
     # The page's clients are read and drawn again only when the last change may have moved them.
     drawn = board.ranked_page(request.user, week, page, filters)
