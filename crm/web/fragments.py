@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import JSONField, Model
+from django.db.models import DEFERRED, JSONField, Model
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import Context
@@ -82,8 +82,10 @@ def _key_fields(model: type[Model]) -> list[str]:
 
 
 def _shown_values(obj: Model, depth: int = 1) -> list[Any]:
-    """Return the values of `obj`'s fields and, one level down, of the relations loaded with it."""
-    values = [getattr(obj, name) for name in _key_fields(type(obj))]
+    """Return the values of `obj`'s fields and, one level down, of the relations loaded with it (a field not
+    loaded, deferred, counts as such: reading it would query the database for a key)."""
+    loaded_fields = obj.__dict__
+    values = [loaded_fields.get(name, DEFERRED) for name in _key_fields(type(obj))]
     if depth:
         loaded = obj._state.fields_cache  # relations fetched with the object (select_related or set by hand)
         for name in SHOWN_RELATIONS:

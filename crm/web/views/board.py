@@ -249,8 +249,8 @@ def _compiled_rows(
 def _journal_rows(owner: Any, today: date, changed: Collection[int]) -> dict[str, list[Any]]:
     """Return `_journal`'s rows, each read compiled once (`_compiled_rows`).
 
-    Each item is given its client as read here (their only client) instead of joining it again, and each client
-    that may have its status update listed its absences."""
+    Each item is given its client as read here (their only client; as far as an item shows it, `_client_named`)
+    instead of joining it again, and each client that may have its status update listed its absences."""
     ids = sorted(changed)
     rows = {
         kind: _compiled_rows(
@@ -268,10 +268,11 @@ def _journal_rows(owner: Any, today: date, changed: Collection[int]) -> dict[str
     _give_absences(
         owner, today, [client for client in clients.values() if client.may_list_status_update(today, zone)]
     )
+    named = {pk: _client_named(client) for pk, client in clients.items()}
     for kind in ("promises", "invoices", "conflicts"):
         rows[kind] = [item for item in rows[kind] if item.client_id in clients]
         for item in rows[kind]:
-            item.client = clients[item.client_id]
+            item.client = named[item.client_id]
     return rows
 
 
@@ -423,31 +424,46 @@ def read_section(owner: Any, today: date, name: str) -> list[Any]:
     if name == "invoices_overdue":
         return statements.objects(
             "week:invoices_overdue",
-            lambda owner_id, today: (
-                Invoice.objects.for_owner(owner_id)
-                .overdue(today)
-                .select_related("client")
-                .order_by("current_due_on", "pk")[:cut]
-            ),
+            lambda owner_id, today: _with_client_name(
+                Invoice.objects.for_owner(owner_id).overdue(today)
+            ).order_by("current_due_on", "pk")[:cut],
             (owner.pk, today),
             Invoice,
         )
     assert name == "conflicts_open", name
     return statements.objects(
         "week:conflicts_open",
-        lambda owner_id: (
-            ConflictSignal.objects.for_owner(owner_id)
-            .open()
-            .select_related("client")
-            .order_by("-severity", "observed_on", "pk")[:cut]
-        ),
+        lambda owner_id: _with_client_name(ConflictSignal.objects.for_owner(owner_id).open()).order_by(
+            "-severity", "observed_on", "pk"
+        )[:cut],
         (owner.pk,),
         ConflictSignal,
     )
 
 
 def _promises(owner_id: int) -> QuerySet[Promise]:
-    return Promise.objects.for_owner(owner_id).select_related("client").order_by("due_on", "pk")
+    return _with_client_name(Promise.objects.for_owner(owner_id)).order_by("due_on", "pk")
+
+
+# What an item of the week shows of its client (`crm/items.html#client_link`): its name. The client's whole row,
+# pickled with every cached list and hashed into every item's cache key (`fragments.fragment_key`), cost more than
+# the item's own; and the item's drawing no longer changes with what it does not show.
+ITEM_CLIENT_FIELDS = ("id", "owner_id", "name")
+
+
+def _with_client_name(items: QuerySet[Any]) -> QuerySet[Any]:
+    """Return `items` with their client, read as far as an item of the week shows it (`ITEM_CLIENT_FIELDS`)."""
+    hidden = [
+        f"client__{f.name}" for f in Client._meta.concrete_fields if f.attname not in ITEM_CLIENT_FIELDS
+    ]
+    return items.select_related("client").defer(*hidden)
+
+
+def _client_named(client: Client) -> Client:
+    """Return `client` as an item of the week shows it (`ITEM_CLIENT_FIELDS`), its other fields deferred."""
+    return Client.from_db(
+        client._state.db, ITEM_CLIENT_FIELDS, [getattr(client, f) for f in ITEM_CLIENT_FIELDS]
+    )
 
 
 def refreshed(owner: Any, found: Week, today: date, now: datetime) -> Week | None:
