@@ -666,7 +666,8 @@ def cached_rows(owner: Any, page: Page, filters: dict[str, str]) -> Page:
 def week_key(owner: Any, today: date, now: datetime) -> str:
     """Return the cache key of the owner's week of work read on `today`, in this hour (whatever its version)."""
     zone = timezone.get_current_timezone_name()
-    return f"week:{WEEK_LAYOUT}:{owner.pk}:{fragments.templates_fingerprint()}:{zone}:{today.isoformat()}:{now:%Y-%m-%dT%H}"
+    setting = f"{WEEK_LAYOUT}:{fragments.templates_fingerprint()}:{zone}"
+    return f"week:{owner.pk}:{setting}:{today.isoformat()}:{now:%Y-%m-%dT%H}"
 
 
 def cached_week(owner: Any, today: date, now: datetime) -> Week:
