@@ -170,7 +170,7 @@ class Week:
             if self.drawn[name] == self.version
         }
 
-    # What the board draws (`crm/dashboard.html#board`).
+    # What the board draws (the `board` partial of `crm/dashboard.html`).
     promises_overdue = property(lambda self: self.section("promises_overdue"))
     promises_due = property(lambda self: self.section("promises_due"))
     status_updates = property(lambda self: self.section("status_updates"))
@@ -445,9 +445,10 @@ def _promises(owner_id: int) -> QuerySet[Promise]:
     return _with_client_name(Promise.objects.for_owner(owner_id)).order_by("due_on", "pk")
 
 
-# What an item of the week shows of its client (`crm/items.html#client_link`): its name. The client's whole row,
-# pickled with every cached list and hashed into every item's cache key (`fragments.fragment_key`), cost more than
-# the item's own; and the item's drawing no longer changes with what it does not show.
+# What an item of the week shows of its client (the `client_link` partial of `crm/items.html`): its name. The
+# client's whole row, pickled with every cached list and hashed into every item's cache key
+# (`fragments.fragment_key`), cost more than the item's own; and the item's drawing no longer changes with what it
+# does not show.
 ITEM_CLIENT_FIELDS = ("id", "owner_id", "name")
 
 
