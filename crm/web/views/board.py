@@ -243,7 +243,13 @@ def _compiled_rows(
 ) -> list[Any]:
     """Return the `model` rows of `build(ids)`, a read about a few of the owner's clients on `today`, compiled once
     per owner, day and number of clients (`crm.core.statements`)."""
-    return statements.objects((kind, owner.pk, today, str(owner.profile.zone)), build, (ids,), model)
+    return statements.objects(_owner_day(kind, owner, today), build, (ids,), model)
+
+
+def _owner_day(kind: str, owner: Any, today: date) -> tuple[Any, ...]:
+    """Return the name of a statement about the owner's book on `today`: compiled once per owner, day and the
+    owner's time zone (`crm.core.statements`)."""
+    return (kind, owner.pk, today, str(owner.profile.zone))
 
 
 def _journal_rows(owner: Any, today: date, changed: Collection[int]) -> dict[str, list[Any]]:
@@ -338,7 +344,7 @@ def _statement(
 ) -> tuple[str, list[Any]]:
     """Return the SQL and parameters of the query `build()` returns for `owner` on `today`, compiled once
     (`crm.core.statements`: no stand-ins, the owner, day and time zone are in its name)."""
-    read = statements.compiled((kind, owner.pk, today, str(owner.profile.zone)), build, (), connection)
+    read = statements.compiled(_owner_day(kind, owner, today), build, (), connection)
     assert read is not None  # a read without values has no stand-in to miss
     return read.sql, list(read.params)
 
@@ -354,9 +360,10 @@ def counts(owner: Any, today: date, now: datetime) -> dict[str, int]:
 
 
 def _status_updates_listed(owner: Any, today: date, limit: int) -> list[Client]:
-    """Return the first `limit` clients of `status_updates_due`, with their absences and days late."""
+    """Return the first `limit` clients of `status_updates_due`, with their days late (counted from their
+    absences, read for that and dropped again: `_without_absences`)."""
     clients = statements.objects(
-        ("status_updates", limit, owner.pk, today, str(owner.profile.zone)),
+        _owner_day(f"status_updates:{limit}", owner, today),
         lambda: status_updates_due(owner, today)[:limit],
         (),
         Client,
