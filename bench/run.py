@@ -25,7 +25,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -56,6 +57,19 @@ def use_separate_database() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     (ROOT / "var" / "bench-broker.sqlite3").unlink(missing_ok=True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+
+@contextmanager
+def items_not_drawn() -> Iterator[None]:
+    """Draw every journal item and client row as a constant while inside (`crm.web.fragments`)."""
+    from crm.web import fragments
+
+    draw = fragments._render
+    fragments._render = lambda partial, item, *rest: f"<!-- {partial} -->"
+    try:
+        yield
+    finally:
+        fragments._render = draw
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -426,6 +440,19 @@ class Bench:
             cold=True,
             target=Target(ratio=8),
         )
+        # What the two cold pages cost without their items (the week's work, the ranked clients, the timeline):
+        # the same requests with each item drawn as a constant. What is left is the reads and the page around the
+        # items, a bound no way of drawing items can go under (docs/performance.md, issue 23's sixth session).
+        with items_not_drawn():
+            self.measure(
+                "dashboard, cold caches, items not drawn", get(reverse("web:dashboard")), repeat, cold=True
+            )
+            self.measure(
+                "workspace (typical client), cold, items not drawn",
+                get(typical_workspace),
+                repeat,
+                cold=True,
+            )
         # The page a freelancer comes back to after logging something on a client's page: its score panel and
         # timeline drawn again (each item from the cache unless it changed).
         their_promise = Promise.objects.filter(client_id=typical_id).order_by("pk").first()

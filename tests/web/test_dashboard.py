@@ -56,6 +56,23 @@ def test_band_is_shown_with_a_word_and_an_icon(alice_client: Any, book: dict) ->
 
 
 @time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("url_name", ["web:dashboard", "web:clients"])
+def test_a_row_shows_the_top_reason_read_alone(alice_client: Any, book: dict, url_name: str) -> None:
+    # Unknown codes read as themselves (`reasons.describe`): the row says the first reason, never the second.
+    first = {"code": "the_first_reason", "impact": -12, "events": [{"type": "promise", "id": 1}]}
+    health(book["risky"], 22, "at_risk", reasons=[first, {"code": "the_second_reason", "impact": -3}])
+    html = alice_client.get(reverse(url_name)).content.decode()
+    row = html[html.index(f'id="client-{book["risky"].pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "the_first_reason" in row
+    assert "the_second_reason" not in html
+    # Only the first is read: the rest of the reasons stay in the database.
+    risky = board.ranked_clients(book["risky"].owner).get(pk=book["risky"].pk)
+    assert risky.top_reason == first
+    assert "reasons" in risky.health.get_deferred_fields()
+
+
+@time_machine.travel(NOW, tick=False)
 def test_counts_clients_per_band(alice_client: Any, book: dict) -> None:
     html = page(alice_client)
     assert '<span class="count" data-count="at_risk">1</span>' in html
