@@ -91,12 +91,13 @@ from hypothesis import strategies as st
 from clients.models import Absence, AccessToken, Client, Project
 from conflicts.models import ConflictSignal
 from crm.core import rules
-from crm.models import CheckIn, ClientPage, HealthChange, Invoice, Promise, ScopeChange
+from crm.models import CheckIn, ClientHealth, ClientPage, HealthChange, Invoice, Promise, ScopeChange
 from crm.reminders.calendar import feed_token
 from crm.reminders.digest import digest_message
 from crm.reminders.status_updates import nudge_message
 from crm.trust import formula
 from crm.trust.door import journal_changed
+from crm.trust.reasons import describe
 
 # -- the size of a run ---------------------------------------------------------------------------------------------
 
@@ -729,6 +730,22 @@ def face_dashboard(browser: Browser, book: Book, answers: Answers, out: Disagree
         pk: _score_and_band(_element(html, f"client-{pk}", "tr") or "", "score-number") for pk in book.clients
     }
     out.compare(face, "score and band", answers.scores, rows, out.name)
+    # Each row's reason is the first of its trust health's reasons as stored, which the API and the report give
+    # whole: the row reads it alone, in SQL (`board.ranked_clients`). None: no reason yet ("Not enough history").
+    stored = ClientHealth.objects.filter(client__in=book.clients).values_list("client_id", "reasons")
+    with translation.override("en"):
+        first = {
+            pk: _text(describe(reasons[0], book.today).text) if reasons else None for pk, reasons in stored
+        }
+    shown = {}
+    for pk, want in first.items():
+        row = _element(html, f"client-{pk}", "tr") or ""
+        cell = row[row.find('class="reason-cell"') :]
+        cell = _text(cell[cell.find(">") + 1 : cell.find("</td>")])
+        shown[pk] = (
+            want if want is not None and want in cell else None if "Not enough history" in cell else cell
+        )
+    out.compare(face, "top reason", first, shown, out.name)
     said = {}
     group = _group(html, "status_updates")
     for pk in book.clients:
