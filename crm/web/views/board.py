@@ -57,7 +57,8 @@ def ranked_clients(owner: Any, *, band: str = "", status: str = "", q: str = "")
         .search(q)
         .select_related("health")
         # A row shows the score, the trend and the top reason only: the reasons (3 kB in a seeded book, ten of
-        # them) are read as their first, decoded as 0.3 kB instead of 3.
+        # them) are read as their first, decoded as 0.3 kB instead of 3 (`top_reason`, what the `client_row`
+        # partial of `crm/items.html` draws: its rows come from here).
         .defer("health__components", "health__reasons")
         .annotate(top_reason=KeyTransform(0, "health__reasons"))
     )
